@@ -1,0 +1,60 @@
+"""Users of the index, their role, and the prerequisites of access (§1, §3 of the design).
+
+An account works only while approved by its LA's index team, with an in-date enhanced DBS
+check (three years), completed training and two-factor enrolment. The rules that use these
+fields live in ``access.policy``; this module only holds them.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+
+
+class Role(models.TextChoices):
+    PRACTITIONER = "practitioner", "Practitioner"
+    CHILD_PROTECTION = "child_protection", "Child-protection practitioner"
+    INDEX_TEAM = "index_team", "LA index team"
+    AUDITOR = "auditor", "Auditor"
+    NATIONAL_OPERATOR = "national_operator", "National operator"
+
+
+class User(AbstractUser):
+    """A person who signs in. Belongs to one LA and (for practitioners) one organisation."""
+
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.PRACTITIONER)
+    local_authority = models.ForeignKey(
+        "directory.LocalAuthority", on_delete=models.PROTECT, related_name="users", null=True
+    )
+    organisation = models.ForeignKey(
+        "directory.Organisation", on_delete=models.PROTECT, related_name="users", null=True,
+        blank=True,
+    )
+    practitioner = models.OneToOneField(
+        "directory.Practitioner", on_delete=models.PROTECT, related_name="user", null=True,
+        blank=True,
+    )
+    approved_on = models.DateField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    suspended_on = models.DateField(null=True, blank=True)
+    dbs_checked_on = models.DateField(
+        "enhanced DBS check", null=True, blank=True, help_text="Valid for three years."
+    )
+    training_completed_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="user_role_is_known"),
+            models.CheckConstraint(
+                condition=Q(is_superuser=True)
+                | Q(role=Role.NATIONAL_OPERATOR)
+                | Q(local_authority__isnull=False),
+                name="user_belongs_to_an_la",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
