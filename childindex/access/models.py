@@ -28,11 +28,17 @@ class User(AbstractUser):
         "directory.LocalAuthority", on_delete=models.PROTECT, related_name="users", null=True
     )
     organisation = models.ForeignKey(
-        "directory.Organisation", on_delete=models.PROTECT, related_name="users", null=True,
+        "directory.Organisation",
+        on_delete=models.PROTECT,
+        related_name="users",
+        null=True,
         blank=True,
     )
     practitioner = models.OneToOneField(
-        "directory.Practitioner", on_delete=models.PROTECT, related_name="user", null=True,
+        "directory.Practitioner",
+        on_delete=models.PROTECT,
+        related_name="user",
+        null=True,
         blank=True,
     )
     approved_on = models.DateField(null=True, blank=True)

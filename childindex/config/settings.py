@@ -25,9 +25,7 @@ NODE_MODULES = Path(os.environ.get("CHILDINDEX_NODE_MODULES", PROJECT_DIR / "nod
 
 MODE = os.environ.get("CHILDINDEX_MODE", "production")
 if MODE not in {"production", "demo", "test"}:
-    raise ImproperlyConfigured(
-        f"CHILDINDEX_MODE must be production, demo or test, not {MODE!r}"
-    )
+    raise ImproperlyConfigured(f"CHILDINDEX_MODE must be production, demo or test, not {MODE!r}")
 PRODUCTION = MODE == "production"
 
 
@@ -71,6 +69,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "childindex.core",
     "childindex.directory",
     "childindex.access",
@@ -87,6 +88,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

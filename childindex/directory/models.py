@@ -128,7 +128,9 @@ class Service(TimestampedModel):
     sensitive service is never universal or statutory: it needs the young person's consent.
     """
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="services")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="services"
+    )
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=30, choices=ServiceKind.choices)
     category = models.CharField(max_length=20, choices=ServiceCategory.choices)

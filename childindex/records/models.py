@@ -50,7 +50,9 @@ class Child(TimestampedModel):
     responsible_la = models.ForeignKey(
         "directory.LocalAuthority", on_delete=models.PROTECT, related_name="children"
     )
-    status = models.CharField(max_length=10, choices=ChildStatus.choices, default=ChildStatus.ACTIVE)
+    status = models.CharField(
+        max_length=10, choices=ChildStatus.choices, default=ChildStatus.ACTIVE
+    )
     merged_into = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_records"
     )
@@ -172,7 +174,10 @@ class ChildAddress(models.Model):
     town = models.CharField(max_length=60, blank=True)
     postcode = models.CharField(max_length=8, blank=True)
     local_authority = models.ForeignKey(
-        "directory.LocalAuthority", on_delete=models.PROTECT, null=True, blank=True,
+        "directory.LocalAuthority",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
     )
     country = models.CharField(max_length=60, blank=True)
@@ -202,7 +207,9 @@ class ChildAddress(models.Model):
                 name="known_address_has_lines_postcode_and_la",
             ),
             models.CheckConstraint(
-                condition=~Q(status__in=[AddressStatus.NO_KNOWN_ADDRESS, AddressStatus.LEFT_COUNTRY])
+                condition=~Q(
+                    status__in=[AddressStatus.NO_KNOWN_ADDRESS, AddressStatus.LEFT_COUNTRY]
+                )
                 | (Q(postcode="") & Q(line_1="") & Q(line_2="")),
                 name="no_address_has_no_lines",
             ),
@@ -215,7 +222,8 @@ class ChildAddress(models.Model):
                 name="intends_to_return_only_when_left",
             ),
             models.CheckConstraint(
-                condition=Q(postcode="") | Q(postcode__regex=r"^[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}$"),
+                condition=Q(postcode="")
+                | Q(postcode__regex=r"^[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}$"),
                 name="postcode_normalised",
             ),
         ]
@@ -245,7 +253,9 @@ class ChildIdentifier(models.Model):
     child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="identifiers")
     type = models.CharField(
         max_length=10,
-        choices=[(t.value, IDENTIFIER_LABELS[t]) for t in IdentifierType if t != IdentifierType.INDEX],
+        choices=[
+            (t.value, IDENTIFIER_LABELS[t]) for t in IdentifierType if t != IdentifierType.INDEX
+        ],
     )
     issuer = models.CharField(
         max_length=60, blank=True, help_text="For a local identifier: the source that issued it."
@@ -259,7 +269,9 @@ class ChildIdentifier(models.Model):
                 fields=["type", "issuer", "value"], name="identifier_unique_per_type"
             ),
             models.CheckConstraint(
-                condition=Q(type__in=[t.value for t in IdentifierType if t != IdentifierType.INDEX]),
+                condition=Q(
+                    type__in=[t.value for t in IdentifierType if t != IdentifierType.INDEX]
+                ),
                 name="identifier_type_known",
             ),
             models.CheckConstraint(
@@ -373,7 +385,10 @@ class Involvement(TimestampedModel):
         "directory.Service", on_delete=models.PROTECT, related_name="involvements"
     )
     practitioner = models.ForeignKey(
-        "directory.Practitioner", on_delete=models.PROTECT, null=True, blank=True,
+        "directory.Practitioner",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="involvements",
     )
     started_on = models.DateField()
@@ -384,9 +399,7 @@ class Involvement(TimestampedModel):
         "access.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     is_lead_professional = models.BooleanField("lead professional", default=False)
-    assessment_type = models.CharField(
-        max_length=20, choices=AssessmentType.choices, blank=True
-    )
+    assessment_type = models.CharField(max_length=20, choices=AssessmentType.choices, blank=True)
     assessment_on = models.DateField(null=True, blank=True)
     has_information_to_share = models.BooleanField(default=False)
     taking_action = models.BooleanField(default=False)

@@ -1,0 +1,364 @@
+"""THE access policy: who may see what (§1 and §3 of the design). Nothing else decides visibility.
+
+Every selector, web view, API endpoint, export and search asks this module. It decides; it does
+not fetch or render. Functions take the user and the already-fetched objects, so a caller can
+load a record in a few queries and ask the policy about each part of it.
+
+The rules, in the design's words:
+
+- Access needs an approved account, an in-date enhanced DBS check (three years), completed
+  training, two-factor enrolment and a role; an account lacking any cannot search, and is told
+  which is missing.
+- Practitioners (and child-protection practitioners) search the whole index; an LA index team
+  works only on its own LA's partition; auditors and national operators do not open children.
+- A purpose of access is required before a record opens.
+- Involvement basis: universal and statutory ones are shown to every authorised user; consent
+  ones only while a consent stands; a sensitive one (with the young person's consent to that
+  service) shows others only that *a sensitive service is involved* — the responsible LA's index
+  team sees which; a hidden concern is shown only to a child-protection practitioner who opened
+  the record for a child protection enquiry (and that opening raises an alert). The practitioner
+  who holds an involvement always sees their own.
+- Shielded: only name, gender, date of birth, index number, the parents' names and how to
+  contact the responsible LA's index team; search matches only those fields. The responsible LA's
+  index team sees the whole record; a child-protection practitioner may override the shield for
+  one viewing. Every access to a shielded record raises an alert.
+- Archived: seen only by the responsible LA's index team in the first year after archiving;
+  merged records are never opened (their successor is).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from childindex.access.models import Role, User
+
+DBS_VALID_FOR_YEARS = 3
+ARCHIVED_VISIBLE_FOR_DAYS = 365
+
+SEARCHING_ROLES = frozenset({Role.PRACTITIONER, Role.CHILD_PROTECTION, Role.INDEX_TEAM})
+
+
+class Purpose(models.TextChoices):
+    """Why a record is opened; asked before it opens, and audited."""
+
+    REFERRAL = "referral", "Referral received"
+    WELFARE_CONCERN = "welfare_concern", "Concern about the child's welfare"
+    PROVIDING_SERVICE = "providing_service", "Providing a service to the child"
+    CHILD_PROTECTION_ENQUIRY = "child_protection_enquiry", "Child protection enquiry"
+    DATA_QUALITY = "data_quality", "Data quality"
+
+
+class Prerequisite(models.TextChoices):
+    """What an account needs before it may search; the label is what the user is told."""
+
+    ROLE = "role", "Your account has no role that may search the index."
+    APPROVAL = "approval", "Your account has not been approved by your LA's index team."
+    SUSPENDED = "suspended", "Your account is suspended. Contact your LA's index team."
+    VETTING = "vetting", "Your enhanced DBS check is missing or more than three years old."
+    TRAINING = "training", "You have not completed the index's training."
+    TWO_FACTOR = "two_factor", "You have not set up two-factor authentication."
+
+
+class View(StrEnum):
+    """How much of a record (or an involvement) a user sees."""
+
+    FULL = "full"
+    SHIELDED = "shielded"  # the record: only the fields a shield leaves visible
+    SENSITIVE = "sensitive"  # an involvement: "a sensitive service is involved", no names
+    HIDDEN = "hidden"
+
+
+class Alert(StrEnum):
+    """Accesses that raise an alert for the LA's auditors (never a verdict on anyone)."""
+
+    SHIELDED_RECORD = "shielded_record_access"
+    SHIELD_OVERRIDE = "shield_override"
+    BREAK_GLASS = "child_protection_break_glass"
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reasons: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+    @property
+    def message(self) -> str:
+        return " ".join(self.reasons)
+
+
+@dataclass(frozen=True)
+class RecordAccess:
+    """The policy's answer to "may this user open this child's record, and how much of it?"."""
+
+    allowed: bool
+    view: View = View.HIDDEN
+    reveals_hidden: bool = False
+    alerts: tuple[Alert, ...] = field(default_factory=tuple)
+    reason: str = ""
+
+
+def _today(today: dt.date | None) -> dt.date:
+    return today or timezone.localdate()
+
+
+def _add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def has_two_factor(user: User) -> bool:
+    from django_otp import user_has_device
+
+    return user_has_device(user, confirmed=True)
+
+
+# --- Prerequisites ----------------------------------------------------------------------------
+
+
+def missing_prerequisites(user: User, *, today: dt.date | None = None) -> list[Prerequisite]:
+    """Everything that stops this account searching, in the order a user should fix them."""
+    today = _today(today)
+    missing: list[Prerequisite] = []
+    if user.role not in SEARCHING_ROLES:
+        missing.append(Prerequisite.ROLE)
+    if user.suspended_on is not None and user.suspended_on <= today:
+        missing.append(Prerequisite.SUSPENDED)
+    if user.approved_on is None or not user.is_active:
+        missing.append(Prerequisite.APPROVAL)
+    if user.dbs_checked_on is None or _add_years(user.dbs_checked_on, DBS_VALID_FOR_YEARS) <= today:
+        missing.append(Prerequisite.VETTING)
+    if user.training_completed_on is None or user.training_completed_on > today:
+        missing.append(Prerequisite.TRAINING)
+    if not has_two_factor(user):
+        missing.append(Prerequisite.TWO_FACTOR)
+    return missing
+
+
+def can_search(user: User, *, today: dt.date | None = None) -> Decision:
+    if not user.is_authenticated:
+        return Decision(False, ("Sign in to search the index.",))
+    missing = missing_prerequisites(user, today=today)
+    return Decision(not missing, tuple(m.label for m in missing))
+
+
+def purposes_for(user: User) -> list[Purpose]:
+    """The purposes this user may give for opening a record."""
+    if user.role == Role.CHILD_PROTECTION:
+        return [p for p in Purpose if p != Purpose.DATA_QUALITY]
+    if user.role == Role.INDEX_TEAM:
+        return [Purpose.DATA_QUALITY, Purpose.REFERRAL, Purpose.WELFARE_CONCERN]
+    if user.role == Role.PRACTITIONER:
+        return [Purpose.REFERRAL, Purpose.WELFARE_CONCERN, Purpose.PROVIDING_SERVICE]
+    return []
+
+
+# --- Which children a user can find, and on which fields --------------------------------------
+
+
+def _archive_window_start(today: dt.date) -> dt.date:
+    return today - dt.timedelta(days=ARCHIVED_VISIBLE_FOR_DAYS)
+
+
+def findable_children(user: User, *, today: dt.date | None = None) -> Q:
+    """A filter on Child: the records this user can find at all (status and partition).
+
+    Practitioners find active and recently deceased children anywhere; the LA index team finds
+    its own LA's children, including those archived in the last year. Merged records are never
+    found (their successor is).
+    """
+    from childindex.records.models import ChildStatus
+
+    today = _today(today)
+    live = Q(status__in=[ChildStatus.ACTIVE, ChildStatus.DECEASED])
+    if user.role in {Role.PRACTITIONER, Role.CHILD_PROTECTION}:
+        return live
+    if user.role == Role.INDEX_TEAM and user.local_authority_id:
+        own = Q(responsible_la_id=user.local_authority_id)
+        recently_archived = Q(
+            status=ChildStatus.ARCHIVED, archived_on__gte=_archive_window_start(today)
+        )
+        return own & (live | recently_archived)
+    return Q(pk__in=[])
+
+
+def sees_shielded_details(user: User) -> Q:
+    """A filter on Child: records whose locating details this user may see and search on.
+
+    Search matches only the fields a user may see, so a search by address, postcode or a national
+    identifier uses this filter: a shielded child then looks exactly like "no match".
+    """
+    if user.role == Role.INDEX_TEAM and user.local_authority_id:
+        return Q(shielded=False) | Q(responsible_la_id=user.local_authority_id)
+    return Q(shielded=False)
+
+
+# --- Opening a record -------------------------------------------------------------------------
+
+
+def record_access(
+    user: User,
+    child,
+    *,
+    purpose: str | None,
+    shield_override: bool = False,
+    today: dt.date | None = None,
+) -> RecordAccess:
+    """May ``user`` open ``child``'s record for ``purpose``, and how much do they see?
+
+    ``shield_override`` is a child-protection practitioner's override for one viewing (the
+    caller has shown the warning, taken a reason and a fresh two-factor check).
+    """
+    from childindex.records.models import ChildStatus
+
+    today = _today(today)
+    decision = can_search(user, today=today)
+    if not decision:
+        return RecordAccess(False, reason=decision.message)
+    if not purpose:
+        return RecordAccess(False, reason="Say why you are opening this record.")
+    if purpose not in purposes_for(user):
+        return RecordAccess(False, reason="That purpose is not open to your role.")
+    if child.status == ChildStatus.MERGED:
+        return RecordAccess(False, reason="This record was merged into another record.")
+    own_la_team = (
+        user.role == Role.INDEX_TEAM and child.responsible_la_id == user.local_authority_id
+    )
+    if user.role == Role.INDEX_TEAM and not own_la_team:
+        return RecordAccess(False, reason="An LA index team works only on its own LA's records.")
+    if child.status == ChildStatus.ARCHIVED:
+        in_window = child.archived_on and child.archived_on >= _archive_window_start(today)
+        if not (own_la_team and in_window):
+            return RecordAccess(False, reason="This record is archived.")
+
+    alerts: list[Alert] = []
+    view = View.FULL
+    if child.shielded:
+        alerts.append(Alert.SHIELDED_RECORD)
+        if own_la_team:
+            view = View.FULL
+        elif shield_override and user.role == Role.CHILD_PROTECTION:
+            view = View.FULL
+            alerts.append(Alert.SHIELD_OVERRIDE)
+        else:
+            view = View.SHIELDED
+    reveals_hidden = (
+        user.role == Role.CHILD_PROTECTION
+        and purpose == Purpose.CHILD_PROTECTION_ENQUIRY
+        and view == View.FULL
+    )
+    if reveals_hidden:
+        alerts.append(Alert.BREAK_GLASS)
+    return RecordAccess(True, view=view, reveals_hidden=reveals_hidden, alerts=tuple(alerts))
+
+
+def can_override_shield(user: User) -> bool:
+    return user.role == Role.CHILD_PROTECTION
+
+
+# --- Involvements -----------------------------------------------------------------------------
+
+
+def _holds(user: User, involvement) -> bool:
+    """The practitioner who holds (or logged) an involvement always sees it."""
+    return (
+        user.practitioner_id is not None and involvement.practitioner_id == user.practitioner_id
+    ) or (involvement.logged_by_id is not None and involvement.logged_by_id == user.pk)
+
+
+def consent_stands_for(involvement, consents: Iterable, *, on: dt.date) -> bool:
+    """Whether a standing consent covers this involvement (``consents``: the child's consents).
+
+    Consent to additional services in general covers every non-sensitive additional or
+    specialist service; a sensitive service needs consent to that named service.
+    """
+    from childindex.consent.models import Scope
+    from childindex.records.models import Basis
+
+    for consent in consents:
+        if consent.child_id != involvement.child_id:
+            continue
+        if consent.given_on > on or (
+            consent.withdrawn_on is not None and consent.withdrawn_on <= on
+        ):
+            continue
+        if consent.scope == Scope.NAMED_SERVICE and consent.service_id == involvement.service_id:
+            return True
+        if consent.scope == Scope.ADDITIONAL_SERVICES and involvement.basis == Basis.CONSENT:
+            return True
+    return False
+
+
+def involvement_view(
+    user: User,
+    involvement,
+    *,
+    access: RecordAccess,
+    consents: Iterable,
+    today: dt.date | None = None,
+) -> View:
+    """How ``user`` sees one involvement on a record they opened with ``access``."""
+    from childindex.records.models import Basis
+
+    today = _today(today)
+    if not access.allowed or access.view != View.FULL:
+        return View.HIDDEN
+    if _holds(user, involvement):
+        return View.FULL
+    own_la_team = (
+        user.role == Role.INDEX_TEAM
+        and involvement.child.responsible_la_id == user.local_authority_id
+    )
+    basis = involvement.basis
+    if basis in (Basis.UNIVERSAL, Basis.STATUTORY):
+        return View.FULL
+    if basis == Basis.CONSENT:
+        return View.FULL if consent_stands_for(involvement, consents, on=today) else View.HIDDEN
+    if basis == Basis.SENSITIVE_CONSENT:
+        if not consent_stands_for(involvement, consents, on=today):
+            return View.HIDDEN
+        return View.FULL if own_la_team else View.SENSITIVE
+    if basis == Basis.HIDDEN_CONCERN:
+        return View.FULL if access.reveals_hidden else View.HIDDEN
+    return View.HIDDEN
+
+
+# --- Changes ----------------------------------------------------------------------------------
+
+
+def can_change_involvement(user: User, involvement) -> Decision:
+    """Nobody edits another practitioner's involvement."""
+    if not can_search(user):
+        return can_search(user)
+    if _holds(user, involvement):
+        return Decision(True)
+    return Decision(False, ("Only the practitioner who holds an involvement can change it.",))
+
+
+def can_log_involvement(user: User) -> Decision:
+    """Practitioners log their own service's involvement; they need a directory entry."""
+    decision = can_search(user)
+    if not decision:
+        return decision
+    if user.role not in {Role.PRACTITIONER, Role.CHILD_PROTECTION} or user.practitioner_id is None:
+        return Decision(False, ("Only a practitioner in the directory can log an involvement.",))
+    return Decision(True)
+
+
+def can_maintain_la(user: User, local_authority_id: int | None) -> Decision:
+    """An LA index team maintains only its own LA's partition (accounts, shielding, feeds)."""
+    if user.role == Role.INDEX_TEAM and user.local_authority_id == local_authority_id:
+        decision = can_search(user)
+        return decision if not decision else Decision(True)
+    return Decision(False, ("Only the LA's own index team can do this.",))
