@@ -64,3 +64,28 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+
+class UserSession(models.Model):
+    """A live session of a signed-in user, so that sign-out and suspension end it server-side.
+
+    Django keeps sessions by key only; this row says whose a key is. It is written at sign-in,
+    moved when the key rotates (after two-factor) and removed with the session.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="live_sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    started_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"session of {self.user} since {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class ShieldOverrideReason(models.TextChoices):
+    """Why a child-protection practitioner overrides a shield: a closed list, never free text
+    about the child."""
+
+    IMMEDIATE_RISK = "immediate_risk", "The child may be at immediate risk of significant harm"
+    SECTION_47 = "section_47", "A section 47 child protection enquiry is under way"
+    EMERGENCY_PROTECTION = "emergency_protection", "Police or emergency protection is being used"
+    MISSING_CHILD = "missing_child", "The child has been reported missing"
