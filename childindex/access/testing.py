@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 
+from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -29,6 +30,8 @@ def totp_code(device: TOTPDevice, *, at: float | None = None) -> str:
 def sign_in_verified(client, user: User) -> TOTPDevice:
     """Sign ``client`` in as ``user`` with a two-factor-verified session (as after the code)."""
     device = authenticator(user)
-    user.otp_device = device  # django-otp persists it in the session at login
     client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
     return device

@@ -276,5 +276,6 @@ LOGGING = {
     "loggers": {
         "django.server": {"level": "WARNING"},
         "django.request": {"level": "ERROR"},
+        "axes": {"level": "ERROR"},  # sign-in attempts are audit events, not log lines
     },
 }

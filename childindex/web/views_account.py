@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_http_methods, require_POST
+from django_otp.plugins.otp_static.models import StaticDevice
 
 from childindex.access import policy, sessions, two_factor
 from childindex.access.client_ip import client_ip
@@ -101,11 +102,21 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect(_with_next("web:two-factor-set-up", next_url))
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        wait = two_factor.throttled_for_seconds(user)
+        if wait:
+            form.add_error(
+                "code",
+                f"Too many wrong codes. Wait {wait} second{'s' if wait != 1 else ''}, "
+                "then enter the code your app shows.",
+            )
+            return render(
+                request, "account/two_factor_verify.html", {"form": form, "next": next_url}
+            )
         device = two_factor.code_verify(user=user, code=form.cleaned_data["code"])
         if device is not None:
             django_otp.login(request, device)
             sessions.session_rotate(user=user, session=request.session)
-            recovery = device.__class__.__name__ == "StaticDevice"
+            recovery = isinstance(device, StaticDevice)
             audit_record(
                 actor=user,
                 action="sign_in",
@@ -126,13 +137,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
             detail={"factor": "two_factor"},
             ip_address=client_ip(request),
         )
-        wait = two_factor.throttled_for_seconds(user)
-        if wait:
-            form.add_error(
-                "code", f"Too many wrong codes. Wait {wait} seconds, then enter a new code."
-            )
-        else:
-            form.add_error("code", "The code is wrong or has already been used. Enter a new code.")
+        form.add_error("code", "The code is wrong or has already been used. Enter a new code.")
     return render(request, "account/two_factor_verify.html", {"form": form, "next": next_url})
 
 

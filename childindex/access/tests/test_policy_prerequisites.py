@@ -121,9 +121,7 @@ def test_lapsed_account_cannot_open_a_record_and_is_told_why():
     assert access.reason == Prerequisite.VETTING.label
 
 
-@pytest.mark.parametrize(
-    ("role", "allowed"), [(Role.AUDITOR, True), (Role.PRACTITIONER, False)]
-)
+@pytest.mark.parametrize(("role", "allowed"), [(Role.AUDITOR, True), (Role.PRACTITIONER, False)])
 def test_role_pages_need_the_role_and_every_other_prerequisite(role, allowed):
     user = UserFactory(role=role)
     assert bool(policy.has_role_access(user, [Role.AUDITOR], today=TODAY)) is allowed
