@@ -226,11 +226,13 @@ class ChildCarerFactory(DjangoModelFactory):
 def _basis_of(service) -> Basis:
     """The basis ``consent.rules.basis_for_service`` gives (records may not import consent;
     a consent test checks the two agree)."""
+    if service.sensitive:
+        return Basis.SENSITIVE_CONSENT
     if service.category == ServiceCategory.UNIVERSAL:
         return Basis.UNIVERSAL
     if service.category == ServiceCategory.STATUTORY:
         return Basis.STATUTORY
-    return Basis.SENSITIVE_CONSENT if service.sensitive else Basis.CONSENT
+    return Basis.CONSENT
 
 
 class InvolvementFactory(DjangoModelFactory):
