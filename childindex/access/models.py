@@ -8,6 +8,7 @@ fields live in ``access.policy``; this module only holds them.
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
@@ -59,3 +60,13 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    def clean(self) -> None:
+        super().clean()
+        # The constraint user_belongs_to_an_la, as a message: forms that leave out
+        # is_superuser (the admin's add form) skip the constraint's own validation.
+        needs_la = not self.is_superuser and self.role != Role.NATIONAL_OPERATOR
+        if needs_la and self.local_authority_id is None:
+            raise ValidationError(
+                {"local_authority": "Choose the local authority this account belongs to."}
+            )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from childindex.access.models import Role
 from childindex.access.tests.factories import UserFactory
@@ -30,3 +31,14 @@ def test_every_account_but_a_national_operators_belongs_to_an_la(role):
 def test_national_operator_and_superuser_need_no_la():
     UserFactory(national_operator=True).full_clean()
     UserFactory(back_office=True, local_authority=None).full_clean()
+
+
+def test_account_without_an_la_fails_validation_with_a_message_saying_so():
+    user = UserFactory.build(role=Role.PRACTITIONER, local_authority=None)
+    with pytest.raises(ValidationError) as caught:
+        user.clean()
+    assert caught.value.message_dict == {
+        "local_authority": ["Choose the local authority this account belongs to."]
+    }
+    UserFactory.build(national_operator=True).clean()
+    UserFactory.build(back_office=True, local_authority=None).clean()
