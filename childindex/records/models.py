@@ -215,7 +215,8 @@ class ChildAddress(models.Model):
                 name="intends_to_return_only_when_left",
             ),
             models.CheckConstraint(
-                condition=Q(postcode="") | Q(postcode__regex=r"^[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}\Z"),
+                condition=Q(postcode="")
+                | Q(postcode__regex=r"^[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}\Z"),
                 name="postcode_normalised",
             ),
         ]
@@ -273,7 +274,8 @@ class ChildIdentifier(models.Model):
                 name="health_identifier_10_digits",
             ),
             models.CheckConstraint(
-                condition=~Q(type=IdentifierType.UPN) | Q(value__regex=r"^[A-Z][0-9]{11}[0-9A-Z]\Z"),
+                condition=~Q(type=IdentifierType.UPN)
+                | Q(value__regex=r"^[A-Z][0-9]{11}[0-9A-Z]\Z"),
                 name="upn_13_characters",
             ),
         ]
