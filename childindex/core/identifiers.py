@@ -165,7 +165,14 @@ VALIDATORS = {
 
 def validate_identifier(kind: str, value: str) -> str:
     """Validate ``value`` as an identifier of ``kind``; returns the compact form."""
-    return VALIDATORS[IdentifierType(kind)](value)
+    try:
+        identifier_type = IdentifierType(kind)
+    except ValueError as exc:
+        known = ", ".join(IdentifierType)
+        raise IdentifierError(
+            f"{kind!r} is not a kind of identifier the index holds ({known})"
+        ) from exc
+    return VALIDATORS[identifier_type](value)
 
 
 # --- Making identifiers (index numbers for real; the others for synthetic data) ---------------

@@ -284,6 +284,8 @@ class ChildIdentifier(models.Model):
         return f"{self.get_type_display()} {self.value}"
 
     def clean(self) -> None:
+        if self.type not in {value for value, _ in self._meta.get_field("type").flatchoices}:
+            return  # the type's own field error says what is wrong
         try:
             self.value = validate_identifier(self.type, self.value)
         except IdentifierError as exc:

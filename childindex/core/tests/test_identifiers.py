@@ -414,9 +414,10 @@ def test_validate_identifier_applies_the_kinds_rule_not_anothers():
         validate_identifier("hc", "9434765919")  # a good NHS number, outside the H&C range
 
 
-def test_validate_identifier_refuses_an_unknown_kind():
-    with pytest.raises(ValueError):
-        validate_identifier("passport", "123")
+@pytest.mark.parametrize("kind", ["passport", "", "NHS"])
+def test_validate_identifier_refuses_an_unknown_kind_with_a_reason(kind):
+    with pytest.raises(IdentifierError, match="is not a kind of identifier the index holds"):
+        validate_identifier(kind, "9434765919")
 
 
 @given(seed=seeds)

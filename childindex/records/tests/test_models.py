@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 
 from childindex.core.identifiers import IdentifierType
@@ -241,6 +242,26 @@ def test_identifier_type_is_a_national_or_local_identifier(kind):
     with refused_by("identifier_type_known"):
         ChildIdentifierFactory(type=kind, value="9434765919")
     ChildIdentifierFactory(type=IdentifierType.HC)
+
+
+@pytest.mark.parametrize("kind", ["", "passport"])
+def test_identifier_of_no_known_type_fails_validation_on_its_type_not_with_a_crash(kind):
+    identifier = ChildIdentifierFactory.build(child=ChildFactory(), type=kind, value="9434765919")
+    with pytest.raises(ValidationError) as caught:
+        identifier.full_clean()
+    assert set(caught.value.message_dict) == {"type"}
+
+
+def test_identifier_validation_stores_the_compact_value_and_explains_a_bad_one():
+    identifier = ChildIdentifierFactory.build(
+        child=ChildFactory(), type=IdentifierType.NHS, value="943 476 5919"
+    )
+    identifier.full_clean()
+    assert identifier.value == "9434765919"
+    identifier.value = "9434765918"
+    with pytest.raises(ValidationError) as caught:
+        identifier.full_clean()
+    assert caught.value.message_dict == {"value": ["NHS number 9434765918 fails its check digit"]}
 
 
 def test_local_identifier_and_only_a_local_identifier_names_its_issuer():
