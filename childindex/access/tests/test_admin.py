@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.urls import reverse
 
 from childindex.access.models import Role, User
+from childindex.access.testing import sign_in_verified
 from childindex.access.tests.factories import UserFactory
 from childindex.audit.models import AuditEvent
 from childindex.directory.tests.factories import LocalAuthorityFactory
@@ -26,7 +27,8 @@ def admin_url(model, view: str) -> str:
 
 @pytest.fixture
 def back_office(client):
-    client.force_login(UserFactory(back_office=True))
+    # The back office asks for two factors too (an OTPAdminSite).
+    sign_in_verified(client, UserFactory(back_office=True))
     return client
 
 

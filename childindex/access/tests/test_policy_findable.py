@@ -9,8 +9,10 @@ from django.utils import timezone
 
 from childindex.access import policy
 from childindex.access.models import Role
-from childindex.access.tests.factories import ChildFactory, LocalAuthorityFactory, UserFactory
+from childindex.access.tests.factories import UserFactory
+from childindex.directory.tests.factories import LocalAuthorityFactory
 from childindex.records.models import Child, ChildStatus
+from childindex.records.tests.factories import ChildFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -58,19 +58,19 @@ def test_each_missing_prerequisite_stops_search_and_is_named(change, missing):
 
 
 def test_no_two_factor_device_stops_search_and_is_named():
-    user = UserFactory(device=False)
+    user = UserFactory(two_factor=False)
     assert policy.can_search(user, today=TODAY).reasons == (Prerequisite.TWO_FACTOR.label,)
 
 
 def test_an_unconfirmed_two_factor_device_does_not_count():
-    user = UserFactory(device=False)
+    user = UserFactory(two_factor=False)
     TOTPDevice.objects.create(user=user, name="half set up", confirmed=False)
     assert policy.missing_prerequisites(user, today=TODAY) == [Prerequisite.TWO_FACTOR]
 
 
 def test_every_lapse_is_listed_together_in_order():
     user = UserFactory(
-        device=False, approved_on=None, dbs_checked_on=None, training_completed_on=None
+        two_factor=False, approved_on=None, dbs_checked_on=None, training_completed_on=None
     )
     assert policy.missing_prerequisites(user, today=TODAY) == [
         Prerequisite.APPROVAL,
@@ -111,7 +111,7 @@ def test_anonymous_visitor_cannot_search():
 
 
 def test_lapsed_account_cannot_open_a_record_and_is_told_why():
-    from childindex.access.tests.factories import ChildFactory
+    from childindex.records.tests.factories import ChildFactory
 
     user = UserFactory(dbs_checked_on=None)
     access = policy.record_access(

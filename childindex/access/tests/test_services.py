@@ -15,8 +15,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from childindex.access import policy, services, sessions
 from childindex.access.models import Role, ShieldOverrideReason, UserSession
 from childindex.access.testing import authenticator, totp_code
-from childindex.access.tests.factories import ChildFactory, UserFactory
+from childindex.access.tests.factories import UserFactory
 from childindex.audit.models import AuditEvent, Outcome
+from childindex.records.tests.factories import ChildFactory
 
 pytestmark = pytest.mark.django_db
 

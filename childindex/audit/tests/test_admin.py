@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
+from childindex.access.testing import sign_in_verified
 from childindex.audit.models import AuditEvent
 from childindex.audit.services import audit_record
 
@@ -14,8 +15,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def back_office(client):
-    client.force_login(
-        get_user_model().objects.create_superuser("auditor.b", "auditor.b@la.example")
+    # The back office asks for two factors too (an OTPAdminSite).
+    sign_in_verified(
+        client, get_user_model().objects.create_superuser("auditor.b", "auditor.b@la.example")
     )
     return client
 

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
+from childindex.access.testing import sign_in_verified
 from childindex.access.tests.factories import UserFactory
 from childindex.audit.models import AuditEvent
 from childindex.consent.models import Consent, GivenBy, Scope
@@ -23,7 +24,8 @@ def superuser():
 
 @pytest.fixture
 def back_office(client, superuser):
-    client.force_login(superuser)
+    # The back office asks for two factors too (an OTPAdminSite).
+    sign_in_verified(client, superuser)
     return client
 
 

@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.test import RequestFactory
 from django.urls import reverse
 
+from childindex.access.testing import sign_in_verified
 from childindex.access.tests.factories import UserFactory
 from childindex.audit.models import AuditEvent
 from childindex.records.admin import ChildNameInline, InvolvementInline
@@ -34,7 +35,8 @@ def superuser():
 
 @pytest.fixture
 def back_office(client, superuser):
-    client.force_login(superuser)
+    # The back office asks for two factors too (an OTPAdminSite).
+    sign_in_verified(client, superuser)
     return client
 
 

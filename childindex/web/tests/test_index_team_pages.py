@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from childindex.access.models import Role, User
 from childindex.access.testing import sign_in_verified
-from childindex.access.tests.factories import ChildFactory, UserFactory
+from childindex.access.tests.factories import UserFactory
 from childindex.records.models import Child
+from childindex.records.tests.factories import ChildFactory
 from childindex.web.tests.page_checks import assert_govuk_page
 
 pytestmark = pytest.mark.django_db

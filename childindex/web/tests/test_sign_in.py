@@ -17,7 +17,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from childindex.access import two_factor
 from childindex.access.models import UserSession
 from childindex.access.testing import authenticator, totp_code
-from childindex.access.tests.factories import PASSWORD, UserFactory
+from childindex.access.tests.factories import SYNTHETIC_PASSWORD as PASSWORD
+from childindex.access.tests.factories import UserFactory
 from childindex.audit.models import AuditEvent, Outcome
 from childindex.web.tests.page_checks import assert_govuk_page
 
@@ -195,7 +196,7 @@ def test_a_recovery_code_works_once(client):
 
 
 def test_an_account_without_two_factor_sets_it_up_and_gets_recovery_codes(client):
-    user = UserFactory(device=False)
+    user = UserFactory(two_factor=False)
     response = password_step(client, user.username)
     assert response["Location"].startswith(SET_UP)
     page = client.get(SET_UP)
@@ -224,7 +225,7 @@ def test_an_account_without_two_factor_sets_it_up_and_gets_recovery_codes(client
 
 
 def test_set_up_page_refuses_a_wrong_code(client):
-    user = UserFactory(device=False)
+    user = UserFactory(two_factor=False)
     password_step(client, user.username)
     client.get(SET_UP)
     response = client.post(SET_UP, {"code": "12345x"})
