@@ -29,19 +29,27 @@ from childindex.synthetic.directory import Directory
 from childindex.synthetic.names import surname_spellings
 from childindex.synthetic.people import FEEDS, Address, Child, Family, Involvement, school_year
 
-# Each kind's share of the overall error rate (they sum to 1).
+# Each kind's share of the rows with errors (they sum to 1)...
 ERROR_WEIGHTS: dict[str, float] = {
-    "typo": 0.24,  # one letter dropped, doubled, swapped or hit next to on the keyboard
+    "typo": 0.25,  # one letter dropped, doubled, swapped or hit next to on the keyboard
     "nickname": 0.10,  # "Alfie" for Alfred
     "name_variant": 0.12,  # another spelling, accents dropped, one half of a double surname
     "dob_swap": 0.06,  # day and month swapped
     "dob_typo": 0.05,  # day, month or year one out
     "stale_address": 0.12,  # the previous address (families who moved)
-    "nhs_missing": 0.09,  # no NHS number where the source holds them
+    "nhs_missing": 0.10,  # no NHS number where the source holds them
     "nhs_typo": 0.05,  # one digit wrong or two swapped
     "upn_missing": 0.04,
-    "duplicate": 0.08,  # the same child twice in one source, under two keys
-    "two_schools": 0.05,  # on the roll of the old school too, during a move
+    "duplicate": 0.095,  # the same child twice in one source, under two keys
+    "two_schools": 0.015,  # on the old school's roll too, after moving school this term
+}
+# ...and the share of feed rows each kind can apply to (measured on generated populations:
+# a nickname needs a name that has one, a swapped date a day of 12 or less, a stale address a
+# family that moved...), so that a kind's rate among the rows it fits is overall x weight / fit.
+APPLIES_TO: dict[str, float] = {
+    "typo": 1.0, "nickname": 0.32, "name_variant": 0.72, "dob_swap": 0.36, "dob_typo": 1.0,
+    "stale_address": 0.094, "nhs_missing": 0.61, "nhs_typo": 0.61, "upn_missing": 0.365,
+    "duplicate": 1.0, "two_schools": 0.0027,
 }
 ERROR_KINDS = tuple(ERROR_WEIGHTS)
 DEFAULT_ERROR_RATE = 0.05
@@ -76,13 +84,15 @@ DUPLICATE_DELAY = 500  # families
 
 
 def error_rates(overall: float, overrides: Mapping[str, float] | None = None) -> dict[str, float]:
-    """Per-kind rates: ``overall`` shared out by ERROR_WEIGHTS, then any ``overrides``.
+    """Per-kind rates: the chance that a row a kind can apply to gets it.
 
-    A kind's rate is the chance that a row it can apply to gets it (a nickname needs a name
-    that has one, a swapped date a day of 12 or less...)."""
+    ``overall`` is about the share of feed rows with at least one error (for small rates; each
+    kind's rate stops at 1), shared between the kinds by ERROR_WEIGHTS; ``overrides`` then set
+    single kinds' rates directly."""
     if not 0 <= overall <= 1:
         raise ValueError("the error rate must be between 0 and 1")
-    rates = {kind: round(overall * weight, 9) for kind, weight in ERROR_WEIGHTS.items()}
+    rates = {kind: round(min(1.0, overall * weight / APPLIES_TO[kind]), 9)
+             for kind, weight in ERROR_WEIGHTS.items()}
     for kind, rate in (overrides or {}).items():
         if kind not in rates:
             raise ValueError(f"unknown error kind {kind!r} (known: {', '.join(ERROR_KINDS)})")
@@ -339,8 +349,9 @@ class PopulationWriter:
     # --- feed rows -------------------------------------------------------------------------
 
     def _feed_rows(self, child: Child) -> None:
-        current_school = any(i.is_current and i.service.source_feed == "school_census"
-                             for i in child.involvements)
+        # A child who moved school this term may still be on the old school's roll.
+        joined = [i.started_on for i in child.involvements
+                  if i.is_current and i.service.source_feed == "school_census"]
         recent = self.as_of - dt.timedelta(days=183)
         for inv in child.involvements:
             feed = inv.source_feed
@@ -348,8 +359,9 @@ class PopulationWriter:
                 continue
             if inv.is_current:
                 self._row(feed, child, inv, ())
-            elif (feed == "school_census" and current_school and inv.ended_on
-                  and inv.ended_on >= recent and self.rng.random() < self.rates["two_schools"]):
+            elif (feed == "school_census" and inv.ended_on and inv.ended_on >= recent
+                  and any(0 <= (day - inv.ended_on).days <= 30 for day in joined)
+                  and self.rng.random() < self.rates["two_schools"]):
                 self._row(feed, child, inv, ("two_schools",))
 
     def _row(self, feed: str, child: Child, inv: Involvement, forced: tuple[str, ...]) -> None:

@@ -33,9 +33,12 @@ def all_files(directory: Path) -> list[str]:
     return sorted(str(p.relative_to(directory)) for p in directory.rglob("*") if p.is_file())
 
 
+NOISY = ("--error-rate", "0.4", "--error", "two_schools=1")
+
+
 @pytest.fixture(scope="module")
 def noisy(tmp_path_factory) -> Path:
-    return generate(tmp_path_factory.mktemp("noisy"), "--error-rate", "0.4")
+    return generate(tmp_path_factory.mktemp("noisy"), *NOISY)
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +47,7 @@ def clean(tmp_path_factory) -> Path:
 
 
 def test_two_runs_with_the_same_seed_write_byte_identical_files(noisy, tmp_path):
-    again = generate(tmp_path / "again", "--error-rate", "0.4")
+    again = generate(tmp_path / "again", *NOISY)
     names = all_files(noisy)
     assert names == all_files(again)
     assert {"children.csv", "truth.csv", "manifest.json", "feeds/school_census.csv"} <= set(names)
@@ -53,7 +56,7 @@ def test_two_runs_with_the_same_seed_write_byte_identical_files(noisy, tmp_path)
 
 
 def test_a_different_seed_gives_different_files(noisy, tmp_path):
-    other = generate(tmp_path / "other", "--error-rate", "0.4", seed=12)
+    other = generate(tmp_path / "other", *NOISY, seed=12)
     assert (other / "children.csv").read_bytes() != (noisy / "children.csv").read_bytes()
     assert (other / "truth.csv").read_bytes() != (noisy / "truth.csv").read_bytes()
 
@@ -152,6 +155,14 @@ def test_each_error_kind_comes_at_about_its_rate(tmp_path):
     missing = [("nhs_missing" in t["errors"]) for t in holding]
     assert 0.45 < sum(missing) / len(missing) < 0.55
     assert not any("nickname" in t["errors"] for t in truth.values())
+
+
+def test_the_overall_error_rate_is_about_the_share_of_rows_with_an_error(tmp_path):
+    out = generate(tmp_path / "overall", "--error-rate", "0.1", children=3000)
+    truth = rows(out / "truth.csv")
+    share = sum(bool(t["errors"]) for t in truth) / len(truth)
+    assert 0.08 < share < 0.12
+    assert len({k for t in truth for k in t["errors"].split(";") if k}) >= 9
 
 
 def test_a_typo_changes_a_name_by_one_slip():

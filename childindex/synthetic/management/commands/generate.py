@@ -102,10 +102,11 @@ class Command(BaseCommand):
         parser.add_argument("--as-of", metavar="YYYY-MM-DD",
                             help="the day ages and dates are counted to (default today)")
         parser.add_argument("--error-rate", default=str(DEFAULT_ERROR_RATE), metavar="R",
-                            help="overall share of feed rows with an error, 0 to 1 "
+                            help="about the share of feed rows with an error, 0 to 1 "
                                  f"(default {DEFAULT_ERROR_RATE})")
         parser.add_argument("--error", action="append", default=[], metavar="KIND=RATE",
-                            help=f"one kind's rate, 0 to 1 (kinds: {', '.join(ERROR_KINDS)})")
+                            help="one kind's rate among the rows it can apply to, 0 to 1 "
+                                 f"(kinds: {', '.join(ERROR_KINDS)})")
         parser.add_argument("--load", action="store_true",
                             help="also load the population into the configured database")
 
