@@ -37,6 +37,9 @@ from childindex.synthetic.people import Child as SynChild
 from childindex.synthetic.people import Family
 
 BATCH_CHILDREN = 2000
+# Rows per INSERT. SQLite keeps up to 128 prepared statements per connection, and a multi-row
+# INSERT's grows with its rows: small fixed-size inserts keep the loader's memory flat.
+INSERT_ROWS = 100
 LOADER_LABEL = "childindex generate"
 
 
@@ -96,6 +99,10 @@ def check_can_load(directory: syn.Directory) -> None:
             )
 
 
+def _insert(model: Any, rows: list[Any]) -> list[Any]:
+    return model.objects.bulk_create(rows, batch_size=INSERT_ROWS)
+
+
 def _user(username: str, **fields: Any) -> User:
     return User(username=username, password=make_password(None), **fields)
 
@@ -123,19 +130,19 @@ def _load_directory(directory: syn.Directory, as_of: dt.date, counts: Counter[st
         })
         counts["users"] += created + auditor_created
 
-    organisations = Organisation.objects.bulk_create([
+    organisations = _insert(Organisation, [
         Organisation(type=o.type, code=o.code, name=o.name, local_authority=refs.las[o.la_code],
                      address=o.address, postcode=o.postcode, phone=o.phone, email=o.email)
         for o in directory.organisations
     ])
     orgs = {o.code: o for o in organisations}
-    services = Service.objects.bulk_create([
+    services = _insert(Service, [
         Service(organisation=orgs[s.organisation.code], name=s.name, kind=s.kind,
                 category=s.category, sensitive=s.sensitive, phone=s.phone, email=s.email)
         for s in directory.services
     ])
     refs.services = {s.key: row for s, row in zip(directory.services, services, strict=True)}
-    practitioners = Practitioner.objects.bulk_create([
+    practitioners = _insert(Practitioner, [
         Practitioner(given_name=p.given_name, family_name=p.family_name, job_title=p.job_title,
                      organisation=orgs[p.organisation.code], work_phone=p.work_phone,
                      secure_email=p.secure_email)
@@ -144,12 +151,12 @@ def _load_directory(directory: syn.Directory, as_of: dt.date, counts: Counter[st
     refs.practitioners = {
         p.secure_email: row for p, row in zip(directory.practitioners, practitioners, strict=True)
     }
-    Practitioner.services.through.objects.bulk_create([
+    _insert(Practitioner.services.through, [
         Practitioner.services.through(practitioner=refs.practitioners[p.secure_email],
                                       service=refs.services[p.service.key])
         for p in directory.practitioners
     ])
-    users = User.objects.bulk_create([
+    users = _insert(User, [
         _user(p.username, email=p.secure_email, first_name=p.given_name, last_name=p.family_name,
               role=p.user_role, local_authority=refs.las[p.organisation.la_code],
               organisation=orgs[p.organisation.code],
@@ -176,7 +183,7 @@ def _basis(refs: _Refs, service: syn.Service, hidden_concern: bool) -> str:
 
 
 def _load_children(batch: list[SynChild], refs: _Refs, counts: Counter[str]) -> None:
-    children = Child.objects.bulk_create([
+    children = _insert(Child, [
         Child(index_number=c.index_number, date_of_birth=c.date_of_birth, gender=c.gender,
               responsible_la=refs.las[c.la_code], status=c.status, date_of_death=c.date_of_death,
               shielded=c.shielded, shield_review_on=c.shield_review_on)
@@ -190,7 +197,7 @@ def _load_children(batch: list[SynChild], refs: _Refs, counts: Counter[str]) -> 
                 carers[carer.carer_id] = Carer(given_names=carer.given_names,
                                                family_name=carer.family_name, phone=carer.phone,
                                                email=carer.email)
-    Carer.objects.bulk_create(list(carers.values()))
+    _insert(Carer, list(carers.values()))
 
     names, addresses, identifiers, links, involvements, consents = [], [], [], [], [], []
     for c, row in zip(batch, children, strict=True):
@@ -235,12 +242,12 @@ def _load_children(batch: list[SynChild], refs: _Refs, counts: Counter[str]) -> 
             scope=k.scope, service=refs.services[k.service.key] if k.service else None,
             given_on=k.given_on, withdrawn_on=k.withdrawn_on, recorded_by=team,
         ) for k in c.consents)
-    ChildName.objects.bulk_create(names)
-    ChildAddress.objects.bulk_create(addresses)
-    ChildIdentifier.objects.bulk_create(identifiers)
-    ChildCarer.objects.bulk_create(links)
-    Involvement.objects.bulk_create(involvements)
-    Consent.objects.bulk_create(consents)
+    _insert(ChildName, names)
+    _insert(ChildAddress, addresses)
+    _insert(ChildIdentifier, identifiers)
+    _insert(ChildCarer, links)
+    _insert(Involvement, involvements)
+    _insert(Consent, consents)
     counts.update(children=len(children), carers=len(carers), child_carers=len(links),
                   names=len(names), addresses=len(addresses), identifiers=len(identifiers),
                   involvements=len(involvements), consents=len(consents))
