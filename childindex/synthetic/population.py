@@ -133,6 +133,12 @@ class Population:
             for nation in places.NATIONS.values()
         }
         self._name_weights: dict[int, list[float]] = {}
+        # The 999 range holds 909,091 NHS numbers: past that, leave some children without one,
+        # spread evenly rather than all at the end.
+        nhs_children = sum(n for place, n in zip(self.places, options.children_per_la(),
+                                                 strict=True)
+                           if place.nation in {"england", "wales"})
+        self._nhs_share = min(1.0, 900_000 / max(1, nhs_children))
         self._started = False
 
     # --- the stream ------------------------------------------------------------------------
@@ -303,7 +309,8 @@ class Population:
                 history.arrived_from == "northern_ireland" and born_before_arrival):
             child.hc_number = self._hc() or ""
         if la.nation in {"england", "wales"} and (
-                registered or not (born_before_arrival and history.arrived_from == "abroad")):
+                registered or not (born_before_arrival and history.arrived_from == "abroad")) and (
+                self._nhs_share >= 1 or rng.random() < self._nhs_share):
             child.nhs_number = self._nhs() or ""
         context = ChildContext(
             as_of=as_of,
