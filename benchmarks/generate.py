@@ -29,7 +29,7 @@ AS_OF = "2026-11-21"
 def timed(args: list[str], env: dict[str, str], scratch: Path) -> tuple[float, float, float]:
     """(elapsed seconds, CPU seconds, peak resident MB) of one run."""
     report = scratch / "time.txt"
-    subprocess.run([GNU_TIME, "-f", "%e %U %S %M", "-o", str(report), *args], env=env,
+    subprocess.run([GNU_TIME, "-f", "%e %U %S %M", "-o", str(report), *args], env=env,  # noqa: S603
                    check=True, stdout=subprocess.DEVNULL)
     elapsed, user, system, rss_kb = report.read_text().split()[-4:]
     return float(elapsed), float(user) + float(system), int(rss_kb) / 1024

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import csv
 import filecmp
+import os
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -53,6 +56,20 @@ def test_two_runs_with_the_same_seed_write_byte_identical_files(noisy, tmp_path)
     assert {"children.csv", "truth.csv", "manifest.json", "feeds/school_census.csv"} <= set(names)
     match, mismatch, errors = filecmp.cmpfiles(noisy, again, names, shallow=False)
     assert mismatch == [] and errors == []
+
+
+def test_files_do_not_depend_on_pythons_hash_seed(tmp_path):
+    outs = []
+    for hash_seed in ("1", "2"):
+        out = tmp_path / hash_seed
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed, "CHILDINDEX_MODE": "test",
+               "PYTHONPATH": str(Path(__file__).resolve().parents[3])}
+        subprocess.run([sys.executable, "-m", "childindex", "generate", "--children", "400",  # noqa: S603
+                        "--out", str(out), "--as-of", AS_OF, "--error-rate", "0.5",
+                        "--skip-checks"], env=env, check=True, capture_output=True)
+        outs.append(out)
+    names = all_files(outs[0])
+    assert filecmp.cmpfiles(outs[0], outs[1], names, shallow=False)[1:] == ([], [])
 
 
 def test_a_different_seed_gives_different_files(noisy, tmp_path):
