@@ -115,7 +115,7 @@ class Population:
             places_=self.places, children_per_la=options.children_per_la(), as_of=options.as_of,
             rng=random.Random(key + ":directory"),
         )
-        self._rng = random.Random(key + ":population")
+        self.rng = random.Random(key + ":population")
         self._index_number = IndexNumbers(key)
         self._nhs = nhs_numbers(key)
         self._hc = hc_numbers(key)
@@ -158,30 +158,30 @@ class Population:
     # --- small helpers ---------------------------------------------------------------------
 
     def _pick(self, table: Sequence[tuple[object, float]]) -> object:
-        return self._rng.choices([v for v, _ in table], weights=[w for _, w in table])[0]
+        return self.rng.choices([v for v, _ in table], weights=[w for _, w in table])[0]
 
-    def _popular(self, pool: Sequence[str]) -> str:
+    def popular(self, pool: Sequence[str]) -> str:
         weights = self._name_weights.get(len(pool))
         if weights is None:
             weights = self._name_weights[len(pool)] = _zipf(len(pool))
-        return self._rng.choices(pool, cum_weights=weights)[0]
+        return self.rng.choices(pool, cum_weights=weights)[0]
 
-    def _origin(self, nation: str) -> names.Origin:
-        return self._rng.choices(names.ORIGINS, cum_weights=self._origin_weights[nation])[0]
+    def origin_for(self, nation: str) -> names.Origin:
+        return self.rng.choices(names.ORIGINS, cum_weights=self._origin_weights[nation])[0]
 
     def _days_ago(self, low: int, high: int) -> dt.date:
-        return self.options.as_of - dt.timedelta(days=self._rng.randint(low, high))
+        return self.options.as_of - dt.timedelta(days=self.rng.randint(low, high))
 
-    def _between(self, start: dt.date, end: dt.date) -> dt.date:
-        return start + dt.timedelta(days=self._rng.randint(0, max(0, (end - start).days)))
+    def between(self, start: dt.date, end: dt.date) -> dt.date:
+        return start + dt.timedelta(days=self.rng.randint(0, max(0, (end - start).days)))
 
     # --- a family --------------------------------------------------------------------------
 
     def _family(self, la_directory: LaDirectory, quota_left: int) -> Family:
-        rng, la = self._rng, la_directory.la
+        rng, la = self.rng, la_directory.la
         self._families += 1
         family_id = f"F{self._families:07d}"
-        origin = self._origin(la.nation)
+        origin = self.origin_for(la.nation)
         kind = str(self._pick(FAMILY_KINDS))
         wanted = rng.choice((1, 1, 2)) if kind == "foster" else int(self._pick(CHILDREN_IN_FAMILY))
         births = self._dates_of_birth(min(wanted, quota_left))
@@ -209,7 +209,7 @@ class Population:
 
     def _dates_of_birth(self, wanted: int) -> list[tuple[dt.date, bool]]:
         """Dates of birth oldest first, (True) for a twin; siblings at least ten months apart."""
-        rng, span = self._rng, (self.options.as_of - self._earliest).days
+        rng, span = self.rng, (self.options.as_of - self._earliest).days
         twins = wanted >= 2 and rng.random() < TWINS
         dates: list[dt.date] = []
         for _ in range(wanted - 1 if twins else wanted):
@@ -229,7 +229,7 @@ class Population:
     # --- where the family lives, and has lived ---------------------------------------------
 
     def _address(self, la_directory: LaDirectory) -> Address:
-        rng, la = self._rng, la_directory.la
+        rng, la = self.rng, la_directory.la
         district = rng.choice(la.districts)
         street = rng.randrange(district.streets)
         house = rng.randint(1, 149)
@@ -247,7 +247,7 @@ class Population:
 
     def _address_history(self, la_directory: LaDirectory, origin: names.Origin,
                          births: list[dt.date]) -> _History:
-        rng, as_of = self._rng, self.options.as_of
+        rng, as_of = self.rng, self.options.as_of
         history = _History(current=self._address(la_directory))
         roll = rng.random()
         others = [d for d in self.directory.las if d is not la_directory]
@@ -274,7 +274,7 @@ class Population:
             history.ending = "last_known"
         elif roll < 0.0070 and youngest < as_of:
             history.ending = "left_country" if roll < 0.0060 else "none"
-            history.ended_on = self._between(
+            history.ended_on = self.between(
                 max(history.settled_on, youngest) + dt.timedelta(days=1), as_of)
             history.country = rng.choice(origin.countries)
             history.intends_to_return = rng.random() < 0.5
@@ -284,7 +284,7 @@ class Population:
 
     def _child(self, family: Family, la_directory: LaDirectory, household: _Household,
                history: _History, position: int, dob: dt.date, taken: set[str]) -> Child:
-        rng, as_of, la = self._rng, self.options.as_of, la_directory.la
+        rng, as_of, la = self.rng, self.options.as_of, la_directory.la
         roll = rng.random()
         gender = "female" if roll < 0.488 else "male" if roll < 0.998 else "not_specified"
         female = gender == "female" or (gender == "not_specified" and rng.random() < 0.5)
@@ -297,7 +297,7 @@ class Population:
         child.other_names = household.other_names(position, child)
         if rng.random() < DECEASED:
             child.status = "deceased"
-            child.date_of_death = self._between(dob, as_of)
+            child.date_of_death = self.between(dob, as_of)
         child.addresses = history.spells_for(dob)
         born_before_arrival = dob < history.settled_on and history.arrived_from in {
             "abroad", "scotland", "northern_ireland"}
@@ -336,13 +336,13 @@ class Population:
         return child
 
     def _given_names(self, origin: names.Origin, female: bool, taken: set[str]) -> str:
-        rng = self._rng
+        rng = self.rng
         pool = (origin.girls if female else origin.boys)
         for _ in range(30):
             if rng.random() < origin.british_given_share:
-                first = self._popular(names.BRITISH_GIRLS if female else names.BRITISH_BOYS)
+                first = self.popular(names.BRITISH_GIRLS if female else names.BRITISH_BOYS)
             else:
-                first = self._popular(pool)
+                first = self.popular(pool)
             variants = _variant_keys(first)
             if not variants & taken:
                 taken.update(variants)
@@ -352,7 +352,7 @@ class Population:
         for _ in range(2 if roll < 0.08 else 1 if roll < 0.6 else 0):
             source = pool if rng.random() < 0.5 else (
                 names.BRITISH_GIRLS if female else names.BRITISH_BOYS)
-            candidate = self._popular(source)
+            candidate = self.popular(source)
             if candidate != first and candidate not in middle:
                 middle.append(candidate)
         return " ".join([first, *middle])
@@ -362,7 +362,7 @@ class Population:
         la = context.la_directory.la
         schools = [i.service for i in child.involvements if i.service.role == "primary"]
         first_school = (schools[0] if schools else
-                        context.la_directory.nearby("primary", context.home.outward, self._rng))
+                        context.la_directory.nearby("primary", context.home.outward, self.rng))
         cohort = child.date_of_birth.year if child.date_of_birth.month >= 9 else (
             child.date_of_birth.year - 1)
         year = cohort + 5
@@ -375,15 +375,15 @@ class Population:
 
     def carer(self, origin: names.Origin, female: bool, family_name: str | None = None,
               older: bool = False) -> Carer:
-        rng = self._rng
+        rng = self.rng
         self._carers += 1
         if origin.key == "english" or rng.random() < 0.3 * origin.british_given_share:
             pool = (names.OLDER_WOMEN if female else names.OLDER_MEN) if older else (
                 names.ADULT_WOMEN if female else names.ADULT_MEN)
         else:
             pool = origin.girls if female else origin.boys
-        given = self._popular(pool)
-        surname = family_name or self._popular(origin.surnames)
+        given = self.popular(pool)
+        surname = family_name or self.popular(origin.surnames)
         if female:
             surname = names.feminine_surname(surname)
         roll = rng.random()
@@ -436,14 +436,14 @@ class _Household:
     def __init__(self, population: Population, origin: names.Origin, kind: str, nation: str,
                  births: list[dt.date]) -> None:
         self.p, self.origin, self.kind = population, origin, kind
-        rng = population._rng  # noqa: SLF001 - the household is part of the population
+        rng = population.rng
         n = len(births)
         self.carers: list[Carer] = []
         self.links: list[list[CarerLink]] = [[] for _ in range(n)]
         self.origins = [origin]
         self.former: list[OtherName | None] = [None] * n
         self.alias_surname: list[str] = [""] * n
-        birth_surname = population._popular(origin.surnames)  # noqa: SLF001
+        birth_surname = population.popular(origin.surnames)
         self.surnames = [birth_surname] * n
 
         def link(carer: Carer, relationship: str, pr: bool, who: range = range(n)) -> None:
@@ -453,7 +453,7 @@ class _Household:
                 self.links[i].append(CarerLink(carer, relationship, pr))
 
         if kind in {"two_parents", "same_sex"}:
-            partner_origin = origin if rng.random() > 0.1 else population._origin(nation)  # noqa: SLF001
+            partner_origin = origin if rng.random() > 0.1 else population.origin_for(nation)
             self.origins.append(partner_origin)
             if kind == "same_sex":
                 female = rng.random() < 0.6
@@ -467,7 +467,7 @@ class _Household:
                     surname = f"{birth_surname}-{second.family_name}"
             else:
                 father = population.carer(partner_origin, False)
-                maiden = population._popular(origin.surnames)  # noqa: SLF001
+                maiden = population.popular(origin.surnames)
                 mother = population.carer(
                     origin, True, father.family_name if rng.random() < 0.65 else maiden)
                 link(mother, "mother", True)
@@ -494,7 +494,7 @@ class _Household:
             # the older children (never splitting twins) came before the step-parent
             splits = [i for i in range(1, n) if births[i] != births[i - 1]]
             older = rng.choice(splits) if splits and rng.random() < 0.6 else n
-            stepdad_origin = origin if rng.random() < 0.85 else population._origin(nation)  # noqa: SLF001
+            stepdad_origin = origin if rng.random() < 0.85 else population.origin_for(nation)
             stepdad = population.carer(stepdad_origin, False)
             mother = population.carer(origin, True, stepdad.family_name)
             link(mother, "mother", True)
@@ -520,29 +520,29 @@ class _Household:
             if rng.random() < 0.6:
                 link(population.carer(origin, True, birth_surname), "mother", True)
         elif kind == "foster":
-            carer_origin = population._origin(nation)  # noqa: SLF001
-            surname = population._popular(carer_origin.surnames)  # noqa: SLF001
+            carer_origin = population.origin_for(nation)
+            surname = population.popular(carer_origin.surnames)
             link(population.carer(carer_origin, True, surname), "foster_carer", False)
             if rng.random() < 0.6:
                 link(population.carer(carer_origin, False, surname), "foster_carer", False)
             if rng.random() < 0.7:
                 link(population.carer(origin, True, birth_surname), "mother", True)
         elif kind == "adoptive":
-            adopter_origin = population._origin(nation)  # noqa: SLF001
-            surname = population._popular(adopter_origin.surnames)  # noqa: SLF001
+            adopter_origin = population.origin_for(nation)
+            surname = population.popular(adopter_origin.surnames)
             link(population.carer(adopter_origin, True, surname), "adoptive_parent", True)
             if rng.random() < 0.7:
                 link(population.carer(adopter_origin, False, surname), "adoptive_parent", True)
             self.origins = [adopter_origin, origin]
             for i, dob in enumerate(births):
-                adopted_on = population._between(  # noqa: SLF001
+                adopted_on = population.between(
                     min(dob + dt.timedelta(days=180), population.options.as_of),
                     population.options.as_of)
                 self.former[i] = OtherName("former", "", birth_surname, dob, adopted_on)
             self.surnames = [surname] * n
 
     def name_origin(self) -> names.Origin:
-        return self.p._rng.choice(self.origins)  # noqa: SLF001
+        return self.p.rng.choice(self.origins)
 
     def other_names(self, position: int, child: Child) -> list[OtherName]:
         out = []
@@ -553,9 +553,9 @@ class _Household:
         if self.alias_surname[position]:
             out.append(OtherName("alias", child.given_names, self.alias_surname[position],
                                  None, None))
-        elif self.p._rng.random() < 0.01:  # noqa: SLF001
+        elif self.p.rng.random() < 0.01:
             nicknames = nicknames_of(child.first_given_name)
             if nicknames:
-                out.append(OtherName("alias", self.p._rng.choice(nicknames),  # noqa: SLF001
+                out.append(OtherName("alias", self.p.rng.choice(nicknames),
                                      child.family_name, None, None))
         return out
