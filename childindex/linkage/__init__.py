@@ -1,0 +1,1 @@
+"""Record linkage: name and date normalisation and the matching model (plain Python, no Django)."""
