@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "childindex.records",
     "childindex.consent",
     "childindex.audit",
+    "childindex.sources",
     "childindex.synthetic",
     "childindex.web",
 ]

@@ -80,6 +80,12 @@ CHILDREN_COLUMNS = (
     "former_family_name", "alias_given_names", "alias_family_name",
 )
 TRUTH_COLUMNS = ("source", "source_record_id", "child_id", "errors")
+FEED_LABELS = {"gp_registrations": "GP registrations", "school_census": "School census",
+               "health_visiting": "Health visiting and school nursing",
+               "social_care": "Children's social care", "youth_services": "Youth services"}
+MAY_CREATE_CHILDREN = frozenset({"gp_registrations", "school_census", "health_visiting",
+                                 "social_care"})
+IDENTIFIER_COLUMNS = {"nhs_number": "nhs", "chi_number": "chi", "hc_number": "hc", "upn": "upn"}
 DUPLICATE_DELAY = 500  # families
 
 
@@ -100,6 +106,25 @@ def error_rates(overall: float, overrides: Mapping[str, float] | None = None) ->
             raise ValueError(f"the rate for {kind} must be between 0 and 1")
         rates[kind] = rate
     return rates
+
+
+def feed_mapping_toml(feed: str, la_code: str) -> str:
+    """The mapping (TOML) with which ``childindex feed import`` reads ``feeds/<feed>.csv``."""
+    columns = FEED_COLUMNS[feed]
+    fields = [c for c in columns if c in _PERSON + _SERVICE]
+    lines = [
+        f"# How `childindex feed import` reads feeds/{feed}.csv (written by childindex generate)",
+        "[feed]", f'name = "{feed}"', f'label = "{FEED_LABELS[feed]}"',
+        f'local_authority = "{la_code}"', 'kind = "snapshot"',
+        f"may_create_children = {'true' if feed in MAY_CREATE_CHILDREN else 'false'}", "",
+        "[record]", 'key = "source_record_id"', "", "[columns]",
+        *(f'{name} = "{name}"' for name in fields), "", "[dates]", 'formats = ["%Y-%m-%d"]',
+    ]
+    for column in columns:
+        if column in IDENTIFIER_COLUMNS:
+            lines += ["", "[[identifiers]]", f'column = "{column}"',
+                      f'type = "{IDENTIFIER_COLUMNS[column]}"']
+    return "\n".join(lines) + "\n"
 
 
 # --- the errors ----------------------------------------------------------------------------
@@ -252,6 +277,10 @@ class PopulationWriter:
     # --- the directory and the population -------------------------------------------------
 
     def write_directory(self, directory: Directory) -> None:
+        for feed in FEEDS:
+            (self.out_dir / "feeds" / f"{feed}.toml").write_text(
+                feed_mapping_toml(feed, directory.las[0].la.code), encoding="utf-8")
+
         def table(name: str, header: tuple[str, ...], rows: Iterable[list[Any]]) -> None:
             writer = self._open(name, header)
             for row in rows:

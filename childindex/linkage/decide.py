@@ -1,0 +1,126 @@
+"""From scored candidates to an outcome: link, create, or ask a person (review).
+
+Plain Python, no Django. The rules, after Splink has scored the pairs:
+
+- Twins and siblings are never one child: a candidate with the same date of birth and the
+  same family name or postcode, whose given name is neither the same, a nickname or spelling
+  of it, a typing slip of it nor shares a given name with it, is dropped whatever its score.
+- Above the LA's upper threshold the row links to its best candidate, unless a second child
+  also scores above it and close to it (a row that fits two children goes to review).
+- Between the thresholds: review. Below the lower threshold: a new child where the source may
+  create children, else review.
+- A row that may be the same child as a shielded child (any candidate above the lower
+  threshold, twins included) goes to review, shielded, until a person decides, unless it
+  links to a shielded child: shielding must never leak through a duplicate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from childindex.linkage.model import Candidate, LevelIndex
+
+
+class Outcome(StrEnum):
+    LINK = "link"
+    CREATE = "create"
+    REVIEW = "review"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Match weights (log2 Bayes factors, prior included): link at ``upper`` and above,
+    review from ``lower`` up to ``upper``."""
+
+    upper: float
+    lower: float
+
+    def __post_init__(self) -> None:
+        if self.lower > self.upper:
+            raise ValueError("the lower threshold must not be above the upper threshold")
+
+
+DEFAULT_THRESHOLDS = Thresholds(upper=12.0, lower=0.0)
+
+
+@dataclass(frozen=True)
+class Decision:
+    outcome: Outcome
+    other_id: str | None = None  # the child (or row) to link to
+    weight: float | None = None
+    candidates: tuple[Candidate, ...] = field(default_factory=tuple)
+    twins: tuple[Candidate, ...] = field(default_factory=tuple)
+    shielded: bool = False
+    reason: str = ""
+
+
+# Given-name levels from the top: same (0), nickname or spelling (1), typing slip (2),
+# sounds the same (3), shares a given name (4); below them the names are different.
+_VARIANT_FROM_TOP = 1
+_SLIP_FROM_TOP = 4
+IDENTIFIERS = ("nhs", "chi", "hc", "upn", "local_ids")
+# A runner-up this many bits (a 256-fold likelihood) below the best does not make a row
+# "fit two children".
+AMBIGUITY_MARGIN = 8.0
+
+
+def is_twin_or_sibling(candidate: Candidate, levels: LevelIndex) -> bool:
+    """Same date of birth, same family name or postcode, a given name that is not the same or
+    a nickname or spelling of it, and no identifier of the same type that agrees; where the
+    names differ by a slip only, an identifier of the same type must disagree (twins have
+    their own NHS numbers and UPNs)."""
+    same_dob = candidate.level("dob") == levels.top["dob"]
+    same_family = candidate.level("family_name") == levels.top["family_name"]
+    same_address = candidate.level("postcode") >= levels.top["postcode"] - 1
+    if not (same_dob and (same_family or same_address)):
+        return False
+    given = candidate.level("given_name")
+    top = levels.top["given_name"]
+    if given < 0 or given >= top - _VARIANT_FROM_TOP:
+        return False  # missing, the same, or a nickname or spelling
+    agree = any(candidate.level(i) == levels.top[i] for i in IDENTIFIERS if i in levels.top)
+    if agree:
+        return False
+    disagree = any(candidate.level(i) == 0 for i in IDENTIFIERS if i in levels.top
+                   and i != "local_ids")
+    slip_only = given >= top - _SLIP_FROM_TOP
+    return disagree or not slip_only
+
+
+def decide(
+    candidates: Sequence[Candidate],
+    *,
+    thresholds: Thresholds,
+    levels: LevelIndex,
+    may_create: bool,
+    is_shielded: Callable[[str], bool] = lambda _id: False,
+) -> Decision:
+    """The outcome for one row, given its candidates (best first)."""
+    above = [c for c in candidates if c.weight >= thresholds.lower]
+    twins = tuple(c for c in above if is_twin_or_sibling(c, levels))
+    eligible = tuple(c for c in above if c not in twins)
+    shielded_ids = {c.other_id for c in above if is_shielded(c.other_id)}
+    best = eligible[0] if eligible else None
+
+    if best is not None and best.weight >= thresholds.upper:
+        runner_up = next((c for c in eligible[1:] if c.other_id != best.other_id), None)
+        if (runner_up is not None and runner_up.weight >= thresholds.upper
+                and best.weight - runner_up.weight < AMBIGUITY_MARGIN):
+            return Decision(Outcome.REVIEW, candidates=eligible, twins=twins,
+                            shielded=bool(shielded_ids), reason="fits_two_children")
+        if shielded_ids and best.other_id not in shielded_ids:
+            return Decision(Outcome.REVIEW, candidates=eligible, twins=twins, shielded=True,
+                            reason="may_be_shielded_child")
+        return Decision(Outcome.LINK, best.other_id, best.weight, eligible, twins,
+                        shielded=False, reason="above_upper_threshold")
+    if shielded_ids:
+        return Decision(Outcome.REVIEW, candidates=eligible or twins, twins=twins,
+                        shielded=True, reason="may_be_shielded_child")
+    if best is not None:
+        return Decision(Outcome.REVIEW, candidates=eligible, twins=twins,
+                        reason="between_thresholds")
+    if may_create:
+        return Decision(Outcome.CREATE, twins=twins, reason="no_candidate")
+    return Decision(Outcome.REVIEW, twins=twins, reason="no_candidate_source_may_not_create")

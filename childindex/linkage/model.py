@@ -1,0 +1,253 @@
+"""The record-linkage model: Splink (Fellegi-Sunter) on an in-process DuckDB.
+
+Plain Python behind a small API, so the feed importer, the review queue and the tests use it
+without knowing Splink:
+
+- ``Scorer(settings)`` holds the index's children as a DuckDB table (``add_index``) and scores
+  feed rows against them (``score``: blocked pairs only) or against each other
+  (``score_within``: rows that would create children, to catch a source's own duplicates).
+- ``train(settings, index, records)`` re-estimates the m and u probabilities by EM on the
+  index's children and the feed rows linked to them, and returns new settings (JSON-able).
+
+Each candidate carries every comparison's level and match weight: the evidence a person sees
+in the review queue.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from childindex.linkage.comparisons import COLUMNS, LIST_COLUMNS, TRAINING_BLOCKS
+
+_INT_COLUMNS = frozenset({"birth_year"})
+
+
+def _schema() -> pa.Schema:
+    fields = []
+    for name in COLUMNS:
+        if name in LIST_COLUMNS:
+            fields.append(pa.field(name, pa.list_(pa.string())))
+        elif name in _INT_COLUMNS:
+            fields.append(pa.field(name, pa.int32()))
+        else:
+            fields.append(pa.field(name, pa.string()))
+    return pa.schema(fields)
+
+
+SCHEMA = _schema()
+
+
+def to_table(rows: Iterable[dict[str, Any]]) -> pa.Table:
+    """Normalised rows (``LinkRecord.row()``) as an Arrow table with the model's columns."""
+    return pa.Table.from_pylist(list(rows), schema=SCHEMA)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One comparison's verdict on a pair: its level and that level's match weight."""
+
+    comparison: str
+    level: str
+    weight: float
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A scored pair: a feed row (``record_id``) and a child or another row (``other_id``)."""
+
+    record_id: str
+    other_id: str
+    weight: float
+    probability: float
+    levels: dict[str, int]
+    evidence: tuple[Evidence, ...]
+
+    def level(self, comparison: str) -> int:
+        return self.levels.get(comparison, -1)
+
+
+class LevelIndex:
+    """Splink numbers a comparison's levels top-down from n-1 to 0 (null is -1)."""
+
+    def __init__(self, settings: dict[str, Any]) -> None:
+        self.labels: dict[str, dict[int, str]] = {}
+        self.top: dict[str, int] = {}
+        for comparison in settings["comparisons"]:
+            name = comparison["output_column_name"]
+            levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+            count = len(levels)
+            self.labels[name] = {count - 1 - i: lv["label_for_charts"] for i, lv in
+                                 enumerate(levels)}
+            self.labels[name][-1] = next(
+                (lv["label_for_charts"] for lv in comparison["comparison_levels"]
+                 if lv.get("is_null_level")), "Missing")
+            self.top[name] = count - 1
+
+    def label(self, comparison: str, gamma: int) -> str:
+        return self.labels.get(comparison, {}).get(gamma, str(gamma))
+
+
+def _quiet() -> None:
+    for name in ("splink", "duckdb"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+class Scorer:
+    """Scores feed rows against the index's children with one model version's settings."""
+
+    def __init__(self, settings: dict[str, Any], *, threads: int | None = None) -> None:
+        from splink import DuckDBAPI
+
+        _quiet()
+        self.settings = settings
+        self.levels = LevelIndex(settings)
+        self._con = duckdb.connect(":memory:")
+        if threads:
+            self._con.execute(f"SET threads = {int(threads)}").fetchall()
+        self._db = DuckDBAPI(self._con)
+        self._con.register("empty_index", to_table([]))
+        self._run("CREATE TABLE index_children AS SELECT * FROM empty_index")
+        self._con.unregister("empty_index")
+        self._index_df = self._db.register("index_children", table_name="index_children_input")
+        self._linker = self._make_linker()
+        self._batches = 0
+
+    def _make_linker(self):
+        from splink import Linker
+
+        return Linker(self._index_df, self.settings, log_level=None, validate_settings=False)
+
+    @property
+    def index_size(self) -> int:
+        return self._run("SELECT count(*) FROM index_children")[0][0]
+
+    def _run(self, sql: str, params: list[Any] | None = None) -> list[tuple]:
+        """Execute and read every row (DuckDB refuses new work while a result is open)."""
+        return self._con.execute(sql, params or []).fetchall()
+
+    def add_index(self, rows: Iterable[dict[str, Any]] | pa.Table) -> None:
+        """Add children to the index table (their ``unique_id`` is the child's key)."""
+        table = rows if isinstance(rows, pa.Table) else to_table(rows)
+        if table.num_rows:
+            self._con.register("incoming", table)
+            self._run("INSERT INTO index_children SELECT * FROM incoming")
+            self._con.unregister("incoming")
+
+    def replace_index(self, rows: Iterable[dict[str, Any]] | pa.Table) -> None:
+        """Replace (or add) these children's rows: their record changed."""
+        table = rows if isinstance(rows, pa.Table) else to_table(rows)
+        if table.num_rows:
+            self._con.register("incoming", table)
+            self._run("DELETE FROM index_children WHERE unique_id IN "
+                      "(SELECT unique_id FROM incoming)")
+            self._run("INSERT INTO index_children SELECT * FROM incoming")
+            self._con.unregister("incoming")
+
+    def remove_index(self, ids: Iterable[str]) -> None:
+        """Drop children from the index table (merged into another record)."""
+        wanted = list(ids)
+        if wanted:
+            self._run("DELETE FROM index_children WHERE unique_id IN (SELECT unnest(?))",
+                      [wanted])
+
+    def _register(self, rows: Sequence[dict[str, Any]] | pa.Table):
+        self._batches += 1
+        table = rows if isinstance(rows, pa.Table) else to_table(rows)
+        return self._db.register(table, table_name=f"feed_rows_{self._batches}")
+
+    def _candidates(self, predictions, min_weight: float, *,
+                    within: bool = False) -> list[Candidate]:
+        names = [c["output_column_name"] for c in self.settings["comparisons"]]
+        columns = ", ".join(
+            ["unique_id_l", "unique_id_r", "match_weight", "match_probability"]
+            + [f'"gamma_{n}"' for n in names] + [f'"mw_{n}"' for n in names]
+        )
+        result = self._run(
+            f"SELECT {columns} FROM {predictions.physical_name} "  # noqa: S608 - own names
+            f"WHERE match_weight >= ? {'AND unique_id_l < unique_id_r' if within else ''} "
+            "ORDER BY unique_id_l, match_weight DESC, unique_id_r",
+            [min_weight],
+        )
+        predictions.drop_table_from_database_and_remove_from_cache()
+        out = []
+        count = len(names)
+        for row in result:
+            gammas = row[4:4 + count]
+            weights = row[4 + count:4 + 2 * count]
+            levels = dict(zip(names, (int(g) for g in gammas), strict=True))
+            evidence = tuple(
+                Evidence(n, self.levels.label(n, int(g)), round(float(w or 0.0), 2))
+                for n, g, w in zip(names, gammas, weights, strict=True)
+            )
+            probability = float(row[3]) if row[3] is not None and not math.isnan(row[3]) else 0.0
+            out.append(Candidate(str(row[0]), str(row[1]), round(float(row[2]), 3),
+                                 probability, levels, evidence))
+        return out
+
+    def score(self, rows: Sequence[dict[str, Any]] | pa.Table,
+              *, min_weight: float) -> list[Candidate]:
+        """Every blocked pair (feed row, child) scoring at least ``min_weight``, best first
+        within each row."""
+        table = rows if isinstance(rows, pa.Table) else to_table(rows)
+        if not table.num_rows or not self.index_size:
+            return []
+        new = self._register(table)
+        predictions = self._linker.inference.predict_between(
+            new, self._index_df, link_type="link_only", warning_mode="never",
+            threshold_match_weight=min_weight,
+        )
+        try:
+            return self._candidates(predictions, min_weight)
+        finally:
+            new.drop_table_from_database_and_remove_from_cache(force_non_splink_table=True)
+
+    def score_within(self, rows: Sequence[dict[str, Any]] | pa.Table,
+                     *, min_weight: float) -> list[Candidate]:
+        """Blocked pairs of rows within ``rows`` (each pair once, the lower id on the left)."""
+        table = rows if isinstance(rows, pa.Table) else to_table(rows)
+        if table.num_rows < 2:
+            return []
+        left, right = self._register(table), self._register(table)
+        predictions = self._linker.inference.predict_between(
+            left, right, link_type="dedupe_only", warning_mode="never",
+            threshold_match_weight=min_weight,
+        )
+        try:
+            return self._candidates(predictions, min_weight, within=True)
+        finally:
+            left.drop_table_from_database_and_remove_from_cache(force_non_splink_table=True)
+            right.drop_table_from_database_and_remove_from_cache(force_non_splink_table=True)
+
+    def close(self) -> None:
+        self._con.close()
+
+
+def train(settings: dict[str, Any], index: pa.Table, records: pa.Table,
+          *, max_pairs: float = 2e6, seed: int = 1) -> dict[str, Any]:
+    """EM on the index: u from random pairs of children, m from pairs blocked on the other
+    comparisons between children and the feed rows linked to them. Returns new settings."""
+    from splink import DuckDBAPI, Linker
+
+    _quiet()
+    con = duckdb.connect(":memory:")
+    db = DuckDBAPI(con)
+    left = db.register(index, table_name="train_index")
+    right = db.register(records, table_name="train_records")
+    linker = Linker([left, right], settings, log_level=None, validate_settings=False)
+    linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
+    for rule in TRAINING_BLOCKS:
+        linker.training.estimate_parameters_using_expectation_maximisation(
+            rule, estimate_without_term_frequencies=True)
+    trained = linker.misc.save_model_to_json()
+    con.close()
+    trained.pop("linker_uid", None)
+    trained["probability_two_random_records_match"] = settings[
+        "probability_two_random_records_match"]
+    return trained

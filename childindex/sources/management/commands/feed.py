@@ -1,0 +1,129 @@
+"""`childindex feed import --source NAME --mapping FILE.toml FILE.csv`: import a source feed.
+
+Every row is kept as a source record and linked to one child (or sent to the review queue, or
+rejected with its row number and a reason). A mapping may declare its source, so a new source
+needs no other step. Killed part way, the same command resumes where it stopped. Other tools
+rely on this command line: keep it stable.
+
+    childindex feed import --source NAME --mapping FILE.toml FILE.csv [--no-progress]
+    childindex feed rejected --source NAME [--run ID]      # the rejected-rows report (CSV)
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import CommandError, CommandParser
+from django.db import DatabaseError
+
+from childindex.sources.importer import FeedImportError, feed_import, run_counts
+from childindex.sources.management.commands._base import OneLineCommand, subparsers
+from childindex.sources.mapping import MappingError
+from childindex.sources.models import Feed, ImportRun, RejectedRow
+from childindex.sources.reading import FileRefused
+
+
+class Command(OneLineCommand):
+    help = "Import a source feed (CSV with a TOML mapping), or report its rejected rows."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        subs = subparsers(parser)
+        run = subs.add_parser("import", help="import one CSV file with its mapping")
+        run.add_argument("file", metavar="FILE.csv")
+        run.add_argument("--mapping", required=True, metavar="FILE.toml")
+        run.add_argument("--source", metavar="NAME",
+                         help="the source (optional when the mapping names it)")
+        run.add_argument("--no-progress", action="store_true",
+                         help="no progress bar (a line per 10%% instead)")
+        run.add_argument("--chunk-rows", type=int, default=None, help=argparse.SUPPRESS)
+        report = subs.add_parser("rejected", help="the rejected rows of a source's last run")
+        report.add_argument("--source", required=True, metavar="NAME")
+        report.add_argument("--run", type=int, metavar="ID")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            if options["action"] == "import":
+                self._import(options)
+            else:
+                self._rejected(options)
+        except (MappingError, FileRefused, FeedImportError) as exc:
+            raise CommandError(str(exc)) from None
+        except DatabaseError as exc:
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise CommandError(f"database error ({first}): run the same command again to "
+                               "resume the import") from None
+
+    def _import(self, options: dict[str, Any]) -> None:
+        mapping_path = Path(options["mapping"])
+        try:
+            mapping_text = mapping_path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CommandError(f"cannot read the mapping {mapping_path}: "
+                               f"{getattr(exc, 'strerror', None) or exc}") from None
+        path = Path(options["file"])
+        started = time.monotonic()
+        bar = _Progress(self.stderr, plain=options["no_progress"])
+        kwargs: dict[str, Any] = {}
+        if options.get("chunk_rows"):
+            kwargs["chunk_rows"] = max(1, options["chunk_rows"])
+        run = feed_import(path=path, mapping_text=mapping_text, source=options["source"],
+                          progress=bar.update, **kwargs)
+        bar.close()
+        counts = run_counts(run)
+        elapsed = time.monotonic() - started
+        self.stdout.write(
+            f"{run.feed.name}: {counts['read']:,} rows read, {counts['linked']:,} linked, "
+            f"{counts['created']:,} new children, {counts['sent_to_review']:,} to review, "
+            f"{counts['rejected']:,} rejected, {counts['unchanged']:,} unchanged, "
+            f"{counts['ended']:,} involvements ended (run {run.pk}, {elapsed:.1f} s)."
+        )
+        if counts["rejected"]:
+            self.stdout.write(f"Rejected rows: childindex feed rejected --source {run.feed.name} "
+                              f"--run {run.pk}")
+
+    def _rejected(self, options: dict[str, Any]) -> None:
+        feed = Feed.objects.filter(name=options["source"]).first()
+        if feed is None:
+            raise CommandError(f"no source named {options['source']}")
+        runs = ImportRun.objects.filter(feed=feed)
+        run = runs.filter(pk=options["run"]).first() if options["run"] else runs.first()
+        if run is None:
+            raise CommandError(f"no such import run of {feed.name}")
+        writer = csv.writer(self.stdout, lineterminator="\n")
+        writer.writerow(["row", "line", "key", "reason"])
+        for row in RejectedRow.objects.filter(run=run).order_by("row_number"):
+            writer.writerow([row.row_number, row.line_number, row.key, row.reason])
+
+
+class _Progress:
+    """A tqdm bar on a terminal; a plain line each 10% otherwise."""
+
+    def __init__(self, stream: Any, *, plain: bool) -> None:
+        self.stream = stream
+        self.bar = None
+        self.plain = plain or not getattr(sys.stderr, "isatty", lambda: False)()
+        self.last_tenth = -1
+
+    def update(self, run: ImportRun) -> None:
+        if self.plain:
+            tenth = run.percent_done // 10
+            if tenth != self.last_tenth:
+                self.last_tenth = tenth
+                self.stream.write(f"{run.feed.name}: {run.rows_done:,} of {run.rows_total:,} "
+                                  f"rows ({run.percent_done}%)")
+            return
+        if self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=run.rows_total, initial=run.rows_done, unit="rows",
+                            desc=run.feed.name, file=sys.stderr)
+        self.bar.update(run.rows_done - self.bar.n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()

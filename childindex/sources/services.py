@@ -1,0 +1,456 @@
+"""Writes for feeds and linkage: the linkage model and thresholds, review decisions, merges.
+
+Each service is keyword-only, runs in one transaction and writes its audit event. Imports
+themselves are in ``importer.py`` (a long-running service in chunks, each its own transaction).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from childindex.access import policy
+from childindex.audit.services import audit_record
+from childindex.consent.models import Consent
+from childindex.directory.models import LocalAuthority
+from childindex.linkage.comparisons import default_settings
+from childindex.linkage.decide import DEFAULT_THRESHOLDS, Outcome, Thresholds
+from childindex.records.models import (
+    Child,
+    ChildCarer,
+    ChildIdentifier,
+    ChildName,
+    ChildStatus,
+    Involvement,
+    NameKind,
+)
+from childindex.sources.importer import Importer, WorkRow
+from childindex.sources.mapping import RowError, mapping_from_document, parse_row
+from childindex.sources.models import (
+    REASONS_FOR,
+    Feed,
+    LinkageModel,
+    LinkageThreshold,
+    LinkMethod,
+    Merge,
+    NotSameChild,
+    RecordStatus,
+    ReviewDecision,
+    ReviewItem,
+    ReviewReason,
+    ReviewStatus,
+    SourceLink,
+    SourceRecord,
+)
+
+SYSTEM_LABEL = "childindex linkage"
+
+
+# --- the model and the thresholds -------------------------------------------------------------
+
+
+def linkage_model_active() -> LinkageModel:
+    """The active linkage model; on a new index, version 1: the comparisons' priors."""
+    model = LinkageModel.objects.filter(active=True).first()
+    if model is not None:
+        return model
+    with transaction.atomic():
+        model = LinkageModel.objects.select_for_update().filter(active=True).first()
+        if model is None:
+            version = (LinkageModel.objects.order_by("-version").values_list(
+                "version", flat=True).first() or 0) + 1
+            model = LinkageModel.objects.create(
+                version=version, settings=default_settings(), created_at=timezone.now(),
+                description="Untrained: the comparisons' prior m and u probabilities",
+                active=True)
+            audit_record(actor=None, actor_label=SYSTEM_LABEL, action="linkage_model_create",
+                         detail={"version": model.version, "trained": False})
+    return model
+
+
+def thresholds_for(local_authority_id: int | None) -> Thresholds:
+    row = LinkageThreshold.objects.filter(local_authority_id=local_authority_id).first()
+    return Thresholds(row.upper, row.lower) if row else DEFAULT_THRESHOLDS
+
+
+def linkage_thresholds_set(*, actor_label: str, local_authority: LocalAuthority, upper: float,
+                           lower: float) -> LinkageThreshold:
+    """Set an LA's thresholds (after its dry run has been seen: see ``relink_dry_run``)."""
+    try:
+        wanted = Thresholds(upper=upper, lower=lower)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from exc
+    with transaction.atomic():
+        before = thresholds_for(local_authority.pk)
+        row, _ = LinkageThreshold.objects.update_or_create(
+            local_authority=local_authority,
+            defaults={"upper": wanted.upper, "lower": wanted.lower, "set_at": timezone.now(),
+                      "set_by": actor_label})
+        audit_record(actor=None, actor_label=actor_label, action="linkage_thresholds_set",
+                     detail={"local_authority": local_authority.code,
+                             "before": [before.upper, before.lower],
+                             "after": [wanted.upper, wanted.lower]})
+    return row
+
+
+def linkage_model_train(*, actor_label: str, max_pairs: float = 2e6) -> LinkageModel:
+    """A new model version trained by EM on the index (its children and the feed rows linked
+    to them); stored inactive: activate it after its dry run."""
+    from childindex.linkage.model import to_table, train
+    from childindex.sources.index_data import index_records, row_record
+
+    current = linkage_model_active()
+    index = to_table(index_records())
+    records = []
+    mappings: dict[int, Any] = {}
+    for feed_id, key, values in SourceRecord.objects.filter(
+            status=RecordStatus.LINKED).values_list("feed_id", "key", "values"):
+        parsed = _reparse(feed_id, values, mappings)
+        if parsed is not None:
+            records.append(row_record(f"{feed_id}:{key}", parsed).row())
+    if not records:
+        raise ValidationError("the index holds no linked feed rows to train on yet: import a "
+                              "feed first")
+    settings = train(current.settings, index, to_table(records), max_pairs=max_pairs)
+    with transaction.atomic():
+        version = LinkageModel.objects.order_by("-version").values_list(
+            "version", flat=True).first() + 1
+        model = LinkageModel.objects.create(
+            version=version, settings=settings, created_at=timezone.now(),
+            description=f"EM on {index.num_rows:,} children and {len(records):,} linked rows",
+            trained_on={"children": index.num_rows, "records": len(records),
+                        "from_version": current.version})
+        audit_record(actor=None, actor_label=actor_label, action="linkage_model_train",
+                     detail={"version": version, "children": index.num_rows,
+                             "records": len(records)})
+    return model
+
+
+def linkage_model_activate(*, actor_label: str, model: LinkageModel) -> LinkageModel:
+    with transaction.atomic():
+        previous = LinkageModel.objects.filter(active=True).exclude(pk=model.pk).first()
+        LinkageModel.objects.filter(active=True).exclude(pk=model.pk).update(active=False)
+        model.active = True
+        model.save(update_fields=["active"])
+        audit_record(actor=None, actor_label=actor_label, action="linkage_model_activate",
+                     detail={"version": model.version,
+                             "previous": previous.version if previous else None})
+    return model
+
+
+def _reparse(feed_id: int, values: dict[str, str], mappings: dict[int, Any]):
+    if feed_id not in mappings:
+        feed = Feed.objects.get(pk=feed_id)
+        mappings[feed_id] = mapping_from_document(feed.mapping, source=feed.name)
+    try:
+        return parse_row(mappings[feed_id], values, row_number=0, line_number=0,
+                         today=timezone.localdate())
+    except RowError:
+        return None
+
+
+# --- the dry run ---------------------------------------------------------------------------------
+
+
+@dataclass
+class DryRun:
+    """What a model or threshold change would do to an LA's records linked by the model and
+    its open review items. Nothing is written."""
+
+    records: int = 0
+    unchanged: int = 0
+    changes: dict[str, int] = field(default_factory=dict)
+    examples: list[dict[str, Any]] = field(default_factory=list)
+
+
+def relink_dry_run(*, local_authority: LocalAuthority, model: LinkageModel | None = None,
+                   thresholds: Thresholds | None = None, examples: int = 20) -> DryRun:
+    from childindex.linkage.decide import decide
+    from childindex.linkage.model import Scorer, to_table
+    from childindex.sources.index_data import index_records, row_record
+
+    model = model or linkage_model_active()
+    thresholds = thresholds or thresholds_for(local_authority.pk)
+    person_decided = SourceLink.objects.filter(
+        unlinked_at__isnull=True, method=LinkMethod.PERSON).values("source_record_id")
+    records = list(SourceRecord.objects.filter(
+        feed__local_authority=local_authority,
+        status__in=[RecordStatus.LINKED, RecordStatus.REVIEW],
+    ).exclude(pk__in=person_decided).select_related("feed").values_list(
+        "pk", "feed_id", "feed__name", "feed__may_create_children", "key", "values", "status",
+        "child_id"))
+    result = DryRun()
+    scorer = Scorer(model.settings)
+    try:
+        scorer.add_index(to_table(index_records()))
+        mappings: dict[int, Any] = {}
+        for start in range(0, len(records), 20_000):
+            batch = records[start:start + 20_000]
+            rows, meta = [], {}
+            for pk, feed_id, feed_name, may_create, key, values, status, child_id in batch:
+                parsed = _reparse(feed_id, values, mappings)
+                if parsed is None:
+                    continue
+                uid = f"s{pk}"
+                rows.append(row_record(uid, parsed).row())
+                meta[uid] = (feed_name, key, may_create, status, child_id)
+            by_uid: dict[str, list] = {u: [] for u in meta}
+            for c in scorer.score(to_table(rows), min_weight=thresholds.lower):
+                by_uid[c.record_id].append(c)
+            shielded = {str(pk) for pk in Child.objects.filter(
+                shielded=True, pk__in=[int(c.other_id) for cs in by_uid.values()
+                                       for c in cs]).values_list("pk", flat=True)}
+            for uid, (feed_name, key, may_create, status, child_id) in meta.items():
+                decision = decide(by_uid[uid], thresholds=thresholds, levels=scorer.levels,
+                                  may_create=may_create, is_shielded=shielded.__contains__)
+                result.records += 1
+                before = f"linked to {child_id}" if status == RecordStatus.LINKED else "review"
+                if decision.outcome == Outcome.LINK:
+                    after = f"linked to {decision.other_id}"
+                elif decision.outcome == Outcome.REVIEW:
+                    after = "review"
+                else:
+                    after = "new child"
+                if before == after:
+                    result.unchanged += 1
+                    continue
+                kind = (("linked" if status == RecordStatus.LINKED else "review") + " -> "
+                         + ("another child" if decision.outcome == Outcome.LINK
+                            and status == RecordStatus.LINKED else str(decision.outcome)))
+                result.changes[kind] = result.changes.get(kind, 0) + 1
+                if len(result.examples) < examples:
+                    result.examples.append({"feed": feed_name, "key": key, "before": before,
+                                            "after": after, "weight": decision.weight})
+    finally:
+        scorer.close()
+    return result
+
+
+# --- review decisions --------------------------------------------------------------------------
+
+
+def _can_decide(actor, item: ReviewItem) -> None:
+    decision = policy.can_maintain_la(actor, item.local_authority_id)
+    if not decision:
+        raise PermissionDenied(decision.message)
+
+
+def _applier(item: ReviewItem) -> tuple[Importer, WorkRow]:
+    record = item.source_record
+    feed = record.feed
+    mapping = mapping_from_document(feed.mapping, source=feed.name)
+    importer = Importer(run=item.run, feed=feed, mapping=mapping, path=None,  # type: ignore[arg-type]
+                        model=item.model or linkage_model_active(), thresholds=DEFAULT_THRESHOLDS,
+                        actor_label=SYSTEM_LABEL)
+    try:
+        parsed = parse_row(mapping, record.values, row_number=record.row_number,
+                           line_number=0, today=timezone.localdate())
+        service_id, basis = importer.catalogue.service(parsed)
+    except RowError as exc:
+        raise ValidationError(f"this record can no longer be read with its feed's mapping: "
+                              f"{exc}") from exc
+    return importer, WorkRow(parsed, service_id, basis, record=record)
+
+
+def review_decide(*, actor, item: ReviewItem, decision: str, reason: str,
+                  child: Child | None = None) -> ReviewItem:
+    """A person's decision on a review item: link it to one of its candidates, create a new
+    child from it, or mark it as none of them (never offered those children again).
+
+    Recorded with who and why (a closed list of reasons) and audited."""
+    _can_decide(actor, item)
+    if decision not in ReviewDecision.values:
+        raise ValidationError("Choose link, create or not the same.")
+    if reason not in [r.value for r in REASONS_FOR[ReviewDecision(decision)]]:
+        raise ValidationError("Choose a reason from the list for this decision.")
+    candidate_ids = [c["child_id"] for c in item.candidates if c.get("child_id")]
+    now = timezone.now()
+    with transaction.atomic():
+        item = ReviewItem.objects.select_for_update().select_related(
+            "source_record__feed", "run").get(pk=item.pk)
+        if item.status != ReviewStatus.OPEN:
+            raise ValidationError("This record has already been decided.")
+        record = item.source_record
+        children: list[str] = []
+        if decision == ReviewDecision.LINK:
+            if child is None or child.pk not in candidate_ids:
+                raise ValidationError("Choose one of the candidates to link to.")
+            if child.status == ChildStatus.MERGED:
+                raise ValidationError("That record was merged into another: link to that one.")
+            importer, row = _applier(item)
+            row.child_id = child.pk
+            _link(importer, row, record, child.pk, actor, now)
+            item.child = child
+            children = [child.index_number]
+        elif decision == ReviewDecision.CREATE:
+            importer, row = _applier(item)
+            created = importer.create_children([row])
+            _link(importer, row, record, created[0], actor, now, method=LinkMethod.PERSON)
+            item.child = Child.objects.get(pk=created[0])
+            children = [item.child.index_number]
+        else:
+            record.status = RecordStatus.NOT_LINKED
+            record.shielded = False
+            record.save(update_fields=["status", "shielded", "updated_at"])
+            NotSameChild.objects.bulk_create(
+                [NotSameChild(source_record=record, child_id=pk, review_item=item)
+                 for pk in candidate_ids], ignore_conflicts=True)
+        item.status, item.decision, item.reason = ReviewStatus.DECIDED, decision, reason
+        item.decided_by, item.decided_at = actor, now
+        item.save()
+        audit_record(actor=actor, action="review_decide", children=children,
+                     detail={"review_item": item.pk, "feed": record.feed.name,
+                             "key": record.key, "decision": decision, "reason": reason,
+                             "shielded": item.shielded})
+    return item
+
+
+def _link(importer: Importer, row: WorkRow, record: SourceRecord, child_id: int, actor,
+          now: dt.datetime, method: str = LinkMethod.PERSON) -> None:
+    record.status, record.child_id, record.shielded = RecordStatus.LINKED, child_id, False
+    record.save(update_fields=["status", "child", "shielded", "updated_at"])
+    row.child_id = child_id
+    importer.apply_involvements([row])
+    importer.add_identifiers([row])
+    SourceLink.objects.create(source_record=record, child_id=child_id, method=method,
+                              run=record.last_run, decided_by=actor, linked_at=now)
+
+
+# --- merge and unmerge -------------------------------------------------------------------------
+
+
+def _can_maintain(actor, *children: Child) -> None:
+    for child in children:
+        decision = policy.can_maintain_la(actor, child.responsible_la_id)
+        if not decision:
+            raise PermissionDenied(decision.message)
+
+
+def child_merge(*, actor, kept: Child, merged: Child, reason: str) -> Merge:
+    """Two records found to be one child: ``merged`` points at ``kept``, and its
+    involvements, identifiers, consents, carers and source records move to ``kept`` (its names
+    become ``kept``'s aliases). Everything moved is listed, so ``child_unmerge`` can put it
+    back. A merge with a shielded record shields the record kept."""
+    _can_maintain(actor, kept, merged)
+    if reason not in ReviewReason.values:
+        raise ValidationError("Choose a reason from the list.")
+    now = timezone.now()
+    with transaction.atomic():
+        kept = Child.objects.select_for_update().get(pk=kept.pk)
+        merged = Child.objects.select_for_update().get(pk=merged.pk)
+        if kept.pk == merged.pk:
+            raise ValidationError("A record cannot be merged with itself.")
+        if ChildStatus.MERGED in (kept.status, merged.status):
+            raise ValidationError("One of these records is already merged into another.")
+        leads = Involvement.objects.filter(child__in=[kept, merged], is_lead_professional=True,
+                                           ended_on__isnull=True).values("child").distinct()
+        if leads.count() > 1:
+            raise ValidationError("Both records have a current lead professional: the team "
+                                  "agrees one before the records are merged.")
+        held = set(Involvement.objects.filter(child=kept).values_list("service_id",
+                                                                      "started_on"))
+        involvements = [pk for pk, service, started in Involvement.objects.filter(
+            child=merged).values_list("pk", "service_id", "started_on")
+            if (service, started) not in held]
+        carers_held = set(ChildCarer.objects.filter(child=kept).values_list("carer_id",
+                                                                            flat=True))
+        carer_links = list(ChildCarer.objects.filter(child=merged).exclude(
+            carer_id__in=carers_held).values_list("pk", flat=True))
+        names = list(ChildName.objects.filter(child=merged).values_list("pk", "kind"))
+        moved = {
+            "involvements": involvements,
+            "identifiers": list(ChildIdentifier.objects.filter(child=merged).values_list(
+                "pk", flat=True)),
+            "consents": list(Consent.objects.filter(child=merged).values_list("pk", flat=True)),
+            "carer_links": carer_links,
+            "source_records": list(SourceRecord.objects.filter(child=merged).values_list(
+                "pk", flat=True)),
+            "names": [[pk, kind] for pk, kind in names],
+            "kept_shield": [kept.shielded, kept.shield_review_on.isoformat()
+                            if kept.shield_review_on else None],
+        }
+        Involvement.objects.filter(pk__in=involvements).update(child=kept, updated_at=now)
+        ChildIdentifier.objects.filter(pk__in=moved["identifiers"]).update(child=kept)
+        Consent.objects.filter(pk__in=moved["consents"]).update(child=kept, updated_at=now)
+        ChildCarer.objects.filter(pk__in=carer_links).update(child=kept)
+        ChildName.objects.filter(pk__in=[pk for pk, _ in names]).update(
+            child=kept, kind=NameKind.ALIAS)
+        _move_records(moved["source_records"], kept.pk, LinkMethod.MERGE, actor, now)
+        merged_status = merged.status
+        merged.status, merged.merged_into = ChildStatus.MERGED, kept
+        merged.save(update_fields=["status", "merged_into", "updated_at"])
+        if merged.shielded and not kept.shielded:
+            kept.shielded, kept.shield_review_on = True, merged.shield_review_on
+            kept.save(update_fields=["shielded", "shield_review_on", "updated_at"])
+        merge = Merge.objects.create(kept=kept, merged=merged, merged_status=merged_status,
+                                     reason=reason, moved=moved, merged_by=actor,
+                                     merged_at=now)
+        audit_record(actor=actor, action="child_merge",
+                     children=[kept.index_number, merged.index_number],
+                     detail={"merge": merge.pk, "reason": reason,
+                             "moved": {k: len(v) for k, v in moved.items()
+                                       if k != "kept_shield"}})
+    return merge
+
+
+def child_unmerge(*, actor, merge: Merge) -> Merge:
+    """Undo a merge: every involvement, identifier, consent, carer, name and source record
+    that moved goes back, and the merged record is live again."""
+    now = timezone.now()
+    with transaction.atomic():
+        merge = Merge.objects.select_for_update().select_related("kept", "merged").get(
+            pk=merge.pk)
+        kept, merged = merge.kept, merge.merged
+        _can_maintain(actor, kept, merged)
+        if merge.unmerged_at is not None:
+            raise ValidationError("This merge has already been undone.")
+        moved = merge.moved
+        Involvement.objects.filter(pk__in=moved["involvements"]).update(child=merged,
+                                                                        updated_at=now)
+        ChildIdentifier.objects.filter(pk__in=moved["identifiers"]).update(child=merged)
+        Consent.objects.filter(pk__in=moved["consents"]).update(child=merged, updated_at=now)
+        ChildCarer.objects.filter(pk__in=moved["carer_links"]).update(child=merged)
+        for pk, kind in moved["names"]:
+            ChildName.objects.filter(pk=pk).update(child=merged, kind=kind)
+        _move_records(moved["source_records"], merged.pk, LinkMethod.UNMERGE, actor, now)
+        merged.status, merged.merged_into = merge.merged_status, None
+        merged.save(update_fields=["status", "merged_into", "updated_at"])
+        shielded, review_on = moved["kept_shield"]
+        if kept.shielded != shielded:
+            kept.shielded = shielded
+            kept.shield_review_on = dt.date.fromisoformat(review_on) if review_on else None
+            kept.save(update_fields=["shielded", "shield_review_on", "updated_at"])
+        merge.unmerged_by, merge.unmerged_at = actor, now
+        merge.save(update_fields=["unmerged_by", "unmerged_at"])
+        audit_record(actor=actor, action="child_unmerge",
+                     children=[kept.index_number, merged.index_number],
+                     detail={"merge": merge.pk})
+    return merge
+
+
+def _move_records(ids: list[int], child_id: int, method: str, actor, now: dt.datetime) -> None:
+    if not ids:
+        return
+    SourceLink.objects.filter(source_record_id__in=ids, unlinked_at__isnull=True).update(
+        unlinked_at=now)
+    SourceRecord.objects.filter(pk__in=ids).update(child_id=child_id, updated_at=now)
+    SourceLink.objects.bulk_create([
+        SourceLink(source_record_id=pk, child_id=child_id, method=method, decided_by=actor,
+                   linked_at=now) for pk in ids])
+
+
+def open_review_count(local_authority_id: int) -> int:
+    return ReviewItem.objects.filter(local_authority_id=local_authority_id,
+                                     status=ReviewStatus.OPEN).count()
+
+
+__all__ = [
+    "DryRun", "child_merge", "child_unmerge", "linkage_model_activate", "linkage_model_active",
+    "linkage_model_train", "linkage_thresholds_set", "relink_dry_run", "review_decide",
+    "thresholds_for",
+]
