@@ -39,7 +39,7 @@ class Command(OneLineCommand):
         run.add_argument("--source", metavar="NAME",
                          help="the source (optional when the mapping names it)")
         run.add_argument("--no-progress", action="store_true",
-                         help="no progress bar (a line per 10%% instead)")
+                         help="no progress bar (a line per committed chunk of rows instead)")
         run.add_argument("--chunk-rows", type=int, default=None, help=argparse.SUPPRESS)
         report = subs.add_parser("rejected", help="the rejected rows of a source's last run")
         report.add_argument("--source", required=True, metavar="NAME")
@@ -101,21 +101,18 @@ class Command(OneLineCommand):
 
 
 class _Progress:
-    """A tqdm bar on a terminal; a plain line each 10% otherwise."""
+    """A tqdm bar on a terminal; otherwise a plain line for each committed chunk."""
 
     def __init__(self, stream: Any, *, plain: bool) -> None:
         self.stream = stream
         self.bar = None
         self.plain = plain or not getattr(sys.stderr, "isatty", lambda: False)()
-        self.last_tenth = -1
 
     def update(self, run: ImportRun) -> None:
         if self.plain:
-            tenth = run.percent_done // 10
-            if tenth != self.last_tenth:
-                self.last_tenth = tenth
-                self.stream.write(f"{run.feed.name}: {run.rows_done:,} of {run.rows_total:,} "
-                                  f"rows ({run.percent_done}%)")
+            self.stream.write(f"{run.feed.name}: {run.rows_done} of {run.rows_total} rows "
+                              f"committed ({run.percent_done}%)")
+            self.stream.flush()
             return
         if self.bar is None:
             from tqdm import tqdm
