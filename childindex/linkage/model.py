@@ -46,7 +46,9 @@ SCHEMA = _schema()
 
 def to_table(rows: Iterable[dict[str, Any]]) -> pa.Table:
     """Normalised rows (``LinkRecord.row()``) as an Arrow table with the model's columns."""
-    return pa.Table.from_pylist(list(rows), schema=SCHEMA)
+    listed = rows if isinstance(rows, list) else list(rows)
+    return pa.Table.from_arrays(
+        [pa.array([r[f.name] for r in listed], type=f.type) for f in SCHEMA], schema=SCHEMA)
 
 
 @dataclass(frozen=True)
@@ -60,17 +62,35 @@ class Evidence:
 
 @dataclass(frozen=True)
 class Candidate:
-    """A scored pair: a feed row (``record_id``) and a child or another row (``other_id``)."""
+    """A scored pair: a feed row (``record_id``) and a child or another row (``other_id``),
+    with each comparison's level (``gammas``) and match weight (``weights``), in the order
+    of ``index.names``."""
 
     record_id: str
     other_id: str
     weight: float
     probability: float
-    levels: dict[str, int]
-    evidence: tuple[Evidence, ...]
+    gammas: tuple[int, ...]
+    weights: tuple[float, ...]
+    index: LevelIndex
 
     def level(self, comparison: str) -> int:
-        return self.levels.get(comparison, -1)
+        position = self.index.position.get(comparison)
+        return -1 if position is None else self.gammas[position]
+
+    @property
+    def levels(self) -> dict[str, int]:
+        return dict(zip(self.index.names, self.gammas, strict=True))
+
+    @property
+    def evidence(self) -> tuple[Evidence, ...]:
+        return tuple(Evidence(n, self.index.label(n, g), round(w, 2))
+                     for n, g, w in zip(self.index.names, self.gammas, self.weights,
+                                        strict=True))
+
+    def flipped(self) -> Candidate:
+        return Candidate(self.other_id, self.record_id, self.weight, self.probability,
+                         self.gammas, self.weights, self.index)
 
 
 class LevelIndex:
@@ -79,6 +99,8 @@ class LevelIndex:
     def __init__(self, settings: dict[str, Any]) -> None:
         self.labels: dict[str, dict[int, str]] = {}
         self.top: dict[str, int] = {}
+        self.names = tuple(c["output_column_name"] for c in settings["comparisons"])
+        self.position = {name: i for i, name in enumerate(self.names)}
         for comparison in settings["comparisons"]:
             name = comparison["output_column_name"]
             levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
@@ -178,17 +200,13 @@ class Scorer:
         predictions.drop_table_from_database_and_remove_from_cache()
         out = []
         count = len(names)
+        index = self.levels
         for row in result:
-            gammas = row[4:4 + count]
-            weights = row[4 + count:4 + 2 * count]
-            levels = dict(zip(names, (int(g) for g in gammas), strict=True))
-            evidence = tuple(
-                Evidence(n, self.levels.label(n, int(g)), round(float(w or 0.0), 2))
-                for n, g, w in zip(names, gammas, weights, strict=True)
-            )
+            gammas = tuple(int(g) for g in row[4:4 + count])
+            weights = tuple(float(w or 0.0) for w in row[4 + count:4 + 2 * count])
             probability = float(row[3]) if row[3] is not None and not math.isnan(row[3]) else 0.0
             out.append(Candidate(str(row[0]), str(row[1]), round(float(row[2]), 3),
-                                 probability, levels, evidence))
+                                 probability, gammas, weights, index))
         return out
 
     def score(self, rows: Sequence[dict[str, Any]] | pa.Table,

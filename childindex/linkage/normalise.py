@@ -37,7 +37,12 @@ def name_key(text: str | None) -> str:
 
 def name_parts(text: str | None) -> list[str]:
     """The parts of a name as keys: ``"Smith-Jones"`` -> ``["SMITH", "JONES"]``."""
-    return [k for k in (name_key(p) for p in _PARTS.split(text or "")) if k]
+    return list(_name_parts(text or ""))
+
+
+@lru_cache(maxsize=65536)
+def _name_parts(text: str) -> tuple[str, ...]:
+    return tuple(k for k in (name_key(p) for p in _PARTS.split(text)) if k)
 
 
 @lru_cache(maxsize=65536)
@@ -56,6 +61,7 @@ def given_name_variants(first_given: str) -> list[str]:
     return list(_variants(first_given))
 
 
+@lru_cache(maxsize=65536)
 def postcode_key(text: str | None) -> str | None:
     """``"we27ay"`` -> ``"WE2 7AY"``; None when it is not shaped like a postcode."""
     compact = re.sub(r"\s+", "", text or "").upper()
@@ -63,6 +69,7 @@ def postcode_key(text: str | None) -> str | None:
     return f"{match[1]} {match[2]}" if match else None
 
 
+@lru_cache(maxsize=65536)
 def address_key(line_1: str | None) -> str | None:
     """The first address line's letters and digits, upper case (house number and street)."""
     key = re.sub(r"[^A-Z0-9]", "", fold(line_1 or "").upper())
@@ -71,7 +78,9 @@ def address_key(line_1: str | None) -> str | None:
 
 def identifier_key(value: str | None) -> str | None:
     """A compact identifier, or None for a missing or placeholder value."""
-    compact = re.sub(r"[\s\-]", "", value or "").upper()
+    if not value:
+        return None
+    compact = value.upper() if value.isalnum() else re.sub(r"[\s\-]", "", value).upper()
     if not compact or compact in PLACEHOLDER_IDENTIFIERS:
         return None
     return compact
@@ -84,7 +93,7 @@ def swapped(day: dt.date | None) -> str | None:
     return dt.date(day.year, day.day, day.month).isoformat()
 
 
-@dataclass
+@dataclass(slots=True)
 class LinkRecord:
     """One side of a comparison: a feed row or a child of the index, normalised."""
 
@@ -103,42 +112,77 @@ class LinkRecord:
 
     def row(self) -> dict[str, object]:
         """The columns the linkage model compares (see ``comparisons.COLUMNS``)."""
-        given_tokens = name_parts(self.given_names)
-        first = given_tokens[0] if given_tokens else ""
-        raw_first = (self.given_names or "").split()[0] if (self.given_names or "").split() else ""
-        variants = set(given_name_variants(raw_first)) if raw_first else set()
-        for other in self.other_given_names:
-            other_tokens = name_parts(other)
-            given_tokens += other_tokens
-            if other.split():
-                variants |= set(given_name_variants(other.split()[0]))
-        family = name_key(self.family_name)
-        families = {family, *name_parts(self.family_name)}
-        for other in self.other_family_names:
-            families |= {name_key(other), *name_parts(other)}
-        postcode = postcode_key(self.postcode)
-        postcodes = {postcode} | {postcode_key(p) for p in self.other_postcodes}
-        postcodes.discard(None)
-        dob = self.date_of_birth
-        ids = {t: identifier_key(self.identifiers.get(t)) for t in IDENTIFIER_TYPES}
-        local = sorted({v for v in self.local_identifiers if v})
+        first, given_tokens, variants = _given_facts(self.given_names or "")
+        family, families = _family_facts(self.family_name or "")
+        if self.other_given_names:
+            tokens, names = set(given_tokens), set(variants)
+            for other in self.other_given_names:
+                _, other_tokens, other_variants = _given_facts(other or "")
+                tokens.update(other_tokens)
+                names.update(other_variants)
+            given_tokens, variants = tuple(sorted(tokens)), tuple(sorted(names))
+        if self.other_family_names:
+            all_families = set(families)
+            for other in self.other_family_names:
+                all_families.update(_family_facts(other or "")[1])
+            families = tuple(sorted(all_families))
+        postcode = postcode_key(self.postcode) if self.postcode else None
+        if self.other_postcodes:
+            postcodes = {postcode} | {postcode_key(p) for p in self.other_postcodes}
+            postcodes.discard(None)
+            postcode_list = sorted(postcodes) or None
+        else:
+            postcode_list = [postcode] if postcode else None
+        iso, dob_swapped, year = _dob_facts(self.date_of_birth)
+        identifiers = self.identifiers
+        local = sorted({v for v in self.local_identifiers if v}) if self.local_identifiers \
+            else None
         return {
             "unique_id": self.unique_id,
             "given_name": first or None,
-            "given_tokens": sorted(set(given_tokens)) or None,
-            "given_variants": sorted(variants) or None,
+            "given_tokens": list(given_tokens) or None,
+            "given_variants": list(variants) or None,
             "given_phonetic": phonetic(first),
             "family_name": family or None,
-            "family_names": sorted(families - {""}) or None,
+            "family_names": list(families) or None,
             "family_phonetic": phonetic(family),
-            "dob": dob.isoformat() if dob else None,
-            "dob_swapped": swapped(dob),
-            "birth_year": dob.year if dob else None,
-            "gender": self.gender if self.gender in {"female", "male"} else None,
+            "dob": iso,
+            "dob_swapped": dob_swapped,
+            "birth_year": year,
+            "gender": self.gender if self.gender in _GENDERS else None,
             "postcode": postcode,
-            "postcodes": sorted(postcodes) or None,
+            "postcodes": postcode_list,
             "sector": postcode[:-2] if postcode else None,
-            "address": address_key(self.address_line_1),
-            **ids,
+            "address": address_key(self.address_line_1) if self.address_line_1 else None,
+            "nhs": identifier_key(identifiers.get("nhs")),
+            "chi": identifier_key(identifiers.get("chi")),
+            "hc": identifier_key(identifiers.get("hc")),
+            "upn": identifier_key(identifiers.get("upn")),
             "local_ids": local or None,
         }
+
+
+_GENDERS = frozenset({"female", "male"})
+
+
+@lru_cache(maxsize=65536)
+def _given_facts(given_names: str) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+    """First given name's key, every given name's key, the first name's variants' keys."""
+    tokens = _name_parts(given_names)
+    words = given_names.split()
+    variants = _variants(words[0]) if words else ()
+    return (tokens[0] if tokens else "", tuple(sorted(set(tokens))), variants)
+
+
+@lru_cache(maxsize=65536)
+def _family_facts(family_name: str) -> tuple[str, tuple[str, ...]]:
+    """The family name's key, and the keys of it and its parts (a double name's halves)."""
+    key = name_key(family_name)
+    return key, tuple(sorted({key, *_name_parts(family_name)} - {""}))
+
+
+@lru_cache(maxsize=8192)
+def _dob_facts(day: dt.date | None) -> tuple[str | None, str | None, int | None]:
+    if day is None:
+        return None, None, None
+    return day.isoformat(), swapped(day), day.year

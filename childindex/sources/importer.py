@@ -21,8 +21,10 @@ involvement ended (unless another listed record of the feed holds the same invol
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -48,6 +50,7 @@ from childindex.records.models import (
     Involvement,
     NameKind,
 )
+from childindex.sources.bulk import insert_rows, select_in, table
 from childindex.sources.index_data import index_records, row_record
 from childindex.sources.mapping import Mapping, ParsedRow, RowError, load_mapping, parse_row
 from childindex.sources.models import (
@@ -172,6 +175,8 @@ class WorkRow:
     service_id: int
     basis: str
     record: SourceRecord | None = None
+    record_id: int | None = None
+    involvement_id: int | None = None
     decision: Decision | None = None
     child_id: int | None = None  # the child it ends up linked to
     new_child_of: int | None = None  # row number of the row whose new child it joins
@@ -214,25 +219,38 @@ class Importer:
         self.progress = progress
         self.catalogue = Catalogue()
         self.scorer: Scorer | None = None
+        self.timings: dict[str, float] = defaultdict(float)  # seconds per phase
+
+    @contextmanager
+    def _timed(self, phase: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[phase] += time.perf_counter() - started
 
     # -- driving ------------------------------------------------------------------------
 
     def process(self) -> ImportRun:
         try:
             if self.run.rows_done < self.run.rows_total:
-                self.scorer = Scorer(self.model.settings)
-                self.scorer.add_index(_table(index_records()))
+                with self._timed("read the index"):
+                    self.scorer = Scorer(self.model.settings)
+                    self.scorer.add_index(_table(index_records()))
                 rows = read_rows(self.path, self.mapping, start_after=self.run.rows_done)
                 # Chunks end on multiples of chunk_rows, resumed or not.
                 first = self.chunk_rows - self.run.rows_done % self.chunk_rows
-                chunk = list(islice(rows, first))
+                with self._timed("read the file"):
+                    chunk = list(islice(rows, first))
                 while chunk:
                     self._chunk(chunk)
                     if self.progress:
                         self.progress(self.run)
-                    chunk = list(islice(rows, self.chunk_rows))
+                    with self._timed("read the file"):
+                        chunk = list(islice(rows, self.chunk_rows))
             if self.run.status == RunStatus.RUNNING:
-                self._finish()
+                with self._timed("finish (snapshot ends)"):
+                    self._finish()
                 if self.progress:
                     self.progress(self.run)
         finally:
@@ -243,6 +261,35 @@ class Importer:
     # -- a chunk --------------------------------------------------------------------------
 
     def _chunk(self, chunk: list[RawRow | BadRow]) -> None:
+        with self._timed("parse rows"):
+            counts, rejected, parsed = self._parse(chunk)
+        with self._timed("match keys"):
+            fresh, known, listed_but_rejected = self._sort(parsed, rejected)
+        with self._timed("score (Splink)"):
+            self._decide(fresh)
+            self._cluster_new_children(fresh)
+        rejected.sort(key=lambda b: b.row_number)
+        with self._timed("write"), transaction.atomic():
+            run = ImportRun.objects.select_for_update().get(pk=self.run.pk)
+            expected = chunk[0].row_number - 1
+            if run.rows_done != expected or run.status != RunStatus.RUNNING:
+                raise FeedImportError(
+                    f"another import of {self.feed.name} is running (its run {run.pk} is at row "
+                    f"{run.rows_done}, this one at {expected}): wait for it to finish")
+            new_children = self._write(fresh, known, listed_but_rejected, counts)
+            self._write_rejected(rejected, counts)
+            for name in ("read", "linked", "created", "sent_to_review", "rejected",
+                         "unchanged"):
+                setattr(run, name, getattr(run, name) + getattr(counts, name))
+            run.rows_done = chunk[-1].row_number
+            run.save()
+        self.run = run
+        if new_children and self.scorer is not None:
+            with self._timed("read the index"):
+                self.scorer.replace_index(_table(index_records(child_ids=new_children)))
+
+    def _parse(self, chunk: list[RawRow | BadRow]
+               ) -> tuple[_Counts, list[BadRow], list[WorkRow]]:
         counts = _Counts(read=len(chunk))
         rejected: list[BadRow] = []
         parsed: list[WorkRow] = []
@@ -259,9 +306,18 @@ class Importer:
                 rejected.append(BadRow(raw.row_number, raw.line_number, str(exc), key))
                 continue
             parsed.append(WorkRow(row, service_id, basis))
+        return counts, rejected, parsed
 
+    def _sort(self, parsed: list[WorkRow], rejected: list[BadRow]
+              ) -> tuple[list[WorkRow], list[WorkRow], list[SourceRecord]]:
+        """New records, records received before, and rejected rows of known records."""
         keys = {r.parsed.key for r in parsed} | {b.key for b in rejected if b.key}
-        existing = {s.key: s for s in SourceRecord.objects.filter(feed=self.feed, key__in=keys)}
+        found = select_in(
+            f"SELECT key, id, last_run_id, row_number FROM {table(SourceRecord)} "  # noqa: S608
+            "WHERE feed_id = %s AND key IN ({})", sorted(keys), params=[self.feed.pk])
+        known_ids = {key: (pk, last_run, row_number) for key, pk, last_run, row_number in found}
+        existing = {s.key: s for s in SourceRecord.objects.filter(
+            pk__in=[v[0] for v in known_ids.values()])} if known_ids else {}
         first_row: dict[str, int] = {}
         fresh: list[WorkRow] = []
         known: list[WorkRow] = []
@@ -284,28 +340,7 @@ class Importer:
         listed_but_rejected = [existing[b.key] for b in rejected
                                if b.key in existing and b.key not in first_row
                                and existing[b.key].last_run_id != self.run.pk]
-
-        self._decide(fresh)
-        self._cluster_new_children(fresh)
-        rejected.sort(key=lambda b: b.row_number)
-
-        with transaction.atomic():
-            run = ImportRun.objects.select_for_update().get(pk=self.run.pk)
-            expected = chunk[0].row_number - 1
-            if run.rows_done != expected or run.status != RunStatus.RUNNING:
-                raise FeedImportError(
-                    f"another import of {self.feed.name} is running (its run {run.pk} is at row "
-                    f"{run.rows_done}, this one at {expected}): wait for it to finish")
-            new_children = self._write(fresh, known, listed_but_rejected, counts)
-            self._write_rejected(rejected, counts)
-            for name in ("read", "linked", "created", "sent_to_review", "rejected",
-                         "unchanged"):
-                setattr(run, name, getattr(run, name) + getattr(counts, name))
-            run.rows_done = chunk[-1].row_number
-            run.save()
-        self.run = run
-        if new_children and self.scorer is not None:
-            self.scorer.replace_index(_table(index_records(child_ids=new_children)))
+        return fresh, known, listed_but_rejected
 
     def _decide(self, fresh: list[WorkRow]) -> None:
         if not fresh:
@@ -341,9 +376,7 @@ class Importer:
         partners: dict[str, list[Candidate]] = defaultdict(list)
         for c in self.scorer.score_within(table, min_weight=self.thresholds.lower):
             # record_id < other_id: the later row (other_id) looks back at the earlier one.
-            flipped = Candidate(c.other_id, c.record_id, c.weight, c.probability, c.levels,
-                                c.evidence)
-            partners[c.other_id].append(flipped)
+            partners[c.other_id].append(c.flipped())
         root: dict[str, str] = {}
         for uid in sorted(by_uid):
             row = by_uid[uid]
@@ -388,28 +421,18 @@ class Importer:
             else:
                 counts.sent_to_review += 1
 
-        records = []
-        for row in fresh:
-            p = row.parsed
-            linked = row.child_id is not None
-            records.append(SourceRecord(
-                feed=self.feed, key=p.key, first_run=run, last_run=run, row_number=p.row_number,
-                values=p.values, values_sha256=p.values_sha256,
-                status=RecordStatus.LINKED if linked else RecordStatus.REVIEW,
-                child_id=row.child_id, shielded=bool(row.decision and row.decision.shielded),
-            ))
-        created = SourceRecord.objects.bulk_create(records, batch_size=500)
-        for row, record in zip(fresh, created, strict=True):
-            row.record = record
-
         # Records received before: keep their child; update what changed.
         unchanged_ids, changed = [], []
         for row in known:
             record = row.record
             assert record is not None
+            row.record_id = record.pk
             if record.values_sha256 == row.parsed.values_sha256 and record.withdrawn_run_id is None:
                 unchanged_ids.append(record.pk)
                 counts.unchanged += 1
+                if record.row_number != row.parsed.row_number:
+                    SourceRecord.objects.filter(pk=record.pk).update(
+                        row_number=row.parsed.row_number)
                 continue
             changed.append(row)
             row.child_id = record.child_id
@@ -421,12 +444,6 @@ class Importer:
         for start in range(0, len(seen_ids), 500):
             SourceRecord.objects.filter(pk__in=seen_ids[start:start + 500]).update(
                 last_run=run, updated_at=now)
-        # (the row number of an unchanged record may move: keep it current)
-        for row in known:
-            if row.record and row.record.pk in set(unchanged_ids) and \
-                    row.record.row_number != row.parsed.row_number:
-                SourceRecord.objects.filter(pk=row.record.pk).update(
-                    row_number=row.parsed.row_number)
         for row in changed:
             record = row.record
             assert record is not None
@@ -437,16 +454,31 @@ class Importer:
                 row.changes.append("listed_again")
             record.save()
 
-        linked_rows = [r for r in fresh + changed if r.child_id is not None]
-        self.apply_involvements(linked_rows)
+        # Involvements first, so each new record is written once, with its involvement.
+        self.apply_involvements([r for r in fresh + changed if r.child_id is not None])
+        insert_rows(SourceRecord, (
+            "feed_id", "key", "first_run_id", "last_run_id", "row_number", "values",
+            "values_sha256", "status", "child_id", "involvement_id", "shielded", "created_at",
+            "updated_at"), (
+            (self.feed.pk, r.parsed.key, run.pk, run.pk, r.parsed.row_number, r.parsed.values,
+             r.parsed.values_sha256,
+             RecordStatus.LINKED if r.child_id is not None else RecordStatus.REVIEW,
+             r.child_id, r.involvement_id, bool(r.decision and r.decision.shielded), now, now)
+            for r in fresh))
+        if fresh:
+            ids = dict(SourceRecord.objects.filter(
+                feed=self.feed, first_run=run, row_number__gte=fresh[0].parsed.row_number,
+                row_number__lte=fresh[-1].parsed.row_number).values_list("key", "pk"))
+            for row in fresh:
+                row.record_id = ids[row.parsed.key]
         touched = self.add_identifiers([r for r in fresh if r.child_id is not None])
-        SourceLink.objects.bulk_create([
-            SourceLink(source_record=r.record, child_id=r.child_id,
-                       method=LinkMethod.CREATED if r.decision.outcome == Outcome.CREATE
-                       else LinkMethod.MODEL, run=run, model=self.model,
-                       weight=r.decision.weight, linked_at=now)
-            for r in fresh if r.child_id is not None and r.decision is not None
-        ], batch_size=500)
+        insert_rows(SourceLink, (
+            "source_record_id", "child_id", "method", "run_id", "model_id", "weight",
+            "linked_at"), (
+            (r.record_id, r.child_id,
+             LinkMethod.CREATED if r.decision.outcome == Outcome.CREATE else LinkMethod.MODEL,
+             run.pk, self.model.pk, r.decision.weight, now)
+            for r in fresh if r.child_id is not None and r.decision is not None))
         self._review_items([r for r in fresh if r.child_id is None], by_row)
         self._audit(fresh + changed)
         # Children whose linkage record changed: the scorer reads them again, exactly as a
@@ -491,13 +523,23 @@ class Importer:
                 wanted.append((row, IdentifierType.LOCAL.value, issuer, value))
         touched: set[int] = set()
         if wanted:
-            held = set(ChildIdentifier.objects.filter(
-                value__in={w[3] for w in wanted}).values_list("type", "issuer", "value"))
-            child_ids = {w[0].child_id for w in wanted}
-            has_type = set(ChildIdentifier.objects.filter(child_id__in=child_ids).exclude(
-                type=IdentifierType.LOCAL).values_list("child_id", "type"))
+            # What these children hold already (most rows bring nothing new)...
+            holds: set[tuple[int, str, str, str]] = set()
+            has_type: set[tuple[int, str]] = set()
+            for child_id, kind, issuer, value in select_in(
+                    f"SELECT child_id, type, issuer, value FROM {table(ChildIdentifier)} "  # noqa: S608
+                    "WHERE child_id IN ({})", sorted({w[0].child_id for w in wanted})):
+                holds.add((child_id, kind, issuer, value))
+                if kind != IdentifierType.LOCAL:
+                    has_type.add((child_id, kind))
+            fresh = [w for w in wanted if (w[0].child_id, w[1], w[2], w[3]) not in holds
+                     and (w[1] == IdentifierType.LOCAL or (w[0].child_id, w[1]) not in has_type)]
+            # ...and whether another child holds what is new.
+            held = set(select_in(
+                f"SELECT type, issuer, value FROM {table(ChildIdentifier)} "  # noqa: S608
+                "WHERE value IN ({})", sorted({w[3] for w in fresh}))) if fresh else set()
             add = []
-            for row, kind, issuer, value in wanted:
+            for row, kind, issuer, value in fresh:
                 if (kind, issuer, value) in held:
                     continue
                 if kind != IdentifierType.LOCAL and (row.child_id, kind) in has_type:
@@ -514,62 +556,60 @@ class Importer:
 
     def apply_involvements(self, rows: list[WorkRow]) -> None:
         """Each linked row's involvement: found (same child, service and start) or started;
-        its practitioner and end date kept as the feed says."""
+        its practitioner and end date kept as the feed says. Sets ``row.involvement_id`` (and
+        re-points a record received before)."""
         if not rows:
             return
-        child_ids = {r.child_id for r in rows}
-        existing: dict[tuple[int, int, dt.date], Involvement] = {}
-        for inv in Involvement.objects.filter(child_id__in=child_ids):
-            existing[(inv.child_id, inv.service_id, inv.started_on)] = inv
+        now = timezone.now()
+        existing: dict[tuple[int, int, dt.date], list[Any]] = {}
+        child_ids = sorted({r.child_id for r in rows if r.child_id is not None})
+        sql = ("SELECT id, child_id, service_id, started_on, ended_on, practitioner_id, "  # noqa: S608
+               f"source_feed FROM {table(Involvement)} WHERE child_id IN ({{}})")
+        for pk, child_id, service_id, started, ended, practitioner_id, feed in select_in(
+                sql, child_ids):
+            if isinstance(started, str):  # SQLite returns dates as text
+                started = dt.date.fromisoformat(started)
+                ended = dt.date.fromisoformat(ended) if ended else None
+            existing[(child_id, service_id, started)] = [pk, ended, practitioner_id, feed]
         to_create: dict[tuple[int, int, dt.date], Involvement] = {}
-        pending: list[tuple[WorkRow, tuple[int, int, dt.date]]] = []
         for row in rows:
             p = row.parsed
             key = (row.child_id, row.service_id, p.start_date)
             practitioner_id = self.catalogue.practitioners.get(p.practitioner_email)
-            inv = existing.get(key)
-            if inv is None:
-                inv = to_create.get(key)
-                if inv is None:
-                    ended = p.end_date
-                    inv = to_create[key] = Involvement(
+            found = existing.get(key)
+            if found is None:
+                if key not in to_create:
+                    to_create[key] = Involvement(
                         child_id=row.child_id, service_id=row.service_id,
                         practitioner_id=practitioner_id, started_on=p.start_date,
-                        ended_on=ended, basis=row.basis, source_feed=self.feed.name)
+                        ended_on=p.end_date, basis=row.basis, source_feed=self.feed.name)
                     row.changes.append("involvement_started")
-                pending.append((row, key))
                 continue
-            updates = []
-            if inv.source_feed == self.feed.name:
-                if practitioner_id and inv.practitioner_id != practitioner_id:
-                    inv.practitioner_id = practitioner_id
-                    updates.append("practitioner")
-                if p.end_date and inv.ended_on != p.end_date:
-                    inv.ended_on = p.end_date
-                    updates.append("ended_on")
-                elif (not p.end_date and inv.ended_on is not None
-                      and "listed_again" in row.changes):
-                    inv.ended_on = None
-                    updates.append("ended_on")
+            pk, ended, held_practitioner, feed = found
+            updates: dict[str, Any] = {}
+            if feed == self.feed.name:
+                if practitioner_id and held_practitioner != practitioner_id:
+                    updates["practitioner_id"] = found[2] = practitioner_id
+                if p.end_date and ended != p.end_date:
+                    updates["ended_on"] = found[1] = p.end_date
+                elif not p.end_date and ended is not None and "listed_again" in row.changes:
+                    updates["ended_on"] = found[1] = None
             if updates:
-                inv.save(update_fields=[*updates, "updated_at"])
-                row.changes.append("involvement_ended" if inv.ended_on else
-                                   "involvement_updated")
-            pending.append((row, key))
+                Involvement.objects.filter(pk=pk).update(updated_at=now, **updates)
+                row.changes.append("involvement_ended" if found[1] else "involvement_updated")
         Involvement.objects.bulk_create(list(to_create.values()), batch_size=500)
-        existing.update(to_create)
+        for key, inv in to_create.items():
+            existing[key] = [inv.pk, inv.ended_on, inv.practitioner_id, inv.source_feed]
         moved: dict[int, WorkRow] = {}
-        repoint = []
-        for row, key in pending:
-            inv = existing[key]
+        for row in rows:
+            inv_id = existing[(row.child_id, row.service_id, row.parsed.start_date)][0]
+            row.involvement_id = inv_id
             record = row.record
-            assert record is not None
-            if record.involvement_id != inv.pk:
+            if record is not None and record.involvement_id != inv_id:
                 if record.involvement_id is not None:
                     moved[record.involvement_id] = row
-                record.involvement_id = inv.pk
-                repoint.append(record)
-        SourceRecord.objects.bulk_update(repoint, ["involvement"], batch_size=500)
+                SourceRecord.objects.filter(pk=record.pk).update(involvement_id=inv_id)
+                record.involvement_id = inv_id
         self._end_orphaned(moved)
 
     def _end_orphaned(self, moved: dict[int, WorkRow]) -> None:
@@ -591,7 +631,7 @@ class Importer:
         items = []
         for row in rows:
             decision = row.decision
-            assert decision is not None and row.record is not None
+            assert decision is not None and row.record_id is not None
             candidates = []
             for c in decision.candidates:
                 data = _candidate_json(c)
@@ -603,7 +643,7 @@ class Importer:
                 data["twin_rule"] = True
                 candidates.append(data)
             items.append(ReviewItem(
-                source_record=row.record, local_authority_id=self.feed.local_authority_id,
+                source_record_id=row.record_id, local_authority_id=self.feed.local_authority_id,
                 run=self.run, model=self.model, cause=decision.reason,
                 candidates=candidates, shielded=decision.shielded))
         ReviewItem.objects.bulk_create(items, batch_size=500)
@@ -713,7 +753,9 @@ def feed_import(*, path: Path, mapping_text: str, source: str | None = None,
                         thresholds=thresholds_for(feed.local_authority_id),
                         actor_label=actor_label, chunk_rows=chunk_rows, today=today,
                         progress=progress)
-    return importer.process()
+    run = importer.process()
+    run.timings = dict(importer.timings)  # type: ignore[attr-defined]
+    return run
 
 
 def chunks(iterable: Iterable[Any], size: int) -> Iterator[list[Any]]:

@@ -7,8 +7,11 @@ their successor holds what they held.
 
 from __future__ import annotations
 
-from collections import defaultdict
+import datetime as dt
 from collections.abc import Iterable, Iterator
+from typing import Any
+
+from django.db import connection
 
 from childindex.linkage.normalise import LinkRecord
 from childindex.records.models import (
@@ -21,51 +24,76 @@ from childindex.records.models import (
 )
 from childindex.sources.mapping import ParsedRow
 
-BATCH = 20_000
+FETCH = 10_000
 
 
-def _batched_ids(ids: list[int]) -> Iterator[list[int]]:
-    for start in range(0, len(ids), BATCH):
-        yield ids[start:start + BATCH]
+def _stream(sql: str, params: list[Any]) -> Iterator[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(FETCH):
+            yield from rows
+
+
+def _grouped(rows: Iterator[tuple]) -> Iterator[tuple[int, list[tuple]]]:
+    """(child id, its rows) from rows ordered by child id (the first column)."""
+    current, group = None, []
+    for row in rows:
+        if row[0] != current:
+            if current is not None:
+                yield current, group
+            current, group = row[0], []
+        group.append(row[1:])
+    if current is not None:
+        yield current, group
 
 
 def index_records(*, child_ids: Iterable[int] | None = None) -> Iterator[dict]:
-    """Linkage rows (``LinkRecord.row()``) for the index's children, in batches' order."""
-    children = Child.objects.exclude(status=ChildStatus.MERGED)
+    """Linkage rows (``LinkRecord.row()``) for the index's children, in id order.
+
+    Four ordered scans (children, names, addresses, identifiers) merged as they stream, so
+    memory stays flat however large the index."""
+    table = {m: m._meta.db_table for m in (Child, ChildName, ChildAddress, ChildIdentifier)}
+    where, params = "", []
     if child_ids is not None:
-        children = children.filter(pk__in=list(child_ids))
-    all_ids = list(children.order_by("pk").values_list("pk", flat=True))
-    for ids in _batched_ids(all_ids):
-        yield from _records_for(ids)
+        ids = sorted(set(child_ids))
+        if not ids:
+            return
+        where = f" WHERE child_id IN ({', '.join(['%s'] * len(ids))})"
+        params = ids
+    children = _stream(
+        f"SELECT id, date_of_birth, gender FROM {table[Child]} WHERE status <> %s"  # noqa: S608
+        + (f" AND id IN ({', '.join(['%s'] * len(params))})" if params else "")
+        + " ORDER BY id", [ChildStatus.MERGED, *params])
+    names = _grouped(_stream(
+        f"SELECT child_id, kind, given_names, family_name FROM {table[ChildName]}{where} "  # noqa: S608
+        "ORDER BY child_id, id", params))
+    addresses = _grouped(_stream(
+        f"SELECT child_id, lived_until IS NULL, postcode, line_1 FROM {table[ChildAddress]}"  # noqa: S608
+        f"{where} ORDER BY child_id, id", params))
+    identifiers = _grouped(_stream(
+        f"SELECT child_id, type, issuer, value FROM {table[ChildIdentifier]}{where} "  # noqa: S608
+        "ORDER BY child_id, id", params))
+    heads: dict[str, tuple[int, list[tuple]] | None] = {
+        "names": next(names, None), "addresses": next(addresses, None),
+        "identifiers": next(identifiers, None)}
+    streams = {"names": names, "addresses": addresses, "identifiers": identifiers}
 
+    def take(kind: str, pk: int) -> list[tuple]:
+        head = heads[kind]
+        while head is not None and head[0] < pk:
+            head = next(streams[kind], None)
+        heads[kind] = head
+        if head is not None and head[0] == pk:
+            heads[kind] = next(streams[kind], None)
+            return head[1]
+        return []
 
-def _records_for(ids: list[int]) -> Iterator[dict]:
-    low, high = ids[0], ids[-1]
-    base = {
-        pk: (dob, gender)
-        for pk, dob, gender in Child.objects.filter(pk__in=ids).values_list(
-            "pk", "date_of_birth", "gender")
-    }
-    names: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
-    for child_id, kind, given, family in ChildName.objects.filter(
-            child_id__gte=low, child_id__lte=high).values_list(
-            "child_id", "kind", "given_names", "family_name").order_by("child_id", "pk"):
-        names[child_id].append((kind, given, family))
-    addresses: dict[int, list[tuple[bool, str, str]]] = defaultdict(list)
-    for child_id, postcode, line_1, until in ChildAddress.objects.filter(
-            child_id__gte=low, child_id__lte=high).values_list(
-            "child_id", "postcode", "line_1", "lived_until").order_by("child_id", "pk"):
-        addresses[child_id].append((until is None, postcode, line_1))
-    identifiers: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
-    for child_id, kind, issuer, value in ChildIdentifier.objects.filter(
-            child_id__gte=low, child_id__lte=high).values_list(
-            "child_id", "type", "issuer", "value").order_by("child_id", "pk"):
-        identifiers[child_id].append((kind, issuer, value))
-    for pk in ids:
-        dob, gender = base[pk]
-        yield child_record(pk, dob=dob, gender=gender, names=names.get(pk, []),
-                           addresses=addresses.get(pk, []),
-                           identifiers=identifiers.get(pk, [])).row()
+    for pk, dob, gender in children:
+        if isinstance(dob, str):
+            dob = dt.date.fromisoformat(dob)
+        yield child_record(pk, dob=dob, gender=gender, names=take("names", pk),
+                           addresses=take("addresses", pk),
+                           identifiers=take("identifiers", pk)).row()
 
 
 def child_record(pk: int, *, dob, gender: str, names: list[tuple[str, str, str]],
@@ -73,26 +101,33 @@ def child_record(pk: int, *, dob, gender: str, names: list[tuple[str, str, str]]
                  identifiers: list[tuple[str, str, str]]) -> LinkRecord:
     """A child as a LinkRecord: ``names`` (kind, given, family), ``addresses`` (current,
     postcode, line 1), ``identifiers`` (type, issuer, value)."""
-    current = next(((g, f) for k, g, f in names if k == NameKind.CURRENT), None)
-    others = [(g, f) for k, g, f in names if k != NameKind.CURRENT]
-    if current is None and others:
-        current, others = others[0], others[1:]
-    given, family = current or ("", "")
-    home = next(((p, line) for is_current, p, line in addresses if is_current), ("", ""))
+    given = family = ""
+    other_given: list[str] = []
+    other_family: list[str] = []
+    for kind, g, f in names:
+        if kind == NameKind.CURRENT and not given and not family:
+            given, family = g, f
+        else:
+            other_given.append(g)
+            other_family.append(f)
+    if not given and not family and other_given:
+        given, family = other_given.pop(0), other_family.pop(0)
+    postcode = line_1 = None
+    previous: list[str] = []
+    for is_current, p, line in addresses:
+        if is_current:
+            postcode, line_1 = p or None, line or None
+        elif p:
+            previous.append(p)
     national: dict[str, str] = {}
-    local = []
+    local: list[str] = []
     for kind, issuer, value in identifiers:
         if kind == "local":
             local.append(f"{issuer}:{value}")
-        else:
-            national.setdefault(kind, value)
-    return LinkRecord(
-        unique_id=str(pk), given_names=given, family_name=family, date_of_birth=dob,
-        gender=gender, postcode=home[0] or None, address_line_1=home[1] or None,
-        identifiers=national, local_identifiers=local,
-        other_family_names=[f for _, f in others], other_given_names=[g for g, _ in others],
-        other_postcodes=[p for is_current, p, _ in addresses if not is_current and p],
-    )
+        elif kind not in national:
+            national[kind] = value
+    return LinkRecord(str(pk), given, family, dob, gender, postcode, line_1, national, local,
+                      other_family, other_given, previous)
 
 
 def row_record(unique_id: str, row: ParsedRow) -> LinkRecord:

@@ -82,6 +82,10 @@ class Command(OneLineCommand):
             f"{counts['rejected']:,} rejected, {counts['unchanged']:,} unchanged, "
             f"{counts['ended']:,} involvements ended (run {run.pk}, {elapsed:.1f} s)."
         )
+        if options["verbosity"] >= 2:
+            for phase, seconds in sorted(getattr(run, "timings", {}).items(),
+                                         key=lambda item: -item[1]):
+                self.stdout.write(f"  {phase}: {seconds:.2f} s")
         if counts["rejected"]:
             self.stdout.write(f"Rejected rows: childindex feed rejected --source {run.feed.name} "
                               f"--run {run.pk}")
