@@ -1,7 +1,7 @@
 from django.urls import path
 
 from childindex.access.decorators import signed_in
-from childindex.web import views, views_account, views_index_team
+from childindex.web import views, views_account, views_index_team, views_sources
 
 app_name = "web"
 
@@ -33,4 +33,11 @@ urlpatterns = [
         views_index_team.shield_remove,
         name="index-team-shield-remove",
     ),
+    # Feeds, the review queue and merges (views_sources)
+    path("index-team/review/", views_sources.review_queue, name="review-queue"),
+    path("index-team/review/<int:pk>/", views_sources.review_item, name="review-item"),
+    path("index-team/feeds/", views_sources.feeds, name="feeds"),
+    path("index-team/feeds/runs/<int:pk>/", views_sources.import_run, name="import-run"),
+    path("index-team/merges/", views_sources.merges, name="merges"),
+    path("index-team/merges/<int:pk>/unmerge/", views_sources.unmerge, name="unmerge"),
 ]

@@ -1,0 +1,233 @@
+"""Reads for the LA index team's feed pages: the review queue, one review item with its
+evidence and candidates, feed health, an import's progress, merges.
+
+Only the user's own LA's feeds and queue (``policy.can_maintain_la``). A candidate child's
+details are shown as the access policy allows: a shielded child of another LA shows only what
+a shield leaves visible. Opening a review item shows children, so it is an audit event.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Max, Min, Q
+from django.utils import timezone
+
+from childindex.access import policy
+from childindex.audit.services import audit_record
+from childindex.records.models import Child, ChildStatus, NameKind
+from childindex.sources.models import (
+    REASONS_FOR,
+    Feed,
+    ImportRun,
+    Merge,
+    RecordStatus,
+    RejectedRow,
+    ReviewItem,
+    ReviewStatus,
+    SourceRecord,
+)
+
+COMPARISON_LABELS = {
+    "given_name": "Given name", "family_name": "Family name", "dob": "Date of birth",
+    "gender": "Gender", "postcode": "Address", "nhs": "NHS number", "chi": "CHI number",
+    "hc": "Health and Care number", "upn": "Unique Pupil Number",
+    "local_ids": "Source's own identifier",
+}
+CAUSE_LABELS = {
+    "between_thresholds": "Scored between the thresholds",
+    "fits_two_children": "Fits two children",
+    "may_be_shielded_child": "May be a shielded child",
+    "no_candidate_source_may_not_create": "No match, and this source may not add children",
+    "may_be_new_child": "May be the same as another new row",
+}
+QUEUE_PAGE = 100
+
+
+def _own_la(actor) -> int:
+    decision = policy.can_maintain_la(actor, actor.local_authority_id)
+    if not decision:
+        raise PermissionDenied(decision.message)
+    return actor.local_authority_id
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    item: ReviewItem
+    age_days: int
+    cause: str
+    best_weight: float | None
+
+
+@dataclass(frozen=True)
+class Queue:
+    rows: list[QueueRow]
+    total: int
+    oldest_days: int | None
+
+
+def review_queue(*, actor, limit: int = QUEUE_PAGE) -> Queue:
+    """The LA's open review items, oldest first."""
+    la = _own_la(actor)
+    items = ReviewItem.objects.filter(local_authority_id=la, status=ReviewStatus.OPEN)
+    total = items.count()
+    now = timezone.now()
+    rows = []
+    for item in items.select_related("source_record__feed").order_by("created_at", "id")[:limit]:
+        weights = [c["weight"] for c in item.candidates if not c.get("twin_rule")]
+        rows.append(QueueRow(item, (now - item.created_at).days,
+                             CAUSE_LABELS.get(item.cause, item.cause),
+                             max(weights) if weights else None))
+    return Queue(rows, total, rows[0].age_days if rows else None)
+
+
+@dataclass
+class CandidateView:
+    child: Child
+    index_number: str
+    names: list[str]
+    date_of_birth: dt.date
+    gender: str
+    details_visible: bool
+    postcode: str = ""
+    identifiers: list[str] = field(default_factory=list)
+    weight: float = 0.0
+    probability: float = 0.0
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+    twin_rule: bool = False
+    merged: bool = False
+
+
+@dataclass
+class ItemView:
+    item: ReviewItem
+    record: SourceRecord
+    values: list[tuple[str, str]]
+    candidates: list[CandidateView]
+    cause: str
+    decisions: dict[str, list[tuple[str, str]]]
+
+
+def review_item(*, actor, pk: int) -> ItemView:
+    """One review item: the row as received, each candidate with its evidence. Audited."""
+    la = _own_la(actor)
+    item = ReviewItem.objects.select_related("source_record__feed", "run").get(
+        pk=pk, local_authority_id=la)
+    ids = [c["child_id"] for c in item.candidates if c.get("child_id")]
+    visible = set(Child.objects.filter(policy.sees_shielded_details(actor), pk__in=ids)
+                  .values_list("pk", flat=True))
+    children = {c.pk: c for c in Child.objects.filter(pk__in=ids).prefetch_related(
+        "names", "addresses", "identifiers")}
+    candidates = []
+    for data in sorted(item.candidates, key=lambda c: -c["weight"]):
+        child = children.get(data.get("child_id"))
+        if child is None:
+            continue
+        names = [f"{n.given_names} {n.family_name}" + ("" if n.kind == NameKind.CURRENT
+                                                        else f" ({n.get_kind_display()})")
+                 for n in child.names.all()]
+        view = CandidateView(
+            child=child, index_number=child.formatted_index_number, names=names,
+            date_of_birth=child.date_of_birth, gender=child.get_gender_display(),
+            details_visible=child.pk in visible, weight=data["weight"],
+            probability=data.get("probability", 0.0), twin_rule=bool(data.get("twin_rule")),
+            merged=child.status == ChildStatus.MERGED,
+            evidence=[{**e, "label": COMPARISON_LABELS.get(e["comparison"], e["comparison"])}
+                      for e in data.get("evidence", [])],
+        )
+        if view.details_visible:
+            current = next((a for a in child.addresses.all() if a.is_current), None)
+            view.postcode = current.postcode if current else ""
+            view.identifiers = [str(i) for i in child.identifiers.all()]
+        candidates.append(view)
+    audit_record(actor=actor, action="review_item_view",
+                 children=[c.child.index_number for c in candidates],
+                 purpose=policy.Purpose.DATA_QUALITY,
+                 detail={"review_item": item.pk, "shielded": item.shielded})
+    record = item.source_record
+    return ItemView(
+        item=item, record=record, values=sorted(record.values.items()),
+        candidates=candidates, cause=CAUSE_LABELS.get(item.cause, item.cause),
+        decisions={d.value: [(r.value, r.label) for r in reasons]
+                   for d, reasons in REASONS_FOR.items()},
+    )
+
+
+@dataclass(frozen=True)
+class FeedHealth:
+    feed: Feed
+    last_run: ImportRun | None
+    match_rate: float | None
+    backlog: int
+    oldest_days: int | None
+    rejected_last_run: int
+    records: int
+
+
+def feed_health(*, actor) -> list[FeedHealth]:
+    """Per source: last run, rows, match rate, review backlog and its age, rejected rows."""
+    la = _own_la(actor)
+    now = timezone.now()
+    backlog = {row["source_record__feed"]: row for row in ReviewItem.objects.filter(
+        local_authority_id=la, status=ReviewStatus.OPEN).values("source_record__feed").annotate(
+        count=Count("id"), oldest=Min("created_at"))}
+    records = dict(SourceRecord.objects.filter(feed__local_authority_id=la).values(
+        "feed").annotate(n=Count("id")).values_list("feed", "n"))
+    out = []
+    for feed in Feed.objects.filter(local_authority_id=la).order_by("name"):
+        last = ImportRun.objects.filter(feed=feed).order_by("-started_at", "-id").first()
+        rate = None
+        if last is not None and last.read:
+            matched = last.linked + last.created + last.unchanged
+            rate = matched / last.read
+        queue = backlog.get(feed.pk)
+        out.append(FeedHealth(
+            feed=feed, last_run=last, match_rate=rate, backlog=queue["count"] if queue else 0,
+            oldest_days=(now - queue["oldest"]).days if queue else None,
+            rejected_last_run=last.rejected if last else 0, records=records.get(feed.pk, 0)))
+    return out
+
+
+@dataclass(frozen=True)
+class RunView:
+    run: ImportRun
+    rejected: list[RejectedRow]
+    rejected_total: int
+
+
+def import_run(*, actor, pk: int, rejected_limit: int = 200) -> RunView:
+    """An import's progress and counts, and its first rejected rows."""
+    la = _own_la(actor)
+    run = ImportRun.objects.select_related("feed").get(pk=pk, feed__local_authority_id=la)
+    rows = RejectedRow.objects.filter(run=run).order_by("row_number")
+    return RunView(run, list(rows[:rejected_limit]), rows.count())
+
+
+def recent_runs(*, actor, limit: int = 20) -> list[ImportRun]:
+    la = _own_la(actor)
+    return list(ImportRun.objects.filter(feed__local_authority_id=la).select_related(
+        "feed").order_by("-started_at", "-id")[:limit])
+
+
+def merges(*, actor, limit: int = 50) -> list[Merge]:
+    la = _own_la(actor)
+    return list(Merge.objects.filter(Q(kept__responsible_la_id=la)).select_related(
+        "kept", "merged", "merged_by", "unmerged_by").order_by("-merged_at")[:limit])
+
+
+def la_child(*, actor, index_number: str) -> Child:
+    """A child of the user's LA, by index number (for a merge)."""
+    la = _own_la(actor)
+    return Child.objects.get(index_number=index_number, responsible_la_id=la)
+
+
+def linked_share(*, actor) -> dict[str, Any]:
+    la = _own_la(actor)
+    counts = SourceRecord.objects.filter(feed__local_authority_id=la).aggregate(
+        linked=Count("id", filter=Q(status=RecordStatus.LINKED)),
+        review=Count("id", filter=Q(status=RecordStatus.REVIEW)),
+        newest=Max("updated_at"))
+    return counts

@@ -1,0 +1,149 @@
+"""The index team's feed pages: the review queue (oldest first, evidence per field, decisions
+recorded with who and why), feed health, an import's progress, merges. Own LA only."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from childindex.access.models import Role
+from childindex.access.testing import sign_in_verified
+from childindex.access.tests.factories import UserFactory
+from childindex.audit.models import AuditEvent
+from childindex.records.models import ChildStatus
+from childindex.sources.models import ImportRun, Merge, RecordStatus, ReviewItem, SourceRecord
+from childindex.sources.tests.feedkit import make_county
+from childindex.web.tests.page_checks import assert_govuk_page
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def county(tmp_path):
+    return make_county(tmp_path)
+
+
+@pytest.fixture
+def team(client, county):
+    user = UserFactory(role=Role.INDEX_TEAM, local_authority=county.la)
+    sign_in_verified(client, user)
+    return user
+
+
+@pytest.fixture
+def queued(county):
+    """Two review items (same name and date of birth as a child, another address); the
+    first is a day older."""
+    child = county.child("Olivia", "Hart", "2015-03-20")
+    county.load([county.row("A1", "Olivia", "Hart", "2015-03-20", line1="9 Oak Lane",
+                            postcode="BN1 2AB"),
+                 county.row("A2", "Olivia", "Hart", "2015-03-20", line1="3 Ash Road",
+                            postcode="BN1 3AB")], may_create=False)
+    first = ReviewItem.objects.get(source_record__key="A1")
+    ReviewItem.objects.filter(pk=first.pk).update(
+        created_at=timezone.now() - dt.timedelta(days=1))
+    return child
+
+
+def test_the_review_queue_lists_the_oldest_first(client, team, queued):
+    response = client.get("/index-team/review/")
+    assert response.status_code == 200
+    assert_govuk_page(response)
+    keys = [row.item.source_record.key for row in response.context["queue"].rows]
+    assert keys == ["A1", "A2"]
+    assert response.context["queue"].oldest_days == 1
+
+
+def test_a_review_item_shows_each_fields_evidence_and_is_audited(client, team, queued):
+    item = ReviewItem.objects.get(source_record__key="A1")
+    response = client.get(f"/index-team/review/{item.pk}/")
+    assert response.status_code == 200
+    assert_govuk_page(response)
+    text = response.content.decode()
+    assert "Same given name" in text and "Date of birth" in text
+    assert queued.formatted_index_number in text
+    assert "no-store" in response["Cache-Control"]
+    event = AuditEvent.objects.get(action="review_item_view")
+    assert event.actor == team and event.children == [queued.index_number]
+
+
+def test_a_decision_from_the_page_links_the_record_and_records_who_and_why(client, team,
+                                                                            queued):
+    item = ReviewItem.objects.get(source_record__key="A1")
+    response = client.post(f"/index-team/review/{item.pk}/", {
+        "decision": "link", "child": str(queued.pk), "reason": "confirmed_with_source"})
+    assert response.status_code == 302
+    record = SourceRecord.objects.get(key="A1")
+    assert record.status == RecordStatus.LINKED and record.child == queued
+    item.refresh_from_db()
+    assert (item.decided_by, item.reason) == (team, "confirmed_with_source")
+
+
+def test_a_decision_without_a_fitting_reason_is_refused_with_a_message(client, team, queued):
+    item = ReviewItem.objects.get(source_record__key="A1")
+    response = client.post(f"/index-team/review/{item.pk}/", {
+        "decision": "link", "reason": "new_to_index"})
+    assert response.status_code == 200
+    assert_govuk_page(response)
+    text = response.content.decode()
+    assert "Choose the child this record is." in text
+    assert "That reason does not fit that decision" in text
+    assert ReviewItem.objects.get(pk=item.pk).status == "open"
+
+
+def test_another_las_index_team_cannot_open_the_item(client, queued):
+    sign_in_verified(client, UserFactory(role=Role.INDEX_TEAM))
+    item = ReviewItem.objects.get(source_record__key="A1")
+    assert client.get(f"/index-team/review/{item.pk}/").status_code == 404
+    assert client.get("/index-team/review/").context["queue"].total == 0
+
+
+def test_practitioners_are_refused_the_feed_pages(client, county):
+    sign_in_verified(client, UserFactory(role=Role.PRACTITIONER, local_authority=county.la))
+    for url in ("/index-team/review/", "/index-team/feeds/", "/index-team/merges/"):
+        assert client.get(url).status_code == 403
+
+
+def test_feed_health_shows_last_run_match_rate_backlog_and_rejected_rows(client, team, queued,
+                                                                         county):
+    county.load([county.row("B1", "Ruby", "Stone", "2012-01-05"),
+                 county.row("B2", "Ruby", "Stone", "2012-02-30")], name="school")
+    response = client.get("/index-team/feeds/")
+    assert response.status_code == 200
+    assert_govuk_page(response)
+    health = {h.feed.name: h for h in response.context["health"]}
+    assert health["gp"].backlog == 2 and health["gp"].oldest_days == 1
+    assert health["gp"].match_rate == 0
+    assert health["school"].rejected_last_run == 1 and health["school"].match_rate == 0.5
+
+
+def test_an_imports_page_shows_its_progress_and_rejected_rows(client, team, county):
+    run = county.load([county.row("B1", "Ruby", "Stone", "2012-02-30")])
+    response = client.get(f"/index-team/feeds/runs/{run.pk}/")
+    assert response.status_code == 200
+    assert_govuk_page(response)
+    assert "not a real date" in response.content.decode()
+    assert "Refresh" not in response
+    ImportRun.objects.filter(pk=run.pk).update(status="running", rows_done=0)
+    ImportRun.objects.filter(pk=run.pk).update(status="running")
+    running = client.get(f"/index-team/feeds/runs/{run.pk}/")
+    assert running["Refresh"] == "5"
+
+
+def test_merging_and_unmerging_from_the_page(client, team, county):
+    kept = county.child("Olivia", "Hart", "2015-03-20")
+    merged = county.child("Livvy", "Hart", "2015-03-20")
+    response = client.post("/index-team/merges/", {
+        "merge-kept": kept.index_number, "merge-merged": merged.index_number,
+        "merge-reason": "confirmed_with_source"})
+    assert response.status_code == 302
+    merged.refresh_from_db()
+    assert merged.status == ChildStatus.MERGED
+    page = client.get("/index-team/merges/")
+    assert_govuk_page(page)
+    merge = Merge.objects.get()
+    assert client.post(f"/index-team/merges/{merge.pk}/unmerge/").status_code == 302
+    merged.refresh_from_db()
+    assert merged.status == ChildStatus.ACTIVE
