@@ -259,10 +259,20 @@ def train(settings: dict[str, Any], index: pa.Table, records: pa.Table,
     left = db.register(index, table_name="train_index")
     right = db.register(records, table_name="train_records")
     linker = Linker([left, right], settings, log_level=None, validate_settings=False)
+    from splink.internals.exceptions import EMTrainingException
+
     linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
+    trained_rules = 0
     for rule in TRAINING_BLOCKS:
-        linker.training.estimate_parameters_using_expectation_maximisation(
-            rule, estimate_without_term_frequencies=True)
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                rule, estimate_without_term_frequencies=True)
+        except EMTrainingException:
+            continue  # no pairs under this rule: the others train what it would have
+        trained_rules += 1
+    if not trained_rules:
+        con.close()
+        raise ValueError("too few linked rows to train on: import more feeds first")
     trained = linker.misc.save_model_to_json()
     con.close()
     trained.pop("linker_uid", None)

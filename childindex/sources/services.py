@@ -116,7 +116,10 @@ def linkage_model_train(*, actor_label: str, max_pairs: float = 2e6) -> LinkageM
     if not records:
         raise ValidationError("the index holds no linked feed rows to train on yet: import a "
                               "feed first")
-    settings = train(current.settings, index, to_table(records), max_pairs=max_pairs)
+    try:
+        settings = train(current.settings, index, to_table(records), max_pairs=max_pairs)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from exc
     with transaction.atomic():
         version = LinkageModel.objects.order_by("-version").values_list(
             "version", flat=True).first() + 1
