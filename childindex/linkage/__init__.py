@@ -1,0 +1,1 @@
+"""Record linkage: name and date normalisation and the linkage model (plain Python, no Django)."""
