@@ -18,6 +18,7 @@ from childindex.audit.models import Outcome
 from childindex.audit.services import audit_record
 from childindex.directory.models import LocalAuthority, ServiceCategory
 from childindex.records.models import (
+    Carer,
     Child,
     ChildAddress,
     ChildCarer,
@@ -306,6 +307,14 @@ def team_around_child(
         ip_address=ip_address,
     )
     return team
+
+
+def consent_carers(*, actor: User, child: Child, purpose: str | None) -> list[Carer]:
+    """The child's carers who may give consent, for a user who may see the full record."""
+    access = policy.record_access(actor, child, purpose=purpose)
+    if not access.allowed or access.view != policy.View.FULL:
+        return []
+    return [link.carer for link in ChildCarer.objects.filter(child=child).select_related("carer")]
 
 
 def own_involvement(*, actor: User, child: Child, involvement_id: int) -> Involvement | None:
