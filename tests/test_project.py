@@ -1,0 +1,79 @@
+"""Project-wide checks that run with the suite: migrations, lint, import contracts, the CLI."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def _childindex(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    environment.update(env)
+    return subprocess.run(
+        [sys.executable, "-m", "childindex", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=environment,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.django_db
+def test_every_model_change_has_a_migration():
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def test_ruff_finds_nothing():
+    result = subprocess.run(
+        [str(BIN / "ruff"), "check", "--quiet", "childindex", "tests", "benchmarks"],
+        capture_output=True, text=True, cwd=ROOT, check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_imports_point_one_way():
+    result = subprocess.run(
+        [str(BIN / "lint-imports"), "--no-cache"],
+        capture_output=True, text=True, cwd=ROOT, check=False,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+
+
+def test_a_bad_database_url_is_one_line_not_a_traceback():
+    result = _childindex("check", DATABASE_URL="mysql-ish://nowhere", CHILDINDEX_MODE="test")
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert "DATABASE_URL" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_an_unreachable_database_is_one_line_not_a_traceback():
+    result = _childindex(
+        "migrate", DATABASE_URL="postgres://nobody@127.0.0.1:1/none", CHILDINDEX_MODE="test"
+    )
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("childindex: database error")
+
+
+def test_production_refuses_to_start_without_a_real_secret():
+    result = _childindex("check", CHILDINDEX_MODE="production", CHILDINDEX_SECRET_KEY="")
+    assert result.returncode != 0
+    assert "CHILDINDEX_SECRET_KEY" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_an_unknown_command_exits_non_zero_without_a_traceback():
+    result = _childindex("no-such-command", CHILDINDEX_MODE="test")
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
