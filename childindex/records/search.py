@@ -16,6 +16,7 @@ year or postcode district). Scoring is in Python over those few candidates.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 import unicodedata
@@ -340,7 +341,27 @@ def _identifier_candidates(criteria: SearchCriteria, *, findable: Q, details: Q)
     )
 
 
+def plausible_dates_of_birth(wanted: dt.date) -> list[dt.date]:
+    """Every date a typed date of birth may stand for: itself, day and month swapped, one part
+    mistyped (same year with the same month or the same day), or the year one out."""
+    dates = {wanted}
+    for day in range(1, 32):
+        with contextlib.suppress(ValueError):
+            dates.add(wanted.replace(day=day))
+    for month in range(1, 13):
+        with contextlib.suppress(ValueError):
+            dates.add(wanted.replace(month=month))
+    for year in (wanted.year - 1, wanted.year + 1):
+        with contextlib.suppress(ValueError):
+            dates.add(wanted.replace(year=year))
+    with contextlib.suppress(ValueError):
+        dates.add(wanted.replace(day=wanted.month, month=wanted.day))
+    return sorted(dates)
+
+
 def _candidate_ids(criteria: SearchCriteria) -> set[int]:
+    """Children worth scoring, from indexed lookups only: the date of birth (and its swap), the
+    exact postcode, and the search keys of the typed names in the birth year or district."""
     ids: set[int] = set()
     if criteria.date_of_birth:
         dates = [criteria.date_of_birth]
@@ -364,14 +385,19 @@ def _candidate_ids(criteria: SearchCriteria) -> set[int]:
         blocks.append(criteria.district)
     keys = query_keys(criteria.tokens, blocks=blocks)
     if keys:
-        hits = (
-            ChildSearchKey.objects.filter(key__in=sorted(keys))
-            .values("child_id")
+        hits = ChildSearchKey.objects.filter(key__in=sorted(keys))
+        if criteria.date_of_birth and not criteria.district:
+            # Without an address to corroborate, only a plausible date of birth can: look only
+            # at children born on one (a join on the child's primary key, per key row found).
+            hits = hits.filter(
+                child__date_of_birth__in=plausible_dates_of_birth(criteria.date_of_birth)
+            )
+        ids.update(
+            hits.values("child_id")
             .annotate(hits=Count("id"))
             .order_by("-hits", "child_id")
             .values_list("child_id", flat=True)[:KEY_CANDIDATES]
         )
-        ids.update(hits)
     return ids
 
 
@@ -439,57 +465,69 @@ def find_children(
         ids = _candidate_ids(criteria)
     if not ids:
         return []
-    children = list(
-        Child.objects.filter(findable, pk__in=ids)
-        .annotate(
-            details_visible=Case(
-                When(details, then=Value(True)), default=Value(False), output_field=BooleanField()
-            )
-        )
-        .select_related("responsible_la")
-        .only("pk", "index_number", "date_of_birth", "gender", "responsible_la__name")
-    )
-    if not children:
-        return []
-    ids = [c.pk for c in children]
     names: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
     for child_id, kind, given, family in ChildName.objects.filter(child_id__in=ids).values_list(
         "child_id", "kind", "given_names", "family_name"
     ):
         names[child_id].append((kind, given, family))
-    visible_ids = [c.pk for c in children if c.details_visible]
+
+    # Names first: most candidates fall here, before anything else about them is read.
+    name_scores: dict[int, tuple[float, str]] = {}
+    for child_id, held in names.items():
+        if criteria.identifier:
+            name_scores[child_id] = (1.0, "")
+            continue
+        best, other = 0.0, ""
+        for kind, given, family in held:
+            similarity = name_similarity(criteria.tokens, name_tokens(given) + name_tokens(family))
+            if kind != NameKind.CURRENT:
+                similarity *= OTHER_NAME_FACTOR
+            if similarity > best:
+                best, other = similarity, ("" if kind == NameKind.CURRENT else f"{given} {family}")
+        if best >= NAME_MIN:
+            name_scores[child_id] = (best, other)
+    if not name_scores:
+        return []
+
+    children = list(
+        Child.objects.filter(findable, pk__in=list(name_scores))
+        .annotate(
+            details_visible=Case(
+                When(details, then=Value(True)), default=Value(False), output_field=BooleanField()
+            )
+        )
+        .values_list(
+            "pk",
+            "index_number",
+            "date_of_birth",
+            "gender",
+            "responsible_la__name",
+            "details_visible",
+        )
+    )
+    visible_ids = [row[0] for row in children if row[5]]
     addresses: dict[int, list[tuple[str, bool]]] = defaultdict(list)
     towns: dict[int, str] = {}
-    for child_id, postcode, town, until in ChildAddress.objects.filter(
-        child_id__in=visible_ids
-    ).values_list("child_id", "postcode", "town", "lived_until"):
-        if postcode:
-            addresses[child_id].append((postcode, until is None))
-        if until is None:
-            towns[child_id] = town
+    if visible_ids:
+        for child_id, postcode, town, until in ChildAddress.objects.filter(
+            child_id__in=visible_ids
+        ).values_list("child_id", "postcode", "town", "lived_until"):
+            if postcode:
+                addresses[child_id].append((postcode, until is None))
+            if until is None:
+                towns[child_id] = town
 
     matches: list[Match] = []
-    for child in children:
-        current = next((n for n in names[child.pk] if n[0] == NameKind.CURRENT), None)
+    for child_id, index_number, born, gender, la_name, visible in children:
+        current = next((n for n in names[child_id] if n[0] == NameKind.CURRENT), None)
         if current is None:
             continue
+        name_score, other = name_scores[child_id]
         if criteria.identifier:
-            score, other = 1.0, ""
+            score = 1.0
         else:
-            name_score, other = 0.0, ""
-            for kind, given, family in names[child.pk]:
-                similarity = name_similarity(
-                    criteria.tokens, name_tokens(given) + name_tokens(family)
-                )
-                if kind != NameKind.CURRENT:
-                    similarity *= OTHER_NAME_FACTOR
-                if similarity > name_score:
-                    name_score = similarity
-                    other = "" if kind == NameKind.CURRENT else f"{given} {family}"
-            if name_score < NAME_MIN:
-                continue
-            dob = _dob_score(criteria, child.date_of_birth)
-            place = _postcode_score(criteria, addresses.get(child.pk, []))
+            dob = _dob_score(criteria, born)
+            place = _postcode_score(criteria, addresses.get(child_id, []))
             if max(dob or 0.0, place or 0.0) < CORROBORATION_MIN:
                 continue
             score = _weighted(
@@ -497,21 +535,21 @@ def find_children(
                     "name": name_score,
                     "dob": dob,
                     "postcode": place,
-                    "gender": _gender_score(criteria, child.gender),
+                    "gender": _gender_score(criteria, gender),
                 }
             )
         matches.append(
             Match(
-                child_id=child.pk,
-                index_number=child.index_number,
+                child_id=child_id,
+                index_number=index_number,
                 given_names=current[1],
                 family_name=current[2],
-                matched_other_name=other if child.details_visible else "",
-                date_of_birth=child.date_of_birth,
-                gender=child.gender,
-                town=towns.get(child.pk, "") if child.details_visible else "",
-                local_authority=child.responsible_la.name,
-                details_visible=child.details_visible,
+                matched_other_name=other if visible else "",
+                date_of_birth=born,
+                gender=gender,
+                town=towns.get(child_id, "") if visible else "",
+                local_authority=la_name,
+                details_visible=bool(visible),
                 score=round(score * 100),
             )
         )
