@@ -55,9 +55,9 @@ OLDEST_CHILD_YEARS = 26  # children, and care leavers up to 25
 
 # Candidate caps: how many children each index lookup may bring back for scoring.
 KEY_CANDIDATES = 150
-DOB_CANDIDATES = 400
 POSTCODE_CANDIDATES = 400
 
+GOOD_MATCH = 90  # a narrow look that finds this score or better is not widened
 NAME_MIN = 0.7  # below this a name is not the child searched for
 CORROBORATION_MIN = 0.5  # a date of birth or an address must also fit this well
 OTHER_NAME_FACTOR = 0.97  # a former name or alias ranks just below a current name
@@ -359,36 +359,40 @@ def plausible_dates_of_birth(wanted: dt.date) -> list[dt.date]:
     return sorted(dates)
 
 
-def _candidate_ids(criteria: SearchCriteria) -> set[int]:
-    """Children worth scoring, from indexed lookups only: the date of birth (and its swap), the
-    exact postcode, and the search keys of the typed names in the birth year or district."""
+def _candidate_ids(criteria: SearchCriteria, *, wide: bool) -> set[int]:
+    """Children worth scoring, from indexed lookups only.
+
+    Narrow (first): the search keys of the typed names (and their nicknames) on the exact date
+    of birth or its day/month swap, or in the postcode district; and everyone at the exact
+    postcode. Wide (only when the narrow look found no good match): the keys in the birth year,
+    kept to children born on a plausible date (one part of the date mistyped, the year one out)
+    when there is no address to corroborate.
+    """
     ids: set[int] = set()
-    if criteria.date_of_birth:
-        dates = [criteria.date_of_birth]
-        if criteria.swapped_date_of_birth:
-            dates.append(criteria.swapped_date_of_birth)
-        ids.update(
-            Child.objects.filter(date_of_birth__in=dates).values_list("pk", flat=True)[
-                :DOB_CANDIDATES
-            ]
-        )
-    if criteria.postcode:
+    if criteria.postcode and not wide:
         ids.update(
             ChildAddress.objects.filter(postcode=criteria.postcode).values_list(
                 "child_id", flat=True
             )[:POSTCODE_CANDIDATES]
         )
     blocks = []
-    if criteria.birth_year:
+    if wide and criteria.date_of_birth:
+        year = criteria.date_of_birth.year
+        blocks += [str(year - 1), str(year), str(year + 1)]
+    elif wide:
         blocks.append(str(criteria.birth_year))
-    if criteria.district:
+    elif criteria.date_of_birth:
+        blocks.append(criteria.date_of_birth.isoformat())
+        if criteria.swapped_date_of_birth:
+            blocks.append(criteria.swapped_date_of_birth.isoformat())
+    elif criteria.birth_year:
+        blocks.append(str(criteria.birth_year))
+    if criteria.district and not wide:
         blocks.append(criteria.district)
     keys = query_keys(criteria.tokens, blocks=blocks)
     if keys:
         hits = ChildSearchKey.objects.filter(key__in=sorted(keys))
-        if criteria.date_of_birth and not criteria.district:
-            # Without an address to corroborate, only a plausible date of birth can: look only
-            # at children born on one (a join on the child's primary key, per key row found).
+        if wide and criteria.date_of_birth and not criteria.district:
             hits = hits.filter(
                 child__date_of_birth__in=plausible_dates_of_birth(criteria.date_of_birth)
             )
@@ -461,8 +465,24 @@ def find_children(
     locating fields (address, national identifiers) only of children matching ``details``."""
     if criteria.identifier:
         ids = set(_identifier_candidates(criteria, findable=findable, details=details))
-    else:
-        ids = _candidate_ids(criteria)
+        return _ranked(criteria, ids, findable=findable, details=details)[:limit]
+    ids = _candidate_ids(criteria, wide=False)
+    matches = _ranked(criteria, ids, findable=findable, details=details)
+    if criteria.birth_year and (not matches or matches[0].score < GOOD_MATCH):
+        wider = _candidate_ids(criteria, wide=True) - ids
+        matches = sorted(
+            matches + _ranked(criteria, wider, findable=findable, details=details),
+            key=_rank_order,
+        )
+    return matches[:limit]
+
+
+def _rank_order(match: Match) -> tuple:
+    return (-match.score, match.family_name, match.given_names, match.index_number)
+
+
+def _ranked(criteria: SearchCriteria, ids: set[int], *, findable: Q, details: Q) -> list[Match]:
+    """Score these candidates; those that fit well enough, best first."""
     if not ids:
         return []
     names: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
@@ -553,5 +573,5 @@ def find_children(
                 score=round(score * 100),
             )
         )
-    matches.sort(key=lambda m: (-m.score, m.family_name, m.given_names, m.index_number))
-    return matches[:limit]
+    matches.sort(key=_rank_order)
+    return matches

@@ -37,7 +37,7 @@ def _keys_for(child_ids: list[int]) -> dict[int, set[str]]:
     keys: dict[int, set[str]] = {}
     for child_id, born in Child.objects.filter(pk__in=child_ids).values_list("pk", "date_of_birth"):
         keys[child_id] = child_keys(
-            tokens.get(child_id, ()), birth_year=born.year, districts=districts.get(child_id, ())
+            tokens.get(child_id, ()), date_of_birth=born, districts=districts.get(child_id, ())
         )
     return keys
 

@@ -8,13 +8,14 @@ the search-key builder and the scorer.
   dropped ("O'Brien" is "obrien").
 - Each token has a phonetic code (Metaphone: Smith/Smyth, Mohammed/Muhammad share one) and a
   three-letter prefix (partial names and late typos: "Alex" finds "Alexander").
-- A blocking key pairs a code with the birth year (``"pSM0|2015"``) or a postcode district
-  (``"xsmi|TN34"``), so candidates for "name + date of birth" or "name + postcode" come out of
-  one index lookup, however common the name.
+- A blocking key pairs a code with the date of birth (``"pSM0|2015-03-04"``), the birth year
+  (``"pSM0|2015"``) or a postcode district (``"xsmi|TN34"``), so candidates for "name + date of
+  birth" or "name + postcode" come out of one index lookup, however common the name.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -66,12 +67,15 @@ def query_token_codes(token: str) -> frozenset[str]:
     return frozenset(codes)
 
 
-def child_keys(tokens: Iterable[str], *, birth_year: int, districts: Iterable[str]) -> set[str]:
-    """Every blocking key of a child with these name tokens, birth year and address districts."""
+def child_keys(
+    tokens: Iterable[str], *, date_of_birth: dt.date, districts: Iterable[str]
+) -> set[str]:
+    """Every blocking key of a child with these name tokens, date of birth and address
+    districts: each code paired with the birth date, the birth year and each district."""
     codes: set[str] = set()
     for token in tokens:
         codes |= token_codes(token)
-    blocks = [str(birth_year), *sorted(set(districts))]
+    blocks = [date_of_birth.isoformat(), str(date_of_birth.year), *sorted(set(districts))]
     return {f"{code}|{block}" for code in codes for block in blocks}
 
 

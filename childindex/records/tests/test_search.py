@@ -286,3 +286,10 @@ def test_apostrophes_and_accents_in_names_are_fine(county):
     child = data.child("Zoë", "O'Brien", dt.date(2016, 2, 2), la=county["la"])
     matches = search(county["pat"], name="Zoe OBrien", date_of_birth="2016-02-02")
     assert matches[0].index_number == child.index_number
+
+
+@pytest.mark.parametrize("typed", ["2015-03-05", "2015-07-04", "2016-03-04"])
+def test_a_mistyped_date_of_birth_still_finds_the_child_lower(county, children, typed):
+    matches = search(county["pat"], name="Olivia Smith", date_of_birth=typed)
+    assert matches[0].index_number == children["olivia"].index_number
+    assert matches[0].score < 90
