@@ -8,6 +8,7 @@ fields live in ``access.policy``; this module only holds them.
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
@@ -25,7 +26,12 @@ class User(AbstractUser):
 
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.PRACTITIONER)
     local_authority = models.ForeignKey(
-        "directory.LocalAuthority", on_delete=models.PROTECT, related_name="users", null=True
+        "directory.LocalAuthority",
+        on_delete=models.PROTECT,
+        related_name="users",
+        null=True,
+        blank=True,
+        help_text="Every account but a national operator's belongs to an LA.",
     )
     organisation = models.ForeignKey(
         "directory.Organisation",
@@ -64,3 +70,38 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    def clean(self) -> None:
+        super().clean()
+        # The constraint user_belongs_to_an_la, as a message: forms that leave out
+        # is_superuser (the admin's add form) skip the constraint's own validation.
+        needs_la = not self.is_superuser and self.role != Role.NATIONAL_OPERATOR
+        if needs_la and self.local_authority_id is None:
+            raise ValidationError(
+                {"local_authority": "Choose the local authority this account belongs to."}
+            )
+
+
+class UserSession(models.Model):
+    """A live session of a signed-in user, so that sign-out and suspension end it server-side.
+
+    Django keeps sessions by key only; this row says whose a key is. It is written at sign-in,
+    moved when the key rotates (after two-factor) and removed with the session.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="live_sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    started_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"session of {self.user} since {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class ShieldOverrideReason(models.TextChoices):
+    """Why a child-protection practitioner overrides a shield: a closed list, never free text
+    about the child."""
+
+    IMMEDIATE_RISK = "immediate_risk", "The child may be at immediate risk of significant harm"
+    SECTION_47 = "section_47", "A section 47 child protection enquiry is under way"
+    EMERGENCY_PROTECTION = "emergency_protection", "Police or emergency protection is being used"
+    MISSING_CHILD = "missing_child", "The child has been reported missing"

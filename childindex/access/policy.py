@@ -127,6 +127,18 @@ def has_two_factor(user: User) -> bool:
 # --- Prerequisites ----------------------------------------------------------------------------
 
 
+def vetting_expiry_for(checked_on: dt.date) -> dt.date:
+    """The first day on which a DBS check made on ``checked_on`` no longer counts."""
+    return _add_years(checked_on, DBS_VALID_FOR_YEARS)
+
+
+def vetting_expires_on(user: User) -> dt.date | None:
+    """The first day on which the account's enhanced DBS check no longer counts (three years)."""
+    if user.dbs_checked_on is None:
+        return None
+    return vetting_expiry_for(user.dbs_checked_on)
+
+
 def missing_prerequisites(user: User, *, today: dt.date | None = None) -> list[Prerequisite]:
     """Everything that stops this account searching, in the order a user should fix them."""
     today = _today(today)
@@ -137,7 +149,8 @@ def missing_prerequisites(user: User, *, today: dt.date | None = None) -> list[P
         missing.append(Prerequisite.SUSPENDED)
     if user.approved_on is None or not user.is_active:
         missing.append(Prerequisite.APPROVAL)
-    if user.dbs_checked_on is None or _add_years(user.dbs_checked_on, DBS_VALID_FOR_YEARS) <= today:
+    expires_on = vetting_expires_on(user)
+    if expires_on is None or expires_on <= today or user.dbs_checked_on > today:
         missing.append(Prerequisite.VETTING)
     if user.training_completed_on is None or user.training_completed_on > today:
         missing.append(Prerequisite.TRAINING)
@@ -151,6 +164,18 @@ def can_search(user: User, *, today: dt.date | None = None) -> Decision:
         return Decision(False, ("Sign in to search the index.",))
     missing = missing_prerequisites(user, today=today)
     return Decision(not missing, tuple(m.label for m in missing))
+
+
+def has_role_access(user: User, roles: Iterable[str], *, today: dt.date | None = None) -> Decision:
+    """For pages that are not searches (the audit trail, national reports): the account meets
+    every prerequisite except the searching role, and holds one of ``roles``."""
+    if not user.is_authenticated:
+        return Decision(False, ("Sign in to use the index.",))
+    missing = [m for m in missing_prerequisites(user, today=today) if m != Prerequisite.ROLE]
+    reasons = [m.label for m in missing]
+    if user.role not in set(roles):
+        reasons.insert(0, "Your role does not give access to this page.")
+    return Decision(not reasons, tuple(reasons))
 
 
 def purposes_for(user: User) -> list[Purpose]:

@@ -11,6 +11,7 @@ DATABASE_URL selects the database (PostgreSQL in production); SQLite in ``var/``
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -72,6 +73,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "axes",
     "childindex.core",
     "childindex.directory",
     "childindex.access",
@@ -88,11 +90,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "childindex.access.middleware.SessionLimitsMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "childindex.access.middleware.AccessRuleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "childindex.config.urls"
@@ -163,11 +168,47 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-SESSION_COOKIE_AGE = 10 * 60 * 60  # absolute limit of a working day
+# Sessions end after 15 minutes without a request (the session row's expiry, renewed as the
+# user works) and, whatever the activity, 10 hours after sign-in (a working day); both are
+# enforced server-side by access.middleware.SessionLimitsMiddleware. Sign-in rotates the key.
+SESSION_IDLE_SECONDS = 15 * 60
+SESSION_ABSOLUTE_SECONDS = 10 * 60 * 60
+SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_NAME = "__Host-childindex-session" if PRODUCTION else "childindex-session"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_NAME = "__Host-childindex-csrf" if PRODUCTION else "childindex-csrf"
+CSRF_FAILURE_VIEW = "childindex.web.views_account.csrf_failure"
+
+AUTHENTICATION_BACKENDS = [
+    # Throttles repeated failures before any password is checked (see AXES_* below).
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# --- Throttling repeated sign-in failures (django-axes) -------------------------------------------
+# Five failures lock out that username *from that address* for 15 minutes, never for good: an
+# attacker elsewhere cannot lock a practitioner out of their own desk. The same message and code
+# path answer for an unknown username and a wrong password (no user enumeration).
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = dt.timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "childindex.web.views_account.locked_out"
+AXES_CLIENT_IP_CALLABLE = "childindex.access.client_ip.client_ip"
+AXES_VERBOSE = False  # axes would log usernames and addresses; sign-ins go to the audit trail
+AXES_ENABLE_ADMIN = False
+# Reverse proxies in front of the app that append to X-Forwarded-For (0: use the peer address).
+CHILDINDEX_TRUSTED_PROXIES = int(os.environ.get("CHILDINDEX_TRUSTED_PROXIES", "0") or 0)
+
+# --- Two-factor authentication (django-otp: TOTP, and single-use recovery codes) ----------------
+OTP_TOTP_ISSUER = "childindex"
+OTP_TOTP_THROTTLE_FACTOR = 1  # each wrong code doubles the wait before the next try
+OTP_STATIC_THROTTLE_FACTOR = 1
+RECOVERY_CODE_COUNT = 10
+SHIELD_OVERRIDE_SECONDS = 15 * 60  # an override lasts while the user stays on that record
 
 # --- Security headers -------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -182,6 +223,7 @@ SECURE_CSP = {
     "font-src": [CSP.SELF],
     "form-action": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
+    "frame-src": [CSP.NONE],
     "base-uri": [CSP.NONE],
     "object-src": [CSP.NONE],
 }
@@ -204,6 +246,8 @@ STATICFILES_DIRS = [
     ("govuk", GOVUK_FRONTEND_DIST),
 ]
 WHITENOISE_USE_FINDERS = not PRODUCTION
+if not PRODUCTION:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns when it is missing
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -234,5 +278,6 @@ LOGGING = {
     "loggers": {
         "django.server": {"level": "WARNING"},
         "django.request": {"level": "ERROR"},
+        "axes": {"level": "ERROR"},  # sign-in attempts are audit events, not log lines
     },
 }

@@ -12,13 +12,17 @@ from childindex.records.models import Basis
 def basis_for_service(*, category: str, sensitive: bool, hidden_concern: bool = False) -> Basis:
     """Universal and statutory services are held without consent; additional and specialist
     services need consent; a sensitive one needs consent to that service; a practitioner's
-    concern without consent is a hidden involvement."""
+    concern without consent is a hidden involvement.
+
+    Sensitivity is decided before the category, so a sensitive service is never shown openly
+    even if its category were wrong (the database already forbids a sensitive universal or
+    statutory service)."""
     if hidden_concern:
         return Basis.HIDDEN_CONCERN
+    if sensitive:
+        return Basis.SENSITIVE_CONSENT
     if category == ServiceCategory.UNIVERSAL:
         return Basis.UNIVERSAL
     if category == ServiceCategory.STATUTORY:
         return Basis.STATUTORY
-    if sensitive:
-        return Basis.SENSITIVE_CONSENT
     return Basis.CONSENT

@@ -96,10 +96,13 @@ def validate_hc_number(value: str) -> str:
 
 
 def chi_date_of_birth(compact: str, *, today: dt.date | None = None) -> dt.date:
-    """The date of birth in a CHI number's first six digits (a child's: not in the future)."""
+    """The date of birth in a CHI number's first six digits: the latest such date that is not
+    in the future (so a date later this year is a century ago, not a birth still to come)."""
     today = today or dt.date.today()
     day, month, yy = int(compact[0:2]), int(compact[2:4]), int(compact[4:6])
-    year = 2000 + yy if 2000 + yy <= today.year else 1900 + yy
+    year = 2000 + yy
+    if (year, month, day) > (today.year, today.month, today.day):
+        year -= 100
     return dt.date(year, month, day)
 
 
@@ -162,7 +165,14 @@ VALIDATORS = {
 
 def validate_identifier(kind: str, value: str) -> str:
     """Validate ``value`` as an identifier of ``kind``; returns the compact form."""
-    return VALIDATORS[IdentifierType(kind)](value)
+    try:
+        identifier_type = IdentifierType(kind)
+    except ValueError as exc:
+        known = ", ".join(IdentifierType)
+        raise IdentifierError(
+            f"{kind!r} is not a kind of identifier the index holds ({known})"
+        ) from exc
+    return VALIDATORS[identifier_type](value)
 
 
 # --- Making identifiers (index numbers for real; the others for synthetic data) ---------------

@@ -12,11 +12,11 @@ from django.db.models import Q
 from childindex.core.models import Nation, TimestampedModel
 
 ons_code_validator = RegexValidator(
-    r"^[ENSW][0-9]{8}$",
+    r"^[ENSW][0-9]{8}\Z",
     "An ONS-style code is a letter (E, W, S or N) and eight digits, such as E10000011.",
 )
 phone_validator = RegexValidator(
-    r"^\+?[0-9 ()-]{7,20}$", "Enter a telephone number, like 01632 960 001."
+    r"^\+?[0-9 ()-]{7,20}\Z", "Enter a telephone number, like 01632 960 001."
 )
 
 
@@ -38,7 +38,7 @@ class LocalAuthority(TimestampedModel):
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(code__regex=r"^[ENSW][0-9]{8}$"), name="la_code_is_ons_style"
+                condition=Q(code__regex=r"^[ENSW][0-9]{8}\Z"), name="la_code_is_ons_style"
             ),
             models.CheckConstraint(
                 condition=Q(nation__in=Nation.values), name="la_nation_is_known"

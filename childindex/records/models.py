@@ -66,7 +66,7 @@ class Child(TimestampedModel):
         indexes = [models.Index(fields=["date_of_birth"], name="child_dob_idx")]
         constraints = [
             models.CheckConstraint(
-                condition=Q(index_number__regex=r"^[1-9][0-9]{10}$"),
+                condition=Q(index_number__regex=r"^[1-9][0-9]{10}\Z"),
                 name="child_index_number_11_digits",
             ),
             models.CheckConstraint(
@@ -223,7 +223,7 @@ class ChildAddress(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(postcode="")
-                | Q(postcode__regex=r"^[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}$"),
+                | Q(postcode__regex=r"^[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}\Z"),
                 name="postcode_normalised",
             ),
         ]
@@ -281,11 +281,12 @@ class ChildIdentifier(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(type__in=[IdentifierType.LOCAL, IdentifierType.UPN])
-                | Q(value__regex=r"^[0-9]{10}$"),
+                | Q(value__regex=r"^[0-9]{10}\Z"),
                 name="health_identifier_10_digits",
             ),
             models.CheckConstraint(
-                condition=~Q(type=IdentifierType.UPN) | Q(value__regex=r"^[A-Z][0-9]{11}[0-9A-Z]$"),
+                condition=~Q(type=IdentifierType.UPN)
+                | Q(value__regex=r"^[A-Z][0-9]{11}[0-9A-Z]\Z"),
                 name="upn_13_characters",
             ),
         ]
@@ -294,6 +295,8 @@ class ChildIdentifier(models.Model):
         return f"{self.get_type_display()} {self.value}"
 
     def clean(self) -> None:
+        if self.type not in {value for value, _ in self._meta.get_field("type").flatchoices}:
+            return  # the type's own field error says what is wrong
         try:
             self.value = validate_identifier(self.type, self.value)
         except IdentifierError as exc:

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from childindex.access import policy
 from childindex.access.models import User
+from childindex.access.services import alerts_raise
 from childindex.audit.models import Outcome
 from childindex.audit.services import audit_record
 from childindex.directory.models import LocalAuthority, ServiceCategory
@@ -246,6 +247,9 @@ def team_around_child(
         )
         raise AccessRefused((access.reason,))
 
+    alerts_raise(
+        actor=actor, child=child, access=access, purpose=purpose or "", ip_address=ip_address
+    )
     names = list(ChildName.objects.filter(child=child).order_by("kind", "used_until"))
     current_name = next((n for n in names if n.kind == NameKind.CURRENT), None)
     team = TeamAroundChild(

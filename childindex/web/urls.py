@@ -1,24 +1,47 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from childindex.web import views, views_directory, views_journey
+from childindex.access.decorators import signed_in
+from childindex.web import views, views_account, views_directory, views_index_team, views_journey
 
 app_name = "web"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", signed_in(views.home), name="home"),
+    # Signing in, two-factor and your account (views_account)
+    path("sign-in/", views_account.sign_in, name="sign-in"),
+    path("sign-in/two-factor/", views_account.two_factor_verify, name="two-factor"),
+    path("sign-out/", views_account.sign_out, name="sign-out"),
+    path("account/", views_account.account, name="account"),
+    path("account/two-factor/set-up/", views_account.two_factor_set_up, name="two-factor-set-up"),
+    path("account/recovery-codes/", views_account.recovery_codes, name="recovery-codes"),
+    # The LA index team (views_index_team)
+    path("index-team/accounts/", views_index_team.accounts, name="index-team-accounts"),
+    path("index-team/accounts/<int:pk>/", views_index_team.account, name="index-team-account"),
     path(
-        "sign-in/",
-        auth_views.LoginView.as_view(
-            template_name="web/sign_in.html", redirect_authenticated_user=True
-        ),
-        name="sign-in",
+        "index-team/accounts/<int:pk>/dates/<slug:kind>/",
+        views_index_team.account_dates,
+        name="index-team-account-dates",
     ),
-    path("sign-out/", auth_views.LogoutView.as_view(), name="sign-out"),
+    path(
+        "index-team/accounts/<int:pk>/<slug:action>/",
+        views_index_team.account_action,
+        name="index-team-account-action",
+    ),
+    path("index-team/shielding/", views_index_team.shielding, name="index-team-shielding"),
+    path(
+        "index-team/shielding/<str:index_number>/remove/",
+        views_index_team.shield_remove,
+        name="index-team-shield-remove",
+    ),
     # The practitioner's journey (issue 4)
     path("search/", views_journey.search, name="search"),
     path("children/<str:index_number>/purpose/", views_journey.purpose, name="child-purpose"),
     path("children/<str:index_number>/", views_journey.record, name="child-record"),
+    path(
+        "children/<str:index_number>/shield-override/",
+        views_journey.shield_override,
+        name="child-shield-override",
+    ),
     path(
         "children/<str:index_number>/involvements/new/",
         views_journey.involvement_log,

@@ -12,13 +12,20 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from childindex.access import policy
+from childindex.access.client_ip import client_ip
+from childindex.access.decorators import no_store, requires_search_access
+from childindex.access.services import (
+    shield_override_active,
+    shield_override_end,
+    shield_override_grant,
+)
 from childindex.consent.models import GivenBy
 from childindex.records import selectors, services
 from childindex.records.models import Child
+from childindex.web.forms_account import ShieldOverrideForm
 from childindex.web.forms_journey import (
     IndicatorsForm,
     InvolvementEndForm,
@@ -37,7 +44,7 @@ def not_allowed(request: HttpRequest, reasons) -> HttpResponse:
 
 
 def _ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    return client_ip(request)
 
 
 def _child_or_404(request: HttpRequest, index_number: str) -> Child:
@@ -57,14 +64,13 @@ def _viewing_purpose(request: HttpRequest, child: Child) -> str | None:
 # --- Search ---------------------------------------------------------------------------------------
 
 
-@never_cache
+@no_store
+@requires_search_access
 @require_http_methods(["GET", "POST"])
 def search(request: HttpRequest) -> HttpResponse:
     """Find a child. POST, so that names and dates never appear in an address or a log."""
-    decision = policy.can_search(request.user)
-    if not decision:
-        return not_allowed(request, decision.reasons)
-    request.session.pop(VIEWING, None)  # a new search ends any viewing
+    request.session.pop(VIEWING, None)  # a new search ends any viewing (and any override)
+    shield_override_end(session=request.session)
     matches = None
     form = SearchForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -80,13 +86,11 @@ def search(request: HttpRequest) -> HttpResponse:
 # --- Purpose and record --------------------------------------------------------------------
 
 
-@never_cache
+@no_store
+@requires_search_access
 @require_http_methods(["GET", "POST"])
 def purpose(request: HttpRequest, index_number: str) -> HttpResponse:
     """Why are you opening this record? Asked before every viewing, and audited with it."""
-    decision = policy.can_search(request.user)
-    if not decision:
-        return not_allowed(request, decision.reasons)
     child = _child_or_404(request, index_number)
     form = PurposeForm(
         request.POST if request.method == "POST" else None,
@@ -101,20 +105,22 @@ def purpose(request: HttpRequest, index_number: str) -> HttpResponse:
     return render(request, "journey/purpose.html", {"form": form, "child": child})
 
 
-@never_cache
+@no_store
+@requires_search_access
 @require_http_methods(["GET"])
 def record(request: HttpRequest, index_number: str) -> HttpResponse:
     """The child's record and the team around the child, as the policy lets this user see it."""
-    decision = policy.can_search(request.user)
-    if not decision:
-        return not_allowed(request, decision.reasons)
     child = _child_or_404(request, index_number)
     chosen = _viewing_purpose(request, child)
     if chosen is None:
         return redirect("web:child-purpose", index_number=child.index_number)
     try:
         team = selectors.team_around_child(
-            actor=request.user, child=child, purpose=chosen, ip_address=_ip(request)
+            actor=request.user,
+            child=child,
+            purpose=chosen,
+            shield_override=shield_override_active(session=request.session, child=child),
+            ip_address=_ip(request),
         )
     except selectors.AccessRefused as refused:
         return not_allowed(request, refused.reasons)
@@ -124,9 +130,43 @@ def record(request: HttpRequest, index_number: str) -> HttpResponse:
         {
             "team": team,
             "can_log": bool(policy.can_log_involvement(request.user)),
+            "can_override": team.shielded_view and policy.can_override_shield(request.user),
             "purpose_label": policy.Purpose(chosen).label,
         },
     )
+
+
+@no_store
+@requires_search_access
+@require_http_methods(["GET", "POST"])
+def shield_override(request: HttpRequest, index_number: str) -> HttpResponse:
+    """A child-protection practitioner overrides a shield for this one viewing, after a warning
+    that the override is reviewed at once, with a reason from a closed list and a fresh code."""
+    if not policy.can_override_shield(request.user):
+        return not_allowed(
+            request, ("Only a child-protection practitioner can override a shield.",)
+        )
+    child = _child_or_404(request, index_number)
+    if _viewing_purpose(request, child) is None:
+        return redirect("web:child-purpose", index_number=child.index_number)
+    form = ShieldOverrideForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            shield_override_grant(
+                actor=request.user,
+                child=child,
+                reason=form.cleaned_data["reason"],
+                code=form.cleaned_data["code"],
+                session=request.session,
+                ip_address=_ip(request),
+            )
+        except PermissionDenied as exc:
+            return not_allowed(request, (str(exc),))
+        except ValidationError as exc:
+            form.add_error("code" if "code" in str(exc) else None, exc)
+        else:
+            return redirect("web:child-record", index_number=child.index_number)
+    return render(request, "journey/shield_override.html", {"form": form, "child": child})
 
 
 # --- Your own involvement -----------------------------------------------------------------------
@@ -146,12 +186,13 @@ def _viewing_or_redirect(request: HttpRequest, child: Child):
     return chosen, None
 
 
-@never_cache
+@no_store
+@requires_search_access
 @require_http_methods(["GET", "POST"])
 def involvement_log(request: HttpRequest, index_number: str) -> HttpResponse:
     decision = policy.can_log_involvement(request.user)
     if not decision:
-        return not_allowed(request, decision.reasons)
+        return not_allowed(request, decision.reasons)  # a practitioner in the directory
     child = _child_or_404(request, index_number)
     chosen, refusal = _viewing_or_redirect(request, child)
     if refusal:
@@ -211,12 +252,10 @@ def _own_involvement(request: HttpRequest, child: Child, involvement_id: int):
     return involvement, None
 
 
-@never_cache
+@no_store
+@requires_search_access
 @require_http_methods(["GET", "POST"])
 def involvement_end(request: HttpRequest, index_number: str, involvement_id: int) -> HttpResponse:
-    decision = policy.can_search(request.user)
-    if not decision:
-        return not_allowed(request, decision.reasons)
     child = _child_or_404(request, index_number)
     _, refusal = _viewing_or_redirect(request, child)
     if refusal:
@@ -244,14 +283,12 @@ def involvement_end(request: HttpRequest, index_number: str, involvement_id: int
     )
 
 
-@never_cache
+@no_store
+@requires_search_access
 @require_http_methods(["GET", "POST"])
 def involvement_indicators(
     request: HttpRequest, index_number: str, involvement_id: int
 ) -> HttpResponse:
-    decision = policy.can_search(request.user)
-    if not decision:
-        return not_allowed(request, decision.reasons)
     child = _child_or_404(request, index_number)
     _, refusal = _viewing_or_redirect(request, child)
     if refusal:
@@ -296,4 +333,3 @@ def involvement_indicators(
         "journey/involvement_indicators.html",
         {"form": form, "child": child, "involvement": involvement},
     )
-

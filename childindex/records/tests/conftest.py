@@ -15,7 +15,7 @@ from childindex.records.tests import journey_data as data
 
 
 @pytest.fixture
-def county(db):
+def county(db, fast_password_hashing):
     la = data.local_authority()
     school = data.organisation(la, "Hastings Primary School")
     trust = data.organisation(la, "Sussex Community NHS Trust", type=OrganisationType.HEALTH_TRUST)
@@ -103,6 +103,6 @@ def children(county):
     return made
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

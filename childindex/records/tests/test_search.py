@@ -169,9 +169,18 @@ def test_candidates_come_from_the_search_keys_not_a_scan(county, children):
     assert len(sqls) <= 6
 
 
+def test_a_child_holds_each_search_key_once(county, children):
+    """Constraint "search_key_unique": one (key, child) row."""
+    from django.db import IntegrityError, transaction
+
+    row = ChildSearchKey.objects.filter(child=children["olivia"]).first()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ChildSearchKey.objects.create(child=children["olivia"], key=row.key)
+
+
 def test_search_keys_follow_names_and_addresses(county, children):
     keys = set(ChildSearchKey.objects.filter(child=children["chloe"]).values_list("key", flat=True))
-    assert {"xgre|2013", "pKRN|2013", "xbro|BN1", "xbro|TN34"} <= keys
+    assert {"xgre|2013", "pKRN|2013", "xbro|BN1", "xbro|TN34", "xchl|2013-05-17"} <= keys
 
 
 # --- Identifiers ------------------------------------------------------------------------------

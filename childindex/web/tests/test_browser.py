@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from childindex.access.testing import authenticator, totp_code
 from childindex.web.tests.pages import assert_govuk_page
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -46,12 +47,14 @@ def browser_page():
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
-def sign_in(page, base_url: str, username: str, password: str) -> None:
-    """Sign in through the sign-in page. (Add the two-factor step here once it exists.)"""
+def sign_in(page, base_url: str, user, password: str) -> None:
+    """Sign in as a person does: username and password, then the authenticator's code."""
     page.goto(f"{base_url}/sign-in/")
-    page.get_by_label("Username").fill(username)
+    page.get_by_label("Username").fill(user.username)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Code").fill(totp_code(authenticator(user)))
+    page.get_by_role("button", name="Continue").click()
     page.wait_for_load_state()
 
 
@@ -65,7 +68,7 @@ def test_a_practitioner_finds_a_child_and_logs_their_involvement(
     browser_page, live_server, county, children
 ):
     page = browser_page
-    sign_in(page, live_server.url, "pat", "correct-horse-battery")
+    sign_in(page, live_server.url, county["pat"], "correct-horse-battery")
 
     page.goto(f"{live_server.url}/search/")
     assert heading(page) == "Find a child"

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
+from childindex.access.testing import sign_in_verified
 from childindex.audit.models import AuditEvent, Outcome
 from childindex.consent.models import Consent, GivenBy, Scope
 from childindex.records.models import Basis, Involvement
@@ -18,7 +19,7 @@ TODAY = dt.date.today()
 
 
 def signed_in(client, user):
-    client.force_login(user)
+    sign_in_verified(client, user)
     return client
 
 
@@ -118,12 +119,12 @@ def test_a_shielded_childs_postcode_search_looks_like_no_match(client, county, c
     assert strip(shielded) == strip(nobody)
 
 
-def test_an_account_without_two_factor_cannot_search_and_is_told(client, county):
-    user = data.user("nofa", la=county["la"], two_factor=False)
+def test_an_account_without_training_cannot_search_and_is_told(client, county):
+    user = data.user("untrained", la=county["la"], training_completed_on=None)
     response = signed_in(client, user).get(reverse("web:search"))
     assert response.status_code == 403
     assert_govuk_page(response)
-    assert "two-factor" in response.content.decode()
+    assert "training" in response.content.decode()
 
 
 def test_signed_out_users_are_sent_to_sign_in(client):
@@ -510,3 +511,49 @@ def test_the_directory_needs_an_authorised_account(client, county):
     user = data.user("nodbs", la=county["la"], dbs_checked_on=None)
     response = signed_in(client, user).get(reverse("web:directory"), {"q": "sam"})
     assert response.status_code == 403 and "DBS" in response.content.decode()
+
+
+def test_a_child_protection_practitioner_overrides_a_shield_for_one_viewing(
+    client, county, children
+):
+    from childindex.access.testing import totp_code
+
+    ruby = children["ruby"]
+    device = sign_in_verified(client, county["cp"])
+    page = open_record(client, ruby, "child_protection_enquiry").content.decode()
+    assert "This record is shielded" in page and "TN35 5AA" not in page
+    override_url = reverse("web:child-shield-override", args=[ruby.index_number])
+    assert override_url in page
+    form = client.get(override_url)
+    assert assert_govuk_page(form) == "Override the shield"
+    response = client.post(override_url, {"reason": "immediate_risk", "code": totp_code(device)})
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "TN35 5AA" in page and "because you overrode the shield" in page
+    kinds = set(AuditEvent.objects.filter(action="alert").values_list("detail__kind", flat=True))
+    assert {"shielded_record_access", "shield_override", "child_protection_break_glass"} <= kinds
+    open_record(client, children["olivia"], "child_protection_enquiry")  # leaving ends it
+    page = open_record(client, ruby, "child_protection_enquiry").content.decode()
+    assert "TN35 5AA" not in page
+
+
+def test_only_a_child_protection_practitioner_may_override_a_shield(client, county, children):
+    client = signed_in(client, county["pat"])
+    page = open_record(client, children["ruby"]).content.decode()
+    url = reverse("web:child-shield-override", args=[children["ruby"].index_number])
+    assert url not in page
+    assert client.get(url).status_code == 403
+
+
+def test_a_shield_override_needs_a_fresh_code_and_a_reason(client, county, children):
+    ruby = children["ruby"]
+    sign_in_verified(client, county["cp"])
+    open_record(client, ruby, "child_protection_enquiry")
+    url = reverse("web:child-shield-override", args=[ruby.index_number])
+    no_reason = client.post(url, {"code": "123456"})
+    assert "Choose why" in no_reason.content.decode()
+    wrong = client.post(url, {"reason": "immediate_risk", "code": "000000"})
+    assert wrong.status_code == 200 and "wrong" in wrong.content.decode()
+    assert_govuk_page(wrong)
+    page = client.get(reverse("web:child-record", args=[ruby.index_number])).content.decode()
+    assert "TN35 5AA" not in page

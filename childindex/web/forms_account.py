@@ -1,0 +1,96 @@
+"""Forms for signing in, two-factor, and the LA index team's account and shielding pages.
+
+Error messages follow the GOV.UK Design System: say what happened and how to fix it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+
+from childindex.access.models import ShieldOverrideReason
+
+
+class SignInForm(AuthenticationForm):
+    """One message for an unknown username, a wrong password and an inactive account, so the
+    page never tells which usernames exist."""
+
+    error_messages = {
+        "invalid_login": "Enter a correct username and password.",
+        "inactive": "Enter a correct username and password.",
+    }
+
+    def confirm_login_allowed(self, user) -> None:
+        # ModelBackend already refuses inactive accounts, with the invalid_login message.
+        return None
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label="Code",
+        max_length=32,
+        strip=True,
+        error_messages={"required": "Enter the code from your authenticator app."},
+    )
+
+
+class DateForm(forms.Form):
+    """A GOV.UK date input: day, month and year as three fields, one error for the date."""
+
+    day = forms.CharField(max_length=2, required=False)
+    month = forms.CharField(max_length=2, required=False)
+    year = forms.CharField(max_length=4, required=False)
+
+    date_label = "Date"
+
+    def clean(self):
+        data = super().clean()
+        parts = [data.get("day", ""), data.get("month", ""), data.get("year", "")]
+        if not any(parts):
+            raise forms.ValidationError(f"Enter the {self.date_label.lower()}.")
+        if not all(p.isdigit() for p in parts) or len(parts[2]) != 4:
+            raise forms.ValidationError(f"{self.date_label} must be a real date, like 27 3 2026.")
+        try:
+            data["date"] = dt.date(int(parts[2]), int(parts[1]), int(parts[0]))
+        except ValueError as exc:
+            raise forms.ValidationError(
+                f"{self.date_label} must be a real date, like 27 3 2026."
+            ) from exc
+        return data
+
+
+class VettingForm(DateForm):
+    date_label = "Date of the enhanced DBS check"
+
+
+class TrainingForm(DateForm):
+    date_label = "Date the training was completed"
+
+
+class ShieldForm(DateForm):
+    date_label = "Review date"
+
+    index_number = forms.CharField(
+        label="Index number",
+        max_length=20,
+        error_messages={"required": "Enter the index number of the record to shield."},
+    )
+
+    def clean_index_number(self) -> str:
+        digits = "".join(ch for ch in self.cleaned_data["index_number"] if ch.isdigit())
+        if len(digits) != 11:
+            raise forms.ValidationError("An index number has 11 digits, like 123 4567 8901.")
+        return digits
+
+
+class ShieldOverrideForm(CodeForm):
+    """For the journey's record page: the override's reason (closed list) and a fresh code."""
+
+    reason = forms.ChoiceField(
+        label="Why do you need to see this shielded record?",
+        choices=ShieldOverrideReason.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose why you need to override the shield."},
+    )

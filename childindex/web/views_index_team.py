@@ -1,0 +1,163 @@
+"""The LA index team's pages: its LA's accounts (approve, suspend, re-activate, vetting and
+training dates, two-factor reset), who lapses soon, and shielding. Only its own LA."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from childindex.access import selectors, services
+from childindex.access.decorators import requires_index_team
+from childindex.access.models import User
+from childindex.web.forms_account import ShieldForm, TrainingForm, VettingForm
+
+
+def _account_or_404(request: HttpRequest, pk: int) -> User:
+    try:
+        return selectors.la_account(actor=request.user, pk=pk)
+    except User.DoesNotExist as exc:
+        raise Http404("No such account in your LA.") from exc
+
+
+def _first_message(exc: ValidationError | PermissionDenied) -> str:
+    if isinstance(exc, ValidationError):
+        return exc.messages[0]
+    return str(exc) or "You cannot do that."
+
+
+@requires_index_team
+@require_GET
+def accounts(request: HttpRequest) -> HttpResponse:
+    statuses = selectors.la_account_statuses(actor=request.user)
+    return render(
+        request,
+        "index_team/accounts.html",
+        {
+            "statuses": statuses,
+            "lapsing": selectors.accounts_lapsing(actor=request.user),
+            "lapsing_days": selectors.LAPSING_WITHIN_DAYS,
+        },
+    )
+
+
+def _render_account(request: HttpRequest, account: User, **forms) -> HttpResponse:
+    context = {
+        "status": selectors.account_status(account),
+        "vetting_form": forms.get("vetting_form") or VettingForm(prefix="vetting"),
+        "training_form": forms.get("training_form") or TrainingForm(prefix="training"),
+        "is_self": account.pk == request.user.pk,
+    }
+    return render(request, "index_team/account.html", context)
+
+
+@requires_index_team
+@require_GET
+def account(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render_account(request, _account_or_404(request, pk))
+
+
+ACCOUNT_ACTIONS = {
+    "approve": (services.account_approve, "Account approved."),
+    "suspend": (services.account_suspend, "Account suspended and signed out everywhere."),
+    "reactivate": (services.account_reactivate, "Account re-activated."),
+    "two-factor-reset": (
+        services.account_two_factor_reset,
+        "Two-factor authentication reset: they set it up again when they next sign in.",
+    ),
+}
+
+
+@requires_index_team
+@require_POST
+def account_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    if action not in ACCOUNT_ACTIONS:
+        raise Http404("No such action.")
+    account = _account_or_404(request, pk)
+    service, done = ACCOUNT_ACTIONS[action]
+    try:
+        service(actor=request.user, account=account)
+    except (PermissionDenied, ValidationError) as exc:
+        messages.error(request, _first_message(exc))
+    else:
+        messages.success(request, done)
+    return redirect("web:index-team-account", pk=account.pk)
+
+
+@requires_index_team
+@require_POST
+def account_dates(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    """Record the date of a DBS check (``vetting``) or of completed training (``training``)."""
+    account = _account_or_404(request, pk)
+    if kind == "vetting":
+        form = VettingForm(request.POST, prefix="vetting")
+    elif kind == "training":
+        form = TrainingForm(request.POST, prefix="training")
+    else:
+        raise Http404("No such date.")
+    if form.is_valid():
+        try:
+            if kind == "vetting":
+                services.account_vetting_record(
+                    actor=request.user, account=account, checked_on=form.cleaned_data["date"]
+                )
+            else:
+                services.account_training_record(
+                    actor=request.user, account=account, completed_on=form.cleaned_data["date"]
+                )
+        except ValidationError as exc:
+            form.add_error(None, _first_message(exc))
+        except PermissionDenied as exc:
+            messages.error(request, _first_message(exc))
+            return redirect("web:index-team-account", pk=account.pk)
+        else:
+            messages.success(request, f"{form.date_label} recorded.")
+            return redirect("web:index-team-account", pk=account.pk)
+    return _render_account(request, account, **{f"{kind}_form": form})
+
+
+@requires_index_team
+@require_http_methods(["GET", "POST"])
+def shielding(request: HttpRequest) -> HttpResponse:
+    """Shielded records of this LA, soonest review first, and a form to shield one."""
+    form = ShieldForm(request.POST or None, prefix="shield")
+    if request.method == "POST" and form.is_valid():
+        child = selectors.la_child_by_index_number(
+            actor=request.user, index_number=form.cleaned_data["index_number"]
+        )
+        if child is None:
+            form.add_error("index_number", "There is no record with that index number in your LA.")
+        else:
+            try:
+                services.shield_set(
+                    actor=request.user, child=child, review_on=form.cleaned_data["date"]
+                )
+            except (ValidationError, PermissionDenied) as exc:
+                form.add_error(None, _first_message(exc))
+            else:
+                messages.success(request, f"Record {child.formatted_index_number} is shielded.")
+                return redirect("web:index-team-shielding")
+    return render(
+        request,
+        "index_team/shielding.html",
+        {"form": form, "children": selectors.shielded_children(actor=request.user)},
+    )
+
+
+@requires_index_team
+@require_POST
+def shield_remove(request: HttpRequest, index_number: str) -> HttpResponse:
+    child = selectors.la_child_by_index_number(actor=request.user, index_number=index_number)
+    if child is None:
+        raise Http404("No such record in your LA.")
+    try:
+        services.shield_remove(actor=request.user, child=child)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, _first_message(exc))
+    else:
+        messages.success(
+            request, f"The shield on record {child.formatted_index_number} is removed."
+        )
+    return redirect("web:index-team-shielding")
