@@ -228,9 +228,8 @@ def main() -> int:
     if keys == 0:
         search_index_rebuild()
         keys = ChildSearchKey.objects.count()
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # fresh planner statistics after a bulk load
 
     rng = random.Random(args.seed)
     actor = operator()

@@ -117,12 +117,18 @@ def token_similarity(query: str, candidate: str) -> float:
 
 
 UNMATCHED_TOKEN_PENALTY = 0.02
+WEAK_TOKEN = 0.6  # below this a typed name is not this child's name at all
 
 
 def name_similarity(query: tuple[str, ...], candidate: tuple[str, ...]) -> float:
     """Typed tokens (in any order) against a held name's tokens: each typed token takes its best
     unused match; the mean of those, less a little for each held token left unmatched (so
-    "Olivia Smith" ranks "Olivia Smith" just above "Olivia Mae Smith")."""
+    "Olivia Smith" ranks "Olivia Smith" just above "Olivia Mae Smith").
+
+    Every typed name must fit one of the child's names — except one, when three or more are
+    typed (a middle name the index does not hold) — so "Amelia Selstead" does not bring back
+    every Amelia in the district.
+    """
     if not query or not candidate:
         return 0.0
     pairs = sorted(
@@ -135,12 +141,15 @@ def name_similarity(query: tuple[str, ...], candidate: tuple[str, ...]) -> float
     )
     used_q: set[int] = set()
     used_c: set[int] = set()
-    total = 0.0
+    scores = [0.0] * len(query)
     for sim, qi, ci in pairs:
         if qi in used_q or ci in used_c:
             continue
         used_q.add(qi)
         used_c.add(ci)
-        total += sim
+        scores[qi] = sim
+    weak = sum(1 for score in scores if score < WEAK_TOKEN)
+    if weak > (1 if len(query) >= 3 else 0):
+        return 0.0
     unmatched = len(candidate) - len(used_c)
-    return max(0.0, total / len(query) - UNMATCHED_TOKEN_PENALTY * unmatched)
+    return max(0.0, sum(scores) / len(query) - UNMATCHED_TOKEN_PENALTY * unmatched)

@@ -302,3 +302,15 @@ def test_a_mistyped_date_of_birth_still_finds_the_child_lower(county, children, 
     matches = search(county["pat"], name="Olivia Smith", date_of_birth=typed)
     assert matches[0].index_number == children["olivia"].index_number
     assert matches[0].score < 90
+
+
+def test_a_full_name_does_not_list_everyone_sharing_one_name_in_the_district(county, children):
+    for family in ("Brown", "Green", "Black"):
+        data.child("Olivia", family, dt.date(2015, 5, 5), la=county["la"])
+    matches = search(county["pat"], name="Olivia Smith", postcode="TN34")
+    assert names(matches) == ["Olivia Smith"]
+
+
+def test_a_middle_name_the_index_does_not_hold_is_tolerated(county, children):
+    matches = search(county["pat"], name="Olivia Mae Smith", date_of_birth="2015-03-04")
+    assert matches[0].index_number == children["olivia"].index_number
