@@ -118,6 +118,7 @@ def token_similarity(query: str, candidate: str) -> float:
 
 UNMATCHED_TOKEN_PENALTY = 0.02
 WEAK_TOKEN = 0.6  # below this a typed name is not this child's name at all
+SPARE_TOKEN_PENALTY = 0.05  # a typed middle name the index does not hold
 
 
 def name_similarity(query: tuple[str, ...], candidate: tuple[str, ...]) -> float:
@@ -148,8 +149,10 @@ def name_similarity(query: tuple[str, ...], candidate: tuple[str, ...]) -> float
         used_q.add(qi)
         used_c.add(ci)
         scores[qi] = sim
-    weak = sum(1 for score in scores if score < WEAK_TOKEN)
-    if weak > (1 if len(query) >= 3 else 0):
+    weak = [score for score in scores if score < WEAK_TOKEN]
+    if len(weak) > (1 if len(query) >= 3 else 0):
         return 0.0
+    strong = [score for score in scores if score >= WEAK_TOKEN]
     unmatched = len(candidate) - len(used_c)
-    return max(0.0, sum(scores) / len(query) - UNMATCHED_TOKEN_PENALTY * unmatched)
+    penalty = UNMATCHED_TOKEN_PENALTY * unmatched + SPARE_TOKEN_PENALTY * len(weak)
+    return max(0.0, sum(strong) / len(strong) - penalty)
