@@ -52,8 +52,9 @@ def build_queries(rng: random.Random, per_kind: int) -> dict[str, list[tuple[dic
     """Queries made from the population, each with the index number it should find."""
     from django.db.models import Count
 
-    from childindex.linkage.nicknames import name_variants
     from childindex.records.models import Child, ChildAddress, ChildName, NameKind
+    from childindex.records.search_text import name_tokens
+    from childindex.records.search_text import variants as search_variants
 
     def sample(queryset, n):
         ids = list(queryset.values_list("pk", flat=True)[: n * 20])
@@ -122,7 +123,8 @@ def build_queries(rng: random.Random, per_kind: int) -> dict[str, list[tuple[dic
                     continue  # a date in the future is refused, not searched
                 q["date_of_birth"] = swapped.isoformat()
             elif kind == "nickname+dob":
-                variants = sorted(name_variants(first) - {first.lower()})
+                token = name_tokens(first)[0]
+                variants = sorted(search_variants(token) - {token})
                 if not variants:
                     continue
                 q["name"] = f"{rng.choice(variants).title()} {family}"

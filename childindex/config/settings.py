@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "childindex.records",
     "childindex.consent",
     "childindex.audit",
+    "childindex.synthetic",
     "childindex.web",
 ]
 

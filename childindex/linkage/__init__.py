@@ -1,1 +1,1 @@
-"""Record linkage: name and date normalisation and the linkage model (plain Python, no Django)."""
+"""Record linkage: name and date normalisation and the matching model (plain Python, no Django)."""

@@ -59,10 +59,21 @@ def token_codes(token: str) -> set[str]:
 
 
 @lru_cache(maxsize=16384)
+def variants(token: str) -> frozenset[str]:
+    """A name token's nicknames and other spellings, as tokens (``"bill"`` -> william, will...)."""
+    found = {token}
+    for variant in name_variants(token):
+        parts = name_tokens(variant)
+        if len(parts) == 1:
+            found.add(parts[0])
+    return frozenset(found)
+
+
+@lru_cache(maxsize=16384)
 def query_token_codes(token: str) -> frozenset[str]:
     """The codes a query token looks under: its own and those of its nickname variants."""
     codes: set[str] = set()
-    for variant in name_variants(token) | {token}:
+    for variant in variants(token):
         codes |= token_codes(variant)
     return frozenset(codes)
 
@@ -103,7 +114,7 @@ def token_similarity(query: str, candidate: str) -> float:
     """
     if query == candidate:
         return EXACT
-    if candidate in name_variants(query):
+    if candidate in variants(query):
         return NICKNAME
     if (
         len(query) >= 3
