@@ -215,8 +215,7 @@ def main() -> int:
         else:
             started = time.perf_counter()
             if args.generator:
-                call_command("generate", *args.generator.split())
-                search_index_rebuild()
+                call_command("generate", *args.generator.split())  # --load builds the keys
             else:
                 from benchmarks.population import build_population
 
