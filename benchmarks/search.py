@@ -128,6 +128,8 @@ def build_queries(rng: random.Random, per_kind: int) -> dict[str, list[tuple[dic
                 if not variants:
                     continue
                 q["name"] = f"{rng.choice(variants).title()} {family}"
+            elif kind in ("name+postcode", "name+district+year") and not postcodes.get(child_id):
+                continue  # no known address
             elif kind == "name+postcode":
                 q = {"name": f"{first} {family}", "postcode": postcodes[child_id]}
             elif kind == "name+district+year":

@@ -70,8 +70,9 @@ def test_a_practitioner_finds_a_child_and_logs_their_involvement(
     page = browser_page
     sign_in(page, live_server.url, county["pat"], "correct-horse-battery")
 
-    page.goto(f"{live_server.url}/search/")
-    assert heading(page) == "Find a child"
+    assert heading(page) == "Find a child"  # the start page after signing in
+    page.get_by_role("button", name="Start a search").click()
+    assert page.url.endswith("/search/") and heading(page) == "Find a child"
     page.get_by_label("Name").fill("olivia smyth")
     page.get_by_label("Day").fill("4")
     page.get_by_label("Month").fill("3")
