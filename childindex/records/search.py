@@ -492,20 +492,23 @@ def _ranked(criteria: SearchCriteria, ids: set[int], *, findable: Q, details: Q)
         names[child_id].append((kind, given, family))
 
     # Names first: most candidates fall here, before anything else about them is read.
-    name_scores: dict[int, tuple[float, str]] = {}
+    # (best over every name, the other name it was, best over the current name alone)
+    name_scores: dict[int, tuple[float, str, float]] = {}
     for child_id, held in names.items():
         if criteria.identifier:
-            name_scores[child_id] = (1.0, "")
+            name_scores[child_id] = (1.0, "", 1.0)
             continue
-        best, other = 0.0, ""
+        best, other, current_best = 0.0, "", 0.0
         for kind, given, family in held:
             similarity = name_similarity(criteria.tokens, name_tokens(given) + name_tokens(family))
-            if kind != NameKind.CURRENT:
+            if kind == NameKind.CURRENT:
+                current_best = similarity
+            else:
                 similarity *= OTHER_NAME_FACTOR
             if similarity > best:
                 best, other = similarity, ("" if kind == NameKind.CURRENT else f"{given} {family}")
         if best >= NAME_MIN:
-            name_scores[child_id] = (best, other)
+            name_scores[child_id] = (best, other, current_best)
     if not name_scores:
         return []
 
@@ -542,7 +545,13 @@ def _ranked(criteria: SearchCriteria, ids: set[int], *, findable: Q, details: Q)
         current = next((n for n in names[child_id] if n[0] == NameKind.CURRENT), None)
         if current is None:
             continue
-        name_score, other = name_scores[child_id]
+        name_score, other, current_score = name_scores[child_id]
+        if not visible and not criteria.identifier:
+            # A shield leaves only the current name visible: a former name or alias (an
+            # adopted child's birth name) must not find the child.
+            name_score, other = current_score, ""
+            if name_score < NAME_MIN:
+                continue
         if criteria.identifier:
             score = 1.0
         else:

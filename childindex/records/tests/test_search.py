@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from childindex.audit.models import AuditEvent, Outcome
+from childindex.records.models import NameKind
 from childindex.records.search import SearchCriteriaError, parse_criteria
 from childindex.records.search_models import ChildSearchKey
 from childindex.records.selectors import AccessRefused, child_search
@@ -314,3 +315,20 @@ def test_a_full_name_does_not_list_everyone_sharing_one_name_in_the_district(cou
 def test_a_middle_name_the_index_does_not_hold_is_tolerated(county, children):
     matches = search(county["pat"], name="Olivia Mae Smith", date_of_birth="2015-03-04")
     assert matches[0].index_number == children["olivia"].index_number
+
+
+def test_a_shielded_childs_former_name_does_not_find_them(county, children):
+    """An adoption at risk: the birth family knows the birth name and the date of birth."""
+    adopted = data.child(
+        "Lily",
+        "Newhome",
+        dt.date(2016, 4, 8),
+        la=county["la"],
+        shielded=True,
+        other_names=((NameKind.FORMER, "Lily", "Birthname"),),
+    )
+    assert search(county["pat"], name="Lily Birthname", date_of_birth="2016-04-08") == []
+    found = search(county["index_team"], name="Lily Birthname", date_of_birth="2016-04-08")
+    assert [m.index_number for m in found] == [adopted.index_number]
+    current = search(county["pat"], name="Lily Newhome", date_of_birth="2016-04-08")
+    assert [m.index_number for m in current] == [adopted.index_number]
