@@ -469,3 +469,9 @@ __all__ = [
     "NameKind",
     "Relationship",
 ]
+
+
+# The derived search-key table lives in its own module (owned by search); registered here.
+from childindex.records.search_models import ChildSearchKey  # noqa: E402
+
+__all__ += ["ChildSearchKey"]

@@ -32,6 +32,7 @@ from childindex.records.models import (
     ChildName,
     Involvement,
 )
+from childindex.records.search_index import search_index_rebuild
 from childindex.synthetic import directory as syn
 from childindex.synthetic.people import Child as SynChild
 from childindex.synthetic.people import Family
@@ -74,6 +75,7 @@ def population_load(*, directory: syn.Directory, families: Iterable[Family], as_
                 batch = []
         if batch:
             _load_children(batch, refs, counts)
+        search_index_rebuild()  # the search keys, in one pass after the bulk load
         audit_record(
             actor=None, actor_label=LOADER_LABEL, action="population_load",
             detail={**(detail or {}), "counts": dict(sorted(counts.items()))},

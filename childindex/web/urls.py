@@ -1,7 +1,14 @@
 from django.urls import path
 
 from childindex.access.decorators import signed_in
-from childindex.web import views, views_account, views_index_team, views_sources
+from childindex.web import (
+    views,
+    views_account,
+    views_directory,
+    views_index_team,
+    views_journey,
+    views_sources,
+)
 
 app_name = "web"
 
@@ -40,4 +47,35 @@ urlpatterns = [
     path("index-team/feeds/runs/<int:pk>/", views_sources.import_run, name="import-run"),
     path("index-team/merges/", views_sources.merges, name="merges"),
     path("index-team/merges/<int:pk>/unmerge/", views_sources.unmerge, name="unmerge"),
+    # The practitioner's journey (issue 4)
+    path("search/", views_journey.search, name="search"),
+    path("children/<str:index_number>/purpose/", views_journey.purpose, name="child-purpose"),
+    path("children/<str:index_number>/", views_journey.record, name="child-record"),
+    path(
+        "children/<str:index_number>/shield-override/",
+        views_journey.shield_override,
+        name="child-shield-override",
+    ),
+    path(
+        "children/<str:index_number>/involvements/new/",
+        views_journey.involvement_log,
+        name="involvement-log",
+    ),
+    path(
+        "children/<str:index_number>/involvements/<int:involvement_id>/end/",
+        views_journey.involvement_end,
+        name="involvement-end",
+    ),
+    path(
+        "children/<str:index_number>/involvements/<int:involvement_id>/indicators/",
+        views_journey.involvement_indicators,
+        name="involvement-indicators",
+    ),
+    path("directory/", views_directory.directory, name="directory"),
+    path(
+        "directory/practitioners/<int:practitioner_id>/",
+        views_directory.practitioner,
+        name="directory-practitioner",
+    ),
+    path("directory/services/<int:service_id>/", views_directory.service, name="directory-service"),
 ]

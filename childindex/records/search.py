@@ -1,0 +1,586 @@
+"""Finding a child: the criteria a search needs, candidate retrieval through indexes, ranking.
+
+Used only through ``records.selectors.child_search``, which asks the access policy which
+children a user can find and on which fields, and audits the search.
+
+Rules (§3): a search needs enough to identify a child — a name and a date of birth (or year
+of birth) or a postcode (or postcode district), or an identifier — and returns a short ranked
+list, never a browsable roll. It matches only the fields a user may see: a shielded child's
+address and national identifiers are not searched for users who may not see them, so such a
+search looks exactly like "no match".
+
+Retrieval never scans the children: candidates come from the date-of-birth index, the postcode
+index and the search-key table (phonetic code or prefix of each name token paired with birth
+year or postcode district). Scoring is in Python over those few candidates.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import BooleanField, Case, Count, Q, Value, When
+
+from childindex.core.identifiers import (
+    IdentifierError,
+    IdentifierType,
+    validate_identifier,
+)
+from childindex.core.postcodes import (
+    PostcodeError,
+    is_outward_code,
+    normalise_postcode,
+    postcode_district,
+)
+from childindex.records.models import (
+    Child,
+    ChildAddress,
+    ChildIdentifier,
+    ChildName,
+    Gender,
+    NameKind,
+)
+from childindex.records.search_models import ChildSearchKey
+from childindex.records.search_text import name_similarity, name_tokens, query_keys
+
+MAX_RESULTS = 20
+MAX_NAME_LENGTH = 100
+MAX_NAME_TOKENS = 6
+MAX_FIELD_LENGTH = 40
+OLDEST_CHILD_YEARS = 26  # children, and care leavers up to 25
+
+# Candidate caps: how many children each index lookup may bring back for scoring.
+KEY_CANDIDATES = 150
+POSTCODE_CANDIDATES = 400
+
+GOOD_MATCH = 90  # a narrow look that finds this score or better is not widened
+NAME_MIN = 0.7  # below this a name is not the child searched for
+CORROBORATION_MIN = 0.5  # a date of birth or an address must also fit this well
+OTHER_NAME_FACTOR = 0.97  # a former name or alias ranks just below a current name
+
+WEIGHTS = {"name": 0.55, "dob": 0.30, "postcode": 0.25, "gender": 0.05}
+
+_NAME_ALLOWED = re.compile(r"^[^\W\d_]+(?:[ '’.\-]+[^\W\d_]+)*[ .]*$")
+_IDENTIFIER_SEPARATORS = re.compile(r"[\s\-]")
+
+
+class SearchCriteriaError(ValueError):
+    """The criteria cannot make a search; ``errors`` maps a field (or "criteria") to a reason."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class SearchCriteria:
+    """Validated criteria. ``entered`` keeps them as typed (for the audit trail)."""
+
+    tokens: tuple[str, ...] = ()
+    date_of_birth: dt.date | None = None
+    birth_year: int | None = None
+    postcode: str = ""
+    district: str = ""
+    gender: str = ""
+    identifier_types: tuple[str, ...] = ()
+    identifier: str = ""
+    entered: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def swapped_date_of_birth(self) -> dt.date | None:
+        """The date with day and month swapped, where that is a different real date."""
+        born = self.date_of_birth
+        if born is None or born.day > 12 or born.day == born.month:
+            return None
+        try:
+            return born.replace(day=born.month, month=born.day)
+        except ValueError:
+            return None
+
+
+@dataclass(frozen=True)
+class Match:
+    """One ranked candidate: enough to tell children apart, never a full address."""
+
+    child_id: int
+    index_number: str
+    given_names: str
+    family_name: str
+    matched_other_name: str
+    date_of_birth: dt.date
+    gender: str
+    town: str
+    local_authority: str
+    details_visible: bool
+    score: int
+
+    @property
+    def gender_label(self) -> str:
+        return Gender(self.gender).label
+
+    @property
+    def formatted_index_number(self) -> str:
+        return f"{self.index_number[0:4]} {self.index_number[4:8]} {self.index_number[8:]}"
+
+
+# --- Criteria --------------------------------------------------------------------------------
+
+
+def _has_control_characters(value: str) -> bool:
+    return any(unicodedata.category(c) in {"Cc", "Cf", "Cs", "Co"} for c in value)
+
+
+def _clean_name(value: str, errors: dict[str, str]) -> tuple[str, ...]:
+    value = (value or "").strip()
+    if not value:
+        return ()
+    if len(value) > MAX_NAME_LENGTH:
+        errors["name"] = f"Name must be {MAX_NAME_LENGTH} characters or fewer"
+        return ()
+    if _has_control_characters(value):
+        errors["name"] = "Name must not contain control characters"
+        return ()
+    if not _NAME_ALLOWED.match(value):
+        errors["name"] = "Name must only include letters, spaces, hyphens and apostrophes"
+        return ()
+    tokens = name_tokens(value)
+    if not tokens:
+        errors["name"] = "Name must include letters A to Z"
+        return ()
+    if len(tokens) > MAX_NAME_TOKENS:
+        errors["name"] = f"Enter at most {MAX_NAME_TOKENS} names"
+        return ()
+    return tokens
+
+
+def _check_field(name: str, label: str, value: str, errors: dict[str, str]) -> str:
+    value = (value or "").strip()
+    if len(value) > MAX_FIELD_LENGTH:
+        errors[name] = f"{label} must be {MAX_FIELD_LENGTH} characters or fewer"
+        return ""
+    if _has_control_characters(value):
+        errors[name] = f"{label} must not contain control characters"
+        return ""
+    return value
+
+
+def parse_date_of_birth(value: str, *, today: dt.date) -> tuple[dt.date | None, int | None]:
+    """``"2015-03-04"`` (a date) or ``"2015"`` (a year only). Raises ValueError with a reason."""
+    earliest_year = today.year - OLDEST_CHILD_YEARS
+    if re.fullmatch(r"\d{4}", value):
+        year = int(value)
+        if year > today.year:
+            raise ValueError("Year of birth must be this year or in the past")
+        if year < earliest_year:
+            raise ValueError(f"Year of birth must be {earliest_year} or later")
+        return None, year
+    match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", value)
+    if not match:
+        raise ValueError("Date of birth must be a date like 2015-03-27, or a year like 2015")
+    try:
+        born = dt.date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError as exc:
+        raise ValueError("Date of birth must be a real date") from exc
+    if born > today:
+        raise ValueError("Date of birth must be today or in the past")
+    if born.year < earliest_year:
+        raise ValueError(f"Date of birth must be in {earliest_year} or later")
+    return born, None
+
+
+def _sentence(exc: Exception) -> str:
+    text = str(exc)
+    return text[:1].upper() + text[1:]
+
+
+def _parse_identifier(value: str) -> tuple[tuple[str, ...], str]:
+    """Which identifier types ``value`` validly is, and its compact form; ValueError if none."""
+    compact = _IDENTIFIER_SEPARATORS.sub("", value).upper()
+    if compact.isdigit() and compact.isascii() and len(compact) == 11:
+        try:
+            return (IdentifierType.INDEX.value,), validate_identifier(IdentifierType.INDEX, compact)
+        except IdentifierError as exc:
+            raise ValueError(_sentence(exc)) from exc
+    if compact.isdigit() and compact.isascii() and len(compact) == 10:
+        types = []
+        for kind in (IdentifierType.NHS, IdentifierType.CHI, IdentifierType.HC):
+            try:
+                validate_identifier(kind, compact)
+            except IdentifierError:
+                continue
+            types.append(kind.value)
+        if not types:
+            raise ValueError(
+                f"{compact} is not a valid NHS, CHI or Health and Care number: "
+                "check the digits (the last one is a check digit)"
+            )
+        return tuple(types), compact
+    if len(compact) == 13 and compact[:1].isalpha() and compact.isalnum() and compact.isascii():
+        try:
+            return (IdentifierType.UPN.value,), validate_identifier(IdentifierType.UPN, compact)
+        except IdentifierError as exc:
+            raise ValueError(_sentence(exc)) from exc
+    raise ValueError(
+        "Identifier must be an index number (11 digits), an NHS, CHI or Health and Care "
+        "number (10 digits) or a Unique Pupil Number (13 characters)"
+    )
+
+
+def parse_criteria(
+    *,
+    name: str = "",
+    date_of_birth: str = "",
+    postcode: str = "",
+    gender: str = "",
+    identifier: str = "",
+    today: dt.date | None = None,
+) -> SearchCriteria:
+    """Validate what was typed; raises SearchCriteriaError saying what to fix or add."""
+    today = today or dt.date.today()
+    errors: dict[str, str] = {}
+    tokens = _clean_name(name, errors)
+    dob_text = _check_field("date_of_birth", "Date of birth", date_of_birth, errors)
+    postcode_text = _check_field("postcode", "Postcode", postcode, errors)
+    gender_text = _check_field("gender", "Gender", gender, errors)
+    identifier_text = _check_field("identifier", "Identifier", identifier, errors)
+
+    born, year = None, None
+    if dob_text:
+        try:
+            born, year = parse_date_of_birth(dob_text, today=today)
+        except ValueError as exc:
+            errors["date_of_birth"] = str(exc)
+    full_postcode, district = "", ""
+    if postcode_text:
+        if is_outward_code(postcode_text):
+            district = re.sub(r"\s+", "", postcode_text).upper()
+        else:
+            try:
+                full_postcode = normalise_postcode(postcode_text)
+                district = postcode_district(full_postcode)
+            except PostcodeError:
+                errors["postcode"] = (
+                    "Enter a full postcode, like TN34 1AA, or a postcode district, like TN34"
+                )
+    if gender_text and gender_text not in Gender.values:
+        errors["gender"] = "Gender must be female, male or not specified"
+    identifier_types: tuple[str, ...] = ()
+    identifier_value = ""
+    if identifier_text:
+        try:
+            identifier_types, identifier_value = _parse_identifier(identifier_text)
+        except ValueError as exc:
+            errors["identifier"] = str(exc)
+    if errors:
+        raise SearchCriteriaError(errors)
+
+    has_dob = born is not None or year is not None
+    if not identifier_value:
+        if not tokens and not (has_dob or district):
+            raise SearchCriteriaError(
+                {
+                    "criteria": "Enter the child's name and their date of birth or postcode, "
+                    "or an identifier such as an NHS number"
+                }
+            )
+        if not tokens:
+            raise SearchCriteriaError(
+                {"name": "Enter the child's name as well (or search by an identifier)"}
+            )
+        if not (has_dob or district):
+            raise SearchCriteriaError(
+                {
+                    "criteria": "Add the child's date of birth (or year of birth) or postcode "
+                    "to the name: a name alone is not enough to find a child"
+                }
+            )
+    entered = {
+        key: value
+        for key, value in {
+            "name": (name or "").strip(),
+            "date_of_birth": dob_text,
+            "postcode": postcode_text,
+            "gender": gender_text,
+            "identifier": identifier_text,
+        }.items()
+        if value
+    }
+    return SearchCriteria(
+        tokens=tokens,
+        date_of_birth=born,
+        birth_year=year if born is None else born.year,
+        postcode=full_postcode,
+        district=district,
+        gender=gender_text,
+        identifier_types=identifier_types,
+        identifier=identifier_value,
+        entered=entered,
+    )
+
+
+# --- Retrieval -------------------------------------------------------------------------------
+
+
+def _identifier_candidates(criteria: SearchCriteria, *, findable: Q, details: Q) -> list[int]:
+    if criteria.identifier_types == (IdentifierType.INDEX.value,):
+        # The index number is one of the fields a shield leaves visible.
+        return list(
+            Child.objects.filter(findable, index_number=criteria.identifier).values_list(
+                "pk", flat=True
+            )
+        )
+    holders = ChildIdentifier.objects.filter(
+        type__in=criteria.identifier_types, value=criteria.identifier
+    ).values("child_id")
+    return list(
+        Child.objects.filter(findable & details, pk__in=holders).values_list("pk", flat=True)
+    )
+
+
+def plausible_dates_of_birth(wanted: dt.date) -> list[dt.date]:
+    """Every date a typed date of birth may stand for: itself, day and month swapped, one part
+    mistyped (same year with the same month or the same day), or the year one out."""
+    dates = {wanted}
+    for day in range(1, 32):
+        with contextlib.suppress(ValueError):
+            dates.add(wanted.replace(day=day))
+    for month in range(1, 13):
+        with contextlib.suppress(ValueError):
+            dates.add(wanted.replace(month=month))
+    for year in (wanted.year - 1, wanted.year + 1):
+        with contextlib.suppress(ValueError):
+            dates.add(wanted.replace(year=year))
+    with contextlib.suppress(ValueError):
+        dates.add(wanted.replace(day=wanted.month, month=wanted.day))
+    return sorted(dates)
+
+
+def _candidate_ids(criteria: SearchCriteria, *, wide: bool) -> set[int]:
+    """Children worth scoring, from indexed lookups only.
+
+    Narrow (first): the search keys of the typed names (and their nicknames) on the exact date
+    of birth or its day/month swap, or in the postcode district; and everyone at the exact
+    postcode. Wide (only when the narrow look found no good match): the keys in the birth year,
+    kept to children born on a plausible date (one part of the date mistyped, the year one out)
+    when there is no address to corroborate.
+    """
+    ids: set[int] = set()
+    if criteria.postcode and not wide:
+        ids.update(
+            ChildAddress.objects.filter(postcode=criteria.postcode).values_list(
+                "child_id", flat=True
+            )[:POSTCODE_CANDIDATES]
+        )
+    blocks = []
+    if wide and criteria.date_of_birth:
+        year = criteria.date_of_birth.year
+        blocks += [str(year - 1), str(year), str(year + 1)]
+    elif wide:
+        blocks.append(str(criteria.birth_year))
+    elif criteria.date_of_birth:
+        blocks.append(criteria.date_of_birth.isoformat())
+        if criteria.swapped_date_of_birth:
+            blocks.append(criteria.swapped_date_of_birth.isoformat())
+    elif criteria.birth_year:
+        blocks.append(str(criteria.birth_year))
+    if criteria.district and not wide:
+        blocks.append(criteria.district)
+    keys = query_keys(criteria.tokens, blocks=blocks)
+    if keys:
+        hits = ChildSearchKey.objects.filter(key__in=sorted(keys))
+        if wide and criteria.date_of_birth and not criteria.district:
+            hits = hits.filter(
+                child__date_of_birth__in=plausible_dates_of_birth(criteria.date_of_birth)
+            )
+        ids.update(
+            hits.values("child_id")
+            .annotate(hits=Count("id"))
+            .order_by("-hits", "child_id")
+            .values_list("child_id", flat=True)[:KEY_CANDIDATES]
+        )
+    return ids
+
+
+# --- Scoring ---------------------------------------------------------------------------------
+
+
+def _dob_score(criteria: SearchCriteria, born: dt.date) -> float | None:
+    wanted = criteria.date_of_birth
+    if wanted is not None:
+        if born == wanted:
+            return 1.0
+        if born == criteria.swapped_date_of_birth:
+            return 0.9
+        if born.year == wanted.year and (born.month == wanted.month or born.day == wanted.day):
+            return 0.5  # one part mistyped
+        if (born.month, born.day) == (wanted.month, wanted.day) and abs(
+            born.year - wanted.year
+        ) == 1:
+            return 0.5
+        return 0.0
+    if criteria.birth_year is not None:
+        return 1.0 if born.year == criteria.birth_year else 0.0
+    return None
+
+
+def _postcode_score(criteria: SearchCriteria, addresses: list[tuple[str, bool]]) -> float | None:
+    """``addresses``: (postcode, is_current) of the addresses the user may see."""
+    if not criteria.district:
+        return None
+    best = 0.0
+    for postcode, current in addresses:
+        if criteria.postcode and postcode == criteria.postcode:
+            best = max(best, 1.0 if current else 0.8)
+        elif postcode_district(postcode) == criteria.district:
+            if criteria.postcode:
+                best = max(best, 0.6 if current else 0.5)
+            else:
+                best = max(best, 1.0 if current else 0.8)
+    return best
+
+
+def _gender_score(criteria: SearchCriteria, gender: str) -> float | None:
+    if not criteria.gender:
+        return None
+    if criteria.gender == gender:
+        return 1.0
+    if Gender.NOT_SPECIFIED in (criteria.gender, gender):
+        return 0.5
+    return 0.0
+
+
+def _weighted(parts: dict[str, float | None]) -> float:
+    given = {k: v for k, v in parts.items() if v is not None}
+    return sum(WEIGHTS[k] * v for k, v in given.items()) / sum(WEIGHTS[k] for k in given)
+
+
+def find_children(
+    criteria: SearchCriteria, *, findable: Q, details: Q, limit: int = MAX_RESULTS
+) -> list[Match]:
+    """The ranked candidates for ``criteria`` among children matching ``findable``, using
+    locating fields (address, national identifiers) only of children matching ``details``."""
+    if criteria.identifier:
+        ids = set(_identifier_candidates(criteria, findable=findable, details=details))
+        return _ranked(criteria, ids, findable=findable, details=details)[:limit]
+    ids = _candidate_ids(criteria, wide=False)
+    matches = _ranked(criteria, ids, findable=findable, details=details)
+    if criteria.birth_year and (not matches or matches[0].score < GOOD_MATCH):
+        wider = _candidate_ids(criteria, wide=True) - ids
+        matches = sorted(
+            matches + _ranked(criteria, wider, findable=findable, details=details),
+            key=_rank_order,
+        )
+    return matches[:limit]
+
+
+def _rank_order(match: Match) -> tuple:
+    return (-match.score, match.family_name, match.given_names, match.index_number)
+
+
+def _ranked(criteria: SearchCriteria, ids: set[int], *, findable: Q, details: Q) -> list[Match]:
+    """Score these candidates; those that fit well enough, best first."""
+    if not ids:
+        return []
+    names: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
+    for child_id, kind, given, family in ChildName.objects.filter(child_id__in=ids).values_list(
+        "child_id", "kind", "given_names", "family_name"
+    ):
+        names[child_id].append((kind, given, family))
+
+    # Names first: most candidates fall here, before anything else about them is read.
+    # (best over every name, the other name it was, best over the current name alone)
+    name_scores: dict[int, tuple[float, str, float]] = {}
+    for child_id, held in names.items():
+        if criteria.identifier:
+            name_scores[child_id] = (1.0, "", 1.0)
+            continue
+        best, other, current_best = 0.0, "", 0.0
+        for kind, given, family in held:
+            similarity = name_similarity(criteria.tokens, name_tokens(given) + name_tokens(family))
+            if kind == NameKind.CURRENT:
+                current_best = similarity
+            else:
+                similarity *= OTHER_NAME_FACTOR
+            if similarity > best:
+                best, other = similarity, ("" if kind == NameKind.CURRENT else f"{given} {family}")
+        if best >= NAME_MIN:
+            name_scores[child_id] = (best, other, current_best)
+    if not name_scores:
+        return []
+
+    children = list(
+        Child.objects.filter(findable, pk__in=list(name_scores))
+        .annotate(
+            details_visible=Case(
+                When(details, then=Value(True)), default=Value(False), output_field=BooleanField()
+            )
+        )
+        .values_list(
+            "pk",
+            "index_number",
+            "date_of_birth",
+            "gender",
+            "responsible_la__name",
+            "details_visible",
+        )
+    )
+    visible_ids = [row[0] for row in children if row[5]]
+    addresses: dict[int, list[tuple[str, bool]]] = defaultdict(list)
+    towns: dict[int, str] = {}
+    if visible_ids:
+        for child_id, postcode, town, until in ChildAddress.objects.filter(
+            child_id__in=visible_ids
+        ).values_list("child_id", "postcode", "town", "lived_until"):
+            if postcode:
+                addresses[child_id].append((postcode, until is None))
+            if until is None:
+                towns[child_id] = town
+
+    matches: list[Match] = []
+    for child_id, index_number, born, gender, la_name, visible in children:
+        current = next((n for n in names[child_id] if n[0] == NameKind.CURRENT), None)
+        if current is None:
+            continue
+        name_score, other, current_score = name_scores[child_id]
+        if not visible and not criteria.identifier:
+            # A shield leaves only the current name visible: a former name or alias (an
+            # adopted child's birth name) must not find the child.
+            name_score, other = current_score, ""
+            if name_score < NAME_MIN:
+                continue
+        if criteria.identifier:
+            score = 1.0
+        else:
+            dob = _dob_score(criteria, born)
+            place = _postcode_score(criteria, addresses.get(child_id, []))
+            if max(dob or 0.0, place or 0.0) < CORROBORATION_MIN:
+                continue
+            score = _weighted(
+                {
+                    "name": name_score,
+                    "dob": dob,
+                    "postcode": place,
+                    "gender": _gender_score(criteria, gender),
+                }
+            )
+        matches.append(
+            Match(
+                child_id=child_id,
+                index_number=index_number,
+                given_names=current[1],
+                family_name=current[2],
+                matched_other_name=other if visible else "",
+                date_of_birth=born,
+                gender=gender,
+                town=towns.get(child_id, "") if visible else "",
+                local_authority=la_name,
+                details_visible=bool(visible),
+                score=round(score * 100),
+            )
+        )
+    matches.sort(key=_rank_order)
+    return matches

@@ -1,0 +1,333 @@
+"""Reads of children: search, and the record with the team around the child.
+
+Every read asks the one access policy (``access.policy``) and writes an audit event: a search
+with its criteria and the index numbers it returned, a record view with its purpose.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+
+from childindex.access import policy
+from childindex.access.models import User
+from childindex.access.services import alerts_raise
+from childindex.audit.models import Outcome
+from childindex.audit.services import audit_record
+from childindex.directory.models import LocalAuthority, ServiceCategory
+from childindex.records.models import (
+    Carer,
+    Child,
+    ChildAddress,
+    ChildCarer,
+    ChildIdentifier,
+    ChildName,
+    Gender,
+    Involvement,
+    NameKind,
+)
+from childindex.records.search import Match, SearchCriteria, find_children
+
+
+class AccessRefused(PermissionDenied):
+    """The policy said no; ``reasons`` says why, in words the user can act on."""
+
+    def __init__(self, reasons: tuple[str, ...] | list[str]):
+        super().__init__(" ".join(reasons))
+        self.reasons = tuple(reasons)
+
+
+# --- Search ------------------------------------------------------------------------------------
+
+
+def child_search(
+    *, actor: User, criteria: SearchCriteria, ip_address: str | None = None
+) -> list[Match]:
+    """Ranked candidates (at most 20) for validated criteria, among the children this user can
+    find, matching only the fields they may see. Audited with the criteria as entered and the
+    index numbers returned."""
+    decision = policy.can_search(actor)
+    if not decision:
+        audit_record(
+            actor=actor,
+            action="child_search",
+            outcome=Outcome.DENIED,
+            detail={"criteria": criteria.entered, "reasons": list(decision.reasons)},
+            ip_address=ip_address,
+        )
+        raise AccessRefused(decision.reasons)
+    matches = find_children(
+        criteria,
+        findable=policy.findable_children(actor),
+        details=policy.sees_shielded_details(actor),
+    )
+    audit_record(
+        actor=actor,
+        action="child_search",
+        children=[m.index_number for m in matches],
+        detail={"criteria": criteria.entered, "returned": len(matches)},
+        ip_address=ip_address,
+    )
+    return matches
+
+
+def findable_child(*, actor: User, index_number: str) -> Child | None:
+    """The child with this index number if this user can find them at all (else None)."""
+    return (
+        Child.objects.filter(policy.findable_children(actor), index_number=index_number)
+        .select_related("responsible_la")
+        .first()
+    )
+
+
+# --- The record and the team around the child ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TeamMember:
+    """One involvement as this user may see it (``view`` FULL or SENSITIVE)."""
+
+    involvement_id: int
+    view: policy.View
+    category: str
+    service_name: str = ""
+    service_kind: str = ""
+    organisation: str = ""
+    service_phone: str = ""
+    service_email: str = ""
+    practitioner_name: str = ""
+    practitioner_job_title: str = ""
+    practitioner_phone: str = ""
+    practitioner_email: str = ""
+    started_on: dt.date | None = None
+    ended_on: dt.date | None = None
+    basis: str = ""
+    is_lead_professional: bool = False
+    assessment_type: str = ""
+    assessment_on: dt.date | None = None
+    has_information_to_share: bool = False
+    taking_action: bool = False
+    is_yours: bool = False
+
+    @property
+    def is_sensitive_view(self) -> bool:
+        return self.view == policy.View.SENSITIVE
+
+
+@dataclass(frozen=True)
+class CarerEntry:
+    name: str
+    relationship: str
+    parental_responsibility: bool | None = None
+    phone: str = ""
+    email: str = ""
+
+
+@dataclass
+class TeamAroundChild:
+    """What one user sees of one child's record for one purpose (§3)."""
+
+    access: policy.RecordAccess
+    purpose: str
+    child: Child
+    given_names: str
+    family_name: str
+    index_team: LocalAuthority
+    other_names: list[ChildName] = field(default_factory=list)
+    address: ChildAddress | None = None
+    identifiers: list[ChildIdentifier] = field(default_factory=list)
+    carers: list[CarerEntry] = field(default_factory=list)
+    current: list[TeamMember] = field(default_factory=list)
+    ended: list[TeamMember] = field(default_factory=list)
+
+    @property
+    def shielded_view(self) -> bool:
+        return self.access.view == policy.View.SHIELDED
+
+    @property
+    def gender_label(self) -> str:
+        return Gender(self.child.gender).label
+
+    @property
+    def lead_professional(self) -> TeamMember | None:
+        return next(
+            (m for m in self.current if m.is_lead_professional and m.view == policy.View.FULL),
+            None,
+        )
+
+    @property
+    def assessments(self) -> list[TeamMember]:
+        return [m for m in self.current if m.assessment_type and m.view == policy.View.FULL]
+
+    @property
+    def sensitive_involved(self) -> bool:
+        return any(m.is_sensitive_view for m in self.current)
+
+    @property
+    def current_by_category(self) -> list[tuple[str, list[TeamMember]]]:
+        groups = []
+        for category in ServiceCategory:
+            members = [
+                m for m in self.current if m.category == category and m.view == policy.View.FULL
+            ]
+            if members:
+                groups.append((category.label, members))
+        return groups
+
+
+def _member(user: User, involvement: Involvement, view: policy.View) -> TeamMember:
+    if view == policy.View.SENSITIVE:
+        # "A sensitive service is involved": never which one, nor who.
+        return TeamMember(
+            involvement_id=involvement.pk,
+            view=view,
+            category=involvement.service.category,
+            ended_on=involvement.ended_on,
+        )
+    service = involvement.service
+    practitioner = involvement.practitioner
+    return TeamMember(
+        involvement_id=involvement.pk,
+        view=view,
+        category=service.category,
+        service_name=service.name,
+        service_kind=service.get_kind_display(),
+        organisation=service.organisation.name,
+        service_phone=service.phone,
+        service_email=service.email,
+        practitioner_name=practitioner.full_name if practitioner else "",
+        practitioner_job_title=practitioner.job_title if practitioner else "",
+        practitioner_phone=practitioner.work_phone if practitioner else "",
+        practitioner_email=practitioner.secure_email if practitioner else "",
+        started_on=involvement.started_on,
+        ended_on=involvement.ended_on,
+        basis=involvement.get_basis_display(),
+        is_lead_professional=involvement.is_lead_professional,
+        assessment_type=involvement.get_assessment_type_display()
+        if involvement.assessment_type
+        else "",
+        assessment_on=involvement.assessment_on,
+        has_information_to_share=involvement.has_information_to_share,
+        taking_action=involvement.taking_action,
+        is_yours=bool(policy.can_change_involvement(user, involvement)),
+    )
+
+
+def team_around_child(
+    *,
+    actor: User,
+    child: Child,
+    purpose: str | None,
+    shield_override: bool = False,
+    ip_address: str | None = None,
+    today: dt.date | None = None,
+) -> TeamAroundChild:
+    """The child's record as ``actor`` may see it for ``purpose``, audited with the purpose.
+
+    Shielded view: only name, gender, date of birth, index number, the parents' names and the
+    responsible LA's index team. Involvements are shown by basis (``policy.involvement_view``);
+    a sensitive one only as "a sensitive service is involved".
+    """
+    today = today or timezone.localdate()
+    access = policy.record_access(
+        actor, child, purpose=purpose, shield_override=shield_override, today=today
+    )
+    if not access.allowed:
+        audit_record(
+            actor=actor,
+            action="record_view",
+            outcome=Outcome.DENIED,
+            purpose=purpose or "",
+            children=[child.index_number],
+            detail={"reason": access.reason},
+            ip_address=ip_address,
+        )
+        raise AccessRefused((access.reason,))
+
+    alerts_raise(
+        actor=actor, child=child, access=access, purpose=purpose or "", ip_address=ip_address
+    )
+    names = list(ChildName.objects.filter(child=child).order_by("kind", "used_until"))
+    current_name = next((n for n in names if n.kind == NameKind.CURRENT), None)
+    team = TeamAroundChild(
+        access=access,
+        purpose=purpose or "",
+        child=child,
+        given_names=current_name.given_names if current_name else "",
+        family_name=current_name.family_name if current_name else "",
+        index_team=child.responsible_la,
+    )
+    links = ChildCarer.objects.filter(child=child).select_related("carer").order_by("pk")
+    if access.view == policy.View.SHIELDED:
+        team.carers = [
+            CarerEntry(name=str(link.carer), relationship=link.get_relationship_display())
+            for link in links
+        ]
+    else:
+        team.other_names = [n for n in names if n.kind != NameKind.CURRENT]
+        team.address = (
+            ChildAddress.objects.filter(child=child, lived_until__isnull=True)
+            .select_related("local_authority")
+            .first()
+        )
+        team.identifiers = list(ChildIdentifier.objects.filter(child=child).order_by("type"))
+        team.carers = [
+            CarerEntry(
+                name=str(link.carer),
+                relationship=link.get_relationship_display(),
+                parental_responsibility=link.parental_responsibility,
+                phone=link.carer.phone,
+                email=link.carer.email,
+            )
+            for link in links
+        ]
+        consents = list(child.consents.all())
+        involvements = (
+            Involvement.objects.filter(child=child)
+            .select_related("service__organisation", "practitioner", "child")
+            .order_by("-is_lead_professional", "service__category", "started_on", "pk")
+        )
+        for involvement in involvements:
+            view = policy.involvement_view(
+                actor, involvement, access=access, consents=consents, today=today
+            )
+            if view == policy.View.HIDDEN:
+                continue
+            member = _member(actor, involvement, view)
+            (team.current if involvement.is_current else team.ended).append(member)
+    audit_record(
+        actor=actor,
+        action="record_view",
+        purpose=purpose or "",
+        children=[child.index_number],
+        detail={
+            "view": str(access.view),
+            "alerts": [str(a) for a in access.alerts],
+            "shield_override": shield_override,
+        },
+        ip_address=ip_address,
+    )
+    return team
+
+
+def consent_carers(*, actor: User, child: Child, purpose: str | None) -> list[Carer]:
+    """The child's carers who may give consent, for a user who may see the full record."""
+    access = policy.record_access(actor, child, purpose=purpose)
+    if not access.allowed or access.view != policy.View.FULL:
+        return []
+    return [link.carer for link in ChildCarer.objects.filter(child=child).select_related("carer")]
+
+
+def own_involvement(*, actor: User, child: Child, involvement_id: int) -> Involvement | None:
+    """One of this user's own involvements with this child (the only ones they may change)."""
+    involvement = (
+        Involvement.objects.filter(child=child, pk=involvement_id)
+        .select_related("service", "practitioner", "child")
+        .first()
+    )
+    if involvement is None or not policy.can_change_involvement(actor, involvement):
+        return None
+    return involvement

@@ -1,0 +1,189 @@
+"""Forms for the practitioner's journey: search, purpose, logging and changing involvements.
+
+Forms only parse what was typed into values; the rules live in the search module, the policy
+and the services, whose reasons are shown against the field they concern.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from childindex.consent.models import GivenBy, Scope
+from childindex.records.models import AssessmentType, Gender
+from childindex.records.search import SearchCriteria, SearchCriteriaError, parse_criteria
+
+MAX_TEXT = 100
+
+
+def _date_parts(form: forms.Form, prefix: str, label: str, *, required: bool) -> dt.date | None:
+    """Read a GOV.UK date input (``prefix_day``, ``_month``, ``_year``) into a date."""
+    day, month, year = (
+        (form.cleaned_data.get(f"{prefix}_{part}") or "").strip()
+        for part in ("day", "month", "year")
+    )
+    if not (day or month or year):
+        if required:
+            form.add_error(f"{prefix}_day", f"Enter {label.lower()}")
+        return None
+    if not (day and month and year):
+        form.add_error(f"{prefix}_day", f"{label} must include a day, month and year")
+        return None
+    if not (day.isdigit() and month.isdigit() and year.isdigit() and len(year) == 4):
+        form.add_error(f"{prefix}_day", f"{label} must be a real date, like 27 3 2015")
+        return None
+    try:
+        return dt.date(int(year), int(month), int(day))
+    except ValueError:
+        form.add_error(f"{prefix}_day", f"{label} must be a real date")
+        return None
+
+
+def _date_fields(prefix: str) -> dict[str, forms.Field]:
+    return {
+        f"{prefix}_{part}": forms.CharField(required=False, max_length=4, strip=True)
+        for part in ("day", "month", "year")
+    }
+
+
+class SearchForm(forms.Form):
+    """Name; date of birth (or just the year); postcode; gender; or an identifier."""
+
+    name = forms.CharField(required=False, max_length=200, strip=True)
+    dob_day = forms.CharField(required=False, max_length=4, strip=True)
+    dob_month = forms.CharField(required=False, max_length=4, strip=True)
+    dob_year = forms.CharField(required=False, max_length=4, strip=True)
+    postcode = forms.CharField(required=False, max_length=40, strip=True)
+    gender = forms.ChoiceField(required=False, choices=[("", "Any")] + list(Gender.choices))
+    identifier = forms.CharField(required=False, max_length=40, strip=True)
+
+    FIELD_FOR = {"date_of_birth": "dob_day", "criteria": None}
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        day, month, year = (cleaned.get(f"dob_{p}") or "" for p in ("day", "month", "year"))
+        if day or month:
+            if not (day and month and year):
+                self.add_error(
+                    "dob_day", "Date of birth must include a day, month and year, or just a year"
+                )
+                return cleaned
+            if not (day.isdigit() and month.isdigit() and year.isdigit()):
+                self.add_error("dob_day", "Date of birth must be a real date, like 27 3 2015")
+                return cleaned
+            dob = f"{year}-{int(month):02d}-{int(day):02d}"
+        else:
+            dob = year
+        try:
+            self.criteria: SearchCriteria = parse_criteria(
+                name=cleaned.get("name", ""),
+                date_of_birth=dob,
+                postcode=cleaned.get("postcode", ""),
+                gender=cleaned.get("gender", ""),
+                identifier=cleaned.get("identifier", ""),
+            )
+        except SearchCriteriaError as exc:
+            for key, message in exc.errors.items():
+                self.add_error(self.FIELD_FOR.get(key, key), message)
+        return cleaned
+
+
+class PurposeForm(forms.Form):
+    purpose = forms.ChoiceField(
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select why you are opening this record"},
+    )
+
+    def __init__(self, *args, purposes, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["purpose"].choices = [(p.value, p.label) for p in purposes]
+
+
+CONSENT_CHOICES = [
+    ("given", "Yes, consent has been given"),
+    ("not_yet", "Not yet: others will not see this involvement until consent is recorded"),
+    ("concern", "No consent, and I am concerned about the child's welfare"),
+]
+
+
+class InvolvementLogForm(forms.Form):
+    service = forms.ChoiceField(error_messages={"required": "Select your service"})
+    consent_status = forms.ChoiceField(
+        required=False, choices=CONSENT_CHOICES, widget=forms.RadioSelect
+    )
+    given_by = forms.ChoiceField(required=False, choices=GivenBy.choices, widget=forms.RadioSelect)
+    carer = forms.ChoiceField(required=False)
+    scope = forms.ChoiceField(required=False, choices=Scope.choices, widget=forms.RadioSelect)
+
+    def __init__(self, *args, services, carers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields.update(_date_fields("started"))
+        self.fields.update(_date_fields("consent"))
+        self.fields["service"].choices = [("", "Select a service")] + [
+            (str(s.pk), f"{s.name} ({s.organisation.name})") for s in services
+        ]
+        self.fields["carer"].choices = [("", "Select a parent or carer")] + [
+            (str(c.pk), str(c)) for c in carers
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["started_on"] = _date_parts(self, "started", "The start date", required=True)
+        if cleaned.get("consent_status") == "given":
+            cleaned["consent_on"] = _date_parts(
+                self, "consent", "The date consent was given", required=True
+            )
+            if not cleaned.get("given_by"):
+                self.add_error("given_by", "Select who gave consent")
+            elif cleaned["given_by"] == GivenBy.PARENT_CARER and not cleaned.get("carer"):
+                self.add_error("carer", "Select the parent or carer who gave consent")
+            if not cleaned.get("scope"):
+                self.add_error("scope", "Select what the consent covers")
+        return cleaned
+
+
+class InvolvementEndForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields.update(_date_fields("ended"))
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["ended_on"] = _date_parts(self, "ended", "The end date", required=True)
+        return cleaned
+
+
+class IndicatorsForm(forms.Form):
+    is_lead_professional = forms.BooleanField(required=False)
+    assessment_type = forms.ChoiceField(
+        required=False, choices=[("", "No assessment")] + list(AssessmentType.choices)
+    )
+    has_information_to_share = forms.BooleanField(required=False)
+    taking_action = forms.BooleanField(required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields.update(_date_fields("assessment"))
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["assessment_on"] = _date_parts(
+            self, "assessment", "The assessment date", required=False
+        )
+        return cleaned
+
+
+def apply_service_errors(form: forms.Form, error: ValidationError, field_map: dict) -> None:
+    """Show a service's reasons against the form field they concern (or the whole form)."""
+    if hasattr(error, "error_dict"):
+        for key, messages in error.message_dict.items():
+            target = field_map.get(key, key if key in form.fields else None)
+            for message in messages:
+                form.add_error(target, message)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
