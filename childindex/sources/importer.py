@@ -50,6 +50,7 @@ from childindex.records.models import (
     Involvement,
     NameKind,
 )
+from childindex.records.search_index import search_keys_refresh
 from childindex.sources.bulk import insert_rows, select_in, table
 from childindex.sources.index_data import index_records, row_record
 from childindex.sources.mapping import Mapping, ParsedRow, RowError, load_mapping, parse_row
@@ -509,7 +510,9 @@ class Importer:
                     local_authority_id=la_id))
         ChildName.objects.bulk_create(names, batch_size=500)
         ChildAddress.objects.bulk_create(addresses, batch_size=500)
-        return [child.pk for child in children]
+        ids = [child.pk for child in children]
+        search_keys_refresh(child_ids=ids)  # search finds them in the same transaction
+        return ids
 
     def add_identifiers(self, rows: list[WorkRow]) -> set[int]:
         """Identifiers a linked child lacks (a type it has none of, a value no other child

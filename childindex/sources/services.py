@@ -29,6 +29,7 @@ from childindex.records.models import (
     Involvement,
     NameKind,
 )
+from childindex.records.search_index import search_keys_refresh
 from childindex.sources.importer import Importer, WorkRow
 from childindex.sources.mapping import RowError, mapping_from_document, parse_row
 from childindex.sources.models import (
@@ -390,6 +391,7 @@ def child_merge(*, actor, kept: Child, merged: Child, reason: str) -> Merge:
         if merged.shielded and not kept.shielded:
             kept.shielded, kept.shield_review_on = True, merged.shield_review_on
             kept.save(update_fields=["shielded", "shield_review_on", "updated_at"])
+        search_keys_refresh(child_ids=[kept.pk, merged.pk])  # the names moved
         merge = Merge.objects.create(kept=kept, merged=merged, merged_status=merged_status,
                                      reason=reason, moved=moved, merged_by=actor,
                                      merged_at=now)
@@ -423,6 +425,7 @@ def child_unmerge(*, actor, merge: Merge) -> Merge:
         _move_records(moved["source_records"], merged.pk, LinkMethod.UNMERGE, actor, now)
         merged.status, merged.merged_into = merge.merged_status, None
         merged.save(update_fields=["status", "merged_into", "updated_at"])
+        search_keys_refresh(child_ids=[kept.pk, merged.pk])
         shielded, review_on = moved["kept_shield"]
         if kept.shielded != shielded:
             kept.shielded = shielded

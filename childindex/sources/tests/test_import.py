@@ -320,3 +320,11 @@ def test_a_record_that_moves_to_another_start_date_ends_the_involvement_it_named
     first.refresh_from_db()
     assert first.ended_on is not None
     assert record("A1").involvement.started_on.isoformat() == "2021-01-01"
+
+
+def test_a_child_a_feed_creates_is_searchable_at_once(county):
+    from childindex.records.search_models import ChildSearchKey
+
+    county.load([county.row("A1", "Ruby", "Stone", "2012-01-05")])
+    child = record("A1").child
+    assert ChildSearchKey.objects.filter(child=child).exists()
