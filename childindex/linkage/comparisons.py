@@ -10,7 +10,8 @@ the same type of identifier (placeholders are blanked before they get here).
 
 Blocking rules are equality joins on indexed columns (a hash join in DuckDB): a feed row is
 scored only against children who share an identifier, or a date of birth and a name sound or
-a postcode, or both names, or a postcode and a given-name sound. Never all pairs.
+a postcode, or both names and the birth year, or a postcode and a given-name sound. Never all
+pairs.
 """
 
 from __future__ import annotations
@@ -159,7 +160,10 @@ BLOCKING_RULES = [
     'l."dob" = r."dob" AND l."postcode" = r."postcode"',
     'l."dob" = r."dob" AND l."given_phonetic" = r."given_phonetic"',
     'l."dob_swapped" = r."dob" AND l."family_phonetic" = r."family_phonetic"',
-    'l."given_name" = r."given_name" AND l."family_name" = r."family_name"',
+    # Both names and the year: a date with a slip in day or month (common names would
+    # otherwise pair with every namesake in the county).
+    'l."given_name" = r."given_name" AND l."family_name" = r."family_name" '
+    'AND l."birth_year" = r."birth_year"',
     'l."postcode" = r."postcode" AND l."given_phonetic" = r."given_phonetic"',
 ]
 
