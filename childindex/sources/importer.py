@@ -240,10 +240,6 @@ class Importer:
                 cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
         try:
             if self.run.rows_done < self.run.rows_total:
-                with self._timed("read the index"):
-                    self.scorer = Scorer(self.model.settings)
-                    for batch in chunks(index_records(), INDEX_BATCH):
-                        self.scorer.add_index(_table(batch))
                 rows = read_rows(self.path, self.mapping, start_after=self.run.rows_done)
                 # Chunks end on multiples of chunk_rows, resumed or not.
                 first = self.chunk_rows - self.run.rows_done % self.chunk_rows
@@ -264,6 +260,17 @@ class Importer:
             if self.scorer is not None:
                 self.scorer.close()
         return self.run
+
+    def _linkage(self) -> Scorer:
+        """The scorer with the index's children, read when the first new record needs it (a
+        re-sent file of known records never reads the index)."""
+        if self.scorer is None:
+            with self._timed("read the index"):
+                scorer = Scorer(self.model.settings)
+                for batch in chunks(index_records(), INDEX_BATCH):
+                    scorer.add_index(_table(batch))
+                self.scorer = scorer
+        return self.scorer
 
     # -- a chunk --------------------------------------------------------------------------
 
@@ -319,12 +326,14 @@ class Importer:
               ) -> tuple[list[WorkRow], list[WorkRow], list[SourceRecord]]:
         """New records, records received before, and rejected rows of known records."""
         keys = {r.parsed.key for r in parsed} | {b.key for b in rejected if b.key}
+        columns = ("key", "id", "feed_id", "last_run_id", "row_number", "values_sha256",
+                   "withdrawn_run_id", "status", "child_id", "involvement_id")
         found = select_in(
-            f"SELECT key, id, last_run_id, row_number FROM {table(SourceRecord)} "  # noqa: S608
+            f"SELECT {', '.join(columns)} FROM {table(SourceRecord)} "  # noqa: S608
             "WHERE feed_id = %s AND key IN ({})", sorted(keys), params=[self.feed.pk])
-        known_ids = {key: (pk, last_run, row_number) for key, pk, last_run, row_number in found}
-        existing = {s.key: s for s in SourceRecord.objects.filter(
-            pk__in=[v[0] for v in known_ids.values()])} if known_ids else {}
+        # What deciding needs of each known record (a changed one is read in full later).
+        existing = {row[0]: SourceRecord(**dict(zip(columns, row, strict=True)))
+                    for row in found}
         first_row: dict[str, int] = {}
         fresh: list[WorkRow] = []
         known: list[WorkRow] = []
@@ -352,17 +361,17 @@ class Importer:
     def _decide(self, fresh: list[WorkRow]) -> None:
         if not fresh:
             return
-        assert self.scorer is not None
+        scorer = self._linkage()
         by_uid = {_uid(r.parsed.row_number): r for r in fresh}
         table = to_table(row_record(uid, r.parsed).row() for uid, r in by_uid.items())
         candidates: dict[str, list[Candidate]] = defaultdict(list)
-        for c in self.scorer.score(table, min_weight=self.thresholds.lower):
+        for c in scorer.score(table, min_weight=self.thresholds.lower):
             candidates[c.record_id].append(c)
         shielded = self._shielded_ids({c.other_id for cs in candidates.values() for c in cs})
         for uid, row in by_uid.items():
             row.decision = decide(
                 candidates.get(uid, []), thresholds=self.thresholds,
-                levels=self.scorer.levels, may_create=self.feed.may_create_children,
+                levels=scorer.levels, may_create=self.feed.may_create_children,
                 is_shielded=lambda other: other in shielded)
 
     @staticmethod
@@ -377,11 +386,11 @@ class Importer:
         creating = [r for r in fresh if r.decision and r.decision.outcome == Outcome.CREATE]
         if len(creating) < 2:
             return
-        assert self.scorer is not None
+        scorer = self._linkage()
         by_uid = {_uid(r.parsed.row_number): r for r in creating}
         table = to_table(row_record(uid, r.parsed).row() for uid, r in by_uid.items())
         partners: dict[str, list[Candidate]] = defaultdict(list)
-        for c in self.scorer.score_within(table, min_weight=self.thresholds.lower):
+        for c in scorer.score_within(table, min_weight=self.thresholds.lower):
             # record_id < other_id: the later row (other_id) looks back at the earlier one.
             partners[c.other_id].append(c.flipped())
         root: dict[str, str] = {}
@@ -390,7 +399,7 @@ class Importer:
             earlier = sorted((c for c in partners.get(uid, []) if row.decision
                               and c.other_id in by_uid),
                              key=lambda c: (-c.weight, c.other_id))
-            outcome = decide(earlier, thresholds=self.thresholds, levels=self.scorer.levels,
+            outcome = decide(earlier, thresholds=self.thresholds, levels=scorer.levels,
                              may_create=True)
             if outcome.outcome == Outcome.LINK and outcome.other_id is not None:
                 target = root.get(outcome.other_id, outcome.other_id)
@@ -452,8 +461,8 @@ class Importer:
             SourceRecord.objects.filter(pk__in=seen_ids[start:start + 500]).update(
                 last_run=run, updated_at=now)
         for row in changed:
-            record = row.record
-            assert record is not None
+            assert row.record is not None
+            record = row.record = SourceRecord.objects.get(pk=row.record.pk)
             record.values, record.values_sha256 = row.parsed.values, row.parsed.values_sha256
             record.last_run, record.row_number = run, row.parsed.row_number
             if record.withdrawn_run_id is not None:
