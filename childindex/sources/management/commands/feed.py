@@ -105,12 +105,15 @@ class Command(OneLineCommand):
 
 
 class _Progress:
-    """A tqdm bar on a terminal; otherwise a plain line for each committed chunk."""
+    """A bar redrawn in place on a terminal; otherwise a plain line per committed chunk."""
+
+    WIDTH = 30
 
     def __init__(self, stream: Any, *, plain: bool) -> None:
         self.stream = stream
-        self.bar = None
+        self.drawn = False
         self.plain = plain or not getattr(sys.stderr, "isatty", lambda: False)()
+        self.started = time.monotonic()
 
     def update(self, run: ImportRun) -> None:
         if self.plain:
@@ -118,13 +121,15 @@ class _Progress:
                               f"committed ({run.percent_done}%)")
             self.stream.flush()
             return
-        if self.bar is None:
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=run.rows_total, initial=run.rows_done, unit="rows",
-                            desc=run.feed.name, file=sys.stderr)
-        self.bar.update(run.rows_done - self.bar.n)
+        filled = self.WIDTH * run.percent_done // 100
+        elapsed = time.monotonic() - self.started
+        rate = f", {run.rows_done / elapsed:,.0f} rows/s" if elapsed > 0 else ""
+        sys.stderr.write(f"\r{run.feed.name} [{'#' * filled}{'.' * (self.WIDTH - filled)}] "
+                         f"{run.rows_done:,}/{run.rows_total:,} rows{rate}  ")
+        sys.stderr.flush()
+        self.drawn = True
 
     def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
+        if self.drawn:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
