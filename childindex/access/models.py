@@ -25,7 +25,8 @@ class User(AbstractUser):
 
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.PRACTITIONER)
     local_authority = models.ForeignKey(
-        "directory.LocalAuthority", on_delete=models.PROTECT, related_name="users", null=True
+        "directory.LocalAuthority", on_delete=models.PROTECT, related_name="users", null=True,
+        blank=True, help_text="Every account but a national operator's belongs to an LA.",
     )
     organisation = models.ForeignKey(
         "directory.Organisation",
