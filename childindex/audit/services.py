@@ -156,6 +156,9 @@ def audit_record(
         every = settings.AUDIT_CHECKPOINT_EVERY
         if every and event.id % every == 0:
             transaction.on_commit(_queue_checkpoint, robust=True)
+        if action == Action.ALERT and authenticated:
+            # The access policy's alerts (shield override, break-glass) reach auditors at once.
+            transaction.on_commit(_queue_policy_alerts, robust=True)
     return event
 
 
@@ -163,6 +166,12 @@ def _queue_checkpoint() -> None:
     from childindex.audit.tasks import audit_checkpoint
 
     audit_checkpoint.enqueue()
+
+
+def _queue_policy_alerts() -> None:
+    from childindex.audit.tasks import raise_policy_alerts
+
+    raise_policy_alerts.enqueue()
 
 
 # --- Checkpoints ------------------------------------------------------------------------------
