@@ -366,19 +366,16 @@ def can_maintain_la(user: User, local_authority_id: int | None) -> Decision:
 
 # --- Audit ------------------------------------------------------------------------------------
 
-AUDIT_PREREQUISITES = frozenset(
-    {Prerequisite.APPROVAL, Prerequisite.SUSPENDED, Prerequisite.TRAINING, Prerequisite.TWO_FACTOR}
-)
-
 
 def can_audit(
     user: User, local_authority_id: int | None, *, today: dt.date | None = None
 ) -> Decision:
     """May ``user`` read the audit trail and review alerts about ``local_authority_id``?
 
-    Only the LA's own auditors (the information governance team), with an approved, unsuspended
-    account, completed training and two-factor authentication. Auditors read who accessed what;
-    they never open a child's record. Every read they make is itself audited.
+    Only the LA's own auditors (the information governance team), with every prerequisite of
+    access but the searching role: an approved, unsuspended account, an in-date DBS check,
+    training and two-factor authentication. Auditors read who accessed what; they never open a
+    child's record. Every read they make is itself audited.
     """
     if not user.is_authenticated:
         return Decision(False, ("Sign in to read the audit trail.",))
@@ -386,5 +383,5 @@ def can_audit(
         return Decision(False, ("Only auditors can read the audit trail.",))
     if local_authority_id is None or user.local_authority_id != local_authority_id:
         return Decision(False, ("Auditors read the audit trail of their own LA only.",))
-    missing = [m for m in missing_prerequisites(user, today=today) if m in AUDIT_PREREQUISITES]
+    missing = [m for m in missing_prerequisites(user, today=today) if m != Prerequisite.ROLE]
     return Decision(not missing, tuple(m.label for m in missing))

@@ -355,7 +355,9 @@ def detect_own_surname(*, day: dt.date) -> int:
             at__lt=end,
             action__in=SEARCH_ACTIONS | VIEW_ACTIONS,
             actor__isnull=False,
-        ).values_list("actor_id", "actor_local_authority_id", "action", "children", "criteria")
+        ).values_list(
+            "actor_id", "actor_local_authority_id", "action", "children", "criteria", "detail"
+        )
     )
     surnames = {
         pk: _name_key(last_name)
@@ -363,10 +365,14 @@ def detect_own_surname(*, day: dt.date) -> int:
             pk__in={actor_id for actor_id, *_ in events}
         ).values_list("pk", "last_name")
     }
-    viewed = [c for _, _, action, children, _ in events if action in VIEW_ACTIONS for c in children]
+    viewed = [
+        c for _, _, action, children, *_ in events if action in VIEW_ACTIONS for c in children
+    ]
     child_names = _surnames_of_children(viewed)
     raised = 0
-    for actor_id, la_id, action, children, criteria in events:
+    for actor_id, la_id, action, children, criteria, detail in events:
+        # Searches keep their criteria in ``criteria`` (or, from older callers, in the detail).
+        criteria = criteria or (detail or {}).get("criteria")
         surname = surnames.get(actor_id)
         if not surname:
             continue

@@ -31,9 +31,10 @@ class Outcome(models.TextChoices):
 
 
 class Action(models.TextChoices):
-    """The actions the monitoring understands. Other actions are recorded as given."""
+    """The actions the monitoring reads. Services may record other actions (``child_create``,
+    ``consent_withdraw``, ...): they are kept as given."""
 
-    SEARCH = "search", "Search"
+    SEARCH = "child_search", "Search"
     RECORD_VIEW = "record_view", "Record opened"
     CHANGE = "change", "Change"
     EXPORT = "export", "Export"

@@ -34,7 +34,7 @@ def test_a_search_keeps_its_criteria_and_the_children_it_returned():
     user = UserFactory()
     event = audit_record(
         actor=user,
-        action="search",
+        action="child_search",
         children=["12345678901", "123 4567 8902", "12345678901"],
         criteria={"family_name": "Synthetic", "date_of_birth": dt.date(2015, 1, 2)},
         shown={"shielded_results": 1},
@@ -63,7 +63,7 @@ def test_the_stored_event_hashes_to_its_hash_after_a_round_trip_through_the_data
     user = UserFactory(with_practitioner=True)
     audit_record(
         actor=user,
-        action="search",
+        action="child_search",
         children=["12345678901"],
         criteria={"name": "Ann", "nested": {"score": 0.75, "list": [1, "a"]}},
         ip_address="2001:DB8:0:0:0:0:0:1",

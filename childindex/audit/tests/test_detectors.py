@@ -40,7 +40,7 @@ def clock(day: dt.date, hour: int, minute: int = 0):
 def searches(user, count, *, day=WEDNESDAY, hour=10, criteria=None):
     with clock(day, hour):
         for _ in range(count):
-            audit_record(actor=user, action="search", criteria=criteria or {"name": "x"})
+            audit_record(actor=user, action="child_search", criteria=criteria or {"name": "x"})
 
 
 def views(user, child, count=1, *, day=WEDNESDAY, hour=10):
