@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import json
 import logging
 from collections.abc import Iterable
 from pathlib import Path
@@ -36,7 +37,6 @@ from childindex.audit.models import (
     AlertKind,
     AlertReview,
     AuditEvent,
-    AuditEventChild,
     Outcome,
     ReviewOutcome,
 )
@@ -47,11 +47,69 @@ logger = logging.getLogger(__name__)
 CHAIN_LOCK_KEY = int.from_bytes(b"childidx", "big") & 0x7FFF_FFFF_FFFF_FFFF
 
 
-def _lock_chain() -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
-    # SQLite: the transaction already holds the database's write lock (BEGIN IMMEDIATE).
+def _lock_chain_and_read_head() -> tuple[int, str]:
+    """Take the chain lock and read the head (id, hash) the new event will follow.
+
+    PostgreSQL: one round trip to ``audit_chain_head()`` (migration 0003), which takes the
+    transaction-scoped advisory lock and then reads the head with a fresh snapshot, so the head
+    is the one the previous lock holder committed. SQLite: the transaction already holds the
+    database's write lock (BEGIN IMMEDIATE).
+    """
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT head_id, head_hash FROM audit_chain_head(%s)", [CHAIN_LOCK_KEY])
+        else:
+            cursor.execute("SELECT id, hash FROM audit_auditevent ORDER BY id DESC LIMIT 1")
+        row = cursor.fetchone()
+    if row is None or row[0] is None:
+        return 0, GENESIS
+    return int(row[0]), row[1]
+
+
+_INSERT_COLUMNS = (
+    "id", "at", "actor_id", "actor_label", "actor_role", "actor_organisation_id",
+    "actor_local_authority_id", "action", "outcome", "purpose", "ip_address", "request_id",
+    "children", "criteria", "shown", "detail", "prev_hash", "hash",
+)  # fmt: skip
+_JSON_COLUMNS = frozenset({"children", "criteria", "shown", "detail"})
+
+
+def _insert_statement(postgres: bool) -> str:
+    placeholders = ", ".join(
+        "%s::jsonb" if postgres and column in _JSON_COLUMNS else "%s" for column in _INSERT_COLUMNS
+    )
+    # Column names are the constants above: nothing here comes from outside.
+    return f"INSERT INTO audit_auditevent ({', '.join(_INSERT_COLUMNS)}) VALUES ({placeholders})"  # noqa: S608
+
+
+_INSERT = {"postgresql": _insert_statement(True), "sqlite": _insert_statement(False)}
+_INSERT_WITH_CHILDREN_PG = (  # constants only, as above
+    f"WITH event AS ({_INSERT['postgresql']} RETURNING id) "  # noqa: S608
+    "INSERT INTO audit_auditeventchild (index_number, event_id) "
+    "SELECT number, event.id FROM event, unnest(%s::varchar[]) AS number"
+)
+
+
+def _insert(event: AuditEvent) -> None:
+    """Insert the event and its child-index rows in as few round trips as the database allows
+    (the chain lock is held meanwhile): one on PostgreSQL."""
+    fields = {f.attname: f for f in AuditEvent._meta.concrete_fields}
+    values = [
+        json.dumps(getattr(event, column))
+        if column in _JSON_COLUMNS
+        else fields[column].get_db_prep_save(getattr(event, column), connection)
+        for column in _INSERT_COLUMNS
+    ]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and event.children:
+            cursor.execute(_INSERT_WITH_CHILDREN_PG, [*values, event.children])
+            return
+        cursor.execute(_INSERT[connection.vendor], values)
+        if event.children:
+            cursor.executemany(
+                "INSERT INTO audit_auditeventchild (index_number, event_id) VALUES (%s, %s)",
+                [(number, event.id) for number in event.children],
+            )
 
 
 def hashed_fields(event: AuditEvent) -> dict[str, Any]:
@@ -120,41 +178,34 @@ def audit_record(
     authenticated = actor is not None and getattr(actor, "pk", None) is not None
     label = actor_label or (getattr(actor, "username", "") if authenticated else "") or "system"
     children = _index_numbers(children)
+    event = AuditEvent(
+        actor=actor if authenticated else None,
+        actor_label=label[:150],
+        actor_role=getattr(actor, "role", "") if authenticated else "",
+        actor_organisation_id=getattr(actor, "organisation_id", None) if authenticated else None,
+        actor_local_authority_id=(
+            getattr(actor, "local_authority_id", None) if authenticated else None
+        ),
+        action=action,
+        outcome=outcome,
+        purpose=purpose or "",
+        ip_address=_ip(ip_address or request.ip_address),
+        request_id=request_id or request.request_id,
+        children=children,
+        criteria=plain(criteria or {}),
+        shown=plain(shown or {}),
+        detail=plain(detail or {}),
+    )
     with transaction.atomic(savepoint=False):
-        _lock_chain()
-        head = AuditEvent.objects.order_by("-id").values_list("id", "hash").first()
-        last_id, prev_hash = head if head else (0, GENESIS)
-        event = AuditEvent(
-            id=last_id + 1,
-            at=timezone.now(),
-            actor=actor if authenticated else None,
-            actor_label=label[:150],
-            actor_role=getattr(actor, "role", "") if authenticated else "",
-            actor_organisation_id=getattr(actor, "organisation_id", None)
-            if authenticated
-            else None,
-            actor_local_authority_id=(
-                getattr(actor, "local_authority_id", None) if authenticated else None
-            ),
-            action=action,
-            outcome=outcome,
-            purpose=purpose or "",
-            ip_address=_ip(ip_address or request.ip_address),
-            request_id=request_id or request.request_id,
-            children=children,
-            criteria=plain(criteria or {}),
-            shown=plain(shown or {}),
-            detail=plain(detail or {}),
-            prev_hash=prev_hash,
-        )
+        # Everything above is prepared outside the lock; the lock is held from here to commit.
+        event.id, event.prev_hash = _lock_chain_and_read_head()
+        event.id += 1
+        event.at = timezone.now()
         event.hash = event_hash(hashed_fields(event))
-        event.save(force_insert=True)
-        if children:
-            AuditEventChild.objects.bulk_create(
-                [AuditEventChild(index_number=number, event=event) for number in children]
-            )
+        _insert(event)
+        event._state.adding = False
         every = settings.AUDIT_CHECKPOINT_EVERY
-        if every and event.id % every == 0:
+        if every and event.id % every == 0 and settings.AUDIT_CHECKPOINT_DIR is not None:
             transaction.on_commit(_queue_checkpoint, robust=True)
         if action == Action.ALERT and authenticated:
             # The access policy's alerts (shield override, break-glass) reach auditors at once.

@@ -118,7 +118,7 @@ def test_if_the_audit_write_fails_the_callers_work_fails_too(monkeypatch):
     def broken(*args, **kwargs):
         raise DatabaseError("disk full")
 
-    monkeypatch.setattr(AuditEvent, "save", broken)
+    monkeypatch.setattr("childindex.audit.services._insert", broken)
     with pytest.raises(DatabaseError), transaction.atomic():
         user.first_name = "Changed"
         user.save()
@@ -136,4 +136,9 @@ def test_the_chain_lock_is_taken_on_postgresql(django_assert_num_queries):
 
     with CaptureQueriesContext(connection) as queries:
         audit_record(actor=None, action="sign_in_failed", actor_label="x")
-    assert any("pg_advisory_xact_lock" in q["sql"] for q in queries.captured_queries)
+    assert any("audit_chain_head" in q["sql"] for q in queries.captured_queries)
+    with connection.cursor() as cursor:  # held by this (test) transaction until it ends
+        cursor.execute(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
+        )
+        assert cursor.fetchone()[0] == 1
