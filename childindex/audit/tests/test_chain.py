@@ -102,3 +102,24 @@ def test_an_edited_and_rehashed_event_is_named_by_the_next_link():
         checker.feed(fields, stored)
     assert checker.first_break.event_id == 2
     assert "recomputed" in checker.first_break.problem
+
+
+def test_the_fast_canonical_form_is_exactly_sorted_key_json():
+    import json
+
+    from childindex.audit.chain import Encoded, canonical, canonical_json_text, format_at
+
+    fields = _fields(detail={"b": [1, {"z": None, "a": "é"}], "a": True})
+    expected = json.dumps(
+        {**fields, "at": format_at(fields["at"])},
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=True,
+    ).encode()
+    assert canonical(fields) == expected
+    from_text = {
+        **fields,
+        "detail": canonical_json_text('{"a": true, "b": [1, {"a": "é", "z": null}]}'),
+    }
+    assert isinstance(from_text["detail"], Encoded)
+    assert canonical(from_text) == expected
