@@ -24,7 +24,7 @@ from _audit_common import (  # noqa: I001 - sets Django up first
     require_bench_postgres,
     summary_ms,
 )
-from django.db import connections, transaction
+from django.db import connection, connections, transaction
 
 from childindex.audit.services import audit_record
 from childindex.audit.verify import verify_trail
@@ -46,7 +46,15 @@ def write_one(n: int, k: int) -> float:
     return time.perf_counter() - started
 
 
-def writer(n: int, count: int, pause: float, barrier, results) -> None:
+def floor_one(n: int, k: int) -> float:
+    """The floor any durable write pays on this machine: insert one row, commit."""
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("INSERT INTO bench_commit_floor VALUES (%s)", [k])
+    return time.perf_counter() - started
+
+
+def writer(n: int, count: int, pause: float, barrier, results, floor: bool = False) -> None:
     connections.close_all()  # a connection of this process's own
     rng = random.Random(n)
     write_one(n, -1)  # connect and warm up outside the timing
@@ -55,18 +63,20 @@ def writer(n: int, count: int, pause: float, barrier, results) -> None:
     for k in range(count):
         if pause:
             time.sleep(rng.expovariate(1 / pause))
-        timings.append(write_one(n, k))
+        timings.append((floor_one if floor else write_one)(n, k))
     results.put(timings)
     connections.close_all()
 
 
-def run(writers: int, per_writer: int, pause: float) -> tuple[list[float], float]:
+def run(
+    writers: int, per_writer: int, pause: float, floor: bool = False
+) -> tuple[list[float], float]:
     context = multiprocessing.get_context("fork")
     barrier = context.Barrier(writers + 1)
     results = context.Queue()
     connections.close_all()
     processes = [
-        context.Process(target=writer, args=(n, per_writer, pause, barrier, results))
+        context.Process(target=writer, args=(n, per_writer, pause, barrier, results, floor))
         for n in range(writers)
     ]
     for process in processes:
@@ -89,6 +99,13 @@ def main() -> None:
     args = parser.parse_args()
     require_bench_postgres()
     print(f"<!-- {machine()} -->")
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE IF NOT EXISTS bench_commit_floor (x integer)")
+    floor, _ = run(1, args.events, 0, floor=True)
+    print(
+        f"<!-- floor: insert one row and commit, 1 writer: median | p95 | max ms = "
+        f"{summary_ms(floor)} -->"
+    )
     print("| writers | mean pause ms | events | median ms | p95 ms | max ms | events/s |")
     print("|---|---|---|---|---|---|---|")
     for writers in [int(w) for w in args.writers.split(",")]:
