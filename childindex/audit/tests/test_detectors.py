@@ -264,3 +264,18 @@ def test_normal_use_raises_no_alert_at_all(la):
         views(user, child, 3)
     result = detectors.run_all(day=WEDNESDAY)
     assert not Alert.objects.exists(), result
+
+
+def test_a_break_glass_alert_reaches_auditors_as_soon_as_its_event_commits(
+    la, django_capture_on_commit_callbacks
+):
+    user = practitioner(la, role="child_protection")
+    child = ChildFactory(responsible_la=la)
+    with django_capture_on_commit_callbacks(execute=True):
+        audit_record(
+            actor=user,
+            action="alert",
+            children=[child.index_number],
+            detail={"kind": "child_protection_break_glass"},
+        )
+    assert len(alerts(AlertKind.BREAK_GLASS)) == 1  # queued on commit; no detector run needed
