@@ -387,3 +387,26 @@ def can_maintain_la(user: User, local_authority_id: int | None) -> Decision:
         decision = can_search(user)
         return decision if not decision else Decision(True)
     return Decision(False, ("Only the LA's own index team can do this.",))
+
+
+# --- Audit ------------------------------------------------------------------------------------
+
+
+def can_audit(
+    user: User, local_authority_id: int | None, *, today: dt.date | None = None
+) -> Decision:
+    """May ``user`` read the audit trail and review alerts about ``local_authority_id``?
+
+    Only the LA's own auditors (the information governance team), with every prerequisite of
+    access but the searching role: an approved, unsuspended account, an in-date DBS check,
+    training and two-factor authentication. Auditors read who accessed what; they never open a
+    child's record. Every read they make is itself audited.
+    """
+    if not user.is_authenticated:
+        return Decision(False, ("Sign in to read the audit trail.",))
+    if user.role != Role.AUDITOR:
+        return Decision(False, ("Only auditors can read the audit trail.",))
+    if local_authority_id is None or user.local_authority_id != local_authority_id:
+        return Decision(False, ("Auditors read the audit trail of their own LA only.",))
+    missing = [m for m in missing_prerequisites(user, today=today) if m != Prerequisite.ROLE]
+    return Decision(not missing, tuple(m.label for m in missing))

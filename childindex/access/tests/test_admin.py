@@ -18,7 +18,13 @@ REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label_lo
 
 # Deliberately no add page: children come from feeds and services (with matching, so nobody
 # makes a duplicate by hand); the audit trail is append-only.
-NO_ADD_PAGE = {"records.child", "audit.auditevent"}
+NO_ADD_PAGE = {
+    "records.child",
+    "audit.auditevent",
+    "audit.alert",
+    "audit.alertreview",
+    "alerts.notification",
+}
 
 
 def admin_url(model, view: str) -> str:
