@@ -28,9 +28,9 @@ from _audit_common import (  # noqa: I001 - sets Django up first
 from django.db import connection, transaction
 
 from childindex.access.models import Role, User
+from childindex.access.testing import authenticator
 from childindex.audit import selectors
 from childindex.audit.models import AuditEvent
-from childindex.audit.tests.factories import with_two_factor
 from childindex.directory.models import LocalAuthority
 from childindex.records.models import Child
 
@@ -84,7 +84,7 @@ def setup_people() -> tuple[LocalAuthority, list[int], User]:
             dbs_checked_on=today,
             training_completed_on=today,
         )
-        with_two_factor(auditor)
+        authenticator(auditor)  # a confirmed two-factor device: the policy asks for one
     return la, existing, auditor
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from childindex.audit.tests.factories import usable_user
+from childindex.access.tests.factories import UserFactory
 from childindex.directory.tests.factories import ServiceFactory
 from childindex.records.tests.factories import InvolvementFactory
 
@@ -13,7 +13,7 @@ def member(child, *, service_traits=None, involvement_traits=None, role="practit
     ``service_traits`` e.g. ``{"additional": True}``; ``involvement_traits`` e.g.
     ``{"hidden_concern": True}`` or ``{"lead_professional": True}``.
     """
-    account = usable_user(
+    account = UserFactory(
         role=role, local_authority=child.responsible_la, with_practitioner=True, **user
     )
     service = ServiceFactory(organisation=account.organisation, **(service_traits or {}))

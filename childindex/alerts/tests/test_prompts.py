@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from django.core import mail
 
+from childindex.access.tests.factories import UserFactory
 from childindex.alerts.models import Notification, NotificationKind, NotificationThresholds
 from childindex.alerts.services import notify_many_viewers, notify_no_lead_professional
 from childindex.alerts.tests.factories import member
 from childindex.audit.services import audit_record
-from childindex.audit.tests.factories import usable_user
 from childindex.consent.tests.factories import ConsentFactory
 from childindex.records.tests.factories import ChildFactory
 
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 def opened_by(child, count):
     for _ in range(count):
-        viewer = usable_user(local_authority=child.responsible_la)
+        viewer = UserFactory(local_authority=child.responsible_la)
         audit_record(
             actor=viewer, action="record_view", children=[child.index_number], purpose="referral"
         )

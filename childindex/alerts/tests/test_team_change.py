@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from childindex.access import policy
+from childindex.access.two_factor import two_factor_reset
 from childindex.alerts.models import Notification
 from childindex.alerts.services import TeamChange, notify_team_change
 from childindex.alerts.tests.factories import member
@@ -165,7 +167,8 @@ def test_a_shielded_childs_team_is_not_told_of_changes(child, team):
 
 
 def test_a_member_who_may_not_use_the_index_is_not_told(child, team):
-    team["therapist"].staticdevice_set.all().delete()  # no two-factor: cannot search
+    two_factor_reset(user=team["therapist"])
+    assert not policy.can_search(team["therapist"])  # no two-factor: cannot search
     newcomer, involvement = member(child)
     sent = notify_team_change(
         child=child, change=TeamChange.JOINED, actor=newcomer, involvement=involvement

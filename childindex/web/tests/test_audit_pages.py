@@ -13,7 +13,7 @@ from childindex.access.tests.factories import UserFactory
 from childindex.alerts.models import Notification
 from childindex.audit.models import Alert, AlertReview, AuditEvent
 from childindex.audit.services import alert_raise, audit_record
-from childindex.audit.tests.factories import auditor_of, usable_user
+from childindex.audit.tests.factories import auditor_of
 from childindex.core.identifiers import format_index_number
 from childindex.directory.tests.factories import LocalAuthorityFactory
 from childindex.records.tests.factories import ChildFactory
@@ -97,7 +97,7 @@ def opened(child, by, purpose="referral"):
     ["/audit/", "/audit/child/", "/audit/user/", "/audit/alerts/", "/audit/child/export.csv"],
 )
 def test_only_auditors_may_open_the_audit_pages(client, la, url):
-    client.force_login(usable_user(local_authority=la, role="index_team"))
+    client.force_login(UserFactory(local_authority=la, role="index_team"))
     assert client.get(url).status_code == 403
 
 
@@ -118,7 +118,7 @@ def test_the_audit_home_page_counts_alerts_awaiting_review(client, auditor, la):
 
 
 def test_who_accessed_a_child_lists_when_who_and_why(client, auditor, child):
-    elsewhere = usable_user(local_authority=LocalAuthorityFactory(), with_practitioner=True)
+    elsewhere = UserFactory(local_authority=LocalAuthorityFactory(), with_practitioner=True)
     opened(child, elsewhere, purpose="welfare_concern")
     response = client.get(
         "/audit/child/", {"index_number": format_index_number(child.index_number)}
@@ -138,7 +138,7 @@ def test_the_auditors_own_read_is_audited_before_the_page_is_shown(client, audit
 
 def test_a_child_of_another_la_is_not_shown(client, auditor):
     other = ChildFactory()
-    opened(other, usable_user(local_authority=other.responsible_la))
+    opened(other, UserFactory(local_authority=other.responsible_la))
     response = client.get("/audit/child/", {"index_number": other.index_number})
     body = response.content.decode()
     assert "There is no child with that index number in your LA" in body
@@ -155,7 +155,7 @@ def test_a_mistyped_index_number_is_explained(client, auditor):
 
 
 def test_dates_narrow_the_accesses_and_a_wrong_date_is_explained(client, auditor, child):
-    opened(child, usable_user(local_authority=child.responsible_la))
+    opened(child, UserFactory(local_authority=child.responsible_la))
     response = client.get(
         "/audit/child/",
         {
@@ -183,7 +183,7 @@ def test_dates_narrow_the_accesses_and_a_wrong_date_is_explained(client, auditor
 
 
 def test_accesses_export_to_csv_and_the_export_is_audited(client, auditor, child):
-    viewer = usable_user(local_authority=child.responsible_la, username="=HYPERLINK(1)")
+    viewer = UserFactory(local_authority=child.responsible_la, username="=HYPERLINK(1)")
     opened(child, viewer)
     response = client.get("/audit/child/export.csv", {"index_number": child.index_number})
     assert response["Content-Type"].startswith("text/csv")
@@ -198,7 +198,7 @@ def test_accesses_export_to_csv_and_the_export_is_audited(client, auditor, child
 
 
 def test_what_a_user_accessed_lists_their_searches_and_records(client, auditor, child, la):
-    user = usable_user(local_authority=la)
+    user = UserFactory(local_authority=la)
     audit_record(
         actor=user,
         action="child_search",
@@ -216,13 +216,13 @@ def test_what_a_user_accessed_lists_their_searches_and_records(client, auditor, 
 
 
 def test_a_user_of_another_la_is_not_shown(client, auditor):
-    stranger = usable_user(local_authority=LocalAuthorityFactory())
+    stranger = UserFactory(local_authority=LocalAuthorityFactory())
     response = client.get("/audit/user/", {"username": stranger.username})
     assert "There is no user with that username in your LA" in response.content.decode()
 
 
 def test_what_a_user_accessed_exports_to_csv(client, auditor, la, child):
-    user = usable_user(local_authority=la)
+    user = UserFactory(local_authority=la)
     opened(child, user)
     response = client.get("/audit/user/export.csv", {"username": user.username})
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
@@ -234,7 +234,7 @@ def test_what_a_user_accessed_exports_to_csv(client, auditor, la, child):
 
 @pytest.fixture
 def alert(la, child):
-    subject = usable_user(local_authority=la)
+    subject = UserFactory(local_authority=la)
     [alert] = alert_raise(
         kind="views_without_involvement",
         local_authority_ids=[la.pk],
@@ -292,7 +292,7 @@ def test_an_alert_of_another_la_cannot_be_seen_or_reviewed(client, auditor):
 
 
 def test_your_notifications_shows_your_own_and_marks_them_read(client, la, child):
-    me, someone_else = usable_user(local_authority=la), usable_user(local_authority=la)
+    me, someone_else = UserFactory(local_authority=la), UserFactory(local_authority=la)
     for recipient, text in ((me, "For me."), (someone_else, "Not for me.")):
         Notification.objects.create(
             recipient=recipient,
