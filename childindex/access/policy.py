@@ -44,6 +44,8 @@ ARCHIVED_VISIBLE_FOR_DAYS = 365
 
 SEARCHING_ROLES = frozenset({Role.PRACTITIONER, Role.CHILD_PROTECTION, Role.INDEX_TEAM})
 
+NO_LA = "Your account belongs to no local authority. Contact the index team."
+
 
 class Purpose(models.TextChoices):
     """Why a record is opened; asked before it opens, and audited."""
@@ -167,12 +169,15 @@ def can_search(user: User, *, today: dt.date | None = None) -> Decision:
 
 
 def has_role_access(user: User, roles: Iterable[str], *, today: dt.date | None = None) -> Decision:
-    """For pages that are not searches (the audit trail, national reports): the account meets
-    every prerequisite except the searching role, and holds one of ``roles``."""
+    """For pages that are not searches (the audit trail, national reports): the account holds
+    one of ``roles``, belongs to an LA (a national operator's need not: it works across LAs),
+    and meets every prerequisite except the searching role."""
     if not user.is_authenticated:
         return Decision(False, ("Sign in to use the index.",))
     missing = [m for m in missing_prerequisites(user, today=today) if m != Prerequisite.ROLE]
     reasons = [m.label for m in missing]
+    if user.role != Role.NATIONAL_OPERATOR and user.local_authority_id is None:
+        reasons.insert(0, NO_LA)
     if user.role not in set(roles):
         reasons.insert(0, "Your role does not give access to this page.")
     return Decision(not reasons, tuple(reasons))
@@ -408,5 +413,4 @@ def can_audit(
         return Decision(False, ("Only auditors can read the audit trail.",))
     if local_authority_id is None or user.local_authority_id != local_authority_id:
         return Decision(False, ("Auditors read the audit trail of their own LA only.",))
-    missing = [m for m in missing_prerequisites(user, today=today) if m != Prerequisite.ROLE]
-    return Decision(not missing, tuple(m.label for m in missing))
+    return has_role_access(user, [Role.AUDITOR], today=today)

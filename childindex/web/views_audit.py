@@ -1,7 +1,10 @@
 """The auditor's pages: who accessed a child, what a user accessed, alerts and their review.
 
 Read-only (a review is a new row, never a change to the trail), for the auditors of one LA.
-The selectors ask the access policy and audit each read; these views parse, call, render.
+Who may open these pages is declared in ``web/urls.py`` (``requires_role(Role.AUDITOR)``:
+``policy.has_role_access``, the same rule as ``policy.can_audit`` for the auditor's own LA).
+The selectors ask the policy about what is read (the child's or user's LA) and audit each
+read; these views parse, call, render.
 """
 
 from __future__ import annotations
@@ -137,7 +140,6 @@ def audit_home(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def child_history(request: HttpRequest) -> HttpResponse:
-    selectors.require_auditor(request.user)
     form = ChildHistoryForm(request.GET or None)
     history = None
     if form.is_bound and form.is_valid():
@@ -166,7 +168,6 @@ def child_history(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def child_history_csv(request: HttpRequest) -> HttpResponse:
-    selectors.require_auditor(request.user)
     form = ChildHistoryForm(request.GET)
     if not form.is_valid():
         return redirect(f"{request.path.removesuffix('export.csv')}?{request.GET.urlencode()}")
@@ -183,7 +184,6 @@ def child_history_csv(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def user_history(request: HttpRequest) -> HttpResponse:
-    selectors.require_auditor(request.user)
     form = UserHistoryForm(request.GET or None)
     subject = history = None
     if form.is_bound and form.is_valid():
@@ -209,7 +209,6 @@ def user_history(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def user_history_csv(request: HttpRequest) -> HttpResponse:
-    selectors.require_auditor(request.user)
     form = UserHistoryForm(request.GET)
     back = f"{request.path.removesuffix('export.csv')}?{request.GET.urlencode()}"
     if not form.is_valid():

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 from html.parser import HTMLParser
 
 import pytest
+from django.urls import reverse
 
+from childindex.access.policy import Prerequisite
+from childindex.access.testing import sign_in_verified
 from childindex.access.tests.factories import UserFactory
 from childindex.alerts.models import Notification
 from childindex.audit.models import Alert, AlertReview, AuditEvent
@@ -74,7 +78,7 @@ def la():
 @pytest.fixture
 def auditor(la, client):
     user = auditor_of(la)
-    client.force_login(user)
+    sign_in_verified(client, user)
     return user
 
 
@@ -92,18 +96,60 @@ def opened(child, by, purpose="referral"):
 # --- Who may ------------------------------------------------------------------------------
 
 
+AUDIT_PAGES = [
+    "/audit/",
+    "/audit/child/",
+    "/audit/child/export.csv",
+    "/audit/user/",
+    "/audit/user/export.csv",
+    "/audit/alerts/",
+    "/audit/alerts/1/",
+]
+
+
+@pytest.mark.parametrize("url", AUDIT_PAGES)
+@pytest.mark.parametrize("role", ["practitioner", "child_protection", "index_team"])
+def test_only_auditors_may_open_the_audit_pages(client, la, url, role):
+    sign_in_verified(client, UserFactory(local_authority=la, role=role))
+    response = client.get(url)
+    assert response.status_code == 403
+    assert "Your role does not give access to this page." in response.content.decode()
+
+
+@pytest.mark.parametrize("url", AUDIT_PAGES)
 @pytest.mark.parametrize(
-    "url",
-    ["/audit/", "/audit/child/", "/audit/user/", "/audit/alerts/", "/audit/child/export.csv"],
+    "lapsed",
+    [
+        {"approved_on": None},
+        {"suspended_on": dt.date(2020, 1, 1)},
+        {"dbs_checked_on": dt.date(2000, 1, 1)},
+        {"training_completed_on": None},
+    ],
+    ids=["not approved", "suspended", "DBS out of date", "not trained"],
 )
-def test_only_auditors_may_open_the_audit_pages(client, la, url):
-    client.force_login(UserFactory(local_authority=la, role="index_team"))
-    assert client.get(url).status_code == 403
+def test_an_auditor_missing_a_prerequisite_may_not_and_is_told_which(client, la, url, lapsed):
+    sign_in_verified(client, auditor_of(la, **lapsed))
+    response = client.get(url)
+    assert response.status_code == 403
+    [missing] = AuditEvent.objects.get(action="access_denied_prerequisites").detail["missing"]
+    assert str(Prerequisite(missing).label).replace("'", "&#x27;") in response.content.decode()
 
 
-def test_an_auditor_without_two_factor_may_not(client, la):
-    client.force_login(UserFactory(role="auditor", local_authority=la))
-    assert client.get("/audit/").status_code == 403
+def test_an_auditor_of_no_la_may_not(client):
+    # Only a back-office account can be an auditor without an LA (user_belongs_to_an_la).
+    sign_in_verified(client, UserFactory(auditor=True, back_office=True, local_authority=None))
+    for url in AUDIT_PAGES:
+        response = client.get(url)
+        assert response.status_code == 403, url
+        assert "Your account belongs to no local authority" in response.content.decode()
+
+
+def test_an_auditor_without_two_factor_is_sent_to_set_it_up_first(client, la):
+    client.force_login(auditor_of(la, two_factor=False))
+    response = client.get("/audit/")
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("web:two-factor-set-up"))
+    assert not AuditEvent.objects.filter(action="audit_read").exists()
 
 
 def test_the_audit_home_page_counts_alerts_awaiting_review(client, auditor, la):
@@ -143,7 +189,7 @@ def test_a_child_of_another_la_is_not_shown(client, auditor):
     body = response.content.decode()
     assert "There is no child with that index number in your LA" in body
     assert other.responsible_la.name not in body
-    assert not AuditEvent.objects.filter(actor=auditor).exists()
+    assert not AuditEvent.objects.filter(actor=auditor).exclude(action="sign_in").exists()
 
 
 def test_a_mistyped_index_number_is_explained(client, auditor):
@@ -301,7 +347,7 @@ def test_your_notifications_shows_your_own_and_marks_them_read(client, la, child
             message=text,
             created_at=child.created_at,
         )
-    client.force_login(me)
+    sign_in_verified(client, me)
     response = client.get("/notifications/")
     body = response.content.decode()
     assert "For me." in body and "Not for me." not in body and "New" in body
