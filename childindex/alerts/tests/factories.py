@@ -1,8 +1,13 @@
-"""A child and the team around them, each member a usable account of the index."""
+"""A child and the team around them, each member a usable account of the index; notifications."""
 
 from __future__ import annotations
 
+import factory
+from django.utils import timezone
+from factory.django import DjangoModelFactory
+
 from childindex.access.tests.factories import UserFactory
+from childindex.alerts.models import Notification, NotificationKind
 from childindex.directory.tests.factories import ServiceFactory
 from childindex.records.tests.factories import InvolvementFactory
 
@@ -24,3 +29,16 @@ def member(child, *, service_traits=None, involvement_traits=None, role="practit
         **(involvement_traits or {}),
     )
     return account, involvement
+
+
+class NotificationFactory(DjangoModelFactory):
+    """A notification to a user of the index (``recipient=None, email=...`` for a mailbox)."""
+
+    class Meta:
+        model = Notification
+
+    recipient = factory.SubFactory(UserFactory)
+    kind = NotificationKind.TEAM_JOINED
+    index_number = "10000000002"
+    message = "Someone joined the team around this child."
+    created_at = factory.LazyFunction(timezone.now)
