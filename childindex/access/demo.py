@@ -52,18 +52,24 @@ def current_code(totp_secret: str) -> str:
 
 
 def _practitioner_for(la, role: str):
-    """An existing practitioner of this LA's organisations not yet linked to an account;
-    for the child-protection role, preferably one in children's social care."""
+    """A practitioner of this LA not yet taken by another demo account, with the most current
+    involvements (so the demo shows a full caseload); for the child-protection role, one in
+    children's social care where there is one."""
+    from django.db.models import Count, Q
+
     from childindex.directory.models import Practitioner, ServiceKind
 
-    free = Practitioner.objects.filter(
-        organisation__local_authority=la, user__isnull=True
-    ).order_by("pk")
+    candidates = (
+        Practitioner.objects.filter(organisation__local_authority=la)
+        .exclude(user__username__startswith="demo-")
+        .annotate(current=Count("involvements", filter=Q(involvements__ended_on__isnull=True)))
+        .order_by("-current", "pk")
+    )
     if role == Role.CHILD_PROTECTION:
-        social_care = free.filter(services__kind=ServiceKind.SOCIAL_CARE).first()
+        social_care = candidates.filter(services__kind=ServiceKind.SOCIAL_CARE).first()
         if social_care is not None:
             return social_care
-    return free.first()
+    return candidates.first()
 
 
 def _organisation_for(la, role: str):
@@ -84,7 +90,15 @@ def create_demo_users(la, *, today: dt.date | None = None) -> list[DemoUser]:
     with transaction.atomic():
         for role in Role:
             username = f"demo-{role.value.replace('_', '-')}-{la.code.lower()}"
-            user = User.objects.filter(username=username).first() or User(username=username)
+            user = User.objects.filter(username=username).first()
+            if user is None and role in (Role.PRACTITIONER, Role.CHILD_PROTECTION):
+                # The generator gives every practitioner an account (no usable password): the
+                # demo account takes over that practitioner's own, keeping their history.
+                practitioner = _practitioner_for(la, role)
+                user = getattr(practitioner, "user", None) if practitioner else None
+                if user is not None:
+                    user.username = username
+            user = user or User(username=username)
             user.first_name, user.last_name = _NAMES[role]
             user.role = role
             user.local_authority = la

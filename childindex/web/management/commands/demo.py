@@ -1,0 +1,118 @@
+"""`childindex demo`: the whole product on an embedded database, with a synthetic county.
+
+    childindex demo [--port 8000] [--children 3000] [--seed 2026] [--fresh] [--no-serve]
+
+Creates the database (SQLite in var/ unless DATABASE_URL says otherwise), generates and loads a
+synthetic county the first time (or with --fresh), builds the search index, creates one demo
+account per role with a known two-factor secret, prints the address and the sign-ins, then
+serves on 127.0.0.1. Everything it shows is synthetic.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
+
+from childindex.access.demo import create_demo_users, current_code
+from childindex.directory.models import LocalAuthority
+from childindex.records.models import Child
+
+DEFAULT_CHILDREN = 3000
+DEFAULT_SEED = 2026
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1024 <= int(text) <= 65535:
+        raise CommandError(f"--port must be a number from 1024 to 65535, not {text[:12]!r}")
+    return int(text)
+
+
+def _children(text: str) -> int:
+    if not text.isdigit() or not 10 <= int(text) <= 100_000:
+        raise CommandError(f"--children must be a number from 10 to 100000, not {text[:12]!r}")
+    return int(text)
+
+
+class Command(BaseCommand):
+    help = "Start the demo: a synthetic county on an embedded database, served on 127.0.0.1."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--port", default="8000", help="port to serve on (default 8000)")
+        parser.add_argument(
+            "--children",
+            default=str(DEFAULT_CHILDREN),
+            help=f"children in the synthetic county (default {DEFAULT_CHILDREN})",
+        )
+        parser.add_argument("--seed", default=str(DEFAULT_SEED), help="generator seed")
+        parser.add_argument(
+            "--fresh", action="store_true", help="start again from an empty database"
+        )
+        parser.add_argument(
+            "--no-serve", action="store_true", help="set up and print the sign-ins, then stop"
+        )
+
+    def handle(self, *args, **options) -> None:
+        if settings.MODE != "demo":
+            raise CommandError("the demo runs only with CHILDINDEX_MODE=demo (its own data)")
+        port = _port(options["port"])
+        children = _children(options["children"])
+        if options["fresh"]:
+            self._empty_database()
+        call_command("migrate", verbosity=0, interactive=False)
+
+        if not Child.objects.exists():
+            out = Path(settings.VAR_DIR) / "demo-county"
+            self.stdout.write(f"Generating a synthetic county of {children:,} children ...")
+            call_command(
+                "generate",
+                children=str(children),
+                seed=options["seed"],
+                out=str(out),
+                load=True,
+                verbosity=0,
+            )
+        la = LocalAuthority.objects.order_by("pk").first()
+        if la is None:  # pragma: no cover - generate always makes one
+            raise CommandError("the demo county has no local authority: run with --fresh")
+        users = create_demo_users(la)
+        self._print_welcome(la, users, port)
+        if not options["no_serve"]:
+            call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
+
+    def _empty_database(self) -> None:
+        if connection.vendor != "sqlite":
+            raise CommandError("--fresh empties only the embedded SQLite demo database")
+        connection.close()
+        path = Path(settings.DATABASES["default"]["NAME"])
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+    def _print_welcome(self, la, users, port: int) -> None:
+        count = Child.objects.count()
+        w = self.stdout.write
+        w("")
+        w(
+            self.style.SUCCESS(
+                f"childindex demo: {la.name} ({la.code}), {count:,} synthetic children"
+            )
+        )
+        w(f"Open http://127.0.0.1:{port}/ in a browser.")
+        w("")
+        w("Demo sign-ins (synthetic accounts; every one has the same password):")
+        w(f"  password: {users[0].password}" if users else "")
+        w("")
+        w(f"  {'username':<40} {'role':<20} {'authenticator secret':<34} code now")
+        for user in users:
+            w(
+                f"  {user.username:<40} {user.role:<20} {user.totp_secret:<34} "
+                f"{current_code(user.totp_secret)}"
+            )
+        w("")
+        w("Two-factor: add the secret to any authenticator app, or get the current code with")
+        w("  .venv/bin/childindex demo_code USERNAME")
+        w("Codes change every 30 seconds and each works once.")
+        w("")
