@@ -3,3 +3,7 @@
 import os
 
 os.environ.setdefault("CHILDINDEX_MODE", "test")
+
+# The audit tables are append-only (database triggers); the plugin lets the test runner's flush
+# empty them between transactional tests.
+pytest_plugins = ["childindex.audit.testing"]

@@ -11,8 +11,9 @@ and fails the URL-walk test. The declarations, from least to most:
 - ``@requires_search_access``: and every access prerequisite met (``policy.can_search``); a
   lapsed account gets a page listing what is missing (HTTP 403), and the refusal is audited.
 - ``@requires_index_team``: the user's own LA's index team (``policy.can_maintain_la``).
-- ``@requires_role(Role.AUDITOR, ...)``: one of these roles, with every prerequisite but the
-  searching role (``policy.has_role_access``).
+- ``@requires_role(Role.AUDITOR, ...)``: one of these roles, an LA (but for a national
+  operator), and every prerequisite but the searching role (``policy.has_role_access``). For
+  an auditor that is ``policy.can_audit`` of their own LA: the audit pages need no other check.
 
 ``@no_store`` keeps a page out of every cache (record pages: ``Cache-Control: no-store``).
 The middleware adds that header to every signed-in response that sets none.

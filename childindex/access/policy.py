@@ -44,6 +44,8 @@ ARCHIVED_VISIBLE_FOR_DAYS = 365
 
 SEARCHING_ROLES = frozenset({Role.PRACTITIONER, Role.CHILD_PROTECTION, Role.INDEX_TEAM})
 
+NO_LA = "Your account belongs to no local authority. Contact the index team."
+
 
 class Purpose(models.TextChoices):
     """Why a record is opened; asked before it opens, and audited."""
@@ -167,12 +169,15 @@ def can_search(user: User, *, today: dt.date | None = None) -> Decision:
 
 
 def has_role_access(user: User, roles: Iterable[str], *, today: dt.date | None = None) -> Decision:
-    """For pages that are not searches (the audit trail, national reports): the account meets
-    every prerequisite except the searching role, and holds one of ``roles``."""
+    """For pages that are not searches (the audit trail, national reports): the account holds
+    one of ``roles``, belongs to an LA (a national operator's need not: it works across LAs),
+    and meets every prerequisite except the searching role."""
     if not user.is_authenticated:
         return Decision(False, ("Sign in to use the index.",))
     missing = [m for m in missing_prerequisites(user, today=today) if m != Prerequisite.ROLE]
     reasons = [m.label for m in missing]
+    if user.role != Role.NATIONAL_OPERATOR and user.local_authority_id is None:
+        reasons.insert(0, NO_LA)
     if user.role not in set(roles):
         reasons.insert(0, "Your role does not give access to this page.")
     return Decision(not reasons, tuple(reasons))
@@ -387,3 +392,25 @@ def can_maintain_la(user: User, local_authority_id: int | None) -> Decision:
         decision = can_search(user)
         return decision if not decision else Decision(True)
     return Decision(False, ("Only the LA's own index team can do this.",))
+
+
+# --- Audit ------------------------------------------------------------------------------------
+
+
+def can_audit(
+    user: User, local_authority_id: int | None, *, today: dt.date | None = None
+) -> Decision:
+    """May ``user`` read the audit trail and review alerts about ``local_authority_id``?
+
+    Only the LA's own auditors (the information governance team), with every prerequisite of
+    access but the searching role: an approved, unsuspended account, an in-date DBS check,
+    training and two-factor authentication. Auditors read who accessed what; they never open a
+    child's record. Every read they make is itself audited.
+    """
+    if not user.is_authenticated:
+        return Decision(False, ("Sign in to read the audit trail.",))
+    if user.role != Role.AUDITOR:
+        return Decision(False, ("Only auditors can read the audit trail.",))
+    if local_authority_id is None or user.local_authority_id != local_authority_id:
+        return Decision(False, ("Auditors read the audit trail of their own LA only.",))
+    return has_role_access(user, [Role.AUDITOR], today=today)

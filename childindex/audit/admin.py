@@ -12,7 +12,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from childindex.audit.models import AuditEvent
+from childindex.audit.models import Alert, AlertReview, AuditEvent, UsageThresholds
 from childindex.audit.services import audit_record
 
 # Why the back office opens records (design §3, "purpose of access": data quality).
@@ -82,3 +82,32 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """The database refuses changes anyway; the back office does not offer them."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Alert)
+class AlertAdmin(ReadOnlyAdmin):
+    list_display = ("id", "raised_at", "local_authority", "kind", "subject")
+    list_filter = ("kind",)
+
+
+@admin.register(AlertReview)
+class AlertReviewAdmin(ReadOnlyAdmin):
+    list_display = ("id", "alert", "outcome", "reviewed_by", "reviewed_at")
+
+
+@admin.register(UsageThresholds)
+class UsageThresholdsAdmin(admin.ModelAdmin):
+    list_display = ("local_authority", "searches_per_day", "out_of_hours_accesses", "repeat_views")

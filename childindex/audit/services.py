@@ -1,13 +1,155 @@
-"""Writing audit events. Every service and selector that touches a child calls this."""
+"""Writing the audit trail. Every service and selector that touches a child calls ``audit_record``.
+
+The rules (§4 of the design):
+
+- An event is written in the same transaction as the change it records, and before a read
+  returns data. If the write fails the caller's transaction fails with it: nothing is shown or
+  changed without its audit event.
+- Events form one hash chain. Appends are serialised: on PostgreSQL by a transaction-scoped
+  advisory lock (released at commit or rollback, so a killed process leaves no partial event
+  and no stuck lock); on SQLite by the database's write lock, which every transaction takes at
+  BEGIN (``transaction_mode`` IMMEDIATE in the settings). Call ``audit_record`` last in a
+  service's transaction: the chain is locked from then until the commit.
+- Every ``AUDIT_CHECKPOINT_EVERY`` events a signed checkpoint is queued (and the periodic
+  monitor writes one every ``AUDIT_CHECKPOINT_MINUTES`` when there are new events).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import ipaddress
+import json
+import logging
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
 from django.utils import timezone
 
-from childindex.audit.models import AuditEvent, Outcome
+from childindex.audit import checkpoints, context
+from childindex.audit.chain import GENESIS, event_hash, plain
+from childindex.audit.models import (
+    Action,
+    Alert,
+    AlertKind,
+    AlertReview,
+    AuditEvent,
+    Outcome,
+    ReviewOutcome,
+)
+
+logger = logging.getLogger(__name__)
+
+# pg_advisory_xact_lock key for appends to the chain: "childidx" as a 64-bit integer.
+CHAIN_LOCK_KEY = int.from_bytes(b"childidx", "big") & 0x7FFF_FFFF_FFFF_FFFF
+
+
+def _lock_chain_and_read_head() -> tuple[int, str]:
+    """Take the chain lock and read the head (id, hash) the new event will follow.
+
+    PostgreSQL: one round trip to ``audit_chain_head()`` (migration 0003), which takes the
+    transaction-scoped advisory lock and then reads the head with a fresh snapshot, so the head
+    is the one the previous lock holder committed. SQLite: the transaction already holds the
+    database's write lock (BEGIN IMMEDIATE).
+    """
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT head_id, head_hash FROM audit_chain_head(%s)", [CHAIN_LOCK_KEY])
+        else:
+            cursor.execute("SELECT id, hash FROM audit_auditevent ORDER BY id DESC LIMIT 1")
+        row = cursor.fetchone()
+    if row is None or row[0] is None:
+        return 0, GENESIS
+    return int(row[0]), row[1]
+
+
+_INSERT_COLUMNS = (
+    "id", "at", "actor_id", "actor_label", "actor_role", "actor_organisation_id",
+    "actor_local_authority_id", "action", "outcome", "purpose", "ip_address", "request_id",
+    "children", "criteria", "shown", "detail", "prev_hash", "hash",
+)  # fmt: skip
+_JSON_COLUMNS = frozenset({"children", "criteria", "shown", "detail"})
+
+
+def _insert_statement(postgres: bool) -> str:
+    placeholders = ", ".join(
+        "%s::jsonb" if postgres and column in _JSON_COLUMNS else "%s" for column in _INSERT_COLUMNS
+    )
+    # Column names are the constants above: nothing here comes from outside.
+    return f"INSERT INTO audit_auditevent ({', '.join(_INSERT_COLUMNS)}) VALUES ({placeholders})"  # noqa: S608
+
+
+_INSERT = {"postgresql": _insert_statement(True), "sqlite": _insert_statement(False)}
+_INSERT_WITH_CHILDREN_PG = (  # constants only, as above
+    f"WITH event AS ({_INSERT['postgresql']} RETURNING id) "  # noqa: S608
+    "INSERT INTO audit_auditeventchild (index_number, event_id) "
+    "SELECT number, event.id FROM event, unnest(%s::varchar[]) AS number"
+)
+
+
+def _insert(event: AuditEvent) -> None:
+    """Insert the event and its child-index rows in as few round trips as the database allows
+    (the chain lock is held meanwhile): one on PostgreSQL."""
+    fields = {f.attname: f for f in AuditEvent._meta.concrete_fields}
+    values = [
+        json.dumps(getattr(event, column))
+        if column in _JSON_COLUMNS
+        else fields[column].get_db_prep_save(getattr(event, column), connection)
+        for column in _INSERT_COLUMNS
+    ]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and event.children:
+            cursor.execute(_INSERT_WITH_CHILDREN_PG, [*values, event.children])
+            return
+        cursor.execute(_INSERT[connection.vendor], values)
+        if event.children:
+            cursor.executemany(
+                "INSERT INTO audit_auditeventchild (index_number, event_id) VALUES (%s, %s)",
+                [(number, event.id) for number in event.children],
+            )
+
+
+def hashed_fields(event: AuditEvent) -> dict[str, Any]:
+    """The fields an event's hash covers, as ``audit.chain`` expects them."""
+    return {
+        "id": event.id,
+        "at": event.at,
+        "actor_id": event.actor_id,
+        "actor_label": event.actor_label,
+        "actor_role": event.actor_role,
+        "actor_organisation_id": event.actor_organisation_id,
+        "actor_local_authority_id": event.actor_local_authority_id,
+        "action": event.action,
+        "outcome": event.outcome,
+        "purpose": event.purpose,
+        "ip_address": event.ip_address,
+        "request_id": event.request_id,
+        "children": event.children,
+        "criteria": event.criteria,
+        "shown": event.shown,
+        "detail": event.detail,
+        "prev_hash": event.prev_hash,
+    }
+
+
+def _ip(address: str | None) -> str | None:
+    """The address as the database gives it back (IPv6 compressed, IPv4-mapped as a.b.c.d)."""
+    if not address:
+        return None
+    try:
+        ipaddress.ip_address(address)
+        return AuditEvent._meta.get_field("ip_address").to_python(address)
+    except (ValueError, ValidationError):
+        return None
+
+
+def _index_numbers(children: Iterable[Any]) -> list[str]:
+    """Index numbers as stored: digits only, each once, in the order given."""
+    numbers = ("".join(ch for ch in str(child) if ch.isdigit()) for child in children)
+    return list(dict.fromkeys(n for n in numbers if n))
 
 
 def audit_record(
@@ -21,18 +163,180 @@ def audit_record(
     ip_address: str | None = None,
     request_id: str = "",
     actor_label: str = "",
+    criteria: dict[str, Any] | None = None,
+    shown: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one audit event. ``children`` are index numbers, never names."""
-    label = actor_label or (getattr(actor, "username", "") if actor is not None else "system")
-    return AuditEvent.objects.create(
-        at=timezone.now(),
-        actor=actor if actor is not None and getattr(actor, "pk", None) else None,
-        actor_label=label,
+    """Append one audit event to the chain and return it.
+
+    ``children`` are index numbers, never names; for a search they are the children returned,
+    and ``criteria`` the search as entered. ``shown`` says which shielded, sensitive or hidden
+    items the user was shown (for example ``{"shielded": true, "hidden_involvements": 2}``).
+    The request's id and client address are taken from the current request when not given.
+    The actor's role, organisation and LA are copied onto the event as they are now.
+    """
+    request = context.current()
+    authenticated = actor is not None and getattr(actor, "pk", None) is not None
+    label = actor_label or (getattr(actor, "username", "") if authenticated else "") or "system"
+    children = _index_numbers(children)
+    event = AuditEvent(
+        actor=actor if authenticated else None,
+        actor_label=label[:150],
+        actor_role=getattr(actor, "role", "") if authenticated else "",
+        actor_organisation_id=getattr(actor, "organisation_id", None) if authenticated else None,
+        actor_local_authority_id=(
+            getattr(actor, "local_authority_id", None) if authenticated else None
+        ),
         action=action,
         outcome=outcome,
-        purpose=purpose,
-        children=list(children),
-        detail=detail or {},
-        ip_address=ip_address,
-        request_id=request_id,
+        purpose=purpose or "",
+        ip_address=_ip(ip_address or request.ip_address),
+        request_id=request_id or request.request_id,
+        children=children,
+        criteria=plain(criteria or {}),
+        shown=plain(shown or {}),
+        detail=plain(detail or {}),
     )
+    with transaction.atomic(savepoint=False):
+        # Everything above is prepared outside the lock; the lock is held from here to commit.
+        event.id, event.prev_hash = _lock_chain_and_read_head()
+        event.id += 1
+        event.at = timezone.now()
+        event.hash = event_hash(hashed_fields(event))
+        _insert(event)
+        event._state.adding = False
+        every = settings.AUDIT_CHECKPOINT_EVERY
+        if every and event.id % every == 0 and settings.AUDIT_CHECKPOINT_DIR is not None:
+            transaction.on_commit(_queue_checkpoint, robust=True)
+        if action == Action.ALERT and authenticated:
+            # The access policy's alerts (shield override, break-glass) reach auditors at once.
+            transaction.on_commit(_queue_policy_alerts, robust=True)
+    return event
+
+
+def _queue_checkpoint() -> None:
+    from childindex.audit.tasks import audit_checkpoint
+
+    audit_checkpoint.enqueue()
+
+
+def _queue_policy_alerts() -> None:
+    from childindex.audit.tasks import raise_policy_alerts
+
+    raise_policy_alerts.enqueue()
+
+
+# --- Checkpoints ------------------------------------------------------------------------------
+
+
+def _signing_key() -> checkpoints.Ed25519PrivateKey | None:
+    path = settings.AUDIT_SIGNING_KEY
+    if path is None:
+        return None
+    path = Path(path)
+    if not path.exists() and settings.AUDIT_SIGNING_KEY_AUTOCREATE:
+        checkpoints.generate_key_pair(path)
+        logger.warning("Created an audit signing key for the demo at %s", path)
+    return checkpoints.load_signing_key(path)
+
+
+def checkpoint_write(*, now: dt.datetime | None = None) -> checkpoints.Checkpoint | None:
+    """Sign the chain's head into the checkpoint folder (nothing if it is already covered).
+
+    Raises ``CheckpointError`` when the folder or key is not configured or unusable: a
+    production trail without checkpoints is not tamper-evident, so this must be loud.
+    """
+    directory = settings.AUDIT_CHECKPOINT_DIR
+    key = _signing_key()
+    if directory is None or key is None:
+        raise checkpoints.CheckpointError(
+            "audit checkpoints are not configured: set CHILDINDEX_AUDIT_CHECKPOINT_DIR and "
+            "CHILDINDEX_AUDIT_SIGNING_KEY (make a key with `childindex audit keygen`)"
+        )
+    head = AuditEvent.objects.order_by("-id").values_list("id", "hash").first()
+    if head is None:
+        return None
+    return checkpoints.write_checkpoint(
+        Path(directory), key, event_id=head[0], event_hash=head[1], now=now or timezone.now()
+    )
+
+
+# --- Alerts -----------------------------------------------------------------------------------
+
+
+def alert_raise(
+    *,
+    kind: str,
+    local_authority_ids: Iterable[int],
+    reason: str,
+    key: str,
+    subject: Any | None = None,
+    children: Iterable[str] = (),
+    event: AuditEvent | None = None,
+) -> list[Alert]:
+    """Raise an alert for each LA's auditors, once per key.
+
+    Without ``event`` (a detector's finding) an audit event with action "alert" is written
+    first, so every alert is itself in the tamper-evident trail.
+    """
+    la_ids = sorted({la for la in local_authority_ids if la is not None})
+    if not la_ids:
+        return []
+    with transaction.atomic():
+        fresh = [
+            la for la in la_ids if not Alert.objects.filter(local_authority_id=la, key=key).exists()
+        ]
+        if not fresh:
+            return []
+        children = _index_numbers(children)
+        if event is None:
+            event = audit_record(
+                actor=None,
+                actor_label="monitoring",
+                action=Action.ALERT,
+                children=children,
+                detail={
+                    "kind": kind,
+                    "reason": reason,
+                    "subject_user": getattr(subject, "pk", None),
+                    "local_authorities": fresh,
+                },
+            )
+        now = timezone.now()
+        return Alert.objects.bulk_create(
+            [
+                Alert(
+                    event=event,
+                    local_authority_id=la,
+                    kind=kind if kind in AlertKind.values else AlertKind.OTHER,
+                    subject=subject,
+                    children=children,
+                    reason=reason,
+                    raised_at=now,
+                    key=key,
+                )
+                for la in fresh
+            ]
+        )
+
+
+def alert_review_record(*, auditor: Any, alert: Alert, outcome: str) -> AlertReview:
+    """An auditor records the outcome of an alert of their own LA (a new row: the alert and
+    its audit event never change). The review is itself audited."""
+    from childindex.access import policy
+
+    decision = policy.can_audit(auditor, alert.local_authority_id)
+    if not decision:
+        raise PermissionDenied(decision.message)
+    if outcome not in ReviewOutcome.values:
+        raise ValueError(f"unknown review outcome {outcome!r}")
+    with transaction.atomic():
+        review = AlertReview.objects.create(
+            alert=alert, outcome=outcome, reviewed_by=auditor, reviewed_at=timezone.now()
+        )
+        audit_record(
+            actor=auditor,
+            action=Action.ALERT_REVIEW,
+            children=alert.children,
+            detail={"alert": alert.pk, "kind": alert.kind, "outcome": outcome},
+        )
+    return review

@@ -41,6 +41,24 @@ def _env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}")
 
 
+def _env_int(name: str, default: int, *, minimum: int = 0) -> int:
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
+    if number < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {number}")
+    return number
+
+
+def _env_path(name: str, default: Path | None) -> Path | None:
+    value = os.environ.get(name, "").strip()
+    return Path(value) if value else default
+
+
 DEBUG = _env_bool("CHILDINDEX_DEBUG", False)
 
 SECRET_KEY = os.environ.get("CHILDINDEX_SECRET_KEY", "")
@@ -82,10 +100,13 @@ INSTALLED_APPS = [
     "childindex.audit",
     "childindex.sources",
     "childindex.synthetic",
+    "childindex.alerts",
     "childindex.web",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
+    "childindex.audit.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -270,12 +291,79 @@ DATE_FORMAT = "j F Y"
 SERVICE_NAME = "Find the team around a child"
 DEMO_DATA = MODE != "production" or _env_bool("CHILDINDEX_SYNTHETIC_DATA", False)
 
-# --- Logging: no personal data. Requests are logged by path only; no query strings. ------------
+# --- Audit trail: signed checkpoints outside the database (docs/operations.md) -----------------
+# The checkpoint folder and the signing key live outside the database and its backups. The
+# demo keeps both in var/ and makes the key on first use; production must set them.
+AUDIT_CHECKPOINT_DIR = _env_path(
+    "CHILDINDEX_AUDIT_CHECKPOINT_DIR", VAR_DIR / "audit-checkpoints" if MODE == "demo" else None
+)
+AUDIT_SIGNING_KEY = _env_path(
+    "CHILDINDEX_AUDIT_SIGNING_KEY", VAR_DIR / "audit-signing-key.pem" if MODE == "demo" else None
+)
+AUDIT_SIGNING_KEY_AUTOCREATE = MODE == "demo"
+AUDIT_PUBLIC_KEYS = [
+    Path(p.strip())
+    for p in os.environ.get("CHILDINDEX_AUDIT_PUBLIC_KEYS", "").split(",")
+    if p.strip()
+] or ([AUDIT_SIGNING_KEY.with_name(AUDIT_SIGNING_KEY.name + ".pub")] if AUDIT_SIGNING_KEY else [])
+AUDIT_CHECKPOINT_EVERY = _env_int("CHILDINDEX_AUDIT_CHECKPOINT_EVERY", 1000)
+AUDIT_CHECKPOINT_MINUTES = _env_int("CHILDINDEX_AUDIT_CHECKPOINT_MINUTES", 5, minimum=1)
+# How many reverse proxies stand in front of the application (client address for the audit).
+AUDIT_TRUSTED_PROXIES = _env_int("CHILDINDEX_TRUSTED_PROXIES", 0)
+
+# --- Background jobs: django.tasks, stored in the database and run by `childindex db_worker` --
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django.tasks.backends.immediate.ImmediateBackend"
+            if MODE == "test"
+            else "django_tasks_db.DatabaseBackend"
+        ),
+        "QUEUES": ["default"],
+    }
+}
+
+# --- E-mail (notifications): SMTP in production, files in var/mail for the demo ---------------
+if PRODUCTION or os.environ.get("CHILDINDEX_EMAIL_HOST"):
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": os.environ.get("CHILDINDEX_EMAIL_HOST", "localhost"),
+                "port": _env_int("CHILDINDEX_EMAIL_PORT", 25),
+                "username": os.environ.get("CHILDINDEX_EMAIL_USER", ""),
+                "password": os.environ.get("CHILDINDEX_EMAIL_PASSWORD", ""),
+                "use_tls": _env_bool("CHILDINDEX_EMAIL_TLS", PRODUCTION),
+            },
+        }
+    }
+else:
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": str(VAR_DIR / "mail")},
+        }
+    }
+DEFAULT_FROM_EMAIL = os.environ.get("CHILDINDEX_FROM_EMAIL", "childindex@localhost")
+# The address people use to reach the service: links in e-mails point here.
+SITE_URL = os.environ.get("CHILDINDEX_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# --- Logging: no personal data. Requests are logged by path only; no query strings; each line
+# carries the request id (never the client address). ------------------------------------------
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "childindex.audit.logging.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("CHILDINDEX_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.server": {"level": "WARNING"},

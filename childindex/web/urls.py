@@ -1,16 +1,21 @@
 from django.urls import path
 
-from childindex.access.decorators import signed_in
+from childindex.access.decorators import requires_role, signed_in
+from childindex.access.models import Role
 from childindex.web import (
     views,
     views_account,
+    views_audit,
     views_directory,
     views_index_team,
     views_journey,
+    views_notifications,
     views_sources,
 )
 
 app_name = "web"
+
+auditor = requires_role(Role.AUDITOR)
 
 urlpatterns = [
     path("", signed_in(views.home), name="home"),
@@ -78,4 +83,13 @@ urlpatterns = [
         name="directory-practitioner",
     ),
     path("directory/services/<int:service_id>/", views_directory.service, name="directory-service"),
+    # Auditors (issue 5): the audit trail of their LA, alerts and their review.
+    path("audit/", auditor(views_audit.audit_home), name="audit-home"),
+    path("audit/child/", auditor(views_audit.child_history), name="audit-child"),
+    path("audit/child/export.csv", auditor(views_audit.child_history_csv), name="audit-child-csv"),
+    path("audit/user/", auditor(views_audit.user_history), name="audit-user"),
+    path("audit/user/export.csv", auditor(views_audit.user_history_csv), name="audit-user-csv"),
+    path("audit/alerts/", auditor(views_audit.alert_list), name="audit-alerts"),
+    path("audit/alerts/<int:alert_id>/", auditor(views_audit.alert_detail), name="audit-alert"),
+    path("notifications/", signed_in(views_notifications.notifications), name="notifications"),
 ]

@@ -17,8 +17,16 @@ pytestmark = pytest.mark.django_db
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label_lower)
 
 # Deliberately no add page: children come from feeds and services (with matching, so nobody
-# makes a duplicate by hand); the audit trail is append-only.
-NO_ADD_PAGE = {"records.child", "audit.auditevent"}
+# makes a duplicate by hand); the audit trail is append-only; django-tasks-db's task results
+# are written by the queue (its DBTaskResultAdmin refuses add, change and delete by design).
+NO_ADD_PAGE = {
+    "records.child",
+    "audit.auditevent",
+    "audit.alert",
+    "audit.alertreview",
+    "alerts.notification",
+    "django_tasks_database.dbtaskresult",
+}
 
 
 def admin_url(model, view: str) -> str:

@@ -131,6 +131,16 @@ def test_role_pages_need_the_role_and_every_other_prerequisite(role, allowed):
     assert decision.reasons == (Prerequisite.TRAINING.label,)
 
 
+def test_role_pages_need_an_la_but_for_a_national_operator():
+    # Only a back-office account escapes user_belongs_to_an_la.
+    no_la = UserFactory(role=Role.AUDITOR, back_office=True, local_authority=None)
+    decision = policy.has_role_access(no_la, [Role.AUDITOR], today=TODAY)
+    assert not decision
+    assert decision.reasons == (policy.NO_LA,)
+    national = UserFactory(national_operator=True)
+    assert policy.has_role_access(national, [Role.NATIONAL_OPERATOR], today=TODAY)
+
+
 def test_index_team_maintains_only_its_own_la():
     team = UserFactory(role=Role.INDEX_TEAM)
     other = UserFactory(role=Role.INDEX_TEAM)

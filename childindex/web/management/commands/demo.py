@@ -10,6 +10,9 @@ serves on 127.0.0.1. Everything it shows is synthetic.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from django.conf import settings
@@ -81,7 +84,35 @@ class Command(BaseCommand):
         users = create_demo_users(la)
         self._print_welcome(la, users, port)
         if not options["no_serve"]:
-            call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
+            self._serve(port)
+
+    def _serve(self, port: int) -> None:
+        """The web server, with the background worker and the clock beside it (one process
+        each, stopped with the server), so the demo needs no other server."""
+        log_path = Path(settings.VAR_DIR) / "demo-background.log"
+        env = {**os.environ, "CHILDINDEX_MODE": "demo"}
+        background = []
+        with open(log_path, "ab") as log:
+            for args in (["db_worker", "--no-reload"], ["monitor", "--every"]):
+                background.append(
+                    subprocess.Popen(  # noqa: S603 - our own command, fixed arguments
+                        [sys.executable, "-m", "childindex", *args],
+                        stdout=log,
+                        stderr=subprocess.STDOUT,
+                        env=env,
+                    )
+                )
+            self.stdout.write(f"Background worker and clock running (log: {log_path}).")
+            try:
+                call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
+            finally:
+                for process in background:
+                    process.terminate()
+                for process in background:
+                    try:
+                        process.wait(timeout=10)
+                    except subprocess.TimeoutExpired:
+                        process.kill()
 
     def _empty_database(self) -> None:
         if connection.vendor != "sqlite":

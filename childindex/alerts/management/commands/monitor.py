@@ -1,0 +1,77 @@
+"""`childindex monitor`: queue the periodic jobs of audit and notifications.
+
+The database worker (`childindex db_worker`) runs jobs as they are queued; this command is the
+clock that queues the periodic ones. Every run queues: a signed checkpoint of the audit chain
+(when there are new events), the access policy's alerts, the irregular-use detectors for today
+(and for yesterday, to finish its late hours), and the "many practitioners opened a record"
+notifications. Once a day it also queues the "several services, no lead professional" prompts.
+
+    childindex monitor                 queue once (for cron or a systemd timer)
+    childindex monitor --every         queue every CHILDINDEX_AUDIT_CHECKPOINT_MINUTES (5) minutes
+                                       until stopped (the demo's clock)
+    childindex monitor --every 60      ... every minute
+    childindex monitor --inline        run the jobs here and now instead of queueing them
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from childindex.alerts import tasks as alert_tasks
+from childindex.audit import tasks as audit_tasks
+
+
+class Command(BaseCommand):
+    help = (
+        "Queue (or run) the periodic audit checkpoint, irregular-use detectors and notifications."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--every",
+            type=int,
+            nargs="?",
+            default=0,
+            const=settings.AUDIT_CHECKPOINT_MINUTES * 60,
+            metavar="SECONDS",
+            help="Repeat every SECONDS until stopped (without a number: every "
+            "CHILDINDEX_AUDIT_CHECKPOINT_MINUTES). Default: once.",
+        )
+        parser.add_argument(
+            "--inline", action="store_true", help="Run the jobs now instead of queueing them."
+        )
+
+    def handle(self, *args, **options) -> None:
+        every = options["every"]
+        if every < 0 or (every and every < 10):
+            raise CommandError("--every must be at least 10 seconds")
+        last_daily: dt.date | None = None
+        while True:
+            today = timezone.localdate()
+            jobs = [
+                (audit_tasks.raise_policy_alerts, ()),
+                (audit_tasks.detect_irregular_use, (today.isoformat(),)),
+                (audit_tasks.detect_irregular_use, ((today - dt.timedelta(days=1)).isoformat(),)),
+                (alert_tasks.notify_many_viewers, ()),
+            ]
+            if settings.AUDIT_CHECKPOINT_DIR is not None:
+                jobs.insert(0, (audit_tasks.audit_checkpoint, ()))
+            if last_daily != today:
+                jobs.append((alert_tasks.notify_no_lead_professional, ()))
+                last_daily = today
+            for job, arguments in jobs:
+                if options["inline"]:
+                    result = job.call(*arguments)
+                    self.stdout.write(f"{job.name}: {result}")
+                else:
+                    job.enqueue(*arguments)
+            if not options["inline"]:
+                self.stdout.write(f"queued {len(jobs)} jobs")
+            if not every:
+                return
+            time.sleep(every)
