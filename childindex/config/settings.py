@@ -138,6 +138,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
                 "childindex.web.context_processors.service",
+                "childindex.web.context_processors.navigation",
             ],
         },
     },

@@ -4,3 +4,37 @@ from django.conf import settings
 def service(request):
     """The service name and whether the data shown is synthetic (for the phase banner)."""
     return {"service_name": settings.SERVICE_NAME, "demo_data": settings.DEMO_DATA}
+
+
+def navigation(request):
+    """The menu: the areas this user may use, as the access policy decides (never by role in a
+    template). Computed lazily, so pages that do not render the menu pay nothing."""
+    from django.urls import reverse
+    from django.utils.functional import SimpleLazyObject
+
+    from childindex.access import policy
+
+    def items() -> list[dict[str, str]]:
+        user = request.user
+        if not user.is_authenticated:
+            return []
+        menu: list[tuple[str, str]] = []
+        if policy.can_search(user):
+            menu += [("Find a child", "web:search"), ("Directory", "web:directory")]
+        if policy.can_maintain_la(user, user.local_authority_id):
+            menu += [
+                ("Accounts", "web:index-team-accounts"),
+                ("Shielding", "web:index-team-shielding"),
+                ("Review queue", "web:review-queue"),
+                ("Feeds", "web:feeds"),
+            ]
+        if policy.can_audit(user, user.local_authority_id):
+            menu += [("Audit", "web:audit-home")]
+        menu += [("Notifications", "web:notifications"), ("Your account", "web:account")]
+        path = request.path
+        return [
+            {"label": label, "href": (href := reverse(name)), "current": path.startswith(href)}
+            for label, name in menu
+        ]
+
+    return {"navigation_items": SimpleLazyObject(items)}

@@ -6,7 +6,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from childindex.access import policy
+
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/home.html")
+    """The start page: search for those who may search; otherwise what they may use, and why
+    they cannot search (the policy's own words)."""
+    decision = policy.can_search(request.user)
+    return render(request, "web/home.html", {"can_search": decision.allowed, "search": decision})

@@ -78,6 +78,17 @@ class Command(BaseCommand):
                 load=True,
                 verbosity=0,
             )
+            # The sources feed the index as they would in an LA: each generated feed is imported
+            # with its mapping, so feed health, rejected rows and the review queue have content.
+            for mapping in sorted((out / "feeds").glob("*.toml")):
+                call_command(
+                    "feed",
+                    "import",
+                    "--mapping",
+                    str(mapping),
+                    str(mapping.with_suffix(".csv")),
+                    verbosity=0,
+                )
         la = LocalAuthority.objects.order_by("pk").first()
         if la is None:  # pragma: no cover - generate always makes one
             raise CommandError("the demo county has no local authority: run with --fresh")
