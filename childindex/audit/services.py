@@ -10,6 +10,14 @@ The rules (§4 of the design):
   and no stuck lock); on SQLite by the database's write lock, which every transaction takes at
   BEGIN (``transaction_mode`` IMMEDIATE in the settings). Call ``audit_record`` last in a
   service's transaction: the chain is locked from then until the commit.
+- Early lock release (PostgreSQL): the appending transaction commits with
+  ``synchronous_commit`` off, so the lock is released once the commit record is in the WAL
+  buffers instead of after the disk flush, and the next append need not wait for this one's
+  flush. Then, before the caller can show anything, ``durability_wait`` makes a synchronous
+  commit of its own, which flushes the WAL up to it and so past this transaction's commit.
+  WAL is flushed in order, so an event can never be durable while one it chains on is not;
+  a crash before the flush loses the transaction whole (its change and its event together)
+  and nobody was shown it. If the wait fails, the caller gets the error, not the data.
 - Every ``AUDIT_CHECKPOINT_EVERY`` events a signed checkpoint is queued (and the periodic
   monitor writes one every ``AUDIT_CHECKPOINT_MINUTES`` when there are new events).
 """
@@ -72,6 +80,22 @@ _INSERT_COLUMNS = (
     "children", "criteria", "shown", "detail", "prev_hash", "hash",
 )  # fmt: skip
 _JSON_COLUMNS = frozenset({"children", "criteria", "shown", "detail"})
+
+
+# A synchronous commit that writes WAL (a transactional logical-decoding message, which any
+# role may emit and nothing stores), so committing it flushes the WAL up to this point.
+_DURABILITY_WAIT = "SELECT pg_logical_emit_message(true, 'childindex-audit', '')"
+
+
+def durability_wait() -> None:
+    """Return once everything this connection has committed is flushed to disk (PostgreSQL).
+
+    Runs after the commit (``transaction.on_commit``, not robust: a failure reaches the caller,
+    who then shows nothing). Concurrent waits share flushes (group commit)."""
+    if connection.vendor != "postgresql":
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_DURABILITY_WAIT)
 
 
 def _insert_statement(postgres: bool) -> str:
@@ -204,6 +228,8 @@ def audit_record(
         event.hash = event_hash(hashed_fields(event))
         _insert(event)
         event._state.adding = False
+        if connection.vendor == "postgresql":
+            transaction.on_commit(durability_wait)  # before the caller shows anything
         every = settings.AUDIT_CHECKPOINT_EVERY
         if every and event.id % every == 0 and settings.AUDIT_CHECKPOINT_DIR is not None:
             transaction.on_commit(_queue_checkpoint, robust=True)
@@ -255,6 +281,7 @@ def checkpoint_write(*, now: dt.datetime | None = None) -> checkpoints.Checkpoin
     head = AuditEvent.objects.order_by("-id").values_list("id", "hash").first()
     if head is None:
         return None
+    durability_wait()  # never sign an event a crash could still take back
     return checkpoints.write_checkpoint(
         Path(directory), key, event_id=head[0], event_hash=head[1], now=now or timezone.now()
     )
