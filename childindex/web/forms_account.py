@@ -5,12 +5,11 @@ Error messages follow the GOV.UK Design System: say what happened and how to fix
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
 from childindex.access.models import ShieldOverrideReason
+from childindex.web.forms_dates import date_fields, read_date
 
 
 class SignInForm(AuthenticationForm):
@@ -37,27 +36,17 @@ class CodeForm(forms.Form):
 
 
 class DateForm(forms.Form):
-    """A GOV.UK date input: day, month and year as three fields, one error for the date."""
-
-    day = forms.CharField(max_length=2, required=False)
-    month = forms.CharField(max_length=2, required=False)
-    year = forms.CharField(max_length=4, required=False)
+    """One required date (a GOV.UK date input) as ``cleaned_data["date"]``."""
 
     date_label = "Date"
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields.update(date_fields())
+
     def clean(self):
         data = super().clean()
-        parts = [data.get("day", ""), data.get("month", ""), data.get("year", "")]
-        if not any(parts):
-            raise forms.ValidationError(f"Enter the {self.date_label.lower()}.")
-        if not all(p.isdigit() for p in parts) or len(parts[2]) != 4:
-            raise forms.ValidationError(f"{self.date_label} must be a real date, like 27 3 2026.")
-        try:
-            data["date"] = dt.date(int(parts[2]), int(parts[1]), int(parts[0]))
-        except ValueError as exc:
-            raise forms.ValidationError(
-                f"{self.date_label} must be a real date, like 27 3 2026."
-            ) from exc
+        data["date"] = read_date(self, "", self.date_label, required=True)
         return data
 
 

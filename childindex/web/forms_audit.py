@@ -11,45 +11,21 @@ from django.conf import settings
 from childindex.audit.models import ReviewOutcome
 from childindex.audit.selectors import Period
 from childindex.core.identifiers import IdentifierError, validate_index_number
-
-
-class _DateParts:
-    """A GOV.UK date input (day, month, year) read from three fields named ``<prefix>_day`` ..."""
-
-    def __init__(self, form: forms.Form, prefix: str, label: str) -> None:
-        self.form, self.prefix, self.label = form, prefix, label
-
-    def value(self) -> dt.date | None:
-        parts = [self.form.cleaned_data.get(f"{self.prefix}_{p}") for p in ("day", "month", "year")]
-        if all(p is None for p in parts):
-            return None
-        if any(p is None for p in parts):
-            self.form.add_error(
-                f"{self.prefix}_day", f"{self.label} must include a day, month and year"
-            )
-            return None
-        day, month, year = parts
-        try:
-            return dt.date(year, month, day)
-        except ValueError:
-            self.form.add_error(f"{self.prefix}_day", f"{self.label} must be a real date")
-            return None
-
-
-def _part(maximum: int) -> forms.IntegerField:
-    return forms.IntegerField(required=False, min_value=1, max_value=maximum)
+from childindex.web.forms_dates import date_fields, read_date
 
 
 class PeriodForm(forms.Form):
     """Optional dates: from the start of the first to the end of the second (UK time)."""
 
-    since_day, since_month, since_year = _part(31), _part(12), _part(9999)
-    until_day, until_month, until_year = _part(31), _part(12), _part(9999)
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields.update(date_fields("since"))
+        self.fields.update(date_fields("until"))
 
     def clean(self):
         cleaned = super().clean()
-        since = _DateParts(self, "since", "The date from").value()
-        until = _DateParts(self, "until", "The date to").value()
+        since = read_date(self, "since", "The date from", required=False)
+        until = read_date(self, "until", "The date to", required=False)
         if since and until and until < since:
             self.add_error("until_day", "The date to must be the same as or after the date from")
         cleaned["since"], cleaned["until"] = since, until

@@ -6,46 +6,15 @@ and the services, whose reasons are shown against the field they concern.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django import forms
 from django.core.exceptions import ValidationError
 
 from childindex.consent.models import GivenBy, Scope
 from childindex.records.models import AssessmentType, Gender
 from childindex.records.search import SearchCriteria, SearchCriteriaError, parse_criteria
+from childindex.web.forms_dates import date_fields, read_date
 
 MAX_TEXT = 100
-
-
-def _date_parts(form: forms.Form, prefix: str, label: str, *, required: bool) -> dt.date | None:
-    """Read a GOV.UK date input (``prefix_day``, ``_month``, ``_year``) into a date."""
-    day, month, year = (
-        (form.cleaned_data.get(f"{prefix}_{part}") or "").strip()
-        for part in ("day", "month", "year")
-    )
-    if not (day or month or year):
-        if required:
-            form.add_error(f"{prefix}_day", f"Enter {label.lower()}")
-        return None
-    if not (day and month and year):
-        form.add_error(f"{prefix}_day", f"{label} must include a day, month and year")
-        return None
-    if not (day.isdigit() and month.isdigit() and year.isdigit() and len(year) == 4):
-        form.add_error(f"{prefix}_day", f"{label} must be a real date, like 27 3 2015")
-        return None
-    try:
-        return dt.date(int(year), int(month), int(day))
-    except ValueError:
-        form.add_error(f"{prefix}_day", f"{label} must be a real date")
-        return None
-
-
-def _date_fields(prefix: str) -> dict[str, forms.Field]:
-    return {
-        f"{prefix}_{part}": forms.CharField(required=False, max_length=4, strip=True)
-        for part in ("day", "month", "year")
-    }
 
 
 class SearchForm(forms.Form):
@@ -121,8 +90,8 @@ class InvolvementLogForm(forms.Form):
 
     def __init__(self, *args, services, carers, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields.update(_date_fields("started"))
-        self.fields.update(_date_fields("consent"))
+        self.fields.update(date_fields("started"))
+        self.fields.update(date_fields("consent"))
         self.fields["service"].choices = [("", "Select a service")] + [
             (str(s.pk), f"{s.name} ({s.organisation.name})") for s in services
         ]
@@ -132,9 +101,9 @@ class InvolvementLogForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        cleaned["started_on"] = _date_parts(self, "started", "The start date", required=True)
+        cleaned["started_on"] = read_date(self, "started", "The start date", required=True)
         if cleaned.get("consent_status") == "given":
-            cleaned["consent_on"] = _date_parts(
+            cleaned["consent_on"] = read_date(
                 self, "consent", "The date consent was given", required=True
             )
             if not cleaned.get("given_by"):
@@ -149,11 +118,11 @@ class InvolvementLogForm(forms.Form):
 class InvolvementEndForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields.update(_date_fields("ended"))
+        self.fields.update(date_fields("ended"))
 
     def clean(self):
         cleaned = super().clean()
-        cleaned["ended_on"] = _date_parts(self, "ended", "The end date", required=True)
+        cleaned["ended_on"] = read_date(self, "ended", "The end date", required=True)
         return cleaned
 
 
@@ -167,11 +136,11 @@ class IndicatorsForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields.update(_date_fields("assessment"))
+        self.fields.update(date_fields("assessment"))
 
     def clean(self):
         cleaned = super().clean()
-        cleaned["assessment_on"] = _date_parts(
+        cleaned["assessment_on"] = read_date(
             self, "assessment", "The assessment date", required=False
         )
         return cleaned

@@ -108,7 +108,7 @@ def test_record_dbs_and_training_dates(client, team):
 @pytest.mark.parametrize(
     ("parts", "message"),
     [
-        ({"day": "", "month": "", "year": ""}, "Enter the date of the enhanced dbs check."),
+        ({"day": "", "month": "", "year": ""}, "Enter date of the enhanced DBS check"),
         ({"day": "31", "month": "2", "year": "2026"}, "must be a real date"),
         ({"day": "1", "month": "1", "year": "2999"}, "must be today or in the past"),
     ],
