@@ -235,3 +235,31 @@ def test_carer_page_renders(back_office):
     link = ChildCarerFactory()
     page = back_office.get(reverse("admin:records_carer_change", args=[link.carer.pk]))
     assert page.status_code == 200
+
+
+def test_back_office_changes_leave_no_names_in_djangos_admin_log(back_office, superuser):
+    """Django's admin log quotes objects and inlines by name ('Added child name "..."'): for
+    children and carers the audit trail, which names them by index number, is the only log."""
+    from django.contrib.admin.models import LogEntry
+
+    child = ChildFactory()
+    data = management_forms(child)
+    data.update(
+        {
+            "date_of_birth": child.date_of_birth.isoformat(),
+            "gender": child.gender,
+            "responsible_la": str(child.responsible_la_id),
+            "names-TOTAL_FORMS": str(child.names.count() + 1),
+            f"names-{child.names.count()}-kind": NameKind.ALIAS,
+            f"names-{child.names.count()}-given_names": "Qzaliasgiven",
+            f"names-{child.names.count()}-family_name": "Qzaliasfamily",
+        }
+    )
+    response = back_office.post(change_url(child), data)
+    assert response.status_code == 302, response.context["errors"] if response.context else ""
+    assert child.names.filter(family_name="Qzaliasfamily").exists()
+    logged = " ".join(f"{e.object_repr} {e.change_message}" for e in LogEntry.objects.all())
+    assert "Qzalias" not in logged
+    event = AuditEvent.objects.get(action="admin.change")
+    assert event.children == [child.index_number]
+    assert "Qzalias" not in str(event.detail)
