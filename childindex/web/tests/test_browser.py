@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 from childindex.access.testing import authenticator, totp_code
 from childindex.web.tests.pages import assert_govuk_page
@@ -43,6 +44,9 @@ def browser_page():
         try:
             yield page
         finally:
+            # Queries made inside Playwright's context ran on connections of that context:
+            # close them here, or the test database cannot be dropped at the end.
+            connections.close_all()
             browser.close()
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
