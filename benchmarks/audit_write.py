@@ -9,11 +9,17 @@ with its own connection, as web workers are. ``--pause-ms 0``: every writer writ
 (the worst case for the chain lock, which serialises appends until commit); ``--pause-ms 50``:
 each writer pauses a random time averaging 50 ms between writes (20 writers then offer about
 400 events a second, far above a county's peak). Prints Markdown rows (median, p95, max).
+
+``--modes early,locked`` compares, in alternating runs under the same conditions, the append as
+it is (``early``: the chain lock is released before the commit's flush, and the writer then
+waits for the flush) with the append before migration audit.0004 (``locked``: the flush happens
+under the lock, so appends queue behind each other's flushes).
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import multiprocessing
 import random
 import time
@@ -26,8 +32,11 @@ from _audit_common import (  # noqa: I001 - sets Django up first
 )
 from django.db import connection, connections, transaction
 
+from childindex.audit import services
 from childindex.audit.services import audit_record
 from childindex.audit.verify import verify_trail
+
+MODE = {"name": "early"}
 
 
 def write_one(n: int, k: int) -> float:
@@ -43,6 +52,9 @@ def write_one(n: int, k: int) -> float:
             ip_address="192.0.2.10",
             request_id="5f0c6a9e-8d1e-4a53-9d1e-2b1e1a0c0f00",
         )
+        if MODE["name"] == "locked":  # as before audit.0004: flush at commit, under the lock
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO on")
     return time.perf_counter() - started
 
 
@@ -56,6 +68,8 @@ def floor_one(n: int, k: int) -> float:
 
 def writer(n: int, count: int, pause: float, barrier, results, floor: bool = False) -> None:
     connections.close_all()  # a connection of this process's own
+    if MODE["name"] == "locked":
+        services.durability_wait = lambda: None  # the commit itself waited
     rng = random.Random(n)
     write_one(n, -1)  # connect and warm up outside the timing
     barrier.wait()
@@ -96,6 +110,7 @@ def main() -> None:
     parser.add_argument("--writers", default="1,20", help="comma-separated writer counts")
     parser.add_argument("--pause-ms", default="0,50", help="mean pauses between writes (ms)")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each kind")
+    parser.add_argument("--modes", default="early", help="early, locked or both (early,locked)")
     args = parser.parse_args()
     require_bench_postgres()
     print(f"<!-- {machine()} -->")
@@ -106,11 +121,12 @@ def main() -> None:
         f"<!-- floor: insert one row and commit, 1 writer: median | p95 | max ms = "
         f"{summary_ms(floor)} -->"
     )
-    print("| writers | mean pause ms | events | median ms | p95 ms | max ms | events/s |")
-    print("|---|---|---|---|---|---|---|")
+    print("| append | writers | mean pause ms | events | median ms | p95 ms | max ms | events/s |")
+    print("|---|---|---|---|---|---|---|---|")
     for writers in [int(w) for w in args.writers.split(",")]:
         for pause_ms in [float(p) for p in args.pause_ms.split(",")]:
-            for _ in range(args.repeat):
+            for _, mode in itertools.product(range(args.repeat), args.modes.split(",")):
+                MODE["name"] = mode
                 empty_audit_tables()
                 per_writer = max(1, args.events // writers)
                 timings, elapsed = run(writers, per_writer, pause_ms / 1000)
@@ -118,8 +134,8 @@ def main() -> None:
                 assert report.problem is None, report.problem
                 assert report.events == writers * (per_writer + 1), report.events
                 print(
-                    f"| {writers} | {pause_ms:g} | {len(timings)} | {summary_ms(timings)} | "
-                    f"{len(timings) / elapsed:.0f} |",
+                    f"| {mode} | {writers} | {pause_ms:g} | {len(timings)} | "
+                    f"{summary_ms(timings)} | {len(timings) / elapsed:.0f} |",
                     flush=True,
                 )
 
