@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from childindex.access import policy
 from childindex.access.models import User
+from childindex.alerts.services import TeamChange, notify_team_change
 from childindex.audit.services import audit_record
 from childindex.consent.models import Scope
 from childindex.consent.rules import basis_for_service
@@ -245,6 +246,7 @@ def involvement_log(
             "consent_recorded": consent is not None,
         },
     )
+    notify_team_change(child=child, change=TeamChange.JOINED, actor=actor, involvement=involvement)
     return involvement
 
 
@@ -277,6 +279,9 @@ def involvement_end(
         action="involvement_end",
         children=[involvement.child.index_number],
         detail={"involvement": involvement.pk},
+    )
+    notify_team_change(
+        child=involvement.child, change=TeamChange.LEFT, actor=actor, involvement=involvement
     )
     return involvement
 
@@ -354,4 +359,20 @@ def involvement_indicators_set(
         children=[involvement.child.index_number],
         detail={"involvement": involvement.pk, "changed": changed},
     )
+    # The team hears of a change of lead and of an assessment recorded; the other indicators
+    # are for whoever opens the record.
+    if "is_lead_professional" in changed:
+        notify_team_change(
+            child=involvement.child,
+            change=TeamChange.LEAD_CHANGED,
+            actor=actor,
+            involvement=involvement,
+        )
+    if involvement.assessment_type and {"assessment_type", "assessment_on"} & set(changed):
+        notify_team_change(
+            child=involvement.child,
+            change=TeamChange.ASSESSMENT_RECORDED,
+            actor=actor,
+            involvement=involvement,
+        )
     return involvement

@@ -190,3 +190,83 @@ def test_who_was_told_is_audited_without_the_message(child, team):
 def test_a_change_that_is_not_a_team_change_is_refused(child):
     with pytest.raises(ValueError, match="not a team change"):
         notify_team_change(child=child, change="many_viewers", actor=None)
+
+
+# --- The services that change the team tell it (not only the function above) -----------------
+
+
+def newcomer_with_service(child, **service_traits):
+    from childindex.access.tests.factories import UserFactory
+    from childindex.directory.tests.factories import ServiceFactory
+
+    account = UserFactory(local_authority=child.responsible_la, with_practitioner=True)
+    service = ServiceFactory(organisation=account.organisation, **service_traits)
+    account.practitioner.services.add(service)
+    return account, service
+
+
+def test_logging_an_involvement_tells_the_rest_of_the_team(child, team):
+    from childindex.records.services import involvement_log
+
+    newcomer, service = newcomer_with_service(child)
+    involvement_log(actor=newcomer, child=child, service=service, started_on=child.date_of_birth)
+    joined = Notification.objects.filter(kind=TeamChange.JOINED)
+    assert {n.recipient for n in joined} == {team["school"], team["therapist"]}
+    assert all(newcomer.practitioner.full_name in n.message for n in joined)
+
+
+def test_a_hidden_concern_logged_is_told_to_nobody(child, team):
+    from childindex.records.services import involvement_log
+
+    newcomer, service = newcomer_with_service(child, additional=True)
+    involvement_log(
+        actor=newcomer,
+        child=child,
+        service=service,
+        started_on=child.date_of_birth,
+        hidden_concern=True,
+    )
+    assert not Notification.objects.exists()
+
+
+def test_ending_an_involvement_tells_the_rest_of_the_team(child, team):
+    from childindex.records.models import Involvement
+    from childindex.records.services import involvement_end
+
+    involvement = Involvement.objects.get(child=child, practitioner=team["therapist"].practitioner)
+    involvement_end(
+        actor=team["therapist"], involvement=involvement, ended_on=involvement.started_on
+    )
+    left = Notification.objects.filter(kind=TeamChange.LEFT)
+    assert {n.recipient for n in left} == {team["school"]}
+
+
+def test_taking_on_the_lead_and_recording_an_assessment_tell_the_team(child, team):
+    from childindex.records.models import AssessmentType, Involvement
+    from childindex.records.services import involvement_indicators_set
+
+    involvement = Involvement.objects.get(child=child, practitioner=team["therapist"].practitioner)
+    involvement_indicators_set(
+        actor=team["therapist"],
+        involvement=involvement,
+        is_lead_professional=True,
+        assessment_type=AssessmentType.values[0],
+        assessment_on=involvement.started_on,
+        has_information_to_share=False,
+        taking_action=False,
+    )
+    kinds = {(n.kind, n.recipient) for n in Notification.objects.all()}
+    assert kinds == {
+        (TeamChange.LEAD_CHANGED, team["school"]),
+        (TeamChange.ASSESSMENT_RECORDED, team["school"]),
+    }
+    involvement_indicators_set(  # only the flags that say nothing to the team change
+        actor=team["therapist"],
+        involvement=involvement,
+        is_lead_professional=True,
+        assessment_type=AssessmentType.values[0],
+        assessment_on=involvement.started_on,
+        has_information_to_share=True,
+        taking_action=True,
+    )
+    assert Notification.objects.count() == 2
