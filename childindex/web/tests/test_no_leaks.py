@@ -93,7 +93,7 @@ def _names(world, prefix: str) -> str:
 # --- Searches -------------------------------------------------------------------------------------
 
 
-@leak_settings(30)
+@leak_settings(40)
 @given(spec=world_specs(), viewer_spec=viewer_specs())
 def test_a_search_matches_only_the_fields_the_user_may_see(db, spec, viewer_spec):
     """Search matches only visible fields: a shielded child's postcode, national identifiers
@@ -187,7 +187,7 @@ def test_a_search_matches_only_the_fields_the_user_may_see(db, spec, viewer_spec
 # --- The record and everything reached from it ----------------------------------------------------
 
 
-@leak_settings(30)
+@leak_settings(40)
 @given(spec=world_specs(), viewer_spec=viewer_specs())
 def test_the_record_and_its_pages_show_exactly_what_the_viewer_may_see(db, spec, viewer_spec):
     """The purpose step, the record, the shield override, the holder's own involvement pages,
@@ -378,7 +378,7 @@ ADDITIONAL_OR_SPECIALIST = ("consent", "sensitive", "hidden")
 NO_LEAD = re.compile(r"has (\d+) additional or specialist services involved")
 
 
-@leak_settings(20)
+@leak_settings(25)
 @given(spec=world_specs())
 def test_notifications_never_reveal_what_the_recipient_may_not_see(db, spec):
     """Team changes and the no-lead-professional prompt, on the page and by e-mail: each member
