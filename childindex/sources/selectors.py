@@ -45,6 +45,9 @@ CAUSE_LABELS = {
     "may_be_new_child": "May be the same as another new row",
 }
 QUEUE_PAGE = 100
+# Comparisons of fields a shield hides: for a candidate whose details the user may not see,
+# which of them agreed with the row would say where the child lives or who they are.
+LOCATING_COMPARISONS = frozenset({"postcode", "nhs", "chi", "hc", "upn", "local_ids"})
 
 
 def _own_la(actor) -> int:
@@ -126,17 +129,22 @@ def review_item(*, actor, pk: int) -> ItemView:
         child = children.get(data.get("child_id"))
         if child is None:
             continue
+        details_visible = child.pk in visible
+        # A shield leaves only the current name visible (a former name may be an adopted
+        # child's birth name), and hides which locating fields agreed with the row.
         names = [f"{n.given_names} {n.family_name}" + ("" if n.kind == NameKind.CURRENT
                                                         else f" ({n.get_kind_display()})")
-                 for n in child.names.all()]
+                 for n in child.names.all()
+                 if details_visible or n.kind == NameKind.CURRENT]
         view = CandidateView(
             child=child, index_number=child.formatted_index_number, names=names,
             date_of_birth=child.date_of_birth, gender=child.get_gender_display(),
-            details_visible=child.pk in visible, weight=data["weight"],
+            details_visible=details_visible, weight=data["weight"],
             probability=data.get("probability", 0.0), twin_rule=bool(data.get("twin_rule")),
             merged=child.status == ChildStatus.MERGED,
             evidence=[{**e, "label": COMPARISON_LABELS.get(e["comparison"], e["comparison"])}
-                      for e in data.get("evidence", [])],
+                      for e in data.get("evidence", [])
+                      if details_visible or e["comparison"] not in LOCATING_COMPARISONS],
         )
         if view.details_visible:
             current = next((a for a in child.addresses.all() if a.is_current), None)

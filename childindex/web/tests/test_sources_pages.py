@@ -13,7 +13,14 @@ from childindex.access.testing import sign_in_verified
 from childindex.access.tests.factories import UserFactory
 from childindex.audit.models import AuditEvent
 from childindex.records.models import ChildStatus
+from childindex.records.tests.factories import (
+    ChildAddressFactory,
+    ChildFactory,
+    ChildIdentifierFactory,
+    ChildNameFactory,
+)
 from childindex.sources.models import ImportRun, Merge, RecordStatus, ReviewItem, SourceRecord
+from childindex.sources.tests.factories import ReviewItemFactory
 from childindex.sources.tests.feedkit import make_county
 from childindex.web.tests.page_checks import assert_govuk_page
 
@@ -98,6 +105,40 @@ def test_another_las_index_team_cannot_open_the_item(client, queued):
     item = ReviewItem.objects.get(source_record__key="A1")
     assert client.get(f"/index-team/review/{item.pk}/").status_code == 404
     assert client.get("/index-team/review/").context["queue"].total == 0
+
+
+def _candidate_of_another_la(*, shielded: bool):
+    """A review item of one LA whose candidate is a child of another LA, with a former name, a
+    postcode and an NHS number, and evidence that the row's postcode and NHS number agreed."""
+    child = ChildFactory(shielded_record=shielded, current_name__given_names="Ruby",
+                         current_name__family_name="Shieldwell")
+    ChildNameFactory(child=child, former=True, given_names="Rosa", family_name="Birthname")
+    ChildAddressFactory(child=child, postcode="TN35 5QZ")
+    nhs = ChildIdentifierFactory(child=child).value
+    evidence = [{"comparison": c, "level": "exact", "weight": 4.0}
+                for c in ("given_name", "dob", "postcode", "nhs")]
+    item = ReviewItemFactory(candidates=[{"child_id": child.pk, "weight": 8.0,
+                                          "evidence": evidence}])
+    team = UserFactory(role=Role.INDEX_TEAM, local_authority=item.local_authority)
+    return item, team, nhs
+
+
+def test_another_las_shielded_candidate_shows_no_former_name_and_no_locating_evidence(client):
+    item, team, nhs = _candidate_of_another_la(shielded=True)
+    sign_in_verified(client, team)
+    text = client.get(f"/index-team/review/{item.pk}/").content.decode()
+    assert "Ruby Shieldwell" in text and "Shielded by another LA: ask its index team" in text
+    assert "Birthname" not in text and "TN35 5QZ" not in text and nhs not in text
+    assert ">Given name<" in text and ">Date of birth<" in text
+    assert ">Address<" not in text and ">NHS number<" not in text
+
+
+def test_another_las_unshielded_candidate_shows_its_details_and_all_evidence(client):
+    item, team, nhs = _candidate_of_another_la(shielded=False)
+    sign_in_verified(client, team)
+    text = client.get(f"/index-team/review/{item.pk}/").content.decode()
+    assert "Rosa Birthname (Former name)" in text and "TN35 5QZ" in text and nhs in text
+    assert ">Address<" in text and ">NHS number<" in text
 
 
 def test_practitioners_are_refused_the_feed_pages(client, county):
