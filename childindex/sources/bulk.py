@@ -17,6 +17,10 @@ from django.db import connection
 from django.db.models import Model
 
 
+class JsonText(str):
+    """A value already written as JSON text: inserted as it is."""
+
+
 def insert_rows(model: type[Model], fields: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
     """INSERT ``rows`` (values in ``fields`` order, ``fields`` by attribute name: ``child_id``)."""
     meta = model._meta
@@ -41,7 +45,8 @@ def insert_rows(model: type[Model], fields: Sequence[str], rows: Iterable[Sequen
     for row in rows:
         values = list(row)
         for i in json_fields:
-            values[i] = json.dumps(values[i])
+            if not isinstance(values[i], JsonText):
+                values[i] = json.dumps(values[i])
         prepared.append(values)
     if prepared:
         with connection.cursor() as cursor:

@@ -38,7 +38,7 @@ from childindex.consent.rules import basis_for_service
 from childindex.core.identifiers import IdentifierType, new_index_number
 from childindex.directory.models import LocalAuthority, Practitioner, Service
 from childindex.linkage.decide import Decision, Outcome, Thresholds, decide
-from childindex.linkage.model import Candidate, Scorer, to_table
+from childindex.linkage.model import Candidate, Scorer, link_table
 from childindex.linkage.normalise import PLACEHOLDER_IDENTIFIERS
 from childindex.records.models import (
     AddressStatus,
@@ -51,8 +51,8 @@ from childindex.records.models import (
     NameKind,
 )
 from childindex.records.search_index import search_keys_refresh
-from childindex.sources.bulk import insert_rows, select_in, table
-from childindex.sources.index_data import index_records, row_record
+from childindex.sources.bulk import JsonText, insert_rows, select_in, table
+from childindex.sources.index_data import index_link_records, row_record
 from childindex.sources.mapping import Mapping, ParsedRow, RowError, load_mapping, parse_row
 from childindex.sources.models import (
     Feed,
@@ -223,14 +223,16 @@ class Importer:
         self.catalogue = Catalogue()
         self.scorer: Scorer | None = None
         self.timings: dict[str, float] = defaultdict(float)  # seconds per phase
+        self.cpu: dict[str, float] = defaultdict(float)  # CPU seconds per phase (all threads)
 
     @contextmanager
     def _timed(self, phase: str) -> Iterator[None]:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         try:
             yield
         finally:
             self.timings[phase] += time.perf_counter() - started
+            self.cpu[phase] += time.process_time() - cpu
 
     # -- driving ------------------------------------------------------------------------
 
@@ -267,8 +269,8 @@ class Importer:
         if self.scorer is None:
             with self._timed("read the index"):
                 scorer = Scorer(self.model.settings)
-                for batch in chunks(index_records(), INDEX_BATCH):
-                    scorer.add_index(_table(batch))
+                for batch in chunks(index_link_records(), INDEX_BATCH):
+                    scorer.add_index(link_table(batch))
                 self.scorer = scorer
         return self.scorer
 
@@ -279,9 +281,8 @@ class Importer:
             counts, rejected, parsed = self._parse(chunk)
         with self._timed("match keys"):
             fresh, known, listed_but_rejected = self._sort(parsed, rejected)
-        with self._timed("score (Splink)"):
-            self._decide(fresh)
-            self._cluster_new_children(fresh)
+        self._decide(fresh)
+        self._cluster_new_children(fresh)
         rejected.sort(key=lambda b: b.row_number)
         with self._timed("write"), transaction.atomic():
             run = ImportRun.objects.select_for_update().get(pk=self.run.pk)
@@ -300,7 +301,7 @@ class Importer:
         self.run = run
         if new_children and self.scorer is not None:
             with self._timed("read the index"):
-                self.scorer.replace_index(_table(index_records(child_ids=new_children)))
+                self.scorer.replace_index(link_table(index_link_records(child_ids=new_children)))
 
     def _parse(self, chunk: list[RawRow | BadRow]
                ) -> tuple[_Counts, list[BadRow], list[WorkRow]]:
@@ -362,23 +363,28 @@ class Importer:
         if not fresh:
             return
         scorer = self._linkage()
-        by_uid = {_uid(r.parsed.row_number): r for r in fresh}
-        table = to_table(row_record(uid, r.parsed).row() for uid, r in by_uid.items())
-        candidates: dict[str, list[Candidate]] = defaultdict(list)
-        for c in scorer.score(table, min_weight=self.thresholds.lower):
-            candidates[c.record_id].append(c)
-        shielded = self._shielded_ids({c.other_id for cs in candidates.values() for c in cs})
-        for uid, row in by_uid.items():
-            row.decision = decide(
-                candidates.get(uid, []), thresholds=self.thresholds,
-                levels=scorer.levels, may_create=self.feed.may_create_children,
-                is_shielded=lambda other: other in shielded)
+        with self._timed("linkage rows (feed)"):
+            by_uid = {_uid(r.parsed.row_number): r for r in fresh}
+            table = link_table([row_record(uid, r.parsed) for uid, r in by_uid.items()])
+        with self._timed("score (Splink)"):
+            scored = scorer.score(table, min_weight=self.thresholds.lower)
+        with self._timed("decide"):
+            candidates: dict[str, list[Candidate]] = defaultdict(list)
+            for c in scored:
+                candidates[c.record_id].append(c)
+            shielded = self._shielded_ids({c.other_id for cs in candidates.values() for c in cs})
+            for uid, row in by_uid.items():
+                row.decision = decide(
+                    candidates.get(uid, []), thresholds=self.thresholds,
+                    levels=scorer.levels, may_create=self.feed.may_create_children,
+                    is_shielded=lambda other: other in shielded)
 
     @staticmethod
     def _shielded_ids(ids: Iterable[str]) -> set[str]:
-        numeric = [int(i) for i in ids if i.isdigit()]
-        return {str(pk) for pk in Child.objects.filter(pk__in=numeric, shielded=True)
-                .values_list("pk", flat=True)} if numeric else set()
+        numeric = sorted({int(i) for i in ids if i.isdigit()})
+        return {str(pk) for (pk,) in select_in(
+            f"SELECT id FROM {table(Child)} WHERE shielded = %s AND id IN ({{}})",  # noqa: S608
+            numeric, params=[True])}
 
     def _cluster_new_children(self, fresh: list[WorkRow]) -> None:
         """Rows that would create children, scored against each other: a pair above the upper
@@ -388,9 +394,11 @@ class Importer:
             return
         scorer = self._linkage()
         by_uid = {_uid(r.parsed.row_number): r for r in creating}
-        table = to_table(row_record(uid, r.parsed).row() for uid, r in by_uid.items())
+        table = link_table([row_record(uid, r.parsed) for uid, r in by_uid.items()])
         partners: dict[str, list[Candidate]] = defaultdict(list)
-        for c in scorer.score_within(table, min_weight=self.thresholds.lower):
+        with self._timed("score (Splink)"):
+            within = scorer.score_within(table, min_weight=self.thresholds.lower)
+        for c in within:
             # record_id < other_id: the later row (other_id) looks back at the earlier one.
             partners[c.other_id].append(c.flipped())
         root: dict[str, str] = {}
@@ -476,7 +484,8 @@ class Importer:
             "feed_id", "key", "first_run_id", "last_run_id", "row_number", "values",
             "values_sha256", "status", "child_id", "involvement_id", "shielded", "created_at",
             "updated_at"), (
-            (self.feed.pk, r.parsed.key, run.pk, run.pk, r.parsed.row_number, r.parsed.values,
+            (self.feed.pk, r.parsed.key, run.pk, run.pk, r.parsed.row_number,
+             JsonText(r.parsed.values_json) if r.parsed.values_json else r.parsed.values,
              r.parsed.values_sha256,
              RecordStatus.LINKED if r.child_id is not None else RecordStatus.REVIEW,
              r.child_id, r.involvement_id, bool(r.decision and r.decision.shielded), now, now)
@@ -735,10 +744,6 @@ class Importer:
         return ended
 
 
-def _table(rows: Iterable[dict]):
-    return to_table(rows)
-
-
 def run_counts(run: ImportRun) -> dict[str, int]:
     return {name: getattr(run, name) for name in (
         "read", "linked", "created", "sent_to_review", "rejected", "unchanged", "ended")}
@@ -773,6 +778,7 @@ def feed_import(*, path: Path, mapping_text: str, source: str | None = None,
                         progress=progress)
     run = importer.process()
     run.timings = dict(importer.timings)  # type: ignore[attr-defined]
+    run.cpu_timings = dict(importer.cpu)  # type: ignore[attr-defined]
     return run
 
 

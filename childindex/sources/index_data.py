@@ -48,7 +48,14 @@ def _grouped(rows: Iterator[tuple]) -> Iterator[tuple[int, list[tuple]]]:
 
 
 def index_records(*, child_ids: Iterable[int] | None = None) -> Iterator[dict]:
-    """Linkage rows (``LinkRecord.row()``) for the index's children, in id order.
+    """Linkage rows (``LinkRecord.row()``) for the index's children, in id order."""
+    for record in index_link_records(child_ids=child_ids):
+        yield record.row()
+
+
+def index_link_records(*, child_ids: Iterable[int] | None = None) -> Iterator[LinkRecord]:
+    """The index's children as LinkRecords, in id order (``linkage.model.link_table`` makes
+    the linkage table of a batch of them).
 
     Four ordered scans (children, names, addresses, identifiers) merged as they stream, so
     memory stays flat however large the index."""
@@ -93,7 +100,7 @@ def index_records(*, child_ids: Iterable[int] | None = None) -> Iterator[dict]:
             dob = dt.date.fromisoformat(dob)
         yield child_record(pk, dob=dob, gender=gender, names=take("names", pk),
                            addresses=take("addresses", pk),
-                           identifiers=take("identifiers", pk)).row()
+                           identifiers=take("identifiers", pk))
 
 
 def child_record(pk: int, *, dob, gender: str, names: list[tuple[str, str, str]],
@@ -132,9 +139,8 @@ def child_record(pk: int, *, dob, gender: str, names: list[tuple[str, str, str]]
 
 def row_record(unique_id: str, row: ParsedRow) -> LinkRecord:
     """A feed row as a LinkRecord."""
-    return LinkRecord(
-        unique_id=unique_id, given_names=row.given_names, family_name=row.family_name,
-        date_of_birth=row.date_of_birth, gender=row.gender, postcode=row.postcode or None,
-        address_line_1=row.address_line_1 or None, identifiers=dict(row.identifiers),
-        local_identifiers=[f"{issuer}:{value}" for issuer, value in row.local_identifiers],
-    )
+    return LinkRecord(  # positional: a feed has a row per child (the order of LinkRecord)
+        unique_id, row.given_names, row.family_name, row.date_of_birth, row.gender,
+        row.postcode or None, row.address_line_1 or None, row.identifiers,
+        [f"{issuer}:{value}" for issuer, value in row.local_identifiers]
+        if row.local_identifiers else ())
