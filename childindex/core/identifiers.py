@@ -18,6 +18,7 @@ Plain functions, no Django. Each ``validate_*`` returns the compact form or rais
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import random
 import re
 from enum import StrEnum
@@ -64,9 +65,14 @@ def _digits(value: str, label: str, length: int) -> str:
     return compact
 
 
+_MOD11_WEIGHTS = tuple(range(10, 1, -1))
+
+
 def _mod11_check_digit(first_nine: str) -> int | None:
     """The NHS modulus 11 check digit for nine digits, or None where none exists (10)."""
-    total = sum(int(d) * w for d, w in zip(first_nine, range(10, 1, -1), strict=True))
+    if len(first_nine) != len(_MOD11_WEIGHTS):
+        raise ValueError("nine digits")
+    total = sum(map(operator.mul, map(int, first_nine), _MOD11_WEIGHTS))
     check = 11 - total % 11
     if check == 11:
         return 0

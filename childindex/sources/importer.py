@@ -21,6 +21,7 @@ involvement ended (unless another listed record of the feed holds the same invol
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -51,7 +52,7 @@ from childindex.records.models import (
     NameKind,
 )
 from childindex.records.search_index import search_keys_refresh
-from childindex.sources.bulk import JsonText, insert_rows, select_in, table
+from childindex.sources.bulk import JsonText, insert_rows, moment, select_in, table
 from childindex.sources.index_data import index_link_records, row_record
 from childindex.sources.mapping import Mapping, ParsedRow, RowError, load_mapping, parse_row
 from childindex.sources.models import (
@@ -480,30 +481,34 @@ class Importer:
 
         # Involvements first, so each new record is written once, with its involvement.
         self.apply_involvements([r for r in fresh + changed if r.child_id is not None])
+        stamp = moment(now)
+        linked, review = RecordStatus.LINKED.value, RecordStatus.REVIEW.value
         insert_rows(SourceRecord, (
             "feed_id", "key", "first_run_id", "last_run_id", "row_number", "values",
             "values_sha256", "status", "child_id", "involvement_id", "shielded", "created_at",
-            "updated_at"), (
+            "updated_at"), [
             (self.feed.pk, r.parsed.key, run.pk, run.pk, r.parsed.row_number,
-             JsonText(r.parsed.values_json) if r.parsed.values_json else r.parsed.values,
-             r.parsed.values_sha256,
-             RecordStatus.LINKED if r.child_id is not None else RecordStatus.REVIEW,
-             r.child_id, r.involvement_id, bool(r.decision and r.decision.shielded), now, now)
-            for r in fresh))
+             JsonText(r.parsed.values_json or json.dumps(r.parsed.values)),
+             r.parsed.values_sha256, linked if r.child_id is not None else review,
+             r.child_id, r.involvement_id, bool(r.decision and r.decision.shielded), stamp,
+             stamp)
+            for r in fresh], adapted=True)
         if fresh:
-            ids = dict(SourceRecord.objects.filter(
-                feed=self.feed, first_run=run, row_number__gte=fresh[0].parsed.row_number,
-                row_number__lte=fresh[-1].parsed.row_number).values_list("key", "pk"))
+            ids = dict(select_in(
+                f"SELECT key, id FROM {table(SourceRecord)} "  # noqa: S608
+                "WHERE feed_id = %s AND key IN ({})", [r.parsed.key for r in fresh],
+                params=[self.feed.pk]))
             for row in fresh:
                 row.record_id = ids[row.parsed.key]
         touched = self.add_identifiers([r for r in fresh if r.child_id is not None])
+        created, model = LinkMethod.CREATED.value, LinkMethod.MODEL.value
         insert_rows(SourceLink, (
             "source_record_id", "child_id", "method", "run_id", "model_id", "weight",
-            "linked_at"), (
+            "linked_at"), [
             (r.record_id, r.child_id,
-             LinkMethod.CREATED if r.decision.outcome == Outcome.CREATE else LinkMethod.MODEL,
-             run.pk, self.model.pk, r.decision.weight, now)
-            for r in fresh if r.child_id is not None and r.decision is not None))
+             created if r.decision.outcome == Outcome.CREATE else model,
+             run.pk, self.model.pk, r.decision.weight, stamp)
+            for r in fresh if r.child_id is not None and r.decision is not None], adapted=True)
         self._review_items([r for r in fresh if r.child_id is None], by_row)
         self._audit(fresh + changed)
         # Children whose linkage record changed: the scorer reads them again, exactly as a
@@ -590,14 +595,24 @@ class Importer:
         now = timezone.now()
         existing: dict[tuple[int, int, dt.date], list[Any]] = {}
         child_ids = sorted({r.child_id for r in rows if r.child_id is not None})
-        sql = ("SELECT id, child_id, service_id, started_on, ended_on, practitioner_id, "  # noqa: S608
-               f"source_feed FROM {table(Involvement)} WHERE child_id IN ({{}})")
+        service_ids = {r.service_id for r in rows}
+        # Dates as text, each distinct one parsed once (the driver would parse every value);
+        # only these services' involvements are kept (filtered here: an IN on both columns of
+        # the unique index makes SQLite probe every pair).
+        sql = ("SELECT id, child_id, service_id, CAST(started_on AS TEXT), "  # noqa: S608
+               f"CAST(ended_on AS TEXT), practitioner_id, source_feed FROM {table(Involvement)} "
+               "WHERE child_id IN ({})")
+        dates: dict[str | None, dt.date | None] = {None: None}
         for pk, child_id, service_id, started, ended, practitioner_id, feed in select_in(
                 sql, child_ids):
-            if isinstance(started, str):  # SQLite returns dates as text
-                started = dt.date.fromisoformat(started)
-                ended = dt.date.fromisoformat(ended) if ended else None
-            existing[(child_id, service_id, started)] = [pk, ended, practitioner_id, feed]
+            if service_id not in service_ids:
+                continue
+            if started not in dates:
+                dates[started] = dt.date.fromisoformat(started)
+            if ended not in dates:
+                dates[ended] = dt.date.fromisoformat(ended)
+            existing[(child_id, service_id, dates[started])] = [pk, dates[ended],
+                                                                practitioner_id, feed]
         to_create: dict[tuple[int, int, dt.date], Involvement] = {}
         for row in rows:
             p = row.parsed

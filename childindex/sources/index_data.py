@@ -67,8 +67,9 @@ def index_link_records(*, child_ids: Iterable[int] | None = None) -> Iterator[Li
             return
         where = f" WHERE child_id IN ({', '.join(['%s'] * len(ids))})"
         params = ids
-    children = _stream(
-        f"SELECT id, date_of_birth, gender FROM {table[Child]} WHERE status <> %s"  # noqa: S608
+    children = _stream(  # dates as text: each distinct one parsed once, below
+        f"SELECT id, CAST(date_of_birth AS TEXT), gender FROM {table[Child]} "  # noqa: S608
+        "WHERE status <> %s"
         + (f" AND id IN ({', '.join(['%s'] * len(params))})" if params else "")
         + " ORDER BY id", [ChildStatus.MERGED, *params])
     names = _grouped(_stream(
@@ -95,9 +96,10 @@ def index_link_records(*, child_ids: Iterable[int] | None = None) -> Iterator[Li
             return head[1]
         return []
 
-    for pk, dob, gender in children:
-        if isinstance(dob, str):
-            dob = dt.date.fromisoformat(dob)
+    dates: dict[str | None, dt.date | None] = {None: None}
+    for pk, text, gender in children:
+        dob = dates.get(text) if text in dates else dates.setdefault(
+            text, dt.date.fromisoformat(text))
         yield child_record(pk, dob=dob, gender=gender, names=take("names", pk),
                            addresses=take("addresses", pk),
                            identifiers=take("identifiers", pk))
