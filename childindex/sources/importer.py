@@ -21,6 +21,7 @@ involvement ended (unless another listed record of the feed holds the same invol
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import time
 from collections import defaultdict
@@ -170,6 +171,25 @@ class Catalogue:
         return found
 
 
+@contextmanager
+def _collect_per_chunk() -> Iterator[Callable[[], None]]:
+    """Python's cycle collector off during the import, run once per chunk instead.
+
+    An import holds millions of objects that live long (the index's normalised names, the
+    chunk's rows and candidates) and makes millions that do not; the collector, left to run
+    by allocation counts, scanned the long-lived ones again and again: 20 of 51 CPU seconds
+    of a 250,000-row import. Run after each chunk, it looks only at what the chunk made (a
+    young-generation collection; nothing else has been collected meanwhile), so what a chunk
+    leaves in cycles is still freed and memory stays bounded."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield lambda: gc.collect(0)
+    finally:
+        if enabled:
+            gc.enable()
+
+
 # --- one chunk ----------------------------------------------------------------------------
 
 
@@ -242,23 +262,27 @@ class Importer:
             with connection.cursor() as cursor:  # this connection only, for this import
                 cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
         try:
-            if self.run.rows_done < self.run.rows_total:
-                rows = read_rows(self.path, self.mapping, start_after=self.run.rows_done)
-                # Chunks end on multiples of chunk_rows, resumed or not.
-                first = self.chunk_rows - self.run.rows_done % self.chunk_rows
-                with self._timed("read the file"):
-                    chunk = list(islice(rows, first))
-                while chunk:
-                    self._chunk(chunk)
+            with _collect_per_chunk() as collect:
+                if self.run.rows_done < self.run.rows_total:
+                    rows = read_rows(self.path, self.mapping, start_after=self.run.rows_done)
+                    # Chunks end on multiples of chunk_rows, resumed or not.
+                    first = self.chunk_rows - self.run.rows_done % self.chunk_rows
+                    with self._timed("read the file"):
+                        chunk = list(islice(rows, first))
+                    while chunk:
+                        self._chunk(chunk)
+                        del chunk
+                        with self._timed("collect garbage"):
+                            collect()
+                        if self.progress:
+                            self.progress(self.run)
+                        with self._timed("read the file"):
+                            chunk = list(islice(rows, self.chunk_rows))
+                if self.run.status == RunStatus.RUNNING:
+                    with self._timed("finish (snapshot ends)"):
+                        self._finish()
                     if self.progress:
                         self.progress(self.run)
-                    with self._timed("read the file"):
-                        chunk = list(islice(rows, self.chunk_rows))
-            if self.run.status == RunStatus.RUNNING:
-                with self._timed("finish (snapshot ends)"):
-                    self._finish()
-                if self.progress:
-                    self.progress(self.run)
         finally:
             if self.scorer is not None:
                 self.scorer.close()
