@@ -15,6 +15,7 @@ in the review queue.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import math
 from collections.abc import Iterable, Sequence
@@ -70,51 +71,71 @@ def _facts(keys: dict, compute, names: Sequence[str], positions: list[int]) -> l
             for i, name in enumerate(names)]
 
 
-def _identifier_column(records: list[LinkRecord], kind: str) -> pa.Array:
-    return pa.array([identifier_key(v) if (v := r.identifiers.get(kind)) else None
-                     for r in records], type=pa.string())
-
-
 def link_table(records: Iterable[LinkRecord]) -> pa.Table:
-    """``to_table(r.row() for r in records)``, built column by column: each name, date,
-    postcode and address is normalised once however many rows hold it (an index of 250,000
-    children has a few thousand given names), so a row costs a few dictionary look-ups."""
+    """``to_table(r.row() for r in records)``, built column by column (``link_columns``)."""
     rows = records if isinstance(records, list) else list(records)
-    given: dict[tuple, int] = {}
-    family: dict[tuple, int] = {}
-    postcode: dict[tuple, int] = {}
-    dob: dict[tuple, int] = {}
-    address: dict[str | None, int] = {}
+    return link_columns(
+        uids=[r.unique_id for r in rows],
+        given=[r.given_names or "" for r in rows],
+        other_given=[tuple(r.other_given_names) if r.other_given_names else () for r in rows],
+        family=[r.family_name or "" for r in rows],
+        other_family=[tuple(r.other_family_names) if r.other_family_names else ()
+                      for r in rows],
+        dob=[r.date_of_birth for r in rows],
+        gender=[r.gender for r in rows],
+        postcode=[r.postcode or None for r in rows],
+        other_postcodes=[tuple(r.other_postcodes) if r.other_postcodes else () for r in rows],
+        address=[r.address_line_1 or None for r in rows],
+        identifiers={kind: [r.identifiers.get(kind) if r.identifiers else None for r in rows]
+                     for kind in ("nhs", "chi", "hc", "upn")},
+        local=[r.local_identifiers for r in rows],
+    )
+
+
+def link_columns(*, uids: list[str], given: list[str], other_given: list[tuple[str, ...]],
+                 family: list[str], other_family: list[tuple[str, ...]],
+                 dob: list[dt.date | None], gender: list[str | None],
+                 postcode: list[str | None], other_postcodes: list[tuple[str, ...]],
+                 address: list[str | None], identifiers: dict[str, list[str | None]],
+                 local: list[Iterable[str] | None]) -> pa.Table:
+    """The linkage table of records given as columns (what ``LinkRecord`` holds, one list
+    per attribute; other names and postcodes as tuples). Each name, date, postcode and
+    address is normalised once however many rows hold it (an index of 250,000 children has a
+    few thousand given names), so a row costs a few dictionary look-ups."""
+    given_keys: dict[tuple, int] = {}
+    family_keys: dict[tuple, int] = {}
+    postcode_keys: dict[tuple, int] = {}
+    dob_keys: dict[tuple, int] = {}
+    address_keys: dict[tuple, int] = {}
     # dict.setdefault(key, len(d)): the key's position, a new key taking the next one.
     positions = {
-        "given": [given.setdefault((r.given_names or "", tuple(r.other_given_names)
-                                    if r.other_given_names else ()), len(given)) for r in rows],
-        "family": [family.setdefault((r.family_name or "", tuple(r.other_family_names)
-                                      if r.other_family_names else ()), len(family))
-                   for r in rows],
-        "postcode": [postcode.setdefault((r.postcode or None, tuple(r.other_postcodes)
-                                          if r.other_postcodes else ()), len(postcode))
-                     for r in rows],
-        "dob": [dob.setdefault((r.date_of_birth,), len(dob)) for r in rows],
-        "address": [address.setdefault(r.address_line_1 or None, len(address)) for r in rows],
+        "given": [given_keys.setdefault(k, len(given_keys))
+                  for k in zip(given, other_given, strict=True)],
+        "family": [family_keys.setdefault(k, len(family_keys))
+                   for k in zip(family, other_family, strict=True)],
+        "postcode": [postcode_keys.setdefault(k, len(postcode_keys))
+                     for k in zip(postcode, other_postcodes, strict=True)],
+        "dob": [dob_keys.setdefault((d,), len(dob_keys)) for d in dob],
+        "address": [address_keys.setdefault((a,), len(address_keys)) for a in address],
     }
     columns: dict[str, pa.Array] = {
-        "unique_id": pa.array([r.unique_id for r in rows], type=pa.string()),
-        "gender": pa.array([r.gender if r.gender in GENDERS else None for r in rows],
-                           type=pa.string()),
-        "local_ids": pa.array([local_ids(r.local_identifiers) if r.local_identifiers else None
-                               for r in rows], type=pa.list_(pa.string())),
+        "unique_id": pa.array(uids, type=pa.string()),
+        "gender": pa.array([g if g in GENDERS else None for g in gender], type=pa.string()),
+        "local_ids": pa.array([local_ids(v) if v else None for v in local],
+                              type=pa.list_(pa.string())),
     }
-    for kind in ("nhs", "chi", "hc", "upn"):
-        columns[kind] = _identifier_column(rows, kind)
+    for kind, values in identifiers.items():
+        columns[kind] = pa.array([identifier_key(v) if v else None for v in values],
+                                 type=pa.string())
     for names, keys, compute, key in (
-            (("given_name", "given_tokens", "given_variants", "given_phonetic"), given,
+            (("given_name", "given_tokens", "given_variants", "given_phonetic"), given_keys,
              given_key_columns, "given"),
-            (("family_name", "family_names", "family_phonetic"), family, family_key_columns,
-             "family"),
-            (("postcode", "postcodes", "sector"), postcode, postcode_key_columns, "postcode"),
-            (("dob", "dob_swapped", "birth_year"), dob, dob_columns, "dob"),
-            (("address",), {(k,): i for k, i in address.items()}, _address_column, "address")):
+            (("family_name", "family_names", "family_phonetic"), family_keys,
+             family_key_columns, "family"),
+            (("postcode", "postcodes", "sector"), postcode_keys, postcode_key_columns,
+             "postcode"),
+            (("dob", "dob_swapped", "birth_year"), dob_keys, dob_columns, "dob"),
+            (("address",), address_keys, _address_column, "address")):
         columns.update(zip(names, _facts(keys, compute, names, positions[key]), strict=True))
     return pa.Table.from_arrays([columns[f.name] for f in SCHEMA], schema=SCHEMA)
 
@@ -171,6 +192,7 @@ class LevelIndex:
     def __init__(self, settings: dict[str, Any]) -> None:
         self.labels: dict[str, dict[int, str]] = {}
         self.top: dict[str, int] = {}
+        self.derived: dict[str, Any] = {}  # rules worked out from these levels, kept once
         self.names = tuple(c["output_column_name"] for c in settings["comparisons"])
         self.position = {name: i for i, name in enumerate(self.names)}
         for comparison in settings["comparisons"]:

@@ -114,6 +114,11 @@ class Mapping:
         return list(dict.fromkeys(needed))
 
     @cached_property
+    def field_columns(self) -> dict[str, str]:
+        """Each field's column; an unmapped field's is a name no file has (reads as "")."""
+        return {f: self.columns.get(f) or "\0unmapped" for f in FIELDS}
+
+    @cached_property
     def used_columns(self) -> list[str]:
         cols = [self.key_column, *self.columns.values(), *(i.column for i in self.identifiers)]
         return list(dict.fromkeys(cols))
@@ -233,7 +238,16 @@ def _date(mapping: Mapping, field_name: str, text: str) -> dt.date | None:
     text = text.strip()
     if not text:
         return None
-    for fmt in mapping.date_formats:
+    day = _read_date(mapping.date_formats, text)
+    if day is None:
+        shapes = " or ".join(mapping.date_formats)
+        raise RowError(f"{field_name} {text[:20]!r} is not a real date in the form {shapes}")
+    return day
+
+
+@lru_cache(maxsize=65536)  # a file's dates repeat: births and starts, a few thousand of each
+def _read_date(formats: tuple[str, ...], text: str) -> dt.date | None:
+    for fmt in formats:
         if fmt == "%Y-%m-%d" and len(text) == 10 and text[4] == text[7] == "-":
             try:
                 return dt.date.fromisoformat(text)  # the same rule as strptime, faster
@@ -243,14 +257,27 @@ def _date(mapping: Mapping, field_name: str, text: str) -> dt.date | None:
             return dt.datetime.strptime(text, fmt).date()  # noqa: DTZ007 - a date, no time
         except ValueError:
             continue
-    shapes = " or ".join(mapping.date_formats)
-    raise RowError(f"{field_name} {text[:20]!r} is not a real date in the form {shapes}")
+    return None
+
+
+_TEMPLATES: dict[tuple[str, ...], tuple[tuple[str, ...], str]] = {}
 
 
 def _canonical(values: dict[str, str]) -> str:
-    """``json.dumps(values, sort_keys=True)`` for a dict of strings, written out directly (a
-    third faster: the values' hash must not change). The text is both hashed and stored."""
-    return "{" + ", ".join([f"{_string(k)}: {_string(values[k])}" for k in sorted(values)]) + "}"
+    """``json.dumps(values, sort_keys=True)`` for a dict of strings, written out directly
+    (every row of a file has the same keys, so the keys' part is made once): the values' hash
+    must not change. The text is both hashed and stored."""
+    keys = tuple(values)
+    found = _TEMPLATES.get(keys)
+    if found is None:
+        ordered = tuple(sorted(keys))
+        body = ", ".join(_string(k).replace("%", "%%") + ": %s" for k in ordered)
+        found = _TEMPLATES[keys] = (ordered, "{" + body + "}")
+        if len(_TEMPLATES) > 64:  # a mapping's key sets are few; never grow without bound
+            _TEMPLATES.clear()
+            _TEMPLATES[keys] = found
+    ordered, template = found
+    return template % tuple([_string(values[k]) for k in ordered])
 
 
 @lru_cache(maxsize=65536)
@@ -270,20 +297,20 @@ def parse_row(mapping: Mapping, raw: dict[str, str], *, row_number: int, line_nu
         raise RowError(f"no record key in column {mapping.key_column}")
     if len(key) > 100:
         raise RowError(f"the record key in column {mapping.key_column} is over 100 characters")
-    columns = mapping.columns
+    field_column = mapping.field_columns
+    value = values.get
 
     def get(field_name: str) -> str:
-        column = columns.get(field_name)
-        return values.get(column, "") if column else ""
+        return value(field_column[field_name], "")
 
-    given, family = get("given_names"), get("family_name")
+    given, family = value(field_column["given_names"], ""), value(field_column["family_name"], "")
     if not given:
         raise RowError("no given name")
     if not family:
         raise RowError("no family name")
-    dob = _date(mapping, "date_of_birth", get("date_of_birth"))
-    start = _date(mapping, "start_date", get("start_date"))
-    end = _date(mapping, "end_date", get("end_date"))
+    dob = _date(mapping, "date_of_birth", value(field_column["date_of_birth"], ""))
+    start = _date(mapping, "start_date", value(field_column["start_date"], ""))
+    end = _date(mapping, "end_date", value(field_column["end_date"], ""))
     if dob is None:
         raise RowError("no date of birth")
     if dob > today:
