@@ -193,12 +193,33 @@ def _collect_per_chunk() -> Iterator[Callable[[], None]]:
 # --- one chunk ----------------------------------------------------------------------------
 
 
+@dataclass(slots=True)
+class Known:
+    """What deciding needs of a source record received before (a model instance apiece cost
+    more than the rest of a re-sent file's import)."""
+
+    key: str
+    id: int
+    feed_id: int
+    last_run_id: int
+    row_number: int
+    values_sha256: str
+    withdrawn_run_id: int | None
+    status: str
+    child_id: int | None
+    involvement_id: int | None
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
 @dataclass
 class WorkRow:
     parsed: ParsedRow
     service_id: int
     basis: str
-    record: SourceRecord | None = None
+    record: SourceRecord | Known | None = None
     record_id: int | None = None
     involvement_id: int | None = None
     decision: Decision | None = None
@@ -349,17 +370,14 @@ class Importer:
         return counts, rejected, parsed
 
     def _sort(self, parsed: list[WorkRow], rejected: list[BadRow]
-              ) -> tuple[list[WorkRow], list[WorkRow], list[SourceRecord]]:
+              ) -> tuple[list[WorkRow], list[WorkRow], list[Known]]:
         """New records, records received before, and rejected rows of known records."""
         keys = {r.parsed.key for r in parsed} | {b.key for b in rejected if b.key}
-        columns = ("key", "id", "feed_id", "last_run_id", "row_number", "values_sha256",
-                   "withdrawn_run_id", "status", "child_id", "involvement_id")
         found = select_in(
-            f"SELECT {', '.join(columns)} FROM {table(SourceRecord)} "  # noqa: S608
+            f"SELECT {', '.join(Known.__slots__)} FROM {table(SourceRecord)} "  # noqa: S608
             "WHERE feed_id = %s AND key IN ({})", sorted(keys), params=[self.feed.pk])
         # What deciding needs of each known record (a changed one is read in full later).
-        existing = {row[0]: SourceRecord(**dict(zip(columns, row, strict=True)))
-                    for row in found}
+        existing = {row[0]: Known(*row) for row in found}
         first_row: dict[str, int] = {}
         fresh: list[WorkRow] = []
         known: list[WorkRow] = []
@@ -451,7 +469,7 @@ class Importer:
     # -- writing --------------------------------------------------------------------------
 
     def _write(self, fresh: list[WorkRow], known: list[WorkRow],
-               listed_but_rejected: list[SourceRecord], counts: _Counts) -> list[int]:
+               listed_but_rejected: list[Known], counts: _Counts) -> list[int]:
         now = timezone.now()
         run = self.run
         created_rows = [r for r in fresh if r.decision and r.decision.outcome == Outcome.CREATE]
@@ -490,9 +508,12 @@ class Importer:
             else:
                 counts.unchanged += 1
         seen_ids = unchanged_ids + [r.pk for r in listed_but_rejected]
-        for start in range(0, len(seen_ids), 500):
-            SourceRecord.objects.filter(pk__in=seen_ids[start:start + 500]).update(
-                last_run=run, updated_at=now)
+        with connection.cursor() as cursor:
+            for start in range(0, len(seen_ids), 5000):
+                part = seen_ids[start:start + 5000]
+                cursor.execute(
+                    f"UPDATE {table(SourceRecord)} SET last_run_id = %s, updated_at = %s "  # noqa: S608
+                    f"WHERE id IN ({', '.join(['%s'] * len(part))})", [run.pk, moment(now), *part])
         for row in changed:
             assert row.record is not None
             record = row.record = SourceRecord.objects.get(pk=row.record.pk)
