@@ -69,7 +69,7 @@ def postcode_key(text: str | None) -> str | None:
     return f"{match[1]} {match[2]}" if match else None
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=262_144)  # a county of 250,000 children has ~110,000 first lines
 def address_key(line_1: str | None) -> str | None:
     """The first address line's letters and digits, upper case (house number and street)."""
     key = re.sub(r"[^A-Z0-9]", "", fold(line_1 or "").upper())

@@ -73,7 +73,7 @@ from childindex.sources.reading import BadRow, FileFacts, RawRow, inspect_file, 
 
 CHUNK_ROWS = 20_000  # rows per transaction (and per linkage call)
 SQLITE_CACHE_KIB = 262_144  # SQLite's page cache during an import: 256 MiB, not its 2 MiB
-INDEX_BATCH = 20_000  # children read into the linkage table at a time (bounded memory)
+INDEX_BATCH = 50_000  # children read into the linkage table at a time (bounded memory)
 IMPORT_LABEL = "childindex feed import"
 Progress = Callable[[ImportRun], None]
 
@@ -214,7 +214,7 @@ class Known:
         return self.id
 
 
-@dataclass
+@dataclass(slots=True)
 class WorkRow:
     parsed: ParsedRow
     service_id: int
@@ -315,7 +315,7 @@ class Importer:
         if self.scorer is None:
             with self._timed("read the index"):
                 scorer = Scorer(self.model.settings)
-                for batch in chunks(index_link_records(), INDEX_BATCH):
+                for batch in chunks(index_link_records(batch=INDEX_BATCH), INDEX_BATCH):
                     scorer.add_index(link_table(batch))
                 self.scorer = scorer
         return self.scorer

@@ -207,9 +207,10 @@ def mapping_from_document(doc: dict[str, Any], *, source: str | None = None) -> 
     )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ParsedRow:
-    """One row in the index's terms."""
+    """One row in the index's terms. Not to be changed once made (not frozen only because a
+    frozen dataclass of this size costs 2.5 µs more to build: a second per 400,000 rows)."""
 
     row_number: int
     line_number: int
