@@ -53,7 +53,14 @@ from childindex.records.models import (
     NameKind,
 )
 from childindex.records.search_index import search_keys_refresh
-from childindex.sources.bulk import JsonText, insert_rows, moment, select_in, table
+from childindex.sources.bulk import (
+    JsonText,
+    PlannerStatistics,
+    insert_rows,
+    moment,
+    select_in,
+    table,
+)
 from childindex.sources.index_data import index_link_records, row_record
 from childindex.sources.mapping import Mapping, ParsedRow, RowError, load_mapping, parse_row
 from childindex.sources.models import (
@@ -264,6 +271,9 @@ class Importer:
         self.progress = progress
         self.catalogue = Catalogue()
         self.scorer: Scorer | None = None
+        self.statistics = PlannerStatistics(
+            (Child, ChildName, ChildAddress, ChildIdentifier, Involvement, SourceRecord))
+        self._inserted = 0  # source records the last chunk wrote
         self.timings: dict[str, float] = defaultdict(float)  # seconds per phase
         self.cpu: dict[str, float] = defaultdict(float)  # CPU seconds per phase (all threads)
 
@@ -284,6 +294,8 @@ class Importer:
                 cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
         try:
             with _collect_per_chunk() as collect:
+                with self._timed("table statistics"):
+                    self.statistics.keep()
                 if self.run.rows_done < self.run.rows_total:
                     rows = read_rows(self.path, self.mapping, start_after=self.run.rows_done)
                     # Chunks end on multiples of chunk_rows, resumed or not.
@@ -295,6 +307,8 @@ class Importer:
                         del chunk
                         with self._timed("collect garbage"):
                             collect()
+                        with self._timed("table statistics"):
+                            self.statistics.keep({SourceRecord: self._inserted})
                         if self.progress:
                             self.progress(self.run)
                         with self._timed("read the file"):
@@ -338,6 +352,7 @@ class Importer:
                     f"another import of {self.feed.name} is running (its run {run.pk} is at row "
                     f"{run.rows_done}, this one at {expected}): wait for it to finish")
             new_children = self._write(fresh, known, listed_but_rejected, counts)
+            self._inserted = len(fresh)
             self._write_rejected(rejected, counts)
             for name in ("read", "linked", "created", "sent_to_review", "rejected",
                          "unchanged"):
