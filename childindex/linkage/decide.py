@@ -71,22 +71,39 @@ def is_twin_or_sibling(candidate: Candidate, levels: LevelIndex) -> bool:
     a nickname or spelling of it, and no identifier of the same type that agrees; where the
     names differ by a slip only, an identifier of the same type must disagree (twins have
     their own NHS numbers and UPNs)."""
-    same_dob = candidate.level("dob") == levels.top["dob"]
-    same_family = candidate.level("family_name") == levels.top["family_name"]
-    same_address = candidate.level("postcode") >= levels.top["postcode"] - 1
-    if not (same_dob and (same_family or same_address)):
-        return False
-    given = candidate.level("given_name")
-    top = levels.top["given_name"]
-    if given < 0 or given >= top - _VARIANT_FROM_TOP:
-        return False  # missing, the same, or a nickname or spelling
-    agree = any(candidate.level(i) == levels.top[i] for i in IDENTIFIERS if i in levels.top)
-    if agree:
-        return False
-    disagree = any(candidate.level(i) == 0 for i in IDENTIFIERS if i in levels.top
-                   and i != "local_ids")
-    slip_only = given >= top - _SLIP_FROM_TOP
-    return disagree or not slip_only
+    return _twin_rule(levels)(candidate.gammas)
+
+
+def _twin_rule(levels: LevelIndex) -> Callable[[tuple[int, ...]], bool]:
+    """``is_twin_or_sibling`` on a candidate's gammas, with the model's positions and top
+    levels looked up once (it runs for every candidate of every row)."""
+    rule = levels.derived.get("twin_rule")
+    if rule is not None:
+        return rule
+    position, top = levels.position, levels.top
+    dob, dob_top = position["dob"], top["dob"]
+    family, family_top = position["family_name"], top["family_name"]
+    address, address_top = position["postcode"], top["postcode"] - 1
+    given, given_top = position["given_name"], top["given_name"]
+    variant_or_better = given_top - _VARIANT_FROM_TOP
+    slip_or_better = given_top - _SLIP_FROM_TOP
+    agreeing = tuple((position[i], top[i]) for i in IDENTIFIERS if i in top)
+    national = tuple(position[i] for i in IDENTIFIERS if i in top and i != "local_ids")
+
+    def twin(gammas: tuple[int, ...]) -> bool:
+        if gammas[dob] != dob_top:
+            return False
+        if gammas[family] != family_top and gammas[address] < address_top:
+            return False
+        level = gammas[given]
+        if level < 0 or level >= variant_or_better:
+            return False  # missing, the same, or a nickname or spelling
+        if any(gammas[p] == t for p, t in agreeing):
+            return False
+        return any(gammas[p] == 0 for p in national) or level < slip_or_better
+
+    levels.derived["twin_rule"] = twin
+    return twin
 
 
 def decide(
@@ -99,8 +116,10 @@ def decide(
 ) -> Decision:
     """The outcome for one row, given its candidates (best first)."""
     above = [c for c in candidates if c.weight >= thresholds.lower]
-    twins = tuple(c for c in above if is_twin_or_sibling(c, levels))
-    eligible = tuple(c for c in above if c not in twins)
+    twin = _twin_rule(levels)
+    flags = [twin(c.gammas) for c in above]
+    twins = tuple(c for c, flag in zip(above, flags, strict=True) if flag)
+    eligible = tuple(c for c, flag in zip(above, flags, strict=True) if not flag)
     shielded_ids = {c.other_id for c in above if is_shielded(c.other_id)}
     best = eligible[0] if eligible else None
 

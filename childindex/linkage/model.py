@@ -15,6 +15,7 @@ in the review queue.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import math
 from collections.abc import Iterable, Sequence
@@ -25,6 +26,17 @@ import duckdb
 import pyarrow as pa
 
 from childindex.linkage.comparisons import COLUMNS, LIST_COLUMNS, TRAINING_BLOCKS
+from childindex.linkage.normalise import (
+    GENDERS,
+    LinkRecord,
+    address_key,
+    dob_columns,
+    family_key_columns,
+    given_key_columns,
+    identifier_key,
+    local_ids,
+    postcode_key_columns,
+)
 
 _INT_COLUMNS = frozenset({"birth_year"})
 
@@ -49,6 +61,87 @@ def to_table(rows: Iterable[dict[str, Any]]) -> pa.Table:
     listed = rows if isinstance(rows, list) else list(rows)
     return pa.Table.from_arrays(
         [pa.array([r[f.name] for r in listed], type=f.type) for f in SCHEMA], schema=SCHEMA)
+
+
+def _facts(keys: dict, compute, names: Sequence[str], positions: list[int]) -> list[pa.Array]:
+    """The columns ``compute`` gives for each distinct key, taken in the rows' order."""
+    values = [compute(*key) for key in keys]
+    take = pa.array(positions, type=pa.int32())
+    return [pa.array([v[i] for v in values], type=SCHEMA.field(name).type).take(take)
+            for i, name in enumerate(names)]
+
+
+def link_table(records: Iterable[LinkRecord]) -> pa.Table:
+    """``to_table(r.row() for r in records)``, built column by column (``link_columns``)."""
+    rows = records if isinstance(records, list) else list(records)
+    return link_columns(
+        uids=[r.unique_id for r in rows],
+        given=[r.given_names or "" for r in rows],
+        other_given=[tuple(r.other_given_names) if r.other_given_names else () for r in rows],
+        family=[r.family_name or "" for r in rows],
+        other_family=[tuple(r.other_family_names) if r.other_family_names else ()
+                      for r in rows],
+        dob=[r.date_of_birth for r in rows],
+        gender=[r.gender for r in rows],
+        postcode=[r.postcode or None for r in rows],
+        other_postcodes=[tuple(r.other_postcodes) if r.other_postcodes else () for r in rows],
+        address=[r.address_line_1 or None for r in rows],
+        identifiers={kind: [r.identifiers.get(kind) if r.identifiers else None for r in rows]
+                     for kind in ("nhs", "chi", "hc", "upn")},
+        local=[r.local_identifiers for r in rows],
+    )
+
+
+def link_columns(*, uids: list[str], given: list[str], other_given: list[tuple[str, ...]],
+                 family: list[str], other_family: list[tuple[str, ...]],
+                 dob: list[dt.date | None], gender: list[str | None],
+                 postcode: list[str | None], other_postcodes: list[tuple[str, ...]],
+                 address: list[str | None], identifiers: dict[str, list[str | None]],
+                 local: list[Iterable[str] | None]) -> pa.Table:
+    """The linkage table of records given as columns (what ``LinkRecord`` holds, one list
+    per attribute; other names and postcodes as tuples). Each name, date, postcode and
+    address is normalised once however many rows hold it (an index of 250,000 children has a
+    few thousand given names), so a row costs a few dictionary look-ups."""
+    given_keys: dict[tuple, int] = {}
+    family_keys: dict[tuple, int] = {}
+    postcode_keys: dict[tuple, int] = {}
+    dob_keys: dict[tuple, int] = {}
+    address_keys: dict[tuple, int] = {}
+    # dict.setdefault(key, len(d)): the key's position, a new key taking the next one.
+    positions = {
+        "given": [given_keys.setdefault(k, len(given_keys))
+                  for k in zip(given, other_given, strict=True)],
+        "family": [family_keys.setdefault(k, len(family_keys))
+                   for k in zip(family, other_family, strict=True)],
+        "postcode": [postcode_keys.setdefault(k, len(postcode_keys))
+                     for k in zip(postcode, other_postcodes, strict=True)],
+        "dob": [dob_keys.setdefault((d,), len(dob_keys)) for d in dob],
+        "address": [address_keys.setdefault((a,), len(address_keys)) for a in address],
+    }
+    columns: dict[str, pa.Array] = {
+        "unique_id": pa.array(uids, type=pa.string()),
+        "gender": pa.array([g if g in GENDERS else None for g in gender], type=pa.string()),
+        "local_ids": pa.array([local_ids(v) if v else None for v in local],
+                              type=pa.list_(pa.string())),
+    }
+    for kind, values in identifiers.items():
+        columns[kind] = pa.array([identifier_key(v) if v else None for v in values],
+                                 type=pa.string())
+    for names, keys, compute, key in (
+            (("given_name", "given_tokens", "given_variants", "given_phonetic"), given_keys,
+             given_key_columns, "given"),
+            (("family_name", "family_names", "family_phonetic"), family_keys,
+             family_key_columns, "family"),
+            (("postcode", "postcodes", "sector"), postcode_keys, postcode_key_columns,
+             "postcode"),
+            (("dob", "dob_swapped", "birth_year"), dob_keys, dob_columns, "dob"),
+            (("address",), address_keys, _address_column, "address")):
+        columns.update(zip(names, _facts(keys, compute, names, positions[key]), strict=True))
+    return pa.Table.from_arrays([columns[f.name] for f in SCHEMA], schema=SCHEMA)
+
+
+def _address_column(line_1: str | None) -> tuple[str | None]:
+    return (address_key(line_1) if line_1 else None,)
 
 
 @dataclass(frozen=True)
@@ -99,6 +192,7 @@ class LevelIndex:
     def __init__(self, settings: dict[str, Any]) -> None:
         self.labels: dict[str, dict[int, str]] = {}
         self.top: dict[str, int] = {}
+        self.derived: dict[str, Any] = {}  # rules worked out from these levels, kept once
         self.names = tuple(c["output_column_name"] for c in settings["comparisons"])
         self.position = {name: i for i, name in enumerate(self.names)}
         for comparison in settings["comparisons"]:
@@ -119,6 +213,86 @@ class LevelIndex:
 def _quiet() -> None:
     for name in ("splink", "duckdb"):
         logging.getLogger(name).setLevel(logging.WARNING)
+
+
+_CLAMP = 1e-300  # Splink's floor for m and u in a match weight (M_U_CLAMP_MIN)
+
+
+def _probability(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return max(float(value), _CLAMP)
+
+
+class ScoringSql:
+    """The model's scoring as one DuckDB query over blocked pairs, written from its Splink
+    settings as Splink writes it (``predict``): each comparison's gamma is the first level
+    whose SQL holds (null level -1, then n-1 down to 0), its match weight log2(m/u) (0 for
+    the null level), a pair's weight the prior's plus the sum, its probability from that.
+
+    Splink's own ``predict_between`` gives the same pairs, gammas, weights and probabilities
+    to the bit (``test_direct_scoring_is_splinks``); this skips its per-call work (building
+    and parsing SQL, a dataset per call, string join keys), half of an import's scoring.
+    ``supported`` is False for settings it does not cover (term-frequency adjustments, a
+    level without a number for m or u), which Splink then scores."""
+
+    def __init__(self, settings: dict[str, Any]) -> None:
+        self.supported = True
+        self.names = [c["output_column_name"] for c in settings["comparisons"]]
+        gammas, weights = [], []
+        for comparison in settings["comparisons"]:
+            name = comparison["output_column_name"]
+            levels = comparison["comparison_levels"]
+            value = sum(1 for lv in levels if not lv.get("is_null_level")) - 1
+            gamma, weight = ["CASE"], ["CASE"]
+            for level in levels:
+                if level.get("tf_adjustment_column") or level.get("tf_adjustment_weight"):
+                    self.supported = False
+                if level.get("is_null_level"):
+                    gamma.append(f"WHEN {level['sql_condition']} THEN -1")
+                    weight.append(f"WHEN gamma_{name} = -1 THEN CAST(0.0 AS FLOAT8)")
+                    continue
+                condition = level["sql_condition"]
+                gamma.append(f"ELSE {value}" if condition.strip().upper() == "ELSE"
+                             else f"WHEN {condition} THEN {value}")
+                m, u = _probability(level.get("m_probability")), \
+                    _probability(level.get("u_probability"))
+                if m is None or u is None:
+                    self.supported = False
+                    m = u = 1.0
+                weight.append(f"WHEN gamma_{name} = {value} "
+                              f"THEN CAST({math.log2(m / u)!r} AS FLOAT8)")
+                value -= 1
+            gammas.append(" ".join([*gamma, f'END AS "gamma_{name}"']))
+            weights.append(" ".join([*weight, f'END AS "mw_{name}"']))
+        p = settings["probability_two_random_records_match"]
+        prior = math.log2(p / (1 - p))
+        columns = [c for c in COLUMNS if c != "unique_id"]
+        both_sides = ", ".join(
+            ["l.unique_id AS unique_id_l", "r.unique_id AS unique_id_r"]
+            + [f'l."{c}" AS "{c}_l", r."{c}" AS "{c}_r"' for c in columns])
+        total = " + ".join([f"CAST({prior!r} AS FLOAT8)", *(f'"mw_{n}"' for n in self.names)])
+        power = "POWER(CAST(2 AS FLOAT8), {})"
+        # The pairs any blocking rule makes (each once), by row position: the index's rows
+        # are then read only for the children paired (a hash join built on the pairs).
+        rules = [rule["blocking_rule"] if isinstance(rule, dict) else str(rule)
+                 for rule in settings["blocking_rules_to_generate_predictions"]]
+        self.pairs = " UNION ".join(
+            "SELECT l.rowid AS lr, r.rowid AS rr FROM feed_rows AS l "  # noqa: S608 - own SQL
+            f"JOIN index_children AS r ON {rule}" for rule in rules)
+        self.score = (
+            f"WITH sides AS (SELECT {both_sides} FROM feed_pairs AS p "  # noqa: S608 - own SQL
+            "JOIN feed_rows AS l ON l.rowid = p.lr JOIN index_children AS r ON r.rowid = p.rr), "
+            f"vectors AS (SELECT unique_id_l, unique_id_r, {', '.join(gammas)} FROM sides), "
+            f"parts AS (SELECT *, {', '.join(weights)} FROM vectors), "
+            f"scored AS (SELECT *, {total} AS match_weight FROM parts) "
+            "SELECT unique_id_l, unique_id_r, match_weight, "
+            f"CASE WHEN match_weight >= 0 THEN 1.0 / (1.0 + {power.format('-match_weight')}) "
+            f"ELSE {power.format('match_weight')} / (1.0 + {power.format('match_weight')}) END, "
+            + ", ".join(f'"gamma_{n}"' for n in self.names) + ", "
+            + ", ".join(f'"mw_{n}"' for n in self.names)
+            + " FROM scored WHERE match_weight >= ? "
+            "ORDER BY unique_id_l, match_weight DESC, unique_id_r")
 
 
 class Scorer:
@@ -142,6 +316,7 @@ class Scorer:
         self._index_df = self._db.register("index_children", table_name="index_children_input")
         self._linker = self._make_linker()
         self._batches = 0
+        self._sql = ScoringSql(settings)
 
     def _make_linker(self):
         from splink import Linker
@@ -223,6 +398,8 @@ class Scorer:
         table = rows if isinstance(rows, pa.Table) else to_table(rows)
         if not table.num_rows or not self.index_size:
             return []
+        if self._sql.supported:
+            return self._score_direct(table, min_weight)
         new = self._register(table)
         subset = f"index_subset_{self._batches}"
         pairs = " UNION ".join(
@@ -240,6 +417,26 @@ class Scorer:
         finally:
             new.drop_table_from_database_and_remove_from_cache(force_non_splink_table=True)
             right.drop_table_from_database_and_remove_from_cache(force_non_splink_table=True)
+
+    def _score_direct(self, table: pa.Table, min_weight: float) -> list[Candidate]:
+        self._con.register("incoming_rows", table)
+        try:
+            self._run("CREATE OR REPLACE TEMP TABLE feed_rows AS SELECT * FROM incoming_rows")
+        finally:
+            self._con.unregister("incoming_rows")
+        try:
+            self._run(f"CREATE OR REPLACE TEMP TABLE feed_pairs AS {self._sql.pairs}")
+            result = self._run(self._sql.score, [min_weight])
+        finally:
+            self._run("DROP TABLE IF EXISTS feed_pairs")
+            self._run("DROP TABLE IF EXISTS feed_rows")
+        count = len(self._sql.names)
+        index = self.levels
+        nan = math.isnan
+        return [Candidate(row[0], row[1], round(row[2], 3),
+                          0.0 if row[3] is None or nan(row[3]) else row[3],
+                          row[4:4 + count], row[4 + count:4 + 2 * count], index)
+                for row in result]
 
     def score_within(self, rows: Sequence[dict[str, Any]] | pa.Table,
                      *, min_weight: float) -> list[Candidate]:

@@ -69,7 +69,7 @@ def postcode_key(text: str | None) -> str | None:
     return f"{match[1]} {match[2]}" if match else None
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=262_144)  # a county of 250,000 children has ~110,000 first lines
 def address_key(line_1: str | None) -> str | None:
     """The first address line's letters and digits, upper case (house number and street)."""
     key = re.sub(r"[^A-Z0-9]", "", fold(line_1 or "").upper())
@@ -112,57 +112,114 @@ class LinkRecord:
 
     def row(self) -> dict[str, object]:
         """The columns the linkage model compares (see ``comparisons.COLUMNS``)."""
-        first, given_tokens, variants = _given_facts(self.given_names or "")
-        family, families = _family_facts(self.family_name or "")
-        if self.other_given_names:
-            tokens, names = set(given_tokens), set(variants)
-            for other in self.other_given_names:
-                _, other_tokens, other_variants = _given_facts(other or "")
-                tokens.update(other_tokens)
-                names.update(other_variants)
-            given_tokens, variants = tuple(sorted(tokens)), tuple(sorted(names))
-        if self.other_family_names:
-            all_families = set(families)
-            for other in self.other_family_names:
-                all_families.update(_family_facts(other or "")[1])
-            families = tuple(sorted(all_families))
-        postcode = postcode_key(self.postcode) if self.postcode else None
-        if self.other_postcodes:
-            postcodes = {postcode} | {postcode_key(p) for p in self.other_postcodes}
-            postcodes.discard(None)
-            postcode_list = sorted(postcodes) or None
-        else:
-            postcode_list = [postcode] if postcode else None
-        iso, dob_swapped, year = _dob_facts(self.date_of_birth)
+        given_name, given_tokens, given_variants, given_phonetic = given_columns(
+            self.given_names or "", tuple(self.other_given_names or ()))
+        family_name, family_names, family_phonetic = family_columns(
+            self.family_name or "", tuple(self.other_family_names or ()))
+        postcode, postcodes, sector = postcode_columns(
+            self.postcode or None, tuple(self.other_postcodes or ()))
+        iso, dob_swapped, year = dob_columns(self.date_of_birth)
         identifiers = self.identifiers
-        local = sorted({v for v in self.local_identifiers if v}) if self.local_identifiers \
-            else None
         return {
             "unique_id": self.unique_id,
-            "given_name": first or None,
-            "given_tokens": list(given_tokens) or None,
-            "given_variants": list(variants) or None,
-            "given_phonetic": phonetic(first),
-            "family_name": family or None,
-            "family_names": list(families) or None,
-            "family_phonetic": phonetic(family),
+            "given_name": given_name,
+            "given_tokens": given_tokens,
+            "given_variants": given_variants,
+            "given_phonetic": given_phonetic,
+            "family_name": family_name,
+            "family_names": family_names,
+            "family_phonetic": family_phonetic,
             "dob": iso,
             "dob_swapped": dob_swapped,
             "birth_year": year,
-            "gender": self.gender if self.gender in _GENDERS else None,
+            "gender": self.gender if self.gender in GENDERS else None,
             "postcode": postcode,
-            "postcodes": postcode_list,
-            "sector": postcode[:-2] if postcode else None,
+            "postcodes": postcodes,
+            "sector": sector,
             "address": address_key(self.address_line_1) if self.address_line_1 else None,
             "nhs": identifier_key(identifiers.get("nhs")),
             "chi": identifier_key(identifiers.get("chi")),
             "hc": identifier_key(identifiers.get("hc")),
             "upn": identifier_key(identifiers.get("upn")),
-            "local_ids": local or None,
+            "local_ids": local_ids(self.local_identifiers),
         }
 
 
-_GENDERS = frozenset({"female", "male"})
+# The columns of one value (and the index's other values of it), each computed once per
+# distinct value: a county has a few thousand names and dates, not a row's worth. The cached
+# ``*_key_columns`` give tuples (shared between callers); the others give lists.
+KEY_CACHE = 131_072  # distinct values kept (an index of 1,000,000 children has ~150,000 names)
+
+
+def given_columns(given_names: str, others: tuple[str, ...] = ()
+                  ) -> tuple[str | None, list[str] | None, list[str] | None, str | None]:
+    """given_name, given_tokens, given_variants, given_phonetic."""
+    first, tokens, variants, sound = given_key_columns(given_names, others)
+    return first, list(tokens) if tokens else None, list(variants) if variants else None, sound
+
+
+@lru_cache(maxsize=KEY_CACHE)
+def given_key_columns(given_names: str, others: tuple[str, ...] = ()
+                      ) -> tuple[str | None, tuple[str, ...] | None, tuple[str, ...] | None,
+                                 str | None]:
+    first, given_tokens, variants = _given_facts(given_names)
+    if others:
+        tokens, names = set(given_tokens), set(variants)
+        for other in others:
+            _, other_tokens, other_variants = _given_facts(other or "")
+            tokens.update(other_tokens)
+            names.update(other_variants)
+        given_tokens, variants = tuple(sorted(tokens)), tuple(sorted(names))
+    return first or None, given_tokens or None, variants or None, phonetic(first)
+
+
+def family_columns(family_name: str, others: tuple[str, ...] = ()
+                   ) -> tuple[str | None, list[str] | None, str | None]:
+    """family_name, family_names, family_phonetic."""
+    family, families, sound = family_key_columns(family_name, others)
+    return family, list(families) if families else None, sound
+
+
+@lru_cache(maxsize=KEY_CACHE)
+def family_key_columns(family_name: str, others: tuple[str, ...] = ()
+                       ) -> tuple[str | None, tuple[str, ...] | None, str | None]:
+    family, families = _family_facts(family_name)
+    if others:
+        all_families = set(families)
+        for other in others:
+            all_families.update(_family_facts(other or "")[1])
+        families = tuple(sorted(all_families))
+    return family or None, families or None, phonetic(family)
+
+
+def postcode_columns(postcode_text: str | None, others: tuple[str, ...] = ()
+                     ) -> tuple[str | None, list[str] | None, str | None]:
+    """postcode, postcodes (with previous addresses'), sector."""
+    postcode, postcodes, sector = postcode_key_columns(postcode_text, others)
+    return postcode, list(postcodes) if postcodes else None, sector
+
+
+@lru_cache(maxsize=KEY_CACHE)
+def postcode_key_columns(postcode_text: str | None, others: tuple[str, ...] = ()
+                         ) -> tuple[str | None, tuple[str, ...] | None, str | None]:
+    postcode = postcode_key(postcode_text) if postcode_text else None
+    if others:
+        postcodes = {postcode} | {postcode_key(p) for p in others}
+        postcodes.discard(None)
+        postcode_list = tuple(sorted(postcodes)) or None
+    else:
+        postcode_list = (postcode,) if postcode else None
+    return postcode, postcode_list, postcode[:-2] if postcode else None
+
+
+def local_ids(values: Iterable[str]) -> list[str] | None:
+    """A source's own identifiers ("issuer:value"), sorted, or None."""
+    if not values:
+        return None
+    return sorted({v for v in values if v}) or None
+
+
+GENDERS = frozenset({"female", "male"})
 
 
 @lru_cache(maxsize=65536)
@@ -182,7 +239,7 @@ def _family_facts(family_name: str) -> tuple[str, tuple[str, ...]]:
 
 
 @lru_cache(maxsize=8192)
-def _dob_facts(day: dt.date | None) -> tuple[str | None, str | None, int | None]:
+def dob_columns(day: dt.date | None) -> tuple[str | None, str | None, int | None]:
     if day is None:
         return None, None, None
     return day.isoformat(), swapped(day), day.year

@@ -21,6 +21,8 @@ involvement ended (unless another listed record of the feed holds the same invol
 from __future__ import annotations
 
 import datetime as dt
+import gc
+import json
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -38,7 +40,7 @@ from childindex.consent.rules import basis_for_service
 from childindex.core.identifiers import IdentifierType, new_index_number
 from childindex.directory.models import LocalAuthority, Practitioner, Service
 from childindex.linkage.decide import Decision, Outcome, Thresholds, decide
-from childindex.linkage.model import Candidate, Scorer, to_table
+from childindex.linkage.model import Candidate, Scorer, link_table
 from childindex.linkage.normalise import PLACEHOLDER_IDENTIFIERS
 from childindex.records.models import (
     AddressStatus,
@@ -51,8 +53,15 @@ from childindex.records.models import (
     NameKind,
 )
 from childindex.records.search_index import search_keys_refresh
-from childindex.sources.bulk import insert_rows, select_in, table
-from childindex.sources.index_data import index_records, row_record
+from childindex.sources.bulk import (
+    JsonText,
+    PlannerStatistics,
+    insert_rows,
+    moment,
+    select_in,
+    table,
+)
+from childindex.sources.index_data import index_link_records, row_record
 from childindex.sources.mapping import Mapping, ParsedRow, RowError, load_mapping, parse_row
 from childindex.sources.models import (
     Feed,
@@ -71,7 +80,7 @@ from childindex.sources.reading import BadRow, FileFacts, RawRow, inspect_file, 
 
 CHUNK_ROWS = 20_000  # rows per transaction (and per linkage call)
 SQLITE_CACHE_KIB = 262_144  # SQLite's page cache during an import: 256 MiB, not its 2 MiB
-INDEX_BATCH = 20_000  # children read into the linkage table at a time (bounded memory)
+INDEX_BATCH = 50_000  # children read into the linkage table at a time (bounded memory)
 IMPORT_LABEL = "childindex feed import"
 Progress = Callable[[ImportRun], None]
 
@@ -169,15 +178,55 @@ class Catalogue:
         return found
 
 
+@contextmanager
+def _collect_per_chunk() -> Iterator[Callable[[], None]]:
+    """Python's cycle collector off during the import, run once per chunk instead.
+
+    An import holds millions of objects that live long (the index's normalised names, the
+    chunk's rows and candidates) and makes millions that do not; the collector, left to run
+    by allocation counts, scanned the long-lived ones again and again: 20 of 51 CPU seconds
+    of a 250,000-row import. Run after each chunk, it looks only at what the chunk made (a
+    young-generation collection; nothing else has been collected meanwhile), so what a chunk
+    leaves in cycles is still freed and memory stays bounded."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield lambda: gc.collect(0)
+    finally:
+        if enabled:
+            gc.enable()
+
+
 # --- one chunk ----------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
+class Known:
+    """What deciding needs of a source record received before (a model instance apiece cost
+    more than the rest of a re-sent file's import)."""
+
+    key: str
+    id: int
+    feed_id: int
+    last_run_id: int
+    row_number: int
+    values_sha256: str
+    withdrawn_run_id: int | None
+    status: str
+    child_id: int | None
+    involvement_id: int | None
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
+@dataclass(slots=True)
 class WorkRow:
     parsed: ParsedRow
     service_id: int
     basis: str
-    record: SourceRecord | None = None
+    record: SourceRecord | Known | None = None
     record_id: int | None = None
     involvement_id: int | None = None
     decision: Decision | None = None
@@ -222,15 +271,20 @@ class Importer:
         self.progress = progress
         self.catalogue = Catalogue()
         self.scorer: Scorer | None = None
+        self.statistics = PlannerStatistics(
+            (Child, ChildName, ChildAddress, ChildIdentifier, Involvement, SourceRecord))
+        self._inserted = 0  # source records the last chunk wrote
         self.timings: dict[str, float] = defaultdict(float)  # seconds per phase
+        self.cpu: dict[str, float] = defaultdict(float)  # CPU seconds per phase (all threads)
 
     @contextmanager
     def _timed(self, phase: str) -> Iterator[None]:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         try:
             yield
         finally:
             self.timings[phase] += time.perf_counter() - started
+            self.cpu[phase] += time.process_time() - cpu
 
     # -- driving ------------------------------------------------------------------------
 
@@ -239,23 +293,31 @@ class Importer:
             with connection.cursor() as cursor:  # this connection only, for this import
                 cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
         try:
-            if self.run.rows_done < self.run.rows_total:
-                rows = read_rows(self.path, self.mapping, start_after=self.run.rows_done)
-                # Chunks end on multiples of chunk_rows, resumed or not.
-                first = self.chunk_rows - self.run.rows_done % self.chunk_rows
-                with self._timed("read the file"):
-                    chunk = list(islice(rows, first))
-                while chunk:
-                    self._chunk(chunk)
+            with _collect_per_chunk() as collect:
+                with self._timed("table statistics"):
+                    self.statistics.keep()
+                if self.run.rows_done < self.run.rows_total:
+                    rows = read_rows(self.path, self.mapping, start_after=self.run.rows_done)
+                    # Chunks end on multiples of chunk_rows, resumed or not.
+                    first = self.chunk_rows - self.run.rows_done % self.chunk_rows
+                    with self._timed("read the file"):
+                        chunk = list(islice(rows, first))
+                    while chunk:
+                        self._chunk(chunk)
+                        del chunk
+                        with self._timed("collect garbage"):
+                            collect()
+                        with self._timed("table statistics"):
+                            self.statistics.keep({SourceRecord: self._inserted})
+                        if self.progress:
+                            self.progress(self.run)
+                        with self._timed("read the file"):
+                            chunk = list(islice(rows, self.chunk_rows))
+                if self.run.status == RunStatus.RUNNING:
+                    with self._timed("finish (snapshot ends)"):
+                        self._finish()
                     if self.progress:
                         self.progress(self.run)
-                    with self._timed("read the file"):
-                        chunk = list(islice(rows, self.chunk_rows))
-            if self.run.status == RunStatus.RUNNING:
-                with self._timed("finish (snapshot ends)"):
-                    self._finish()
-                if self.progress:
-                    self.progress(self.run)
         finally:
             if self.scorer is not None:
                 self.scorer.close()
@@ -267,8 +329,8 @@ class Importer:
         if self.scorer is None:
             with self._timed("read the index"):
                 scorer = Scorer(self.model.settings)
-                for batch in chunks(index_records(), INDEX_BATCH):
-                    scorer.add_index(_table(batch))
+                for batch in chunks(index_link_records(batch=INDEX_BATCH), INDEX_BATCH):
+                    scorer.add_index(link_table(batch))
                 self.scorer = scorer
         return self.scorer
 
@@ -279,9 +341,8 @@ class Importer:
             counts, rejected, parsed = self._parse(chunk)
         with self._timed("match keys"):
             fresh, known, listed_but_rejected = self._sort(parsed, rejected)
-        with self._timed("score (Splink)"):
-            self._decide(fresh)
-            self._cluster_new_children(fresh)
+        self._decide(fresh)
+        self._cluster_new_children(fresh)
         rejected.sort(key=lambda b: b.row_number)
         with self._timed("write"), transaction.atomic():
             run = ImportRun.objects.select_for_update().get(pk=self.run.pk)
@@ -291,6 +352,7 @@ class Importer:
                     f"another import of {self.feed.name} is running (its run {run.pk} is at row "
                     f"{run.rows_done}, this one at {expected}): wait for it to finish")
             new_children = self._write(fresh, known, listed_but_rejected, counts)
+            self._inserted = len(fresh)
             self._write_rejected(rejected, counts)
             for name in ("read", "linked", "created", "sent_to_review", "rejected",
                          "unchanged"):
@@ -300,7 +362,7 @@ class Importer:
         self.run = run
         if new_children and self.scorer is not None:
             with self._timed("read the index"):
-                self.scorer.replace_index(_table(index_records(child_ids=new_children)))
+                self.scorer.replace_index(link_table(index_link_records(child_ids=new_children)))
 
     def _parse(self, chunk: list[RawRow | BadRow]
                ) -> tuple[_Counts, list[BadRow], list[WorkRow]]:
@@ -323,17 +385,14 @@ class Importer:
         return counts, rejected, parsed
 
     def _sort(self, parsed: list[WorkRow], rejected: list[BadRow]
-              ) -> tuple[list[WorkRow], list[WorkRow], list[SourceRecord]]:
+              ) -> tuple[list[WorkRow], list[WorkRow], list[Known]]:
         """New records, records received before, and rejected rows of known records."""
         keys = {r.parsed.key for r in parsed} | {b.key for b in rejected if b.key}
-        columns = ("key", "id", "feed_id", "last_run_id", "row_number", "values_sha256",
-                   "withdrawn_run_id", "status", "child_id", "involvement_id")
         found = select_in(
-            f"SELECT {', '.join(columns)} FROM {table(SourceRecord)} "  # noqa: S608
+            f"SELECT {', '.join(Known.__slots__)} FROM {table(SourceRecord)} "  # noqa: S608
             "WHERE feed_id = %s AND key IN ({})", sorted(keys), params=[self.feed.pk])
         # What deciding needs of each known record (a changed one is read in full later).
-        existing = {row[0]: SourceRecord(**dict(zip(columns, row, strict=True)))
-                    for row in found}
+        existing = {row[0]: Known(*row) for row in found}
         first_row: dict[str, int] = {}
         fresh: list[WorkRow] = []
         known: list[WorkRow] = []
@@ -362,23 +421,28 @@ class Importer:
         if not fresh:
             return
         scorer = self._linkage()
-        by_uid = {_uid(r.parsed.row_number): r for r in fresh}
-        table = to_table(row_record(uid, r.parsed).row() for uid, r in by_uid.items())
-        candidates: dict[str, list[Candidate]] = defaultdict(list)
-        for c in scorer.score(table, min_weight=self.thresholds.lower):
-            candidates[c.record_id].append(c)
-        shielded = self._shielded_ids({c.other_id for cs in candidates.values() for c in cs})
-        for uid, row in by_uid.items():
-            row.decision = decide(
-                candidates.get(uid, []), thresholds=self.thresholds,
-                levels=scorer.levels, may_create=self.feed.may_create_children,
-                is_shielded=lambda other: other in shielded)
+        with self._timed("linkage rows (feed)"):
+            by_uid = {_uid(r.parsed.row_number): r for r in fresh}
+            table = link_table([row_record(uid, r.parsed) for uid, r in by_uid.items()])
+        with self._timed("score (Splink)"):
+            scored = scorer.score(table, min_weight=self.thresholds.lower)
+        with self._timed("decide"):
+            candidates: dict[str, list[Candidate]] = defaultdict(list)
+            for c in scored:
+                candidates[c.record_id].append(c)
+            shielded = self._shielded_ids({c.other_id for cs in candidates.values() for c in cs})
+            for uid, row in by_uid.items():
+                row.decision = decide(
+                    candidates.get(uid, []), thresholds=self.thresholds,
+                    levels=scorer.levels, may_create=self.feed.may_create_children,
+                    is_shielded=lambda other: other in shielded)
 
     @staticmethod
     def _shielded_ids(ids: Iterable[str]) -> set[str]:
-        numeric = [int(i) for i in ids if i.isdigit()]
-        return {str(pk) for pk in Child.objects.filter(pk__in=numeric, shielded=True)
-                .values_list("pk", flat=True)} if numeric else set()
+        numeric = sorted({int(i) for i in ids if i.isdigit()})
+        return {str(pk) for (pk,) in select_in(
+            f"SELECT id FROM {table(Child)} WHERE shielded = %s AND id IN ({{}})",  # noqa: S608
+            numeric, params=[True])}
 
     def _cluster_new_children(self, fresh: list[WorkRow]) -> None:
         """Rows that would create children, scored against each other: a pair above the upper
@@ -388,9 +452,11 @@ class Importer:
             return
         scorer = self._linkage()
         by_uid = {_uid(r.parsed.row_number): r for r in creating}
-        table = to_table(row_record(uid, r.parsed).row() for uid, r in by_uid.items())
+        table = link_table([row_record(uid, r.parsed) for uid, r in by_uid.items()])
         partners: dict[str, list[Candidate]] = defaultdict(list)
-        for c in scorer.score_within(table, min_weight=self.thresholds.lower):
+        with self._timed("score (Splink)"):
+            within = scorer.score_within(table, min_weight=self.thresholds.lower)
+        for c in within:
             # record_id < other_id: the later row (other_id) looks back at the earlier one.
             partners[c.other_id].append(c.flipped())
         root: dict[str, str] = {}
@@ -418,7 +484,7 @@ class Importer:
     # -- writing --------------------------------------------------------------------------
 
     def _write(self, fresh: list[WorkRow], known: list[WorkRow],
-               listed_but_rejected: list[SourceRecord], counts: _Counts) -> list[int]:
+               listed_but_rejected: list[Known], counts: _Counts) -> list[int]:
         now = timezone.now()
         run = self.run
         created_rows = [r for r in fresh if r.decision and r.decision.outcome == Outcome.CREATE]
@@ -457,9 +523,12 @@ class Importer:
             else:
                 counts.unchanged += 1
         seen_ids = unchanged_ids + [r.pk for r in listed_but_rejected]
-        for start in range(0, len(seen_ids), 500):
-            SourceRecord.objects.filter(pk__in=seen_ids[start:start + 500]).update(
-                last_run=run, updated_at=now)
+        with connection.cursor() as cursor:
+            for start in range(0, len(seen_ids), 5000):
+                part = seen_ids[start:start + 5000]
+                cursor.execute(
+                    f"UPDATE {table(SourceRecord)} SET last_run_id = %s, updated_at = %s "  # noqa: S608
+                    f"WHERE id IN ({', '.join(['%s'] * len(part))})", [run.pk, moment(now), *part])
         for row in changed:
             assert row.record is not None
             record = row.record = SourceRecord.objects.get(pk=row.record.pk)
@@ -472,29 +541,34 @@ class Importer:
 
         # Involvements first, so each new record is written once, with its involvement.
         self.apply_involvements([r for r in fresh + changed if r.child_id is not None])
+        stamp = moment(now)
+        linked, review = RecordStatus.LINKED.value, RecordStatus.REVIEW.value
         insert_rows(SourceRecord, (
             "feed_id", "key", "first_run_id", "last_run_id", "row_number", "values",
             "values_sha256", "status", "child_id", "involvement_id", "shielded", "created_at",
-            "updated_at"), (
-            (self.feed.pk, r.parsed.key, run.pk, run.pk, r.parsed.row_number, r.parsed.values,
-             r.parsed.values_sha256,
-             RecordStatus.LINKED if r.child_id is not None else RecordStatus.REVIEW,
-             r.child_id, r.involvement_id, bool(r.decision and r.decision.shielded), now, now)
-            for r in fresh))
+            "updated_at"), [
+            (self.feed.pk, r.parsed.key, run.pk, run.pk, r.parsed.row_number,
+             JsonText(r.parsed.values_json or json.dumps(r.parsed.values)),
+             r.parsed.values_sha256, linked if r.child_id is not None else review,
+             r.child_id, r.involvement_id, bool(r.decision and r.decision.shielded), stamp,
+             stamp)
+            for r in fresh], adapted=True)
         if fresh:
-            ids = dict(SourceRecord.objects.filter(
-                feed=self.feed, first_run=run, row_number__gte=fresh[0].parsed.row_number,
-                row_number__lte=fresh[-1].parsed.row_number).values_list("key", "pk"))
+            ids = dict(select_in(
+                f"SELECT key, id FROM {table(SourceRecord)} "  # noqa: S608
+                "WHERE feed_id = %s AND key IN ({})", [r.parsed.key for r in fresh],
+                params=[self.feed.pk]))
             for row in fresh:
                 row.record_id = ids[row.parsed.key]
         touched = self.add_identifiers([r for r in fresh if r.child_id is not None])
+        created, model = LinkMethod.CREATED.value, LinkMethod.MODEL.value
         insert_rows(SourceLink, (
             "source_record_id", "child_id", "method", "run_id", "model_id", "weight",
-            "linked_at"), (
+            "linked_at"), [
             (r.record_id, r.child_id,
-             LinkMethod.CREATED if r.decision.outcome == Outcome.CREATE else LinkMethod.MODEL,
-             run.pk, self.model.pk, r.decision.weight, now)
-            for r in fresh if r.child_id is not None and r.decision is not None))
+             created if r.decision.outcome == Outcome.CREATE else model,
+             run.pk, self.model.pk, r.decision.weight, stamp)
+            for r in fresh if r.child_id is not None and r.decision is not None], adapted=True)
         self._review_items([r for r in fresh if r.child_id is None], by_row)
         self._audit(fresh + changed)
         # Children whose linkage record changed: the scorer reads them again, exactly as a
@@ -581,14 +655,24 @@ class Importer:
         now = timezone.now()
         existing: dict[tuple[int, int, dt.date], list[Any]] = {}
         child_ids = sorted({r.child_id for r in rows if r.child_id is not None})
-        sql = ("SELECT id, child_id, service_id, started_on, ended_on, practitioner_id, "  # noqa: S608
-               f"source_feed FROM {table(Involvement)} WHERE child_id IN ({{}})")
+        service_ids = {r.service_id for r in rows}
+        # Dates as text, each distinct one parsed once (the driver would parse every value);
+        # only these services' involvements are kept (filtered here: an IN on both columns of
+        # the unique index makes SQLite probe every pair).
+        sql = ("SELECT id, child_id, service_id, CAST(started_on AS TEXT), "  # noqa: S608
+               f"CAST(ended_on AS TEXT), practitioner_id, source_feed FROM {table(Involvement)} "
+               "WHERE child_id IN ({})")
+        dates: dict[str | None, dt.date | None] = {None: None}
         for pk, child_id, service_id, started, ended, practitioner_id, feed in select_in(
                 sql, child_ids):
-            if isinstance(started, str):  # SQLite returns dates as text
-                started = dt.date.fromisoformat(started)
-                ended = dt.date.fromisoformat(ended) if ended else None
-            existing[(child_id, service_id, started)] = [pk, ended, practitioner_id, feed]
+            if service_id not in service_ids:
+                continue
+            if started not in dates:
+                dates[started] = dt.date.fromisoformat(started)
+            if ended not in dates:
+                dates[ended] = dt.date.fromisoformat(ended)
+            existing[(child_id, service_id, dates[started])] = [pk, dates[ended],
+                                                                practitioner_id, feed]
         to_create: dict[tuple[int, int, dt.date], Involvement] = {}
         for row in rows:
             p = row.parsed
@@ -735,10 +819,6 @@ class Importer:
         return ended
 
 
-def _table(rows: Iterable[dict]):
-    return to_table(rows)
-
-
 def run_counts(run: ImportRun) -> dict[str, int]:
     return {name: getattr(run, name) for name in (
         "read", "linked", "created", "sent_to_review", "rejected", "unchanged", "ended")}
@@ -773,6 +853,7 @@ def feed_import(*, path: Path, mapping_text: str, source: str | None = None,
                         progress=progress)
     run = importer.process()
     run.timings = dict(importer.timings)  # type: ignore[attr-defined]
+    run.cpu_timings = dict(importer.cpu)  # type: ignore[attr-defined]
     return run
 
 

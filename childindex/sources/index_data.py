@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator
-from typing import Any
 
 from django.db import connection
 
@@ -24,76 +23,73 @@ from childindex.records.models import (
 )
 from childindex.sources.mapping import ParsedRow
 
-FETCH = 10_000
-
-
-def _stream(sql: str, params: list[Any]) -> Iterator[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        while rows := cursor.fetchmany(FETCH):
-            yield from rows
-
-
-def _grouped(rows: Iterator[tuple]) -> Iterator[tuple[int, list[tuple]]]:
-    """(child id, its rows) from rows ordered by child id (the first column)."""
-    current, group = None, []
-    for row in rows:
-        if row[0] != current:
-            if current is not None:
-                yield current, group
-            current, group = row[0], []
-        group.append(row[1:])
-    if current is not None:
-        yield current, group
-
 
 def index_records(*, child_ids: Iterable[int] | None = None) -> Iterator[dict]:
-    """Linkage rows (``LinkRecord.row()``) for the index's children, in id order.
+    """Linkage rows (``LinkRecord.row()``) for the index's children, in id order."""
+    for record in index_link_records(child_ids=child_ids):
+        yield record.row()
 
-    Four ordered scans (children, names, addresses, identifiers) merged as they stream, so
-    memory stays flat however large the index."""
-    table = {m: m._meta.db_table for m in (Child, ChildName, ChildAddress, ChildIdentifier)}
-    where, params = "", []
-    if child_ids is not None:
-        ids = sorted(set(child_ids))
-        if not ids:
-            return
-        where = f" WHERE child_id IN ({', '.join(['%s'] * len(ids))})"
-        params = ids
-    children = _stream(
-        f"SELECT id, date_of_birth, gender FROM {table[Child]} WHERE status <> %s"  # noqa: S608
-        + (f" AND id IN ({', '.join(['%s'] * len(params))})" if params else "")
-        + " ORDER BY id", [ChildStatus.MERGED, *params])
-    names = _grouped(_stream(
-        f"SELECT child_id, kind, given_names, family_name FROM {table[ChildName]}{where} "  # noqa: S608
-        "ORDER BY child_id, id", params))
-    addresses = _grouped(_stream(
-        f"SELECT child_id, lived_until IS NULL, postcode, line_1 FROM {table[ChildAddress]}"  # noqa: S608
-        f"{where} ORDER BY child_id, id", params))
-    identifiers = _grouped(_stream(
-        f"SELECT child_id, type, issuer, value FROM {table[ChildIdentifier]}{where} "  # noqa: S608
-        "ORDER BY child_id, id", params))
-    heads: dict[str, tuple[int, list[tuple]] | None] = {
-        "names": next(names, None), "addresses": next(addresses, None),
-        "identifiers": next(identifiers, None)}
-    streams = {"names": names, "addresses": addresses, "identifiers": identifiers}
 
-    def take(kind: str, pk: int) -> list[tuple]:
-        head = heads[kind]
-        while head is not None and head[0] < pk:
-            head = next(streams[kind], None)
-        heads[kind] = head
-        if head is not None and head[0] == pk:
-            heads[kind] = next(streams[kind], None)
-            return head[1]
-        return []
+def index_link_records(*, child_ids: Iterable[int] | None = None,
+                       batch: int = 20_000) -> Iterator[LinkRecord]:
+    """The index's children as LinkRecords, in id order (``linkage.model.link_table`` makes
+    the linkage table of a batch of them).
 
-    for pk, dob, gender in children:
-        if isinstance(dob, str):
-            dob = dt.date.fromisoformat(dob)
-        yield child_record(pk, dob=dob, gender=gender, names=take("names", pk),
-                           addresses=take("addresses", pk),
-                           identifiers=take("identifiers", pk)).row()
+    ``batch`` children at a time (the next ids, then their names, addresses and identifiers
+    by the child's index), so memory stays flat however large the index, on PostgreSQL too
+    (whose driver holds a query's whole result)."""
+    table = {m: connection.ops.quote_name(m._meta.db_table)
+             for m in (Child, ChildName, ChildAddress, ChildIdentifier)}
+    wanted = None if child_ids is None else sorted(set(child_ids))
+    after = 0
+    dates: dict[str | None, dt.date | None] = {None: None}
+    children_sql = (f"SELECT id, CAST(date_of_birth AS TEXT), gender FROM {table[Child]} "  # noqa: S608
+                    "WHERE status <> %s AND ")  # dates as text: each one parsed once, below
+    with connection.cursor() as cursor:
+        while True:
+            if wanted is None:  # the next range of the index
+                cursor.execute(children_sql + "id > %s ORDER BY id LIMIT %s",
+                               [ChildStatus.MERGED, after, batch])
+                children = cursor.fetchall()
+                where = "BETWEEN %s AND %s"
+                params = [children[0][0], children[-1][0]] if children else []
+            elif wanted:
+                part, wanted = wanted[:batch], wanted[batch:]
+                where, params = f"IN ({', '.join(['%s'] * len(part))})", part
+                cursor.execute(children_sql + f"id {where} ORDER BY id",
+                               [ChildStatus.MERGED, *params])
+                children = cursor.fetchall()
+            else:
+                return
+            if not children:
+                if wanted is None:
+                    return
+                continue
+            after = children[-1][0]
+            grouped = []
+            for sql in (
+                    f"SELECT child_id, kind, given_names, family_name FROM {table[ChildName]} "  # noqa: S608
+                    f"WHERE child_id {where} ORDER BY child_id, id",
+                    f"SELECT child_id, lived_until IS NULL, postcode, line_1 "  # noqa: S608
+                    f"FROM {table[ChildAddress]} WHERE child_id {where} ORDER BY child_id, id",
+                    f"SELECT child_id, type, issuer, value FROM {table[ChildIdentifier]} "  # noqa: S608
+                    f"WHERE child_id {where} ORDER BY child_id, id"):
+                cursor.execute(sql, params)
+                rows: dict[int, list[tuple]] = {}
+                for row in cursor.fetchall():
+                    found = rows.get(row[0])
+                    if found is None:
+                        rows[row[0]] = [row[1:]]
+                    else:
+                        found.append(row[1:])
+                grouped.append(rows)
+            names, addresses, identifiers = grouped
+            for pk, text, gender in children:
+                dob = dates[text] if text in dates else dates.setdefault(
+                    text, dt.date.fromisoformat(text))
+                yield child_record(pk, dob=dob, gender=gender, names=names.get(pk, []),
+                                   addresses=addresses.get(pk, []),
+                                   identifiers=identifiers.get(pk, []))
 
 
 def child_record(pk: int, *, dob, gender: str, names: list[tuple[str, str, str]],
@@ -132,9 +128,8 @@ def child_record(pk: int, *, dob, gender: str, names: list[tuple[str, str, str]]
 
 def row_record(unique_id: str, row: ParsedRow) -> LinkRecord:
     """A feed row as a LinkRecord."""
-    return LinkRecord(
-        unique_id=unique_id, given_names=row.given_names, family_name=row.family_name,
-        date_of_birth=row.date_of_birth, gender=row.gender, postcode=row.postcode or None,
-        address_line_1=row.address_line_1 or None, identifiers=dict(row.identifiers),
-        local_identifiers=[f"{issuer}:{value}" for issuer, value in row.local_identifiers],
-    )
+    return LinkRecord(  # positional: a feed has a row per child (the order of LinkRecord)
+        unique_id, row.given_names, row.family_name, row.date_of_birth, row.gender,
+        row.postcode or None, row.address_line_1 or None, row.identifiers,
+        [f"{issuer}:{value}" for issuer, value in row.local_identifiers]
+        if row.local_identifiers else ())

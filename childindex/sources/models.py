@@ -117,9 +117,14 @@ class LinkMethod(models.TextChoices):
 class SourceRecord(TimestampedModel):
     """One source system's record, as last received, and the child it belongs to."""
 
-    feed = models.ForeignKey(Feed, on_delete=models.PROTECT, related_name="records")
+    # No index of their own on feed, first_run and withdrawn_run: (feed, key) and
+    # (feed, last_run) lead with the feed, nothing looks records up by the other two, and
+    # every index is one more write for each of an import's hundreds of thousands of rows.
+    feed = models.ForeignKey(Feed, on_delete=models.PROTECT, related_name="records",
+                             db_index=False)
     key = models.CharField("the source's own record key", max_length=100)
-    first_run = models.ForeignKey(ImportRun, on_delete=models.PROTECT, related_name="+")
+    first_run = models.ForeignKey(ImportRun, on_delete=models.PROTECT, related_name="+",
+                                  db_index=False)
     last_run = models.ForeignKey(
         ImportRun, on_delete=models.PROTECT, related_name="+",
         help_text="The last run that listed this record.",
@@ -139,15 +144,15 @@ class SourceRecord(TimestampedModel):
     withdrawn_run = models.ForeignKey(
         ImportRun, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
         help_text="The snapshot that no longer listed it (its involvement was ended).",
+        db_index=False,
     )
     shielded = models.BooleanField(
         default=False, help_text="May be a shielded child: shielded until a person decides."
     )
 
     class Meta:
-        indexes = [
+        indexes = [  # (the child's is the foreign key's own)
             models.Index(fields=["feed", "last_run"], name="source_record_seen_idx"),
-            models.Index(fields=["child"], name="source_record_child_idx"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["feed", "key"], name="source_record_key_unique"),
@@ -175,15 +180,20 @@ class SourceLink(models.Model):
     )
     child = models.ForeignKey("records.Child", on_delete=models.PROTECT, related_name="+")
     method = models.CharField(max_length=10, choices=LinkMethod.choices)
+    # No index on run, model and decided_by: nothing looks links up by them, and an import
+    # writes a link for every new record.
     run = models.ForeignKey(
-        ImportRun, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        ImportRun, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        db_index=False,
     )
     model = models.ForeignKey(
-        "sources.LinkageModel", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "sources.LinkageModel", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        db_index=False,
     )
     weight = models.FloatField(null=True, blank=True)
     decided_by = models.ForeignKey(
-        "access.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "access.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        db_index=False,
     )
     linked_at = models.DateTimeField()
     unlinked_at = models.DateTimeField(null=True, blank=True)

@@ -83,9 +83,10 @@ class Command(OneLineCommand):
             f"{counts['ended']:,} involvements ended (run {run.pk}, {elapsed:.1f} s)."
         )
         if options["verbosity"] >= 2:
+            cpu = getattr(run, "cpu_timings", {})
             for phase, seconds in sorted(getattr(run, "timings", {}).items(),
                                          key=lambda item: -item[1]):
-                self.stdout.write(f"  {phase}: {seconds:.2f} s")
+                self.stdout.write(f"  {phase}: {seconds:.2f} s (CPU {cpu.get(phase, 0):.2f} s)")
         if counts["rejected"]:
             self.stdout.write(f"Rejected rows: childindex feed rejected --source {run.feed.name} "
                               f"--run {run.pk}")
