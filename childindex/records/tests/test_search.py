@@ -183,6 +183,49 @@ def test_a_child_holds_each_search_key_once(county, children):
 def test_search_keys_follow_names_and_addresses(county, children):
     keys = set(ChildSearchKey.objects.filter(child=children["chloe"]).values_list("key", flat=True))
     assert {"xgre|2013", "pKRN|2013", "xbro|BN1", "xbro|TN34", "xchl|2013-05-17"} <= keys
+    assert {"xbro|TN34|2013", "xchl|BN1|2013", "xgre|TN34|2013"} <= keys
+
+
+def _reads_of_children(queries) -> list[str]:
+    return [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].lstrip().startswith("SELECT") and '"records_child' in q["sql"]
+    ]
+
+
+@pytest.mark.parametrize(
+    "criteria",
+    [
+        {"name": "Olivia Smith", "date_of_birth": "2015-03-04"},
+        {"name": "Olivia Smith", "postcode": "TN34 1AA"},
+        {"name": "Olivia Smith", "postcode": "TN34", "date_of_birth": "2015"},
+        {"identifier": "nhs"},
+    ],
+)
+def test_a_search_that_finds_a_good_match_reads_the_children_in_one_statement(
+    county, children, criteria
+):
+    """Candidates, their names and their addresses come back together: one round trip."""
+    if criteria.get("identifier") == "nhs":
+        criteria = {"identifier": children["nhs"]["olivia"]}
+    with CaptureQueriesContext(connection) as queries:
+        matches = search(county["pat"], **criteria)
+    assert matches and matches[0].score >= 90
+    assert len(_reads_of_children(queries)) == 1
+
+
+def test_name_district_and_year_look_in_that_year_of_the_district_first(county, children):
+    with CaptureQueriesContext(connection) as queries:
+        search(county["pat"], name="Olivia Smith", postcode="TN34", date_of_birth="2015")
+    [read] = _reads_of_children(queries)
+    assert "xoli|TN34|2015" in read and "xoli|2015'" not in read and "xoli|TN34'" not in read
+
+
+def test_a_wrong_year_in_the_right_district_still_finds_the_child_lower(county, children):
+    matches = search(county["pat"], name="Olivia Smith", postcode="TN34", date_of_birth="2011")
+    assert matches[0].index_number == children["olivia"].index_number
+    assert matches[0].score < 90
 
 
 # --- Identifiers ------------------------------------------------------------------------------
