@@ -366,6 +366,10 @@ def _held(model: type[ChildName] | type[ChildAddress], *fields: str) -> Subquery
     )
 
 
+_NAMES = _held(ChildName, "kind", "given_names", "family_name")
+_ADDRESSES = _held(ChildAddress, "postcode", "town", "lived_until")
+
+
 def _rows(where: Q, *, findable: Q, details: Q) -> list[tuple]:
     """One statement: the findable children picked by ``where`` (an indexed subquery), each
     with whether its locating details are visible, its names, and — only where they are
@@ -377,9 +381,9 @@ def _rows(where: Q, *, findable: Q, details: Q) -> list[tuple]:
         Child.objects.filter(findable, where)
         .annotate(
             details_visible=visible,
-            held_names=_held(ChildName, "kind", "given_names", "family_name"),
+            held_names=_NAMES,
             held_addresses=Case(
-                When(details, then=_held(ChildAddress, "postcode", "town", "lived_until")),
+                When(details, then=_ADDRESSES),
                 default=Value(None),
                 output_field=JSONField(),
             ),
