@@ -9,25 +9,34 @@ list, never a browsable roll. It matches only the fields a user may see: a shiel
 address and national identifiers are not searched for users who may not see them, so such a
 search looks exactly like "no match".
 
-Retrieval never scans the children: candidates come from the date-of-birth index, the postcode
-index and the search-key table (phonetic code or prefix of each name token paired with birth
-year or postcode district). Scoring is in Python over those few candidates.
+Retrieval never scans the children: candidates come from the search-key table (phonetic code or
+prefix of each name token paired with the date of birth, birth year, postcode district, or
+district and birth year), the postcode index and the identifier indexes, in one statement a
+look that also brings back their names and visible addresses. Scoring is in Python over those
+few candidates.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
+from django.db import connection
 from django.db.models import (
     Aggregate,
     BooleanField,
     Case,
+    CharField,
     Count,
+    Expression,
+    F,
+    Field,
     JSONField,
     OuterRef,
     Q,
@@ -343,6 +352,10 @@ def parse_criteria(
 # scoring needs — the child, their names and, where the user may see them, their addresses,
 # gathered as JSON arrays. On PostgreSQL a search is then the two-factor check, one statement
 # (two if the narrow look finds no good match) and the audit event.
+#
+# Django takes several times longer to compile that statement than the database takes to run
+# it, so a name look's SQL is compiled once per access policy (``_statement``, with the access
+# policy's conditions in it) and run with the keys and postcode of each search as parameters.
 
 
 class _JSONRows(Aggregate):
@@ -370,14 +383,26 @@ _NAMES = _held(ChildName, "kind", "given_names", "family_name")
 _ADDRESSES = _held(ChildAddress, "postcode", "town", "lived_until")
 
 
-def _rows(where: Q, *, findable: Q, details: Q) -> list[tuple]:
-    """One statement: the findable children picked by ``where`` (an indexed subquery), each
-    with whether its locating details are visible, its names, and — only where they are
-    visible — its addresses. Shielded addresses never leave the database."""
+_COLUMNS = (
+    "pk",
+    "index_number",
+    "date_of_birth",
+    "gender",
+    "responsible_la__name",
+    "details_visible",
+    "held_names",
+    "held_addresses",
+)
+
+
+def _rows_queryset(where: Q, *, findable: Q, details: Q) -> QuerySet:
+    """The findable children picked by ``where`` (an indexed subquery), each with whether its
+    locating details are visible, its names, and — only where they are visible — its
+    addresses. Shielded addresses never leave the database."""
     visible = Case(
         When(details, then=Value(True)), default=Value(False), output_field=BooleanField()
     )
-    return list(
+    return (
         Child.objects.filter(findable, where)
         .annotate(
             details_visible=visible,
@@ -388,17 +413,107 @@ def _rows(where: Q, *, findable: Q, details: Q) -> list[tuple]:
                 output_field=JSONField(),
             ),
         )
-        .values_list(
-            "pk",
-            "index_number",
-            "date_of_birth",
-            "gender",
-            "responsible_la__name",
-            "details_visible",
-            "held_names",
-            "held_addresses",
-        )
+        .values_list(*_COLUMNS)
     )
+
+
+class _Slot(Expression):
+    """A parameter of a compiled statement filled in for each search (``_statement``)."""
+
+    def __init__(self, name: str, output_field: Field) -> None:
+        super().__init__(output_field=output_field)
+        self.name = name
+
+    def as_sql(self, compiler, connection):
+        return "%s", [self]
+
+
+class _OneOf(Expression):
+    """``column`` is one of the values of ``values`` (a list, as ONE parameter: an array on
+    PostgreSQL, a JSON array on SQLite), so the statement's text does not depend on how many."""
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, column: str, values: _Slot) -> None:
+        super().__init__()
+        self.column, self.values = F(column), values
+
+    def get_source_expressions(self):
+        return [self.column]
+
+    def set_source_expressions(self, exprs):
+        (self.column,) = exprs
+
+    def as_sql(self, compiler, connection):
+        column, params = compiler.compile(self.column)
+        return f"{column} = ANY(%s)", [*params, self.values]
+
+    def as_sqlite(self, compiler, connection):
+        column, params = compiler.compile(self.column)
+        return f"{column} IN (SELECT value FROM json_each(%s))", [*params, self.values]  # noqa: S608
+
+
+@lru_cache(maxsize=256)
+def _statement(vendor: str, findable: Q, details: Q, *, at_postcode: bool) -> tuple[str, tuple]:
+    """The SQL of a name look for one access policy, compiled once: the typed names' keys (and
+    the postcode) are its slots. Compiling the ORM statement costs more CPU than running it."""
+    hits = (
+        ChildSearchKey.objects.filter(_OneOf("key", _Slot("keys", CharField())))
+        .values("child_id")
+        .annotate(hits=Count("id"))
+        .order_by("-hits", "child_id")
+        .values("child_id")[:KEY_CANDIDATES]
+    )
+    candidates = hits
+    if at_postcode:
+        postcode = _Slot("postcode", CharField())
+        living = ChildAddress.objects.filter(postcode=postcode).values("child_id")
+        candidates = _any_of(hits, living[:POSTCODE_CANDIDATES])
+    queryset = _rows_queryset(Q(pk__in=candidates), findable=findable, details=details)
+    sql, params = queryset.query.sql_with_params()
+    return sql, tuple(params)
+
+
+def _fill(param, *, vendor: str, keys: list[str], postcode: str):
+    if not isinstance(param, _Slot):
+        return param
+    if param.name == "postcode":
+        return postcode
+    return keys if vendor == "postgresql" else json.dumps(keys)
+
+
+def _name_rows(keys: list[str], postcode: str, *, findable: Q, details: Q) -> list[tuple]:
+    """One statement: the rows of ``_rows_queryset`` for the children holding the most of these
+    keys (at most ``KEY_CANDIDATES``) and, with a postcode, everyone living there."""
+    vendor = connection.vendor
+    sql, params = _statement(vendor, findable, details, at_postcode=bool(postcode))
+    filled = [_fill(p, vendor=vendor, keys=keys, postcode=postcode) for p in params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, filled)
+        return [
+            (
+                pk,
+                index_number,
+                born if isinstance(born, dt.date) else dt.date.fromisoformat(born),
+                gender,
+                la_name,
+                bool(visible),
+                _json(names),
+                _json(addresses),
+            )
+            for pk, index_number, born, gender, la_name, visible, names, addresses in cursor
+        ]
+
+
+def _json(value):
+    """A JSON column as the driver gives it: text (SQLite, and Django's jsonb loader) or None."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _rows(where: Q, *, findable: Q, details: Q) -> list[tuple]:
+    """The rows of ``_rows_queryset`` through the ORM (an identifier search: rare)."""
+    return list(_rows_queryset(where, findable=findable, details=details))
 
 
 def _identifier_look(criteria: SearchCriteria, *, details: Q) -> Q:
@@ -429,22 +544,9 @@ def plausible_dates_of_birth(wanted: dt.date) -> list[dt.date]:
     return sorted(dates)
 
 
-def _key_hits(criteria: SearchCriteria, blocks: list[str]) -> QuerySet:
-    """The ids of the children holding the most of the typed names' keys in these blocks (at
-    most ``KEY_CANDIDATES``): an index lookup, never a scan."""
-    keys = sorted(query_keys(criteria.tokens, blocks=blocks))
-    return (
-        ChildSearchKey.objects.filter(key__in=keys)
-        .values("child_id")
-        .annotate(hits=Count("id"))
-        .order_by("-hits", "child_id")
-        .values("child_id")[:KEY_CANDIDATES]
-    )
-
-
-def _looks(criteria: SearchCriteria) -> Iterator[Q]:
-    """The narrow look, then (where there is one) the wide look, as conditions on Child
-    (made only when asked for).
+def _looks(criteria: SearchCriteria) -> Iterator[tuple[list[str], str]]:
+    """The narrow look, then (where there is one) the wide look: the search keys to look up
+    and the postcode whose residents to add (made only when asked for).
 
     Narrow: the search keys of the typed names (and their nicknames) on the exact date of birth
     or its day/month swap, in the postcode district and birth year, in the birth year, or in
@@ -468,13 +570,9 @@ def _looks(criteria: SearchCriteria) -> Iterator[Q]:
         wide = [str(year), district] if district else []
     else:
         narrow, wide = [district], []
-    first = _key_hits(criteria, narrow)
-    if criteria.postcode:
-        at_postcode = ChildAddress.objects.filter(postcode=criteria.postcode).values("child_id")
-        first = _any_of(first, at_postcode[:POSTCODE_CANDIDATES])
-    yield Q(pk__in=first)
+    yield sorted(query_keys(criteria.tokens, blocks=narrow)), criteria.postcode
     if wide:
-        yield Q(pk__in=_key_hits(criteria, wide))
+        yield sorted(query_keys(criteria.tokens, blocks=wide)), ""
 
 
 def _any_of(*candidates: QuerySet) -> RawSQL:
@@ -549,15 +647,15 @@ def find_children(
     locating fields (address, national identifiers, other names) only of children matching
     ``details``."""
     if criteria.identifier:
-        looks: Iterable[Q] = [_identifier_look(criteria, details=details)]
-    else:
-        looks = _looks(criteria)
+        rows = _rows(
+            _identifier_look(criteria, details=details), findable=findable, details=details
+        )
+        return _scored(criteria, rows)[:limit]
     matches: list[Match] = []
     seen: set[int] = set()
-    for look in looks:
-        rows = [
-            row for row in _rows(look, findable=findable, details=details) if row[0] not in seen
-        ]
+    for keys, postcode in _looks(criteria):
+        found = _name_rows(keys, postcode, findable=findable, details=details)
+        rows = [row for row in found if row[0] not in seen]
         seen.update(row[0] for row in rows)
         matches = sorted(matches + _scored(criteria, rows), key=_rank_order)
         if matches and matches[0].score >= GOOD_MATCH:
