@@ -461,7 +461,7 @@ def _statement(vendor: str, findable: Q, details: Q, *, at_postcode: bool) -> tu
     hits = (
         ChildSearchKey.objects.filter(_OneOf("key", _Slot("keys", CharField())))
         .values("child_id")
-        .annotate(hits=Count("id"))
+        .annotate(hits=Count("*"))
         .order_by("-hits", "child_id")
         .values("child_id")[:KEY_CANDIDATES]
     )
