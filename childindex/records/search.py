@@ -38,6 +38,7 @@ from django.db.models import (
     F,
     Field,
     JSONField,
+    Lookup,
     OuterRef,
     Q,
     QuerySet,
@@ -428,30 +429,25 @@ class _Slot(Expression):
         return "%s", [self]
 
 
-class _OneOf(Expression):
+class _OneOf(Lookup):
     """``column`` is one of the values of ``values`` (a list, as ONE parameter: an array on
-    PostgreSQL, a JSON array on SQLite), so the statement's text does not depend on how many."""
+    PostgreSQL, a JSON array on SQLite), so the statement's text does not depend on how many.
+    A lookup rather than a boolean expression, so that SQLite sees a plain condition on the
+    indexed column (not ``(...) = 1``) and looks the keys up in the index."""
 
-    conditional = True
-    output_field = BooleanField()
+    lookup_name = "one_of"
+    prepare_rhs = False
 
     def __init__(self, column: str, values: _Slot) -> None:
-        super().__init__()
-        self.column, self.values = F(column), values
-
-    def get_source_expressions(self):
-        return [self.column]
-
-    def set_source_expressions(self, exprs):
-        (self.column,) = exprs
+        super().__init__(F(column), values)
 
     def as_sql(self, compiler, connection):
-        column, params = compiler.compile(self.column)
-        return f"{column} = ANY(%s)", [*params, self.values]
+        column, params = self.process_lhs(compiler, connection)
+        return f"{column} = ANY(%s)", [*params, self.rhs]
 
     def as_sqlite(self, compiler, connection):
-        column, params = compiler.compile(self.column)
-        return f"{column} IN (SELECT value FROM json_each(%s))", [*params, self.values]  # noqa: S608
+        column, params = self.process_lhs(compiler, connection)
+        return f"{column} IN (SELECT value FROM json_each(%s))", [*params, self.rhs]  # noqa: S608
 
 
 @lru_cache(maxsize=256)

@@ -174,6 +174,36 @@ def test_candidates_come_from_the_search_keys_not_a_scan(county, children):
     assert len(sqls) <= 6
 
 
+@pytest.mark.parametrize(
+    "criteria",
+    [
+        {"name": "Olivia Smith", "date_of_birth": "2015-03-04"},
+        {"name": "Olivia Smith", "postcode": "TN34 1AA"},
+        {"name": "Olivia Smith", "postcode": "TN34", "date_of_birth": "2015"},
+        {"name": "Olivia Smith", "date_of_birth": "2015-03-05"},  # the wide look too
+    ],
+)
+def test_no_statement_of_a_search_scans_a_table_of_children(county, children, criteria):
+    """The database's own plan: every records table is reached through an index. (PostgreSQL
+    is told to avoid sequential scans, which it would rightly choose for these tiny tables;
+    one that remains has no index to use.)"""
+    with CaptureQueriesContext(connection) as queries:
+        search(county["pat"], **criteria)
+    postgres = connection.vendor == "postgresql"
+    for sql in _reads_of_children(queries):
+        with connection.cursor() as cursor:
+            if postgres:
+                cursor.execute("SET enable_seqscan = off")
+                cursor.execute("EXPLAIN " + sql)
+            else:
+                cursor.execute("EXPLAIN QUERY PLAN " + sql)
+            plan = "\n".join(str(row[-1]) for row in cursor.fetchall())
+            if postgres:
+                cursor.execute("RESET enable_seqscan")
+        scans = "Seq Scan on records_" if postgres else "SCAN records_"
+        assert scans not in plan, plan
+
+
 def test_a_child_holds_each_search_key_once(county, children):
     """Constraint "search_key_unique": one (key, child) row."""
     from django.db import IntegrityError, transaction
