@@ -9,21 +9,45 @@ list, never a browsable roll. It matches only the fields a user may see: a shiel
 address and national identifiers are not searched for users who may not see them, so such a
 search looks exactly like "no match".
 
-Retrieval never scans the children: candidates come from the date-of-birth index, the postcode
-index and the search-key table (phonetic code or prefix of each name token paired with birth
-year or postcode district). Scoring is in Python over those few candidates.
+Retrieval never scans the children: candidates come from the search-key table (phonetic code or
+prefix of each name token paired with the date of birth, birth year, postcode district, or
+district and birth year), the postcode index and the identifier indexes, in one statement a
+look that also brings back their names and visible addresses. Scoring is in Python over those
+few candidates.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import re
 import unicodedata
-from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from django.db.models import BooleanField, Case, Count, Q, Value, When
+from django.db import connection
+from django.db.models import (
+    Aggregate,
+    BooleanField,
+    Case,
+    CharField,
+    Count,
+    Expression,
+    F,
+    Field,
+    JSONField,
+    Lookup,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import JSONArray
 
 from childindex.core.identifiers import (
     IdentifierError,
@@ -323,22 +347,179 @@ def parse_criteria(
 
 
 # --- Retrieval -------------------------------------------------------------------------------
+#
+# Each look at the index is ONE statement: the candidates come from an indexed subquery (search
+# keys, the postcode index, an identifier) and every candidate comes back as one row with what
+# scoring needs — the child, their names and, where the user may see them, their addresses,
+# gathered as JSON arrays. On PostgreSQL a search is then the two-factor check, one statement
+# (two if the narrow look finds no good match) and the audit event.
+#
+# Django takes several times longer to compile that statement than the database takes to run
+# it, so a name look's SQL is compiled once per access policy (``_statement``, with the access
+# policy's conditions in it) and run with the keys and postcode of each search as parameters.
 
 
-def _identifier_candidates(criteria: SearchCriteria, *, findable: Q, details: Q) -> list[int]:
+class _JSONRows(Aggregate):
+    """A group's rows as one JSON array: ``jsonb_agg`` on PostgreSQL, ``json_group_array`` on
+    SQLite."""
+
+    function = "JSONB_AGG"
+    output_field = JSONField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, function="JSON_GROUP_ARRAY", **extra_context)
+
+
+def _held(model: type[ChildName] | type[ChildAddress], *fields: str) -> Subquery:
+    """The child's rows of ``model`` as a JSON array of ``fields`` arrays (NULL if none)."""
+    return Subquery(
+        model.objects.filter(child_id=OuterRef("pk"))
+        .values("child_id")
+        .annotate(rows=_JSONRows(JSONArray(*fields)))
+        .values("rows")
+    )
+
+
+_NAMES = _held(ChildName, "kind", "given_names", "family_name")
+_ADDRESSES = _held(ChildAddress, "postcode", "town", "lived_until")
+
+
+_COLUMNS = (
+    "pk",
+    "index_number",
+    "date_of_birth",
+    "gender",
+    "responsible_la__name",
+    "details_visible",
+    "held_names",
+    "held_addresses",
+)
+
+
+def _rows_queryset(where: Q, *, findable: Q, details: Q) -> QuerySet:
+    """The findable children picked by ``where`` (an indexed subquery), each with whether its
+    locating details are visible, its names, and — only where they are visible — its
+    addresses. Shielded addresses never leave the database."""
+    visible = Case(
+        When(details, then=Value(True)), default=Value(False), output_field=BooleanField()
+    )
+    return (
+        Child.objects.filter(findable, where)
+        .annotate(
+            details_visible=visible,
+            held_names=_NAMES,
+            held_addresses=Case(
+                When(details, then=_ADDRESSES),
+                default=Value(None),
+                output_field=JSONField(),
+            ),
+        )
+        .values_list(*_COLUMNS)
+    )
+
+
+class _Slot(Expression):
+    """A parameter of a compiled statement filled in for each search (``_statement``)."""
+
+    def __init__(self, name: str, output_field: Field) -> None:
+        super().__init__(output_field=output_field)
+        self.name = name
+
+    def as_sql(self, compiler, connection):
+        return "%s", [self]
+
+
+class _OneOf(Lookup):
+    """``column`` is one of the values of ``values`` (a list, as ONE parameter: an array on
+    PostgreSQL, a JSON array on SQLite), so the statement's text does not depend on how many.
+    A lookup rather than a boolean expression, so that SQLite sees a plain condition on the
+    indexed column (not ``(...) = 1``) and looks the keys up in the index."""
+
+    lookup_name = "one_of"
+    prepare_rhs = False
+
+    def __init__(self, column: str, values: _Slot) -> None:
+        super().__init__(F(column), values)
+
+    def as_sql(self, compiler, connection):
+        column, params = self.process_lhs(compiler, connection)
+        return f"{column} = ANY(%s)", [*params, self.rhs]
+
+    def as_sqlite(self, compiler, connection):
+        column, params = self.process_lhs(compiler, connection)
+        return f"{column} IN (SELECT value FROM json_each(%s))", [*params, self.rhs]  # noqa: S608
+
+
+@lru_cache(maxsize=256)
+def _statement(vendor: str, findable: Q, details: Q, *, at_postcode: bool) -> tuple[str, tuple]:
+    """The SQL of a name look for one access policy, compiled once: the typed names' keys (and
+    the postcode) are its slots. Compiling the ORM statement costs more CPU than running it."""
+    hits = (
+        ChildSearchKey.objects.filter(_OneOf("key", _Slot("keys", CharField())))
+        .values("child_id")
+        .annotate(hits=Count("*"))
+        .order_by("-hits", "child_id")
+        .values("child_id")[:KEY_CANDIDATES]
+    )
+    candidates = hits
+    if at_postcode:
+        postcode = _Slot("postcode", CharField())
+        living = ChildAddress.objects.filter(postcode=postcode).values("child_id")
+        candidates = _any_of(hits, living[:POSTCODE_CANDIDATES])
+    queryset = _rows_queryset(Q(pk__in=candidates), findable=findable, details=details)
+    sql, params = queryset.query.sql_with_params()
+    return sql, tuple(params)
+
+
+def _fill(param, *, vendor: str, keys: list[str], postcode: str):
+    if not isinstance(param, _Slot):
+        return param
+    if param.name == "postcode":
+        return postcode
+    return keys if vendor == "postgresql" else json.dumps(keys)
+
+
+def _name_rows(keys: list[str], postcode: str, *, findable: Q, details: Q) -> list[tuple]:
+    """One statement: the rows of ``_rows_queryset`` for the children holding the most of these
+    keys (at most ``KEY_CANDIDATES``) and, with a postcode, everyone living there."""
+    vendor = connection.vendor
+    sql, params = _statement(vendor, findable, details, at_postcode=bool(postcode))
+    filled = [_fill(p, vendor=vendor, keys=keys, postcode=postcode) for p in params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, filled)
+        return [
+            (
+                pk,
+                index_number,
+                born if isinstance(born, dt.date) else dt.date.fromisoformat(born),
+                gender,
+                la_name,
+                bool(visible),
+                _json(names),
+                _json(addresses),
+            )
+            for pk, index_number, born, gender, la_name, visible, names, addresses in cursor
+        ]
+
+
+def _json(value):
+    """A JSON column as the driver gives it: text (SQLite, and Django's jsonb loader) or None."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _rows(where: Q, *, findable: Q, details: Q) -> list[tuple]:
+    """The rows of ``_rows_queryset`` through the ORM (an identifier search: rare)."""
+    return list(_rows_queryset(where, findable=findable, details=details))
+
+
+def _identifier_look(criteria: SearchCriteria, *, details: Q) -> Q:
     if criteria.identifier_types == (IdentifierType.INDEX.value,):
         # The index number is one of the fields a shield leaves visible.
-        return list(
-            Child.objects.filter(findable, index_number=criteria.identifier).values_list(
-                "pk", flat=True
-            )
-        )
+        return Q(index_number=criteria.identifier)
     holders = ChildIdentifier.objects.filter(
         type__in=criteria.identifier_types, value=criteria.identifier
     ).values("child_id")
-    return list(
-        Child.objects.filter(findable & details, pk__in=holders).values_list("pk", flat=True)
-    )
+    return Q(pk__in=holders) & details
 
 
 def plausible_dates_of_birth(wanted: dt.date) -> list[dt.date]:
@@ -359,50 +540,47 @@ def plausible_dates_of_birth(wanted: dt.date) -> list[dt.date]:
     return sorted(dates)
 
 
-def _candidate_ids(criteria: SearchCriteria, *, wide: bool) -> set[int]:
-    """Children worth scoring, from indexed lookups only.
+def _looks(criteria: SearchCriteria) -> Iterator[tuple[list[str], str]]:
+    """The narrow look, then (where there is one) the wide look: the search keys to look up
+    and the postcode whose residents to add (made only when asked for).
 
-    Narrow (first): the search keys of the typed names (and their nicknames) on the exact date
-    of birth or its day/month swap, or in the postcode district; and everyone at the exact
-    postcode. Wide (only when the narrow look found no good match): the keys in the birth year,
-    kept to children born on a plausible date (one part of the date mistyped, the year one out)
-    when there is no address to corroborate.
+    Narrow: the search keys of the typed names (and their nicknames) on the exact date of birth
+    or its day/month swap, in the postcode district and birth year, in the birth year, or in
+    the postcode district — the most specific the criteria allow — and everyone at the exact
+    postcode. Wide (only when the narrow look found no good match): every key on which a child
+    could still be corroborated — each plausible date of birth (one part mistyped, the year one
+    out: ``plausible_dates_of_birth``), the birth year, the postcode district.
     """
-    ids: set[int] = set()
-    if criteria.postcode and not wide:
-        ids.update(
-            ChildAddress.objects.filter(postcode=criteria.postcode).values_list(
-                "child_id", flat=True
-            )[:POSTCODE_CANDIDATES]
-        )
-    blocks = []
-    if wide and criteria.date_of_birth:
-        year = criteria.date_of_birth.year
-        blocks += [str(year - 1), str(year), str(year + 1)]
-    elif wide:
-        blocks.append(str(criteria.birth_year))
-    elif criteria.date_of_birth:
-        blocks.append(criteria.date_of_birth.isoformat())
+    district, year, born = criteria.district, criteria.birth_year, criteria.date_of_birth
+    if born is not None:
+        narrow = [born.isoformat()]
         if criteria.swapped_date_of_birth:
-            blocks.append(criteria.swapped_date_of_birth.isoformat())
-    elif criteria.birth_year:
-        blocks.append(str(criteria.birth_year))
-    if criteria.district and not wide:
-        blocks.append(criteria.district)
-    keys = query_keys(criteria.tokens, blocks=blocks)
-    if keys:
-        hits = ChildSearchKey.objects.filter(key__in=sorted(keys))
-        if wide and criteria.date_of_birth and not criteria.district:
-            hits = hits.filter(
-                child__date_of_birth__in=plausible_dates_of_birth(criteria.date_of_birth)
-            )
-        ids.update(
-            hits.values("child_id")
-            .annotate(hits=Count("id"))
-            .order_by("-hits", "child_id")
-            .values_list("child_id", flat=True)[:KEY_CANDIDATES]
-        )
-    return ids
+            narrow.append(criteria.swapped_date_of_birth.isoformat())
+        if district:
+            narrow.append(f"{district}|{year}")
+        wide = [d.isoformat() for d in plausible_dates_of_birth(born)]
+        if district:
+            wide.append(district)
+    elif year is not None:
+        narrow = [f"{district}|{year}" if district else str(year)]
+        wide = [str(year), district] if district else []
+    else:
+        narrow, wide = [district], []
+    yield sorted(query_keys(criteria.tokens, blocks=narrow)), criteria.postcode
+    if wide:
+        yield sorted(query_keys(criteria.tokens, blocks=wide)), ""
+
+
+def _any_of(*candidates: QuerySet) -> RawSQL:
+    """The child ids of any of these subqueries as ONE subquery (a UNION): an indexed lookup.
+    ``Q(pk__in=a) | Q(pk__in=b)`` would make PostgreSQL scan every child instead."""
+    parts, params = [], []
+    for n, queryset in enumerate(candidates):
+        # Only SQL that Django compiled from these querysets; their parameters are kept apart.
+        sql, part_params = queryset.query.sql_with_params()
+        parts.append(f"SELECT * FROM ({sql}) AS candidates_{n}")  # noqa: S608
+        params += part_params
+    return RawSQL(" UNION ".join(parts), params)  # noqa: S611
 
 
 # --- Scoring ---------------------------------------------------------------------------------
@@ -462,18 +640,22 @@ def find_children(
     criteria: SearchCriteria, *, findable: Q, details: Q, limit: int = MAX_RESULTS
 ) -> list[Match]:
     """The ranked candidates for ``criteria`` among children matching ``findable``, using
-    locating fields (address, national identifiers) only of children matching ``details``."""
+    locating fields (address, national identifiers, other names) only of children matching
+    ``details``."""
     if criteria.identifier:
-        ids = set(_identifier_candidates(criteria, findable=findable, details=details))
-        return _ranked(criteria, ids, findable=findable, details=details)[:limit]
-    ids = _candidate_ids(criteria, wide=False)
-    matches = _ranked(criteria, ids, findable=findable, details=details)
-    if criteria.birth_year and (not matches or matches[0].score < GOOD_MATCH):
-        wider = _candidate_ids(criteria, wide=True) - ids
-        matches = sorted(
-            matches + _ranked(criteria, wider, findable=findable, details=details),
-            key=_rank_order,
+        rows = _rows(
+            _identifier_look(criteria, details=details), findable=findable, details=details
         )
+        return _scored(criteria, rows)[:limit]
+    matches: list[Match] = []
+    seen: set[int] = set()
+    for keys, postcode in _looks(criteria):
+        found = _name_rows(keys, postcode, findable=findable, details=details)
+        rows = [row for row in found if row[0] not in seen]
+        seen.update(row[0] for row in rows)
+        matches = sorted(matches + _scored(criteria, rows), key=_rank_order)
+        if matches and matches[0].score >= GOOD_MATCH:
+            break  # a good match: the look is not widened
     return matches[:limit]
 
 
@@ -481,102 +663,65 @@ def _rank_order(match: Match) -> tuple:
     return (-match.score, match.family_name, match.given_names, match.index_number)
 
 
-def _ranked(criteria: SearchCriteria, ids: set[int], *, findable: Q, details: Q) -> list[Match]:
-    """Score these candidates; those that fit well enough, best first."""
-    if not ids:
-        return []
-    names: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
-    for child_id, kind, given, family in ChildName.objects.filter(child_id__in=ids).values_list(
-        "child_id", "kind", "given_names", "family_name"
-    ):
-        names[child_id].append((kind, given, family))
-
-    # Names first: most candidates fall here, before anything else about them is read.
-    # (best over every name, the other name it was, best over the current name alone)
-    name_scores: dict[int, tuple[float, str, float]] = {}
-    for child_id, held in names.items():
-        if criteria.identifier:
-            name_scores[child_id] = (1.0, "", 1.0)
+def _name_score(
+    criteria: SearchCriteria, names: list[list[str]], *, current_only: bool
+) -> tuple[float, str]:
+    """The best fit of the typed names to the child's names (a former name or alias a little
+    below the current name), and the other name it was, if any."""
+    best, other = 0.0, ""
+    for kind, given, family in names:
+        if kind != NameKind.CURRENT and current_only:
             continue
-        best, other, current_best = 0.0, "", 0.0
-        for kind, given, family in held:
-            similarity = name_similarity(criteria.tokens, name_tokens(given) + name_tokens(family))
-            if kind == NameKind.CURRENT:
-                current_best = similarity
-            else:
-                similarity *= OTHER_NAME_FACTOR
-            if similarity > best:
-                best, other = similarity, ("" if kind == NameKind.CURRENT else f"{given} {family}")
-        if best >= NAME_MIN:
-            name_scores[child_id] = (best, other, current_best)
-    if not name_scores:
-        return []
+        similarity = name_similarity(criteria.tokens, name_tokens(given) + name_tokens(family))
+        if kind != NameKind.CURRENT:
+            similarity *= OTHER_NAME_FACTOR
+        if similarity > best:
+            best, other = similarity, ("" if kind == NameKind.CURRENT else f"{given} {family}")
+    return best, other
 
-    children = list(
-        Child.objects.filter(findable, pk__in=list(name_scores))
-        .annotate(
-            details_visible=Case(
-                When(details, then=Value(True)), default=Value(False), output_field=BooleanField()
-            )
-        )
-        .values_list(
-            "pk",
-            "index_number",
-            "date_of_birth",
-            "gender",
-            "responsible_la__name",
-            "details_visible",
-        )
-    )
-    visible_ids = [row[0] for row in children if row[5]]
-    addresses: dict[int, list[tuple[str, bool]]] = defaultdict(list)
-    towns: dict[int, str] = {}
-    if visible_ids:
-        for child_id, postcode, town, until in ChildAddress.objects.filter(
-            child_id__in=visible_ids
-        ).values_list("child_id", "postcode", "town", "lived_until"):
-            if postcode:
-                addresses[child_id].append((postcode, until is None))
-            if until is None:
-                towns[child_id] = town
 
+def _scored(criteria: SearchCriteria, rows: list[tuple]) -> list[Match]:
+    """Score these candidates (rows of ``_rows``); those that fit well enough, best first."""
     matches: list[Match] = []
-    for child_id, index_number, born, gender, la_name, visible in children:
-        current = next((n for n in names[child_id] if n[0] == NameKind.CURRENT), None)
+    for child_id, index_number, born, gender, la_name, visible, names, addresses in rows:
+        names = names or []
+        current = next((n for n in names if n[0] == NameKind.CURRENT), None)
         if current is None:
             continue
-        name_score, other, current_score = name_scores[child_id]
-        if not visible and not criteria.identifier:
+        if criteria.identifier:
+            score, other = 1.0, ""
+        else:
             # A shield leaves only the current name visible: a former name or alias (an
             # adopted child's birth name) must not find the child.
-            name_score, other = current_score, ""
-            if name_score < NAME_MIN:
+            name, other = _name_score(criteria, names, current_only=not visible)
+            if name < NAME_MIN:
                 continue
-        if criteria.identifier:
-            score = 1.0
-        else:
             dob = _dob_score(criteria, born)
-            place = _postcode_score(criteria, addresses.get(child_id, []))
+            place = _postcode_score(
+                criteria,
+                [(postcode, until is None) for postcode, _, until in addresses or [] if postcode],
+            )
             if max(dob or 0.0, place or 0.0) < CORROBORATION_MIN:
                 continue
             score = _weighted(
                 {
-                    "name": name_score,
+                    "name": name,
                     "dob": dob,
                     "postcode": place,
                     "gender": _gender_score(criteria, gender),
                 }
             )
+        town = next((town for _, town, until in addresses or [] if until is None), "")
         matches.append(
             Match(
                 child_id=child_id,
                 index_number=index_number,
                 given_names=current[1],
                 family_name=current[2],
-                matched_other_name=other if visible else "",
+                matched_other_name=other,
                 date_of_birth=born,
                 gender=gender,
-                town=towns.get(child_id, "") if visible else "",
+                town=town,
                 local_authority=la_name,
                 details_visible=bool(visible),
                 score=round(score * 100),

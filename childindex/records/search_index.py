@@ -43,13 +43,20 @@ def _keys_for(child_ids: list[int]) -> dict[int, set[str]]:
 
 
 def _insert(keys: dict[int, set[str]]) -> int:
+    """Write these keys: with COPY on PostgreSQL (several times faster than INSERTs for the
+    millions of rows of a rebuild), one prepared INSERT on SQLite."""
     table = connection.ops.quote_name(ChildSearchKey._meta.db_table)
     rows = [(child_id, key) for child_id, child_keys_ in keys.items() for key in child_keys_]
     with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {table} (child_id, key) VALUES (%s, %s)",  # noqa: S608 - table name only
-            rows,
-        )
+        if connection.vendor == "postgresql":
+            with cursor.copy(f"COPY {table} (child_id, key) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            cursor.executemany(
+                f"INSERT INTO {table} (child_id, key) VALUES (%s, %s)",  # noqa: S608 - table name only
+                rows,
+            )
     return len(rows)
 
 

@@ -9,8 +9,9 @@ the search-key builder and the scorer.
 - Each token has a phonetic code (Metaphone: Smith/Smyth, Mohammed/Muhammad share one) and a
   three-letter prefix (partial names and late typos: "Alex" finds "Alexander").
 - A blocking key pairs a code with the date of birth (``"pSM0|2015-03-04"``), the birth year
-  (``"pSM0|2015"``) or a postcode district (``"xsmi|TN34"``), so candidates for "name + date of
-  birth" or "name + postcode" come out of one index lookup, however common the name.
+  (``"pSM0|2015"``), a postcode district (``"xsmi|TN34"``) or a district and birth year
+  (``"xsmi|TN34|2015"``), so candidates for "name + date of birth", "name + postcode" or
+  "name + district + year" come out of one index lookup, however common the name.
 """
 
 from __future__ import annotations
@@ -82,11 +83,14 @@ def child_keys(
     tokens: Iterable[str], *, date_of_birth: dt.date, districts: Iterable[str]
 ) -> set[str]:
     """Every blocking key of a child with these name tokens, date of birth and address
-    districts: each code paired with the birth date, the birth year and each district."""
+    districts: each code paired with the birth date, the birth year, each district, and each
+    district with the birth year (``"xsmi|TN34|2015"``)."""
     codes: set[str] = set()
     for token in tokens:
         codes |= token_codes(token)
-    blocks = [date_of_birth.isoformat(), str(date_of_birth.year), *sorted(set(districts))]
+    year = str(date_of_birth.year)
+    places = sorted(set(districts))
+    blocks = [date_of_birth.isoformat(), year, *places, *(f"{place}|{year}" for place in places)]
     return {f"{code}|{block}" for code in codes for block in blocks}
 
 
