@@ -255,6 +255,15 @@ def test_name_district_and_year_look_in_that_year_of_the_district_first(county, 
     assert "xoli|TN34|2015" in read and "xoli|2015'" not in read and "xoli|TN34'" not in read
 
 
+def test_keys_built_before_district_and_year_keys_still_find_the_child(county, children):
+    """Until the keys are rebuilt, the narrow look finds nothing and the wide one does."""
+    deleted, _ = ChildSearchKey.objects.filter(key__regex=r"\|[A-Z0-9]+\|[0-9]{4}$").delete()
+    assert deleted
+    matches = search(county["pat"], name="Olivia Smith", postcode="TN34", date_of_birth="2015")
+    assert matches[0].index_number == children["olivia"].index_number
+    assert matches[0].score >= 90
+
+
 def test_a_wrong_year_in_the_right_district_still_finds_the_child_lower(county, children):
     matches = search(county["pat"], name="Olivia Smith", postcode="TN34", date_of_birth="2011")
     assert matches[0].index_number == children["olivia"].index_number
