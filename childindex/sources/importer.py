@@ -424,7 +424,7 @@ class Importer:
         with self._timed("linkage rows (feed)"):
             by_uid = {_uid(r.parsed.row_number): r for r in fresh}
             table = link_table([row_record(uid, r.parsed) for uid, r in by_uid.items()])
-        with self._timed("score (Splink)"):
+        with self._timed("score"):
             scored = scorer.score(table, min_weight=self.thresholds.lower)
         with self._timed("decide"):
             candidates: dict[str, list[Candidate]] = defaultdict(list)
@@ -454,7 +454,7 @@ class Importer:
         by_uid = {_uid(r.parsed.row_number): r for r in creating}
         table = link_table([row_record(uid, r.parsed) for uid, r in by_uid.items()])
         partners: dict[str, list[Candidate]] = defaultdict(list)
-        with self._timed("score (Splink)"):
+        with self._timed("score"):
             within = scorer.score_within(table, min_weight=self.thresholds.lower)
         for c in within:
             # record_id < other_id: the later row (other_id) looks back at the earlier one.

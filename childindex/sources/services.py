@@ -30,7 +30,7 @@ from childindex.records.models import (
     NameKind,
 )
 from childindex.records.search_index import search_keys_refresh
-from childindex.sources.importer import Importer, WorkRow
+from childindex.sources.importer import INDEX_BATCH, Importer, WorkRow, chunks
 from childindex.sources.mapping import RowError, mapping_from_document, parse_row
 from childindex.sources.models import (
     REASONS_FOR,
@@ -102,23 +102,26 @@ def linkage_thresholds_set(*, actor_label: str, local_authority: LocalAuthority,
 def linkage_model_train(*, actor_label: str, max_pairs: float = 2e6) -> LinkageModel:
     """A new model version trained by EM on the index (its children and the feed rows linked
     to them); stored inactive: activate it after its dry run."""
-    from childindex.linkage.model import to_table, train
-    from childindex.sources.index_data import index_records, row_record
+    import pyarrow as pa
+
+    from childindex.linkage.model import link_table, train
+    from childindex.sources.index_data import index_link_records, row_record
 
     current = linkage_model_active()
-    index = to_table(index_records())
+    index = pa.concat_tables([link_table(batch) for batch in chunks(
+        index_link_records(batch=INDEX_BATCH), INDEX_BATCH)])
     records = []
     mappings: dict[int, Any] = {}
     for feed_id, key, values in SourceRecord.objects.filter(
             status=RecordStatus.LINKED).values_list("feed_id", "key", "values"):
         parsed = _reparse(feed_id, values, mappings)
         if parsed is not None:
-            records.append(row_record(f"{feed_id}:{key}", parsed).row())
+            records.append(row_record(f"{feed_id}:{key}", parsed))
     if not records:
         raise ValidationError("the index holds no linked feed rows to train on yet: import a "
                               "feed first")
     try:
-        settings = train(current.settings, index, to_table(records), max_pairs=max_pairs)
+        settings = train(current.settings, index, link_table(records), max_pairs=max_pairs)
     except ValueError as exc:
         raise ValidationError(str(exc)) from exc
     with transaction.atomic():
@@ -175,8 +178,8 @@ class DryRun:
 def relink_dry_run(*, local_authority: LocalAuthority, model: LinkageModel | None = None,
                    thresholds: Thresholds | None = None, examples: int = 20) -> DryRun:
     from childindex.linkage.decide import decide
-    from childindex.linkage.model import Scorer, to_table
-    from childindex.sources.index_data import index_records, row_record
+    from childindex.linkage.model import Scorer, link_table
+    from childindex.sources.index_data import index_link_records, row_record
 
     model = model or linkage_model_active()
     thresholds = thresholds or thresholds_for(local_authority.pk)
@@ -191,7 +194,8 @@ def relink_dry_run(*, local_authority: LocalAuthority, model: LinkageModel | Non
     result = DryRun()
     scorer = Scorer(model.settings)
     try:
-        scorer.add_index(to_table(index_records()))
+        for index_batch in chunks(index_link_records(batch=INDEX_BATCH), INDEX_BATCH):
+            scorer.add_index(link_table(index_batch))
         mappings: dict[int, Any] = {}
         for start in range(0, len(records), 20_000):
             batch = records[start:start + 20_000]
@@ -201,10 +205,10 @@ def relink_dry_run(*, local_authority: LocalAuthority, model: LinkageModel | Non
                 if parsed is None:
                     continue
                 uid = f"s{pk}"
-                rows.append(row_record(uid, parsed).row())
+                rows.append(row_record(uid, parsed))
                 meta[uid] = (feed_name, key, may_create, status, child_id)
             by_uid: dict[str, list] = {u: [] for u in meta}
-            for c in scorer.score(to_table(rows), min_weight=thresholds.lower):
+            for c in scorer.score(link_table(rows), min_weight=thresholds.lower):
                 by_uid[c.record_id].append(c)
             shielded = {str(pk) for pk in Child.objects.filter(
                 shielded=True, pk__in=[int(c.other_id) for cs in by_uid.values()

@@ -1,0 +1,94 @@
+"""Measure `childindex feed import` end to end: elapsed and CPU time, rows/s, peak memory.
+
+    PYTHONPATH=. python benchmarks/feed_import.py --database LOADED.sqlite3 \
+        --feed DIR/feeds/gp_registrations.csv [--mapping DIR/feeds/gp_registrations.toml] \
+        [--runs 5] [--keep DIR]
+
+LOADED.sqlite3 is a database the generator loaded (`childindex generate ... --load`, migrated
+by this branch). Each run copies it to a fresh CHILDINDEX_VAR_DIR, so every run starts from
+the same state, and imports the feed in a fresh process (the demo's settings: WAL,
+`synchronous=NORMAL`) timed by GNU time (``/usr/bin/time``; Debian package ``time``). The
+load average is read before and after each run: on a shared machine elapsed time follows it,
+CPU time much less. Prints a Markdown table for docs/performance.md with the median (with a
+handful of runs the slowest stands in for a p95) and each run's `-v 2` phases.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+GNU_TIME = "/usr/bin/time"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def load_average() -> str:
+    return Path("/proc/loadavg").read_text().split()[0]
+
+
+def one_run(database: Path, feed: Path, mapping: Path, scratch: Path) -> dict:
+    var = scratch / "var"
+    shutil.rmtree(var, ignore_errors=True)
+    var.mkdir(parents=True)
+    shutil.copy(database, var / "childindex.sqlite3")
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL",
+                                                            "DJANGO_SETTINGS_MODULE"}}
+    env.update(CHILDINDEX_MODE="demo", CHILDINDEX_VAR_DIR=str(var), PYTHONPATH=str(ROOT))
+    report = scratch / "time.txt"
+    before = load_average()
+    result = subprocess.run(  # noqa: S603 - our own command line
+        [GNU_TIME, "-f", "%e %U %S %M", "-o", str(report), sys.executable, "-m", "childindex",
+         "feed", "-v", "2", "import", "--no-progress", "--mapping", str(mapping), str(feed)],
+        env=env, cwd=ROOT, check=True, capture_output=True, text=True)
+    elapsed, user, system, rss_kb = report.read_text().split()[-4:]
+    summary, *phases = [line for line in result.stdout.splitlines() if line.strip()]
+    rows = int(summary.split(" rows read")[0].split()[-1].replace(",", ""))
+    return {"elapsed": float(elapsed), "cpu": float(user) + float(system),
+            "rss": int(rss_kb) / 1024, "rows": rows, "load": f"{before} → {load_average()}",
+            "phases": [p.strip() for p in phases if ": " in p and " s" in p]}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", required=True, type=Path)
+    parser.add_argument("--feed", required=True, type=Path)
+    parser.add_argument("--mapping", type=Path)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--keep", type=Path, help="a folder for the runs (default: temporary)")
+    args = parser.parse_args(argv)
+    mapping = args.mapping or args.feed.with_suffix(".toml")
+    scratch = args.keep or Path(tempfile.mkdtemp(prefix="feed-import-"))
+    runs = []
+    try:
+        for number in range(1, args.runs + 1):
+            runs.append(one_run(args.database, args.feed, mapping, scratch))
+            print(f"run {number}: {runs[-1]['elapsed']:.1f} s", file=sys.stderr)
+    finally:
+        if args.keep is None:
+            shutil.rmtree(scratch, ignore_errors=True)
+    rows = runs[0]["rows"]
+    print(f"{args.feed.name}, {rows:,} rows\n")
+    print("| run | elapsed s | rows/s (elapsed) | CPU s | rows/s (CPU) | peak RSS MiB | "
+          "load average (1 min) |")
+    print("|---|---:|---:|---:|---:|---:|---|")
+    for number, run in enumerate(runs, 1):
+        print(f"| {number} | {run['elapsed']:.1f} | {rows / run['elapsed']:,.0f} | "
+              f"{run['cpu']:.1f} | {rows / run['cpu']:,.0f} | {run['rss']:.0f} | {run['load']} |")
+    elapsed = statistics.median(r["elapsed"] for r in runs)
+    cpu = statistics.median(r["cpu"] for r in runs)
+    print(f"| **median** | **{elapsed:.1f}** | **{rows / elapsed:,.0f}** | **{cpu:.1f}** | "
+          f"**{rows / cpu:,.0f}** | {statistics.median(r['rss'] for r in runs):.0f} | |")
+    print(f"\nslowest: {max(r['elapsed'] for r in runs):.1f} s")
+    for number, run in enumerate(runs, 1):
+        print(f"\nrun {number} phases: " + "; ".join(run["phases"]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
