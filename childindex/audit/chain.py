@@ -133,6 +133,41 @@ def event_hash(fields: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical(fields)).hexdigest()
 
 
+# The two values only the append itself knows, under the chain lock: the event's id and the head
+# it follows, in the order sorted keys put them. Their markers hold control characters, which
+# canonical JSON always escapes, so no field's encoding can contain them.
+_OPEN = (("id", "\x00id\x00"), ("prev_hash", '"\x00prev\x00"'))
+
+
+@dataclass(frozen=True)
+class HashTemplate:
+    """An event's canonical serialisation with its id and previous hash left open.
+
+    ``pieces`` are the three ASCII texts around those two values, so that
+    ``pieces[0] + id + pieces[1] + prev_hash + pieces[2]`` is exactly ``canonical(fields)``.
+    The writer prepares them before it takes the chain lock; under the lock only the two values
+    are filled in, by ``digest`` here or by the database's ``audit_append``, which computes the
+    same SHA-256 in SQL.
+    """
+
+    pieces: tuple[str, str, str]
+
+    def digest(self, *, event_id: int, prev_hash: str) -> str:
+        first, second, third = self.pieces
+        return hashlib.sha256(f"{first}{event_id}{second}{prev_hash}{third}".encode()).hexdigest()
+
+
+def hash_template(fields: Mapping[str, Any]) -> HashTemplate:
+    """The template of an event from its hashed ``fields`` (id and prev_hash are ignored)."""
+    text = canonical({**fields, **{name: Encoded(marker) for name, marker in _OPEN}}).decode()
+    pieces = []
+    for _, marker in _OPEN:
+        before, text = text.split(marker.strip('"'), 1)
+        pieces.append(before)
+    pieces.append(text)
+    return HashTemplate(tuple(pieces))
+
+
 @dataclass(frozen=True)
 class Break:
     """The first event that does not fit the chain, and what is wrong with it."""

@@ -38,7 +38,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from childindex.audit import checkpoints, context
-from childindex.audit.chain import GENESIS, event_hash, plain
+from childindex.audit.chain import GENESIS, HashTemplate, hash_template, plain
 from childindex.audit.models import (
     Action,
     Alert,
@@ -55,31 +55,31 @@ logger = logging.getLogger(__name__)
 CHAIN_LOCK_KEY = int.from_bytes(b"childidx", "big") & 0x7FFF_FFFF_FFFF_FFFF
 
 
-def _lock_chain_and_read_head() -> tuple[int, str]:
-    """Take the chain lock and read the head (id, hash) the new event will follow.
-
-    PostgreSQL: one round trip to ``audit_chain_head()`` (migration 0003), which takes the
-    transaction-scoped advisory lock and then reads the head with a fresh snapshot, so the head
-    is the one the previous lock holder committed. SQLite: the transaction already holds the
-    database's write lock (BEGIN IMMEDIATE).
-    """
+def _read_head_sqlite() -> tuple[int, str]:
+    """The head (id, hash) the new event follows. The transaction already holds SQLite's write
+    lock (BEGIN IMMEDIATE), which serialises appends."""
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT head_id, head_hash FROM audit_chain_head(%s)", [CHAIN_LOCK_KEY])
-        else:
-            cursor.execute("SELECT id, hash FROM audit_auditevent ORDER BY id DESC LIMIT 1")
+        cursor.execute("SELECT id, hash FROM audit_auditevent ORDER BY id DESC LIMIT 1")
         row = cursor.fetchone()
-    if row is None or row[0] is None:
-        return 0, GENESIS
-    return int(row[0]), row[1]
+    return (0, GENESIS) if row is None else (int(row[0]), row[1])
 
 
-_INSERT_COLUMNS = (
+_COLUMNS = (
     "id", "at", "actor_id", "actor_label", "actor_role", "actor_organisation_id",
     "actor_local_authority_id", "action", "outcome", "purpose", "ip_address", "request_id",
     "children", "criteria", "shown", "detail", "prev_hash", "hash",
 )  # fmt: skip
+_CHAIN_COLUMNS = frozenset({"id", "prev_hash", "hash"})  # filled in under the lock
 _JSON_COLUMNS = frozenset({"children", "criteria", "shown", "detail"})
+_INSERT_SQLITE = (  # column names are the constants above: nothing here comes from outside
+    f"INSERT INTO audit_auditevent ({', '.join(_COLUMNS)}) "  # noqa: S608
+    f"VALUES ({', '.join('%s' for _ in _COLUMNS)})"
+)
+# PostgreSQL: one statement, one round trip under the lock (migration audit.0005).
+_APPEND_POSTGRESQL = (
+    "SELECT new_id, new_prev_hash, new_hash "
+    "FROM audit_append(%s, %s::jsonb, %s::text[], %s::varchar[])"
+)
 
 
 # A synchronous commit that writes WAL (a transactional logical-decoding message, which any
@@ -91,44 +91,45 @@ def durability_wait() -> None:
     """Return once everything this connection has committed is flushed to disk (PostgreSQL).
 
     Runs after the commit (``transaction.on_commit``, not robust: a failure reaches the caller,
-    who then shows nothing). Concurrent waits share flushes (group commit)."""
+    who then shows nothing), in autocommit, so the statement is its own synchronous commit: one
+    round trip. Concurrent waits share flushes (group commit)."""
     if connection.vendor != "postgresql":
         return
-    with transaction.atomic(), connection.cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(_DURABILITY_WAIT)
 
 
-def _insert_statement(postgres: bool) -> str:
-    placeholders = ", ".join(
-        "%s::jsonb" if postgres and column in _JSON_COLUMNS else "%s" for column in _INSERT_COLUMNS
-    )
-    # Column names are the constants above: nothing here comes from outside.
-    return f"INSERT INTO audit_auditevent ({', '.join(_INSERT_COLUMNS)}) VALUES ({placeholders})"  # noqa: S608
+def _append(event: AuditEvent, template: HashTemplate) -> None:
+    """Chain the event onto the head and insert it with its child-index rows.
 
-
-_INSERT = {"postgresql": _insert_statement(True), "sqlite": _insert_statement(False)}
-_INSERT_WITH_CHILDREN_PG = (  # constants only, as above
-    f"WITH event AS ({_INSERT['postgresql']} RETURNING id) "  # noqa: S608
-    "INSERT INTO audit_auditeventchild (index_number, event_id) "
-    "SELECT number, event.id FROM event, unnest(%s::varchar[]) AS number"
-)
-
-
-def _insert(event: AuditEvent) -> None:
-    """Insert the event and its child-index rows in as few round trips as the database allows
-    (the chain lock is held meanwhile): one on PostgreSQL."""
+    PostgreSQL: one round trip to ``audit_append`` (migration audit.0005), which takes the
+    transaction-scoped advisory lock, reads the head with a fresh snapshot, sets the event's id
+    and previous hash, computes its hash from ``template`` in SQL, inserts the event
+    and its child rows, and turns ``synchronous_commit`` off for this transaction (early lock
+    release). The lock is held from that statement to the commit. SQLite: the same steps in
+    Python under the database's write lock.
+    """
+    if connection.vendor == "postgresql":
+        row = {c: plain(getattr(event, c)) for c in _COLUMNS if c not in _CHAIN_COLUMNS}
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _APPEND_POSTGRESQL,
+                [CHAIN_LOCK_KEY, json.dumps(row), list(template.pieces), event.children],
+            )
+            event.id, event.prev_hash, event.hash = cursor.fetchone()
+        return
+    head_id, event.prev_hash = _read_head_sqlite()
+    event.id = head_id + 1
+    event.hash = template.digest(event_id=event.id, prev_hash=event.prev_hash)
     fields = {f.attname: f for f in AuditEvent._meta.concrete_fields}
     values = [
         json.dumps(getattr(event, column))
         if column in _JSON_COLUMNS
         else fields[column].get_db_prep_save(getattr(event, column), connection)
-        for column in _INSERT_COLUMNS
+        for column in _COLUMNS
     ]
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and event.children:
-            cursor.execute(_INSERT_WITH_CHILDREN_PG, [*values, event.children])
-            return
-        cursor.execute(_INSERT[connection.vendor], values)
+        cursor.execute(_INSERT_SQLITE, values)
         if event.children:
             cursor.executemany(
                 "INSERT INTO audit_auditeventchild (index_number, event_id) VALUES (%s, %s)",
@@ -220,13 +221,11 @@ def audit_record(
         shown=plain(shown or {}),
         detail=plain(detail or {}),
     )
+    event.at = timezone.now()  # when it happened; the chain's order is the ids'
+    template = hash_template(hashed_fields(event))
     with transaction.atomic(savepoint=False):
         # Everything above is prepared outside the lock; the lock is held from here to commit.
-        event.id, event.prev_hash = _lock_chain_and_read_head()
-        event.id += 1
-        event.at = timezone.now()
-        event.hash = event_hash(hashed_fields(event))
-        _insert(event)
+        _append(event, template)
         event._state.adding = False
         if connection.vendor == "postgresql":
             transaction.on_commit(durability_wait)  # before the caller shows anything

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from childindex.audit.chain import GENESIS, HASHED_FIELDS, ChainChecker, event_hash, plain
 
@@ -123,3 +125,31 @@ def test_the_fast_canonical_form_is_exactly_sorted_key_json():
     }
     assert isinstance(from_text["detail"], Encoded)
     assert canonical(from_text) == expected
+
+
+# Text a field may hold that could confuse a template split: quotes, backslashes, control
+# characters (the markers' own), non-ASCII, JSON-looking text.
+_AWKWARD = st.text(
+    alphabet=st.sampled_from(['"', "\\", "\x00", "\n", "é", "\u2028", "a", ":", ",", "{", "}"]),
+    max_size=12,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    label=_AWKWARD,
+    criteria=st.dictionaries(_AWKWARD, _AWKWARD | st.integers() | st.none(), max_size=3),
+    event_id=st.integers(min_value=1, max_value=10**15),
+    prev_hash=st.text(alphabet="0123456789abcdef", min_size=64, max_size=64),
+)
+def test_the_hash_template_filled_in_is_the_events_hash(label, criteria, event_id, prev_hash):
+    """Under the chain lock only the id and the previous hash are filled in (in SQL on
+    PostgreSQL): the result must be exactly the hash a verifier recomputes."""
+    from childindex.audit.chain import hash_template
+
+    fields = _fields(actor_label=label, criteria=criteria, detail={"note": label})
+    template = hash_template({**fields, "id": None, "prev_hash": ""})
+    assert len(template.pieces) == 3
+    assert template.digest(event_id=event_id, prev_hash=prev_hash) == event_hash(
+        {**fields, "id": event_id, "prev_hash": prev_hash}
+    )
