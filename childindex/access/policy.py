@@ -121,8 +121,14 @@ def _add_years(day: dt.date, years: int) -> dt.date:
 
 
 def has_two_factor(user: User) -> bool:
+    """The account has a confirmed second factor. In a request, the device the user verified
+    this session with is already loaded by django-otp's middleware (``user.otp_device``): when
+    it is a confirmed device of theirs, that answers without another query."""
     from django_otp import user_has_device
 
+    device = getattr(user, "otp_device", None)
+    if device is not None and device.confirmed and device.user_id == user.pk:
+        return True
     return user_has_device(user, confirmed=True)
 
 

@@ -24,6 +24,7 @@ The rules (§4 of the design):
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import ipaddress
 import json
@@ -223,18 +224,23 @@ def audit_record(
     )
     event.at = timezone.now()  # when it happened; the chain's order is the ids'
     template = hash_template(hashed_fields(event))
-    with transaction.atomic(savepoint=False):
-        # Everything above is prepared outside the lock; the lock is held from here to commit.
+    # Everything above is prepared outside the lock; the lock is held from here to commit. On
+    # PostgreSQL the append is one statement, so outside a transaction it is its own (autocommit:
+    # no BEGIN and COMMIT round trips); SQLite's append is several.
+    one_statement = connection.vendor == "postgresql" and not connection.in_atomic_block
+    with contextlib.nullcontext() if one_statement else transaction.atomic(savepoint=False):
         _append(event, template)
-        event._state.adding = False
-        if connection.vendor == "postgresql":
-            transaction.on_commit(durability_wait)  # before the caller shows anything
-        every = settings.AUDIT_CHECKPOINT_EVERY
-        if every and event.id % every == 0 and settings.AUDIT_CHECKPOINT_DIR is not None:
-            transaction.on_commit(_queue_checkpoint, robust=True)
-        if action == Action.ALERT and authenticated:
-            # The access policy's alerts (shield override, break-glass) reach auditors at once.
-            transaction.on_commit(_queue_policy_alerts, robust=True)
+    event._state.adding = False
+    # After the commit: at once when there is no transaction any more, else when the caller's
+    # transaction commits (never, if it rolls back).
+    if connection.vendor == "postgresql":
+        transaction.on_commit(durability_wait)  # before the caller shows anything
+    every = settings.AUDIT_CHECKPOINT_EVERY
+    if every and event.id % every == 0 and settings.AUDIT_CHECKPOINT_DIR is not None:
+        transaction.on_commit(_queue_checkpoint, robust=True)
+    if action == Action.ALERT and authenticated:
+        # The access policy's alerts (shield override, break-glass) reach auditors at once.
+        transaction.on_commit(_queue_policy_alerts, robust=True)
     return event
 
 

@@ -68,6 +68,25 @@ def test_an_unconfirmed_two_factor_device_does_not_count():
     assert policy.missing_prerequisites(user, today=TODAY) == [Prerequisite.TWO_FACTOR]
 
 
+def test_the_device_signed_in_with_this_session_counts_without_asking_the_database_again(
+    django_assert_num_queries,
+):
+    user = UserFactory(two_factor=False)
+    user.otp_device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    with django_assert_num_queries(0):  # django-otp's middleware loaded it for the request
+        assert policy.missing_prerequisites(user, today=TODAY) == []
+
+
+@pytest.mark.parametrize("whose", ["unconfirmed", "another user's"])
+def test_a_session_device_that_is_not_a_confirmed_device_of_the_users_own_does_not_count(whose):
+    user = UserFactory(two_factor=False)
+    owner = user if whose == "unconfirmed" else UserFactory()
+    user.otp_device = TOTPDevice.objects.create(
+        user=owner, name="phone", confirmed=whose != "unconfirmed"
+    )
+    assert policy.missing_prerequisites(user, today=TODAY) == [Prerequisite.TWO_FACTOR]
+
+
 def test_every_lapse_is_listed_together_in_order():
     user = UserFactory(
         two_factor=False, approved_on=None, dbs_checked_on=None, training_completed_on=None

@@ -58,13 +58,17 @@ def test_the_writer_waits_for_the_flush_after_commit_before_returning():
     assert wal_flushed_past(before_commit)
 
 
-def test_an_append_outside_a_transaction_also_waits():
+def test_an_append_outside_a_transaction_is_its_own_transaction_and_also_waits():
     with CaptureQueriesContext(connection) as queries:
-        audit_record(actor=None, action="sign_in_failed", actor_label="x")
+        audit_record(actor=None, action="sign_in_failed", actor_label="x", children=["1"])
     statements = [q["sql"] for q in queries.captured_queries]
-    commit = statements.index("COMMIT")  # the append's own transaction
-    assert any("pg_logical_emit_message" in sql for sql in statements[commit + 1 :]), statements
+    # One statement, committed on its own (autocommit, no BEGIN or COMMIT round trips), then
+    # the wait for the flush.
+    assert len(statements) == 2, statements
+    assert "audit_append" in statements[0]
+    assert "pg_logical_emit_message" in statements[1]
     assert AuditEvent.objects.count() == 1
+    assert setting("synchronous_commit") == "on"  # the append's setting ended with it
 
 
 def test_if_the_wait_fails_the_caller_fails_and_is_shown_nothing(monkeypatch):
