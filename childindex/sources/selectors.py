@@ -9,6 +9,7 @@ a shield leaves visible. Opening a review item shows children, so it is an audit
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,15 +73,45 @@ class Queue:
     oldest_days: int | None
 
 
+def _details_visible(actor, child_ids: Iterable[int]) -> set[int]:
+    """Of these candidates, those whose details (former names, locating fields) the user may
+    see: everyone but another LA's shielded children."""
+    return set(Child.objects.filter(policy.sees_shielded_details(actor), pk__in=set(child_ids))
+               .values_list("pk", flat=True))
+
+
+def _shown_evidence(candidate: dict[str, Any], details_visible: bool) -> list[dict[str, Any]]:
+    return [e for e in candidate.get("evidence", [])
+            if details_visible or e["comparison"] not in LOCATING_COMPARISONS]
+
+
+def _shown_score(candidate: dict[str, Any], details_visible: bool) -> tuple[float, float]:
+    """The candidate's match weight and probability as the user may see them. Where a shield
+    hides the locating evidence, the score counts only the evidence shown: the model's prior
+    (the total less every field's weight) plus the visible fields' weights. The full total
+    would tell how well the hidden fields agreed."""
+    weight = candidate["weight"]
+    if details_visible:
+        return weight, candidate.get("probability", 0.0)
+    evidence = candidate.get("evidence", [])
+    shown = _shown_evidence(candidate, details_visible)
+    weight -= sum(e["weight"] for e in evidence) - sum(e["weight"] for e in shown)
+    return weight, 1 / (1 + 2.0 ** -weight)
+
+
 def review_queue(*, actor, limit: int = QUEUE_PAGE) -> Queue:
     """The LA's open review items, oldest first."""
     la = _own_la(actor)
     items = ReviewItem.objects.filter(local_authority_id=la, status=ReviewStatus.OPEN)
     total = items.count()
     now = timezone.now()
+    page = list(items.select_related("source_record__feed").order_by("created_at", "id")[:limit])
+    visible = _details_visible(actor, (c["child_id"] for item in page
+                                       for c in item.candidates if c.get("child_id")))
     rows = []
-    for item in items.select_related("source_record__feed").order_by("created_at", "id")[:limit]:
-        weights = [c["weight"] for c in item.candidates if not c.get("twin_rule")]
+    for item in page:
+        weights = [_shown_score(c, c.get("child_id") in visible)[0]
+                   for c in item.candidates if not c.get("twin_rule")]
         rows.append(QueueRow(item, (now - item.created_at).days,
                              CAUSE_LABELS.get(item.cause, item.cause),
                              max(weights) if weights else None))
@@ -120,16 +151,16 @@ def review_item(*, actor, pk: int) -> ItemView:
     item = ReviewItem.objects.select_related("source_record__feed", "run").get(
         pk=pk, local_authority_id=la)
     ids = [c["child_id"] for c in item.candidates if c.get("child_id")]
-    visible = set(Child.objects.filter(policy.sees_shielded_details(actor), pk__in=ids)
-                  .values_list("pk", flat=True))
+    visible = _details_visible(actor, ids)
     children = {c.pk: c for c in Child.objects.filter(pk__in=ids).prefetch_related(
         "names", "addresses", "identifiers")}
     candidates = []
-    for data in sorted(item.candidates, key=lambda c: -c["weight"]):
+    for data in item.candidates:
         child = children.get(data.get("child_id"))
         if child is None:
             continue
         details_visible = child.pk in visible
+        weight, probability = _shown_score(data, details_visible)
         # A shield leaves only the current name visible (a former name may be an adopted
         # child's birth name), and hides which locating fields agreed with the row.
         names = [f"{n.given_names} {n.family_name}" + ("" if n.kind == NameKind.CURRENT
@@ -139,18 +170,17 @@ def review_item(*, actor, pk: int) -> ItemView:
         view = CandidateView(
             child=child, index_number=child.formatted_index_number, names=names,
             date_of_birth=child.date_of_birth, gender=child.get_gender_display(),
-            details_visible=details_visible, weight=data["weight"],
-            probability=data.get("probability", 0.0), twin_rule=bool(data.get("twin_rule")),
-            merged=child.status == ChildStatus.MERGED,
+            details_visible=details_visible, weight=weight, probability=probability,
+            twin_rule=bool(data.get("twin_rule")), merged=child.status == ChildStatus.MERGED,
             evidence=[{**e, "label": COMPARISON_LABELS.get(e["comparison"], e["comparison"])}
-                      for e in data.get("evidence", [])
-                      if details_visible or e["comparison"] not in LOCATING_COMPARISONS],
+                      for e in _shown_evidence(data, details_visible)],
         )
         if view.details_visible:
             current = next((a for a in child.addresses.all() if a.is_current), None)
             view.postcode = current.postcode if current else ""
             view.identifiers = [str(i) for i in child.identifiers.all()]
         candidates.append(view)
+    candidates.sort(key=lambda c: -c.weight)  # by the score shown, which is all a user sees
     audit_record(actor=actor, action="review_item_view",
                  children=[c.child.index_number for c in candidates],
                  purpose=policy.Purpose.DATA_QUALITY,

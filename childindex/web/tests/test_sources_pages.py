@@ -139,6 +139,22 @@ def test_another_las_unshielded_candidate_shows_its_details_and_all_evidence(cli
     text = client.get(f"/index-team/review/{item.pk}/").content.decode()
     assert "Rosa Birthname (Former name)" in text and "TN35 5QZ" in text and nhs in text
     assert ">Address<" in text and ">NHS number<" in text
+    assert "score 8.0" in text
+    assert client.get("/index-team/review/").context["queue"].rows[0].best_weight == 8.0
+
+
+def test_a_shielded_candidates_score_counts_only_the_evidence_shown(client):
+    """The total would say how well the hidden fields agreed (8.0 here, 0.0 without the
+    postcode's and NHS number's 4.0 each): the page and the queue show the score over the
+    fields the team may see (the model's prior plus the visible evidence)."""
+    item, team, nhs = _candidate_of_another_la(shielded=True)
+    sign_in_verified(client, team)
+    response = client.get(f"/index-team/review/{item.pk}/")
+    text = response.content.decode()
+    assert "score 0.0" in text and "score 8.0" not in text
+    candidate = response.context["view"].candidates[0]
+    assert candidate.weight == 0.0 and candidate.probability == 0.5
+    assert client.get("/index-team/review/").context["queue"].rows[0].best_weight == 0.0
 
 
 def test_practitioners_are_refused_the_feed_pages(client, county):
