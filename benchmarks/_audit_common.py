@@ -66,6 +66,5 @@ def machine() -> str:
         cursor.execute("SHOW server_version")
         version = cursor.fetchone()[0]
     return (
-        f"{os.cpu_count()} cores (shared), Python {platform.python_version()}, "
-        f"PostgreSQL {version}"
+        f"{os.cpu_count()} cores (shared), Python {platform.python_version()}, PostgreSQL {version}"
     )

@@ -37,21 +37,48 @@ def one_run(database: Path, feed: Path, mapping: Path, scratch: Path) -> dict:
     shutil.rmtree(var, ignore_errors=True)
     var.mkdir(parents=True)
     shutil.copy(database, var / "childindex.sqlite3")
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL",
-                                                            "DJANGO_SETTINGS_MODULE"}}
+    env = {
+        k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}
+    }
     env.update(CHILDINDEX_MODE="demo", CHILDINDEX_VAR_DIR=str(var), PYTHONPATH=str(ROOT))
     report = scratch / "time.txt"
     before = load_average()
     result = subprocess.run(  # noqa: S603 - our own command line
-        [GNU_TIME, "-f", "%e %U %S %M", "-o", str(report), sys.executable, "-m", "childindex",
-         "feed", "-v", "2", "import", "--no-progress", "--mapping", str(mapping), str(feed)],
-        env=env, cwd=ROOT, check=True, capture_output=True, text=True)
+        [
+            GNU_TIME,
+            "-f",
+            "%e %U %S %M",
+            "-o",
+            str(report),
+            sys.executable,
+            "-m",
+            "childindex",
+            "feed",
+            "-v",
+            "2",
+            "import",
+            "--no-progress",
+            "--mapping",
+            str(mapping),
+            str(feed),
+        ],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     elapsed, user, system, rss_kb = report.read_text().split()[-4:]
     summary, *phases = [line for line in result.stdout.splitlines() if line.strip()]
     rows = int(summary.split(" rows read")[0].split()[-1].replace(",", ""))
-    return {"elapsed": float(elapsed), "cpu": float(user) + float(system),
-            "rss": int(rss_kb) / 1024, "rows": rows, "load": f"{before} → {load_average()}",
-            "phases": [p.strip() for p in phases if ": " in p and " s" in p]}
+    return {
+        "elapsed": float(elapsed),
+        "cpu": float(user) + float(system),
+        "rss": int(rss_kb) / 1024,
+        "rows": rows,
+        "load": f"{before} → {load_average()}",
+        "phases": [p.strip() for p in phases if ": " in p and " s" in p],
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -74,16 +101,22 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(scratch, ignore_errors=True)
     rows = runs[0]["rows"]
     print(f"{args.feed.name}, {rows:,} rows\n")
-    print("| run | elapsed s | rows/s (elapsed) | CPU s | rows/s (CPU) | peak RSS MiB | "
-          "load average (1 min) |")
+    print(
+        "| run | elapsed s | rows/s (elapsed) | CPU s | rows/s (CPU) | peak RSS MiB | "
+        "load average (1 min) |"
+    )
     print("|---|---:|---:|---:|---:|---:|---|")
     for number, run in enumerate(runs, 1):
-        print(f"| {number} | {run['elapsed']:.1f} | {rows / run['elapsed']:,.0f} | "
-              f"{run['cpu']:.1f} | {rows / run['cpu']:,.0f} | {run['rss']:.0f} | {run['load']} |")
+        print(
+            f"| {number} | {run['elapsed']:.1f} | {rows / run['elapsed']:,.0f} | "
+            f"{run['cpu']:.1f} | {rows / run['cpu']:,.0f} | {run['rss']:.0f} | {run['load']} |"
+        )
     elapsed = statistics.median(r["elapsed"] for r in runs)
     cpu = statistics.median(r["cpu"] for r in runs)
-    print(f"| **median** | **{elapsed:.1f}** | **{rows / elapsed:,.0f}** | **{cpu:.1f}** | "
-          f"**{rows / cpu:,.0f}** | {statistics.median(r['rss'] for r in runs):.0f} | |")
+    print(
+        f"| **median** | **{elapsed:.1f}** | **{rows / elapsed:,.0f}** | **{cpu:.1f}** | "
+        f"**{rows / cpu:,.0f}** | {statistics.median(r['rss'] for r in runs):.0f} | |"
+    )
     print(f"\nslowest: {max(r['elapsed'] for r in runs):.1f} s")
     for number, run in enumerate(runs, 1):
         print(f"\nrun {number} phases: " + "; ".join(run["phases"]))

@@ -29,15 +29,32 @@ AS_OF = "2026-11-21"
 def timed(args: list[str], env: dict[str, str], scratch: Path) -> tuple[float, float, float]:
     """(elapsed seconds, CPU seconds, peak resident MB) of one run."""
     report = scratch / "time.txt"
-    subprocess.run([GNU_TIME, "-f", "%e %U %S %M", "-o", str(report), *args], env=env,  # noqa: S603
-                   check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(  # noqa: S603 - the benchmark's own commands
+        [GNU_TIME, "-f", "%e %U %S %M", "-o", str(report), *args],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     elapsed, user, system, rss_kb = report.read_text().split()[-4:]
     return float(elapsed), float(user) + float(system), int(rss_kb) / 1024
 
 
 def generate_args(children: int, out: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "childindex", "generate", "--children", str(children),
-            "--seed", "1", "--out", str(out), "--as-of", AS_OF, *extra]
+    return [
+        sys.executable,
+        "-m",
+        "childindex",
+        "generate",
+        "--children",
+        str(children),
+        "--seed",
+        "1",
+        "--out",
+        str(out),
+        "--as-of",
+        AS_OF,
+        *extra,
+    ]
 
 
 def measure(children: int, runs: int, load: bool) -> list[tuple[float, float, float]]:
@@ -48,8 +65,9 @@ def measure(children: int, runs: int, load: bool) -> list[tuple[float, float, fl
         env.pop("DATABASE_URL", None)
         try:
             if load:
-                subprocess.run([sys.executable, "-m", "childindex", "migrate", "-v", "0"],
-                               env=env, check=True)
+                subprocess.run(
+                    [sys.executable, "-m", "childindex", "migrate", "-v", "0"], env=env, check=True
+                )
             args = generate_args(children, scratch / "out", *(["--load"] if load else []))
             results.append(timed(args, env, scratch))
         finally:
@@ -63,8 +81,10 @@ def row(label: str, children: int, results: list[tuple[float, float, float]]) ->
     rss = max(r[2] for r in results)
     median = statistics.median(elapsed)
     rate = children / median * 60
-    return (f"| {label} | {children:,} | {len(results)} | {median:.1f} | {elapsed[-1]:.1f} | "
-            f"{cpu:.1f} | {rss:.0f} | {rate:,.0f} |")
+    return (
+        f"| {label} | {children:,} | {len(results)} | {median:.1f} | {elapsed[-1]:.1f} | "
+        f"{cpu:.1f} | {rss:.0f} | {rate:,.0f} |"
+    )
 
 
 def main() -> None:
@@ -75,20 +95,30 @@ def main() -> None:
     options = parser.parse_args()
     if not Path(GNU_TIME).exists():
         sys.exit("needs GNU time: apt-get install time")
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text()
-                .splitlines() if line.startswith("model name")), platform.processor())
-    print(f"Machine: {os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
-          f"SQLite {sqlite3.sqlite_version}, load average at start {os.getloadavg()[0]:.1f}\n")
-    print("| command | children | runs | median s | slowest s | CPU s | peak RSS MB | "
-          "children/min |")
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    print(
+        f"Machine: {os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
+        f"SQLite {sqlite3.sqlite_version}, load average at start {os.getloadavg()[0]:.1f}\n"
+    )
+    print(
+        "| command | children | runs | median s | slowest s | CPU s | peak RSS MB | children/min |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for size in filter(None, options.sizes.split(",")):
         runs = options.runs if int(size) <= 250_000 else 1
-        print(row("generate (files)", int(size), measure(int(size), runs, load=False)),
-              flush=True)
+        print(row("generate (files)", int(size), measure(int(size), runs, load=False)), flush=True)
     for size in filter(None, options.load_sizes.split(",")):
-        print(row("generate --load (SQLite)", int(size), measure(int(size), options.runs, True)),
-              flush=True)
+        print(
+            row("generate --load (SQLite)", int(size), measure(int(size), options.runs, True)),
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -55,7 +55,8 @@ def measure(generated: Path, feeds: list[str] | None = None) -> dict:
     predicted: dict[tuple[str, str], str] = {}
     status: dict[tuple[str, str], str] = {}
     for name, key, state, number in SourceRecord.objects.values_list(
-            "feed__name", "key", "status", "child__index_number").iterator(chunk_size=10000):
+        "feed__name", "key", "status", "child__index_number"
+    ).iterator(chunk_size=10000):
         status[(name, key)] = state
         if state == RecordStatus.LINKED:
             predicted[(name, key)] = number
@@ -116,8 +117,9 @@ def measure(generated: Path, feeds: list[str] | None = None) -> dict:
     for key, got in predicted.items():
         if key in truth:
             by_child[got].add(truth[key][0])
-    twins_together = sum(1 for members in by_child.values()
-                         if any(twin.get(m) in members for m in members))
+    twins_together = sum(
+        1 for members in by_child.values() if any(twin.get(m) in members for m in members)
+    )
 
     rows = len(truth)
     return {

@@ -36,7 +36,21 @@ def test_every_model_change_has_a_migration():
 def test_ruff_finds_nothing():
     result = subprocess.run(
         [str(BIN / "ruff"), "check", "--quiet", "childindex", "tests", "benchmarks"],
-        capture_output=True, text=True, cwd=ROOT, check=False,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ruff_format_leaves_everything_as_it_is():
+    result = subprocess.run(
+        [str(BIN / "ruff"), "format", "--check", "childindex", "tests", "benchmarks"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -44,7 +58,10 @@ def test_ruff_finds_nothing():
 def test_imports_point_one_way():
     result = subprocess.run(
         [str(BIN / "lint-imports"), "--no-cache"],
-        capture_output=True, text=True, cwd=ROOT, check=False,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
 

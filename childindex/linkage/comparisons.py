@@ -21,18 +21,41 @@ from typing import Any
 PROBABILITY_TWO_RANDOM_RECORDS_MATCH = 1 / 250_000
 
 COLUMNS = (
-    "unique_id", "given_name", "given_tokens", "given_variants", "given_phonetic",
-    "family_name", "family_names", "family_phonetic", "dob", "dob_swapped", "birth_year",
-    "gender", "postcode", "postcodes", "sector", "address", "nhs", "chi", "hc", "upn",
+    "unique_id",
+    "given_name",
+    "given_tokens",
+    "given_variants",
+    "given_phonetic",
+    "family_name",
+    "family_names",
+    "family_phonetic",
+    "dob",
+    "dob_swapped",
+    "birth_year",
+    "gender",
+    "postcode",
+    "postcodes",
+    "sector",
+    "address",
+    "nhs",
+    "chi",
+    "hc",
+    "upn",
     "local_ids",
 )
-LIST_COLUMNS = frozenset({"given_tokens", "given_variants", "family_names", "postcodes",
-                          "local_ids"})
+LIST_COLUMNS = frozenset(
+    {"given_tokens", "given_variants", "family_names", "postcodes", "local_ids"}
+)
 
 
 def _level(sql: str, label: str, m: float, u: float, **extra: Any) -> dict[str, Any]:
-    return {"sql_condition": sql, "label_for_charts": label, "m_probability": m,
-            "u_probability": u, **extra}
+    return {
+        "sql_condition": sql,
+        "label_for_charts": label,
+        "m_probability": m,
+        "u_probability": u,
+        **extra,
+    }
 
 
 def _null(columns: str, label: str) -> dict[str, Any]:
@@ -64,18 +87,35 @@ COMPARISONS: list[dict[str, Any]] = [
         "comparison_levels": [
             _null('"given_name_l" IS NULL OR "given_name_r" IS NULL', "Given name missing"),
             _level('"given_name_l" = "given_name_r"', "Same given name", 0.88, 0.005),
-            _level('list_contains("given_variants_l", "given_name_r") '
-                   'OR list_contains("given_variants_r", "given_name_l")',
-                   "Nickname or other spelling", 0.04, 0.0008),
-            _level('jaro_winkler_similarity("given_name_l", "given_name_r") >= 0.92 '
-                   'OR damerau_levenshtein("given_name_l", "given_name_r") <= 1',
-                   "Given name with a typing slip", 0.04, 0.002),
-            _level('"given_phonetic_l" = "given_phonetic_r"', "Given name sounds the same",
-                   0.01, 0.003),
-            _level('len(list_intersect("given_tokens_l", "given_tokens_r")) > 0',
-                   "Shares a given or middle name", 0.01, 0.003),
-            _level('jaro_winkler_similarity("given_name_l", "given_name_r") >= 0.8',
-                   "Given name similar", 0.01, 0.02),
+            _level(
+                'list_contains("given_variants_l", "given_name_r") '
+                'OR list_contains("given_variants_r", "given_name_l")',
+                "Nickname or other spelling",
+                0.04,
+                0.0008,
+            ),
+            _level(
+                'jaro_winkler_similarity("given_name_l", "given_name_r") >= 0.92 '
+                'OR damerau_levenshtein("given_name_l", "given_name_r") <= 1',
+                "Given name with a typing slip",
+                0.04,
+                0.002,
+            ),
+            _level(
+                '"given_phonetic_l" = "given_phonetic_r"', "Given name sounds the same", 0.01, 0.003
+            ),
+            _level(
+                'len(list_intersect("given_tokens_l", "given_tokens_r")) > 0',
+                "Shares a given or middle name",
+                0.01,
+                0.003,
+            ),
+            _level(
+                'jaro_winkler_similarity("given_name_l", "given_name_r") >= 0.8',
+                "Given name similar",
+                0.01,
+                0.02,
+            ),
             _else(0.01, 0.966),
         ],
     },
@@ -85,15 +125,31 @@ COMPARISONS: list[dict[str, Any]] = [
         "comparison_levels": [
             _null('"family_name_l" IS NULL OR "family_name_r" IS NULL', "Family name missing"),
             _level('"family_name_l" = "family_name_r"', "Same family name", 0.9, 0.003),
-            _level('len(list_intersect("family_names_l", "family_names_r")) > 0',
-                   "Half a double name, or a former name", 0.03, 0.0008),
-            _level('jaro_winkler_similarity("family_name_l", "family_name_r") >= 0.92 '
-                   'OR damerau_levenshtein("family_name_l", "family_name_r") <= 1',
-                   "Family name with a typing slip", 0.035, 0.001),
-            _level('"family_phonetic_l" = "family_phonetic_r"', "Family name sounds the same",
-                   0.01, 0.002),
-            _level('jaro_winkler_similarity("family_name_l", "family_name_r") >= 0.8',
-                   "Family name similar", 0.01, 0.01),
+            _level(
+                'len(list_intersect("family_names_l", "family_names_r")) > 0',
+                "Half a double name, or a former name",
+                0.03,
+                0.0008,
+            ),
+            _level(
+                'jaro_winkler_similarity("family_name_l", "family_name_r") >= 0.92 '
+                'OR damerau_levenshtein("family_name_l", "family_name_r") <= 1',
+                "Family name with a typing slip",
+                0.035,
+                0.001,
+            ),
+            _level(
+                '"family_phonetic_l" = "family_phonetic_r"',
+                "Family name sounds the same",
+                0.01,
+                0.002,
+            ),
+            _level(
+                'jaro_winkler_similarity("family_name_l", "family_name_r") >= 0.8',
+                "Family name similar",
+                0.01,
+                0.01,
+            ),
             _else(0.015, 0.983),
         ],
     },
@@ -104,9 +160,13 @@ COMPARISONS: list[dict[str, Any]] = [
             _null('"dob_l" IS NULL OR "dob_r" IS NULL', "Date of birth missing"),
             _level('"dob_l" = "dob_r"', "Same date of birth", 0.95, 0.00015),
             _level('"dob_swapped_l" = "dob_r"', "Day and month swapped", 0.02, 0.00015),
-            _level('levenshtein("dob_l", "dob_r") <= 1 OR abs(date_diff(\'day\', '
-                   'CAST("dob_l" AS DATE), CAST("dob_r" AS DATE))) <= 1',
-                   "Date of birth one out", 0.02, 0.002),
+            _level(
+                'levenshtein("dob_l", "dob_r") <= 1 OR abs(date_diff(\'day\', '
+                'CAST("dob_l" AS DATE), CAST("dob_r" AS DATE))) <= 1',
+                "Date of birth one out",
+                0.02,
+                0.002,
+            ),
             _else(0.01, 0.99785),
         ],
     },
@@ -124,11 +184,19 @@ COMPARISONS: list[dict[str, Any]] = [
         "comparison_description": "Address and postcode",
         "comparison_levels": [
             _null('"postcode_l" IS NULL OR "postcode_r" IS NULL', "No postcode"),
-            _level('"postcode_l" = "postcode_r" AND "address_l" = "address_r"',
-                   "Same address", 0.8, 0.00005),
+            _level(
+                '"postcode_l" = "postcode_r" AND "address_l" = "address_r"',
+                "Same address",
+                0.8,
+                0.00005,
+            ),
             _level('"postcode_l" = "postcode_r"', "Same postcode", 0.08, 0.0003),
-            _level('len(list_intersect("postcodes_l", "postcodes_r")) > 0',
-                   "A previous address", 0.08, 0.0002),
+            _level(
+                'len(list_intersect("postcodes_l", "postcodes_r")) > 0',
+                "A previous address",
+                0.08,
+                0.0002,
+            ),
             _level('"sector_l" = "sector_r"', "Same postcode sector", 0.03, 0.01),
             _else(0.01, 0.98945),
         ],
@@ -142,11 +210,21 @@ COMPARISONS: list[dict[str, Any]] = [
         "comparison_description": "A source's own identifier (same issuer only)",
         "comparison_levels": [
             _null('"local_ids_l" IS NULL OR "local_ids_r" IS NULL', "No local identifier"),
-            _level('len(list_intersect("local_ids_l", "local_ids_r")) > 0',
-                   "Same local identifier", 0.99, 1e-6),
+            _level(
+                'len(list_intersect("local_ids_l", "local_ids_r")) > 0',
+                "Same local identifier",
+                0.99,
+                1e-6,
+            ),
             # Different issuers say nothing either way: m = u, a weight of 0.
-            _level("ELSE", "Different local identifiers", 0.5, 0.5,
-                   fix_m_probability=True, fix_u_probability=True),
+            _level(
+                "ELSE",
+                "Different local identifiers",
+                0.5,
+                0.5,
+                fix_m_probability=True,
+                fix_u_probability=True,
+            ),
         ],
     },
 ]

@@ -125,21 +125,47 @@ def decide(
 
     if best is not None and best.weight >= thresholds.upper:
         runner_up = next((c for c in eligible[1:] if c.other_id != best.other_id), None)
-        if (runner_up is not None and runner_up.weight >= thresholds.upper
-                and best.weight - runner_up.weight < AMBIGUITY_MARGIN):
-            return Decision(Outcome.REVIEW, candidates=eligible, twins=twins,
-                            shielded=bool(shielded_ids), reason="fits_two_children")
+        if (
+            runner_up is not None
+            and runner_up.weight >= thresholds.upper
+            and best.weight - runner_up.weight < AMBIGUITY_MARGIN
+        ):
+            return Decision(
+                Outcome.REVIEW,
+                candidates=eligible,
+                twins=twins,
+                shielded=bool(shielded_ids),
+                reason="fits_two_children",
+            )
         if shielded_ids and best.other_id not in shielded_ids:
-            return Decision(Outcome.REVIEW, candidates=eligible, twins=twins, shielded=True,
-                            reason="may_be_shielded_child")
-        return Decision(Outcome.LINK, best.other_id, best.weight, eligible, twins,
-                        shielded=False, reason="above_upper_threshold")
+            return Decision(
+                Outcome.REVIEW,
+                candidates=eligible,
+                twins=twins,
+                shielded=True,
+                reason="may_be_shielded_child",
+            )
+        return Decision(
+            Outcome.LINK,
+            best.other_id,
+            best.weight,
+            eligible,
+            twins,
+            shielded=False,
+            reason="above_upper_threshold",
+        )
     if shielded_ids:
-        return Decision(Outcome.REVIEW, candidates=eligible or twins, twins=twins,
-                        shielded=True, reason="may_be_shielded_child")
+        return Decision(
+            Outcome.REVIEW,
+            candidates=eligible or twins,
+            twins=twins,
+            shielded=True,
+            reason="may_be_shielded_child",
+        )
     if best is not None:
-        return Decision(Outcome.REVIEW, candidates=eligible, twins=twins,
-                        reason="between_thresholds")
+        return Decision(
+            Outcome.REVIEW, candidates=eligible, twins=twins, reason="between_thresholds"
+        )
     if may_create:
         return Decision(Outcome.CREATE, twins=twins, reason="no_candidate")
     return Decision(Outcome.REVIEW, twins=twins, reason="no_candidate_source_may_not_create")

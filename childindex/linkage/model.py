@@ -60,15 +60,18 @@ def to_table(rows: Iterable[dict[str, Any]]) -> pa.Table:
     """Normalised rows (``LinkRecord.row()``) as an Arrow table with the model's columns."""
     listed = rows if isinstance(rows, list) else list(rows)
     return pa.Table.from_arrays(
-        [pa.array([r[f.name] for r in listed], type=f.type) for f in SCHEMA], schema=SCHEMA)
+        [pa.array([r[f.name] for r in listed], type=f.type) for f in SCHEMA], schema=SCHEMA
+    )
 
 
 def _facts(keys: dict, compute, names: Sequence[str], positions: list[int]) -> list[pa.Array]:
     """The columns ``compute`` gives for each distinct key, taken in the rows' order."""
     values = [compute(*key) for key in keys]
     take = pa.array(positions, type=pa.int32())
-    return [pa.array([v[i] for v in values], type=SCHEMA.field(name).type).take(take)
-            for i, name in enumerate(names)]
+    return [
+        pa.array([v[i] for v in values], type=SCHEMA.field(name).type).take(take)
+        for i, name in enumerate(names)
+    ]
 
 
 def link_table(records: Iterable[LinkRecord]) -> pa.Table:
@@ -79,25 +82,35 @@ def link_table(records: Iterable[LinkRecord]) -> pa.Table:
         given=[r.given_names or "" for r in rows],
         other_given=[tuple(r.other_given_names) if r.other_given_names else () for r in rows],
         family=[r.family_name or "" for r in rows],
-        other_family=[tuple(r.other_family_names) if r.other_family_names else ()
-                      for r in rows],
+        other_family=[tuple(r.other_family_names) if r.other_family_names else () for r in rows],
         dob=[r.date_of_birth for r in rows],
         gender=[r.gender for r in rows],
         postcode=[r.postcode or None for r in rows],
         other_postcodes=[tuple(r.other_postcodes) if r.other_postcodes else () for r in rows],
         address=[r.address_line_1 or None for r in rows],
-        identifiers={kind: [r.identifiers.get(kind) if r.identifiers else None for r in rows]
-                     for kind in ("nhs", "chi", "hc", "upn")},
+        identifiers={
+            kind: [r.identifiers.get(kind) if r.identifiers else None for r in rows]
+            for kind in ("nhs", "chi", "hc", "upn")
+        },
         local=[r.local_identifiers for r in rows],
     )
 
 
-def link_columns(*, uids: list[str], given: list[str], other_given: list[tuple[str, ...]],
-                 family: list[str], other_family: list[tuple[str, ...]],
-                 dob: list[dt.date | None], gender: list[str | None],
-                 postcode: list[str | None], other_postcodes: list[tuple[str, ...]],
-                 address: list[str | None], identifiers: dict[str, list[str | None]],
-                 local: list[Iterable[str] | None]) -> pa.Table:
+def link_columns(
+    *,
+    uids: list[str],
+    given: list[str],
+    other_given: list[tuple[str, ...]],
+    family: list[str],
+    other_family: list[tuple[str, ...]],
+    dob: list[dt.date | None],
+    gender: list[str | None],
+    postcode: list[str | None],
+    other_postcodes: list[tuple[str, ...]],
+    address: list[str | None],
+    identifiers: dict[str, list[str | None]],
+    local: list[Iterable[str] | None],
+) -> pa.Table:
     """The linkage table of records given as columns (what ``LinkRecord`` holds, one list
     per attribute; other names and postcodes as tuples). Each name, date, postcode and
     address is normalised once however many rows hold it (an index of 250,000 children has a
@@ -109,33 +122,48 @@ def link_columns(*, uids: list[str], given: list[str], other_given: list[tuple[s
     address_keys: dict[tuple, int] = {}
     # dict.setdefault(key, len(d)): the key's position, a new key taking the next one.
     positions = {
-        "given": [given_keys.setdefault(k, len(given_keys))
-                  for k in zip(given, other_given, strict=True)],
-        "family": [family_keys.setdefault(k, len(family_keys))
-                   for k in zip(family, other_family, strict=True)],
-        "postcode": [postcode_keys.setdefault(k, len(postcode_keys))
-                     for k in zip(postcode, other_postcodes, strict=True)],
+        "given": [
+            given_keys.setdefault(k, len(given_keys)) for k in zip(given, other_given, strict=True)
+        ],
+        "family": [
+            family_keys.setdefault(k, len(family_keys))
+            for k in zip(family, other_family, strict=True)
+        ],
+        "postcode": [
+            postcode_keys.setdefault(k, len(postcode_keys))
+            for k in zip(postcode, other_postcodes, strict=True)
+        ],
         "dob": [dob_keys.setdefault((d,), len(dob_keys)) for d in dob],
         "address": [address_keys.setdefault((a,), len(address_keys)) for a in address],
     }
     columns: dict[str, pa.Array] = {
         "unique_id": pa.array(uids, type=pa.string()),
         "gender": pa.array([g if g in GENDERS else None for g in gender], type=pa.string()),
-        "local_ids": pa.array([local_ids(v) if v else None for v in local],
-                              type=pa.list_(pa.string())),
+        "local_ids": pa.array(
+            [local_ids(v) if v else None for v in local], type=pa.list_(pa.string())
+        ),
     }
     for kind, values in identifiers.items():
-        columns[kind] = pa.array([identifier_key(v) if v else None for v in values],
-                                 type=pa.string())
+        columns[kind] = pa.array(
+            [identifier_key(v) if v else None for v in values], type=pa.string()
+        )
     for names, keys, compute, key in (
-            (("given_name", "given_tokens", "given_variants", "given_phonetic"), given_keys,
-             given_key_columns, "given"),
-            (("family_name", "family_names", "family_phonetic"), family_keys,
-             family_key_columns, "family"),
-            (("postcode", "postcodes", "sector"), postcode_keys, postcode_key_columns,
-             "postcode"),
-            (("dob", "dob_swapped", "birth_year"), dob_keys, dob_columns, "dob"),
-            (("address",), address_keys, _address_column, "address")):
+        (
+            ("given_name", "given_tokens", "given_variants", "given_phonetic"),
+            given_keys,
+            given_key_columns,
+            "given",
+        ),
+        (
+            ("family_name", "family_names", "family_phonetic"),
+            family_keys,
+            family_key_columns,
+            "family",
+        ),
+        (("postcode", "postcodes", "sector"), postcode_keys, postcode_key_columns, "postcode"),
+        (("dob", "dob_swapped", "birth_year"), dob_keys, dob_columns, "dob"),
+        (("address",), address_keys, _address_column, "address"),
+    ):
         columns.update(zip(names, _facts(keys, compute, names, positions[key]), strict=True))
     return pa.Table.from_arrays([columns[f.name] for f in SCHEMA], schema=SCHEMA)
 
@@ -177,13 +205,21 @@ class Candidate:
 
     @property
     def evidence(self) -> tuple[Evidence, ...]:
-        return tuple(Evidence(n, self.index.label(n, g), round(w, 2))
-                     for n, g, w in zip(self.index.names, self.gammas, self.weights,
-                                        strict=True))
+        return tuple(
+            Evidence(n, self.index.label(n, g), round(w, 2))
+            for n, g, w in zip(self.index.names, self.gammas, self.weights, strict=True)
+        )
 
     def flipped(self) -> Candidate:
-        return Candidate(self.other_id, self.record_id, self.weight, self.probability,
-                         self.gammas, self.weights, self.index)
+        return Candidate(
+            self.other_id,
+            self.record_id,
+            self.weight,
+            self.probability,
+            self.gammas,
+            self.weights,
+            self.index,
+        )
 
 
 class LevelIndex:
@@ -199,11 +235,17 @@ class LevelIndex:
             name = comparison["output_column_name"]
             levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
             count = len(levels)
-            self.labels[name] = {count - 1 - i: lv["label_for_charts"] for i, lv in
-                                 enumerate(levels)}
+            self.labels[name] = {
+                count - 1 - i: lv["label_for_charts"] for i, lv in enumerate(levels)
+            }
             self.labels[name][-1] = next(
-                (lv["label_for_charts"] for lv in comparison["comparison_levels"]
-                 if lv.get("is_null_level")), "Missing")
+                (
+                    lv["label_for_charts"]
+                    for lv in comparison["comparison_levels"]
+                    if lv.get("is_null_level")
+                ),
+                "Missing",
+            )
             self.top[name] = count - 1
 
     def label(self, comparison: str, gamma: int) -> str:
@@ -253,15 +295,21 @@ class ScoringSql:
                     weight.append(f"WHEN gamma_{name} = -1 THEN CAST(0.0 AS FLOAT8)")
                     continue
                 condition = level["sql_condition"]
-                gamma.append(f"ELSE {value}" if condition.strip().upper() == "ELSE"
-                             else f"WHEN {condition} THEN {value}")
-                m, u = _probability(level.get("m_probability")), \
-                    _probability(level.get("u_probability"))
+                gamma.append(
+                    f"ELSE {value}"
+                    if condition.strip().upper() == "ELSE"
+                    else f"WHEN {condition} THEN {value}"
+                )
+                m, u = (
+                    _probability(level.get("m_probability")),
+                    _probability(level.get("u_probability")),
+                )
                 if m is None or u is None:
                     self.supported = False
                     m = u = 1.0
-                weight.append(f"WHEN gamma_{name} = {value} "
-                              f"THEN CAST({math.log2(m / u)!r} AS FLOAT8)")
+                weight.append(
+                    f"WHEN gamma_{name} = {value} THEN CAST({math.log2(m / u)!r} AS FLOAT8)"
+                )
                 value -= 1
             gammas.append(" ".join([*gamma, f'END AS "gamma_{name}"']))
             weights.append(" ".join([*weight, f'END AS "mw_{name}"']))
@@ -270,16 +318,21 @@ class ScoringSql:
         columns = [c for c in COLUMNS if c != "unique_id"]
         both_sides = ", ".join(
             ["l.unique_id AS unique_id_l", "r.unique_id AS unique_id_r"]
-            + [f'l."{c}" AS "{c}_l", r."{c}" AS "{c}_r"' for c in columns])
+            + [f'l."{c}" AS "{c}_l", r."{c}" AS "{c}_r"' for c in columns]
+        )
         total = " + ".join([f"CAST({prior!r} AS FLOAT8)", *(f'"mw_{n}"' for n in self.names)])
         power = "POWER(CAST(2 AS FLOAT8), {})"
         # The pairs any blocking rule makes (each once), by row position: the index's rows
         # are then read only for the children paired (a hash join built on the pairs).
-        rules = [rule["blocking_rule"] if isinstance(rule, dict) else str(rule)
-                 for rule in settings["blocking_rules_to_generate_predictions"]]
+        rules = [
+            rule["blocking_rule"] if isinstance(rule, dict) else str(rule)
+            for rule in settings["blocking_rules_to_generate_predictions"]
+        ]
         self.pairs = " UNION ".join(
             "SELECT l.rowid AS lr, r.rowid AS rr FROM feed_rows AS l "  # noqa: S608 - own SQL
-            f"JOIN index_children AS r ON {rule}" for rule in rules)
+            f"JOIN index_children AS r ON {rule}"
+            for rule in rules
+        )
         self.score = (
             f"WITH sides AS (SELECT {both_sides} FROM feed_pairs AS p "  # noqa: S608 - own SQL
             "JOIN feed_rows AS l ON l.rowid = p.lr JOIN index_children AS r ON r.rowid = p.rr), "
@@ -289,10 +342,12 @@ class ScoringSql:
             "SELECT unique_id_l, unique_id_r, match_weight, "
             f"CASE WHEN match_weight >= 0 THEN 1.0 / (1.0 + {power.format('-match_weight')}) "
             f"ELSE {power.format('match_weight')} / (1.0 + {power.format('match_weight')}) END, "
-            + ", ".join(f'"gamma_{n}"' for n in self.names) + ", "
+            + ", ".join(f'"gamma_{n}"' for n in self.names)
+            + ", "
             + ", ".join(f'"mw_{n}"' for n in self.names)
             + " FROM scored WHERE match_weight >= ? "
-            "ORDER BY unique_id_l, match_weight DESC, unique_id_r")
+            "ORDER BY unique_id_l, match_weight DESC, unique_id_r"
+        )
 
 
 class Scorer:
@@ -304,8 +359,10 @@ class Scorer:
         _quiet()
         self.settings = settings
         self.levels = LevelIndex(settings)
-        self._rules = [rule["blocking_rule"] if isinstance(rule, dict) else str(rule)
-                       for rule in settings["blocking_rules_to_generate_predictions"]]
+        self._rules = [
+            rule["blocking_rule"] if isinstance(rule, dict) else str(rule)
+            for rule in settings["blocking_rules_to_generate_predictions"]
+        ]
         self._con = duckdb.connect(":memory:")
         if threads:
             self._con.execute(f"SET threads = {int(threads)}").fetchall()
@@ -344,8 +401,9 @@ class Scorer:
         table = rows if isinstance(rows, pa.Table) else to_table(rows)
         if table.num_rows:
             self._con.register("incoming", table)
-            self._run("DELETE FROM index_children WHERE unique_id IN "
-                      "(SELECT unique_id FROM incoming)")
+            self._run(
+                "DELETE FROM index_children WHERE unique_id IN (SELECT unique_id FROM incoming)"
+            )
             self._run("INSERT INTO index_children SELECT * FROM incoming")
             self._con.unregister("incoming")
 
@@ -353,20 +411,21 @@ class Scorer:
         """Drop children from the index table (merged into another record)."""
         wanted = list(ids)
         if wanted:
-            self._run("DELETE FROM index_children WHERE unique_id IN (SELECT unnest(?))",
-                      [wanted])
+            self._run("DELETE FROM index_children WHERE unique_id IN (SELECT unnest(?))", [wanted])
 
     def _register(self, rows: Sequence[dict[str, Any]] | pa.Table):
         self._batches += 1
         table = rows if isinstance(rows, pa.Table) else to_table(rows)
         return self._db.register(table, table_name=f"feed_rows_{self._batches}")
 
-    def _candidates(self, predictions, min_weight: float, *,
-                    within: bool = False) -> list[Candidate]:
+    def _candidates(
+        self, predictions, min_weight: float, *, within: bool = False
+    ) -> list[Candidate]:
         names = [c["output_column_name"] for c in self.settings["comparisons"]]
         columns = ", ".join(
             ["unique_id_l", "unique_id_r", "match_weight", "match_probability"]
-            + [f'"gamma_{n}"' for n in names] + [f'"mw_{n}"' for n in names]
+            + [f'"gamma_{n}"' for n in names]
+            + [f'"mw_{n}"' for n in names]
         )
         result = self._run(
             f"SELECT {columns} FROM {predictions.physical_name} "  # noqa: S608 - own names
@@ -379,15 +438,25 @@ class Scorer:
         count = len(names)
         index = self.levels
         for row in result:
-            gammas = tuple(int(g) for g in row[4:4 + count])
-            weights = tuple(float(w or 0.0) for w in row[4 + count:4 + 2 * count])
+            gammas = tuple(int(g) for g in row[4 : 4 + count])
+            weights = tuple(float(w or 0.0) for w in row[4 + count : 4 + 2 * count])
             probability = float(row[3]) if row[3] is not None and not math.isnan(row[3]) else 0.0
-            out.append(Candidate(str(row[0]), str(row[1]), round(float(row[2]), 3),
-                                 probability, gammas, weights, index))
+            out.append(
+                Candidate(
+                    str(row[0]),
+                    str(row[1]),
+                    round(float(row[2]), 3),
+                    probability,
+                    gammas,
+                    weights,
+                    index,
+                )
+            )
         return out
 
-    def score(self, rows: Sequence[dict[str, Any]] | pa.Table,
-              *, min_weight: float) -> list[Candidate]:
+    def score(
+        self, rows: Sequence[dict[str, Any]] | pa.Table, *, min_weight: float
+    ) -> list[Candidate]:
         """Every blocked pair (feed row, child) scoring at least ``min_weight``, best first
         within each row.
 
@@ -404,13 +473,20 @@ class Scorer:
         subset = f"index_subset_{self._batches}"
         pairs = " UNION ".join(
             f"SELECT r.unique_id FROM {new.physical_name} AS l "  # noqa: S608 - own names
-            f"JOIN index_children AS r ON {rule}" for rule in self._rules)
-        self._run(f"CREATE TABLE {subset} AS SELECT * FROM index_children "  # noqa: S608
-                  f"WHERE unique_id IN ({pairs})")
+            f"JOIN index_children AS r ON {rule}"
+            for rule in self._rules
+        )
+        self._run(
+            f"CREATE TABLE {subset} AS SELECT * FROM index_children "  # noqa: S608
+            f"WHERE unique_id IN ({pairs})"
+        )
         right = self._db.register(subset, table_name=f"{subset}_input")
         try:
             predictions = self._linker.inference.predict_between(
-                new, right, link_type="link_only", warning_mode="never",
+                new,
+                right,
+                link_type="link_only",
+                warning_mode="never",
                 threshold_match_weight=min_weight,
             )
             return self._candidates(predictions, min_weight)
@@ -433,20 +509,32 @@ class Scorer:
         count = len(self._sql.names)
         index = self.levels
         nan = math.isnan
-        return [Candidate(row[0], row[1], round(row[2], 3),
-                          0.0 if row[3] is None or nan(row[3]) else row[3],
-                          row[4:4 + count], row[4 + count:4 + 2 * count], index)
-                for row in result]
+        return [
+            Candidate(
+                row[0],
+                row[1],
+                round(row[2], 3),
+                0.0 if row[3] is None or nan(row[3]) else row[3],
+                row[4 : 4 + count],
+                row[4 + count : 4 + 2 * count],
+                index,
+            )
+            for row in result
+        ]
 
-    def score_within(self, rows: Sequence[dict[str, Any]] | pa.Table,
-                     *, min_weight: float) -> list[Candidate]:
+    def score_within(
+        self, rows: Sequence[dict[str, Any]] | pa.Table, *, min_weight: float
+    ) -> list[Candidate]:
         """Blocked pairs of rows within ``rows`` (each pair once, the lower id on the left)."""
         table = rows if isinstance(rows, pa.Table) else to_table(rows)
         if table.num_rows < 2:
             return []
         left, right = self._register(table), self._register(table)
         predictions = self._linker.inference.predict_between(
-            left, right, link_type="dedupe_only", warning_mode="never",
+            left,
+            right,
+            link_type="dedupe_only",
+            warning_mode="never",
             threshold_match_weight=min_weight,
         )
         try:
@@ -459,8 +547,14 @@ class Scorer:
         self._con.close()
 
 
-def train(settings: dict[str, Any], index: pa.Table, records: pa.Table,
-          *, max_pairs: float = 2e6, seed: int = 1) -> dict[str, Any]:
+def train(
+    settings: dict[str, Any],
+    index: pa.Table,
+    records: pa.Table,
+    *,
+    max_pairs: float = 2e6,
+    seed: int = 1,
+) -> dict[str, Any]:
     """EM on the index: u from random pairs of children, m from pairs blocked on the other
     comparisons between children and the feed rows linked to them. Returns new settings."""
     from splink import DuckDBAPI, Linker
@@ -478,7 +572,8 @@ def train(settings: dict[str, Any], index: pa.Table, records: pa.Table,
     for rule in TRAINING_BLOCKS:
         try:
             linker.training.estimate_parameters_using_expectation_maximisation(
-                rule, estimate_without_term_frequencies=True)
+                rule, estimate_without_term_frequencies=True
+            )
         except EMTrainingException:
             continue  # no pairs under this rule: the others train what it would have
         trained_rules += 1
@@ -489,5 +584,6 @@ def train(settings: dict[str, Any], index: pa.Table, records: pa.Table,
     con.close()
     trained.pop("linker_uid", None)
     trained["probability_two_random_records_match"] = settings[
-        "probability_two_random_records_match"]
+        "probability_two_random_records_match"
+    ]
     return trained

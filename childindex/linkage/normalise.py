@@ -113,11 +113,14 @@ class LinkRecord:
     def row(self) -> dict[str, object]:
         """The columns the linkage model compares (see ``comparisons.COLUMNS``)."""
         given_name, given_tokens, given_variants, given_phonetic = given_columns(
-            self.given_names or "", tuple(self.other_given_names or ()))
+            self.given_names or "", tuple(self.other_given_names or ())
+        )
         family_name, family_names, family_phonetic = family_columns(
-            self.family_name or "", tuple(self.other_family_names or ()))
+            self.family_name or "", tuple(self.other_family_names or ())
+        )
         postcode, postcodes, sector = postcode_columns(
-            self.postcode or None, tuple(self.other_postcodes or ()))
+            self.postcode or None, tuple(self.other_postcodes or ())
+        )
         iso, dob_swapped, year = dob_columns(self.date_of_birth)
         identifiers = self.identifiers
         return {
@@ -151,17 +154,18 @@ class LinkRecord:
 KEY_CACHE = 131_072  # distinct values kept (an index of 1,000,000 children has ~150,000 names)
 
 
-def given_columns(given_names: str, others: tuple[str, ...] = ()
-                  ) -> tuple[str | None, list[str] | None, list[str] | None, str | None]:
+def given_columns(
+    given_names: str, others: tuple[str, ...] = ()
+) -> tuple[str | None, list[str] | None, list[str] | None, str | None]:
     """given_name, given_tokens, given_variants, given_phonetic."""
     first, tokens, variants, sound = given_key_columns(given_names, others)
     return first, list(tokens) if tokens else None, list(variants) if variants else None, sound
 
 
 @lru_cache(maxsize=KEY_CACHE)
-def given_key_columns(given_names: str, others: tuple[str, ...] = ()
-                      ) -> tuple[str | None, tuple[str, ...] | None, tuple[str, ...] | None,
-                                 str | None]:
+def given_key_columns(
+    given_names: str, others: tuple[str, ...] = ()
+) -> tuple[str | None, tuple[str, ...] | None, tuple[str, ...] | None, str | None]:
     first, given_tokens, variants = _given_facts(given_names)
     if others:
         tokens, names = set(given_tokens), set(variants)
@@ -173,16 +177,18 @@ def given_key_columns(given_names: str, others: tuple[str, ...] = ()
     return first or None, given_tokens or None, variants or None, phonetic(first)
 
 
-def family_columns(family_name: str, others: tuple[str, ...] = ()
-                   ) -> tuple[str | None, list[str] | None, str | None]:
+def family_columns(
+    family_name: str, others: tuple[str, ...] = ()
+) -> tuple[str | None, list[str] | None, str | None]:
     """family_name, family_names, family_phonetic."""
     family, families, sound = family_key_columns(family_name, others)
     return family, list(families) if families else None, sound
 
 
 @lru_cache(maxsize=KEY_CACHE)
-def family_key_columns(family_name: str, others: tuple[str, ...] = ()
-                       ) -> tuple[str | None, tuple[str, ...] | None, str | None]:
+def family_key_columns(
+    family_name: str, others: tuple[str, ...] = ()
+) -> tuple[str | None, tuple[str, ...] | None, str | None]:
     family, families = _family_facts(family_name)
     if others:
         all_families = set(families)
@@ -192,16 +198,18 @@ def family_key_columns(family_name: str, others: tuple[str, ...] = ()
     return family or None, families or None, phonetic(family)
 
 
-def postcode_columns(postcode_text: str | None, others: tuple[str, ...] = ()
-                     ) -> tuple[str | None, list[str] | None, str | None]:
+def postcode_columns(
+    postcode_text: str | None, others: tuple[str, ...] = ()
+) -> tuple[str | None, list[str] | None, str | None]:
     """postcode, postcodes (with previous addresses'), sector."""
     postcode, postcodes, sector = postcode_key_columns(postcode_text, others)
     return postcode, list(postcodes) if postcodes else None, sector
 
 
 @lru_cache(maxsize=KEY_CACHE)
-def postcode_key_columns(postcode_text: str | None, others: tuple[str, ...] = ()
-                         ) -> tuple[str | None, tuple[str, ...] | None, str | None]:
+def postcode_key_columns(
+    postcode_text: str | None, others: tuple[str, ...] = ()
+) -> tuple[str | None, tuple[str, ...] | None, str | None]:
     postcode = postcode_key(postcode_text) if postcode_text else None
     if others:
         postcodes = {postcode} | {postcode_key(p) for p in others}

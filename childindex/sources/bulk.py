@@ -29,30 +29,41 @@ def moment(value: Any) -> Any:
 
 
 @lru_cache(maxsize=64)
-def _statement(model: type[Model], fields: tuple[str, ...], vendor: str
-               ) -> tuple[str, str, frozenset[int], frozenset[int]]:
+def _statement(
+    model: type[Model], fields: tuple[str, ...], vendor: str
+) -> tuple[str, str, frozenset[int], frozenset[int]]:
     """(INSERT, COPY, JSON columns, datetime columns) for these fields."""
     meta = model._meta
     columns, json_fields, moments = [], set(), set()
     for position, name in enumerate(fields):
-        field = meta.get_field(name.removesuffix("_id")) if name.endswith("_id") else \
-            meta.get_field(name)
+        field = (
+            meta.get_field(name.removesuffix("_id"))
+            if name.endswith("_id")
+            else meta.get_field(name)
+        )
         columns.append(field.column)
         if field.get_internal_type() == "JSONField":
             json_fields.add(position)
         elif field.get_internal_type() == "DateTimeField":
             moments.add(position)
     quote = connection.ops.quote_name
-    placeholders = ", ".join("%s::jsonb" if i in json_fields and vendor == "postgresql"
-                             else "%s" for i in range(len(columns)))
+    placeholders = ", ".join(
+        "%s::jsonb" if i in json_fields and vendor == "postgresql" else "%s"
+        for i in range(len(columns))
+    )
     names = ", ".join(quote(c) for c in columns)
     insert = f"INSERT INTO {quote(meta.db_table)} ({names}) VALUES ({placeholders})"  # noqa: S608
     copy = f"COPY {quote(meta.db_table)} ({names}) FROM STDIN"
     return insert, copy, frozenset(json_fields), frozenset(moments)
 
 
-def insert_rows(model: type[Model], fields: Sequence[str], rows: Iterable[Sequence[Any]],
-                *, adapted: bool = False) -> int:
+def insert_rows(
+    model: type[Model],
+    fields: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    adapted: bool = False,
+) -> int:
     """INSERT ``rows`` (values in ``fields`` order, ``fields`` by attribute name: ``child_id``).
 
     ``adapted``: the caller has written JSON values as ``JsonText`` and datetimes with
@@ -75,8 +86,9 @@ def insert_rows(model: type[Model], fields: Sequence[str], rows: Iterable[Sequen
     return len(rows)
 
 
-def _adapt(rows: Iterable[Sequence[Any]], json_fields: frozenset[int],
-           moments: frozenset[int]) -> Iterator[list[Any]]:
+def _adapt(
+    rows: Iterable[Sequence[Any]], json_fields: frozenset[int], moments: frozenset[int]
+) -> Iterator[list[Any]]:
     adapted: dict[Any, Any] = {}  # each distinct datetime adapted once
     for row in rows:
         values = list(row)
@@ -91,14 +103,15 @@ def _adapt(rows: Iterable[Sequence[Any]], json_fields: frozenset[int],
         yield values
 
 
-def select_in(sql: str, values: Iterable[Any], *, params: Sequence[Any] = (),
-              batch: int = 5000) -> list[tuple]:
+def select_in(
+    sql: str, values: Iterable[Any], *, params: Sequence[Any] = (), batch: int = 5000
+) -> list[tuple]:
     """Rows of ``sql`` (which ends ``IN ({})``) for every value, in batches of ``batch``."""
     wanted = list(values)
     rows: list[tuple] = []
     with connection.cursor() as cursor:
         for start in range(0, len(wanted), batch):
-            part = wanted[start:start + batch]
+            part = wanted[start : start + batch]
             cursor.execute(sql.format(", ".join(["%s"] * len(part))), [*params, *part])
             rows.extend(cursor.fetchall())
     return rows
@@ -135,8 +148,7 @@ class PlannerStatistics:
         analysed = []
         with connection.cursor() as cursor:
             for table in self.tables:
-                cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass",
-                               [table])
+                cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [table])
                 row = cursor.fetchone()
                 known = -1.0 if row is None else float(row[0])
                 if known < 0 or self.added.get(table, 0) > max(known, 1000.0):

@@ -99,56 +99,99 @@ def feed_from_mapping(*, mapping: Mapping, actor_label: str = IMPORT_LABEL) -> F
     except LocalAuthority.DoesNotExist as exc:
         raise FeedImportError(
             f"no local authority {mapping.local_authority} in the index: check [feed] "
-            "local_authority") from exc
-    wanted = {"label": mapping.label, "local_authority": la, "kind": mapping.kind,
-              "may_create_children": mapping.may_create_children}
+            "local_authority"
+        ) from exc
+    wanted = {
+        "label": mapping.label,
+        "local_authority": la,
+        "kind": mapping.kind,
+        "may_create_children": mapping.may_create_children,
+    }
     with transaction.atomic():
         feed = Feed.objects.select_for_update().filter(name=mapping.name).first()
         if feed is None:
-            feed = Feed.objects.create(name=mapping.name, mapping=mapping.document,
-                                       mapping_sha256=mapping.sha256, **wanted)
-            audit_record(actor=None, actor_label=actor_label, action="feed_create",
-                         detail={"feed": feed.name, "local_authority": la.code,
-                                 "kind": feed.kind,
-                                 "may_create_children": feed.may_create_children})
+            feed = Feed.objects.create(
+                name=mapping.name, mapping=mapping.document, mapping_sha256=mapping.sha256, **wanted
+            )
+            audit_record(
+                actor=None,
+                actor_label=actor_label,
+                action="feed_create",
+                detail={
+                    "feed": feed.name,
+                    "local_authority": la.code,
+                    "kind": feed.kind,
+                    "may_create_children": feed.may_create_children,
+                },
+            )
             return feed
         if feed.local_authority_id != la.pk:
             raise FeedImportError(
-                f"source {feed.name} belongs to {feed.local_authority.code}, not {la.code}")
+                f"source {feed.name} belongs to {feed.local_authority.code}, not {la.code}"
+            )
         changed = {k: v for k, v in wanted.items() if getattr(feed, k) != v}
         if changed or feed.mapping_sha256 != mapping.sha256:
             for name, value in changed.items():
                 setattr(feed, name, value)
             feed.mapping, feed.mapping_sha256 = mapping.document, mapping.sha256
             feed.save()
-            audit_record(actor=None, actor_label=actor_label, action="feed_update",
-                         detail={"feed": feed.name, "changed": sorted(changed) or ["mapping"]})
+            audit_record(
+                actor=None,
+                actor_label=actor_label,
+                action="feed_update",
+                detail={"feed": feed.name, "changed": sorted(changed) or ["mapping"]},
+            )
     return feed
 
 
-def _start_or_resume(feed: Feed, facts: FileFacts, mapping: Mapping, path: Path,
-                     model: LinkageModel, actor_label: str) -> ImportRun:
+def _start_or_resume(
+    feed: Feed,
+    facts: FileFacts,
+    mapping: Mapping,
+    path: Path,
+    model: LinkageModel,
+    actor_label: str,
+) -> ImportRun:
     with transaction.atomic():
-        running = ImportRun.objects.select_for_update().filter(
-            feed=feed, status=RunStatus.RUNNING).first()
+        running = (
+            ImportRun.objects.select_for_update()
+            .filter(feed=feed, status=RunStatus.RUNNING)
+            .first()
+        )
         if running is not None:
-            if (running.file_sha256 == facts.sha256
-                    and running.mapping_sha256 == mapping.sha256):
+            if running.file_sha256 == facts.sha256 and running.mapping_sha256 == mapping.sha256:
                 return running
             running.status = RunStatus.ABANDONED
             running.finished_at = timezone.now()
             running.save(update_fields=["status", "finished_at", "updated_at"])
-            audit_record(actor=None, actor_label=actor_label, action="feed_import_abandon",
-                         detail={"feed": feed.name, "run": running.pk,
-                                 "rows_done": running.rows_done})
+            audit_record(
+                actor=None,
+                actor_label=actor_label,
+                action="feed_import_abandon",
+                detail={"feed": feed.name, "run": running.pk, "rows_done": running.rows_done},
+            )
         run = ImportRun.objects.create(
-            feed=feed, file_name=path.name[:255], file_sha256=facts.sha256,
-            mapping_sha256=mapping.sha256, started_at=timezone.now(), started_by=actor_label,
-            rows_total=facts.rows, model=model,
+            feed=feed,
+            file_name=path.name[:255],
+            file_sha256=facts.sha256,
+            mapping_sha256=mapping.sha256,
+            started_at=timezone.now(),
+            started_by=actor_label,
+            rows_total=facts.rows,
+            model=model,
         )
-        audit_record(actor=None, actor_label=actor_label, action="feed_import_start",
-                     detail={"feed": feed.name, "run": run.pk, "file": run.file_name,
-                             "sha256": facts.sha256, "rows": facts.rows})
+        audit_record(
+            actor=None,
+            actor_label=actor_label,
+            action="feed_import_start",
+            detail={
+                "feed": feed.name,
+                "run": run.pk,
+                "file": run.file_name,
+                "sha256": facts.sha256,
+                "rows": facts.rows,
+            },
+        )
     return run
 
 
@@ -162,7 +205,8 @@ class Catalogue:
     def __init__(self) -> None:
         self.services: dict[tuple[str, str], tuple[int, str]] = {}
         for pk, code, name, category, sensitive in Service.objects.values_list(
-                "pk", "organisation__code", "name", "category", "sensitive"):
+            "pk", "organisation__code", "name", "category", "sensitive"
+        ):
             basis = basis_for_service(category=category, sensitive=sensitive).value
             self.services.setdefault((code.casefold(), name.casefold()), (pk, basis))
         self.practitioners = {
@@ -173,8 +217,10 @@ class Catalogue:
     def service(self, row: ParsedRow) -> tuple[int, str]:
         found = self.services.get((row.organisation_code.casefold(), row.service_name.casefold()))
         if found is None:
-            raise RowError(f"organisation {row.organisation_code[:20]} has no service named "
-                           f"{row.service_name[:60]!r} in the directory")
+            raise RowError(
+                f"organisation {row.organisation_code[:20]} has no service named "
+                f"{row.service_name[:60]!r} in the directory"
+            )
         return found
 
 
@@ -250,19 +296,33 @@ def _uid(row_number: int) -> str:
 
 
 def _candidate_json(c: Candidate) -> dict[str, Any]:
-    return {"child_id": int(c.other_id) if not c.other_id.startswith("r") else None,
-            "weight": c.weight, "probability": round(c.probability, 6),
-            "evidence": [{"comparison": e.comparison, "level": e.level, "weight": e.weight}
-                         for e in c.evidence]}
+    return {
+        "child_id": int(c.other_id) if not c.other_id.startswith("r") else None,
+        "weight": c.weight,
+        "probability": round(c.probability, 6),
+        "evidence": [
+            {"comparison": e.comparison, "level": e.level, "weight": e.weight} for e in c.evidence
+        ],
+    }
 
 
 class Importer:
     """Imports one file into one run. ``process`` goes from ``run.rows_done`` to the end."""
 
-    def __init__(self, *, run: ImportRun, feed: Feed, mapping: Mapping, path: Path,
-                 model: LinkageModel, thresholds: Thresholds, actor_label: str,
-                 chunk_rows: int = CHUNK_ROWS, today: dt.date | None = None,
-                 progress: Progress | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        run: ImportRun,
+        feed: Feed,
+        mapping: Mapping,
+        path: Path,
+        model: LinkageModel,
+        thresholds: Thresholds,
+        actor_label: str,
+        chunk_rows: int = CHUNK_ROWS,
+        today: dt.date | None = None,
+        progress: Progress | None = None,
+    ) -> None:
         self.run, self.feed, self.mapping, self.path = run, feed, mapping, path
         self.model, self.thresholds = model, thresholds
         self.actor_label = actor_label
@@ -272,7 +332,8 @@ class Importer:
         self.catalogue = Catalogue()
         self.scorer: Scorer | None = None
         self.statistics = PlannerStatistics(
-            (Child, ChildName, ChildAddress, ChildIdentifier, Involvement, SourceRecord))
+            (Child, ChildName, ChildAddress, ChildIdentifier, Involvement, SourceRecord)
+        )
         self._inserted = 0  # source records the last chunk wrote
         self.timings: dict[str, float] = defaultdict(float)  # seconds per phase
         self.cpu: dict[str, float] = defaultdict(float)  # CPU seconds per phase (all threads)
@@ -350,12 +411,12 @@ class Importer:
             if run.rows_done != expected or run.status != RunStatus.RUNNING:
                 raise FeedImportError(
                     f"another import of {self.feed.name} is running (its run {run.pk} is at row "
-                    f"{run.rows_done}, this one at {expected}): wait for it to finish")
+                    f"{run.rows_done}, this one at {expected}): wait for it to finish"
+                )
             new_children = self._write(fresh, known, listed_but_rejected, counts)
             self._inserted = len(fresh)
             self._write_rejected(rejected, counts)
-            for name in ("read", "linked", "created", "sent_to_review", "rejected",
-                         "unchanged"):
+            for name in ("read", "linked", "created", "sent_to_review", "rejected", "unchanged"):
                 setattr(run, name, getattr(run, name) + getattr(counts, name))
             run.rows_done = chunk[-1].row_number
             run.save()
@@ -364,8 +425,7 @@ class Importer:
             with self._timed("read the index"):
                 self.scorer.replace_index(link_table(index_link_records(child_ids=new_children)))
 
-    def _parse(self, chunk: list[RawRow | BadRow]
-               ) -> tuple[_Counts, list[BadRow], list[WorkRow]]:
+    def _parse(self, chunk: list[RawRow | BadRow]) -> tuple[_Counts, list[BadRow], list[WorkRow]]:
         counts = _Counts(read=len(chunk))
         rejected: list[BadRow] = []
         parsed: list[WorkRow] = []
@@ -374,8 +434,13 @@ class Importer:
                 rejected.append(raw)
                 continue
             try:
-                row = parse_row(self.mapping, raw.values, row_number=raw.row_number,
-                                line_number=raw.line_number, today=self.today)
+                row = parse_row(
+                    self.mapping,
+                    raw.values,
+                    row_number=raw.row_number,
+                    line_number=raw.line_number,
+                    today=self.today,
+                )
                 service_id, basis = self.catalogue.service(row)
             except RowError as exc:
                 key = (raw.values.get(self.mapping.key_column) or "").strip()[:100]
@@ -384,13 +449,17 @@ class Importer:
             parsed.append(WorkRow(row, service_id, basis))
         return counts, rejected, parsed
 
-    def _sort(self, parsed: list[WorkRow], rejected: list[BadRow]
-              ) -> tuple[list[WorkRow], list[WorkRow], list[Known]]:
+    def _sort(
+        self, parsed: list[WorkRow], rejected: list[BadRow]
+    ) -> tuple[list[WorkRow], list[WorkRow], list[Known]]:
         """New records, records received before, and rejected rows of known records."""
         keys = {r.parsed.key for r in parsed} | {b.key for b in rejected if b.key}
         found = select_in(
             f"SELECT {', '.join(Known.__slots__)} FROM {table(SourceRecord)} "  # noqa: S608
-            "WHERE feed_id = %s AND key IN ({})", sorted(keys), params=[self.feed.pk])
+            "WHERE feed_id = %s AND key IN ({})",
+            sorted(keys),
+            params=[self.feed.pk],
+        )
         # What deciding needs of each known record (a changed one is read in full later).
         existing = {row[0]: Known(*row) for row in found}
         first_row: dict[str, int] = {}
@@ -403,18 +472,27 @@ class Importer:
             if earlier is None and record is not None and record.last_run_id == self.run.pk:
                 earlier = record.row_number
             if earlier is not None and earlier != row.parsed.row_number:
-                rejected.append(BadRow(row.parsed.row_number, row.parsed.line_number,
-                                       f"record key {key[:40]} appears again (first at row "
-                                       f"{earlier})", key))
+                rejected.append(
+                    BadRow(
+                        row.parsed.row_number,
+                        row.parsed.line_number,
+                        f"record key {key[:40]} appears again (first at row {earlier})",
+                        key,
+                    )
+                )
                 continue
             first_row[key] = row.parsed.row_number
             row.record = record
             (known if record is not None else fresh).append(row)
         # A rejected row whose record the index already holds still lists it (a snapshot
         # must not end its involvement because of one bad value).
-        listed_but_rejected = [existing[b.key] for b in rejected
-                               if b.key in existing and b.key not in first_row
-                               and existing[b.key].last_run_id != self.run.pk]
+        listed_but_rejected = [
+            existing[b.key]
+            for b in rejected
+            if b.key in existing
+            and b.key not in first_row
+            and existing[b.key].last_run_id != self.run.pk
+        ]
         return fresh, known, listed_but_rejected
 
     def _decide(self, fresh: list[WorkRow]) -> None:
@@ -433,16 +511,24 @@ class Importer:
             shielded = self._shielded_ids({c.other_id for cs in candidates.values() for c in cs})
             for uid, row in by_uid.items():
                 row.decision = decide(
-                    candidates.get(uid, []), thresholds=self.thresholds,
-                    levels=scorer.levels, may_create=self.feed.may_create_children,
-                    is_shielded=lambda other: other in shielded)
+                    candidates.get(uid, []),
+                    thresholds=self.thresholds,
+                    levels=scorer.levels,
+                    may_create=self.feed.may_create_children,
+                    is_shielded=lambda other: other in shielded,
+                )
 
     @staticmethod
     def _shielded_ids(ids: Iterable[str]) -> set[str]:
         numeric = sorted({int(i) for i in ids if i.isdigit()})
-        return {str(pk) for (pk,) in select_in(
-            f"SELECT id FROM {table(Child)} WHERE shielded = %s AND id IN ({{}})",  # noqa: S608
-            numeric, params=[True])}
+        return {
+            str(pk)
+            for (pk,) in select_in(
+                f"SELECT id FROM {table(Child)} WHERE shielded = %s AND id IN ({{}})",  # noqa: S608
+                numeric,
+                params=[True],
+            )
+        }
 
     def _cluster_new_children(self, fresh: list[WorkRow]) -> None:
         """Rows that would create children, scored against each other: a pair above the upper
@@ -462,29 +548,45 @@ class Importer:
         root: dict[str, str] = {}
         for uid in sorted(by_uid):
             row = by_uid[uid]
-            earlier = sorted((c for c in partners.get(uid, []) if row.decision
-                              and c.other_id in by_uid),
-                             key=lambda c: (-c.weight, c.other_id))
-            outcome = decide(earlier, thresholds=self.thresholds, levels=scorer.levels,
-                             may_create=True)
+            earlier = sorted(
+                (c for c in partners.get(uid, []) if row.decision and c.other_id in by_uid),
+                key=lambda c: (-c.weight, c.other_id),
+            )
+            outcome = decide(
+                earlier, thresholds=self.thresholds, levels=scorer.levels, may_create=True
+            )
             if outcome.outcome == Outcome.LINK and outcome.other_id is not None:
                 target = root.get(outcome.other_id, outcome.other_id)
                 root[uid] = target
                 row.new_child_of = by_uid[target].parsed.row_number
-                row.decision = Decision(Outcome.LINK, None, outcome.weight,
-                                        outcome.candidates, outcome.twins,
-                                        reason="same_as_new_child")
+                row.decision = Decision(
+                    Outcome.LINK,
+                    None,
+                    outcome.weight,
+                    outcome.candidates,
+                    outcome.twins,
+                    reason="same_as_new_child",
+                )
             elif outcome.outcome == Outcome.REVIEW:
-                row.decision = Decision(Outcome.REVIEW, candidates=outcome.candidates,
-                                        twins=outcome.twins, reason="may_be_new_child")
-                row.new_child_of = by_uid[root.get(outcome.candidates[0].other_id,
-                                                   outcome.candidates[0].other_id)
-                                          ].parsed.row_number
+                row.decision = Decision(
+                    Outcome.REVIEW,
+                    candidates=outcome.candidates,
+                    twins=outcome.twins,
+                    reason="may_be_new_child",
+                )
+                row.new_child_of = by_uid[
+                    root.get(outcome.candidates[0].other_id, outcome.candidates[0].other_id)
+                ].parsed.row_number
 
     # -- writing --------------------------------------------------------------------------
 
-    def _write(self, fresh: list[WorkRow], known: list[WorkRow],
-               listed_but_rejected: list[Known], counts: _Counts) -> list[int]:
+    def _write(
+        self,
+        fresh: list[WorkRow],
+        known: list[WorkRow],
+        listed_but_rejected: list[Known],
+        counts: _Counts,
+    ) -> list[int]:
         now = timezone.now()
         run = self.run
         created_rows = [r for r in fresh if r.decision and r.decision.outcome == Outcome.CREATE]
@@ -514,7 +616,8 @@ class Importer:
                 counts.unchanged += 1
                 if record.row_number != row.parsed.row_number:
                     SourceRecord.objects.filter(pk=record.pk).update(
-                        row_number=row.parsed.row_number)
+                        row_number=row.parsed.row_number
+                    )
                 continue
             changed.append(row)
             row.child_id = record.child_id
@@ -525,10 +628,12 @@ class Importer:
         seen_ids = unchanged_ids + [r.pk for r in listed_but_rejected]
         with connection.cursor() as cursor:
             for start in range(0, len(seen_ids), 5000):
-                part = seen_ids[start:start + 5000]
+                part = seen_ids[start : start + 5000]
                 cursor.execute(
                     f"UPDATE {table(SourceRecord)} SET last_run_id = %s, updated_at = %s "  # noqa: S608
-                    f"WHERE id IN ({', '.join(['%s'] * len(part))})", [run.pk, moment(now), *part])
+                    f"WHERE id IN ({', '.join(['%s'] * len(part))})",
+                    [run.pk, moment(now), *part],
+                )
         for row in changed:
             assert row.record is not None
             record = row.record = SourceRecord.objects.get(pk=row.record.pk)
@@ -543,32 +648,74 @@ class Importer:
         self.apply_involvements([r for r in fresh + changed if r.child_id is not None])
         stamp = moment(now)
         linked, review = RecordStatus.LINKED.value, RecordStatus.REVIEW.value
-        insert_rows(SourceRecord, (
-            "feed_id", "key", "first_run_id", "last_run_id", "row_number", "values",
-            "values_sha256", "status", "child_id", "involvement_id", "shielded", "created_at",
-            "updated_at"), [
-            (self.feed.pk, r.parsed.key, run.pk, run.pk, r.parsed.row_number,
-             JsonText(r.parsed.values_json or json.dumps(r.parsed.values)),
-             r.parsed.values_sha256, linked if r.child_id is not None else review,
-             r.child_id, r.involvement_id, bool(r.decision and r.decision.shielded), stamp,
-             stamp)
-            for r in fresh], adapted=True)
+        insert_rows(
+            SourceRecord,
+            (
+                "feed_id",
+                "key",
+                "first_run_id",
+                "last_run_id",
+                "row_number",
+                "values",
+                "values_sha256",
+                "status",
+                "child_id",
+                "involvement_id",
+                "shielded",
+                "created_at",
+                "updated_at",
+            ),
+            [
+                (
+                    self.feed.pk,
+                    r.parsed.key,
+                    run.pk,
+                    run.pk,
+                    r.parsed.row_number,
+                    JsonText(r.parsed.values_json or json.dumps(r.parsed.values)),
+                    r.parsed.values_sha256,
+                    linked if r.child_id is not None else review,
+                    r.child_id,
+                    r.involvement_id,
+                    bool(r.decision and r.decision.shielded),
+                    stamp,
+                    stamp,
+                )
+                for r in fresh
+            ],
+            adapted=True,
+        )
         if fresh:
-            ids = dict(select_in(
-                f"SELECT key, id FROM {table(SourceRecord)} "  # noqa: S608
-                "WHERE feed_id = %s AND key IN ({})", [r.parsed.key for r in fresh],
-                params=[self.feed.pk]))
+            ids = dict(
+                select_in(
+                    f"SELECT key, id FROM {table(SourceRecord)} "  # noqa: S608
+                    "WHERE feed_id = %s AND key IN ({})",
+                    [r.parsed.key for r in fresh],
+                    params=[self.feed.pk],
+                )
+            )
             for row in fresh:
                 row.record_id = ids[row.parsed.key]
         touched = self.add_identifiers([r for r in fresh if r.child_id is not None])
         created, model = LinkMethod.CREATED.value, LinkMethod.MODEL.value
-        insert_rows(SourceLink, (
-            "source_record_id", "child_id", "method", "run_id", "model_id", "weight",
-            "linked_at"), [
-            (r.record_id, r.child_id,
-             created if r.decision.outcome == Outcome.CREATE else model,
-             run.pk, self.model.pk, r.decision.weight, stamp)
-            for r in fresh if r.child_id is not None and r.decision is not None], adapted=True)
+        insert_rows(
+            SourceLink,
+            ("source_record_id", "child_id", "method", "run_id", "model_id", "weight", "linked_at"),
+            [
+                (
+                    r.record_id,
+                    r.child_id,
+                    created if r.decision.outcome == Outcome.CREATE else model,
+                    run.pk,
+                    self.model.pk,
+                    r.decision.weight,
+                    stamp,
+                )
+                for r in fresh
+                if r.child_id is not None and r.decision is not None
+            ],
+            adapted=True,
+        )
         self._review_items([r for r in fresh if r.child_id is None], by_row)
         self._audit(fresh + changed)
         # Children whose linkage record changed: the scorer reads them again, exactly as a
@@ -580,23 +727,44 @@ class Importer:
         if not rows:
             return []
         la_id = self.feed.local_authority_id
-        children = Child.objects.bulk_create([
-            Child(index_number=new_index_number(), date_of_birth=r.parsed.date_of_birth,
-                  gender=r.parsed.gender, responsible_la_id=la_id, status=ChildStatus.ACTIVE)
-            for r in rows
-        ], batch_size=500)
+        children = Child.objects.bulk_create(
+            [
+                Child(
+                    index_number=new_index_number(),
+                    date_of_birth=r.parsed.date_of_birth,
+                    gender=r.parsed.gender,
+                    responsible_la_id=la_id,
+                    status=ChildStatus.ACTIVE,
+                )
+                for r in rows
+            ],
+            batch_size=500,
+        )
         names, addresses = [], []
         for row, child in zip(rows, children, strict=True):
             p = row.parsed
             row.child_id = child.pk
             row.changes.append("child_created")
-            names.append(ChildName(child=child, kind=NameKind.CURRENT, given_names=p.given_names,
-                                   family_name=p.family_name))
+            names.append(
+                ChildName(
+                    child=child,
+                    kind=NameKind.CURRENT,
+                    given_names=p.given_names,
+                    family_name=p.family_name,
+                )
+            )
             if p.postcode and p.address_line_1:
-                addresses.append(ChildAddress(
-                    child=child, status=AddressStatus.KNOWN, line_1=p.address_line_1[:100],
-                    line_2=p.address_line_2[:100], town=p.town[:60], postcode=p.postcode,
-                    local_authority_id=la_id))
+                addresses.append(
+                    ChildAddress(
+                        child=child,
+                        status=AddressStatus.KNOWN,
+                        line_1=p.address_line_1[:100],
+                        line_2=p.address_line_2[:100],
+                        town=p.town[:60],
+                        postcode=p.postcode,
+                        local_authority_id=la_id,
+                    )
+                )
         ChildName.objects.bulk_create(names, batch_size=500)
         ChildAddress.objects.bulk_create(addresses, batch_size=500)
         ids = [child.pk for child in children]
@@ -619,17 +787,31 @@ class Importer:
             holds: set[tuple[int, str, str, str]] = set()
             has_type: set[tuple[int, str]] = set()
             for child_id, kind, issuer, value in select_in(
-                    f"SELECT child_id, type, issuer, value FROM {table(ChildIdentifier)} "  # noqa: S608
-                    "WHERE child_id IN ({})", sorted({w[0].child_id for w in wanted})):
+                f"SELECT child_id, type, issuer, value FROM {table(ChildIdentifier)} "  # noqa: S608
+                "WHERE child_id IN ({})",
+                sorted({w[0].child_id for w in wanted}),
+            ):
                 holds.add((child_id, kind, issuer, value))
                 if kind != IdentifierType.LOCAL:
                     has_type.add((child_id, kind))
-            fresh = [w for w in wanted if (w[0].child_id, w[1], w[2], w[3]) not in holds
-                     and (w[1] == IdentifierType.LOCAL or (w[0].child_id, w[1]) not in has_type)]
+            fresh = [
+                w
+                for w in wanted
+                if (w[0].child_id, w[1], w[2], w[3]) not in holds
+                and (w[1] == IdentifierType.LOCAL or (w[0].child_id, w[1]) not in has_type)
+            ]
             # ...and whether another child holds what is new.
-            held = set(select_in(
-                f"SELECT type, issuer, value FROM {table(ChildIdentifier)} "  # noqa: S608
-                "WHERE value IN ({})", sorted({w[3] for w in fresh}))) if fresh else set()
+            held = (
+                set(
+                    select_in(
+                        f"SELECT type, issuer, value FROM {table(ChildIdentifier)} "  # noqa: S608
+                        "WHERE value IN ({})",
+                        sorted({w[3] for w in fresh}),
+                    )
+                )
+                if fresh
+                else set()
+            )
             add = []
             for row, kind, issuer, value in fresh:
                 if (kind, issuer, value) in held:
@@ -638,8 +820,9 @@ class Importer:
                     continue
                 held.add((kind, issuer, value))
                 has_type.add((row.child_id, kind))
-                add.append(ChildIdentifier(child_id=row.child_id, type=kind, issuer=issuer,
-                                           value=value))
+                add.append(
+                    ChildIdentifier(child_id=row.child_id, type=kind, issuer=issuer, value=value)
+                )
                 touched.add(row.child_id)
                 if "child_created" not in row.changes:
                     row.changes.append("identifier_added")
@@ -659,20 +842,27 @@ class Importer:
         # Dates as text, each distinct one parsed once (the driver would parse every value);
         # only these services' involvements are kept (filtered here: an IN on both columns of
         # the unique index makes SQLite probe every pair).
-        sql = ("SELECT id, child_id, service_id, CAST(started_on AS TEXT), "  # noqa: S608
-               f"CAST(ended_on AS TEXT), practitioner_id, source_feed FROM {table(Involvement)} "
-               "WHERE child_id IN ({})")
+        sql = (
+            "SELECT id, child_id, service_id, CAST(started_on AS TEXT), "  # noqa: S608
+            f"CAST(ended_on AS TEXT), practitioner_id, source_feed FROM {table(Involvement)} "
+            "WHERE child_id IN ({})"
+        )
         dates: dict[str | None, dt.date | None] = {None: None}
         for pk, child_id, service_id, started, ended, practitioner_id, feed in select_in(
-                sql, child_ids):
+            sql, child_ids
+        ):
             if service_id not in service_ids:
                 continue
             if started not in dates:
                 dates[started] = dt.date.fromisoformat(started)
             if ended not in dates:
                 dates[ended] = dt.date.fromisoformat(ended)
-            existing[(child_id, service_id, dates[started])] = [pk, dates[ended],
-                                                                practitioner_id, feed]
+            existing[(child_id, service_id, dates[started])] = [
+                pk,
+                dates[ended],
+                practitioner_id,
+                feed,
+            ]
         to_create: dict[tuple[int, int, dt.date], Involvement] = {}
         for row in rows:
             p = row.parsed
@@ -682,9 +872,14 @@ class Importer:
             if found is None:
                 if key not in to_create:
                     to_create[key] = Involvement(
-                        child_id=row.child_id, service_id=row.service_id,
-                        practitioner_id=practitioner_id, started_on=p.start_date,
-                        ended_on=p.end_date, basis=row.basis, source_feed=self.feed.name)
+                        child_id=row.child_id,
+                        service_id=row.service_id,
+                        practitioner_id=practitioner_id,
+                        started_on=p.start_date,
+                        ended_on=p.end_date,
+                        basis=row.basis,
+                        source_feed=self.feed.name,
+                    )
                     row.changes.append("involvement_started")
                 continue
             pk, ended, held_practitioner, feed = found
@@ -719,10 +914,14 @@ class Importer:
         named before, unless another record of the feed still names it."""
         if not moved:
             return
-        still_named = set(SourceRecord.objects.filter(involvement_id__in=list(moved))
-                          .values_list("involvement_id", flat=True))
-        for inv in Involvement.objects.filter(pk__in=list(moved), ended_on__isnull=True,
-                                              source_feed=self.feed.name):
+        still_named = set(
+            SourceRecord.objects.filter(involvement_id__in=list(moved)).values_list(
+                "involvement_id", flat=True
+            )
+        )
+        for inv in Involvement.objects.filter(
+            pk__in=list(moved), ended_on__isnull=True, source_feed=self.feed.name
+        ):
             if inv.pk in still_named:
                 continue
             inv.ended_on = max(self.today, inv.started_on)
@@ -744,10 +943,17 @@ class Importer:
                 data = _candidate_json(c)
                 data["twin_rule"] = True
                 candidates.append(data)
-            items.append(ReviewItem(
-                source_record_id=row.record_id, local_authority_id=self.feed.local_authority_id,
-                run=self.run, model=self.model, cause=decision.reason,
-                candidates=candidates, shielded=decision.shielded))
+            items.append(
+                ReviewItem(
+                    source_record_id=row.record_id,
+                    local_authority_id=self.feed.local_authority_id,
+                    run=self.run,
+                    model=self.model,
+                    cause=decision.reason,
+                    candidates=candidates,
+                    shielded=decision.shielded,
+                )
+            )
         ReviewItem.objects.bulk_create(items, batch_size=500)
 
     def _audit(self, rows: list[WorkRow]) -> None:
@@ -755,21 +961,40 @@ class Importer:
         changed = [r for r in rows if r.changes and r.child_id is not None]
         if not changed:
             return
-        numbers = dict(Child.objects.filter(pk__in={r.child_id for r in changed})
-                       .values_list("pk", "index_number"))
+        numbers = dict(
+            Child.objects.filter(pk__in={r.child_id for r in changed}).values_list(
+                "pk", "index_number"
+            )
+        )
         for row in changed:
             audit_record(
-                actor=None, actor_label=self.actor_label, action="feed_record_applied",
+                actor=None,
+                actor_label=self.actor_label,
+                action="feed_record_applied",
                 children=[numbers[row.child_id]],
-                detail={"feed": self.feed.name, "run": self.run.pk, "key": row.parsed.key,
-                        "row": row.parsed.row_number, "changes": row.changes},
+                detail={
+                    "feed": self.feed.name,
+                    "run": self.run.pk,
+                    "key": row.parsed.key,
+                    "row": row.parsed.row_number,
+                    "changes": row.changes,
+                },
             )
 
     def _write_rejected(self, rejected: list[BadRow], counts: _Counts) -> None:
-        RejectedRow.objects.bulk_create([
-            RejectedRow(run=self.run, row_number=b.row_number, line_number=b.line_number,
-                        key=b.key[:100], reason=b.reason[:300]) for b in rejected
-        ], batch_size=500)
+        RejectedRow.objects.bulk_create(
+            [
+                RejectedRow(
+                    run=self.run,
+                    row_number=b.row_number,
+                    line_number=b.line_number,
+                    key=b.key[:100],
+                    reason=b.reason[:300],
+                )
+                for b in rejected
+            ],
+            batch_size=500,
+        )
         counts.rejected += len(rejected)
 
     # -- the end of the file --------------------------------------------------------------
@@ -785,22 +1010,34 @@ class Importer:
             run.status = RunStatus.FINISHED
             run.finished_at = timezone.now()
             run.save()
-            audit_record(actor=None, actor_label=self.actor_label, action="feed_import_finish",
-                         detail={"feed": self.feed.name, "run": run.pk,
-                                 "counts": run_counts(run)})
+            audit_record(
+                actor=None,
+                actor_label=self.actor_label,
+                action="feed_import_finish",
+                detail={"feed": self.feed.name, "run": run.pk, "counts": run_counts(run)},
+            )
         self.run = run
 
     def _withdraw_unlisted(self, run: ImportRun) -> int:
         """A snapshot that no longer lists a record ends that record's involvement."""
-        gone = list(SourceRecord.objects.filter(
-            feed=self.feed, status=RecordStatus.LINKED, withdrawn_run__isnull=True,
-        ).exclude(last_run=run).select_related("involvement", "child"))
+        gone = list(
+            SourceRecord.objects.filter(
+                feed=self.feed,
+                status=RecordStatus.LINKED,
+                withdrawn_run__isnull=True,
+            )
+            .exclude(last_run=run)
+            .select_related("involvement", "child")
+        )
         if not gone:
             return 0
-        still_listed = set(SourceRecord.objects.filter(
-            feed=self.feed, last_run=run, involvement__in=[g.involvement_id for g in gone
-                                                           if g.involvement_id],
-        ).values_list("involvement_id", flat=True))
+        still_listed = set(
+            SourceRecord.objects.filter(
+                feed=self.feed,
+                last_run=run,
+                involvement__in=[g.involvement_id for g in gone if g.involvement_id],
+            ).values_list("involvement_id", flat=True)
+        )
         ended = 0
         for record in gone:
             record.withdrawn_run = run
@@ -812,25 +1049,50 @@ class Importer:
             inv.save(update_fields=["ended_on", "updated_at"])
             still_listed.add(inv.pk)
             ended += 1
-            audit_record(actor=None, actor_label=self.actor_label, action="feed_record_applied",
-                         children=[record.child.index_number],
-                         detail={"feed": self.feed.name, "run": run.pk, "key": record.key,
-                                 "changes": ["involvement_ended_not_listed"]})
+            audit_record(
+                actor=None,
+                actor_label=self.actor_label,
+                action="feed_record_applied",
+                children=[record.child.index_number],
+                detail={
+                    "feed": self.feed.name,
+                    "run": run.pk,
+                    "key": record.key,
+                    "changes": ["involvement_ended_not_listed"],
+                },
+            )
         return ended
 
 
 def run_counts(run: ImportRun) -> dict[str, int]:
-    return {name: getattr(run, name) for name in (
-        "read", "linked", "created", "sent_to_review", "rejected", "unchanged", "ended")}
+    return {
+        name: getattr(run, name)
+        for name in (
+            "read",
+            "linked",
+            "created",
+            "sent_to_review",
+            "rejected",
+            "unchanged",
+            "ended",
+        )
+    }
 
 
 # --- the service -----------------------------------------------------------------------------
 
 
-def feed_import(*, path: Path, mapping_text: str, source: str | None = None,
-                actor_label: str = IMPORT_LABEL, chunk_rows: int = CHUNK_ROWS,
-                today: dt.date | None = None, progress: Progress | None = None,
-                before_rows: Callable[[ImportRun], None] | None = None) -> ImportRun:
+def feed_import(
+    *,
+    path: Path,
+    mapping_text: str,
+    source: str | None = None,
+    actor_label: str = IMPORT_LABEL,
+    chunk_rows: int = CHUNK_ROWS,
+    today: dt.date | None = None,
+    progress: Progress | None = None,
+    before_rows: Callable[[ImportRun], None] | None = None,
+) -> ImportRun:
     """Import one feed file with its mapping; resumes an unfinished import of the same file.
 
     Raises MappingError, FileRefused or FeedImportError (each with a message to act on)
@@ -847,10 +1109,18 @@ def feed_import(*, path: Path, mapping_text: str, source: str | None = None,
         model = LinkageModel.objects.get(pk=run.model_id)  # a resumed run keeps its model
     if before_rows:
         before_rows(run)
-    importer = Importer(run=run, feed=feed, mapping=mapping, path=path, model=model,
-                        thresholds=thresholds_for(feed.local_authority_id),
-                        actor_label=actor_label, chunk_rows=chunk_rows, today=today,
-                        progress=progress)
+    importer = Importer(
+        run=run,
+        feed=feed,
+        mapping=mapping,
+        path=path,
+        model=model,
+        thresholds=thresholds_for(feed.local_authority_id),
+        actor_label=actor_label,
+        chunk_rows=chunk_rows,
+        today=today,
+        progress=progress,
+    )
     run = importer.process()
     run.timings = dict(importer.timings)  # type: ignore[attr-defined]
     run.cpu_timings = dict(importer.cpu)  # type: ignore[attr-defined]

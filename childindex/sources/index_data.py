@@ -30,34 +30,42 @@ def index_records(*, child_ids: Iterable[int] | None = None) -> Iterator[dict]:
         yield record.row()
 
 
-def index_link_records(*, child_ids: Iterable[int] | None = None,
-                       batch: int = 20_000) -> Iterator[LinkRecord]:
+def index_link_records(
+    *, child_ids: Iterable[int] | None = None, batch: int = 20_000
+) -> Iterator[LinkRecord]:
     """The index's children as LinkRecords, in id order (``linkage.model.link_table`` makes
     the linkage table of a batch of them).
 
     ``batch`` children at a time (the next ids, then their names, addresses and identifiers
     by the child's index), so memory stays flat however large the index, on PostgreSQL too
     (whose driver holds a query's whole result)."""
-    table = {m: connection.ops.quote_name(m._meta.db_table)
-             for m in (Child, ChildName, ChildAddress, ChildIdentifier)}
+    table = {
+        m: connection.ops.quote_name(m._meta.db_table)
+        for m in (Child, ChildName, ChildAddress, ChildIdentifier)
+    }
     wanted = None if child_ids is None else sorted(set(child_ids))
     after = 0
     dates: dict[str | None, dt.date | None] = {None: None}
-    children_sql = (f"SELECT id, CAST(date_of_birth AS TEXT), gender FROM {table[Child]} "  # noqa: S608
-                    "WHERE status <> %s AND ")  # dates as text: each one parsed once, below
+    children_sql = (
+        f"SELECT id, CAST(date_of_birth AS TEXT), gender FROM {table[Child]} "  # noqa: S608
+        "WHERE status <> %s AND "
+    )  # dates as text: each one parsed once, below
     with connection.cursor() as cursor:
         while True:
             if wanted is None:  # the next range of the index
-                cursor.execute(children_sql + "id > %s ORDER BY id LIMIT %s",
-                               [ChildStatus.MERGED, after, batch])
+                cursor.execute(
+                    children_sql + "id > %s ORDER BY id LIMIT %s",
+                    [ChildStatus.MERGED, after, batch],
+                )
                 children = cursor.fetchall()
                 where = "BETWEEN %s AND %s"
                 params = [children[0][0], children[-1][0]] if children else []
             elif wanted:
                 part, wanted = wanted[:batch], wanted[batch:]
                 where, params = f"IN ({', '.join(['%s'] * len(part))})", part
-                cursor.execute(children_sql + f"id {where} ORDER BY id",
-                               [ChildStatus.MERGED, *params])
+                cursor.execute(
+                    children_sql + f"id {where} ORDER BY id", [ChildStatus.MERGED, *params]
+                )
                 children = cursor.fetchall()
             else:
                 return
@@ -68,12 +76,13 @@ def index_link_records(*, child_ids: Iterable[int] | None = None,
             after = children[-1][0]
             grouped = []
             for sql in (
-                    f"SELECT child_id, kind, given_names, family_name FROM {table[ChildName]} "  # noqa: S608
-                    f"WHERE child_id {where} ORDER BY child_id, id",
-                    f"SELECT child_id, lived_until IS NULL, postcode, line_1 "  # noqa: S608
-                    f"FROM {table[ChildAddress]} WHERE child_id {where} ORDER BY child_id, id",
-                    f"SELECT child_id, type, issuer, value FROM {table[ChildIdentifier]} "  # noqa: S608
-                    f"WHERE child_id {where} ORDER BY child_id, id"):
+                f"SELECT child_id, kind, given_names, family_name FROM {table[ChildName]} "  # noqa: S608
+                f"WHERE child_id {where} ORDER BY child_id, id",
+                f"SELECT child_id, lived_until IS NULL, postcode, line_1 "  # noqa: S608
+                f"FROM {table[ChildAddress]} WHERE child_id {where} ORDER BY child_id, id",
+                f"SELECT child_id, type, issuer, value FROM {table[ChildIdentifier]} "  # noqa: S608
+                f"WHERE child_id {where} ORDER BY child_id, id",
+            ):
                 cursor.execute(sql, params)
                 rows: dict[int, list[tuple]] = {}
                 for row in cursor.fetchall():
@@ -85,16 +94,30 @@ def index_link_records(*, child_ids: Iterable[int] | None = None,
                 grouped.append(rows)
             names, addresses, identifiers = grouped
             for pk, text, gender in children:
-                dob = dates[text] if text in dates else dates.setdefault(
-                    text, dt.date.fromisoformat(text))
-                yield child_record(pk, dob=dob, gender=gender, names=names.get(pk, []),
-                                   addresses=addresses.get(pk, []),
-                                   identifiers=identifiers.get(pk, []))
+                dob = (
+                    dates[text]
+                    if text in dates
+                    else dates.setdefault(text, dt.date.fromisoformat(text))
+                )
+                yield child_record(
+                    pk,
+                    dob=dob,
+                    gender=gender,
+                    names=names.get(pk, []),
+                    addresses=addresses.get(pk, []),
+                    identifiers=identifiers.get(pk, []),
+                )
 
 
-def child_record(pk: int, *, dob, gender: str, names: list[tuple[str, str, str]],
-                 addresses: list[tuple[bool, str, str]],
-                 identifiers: list[tuple[str, str, str]]) -> LinkRecord:
+def child_record(
+    pk: int,
+    *,
+    dob,
+    gender: str,
+    names: list[tuple[str, str, str]],
+    addresses: list[tuple[bool, str, str]],
+    identifiers: list[tuple[str, str, str]],
+) -> LinkRecord:
     """A child as a LinkRecord: ``names`` (kind, given, family), ``addresses`` (current,
     postcode, line 1), ``identifiers`` (type, issuer, value)."""
     given = family = ""
@@ -122,14 +145,34 @@ def child_record(pk: int, *, dob, gender: str, names: list[tuple[str, str, str]]
             local.append(f"{issuer}:{value}")
         elif kind not in national:
             national[kind] = value
-    return LinkRecord(str(pk), given, family, dob, gender, postcode, line_1, national, local,
-                      other_family, other_given, previous)
+    return LinkRecord(
+        str(pk),
+        given,
+        family,
+        dob,
+        gender,
+        postcode,
+        line_1,
+        national,
+        local,
+        other_family,
+        other_given,
+        previous,
+    )
 
 
 def row_record(unique_id: str, row: ParsedRow) -> LinkRecord:
     """A feed row as a LinkRecord."""
     return LinkRecord(  # positional: a feed has a row per child (the order of LinkRecord)
-        unique_id, row.given_names, row.family_name, row.date_of_birth, row.gender,
-        row.postcode or None, row.address_line_1 or None, row.identifiers,
+        unique_id,
+        row.given_names,
+        row.family_name,
+        row.date_of_birth,
+        row.gender,
+        row.postcode or None,
+        row.address_line_1 or None,
+        row.identifiers,
         [f"{issuer}:{value}" for issuer, value in row.local_identifiers]
-        if row.local_identifiers else ())
+        if row.local_identifiers
+        else (),
+    )

@@ -55,17 +55,35 @@ from childindex.core.identifiers import (
 from childindex.core.postcodes import PostcodeError, normalise_postcode
 
 FIELDS = (
-    "given_names", "family_name", "date_of_birth", "gender", "address_line_1",
-    "address_line_2", "town", "postcode", "organisation_code", "service_name",
-    "practitioner_email", "start_date", "end_date",
+    "given_names",
+    "family_name",
+    "date_of_birth",
+    "gender",
+    "address_line_1",
+    "address_line_2",
+    "town",
+    "postcode",
+    "organisation_code",
+    "service_name",
+    "practitioner_email",
+    "start_date",
+    "end_date",
 )
 REQUIRED_FIELDS = ("given_names", "family_name", "date_of_birth", "start_date")
 DATE_FIELDS = ("date_of_birth", "start_date", "end_date")
 DEFAULT_GENDERS = {
-    "female": "female", "f": "female", "girl": "female",
-    "male": "male", "m": "male", "boy": "male",
-    "not_specified": "not_specified", "not specified": "not_specified", "u": "not_specified",
-    "unknown": "not_specified", "": "not_specified", "x": "not_specified",
+    "female": "female",
+    "f": "female",
+    "girl": "female",
+    "male": "male",
+    "m": "male",
+    "boy": "male",
+    "not_specified": "not_specified",
+    "not specified": "not_specified",
+    "u": "not_specified",
+    "unknown": "not_specified",
+    "": "not_specified",
+    "x": "not_specified",
 }
 IDENTIFIER_TYPES = {t.value for t in IdentifierType if t != IdentifierType.INDEX}
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,59}\Z")
@@ -148,7 +166,7 @@ def mapping_from_document(doc: dict[str, Any], *, source: str | None = None) -> 
     feed = doc.get("feed", {})
     name = feed.get("name") or source
     if not name:
-        raise MappingError("name the source: --source NAME, or name = \"...\" in [feed]")
+        raise MappingError('name the source: --source NAME, or name = "..." in [feed]')
     if source and feed.get("name") and source != feed["name"]:
         raise MappingError(f"--source {source} does not match the mapping's source {name}")
     if not _SLUG.match(name):
@@ -158,7 +176,7 @@ def mapping_from_document(doc: dict[str, Any], *, source: str | None = None) -> 
         raise MappingError("[feed] local_authority must be an LA code such as E10000099")
     kind = feed.get("kind", "snapshot")
     if kind not in {"snapshot", "changes"}:
-        raise MappingError("[feed] kind must be \"snapshot\" or \"changes\"")
+        raise MappingError('[feed] kind must be "snapshot" or "changes"')
     may_create = feed.get("may_create_children", False)
     if not isinstance(may_create, bool):
         raise MappingError("[feed] may_create_children must be true or false")
@@ -166,8 +184,9 @@ def mapping_from_document(doc: dict[str, Any], *, source: str | None = None) -> 
     columns = dict(doc.get("columns", {}))
     unknown = sorted(set(columns) - set(FIELDS))
     if unknown:
-        raise MappingError(f"unknown fields in [columns]: {', '.join(unknown)} "
-                           f"(known: {', '.join(FIELDS)})")
+        raise MappingError(
+            f"unknown fields in [columns]: {', '.join(unknown)} (known: {', '.join(FIELDS)})"
+        )
     fixed = dict(doc.get("service", {}))
     if fixed and set(fixed) != {"organisation_code", "service_name"}:
         raise MappingError("[service] names organisation_code and service_name")
@@ -199,11 +218,20 @@ def mapping_from_document(doc: dict[str, Any], *, source: str | None = None) -> 
         raise MappingError(f"[feed] encoding {encoding!r} is not an encoding Python knows") from exc
     canonical = json.dumps(doc, sort_keys=True, default=str)
     return Mapping(
-        name=name, label=feed.get("label", name), local_authority=la, kind=kind,
-        may_create_children=may_create, key_column=key_column, columns=columns,
-        date_formats=formats, identifiers=tuple(identifiers), fixed_service=fixed,
-        genders=genders, encoding=encoding,
-        sha256=hashlib.sha256(canonical.encode()).hexdigest(), document=doc,
+        name=name,
+        label=feed.get("label", name),
+        local_authority=la,
+        kind=kind,
+        may_create_children=may_create,
+        key_column=key_column,
+        columns=columns,
+        date_formats=formats,
+        identifiers=tuple(identifiers),
+        fixed_service=fixed,
+        genders=genders,
+        encoding=encoding,
+        sha256=hashlib.sha256(canonical.encode()).hexdigest(),
+        document=doc,
     )
 
 
@@ -289,8 +317,9 @@ def _postcode(text: str) -> str:
         raise RowError(f"postcode: {exc}") from exc
 
 
-def parse_row(mapping: Mapping, raw: dict[str, str], *, row_number: int, line_number: int,
-              today: dt.date) -> ParsedRow:
+def parse_row(
+    mapping: Mapping, raw: dict[str, str], *, row_number: int, line_number: int, today: dt.date
+) -> ParsedRow:
     """The row's values in the index's terms, or RowError naming the first problem."""
     values = {c: (raw[c] or "").strip() for c in mapping.used_columns if c in raw}
     key = values.get(mapping.key_column, "")
@@ -325,8 +354,10 @@ def parse_row(mapping: Mapping, raw: dict[str, str], *, row_number: int, line_nu
     gender_text = get("gender")
     gender = mapping.genders.get(gender_text.lower())
     if gender is None:
-        raise RowError(f"gender {gender_text[:20]!r} is not one the mapping knows "
-                       "(add it under [values.gender])")
+        raise RowError(
+            f"gender {gender_text[:20]!r} is not one the mapping knows "
+            "(add it under [values.gender])"
+        )
     postcode = get("postcode")
     if postcode:
         postcode = _postcode(postcode)
@@ -353,12 +384,25 @@ def parse_row(mapping: Mapping, raw: dict[str, str], *, row_number: int, line_nu
             raise RowError("no organisation code and service name")
     canonical = _canonical(values)
     return ParsedRow(
-        row_number=row_number, line_number=line_number, key=key, given_names=given,
-        family_name=family, date_of_birth=dob, gender=gender,
-        address_line_1=get("address_line_1"), address_line_2=get("address_line_2"),
-        town=get("town"), postcode=postcode, organisation_code=organisation_code,
-        service_name=service_name, practitioner_email=get("practitioner_email").lower(),
-        start_date=start, end_date=end, identifiers=identifiers, local_identifiers=tuple(local),
-        values=values, values_sha256=hashlib.sha256(canonical.encode()).hexdigest(),
+        row_number=row_number,
+        line_number=line_number,
+        key=key,
+        given_names=given,
+        family_name=family,
+        date_of_birth=dob,
+        gender=gender,
+        address_line_1=get("address_line_1"),
+        address_line_2=get("address_line_2"),
+        town=get("town"),
+        postcode=postcode,
+        organisation_code=organisation_code,
+        service_name=service_name,
+        practitioner_email=get("practitioner_email").lower(),
+        start_date=start,
+        end_date=end,
+        identifiers=identifiers,
+        local_identifiers=tuple(local),
+        values=values,
+        values_sha256=hashlib.sha256(canonical.encode()).hexdigest(),
         values_json=canonical,
     )

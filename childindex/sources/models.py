@@ -81,7 +81,8 @@ class ImportRun(TimestampedModel):
         ordering = ["-started_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["feed"], condition=Q(status=RunStatus.RUNNING),
+                fields=["feed"],
+                condition=Q(status=RunStatus.RUNNING),
                 name="one_running_import_per_feed",
             ),
             models.CheckConstraint(
@@ -120,13 +121,15 @@ class SourceRecord(TimestampedModel):
     # No index of their own on feed, first_run and withdrawn_run: (feed, key) and
     # (feed, last_run) lead with the feed, nothing looks records up by the other two, and
     # every index is one more write for each of an import's hundreds of thousands of rows.
-    feed = models.ForeignKey(Feed, on_delete=models.PROTECT, related_name="records",
-                             db_index=False)
+    feed = models.ForeignKey(Feed, on_delete=models.PROTECT, related_name="records", db_index=False)
     key = models.CharField("the source's own record key", max_length=100)
-    first_run = models.ForeignKey(ImportRun, on_delete=models.PROTECT, related_name="+",
-                                  db_index=False)
+    first_run = models.ForeignKey(
+        ImportRun, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     last_run = models.ForeignKey(
-        ImportRun, on_delete=models.PROTECT, related_name="+",
+        ImportRun,
+        on_delete=models.PROTECT,
+        related_name="+",
         help_text="The last run that listed this record.",
     )
     row_number = models.PositiveIntegerField(help_text="Its row in the last run's file.")
@@ -134,15 +137,25 @@ class SourceRecord(TimestampedModel):
     values_sha256 = models.CharField(max_length=64)
     status = models.CharField(max_length=12, choices=RecordStatus.choices)
     child = models.ForeignKey(
-        "records.Child", on_delete=models.PROTECT, null=True, blank=True,
+        "records.Child",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="source_records",
     )
     involvement = models.ForeignKey(
-        "records.Involvement", on_delete=models.SET_NULL, null=True, blank=True,
+        "records.Involvement",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="source_records",
     )
     withdrawn_run = models.ForeignKey(
-        ImportRun, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        ImportRun,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         help_text="The snapshot that no longer listed it (its involvement was ended).",
         db_index=False,
     )
@@ -175,24 +188,34 @@ class SourceLink(models.Model):
     """Link history: which child a source record belonged to, from when until when, and why
     (the rule or person, the model version, the score). Part of the audit trail."""
 
-    source_record = models.ForeignKey(
-        SourceRecord, on_delete=models.PROTECT, related_name="links"
-    )
+    source_record = models.ForeignKey(SourceRecord, on_delete=models.PROTECT, related_name="links")
     child = models.ForeignKey("records.Child", on_delete=models.PROTECT, related_name="+")
     method = models.CharField(max_length=10, choices=LinkMethod.choices)
     # No index on run, model and decided_by: nothing looks links up by them, and an import
     # writes a link for every new record.
     run = models.ForeignKey(
-        ImportRun, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        ImportRun,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         db_index=False,
     )
     model = models.ForeignKey(
-        "sources.LinkageModel", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        "sources.LinkageModel",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         db_index=False,
     )
     weight = models.FloatField(null=True, blank=True)
     decided_by = models.ForeignKey(
-        "access.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        "access.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         db_index=False,
     )
     linked_at = models.DateTimeField()
@@ -202,7 +225,8 @@ class SourceLink(models.Model):
         ordering = ["linked_at", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["source_record"], condition=Q(unlinked_at__isnull=True),
+                fields=["source_record"],
+                condition=Q(unlinked_at__isnull=True),
                 name="one_current_link_per_source_record",
             ),
             models.CheckConstraint(
@@ -262,12 +286,23 @@ class ReviewReason(models.TextChoices):
 
 
 REASONS_FOR = {
-    ReviewDecision.LINK: [ReviewReason.IDENTIFIERS_AGREE, ReviewReason.CONFIRMED_WITH_SOURCE,
-                          ReviewReason.KNOWN_CHANGE, ReviewReason.KEYING_ERROR],
-    ReviewDecision.CREATE: [ReviewReason.NEW_TO_INDEX, ReviewReason.TWIN_OR_SIBLING,
-                            ReviewReason.DIFFERENT_CHILD, ReviewReason.CONFIRMED_WITH_SOURCE],
-    ReviewDecision.NOT_SAME: [ReviewReason.DIFFERENT_CHILD, ReviewReason.TWIN_OR_SIBLING,
-                              ReviewReason.NOT_A_CHILD_OF_THIS_LA],
+    ReviewDecision.LINK: [
+        ReviewReason.IDENTIFIERS_AGREE,
+        ReviewReason.CONFIRMED_WITH_SOURCE,
+        ReviewReason.KNOWN_CHANGE,
+        ReviewReason.KEYING_ERROR,
+    ],
+    ReviewDecision.CREATE: [
+        ReviewReason.NEW_TO_INDEX,
+        ReviewReason.TWIN_OR_SIBLING,
+        ReviewReason.DIFFERENT_CHILD,
+        ReviewReason.CONFIRMED_WITH_SOURCE,
+    ],
+    ReviewDecision.NOT_SAME: [
+        ReviewReason.DIFFERENT_CHILD,
+        ReviewReason.TWIN_OR_SIBLING,
+        ReviewReason.NOT_A_CHILD_OF_THIS_LA,
+    ],
 }
 
 
@@ -286,15 +321,20 @@ class ReviewItem(TimestampedModel):
     model = models.ForeignKey(
         "sources.LinkageModel", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    status = models.CharField(max_length=10, choices=ReviewStatus.choices,
-                              default=ReviewStatus.OPEN)
+    status = models.CharField(
+        max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.OPEN
+    )
     cause = models.CharField(max_length=40, help_text="Why the model asked a person.")
     candidates = models.JSONField(default=list, blank=True)
     shielded = models.BooleanField(default=False)
     decision = models.CharField(max_length=10, choices=ReviewDecision.choices, blank=True)
     reason = models.CharField(max_length=30, choices=ReviewReason.choices, blank=True)
     child = models.ForeignKey(
-        "records.Child", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        "records.Child",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         help_text="The child the decision linked the record to (or created).",
     )
     decided_by = models.ForeignKey(
@@ -305,19 +345,30 @@ class ReviewItem(TimestampedModel):
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [
-            models.Index(fields=["local_authority", "status", "created_at"],
-                         name="review_queue_idx"),
+            models.Index(
+                fields=["local_authority", "status", "created_at"], name="review_queue_idx"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=["source_record"], condition=Q(status=ReviewStatus.OPEN),
+                fields=["source_record"],
+                condition=Q(status=ReviewStatus.OPEN),
                 name="one_open_review_per_source_record",
             ),
             models.CheckConstraint(
-                condition=(Q(status=ReviewStatus.OPEN) & Q(decision="") & Q(reason="")
-                           & Q(decided_by__isnull=True) & Q(decided_at__isnull=True))
-                | (Q(status=ReviewStatus.DECIDED) & ~Q(decision="") & ~Q(reason="")
-                   & Q(decided_at__isnull=False)),
+                condition=(
+                    Q(status=ReviewStatus.OPEN)
+                    & Q(decision="")
+                    & Q(reason="")
+                    & Q(decided_by__isnull=True)
+                    & Q(decided_at__isnull=True)
+                )
+                | (
+                    Q(status=ReviewStatus.DECIDED)
+                    & ~Q(decision="")
+                    & ~Q(reason="")
+                    & Q(decided_at__isnull=False)
+                ),
                 name="review_decided_with_who_and_why",
             ),
             models.CheckConstraint(
@@ -390,8 +441,9 @@ class LinkageThreshold(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=Q(lower__lte=F("upper")),
-                                   name="threshold_lower_not_above_upper"),
+            models.CheckConstraint(
+                condition=Q(lower__lte=F("upper")), name="threshold_lower_not_above_upper"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -419,7 +471,8 @@ class Merge(models.Model):
         constraints = [
             models.CheckConstraint(condition=~Q(kept=F("merged")), name="merge_two_children"),
             models.UniqueConstraint(
-                fields=["merged"], condition=Q(unmerged_at__isnull=True),
+                fields=["merged"],
+                condition=Q(unmerged_at__isnull=True),
                 name="merged_once_at_a_time",
             ),
         ]

@@ -47,13 +47,17 @@ class BadRow:
 
 
 def _encoding(mapping: Mapping) -> str:
-    return "utf-8-sig" if mapping.encoding.lower().replace("_", "-") in {"utf-8", "utf8"} \
+    return (
+        "utf-8-sig"
+        if mapping.encoding.lower().replace("_", "-") in {"utf-8", "utf8"}
         else mapping.encoding
+    )
 
 
 def _text(path: Path, mapping: Mapping) -> io.TextIOWrapper:
-    return io.TextIOWrapper(path.open("rb"), encoding=_encoding(mapping), newline="",
-                            errors="strict")
+    return io.TextIOWrapper(
+        path.open("rb"), encoding=_encoding(mapping), newline="", errors="strict"
+    )
 
 
 def inspect_file(path: Path, mapping: Mapping) -> FileFacts:
@@ -87,8 +91,10 @@ def inspect_file(path: Path, mapping: Mapping) -> FileFacts:
             ) from exc
     missing = mapping.missing_columns(header)
     if missing:
-        raise FileRefused(f"{path.name} lacks required columns: {', '.join(missing)} "
-                          f"(its columns: {', '.join(header)})")
+        raise FileRefused(
+            f"{path.name} lacks required columns: {', '.join(missing)} "
+            f"(its columns: {', '.join(header)})"
+        )
     return FileFacts(sha256=digest.hexdigest(), rows=rows, header=header)
 
 
@@ -113,9 +119,12 @@ def read_rows(path: Path, mapping: Mapping, *, start_after: int = 0) -> Iterator
             if number <= start_after:
                 continue
             if len(fields) != width:
-                yield BadRow(number, reader.line_num,
-                             f"malformed row: {len(fields)} fields where the header has {width}",
-                             key=_key(header, fields, mapping))
+                yield BadRow(
+                    number,
+                    reader.line_num,
+                    f"malformed row: {len(fields)} fields where the header has {width}",
+                    key=_key(header, fields, mapping),
+                )
                 continue
             yield RawRow(number, reader.line_num, dict(zip(header, fields, strict=True)))
 

@@ -33,9 +33,15 @@ from childindex.sources.models import (
 )
 
 COMPARISON_LABELS = {
-    "given_name": "Given name", "family_name": "Family name", "dob": "Date of birth",
-    "gender": "Gender", "postcode": "Address", "nhs": "NHS number", "chi": "CHI number",
-    "hc": "Health and Care number", "upn": "Unique Pupil Number",
+    "given_name": "Given name",
+    "family_name": "Family name",
+    "dob": "Date of birth",
+    "gender": "Gender",
+    "postcode": "Address",
+    "nhs": "NHS number",
+    "chi": "CHI number",
+    "hc": "Health and Care number",
+    "upn": "Unique Pupil Number",
     "local_ids": "Source's own identifier",
 }
 CAUSE_LABELS = {
@@ -76,13 +82,19 @@ class Queue:
 def _details_visible(actor, child_ids: Iterable[int]) -> set[int]:
     """Of these candidates, those whose details (former names, locating fields) the user may
     see: everyone but another LA's shielded children."""
-    return set(Child.objects.filter(policy.sees_shielded_details(actor), pk__in=set(child_ids))
-               .values_list("pk", flat=True))
+    return set(
+        Child.objects.filter(
+            policy.sees_shielded_details(actor), pk__in=set(child_ids)
+        ).values_list("pk", flat=True)
+    )
 
 
 def _shown_evidence(candidate: dict[str, Any], details_visible: bool) -> list[dict[str, Any]]:
-    return [e for e in candidate.get("evidence", [])
-            if details_visible or e["comparison"] not in LOCATING_COMPARISONS]
+    return [
+        e
+        for e in candidate.get("evidence", [])
+        if details_visible or e["comparison"] not in LOCATING_COMPARISONS
+    ]
 
 
 def _shown_score(candidate: dict[str, Any], details_visible: bool) -> tuple[float, float]:
@@ -96,7 +108,7 @@ def _shown_score(candidate: dict[str, Any], details_visible: bool) -> tuple[floa
     evidence = candidate.get("evidence", [])
     shown = _shown_evidence(candidate, details_visible)
     weight -= sum(e["weight"] for e in evidence) - sum(e["weight"] for e in shown)
-    return weight, 1 / (1 + 2.0 ** -weight)
+    return weight, 1 / (1 + 2.0**-weight)
 
 
 def review_queue(*, actor, limit: int = QUEUE_PAGE) -> Queue:
@@ -106,15 +118,24 @@ def review_queue(*, actor, limit: int = QUEUE_PAGE) -> Queue:
     total = items.count()
     now = timezone.now()
     page = list(items.select_related("source_record__feed").order_by("created_at", "id")[:limit])
-    visible = _details_visible(actor, (c["child_id"] for item in page
-                                       for c in item.candidates if c.get("child_id")))
+    visible = _details_visible(
+        actor, (c["child_id"] for item in page for c in item.candidates if c.get("child_id"))
+    )
     rows = []
     for item in page:
-        weights = [_shown_score(c, c.get("child_id") in visible)[0]
-                   for c in item.candidates if not c.get("twin_rule")]
-        rows.append(QueueRow(item, (now - item.created_at).days,
-                             CAUSE_LABELS.get(item.cause, item.cause),
-                             max(weights) if weights else None))
+        weights = [
+            _shown_score(c, c.get("child_id") in visible)[0]
+            for c in item.candidates
+            if not c.get("twin_rule")
+        ]
+        rows.append(
+            QueueRow(
+                item,
+                (now - item.created_at).days,
+                CAUSE_LABELS.get(item.cause, item.cause),
+                max(weights) if weights else None,
+            )
+        )
     return Queue(rows, total, rows[0].age_days if rows else None)
 
 
@@ -149,11 +170,16 @@ def review_item(*, actor, pk: int) -> ItemView:
     """One review item: the row as received, each candidate with its evidence. Audited."""
     la = _own_la(actor)
     item = ReviewItem.objects.select_related("source_record__feed", "run").get(
-        pk=pk, local_authority_id=la)
+        pk=pk, local_authority_id=la
+    )
     ids = [c["child_id"] for c in item.candidates if c.get("child_id")]
     visible = _details_visible(actor, ids)
-    children = {c.pk: c for c in Child.objects.filter(pk__in=ids).prefetch_related(
-        "names", "addresses", "identifiers")}
+    children = {
+        c.pk: c
+        for c in Child.objects.filter(pk__in=ids).prefetch_related(
+            "names", "addresses", "identifiers"
+        )
+    }
     candidates = []
     for data in item.candidates:
         child = children.get(data.get("child_id"))
@@ -163,17 +189,27 @@ def review_item(*, actor, pk: int) -> ItemView:
         weight, probability = _shown_score(data, details_visible)
         # A shield leaves only the current name visible (a former name may be an adopted
         # child's birth name), and hides which locating fields agreed with the row.
-        names = [f"{n.given_names} {n.family_name}" + ("" if n.kind == NameKind.CURRENT
-                                                        else f" ({n.get_kind_display()})")
-                 for n in child.names.all()
-                 if details_visible or n.kind == NameKind.CURRENT]
+        names = [
+            f"{n.given_names} {n.family_name}"
+            + ("" if n.kind == NameKind.CURRENT else f" ({n.get_kind_display()})")
+            for n in child.names.all()
+            if details_visible or n.kind == NameKind.CURRENT
+        ]
         view = CandidateView(
-            child=child, index_number=child.formatted_index_number, names=names,
-            date_of_birth=child.date_of_birth, gender=child.get_gender_display(),
-            details_visible=details_visible, weight=weight, probability=probability,
-            twin_rule=bool(data.get("twin_rule")), merged=child.status == ChildStatus.MERGED,
-            evidence=[{**e, "label": COMPARISON_LABELS.get(e["comparison"], e["comparison"])}
-                      for e in _shown_evidence(data, details_visible)],
+            child=child,
+            index_number=child.formatted_index_number,
+            names=names,
+            date_of_birth=child.date_of_birth,
+            gender=child.get_gender_display(),
+            details_visible=details_visible,
+            weight=weight,
+            probability=probability,
+            twin_rule=bool(data.get("twin_rule")),
+            merged=child.status == ChildStatus.MERGED,
+            evidence=[
+                {**e, "label": COMPARISON_LABELS.get(e["comparison"], e["comparison"])}
+                for e in _shown_evidence(data, details_visible)
+            ],
         )
         if view.details_visible:
             current = next((a for a in child.addresses.all() if a.is_current), None)
@@ -181,16 +217,23 @@ def review_item(*, actor, pk: int) -> ItemView:
             view.identifiers = [str(i) for i in child.identifiers.all()]
         candidates.append(view)
     candidates.sort(key=lambda c: -c.weight)  # by the score shown, which is all a user sees
-    audit_record(actor=actor, action="review_item_view",
-                 children=[c.child.index_number for c in candidates],
-                 purpose=policy.Purpose.DATA_QUALITY,
-                 detail={"review_item": item.pk, "shielded": item.shielded})
+    audit_record(
+        actor=actor,
+        action="review_item_view",
+        children=[c.child.index_number for c in candidates],
+        purpose=policy.Purpose.DATA_QUALITY,
+        detail={"review_item": item.pk, "shielded": item.shielded},
+    )
     record = item.source_record
     return ItemView(
-        item=item, record=record, values=sorted(record.values.items()),
-        candidates=candidates, cause=CAUSE_LABELS.get(item.cause, item.cause),
-        decisions={d.value: [(r.value, r.label) for r in reasons]
-                   for d, reasons in REASONS_FOR.items()},
+        item=item,
+        record=record,
+        values=sorted(record.values.items()),
+        candidates=candidates,
+        cause=CAUSE_LABELS.get(item.cause, item.cause),
+        decisions={
+            d.value: [(r.value, r.label) for r in reasons] for d, reasons in REASONS_FOR.items()
+        },
     )
 
 
@@ -209,11 +252,18 @@ def feed_health(*, actor) -> list[FeedHealth]:
     """Per source: last run, rows, match rate, review backlog and its age, rejected rows."""
     la = _own_la(actor)
     now = timezone.now()
-    backlog = {row["source_record__feed"]: row for row in ReviewItem.objects.filter(
-        local_authority_id=la, status=ReviewStatus.OPEN).values("source_record__feed").annotate(
-        count=Count("id"), oldest=Min("created_at"))}
-    records = dict(SourceRecord.objects.filter(feed__local_authority_id=la).values(
-        "feed").annotate(n=Count("id")).values_list("feed", "n"))
+    backlog = {
+        row["source_record__feed"]: row
+        for row in ReviewItem.objects.filter(local_authority_id=la, status=ReviewStatus.OPEN)
+        .values("source_record__feed")
+        .annotate(count=Count("id"), oldest=Min("created_at"))
+    }
+    records = dict(
+        SourceRecord.objects.filter(feed__local_authority_id=la)
+        .values("feed")
+        .annotate(n=Count("id"))
+        .values_list("feed", "n")
+    )
     out = []
     for feed in Feed.objects.filter(local_authority_id=la).order_by("name"):
         last = ImportRun.objects.filter(feed=feed).order_by("-started_at", "-id").first()
@@ -222,10 +272,17 @@ def feed_health(*, actor) -> list[FeedHealth]:
             matched = last.linked + last.created + last.unchanged
             rate = matched / last.read
         queue = backlog.get(feed.pk)
-        out.append(FeedHealth(
-            feed=feed, last_run=last, match_rate=rate, backlog=queue["count"] if queue else 0,
-            oldest_days=(now - queue["oldest"]).days if queue else None,
-            rejected_last_run=last.rejected if last else 0, records=records.get(feed.pk, 0)))
+        out.append(
+            FeedHealth(
+                feed=feed,
+                last_run=last,
+                match_rate=rate,
+                backlog=queue["count"] if queue else 0,
+                oldest_days=(now - queue["oldest"]).days if queue else None,
+                rejected_last_run=last.rejected if last else 0,
+                records=records.get(feed.pk, 0),
+            )
+        )
     return out
 
 
@@ -246,14 +303,20 @@ def import_run(*, actor, pk: int, rejected_limit: int = 200) -> RunView:
 
 def recent_runs(*, actor, limit: int = 20) -> list[ImportRun]:
     la = _own_la(actor)
-    return list(ImportRun.objects.filter(feed__local_authority_id=la).select_related(
-        "feed").order_by("-started_at", "-id")[:limit])
+    return list(
+        ImportRun.objects.filter(feed__local_authority_id=la)
+        .select_related("feed")
+        .order_by("-started_at", "-id")[:limit]
+    )
 
 
 def merges(*, actor, limit: int = 50) -> list[Merge]:
     la = _own_la(actor)
-    return list(Merge.objects.filter(Q(kept__responsible_la_id=la)).select_related(
-        "kept", "merged", "merged_by", "unmerged_by").order_by("-merged_at")[:limit])
+    return list(
+        Merge.objects.filter(Q(kept__responsible_la_id=la))
+        .select_related("kept", "merged", "merged_by", "unmerged_by")
+        .order_by("-merged_at")[:limit]
+    )
 
 
 def la_child(*, actor, index_number: str) -> Child:
@@ -267,5 +330,6 @@ def linked_share(*, actor) -> dict[str, Any]:
     counts = SourceRecord.objects.filter(feed__local_authority_id=la).aggregate(
         linked=Count("id", filter=Q(status=RecordStatus.LINKED)),
         review=Count("id", filter=Q(status=RecordStatus.REVIEW)),
-        newest=Max("updated_at"))
+        newest=Max("updated_at"),
+    )
     return counts

@@ -63,14 +63,23 @@ def linkage_model_active() -> LinkageModel:
     with transaction.atomic():
         model = LinkageModel.objects.select_for_update().filter(active=True).first()
         if model is None:
-            version = (LinkageModel.objects.order_by("-version").values_list(
-                "version", flat=True).first() or 0) + 1
+            version = (
+                LinkageModel.objects.order_by("-version").values_list("version", flat=True).first()
+                or 0
+            ) + 1
             model = LinkageModel.objects.create(
-                version=version, settings=default_settings(), created_at=timezone.now(),
+                version=version,
+                settings=default_settings(),
+                created_at=timezone.now(),
                 description="Untrained: the comparisons' prior m and u probabilities",
-                active=True)
-            audit_record(actor=None, actor_label=SYSTEM_LABEL, action="linkage_model_create",
-                         detail={"version": model.version, "trained": False})
+                active=True,
+            )
+            audit_record(
+                actor=None,
+                actor_label=SYSTEM_LABEL,
+                action="linkage_model_create",
+                detail={"version": model.version, "trained": False},
+            )
     return model
 
 
@@ -79,8 +88,9 @@ def thresholds_for(local_authority_id: int | None) -> Thresholds:
     return Thresholds(row.upper, row.lower) if row else DEFAULT_THRESHOLDS
 
 
-def linkage_thresholds_set(*, actor_label: str, local_authority: LocalAuthority, upper: float,
-                           lower: float) -> LinkageThreshold:
+def linkage_thresholds_set(
+    *, actor_label: str, local_authority: LocalAuthority, upper: float, lower: float
+) -> LinkageThreshold:
     """Set an LA's thresholds (after its dry run has been seen: see ``relink_dry_run``)."""
     try:
         wanted = Thresholds(upper=upper, lower=lower)
@@ -90,12 +100,23 @@ def linkage_thresholds_set(*, actor_label: str, local_authority: LocalAuthority,
         before = thresholds_for(local_authority.pk)
         row, _ = LinkageThreshold.objects.update_or_create(
             local_authority=local_authority,
-            defaults={"upper": wanted.upper, "lower": wanted.lower, "set_at": timezone.now(),
-                      "set_by": actor_label})
-        audit_record(actor=None, actor_label=actor_label, action="linkage_thresholds_set",
-                     detail={"local_authority": local_authority.code,
-                             "before": [before.upper, before.lower],
-                             "after": [wanted.upper, wanted.lower]})
+            defaults={
+                "upper": wanted.upper,
+                "lower": wanted.lower,
+                "set_at": timezone.now(),
+                "set_by": actor_label,
+            },
+        )
+        audit_record(
+            actor=None,
+            actor_label=actor_label,
+            action="linkage_thresholds_set",
+            detail={
+                "local_authority": local_authority.code,
+                "before": [before.upper, before.lower],
+                "after": [wanted.upper, wanted.lower],
+            },
+        )
     return row
 
 
@@ -108,33 +129,46 @@ def linkage_model_train(*, actor_label: str, max_pairs: float = 2e6) -> LinkageM
     from childindex.sources.index_data import index_link_records, row_record
 
     current = linkage_model_active()
-    index = pa.concat_tables([link_table(batch) for batch in chunks(
-        index_link_records(batch=INDEX_BATCH), INDEX_BATCH)])
+    index = pa.concat_tables(
+        [link_table(batch) for batch in chunks(index_link_records(batch=INDEX_BATCH), INDEX_BATCH)]
+    )
     records = []
     mappings: dict[int, Any] = {}
-    for feed_id, key, values in SourceRecord.objects.filter(
-            status=RecordStatus.LINKED).values_list("feed_id", "key", "values"):
+    for feed_id, key, values in SourceRecord.objects.filter(status=RecordStatus.LINKED).values_list(
+        "feed_id", "key", "values"
+    ):
         parsed = _reparse(feed_id, values, mappings)
         if parsed is not None:
             records.append(row_record(f"{feed_id}:{key}", parsed))
     if not records:
-        raise ValidationError("the index holds no linked feed rows to train on yet: import a "
-                              "feed first")
+        raise ValidationError(
+            "the index holds no linked feed rows to train on yet: import a feed first"
+        )
     try:
         settings = train(current.settings, index, link_table(records), max_pairs=max_pairs)
     except ValueError as exc:
         raise ValidationError(str(exc)) from exc
     with transaction.atomic():
-        version = LinkageModel.objects.order_by("-version").values_list(
-            "version", flat=True).first() + 1
+        version = (
+            LinkageModel.objects.order_by("-version").values_list("version", flat=True).first() + 1
+        )
         model = LinkageModel.objects.create(
-            version=version, settings=settings, created_at=timezone.now(),
+            version=version,
+            settings=settings,
+            created_at=timezone.now(),
             description=f"EM on {index.num_rows:,} children and {len(records):,} linked rows",
-            trained_on={"children": index.num_rows, "records": len(records),
-                        "from_version": current.version})
-        audit_record(actor=None, actor_label=actor_label, action="linkage_model_train",
-                     detail={"version": version, "children": index.num_rows,
-                             "records": len(records)})
+            trained_on={
+                "children": index.num_rows,
+                "records": len(records),
+                "from_version": current.version,
+            },
+        )
+        audit_record(
+            actor=None,
+            actor_label=actor_label,
+            action="linkage_model_train",
+            detail={"version": version, "children": index.num_rows, "records": len(records)},
+        )
     return model
 
 
@@ -144,9 +178,12 @@ def linkage_model_activate(*, actor_label: str, model: LinkageModel) -> LinkageM
         LinkageModel.objects.filter(active=True).exclude(pk=model.pk).update(active=False)
         model.active = True
         model.save(update_fields=["active"])
-        audit_record(actor=None, actor_label=actor_label, action="linkage_model_activate",
-                     detail={"version": model.version,
-                             "previous": previous.version if previous else None})
+        audit_record(
+            actor=None,
+            actor_label=actor_label,
+            action="linkage_model_activate",
+            detail={"version": model.version, "previous": previous.version if previous else None},
+        )
     return model
 
 
@@ -155,8 +192,9 @@ def _reparse(feed_id: int, values: dict[str, str], mappings: dict[int, Any]):
         feed = Feed.objects.get(pk=feed_id)
         mappings[feed_id] = mapping_from_document(feed.mapping, source=feed.name)
     try:
-        return parse_row(mappings[feed_id], values, row_number=0, line_number=0,
-                         today=timezone.localdate())
+        return parse_row(
+            mappings[feed_id], values, row_number=0, line_number=0, today=timezone.localdate()
+        )
     except RowError:
         return None
 
@@ -175,8 +213,13 @@ class DryRun:
     examples: list[dict[str, Any]] = field(default_factory=list)
 
 
-def relink_dry_run(*, local_authority: LocalAuthority, model: LinkageModel | None = None,
-                   thresholds: Thresholds | None = None, examples: int = 20) -> DryRun:
+def relink_dry_run(
+    *,
+    local_authority: LocalAuthority,
+    model: LinkageModel | None = None,
+    thresholds: Thresholds | None = None,
+    examples: int = 20,
+) -> DryRun:
     from childindex.linkage.decide import decide
     from childindex.linkage.model import Scorer, link_table
     from childindex.sources.index_data import index_link_records, row_record
@@ -184,13 +227,26 @@ def relink_dry_run(*, local_authority: LocalAuthority, model: LinkageModel | Non
     model = model or linkage_model_active()
     thresholds = thresholds or thresholds_for(local_authority.pk)
     person_decided = SourceLink.objects.filter(
-        unlinked_at__isnull=True, method=LinkMethod.PERSON).values("source_record_id")
-    records = list(SourceRecord.objects.filter(
-        feed__local_authority=local_authority,
-        status__in=[RecordStatus.LINKED, RecordStatus.REVIEW],
-    ).exclude(pk__in=person_decided).select_related("feed").values_list(
-        "pk", "feed_id", "feed__name", "feed__may_create_children", "key", "values", "status",
-        "child_id"))
+        unlinked_at__isnull=True, method=LinkMethod.PERSON
+    ).values("source_record_id")
+    records = list(
+        SourceRecord.objects.filter(
+            feed__local_authority=local_authority,
+            status__in=[RecordStatus.LINKED, RecordStatus.REVIEW],
+        )
+        .exclude(pk__in=person_decided)
+        .select_related("feed")
+        .values_list(
+            "pk",
+            "feed_id",
+            "feed__name",
+            "feed__may_create_children",
+            "key",
+            "values",
+            "status",
+            "child_id",
+        )
+    )
     result = DryRun()
     scorer = Scorer(model.settings)
     try:
@@ -198,7 +254,7 @@ def relink_dry_run(*, local_authority: LocalAuthority, model: LinkageModel | Non
             scorer.add_index(link_table(index_batch))
         mappings: dict[int, Any] = {}
         for start in range(0, len(records), 20_000):
-            batch = records[start:start + 20_000]
+            batch = records[start : start + 20_000]
             rows, meta = [], {}
             for pk, feed_id, feed_name, may_create, key, values, status, child_id in batch:
                 parsed = _reparse(feed_id, values, mappings)
@@ -210,12 +266,20 @@ def relink_dry_run(*, local_authority: LocalAuthority, model: LinkageModel | Non
             by_uid: dict[str, list] = {u: [] for u in meta}
             for c in scorer.score(link_table(rows), min_weight=thresholds.lower):
                 by_uid[c.record_id].append(c)
-            shielded = {str(pk) for pk in Child.objects.filter(
-                shielded=True, pk__in=[int(c.other_id) for cs in by_uid.values()
-                                       for c in cs]).values_list("pk", flat=True)}
+            shielded = {
+                str(pk)
+                for pk in Child.objects.filter(
+                    shielded=True, pk__in=[int(c.other_id) for cs in by_uid.values() for c in cs]
+                ).values_list("pk", flat=True)
+            }
             for uid, (feed_name, key, may_create, status, child_id) in meta.items():
-                decision = decide(by_uid[uid], thresholds=thresholds, levels=scorer.levels,
-                                  may_create=may_create, is_shielded=shielded.__contains__)
+                decision = decide(
+                    by_uid[uid],
+                    thresholds=thresholds,
+                    levels=scorer.levels,
+                    may_create=may_create,
+                    is_shielded=shielded.__contains__,
+                )
                 result.records += 1
                 before = f"linked to {child_id}" if status == RecordStatus.LINKED else "review"
                 if decision.outcome == Outcome.LINK:
@@ -227,13 +291,26 @@ def relink_dry_run(*, local_authority: LocalAuthority, model: LinkageModel | Non
                 if before == after:
                     result.unchanged += 1
                     continue
-                kind = (("linked" if status == RecordStatus.LINKED else "review") + " -> "
-                         + ("another child" if decision.outcome == Outcome.LINK
-                            and status == RecordStatus.LINKED else str(decision.outcome)))
+                kind = (
+                    ("linked" if status == RecordStatus.LINKED else "review")
+                    + " -> "
+                    + (
+                        "another child"
+                        if decision.outcome == Outcome.LINK and status == RecordStatus.LINKED
+                        else str(decision.outcome)
+                    )
+                )
                 result.changes[kind] = result.changes.get(kind, 0) + 1
                 if len(result.examples) < examples:
-                    result.examples.append({"feed": feed_name, "key": key, "before": before,
-                                            "after": after, "weight": decision.weight})
+                    result.examples.append(
+                        {
+                            "feed": feed_name,
+                            "key": key,
+                            "before": before,
+                            "after": after,
+                            "weight": decision.weight,
+                        }
+                    )
     finally:
         scorer.close()
     return result
@@ -252,21 +329,34 @@ def _applier(item: ReviewItem) -> tuple[Importer, WorkRow]:
     record = item.source_record
     feed = record.feed
     mapping = mapping_from_document(feed.mapping, source=feed.name)
-    importer = Importer(run=item.run, feed=feed, mapping=mapping, path=None,  # type: ignore[arg-type]
-                        model=item.model or linkage_model_active(), thresholds=DEFAULT_THRESHOLDS,
-                        actor_label=SYSTEM_LABEL)
+    importer = Importer(
+        run=item.run,
+        feed=feed,
+        mapping=mapping,
+        path=None,  # type: ignore[arg-type]
+        model=item.model or linkage_model_active(),
+        thresholds=DEFAULT_THRESHOLDS,
+        actor_label=SYSTEM_LABEL,
+    )
     try:
-        parsed = parse_row(mapping, record.values, row_number=record.row_number,
-                           line_number=0, today=timezone.localdate())
+        parsed = parse_row(
+            mapping,
+            record.values,
+            row_number=record.row_number,
+            line_number=0,
+            today=timezone.localdate(),
+        )
         service_id, basis = importer.catalogue.service(parsed)
     except RowError as exc:
-        raise ValidationError(f"this record can no longer be read with its feed's mapping: "
-                              f"{exc}") from exc
+        raise ValidationError(
+            f"this record can no longer be read with its feed's mapping: {exc}"
+        ) from exc
     return importer, WorkRow(parsed, service_id, basis, record=record)
 
 
-def review_decide(*, actor, item: ReviewItem, decision: str, reason: str,
-                  child: Child | None = None) -> ReviewItem:
+def review_decide(
+    *, actor, item: ReviewItem, decision: str, reason: str, child: Child | None = None
+) -> ReviewItem:
     """A person's decision on a review item: link it to one of its candidates, create a new
     child from it, or mark it as none of them (never offered those children again).
 
@@ -279,8 +369,11 @@ def review_decide(*, actor, item: ReviewItem, decision: str, reason: str,
     candidate_ids = [c["child_id"] for c in item.candidates if c.get("child_id")]
     now = timezone.now()
     with transaction.atomic():
-        item = ReviewItem.objects.select_for_update().select_related(
-            "source_record__feed", "run").get(pk=item.pk)
+        item = (
+            ReviewItem.objects.select_for_update()
+            .select_related("source_record__feed", "run")
+            .get(pk=item.pk)
+        )
         if item.status != ReviewStatus.OPEN:
             raise ValidationError("This record has already been decided.")
         record = item.source_record
@@ -306,27 +399,53 @@ def review_decide(*, actor, item: ReviewItem, decision: str, reason: str,
             record.shielded = False
             record.save(update_fields=["status", "shielded", "updated_at"])
             NotSameChild.objects.bulk_create(
-                [NotSameChild(source_record=record, child_id=pk, review_item=item)
-                 for pk in candidate_ids], ignore_conflicts=True)
+                [
+                    NotSameChild(source_record=record, child_id=pk, review_item=item)
+                    for pk in candidate_ids
+                ],
+                ignore_conflicts=True,
+            )
         item.status, item.decision, item.reason = ReviewStatus.DECIDED, decision, reason
         item.decided_by, item.decided_at = actor, now
         item.save()
-        audit_record(actor=actor, action="review_decide", children=children,
-                     detail={"review_item": item.pk, "feed": record.feed.name,
-                             "key": record.key, "decision": decision, "reason": reason,
-                             "shielded": item.shielded})
+        audit_record(
+            actor=actor,
+            action="review_decide",
+            children=children,
+            detail={
+                "review_item": item.pk,
+                "feed": record.feed.name,
+                "key": record.key,
+                "decision": decision,
+                "reason": reason,
+                "shielded": item.shielded,
+            },
+        )
     return item
 
 
-def _link(importer: Importer, row: WorkRow, record: SourceRecord, child_id: int, actor,
-          now: dt.datetime, method: str = LinkMethod.PERSON) -> None:
+def _link(
+    importer: Importer,
+    row: WorkRow,
+    record: SourceRecord,
+    child_id: int,
+    actor,
+    now: dt.datetime,
+    method: str = LinkMethod.PERSON,
+) -> None:
     record.status, record.child_id, record.shielded = RecordStatus.LINKED, child_id, False
     record.save(update_fields=["status", "child", "shielded", "updated_at"])
     row.child_id = child_id
     importer.apply_involvements([row])
     importer.add_identifiers([row])
-    SourceLink.objects.create(source_record=record, child_id=child_id, method=method,
-                              run=record.last_run, decided_by=actor, linked_at=now)
+    SourceLink.objects.create(
+        source_record=record,
+        child_id=child_id,
+        method=method,
+        run=record.last_run,
+        decided_by=actor,
+        linked_at=now,
+    )
 
 
 # --- merge and unmerge -------------------------------------------------------------------------
@@ -355,39 +474,56 @@ def child_merge(*, actor, kept: Child, merged: Child, reason: str) -> Merge:
             raise ValidationError("A record cannot be merged with itself.")
         if ChildStatus.MERGED in (kept.status, merged.status):
             raise ValidationError("One of these records is already merged into another.")
-        leads = Involvement.objects.filter(child__in=[kept, merged], is_lead_professional=True,
-                                           ended_on__isnull=True).values("child").distinct()
+        leads = (
+            Involvement.objects.filter(
+                child__in=[kept, merged], is_lead_professional=True, ended_on__isnull=True
+            )
+            .values("child")
+            .distinct()
+        )
         if leads.count() > 1:
-            raise ValidationError("Both records have a current lead professional: the team "
-                                  "agrees one before the records are merged.")
-        held = set(Involvement.objects.filter(child=kept).values_list("service_id",
-                                                                      "started_on"))
-        involvements = [pk for pk, service, started in Involvement.objects.filter(
-            child=merged).values_list("pk", "service_id", "started_on")
-            if (service, started) not in held]
-        carers_held = set(ChildCarer.objects.filter(child=kept).values_list("carer_id",
-                                                                            flat=True))
-        carer_links = list(ChildCarer.objects.filter(child=merged).exclude(
-            carer_id__in=carers_held).values_list("pk", flat=True))
+            raise ValidationError(
+                "Both records have a current lead professional: the team "
+                "agrees one before the records are merged."
+            )
+        held = set(Involvement.objects.filter(child=kept).values_list("service_id", "started_on"))
+        involvements = [
+            pk
+            for pk, service, started in Involvement.objects.filter(child=merged).values_list(
+                "pk", "service_id", "started_on"
+            )
+            if (service, started) not in held
+        ]
+        carers_held = set(ChildCarer.objects.filter(child=kept).values_list("carer_id", flat=True))
+        carer_links = list(
+            ChildCarer.objects.filter(child=merged)
+            .exclude(carer_id__in=carers_held)
+            .values_list("pk", flat=True)
+        )
         names = list(ChildName.objects.filter(child=merged).values_list("pk", "kind"))
         moved = {
             "involvements": involvements,
-            "identifiers": list(ChildIdentifier.objects.filter(child=merged).values_list(
-                "pk", flat=True)),
+            "identifiers": list(
+                ChildIdentifier.objects.filter(child=merged).values_list("pk", flat=True)
+            ),
             "consents": list(Consent.objects.filter(child=merged).values_list("pk", flat=True)),
             "carer_links": carer_links,
-            "source_records": list(SourceRecord.objects.filter(child=merged).values_list(
-                "pk", flat=True)),
+            "source_records": list(
+                SourceRecord.objects.filter(child=merged).values_list("pk", flat=True)
+            ),
             "names": [[pk, kind] for pk, kind in names],
-            "kept_shield": [kept.shielded, kept.shield_review_on.isoformat()
-                            if kept.shield_review_on else None],
+            "kept_shield": [
+                kept.shielded,
+                kept.shield_review_on.isoformat() if kept.shield_review_on else None,
+            ],
         }
         Involvement.objects.filter(pk__in=involvements).update(child=kept, updated_at=now)
         ChildIdentifier.objects.filter(pk__in=moved["identifiers"]).update(child=kept)
         Consent.objects.filter(pk__in=moved["consents"]).update(child=kept, updated_at=now)
         ChildCarer.objects.filter(pk__in=carer_links).update(child=kept)
         ChildName.objects.filter(pk__in=[pk for pk, _ in names]).update(
-            child=kept, kind=NameKind.ALIAS)
+            child=kept, kind=NameKind.ALIAS
+        )
         _move_records(moved["source_records"], kept.pk, LinkMethod.MERGE, actor, now)
         merged_status = merged.status
         merged.status, merged.merged_into = ChildStatus.MERGED, kept
@@ -396,14 +532,25 @@ def child_merge(*, actor, kept: Child, merged: Child, reason: str) -> Merge:
             kept.shielded, kept.shield_review_on = True, merged.shield_review_on
             kept.save(update_fields=["shielded", "shield_review_on", "updated_at"])
         search_keys_refresh(child_ids=[kept.pk, merged.pk])  # the names moved
-        merge = Merge.objects.create(kept=kept, merged=merged, merged_status=merged_status,
-                                     reason=reason, moved=moved, merged_by=actor,
-                                     merged_at=now)
-        audit_record(actor=actor, action="child_merge",
-                     children=[kept.index_number, merged.index_number],
-                     detail={"merge": merge.pk, "reason": reason,
-                             "moved": {k: len(v) for k, v in moved.items()
-                                       if k != "kept_shield"}})
+        merge = Merge.objects.create(
+            kept=kept,
+            merged=merged,
+            merged_status=merged_status,
+            reason=reason,
+            moved=moved,
+            merged_by=actor,
+            merged_at=now,
+        )
+        audit_record(
+            actor=actor,
+            action="child_merge",
+            children=[kept.index_number, merged.index_number],
+            detail={
+                "merge": merge.pk,
+                "reason": reason,
+                "moved": {k: len(v) for k, v in moved.items() if k != "kept_shield"},
+            },
+        )
     return merge
 
 
@@ -412,15 +559,15 @@ def child_unmerge(*, actor, merge: Merge) -> Merge:
     that moved goes back, and the merged record is live again."""
     now = timezone.now()
     with transaction.atomic():
-        merge = Merge.objects.select_for_update().select_related("kept", "merged").get(
-            pk=merge.pk)
+        merge = Merge.objects.select_for_update().select_related("kept", "merged").get(pk=merge.pk)
         kept, merged = merge.kept, merge.merged
         _can_maintain(actor, kept, merged)
         if merge.unmerged_at is not None:
             raise ValidationError("This merge has already been undone.")
         moved = merge.moved
-        Involvement.objects.filter(pk__in=moved["involvements"]).update(child=merged,
-                                                                        updated_at=now)
+        Involvement.objects.filter(pk__in=moved["involvements"]).update(
+            child=merged, updated_at=now
+        )
         ChildIdentifier.objects.filter(pk__in=moved["identifiers"]).update(child=merged)
         Consent.objects.filter(pk__in=moved["consents"]).update(child=merged, updated_at=now)
         ChildCarer.objects.filter(pk__in=moved["carer_links"]).update(child=merged)
@@ -437,9 +584,12 @@ def child_unmerge(*, actor, merge: Merge) -> Merge:
             kept.save(update_fields=["shielded", "shield_review_on", "updated_at"])
         merge.unmerged_by, merge.unmerged_at = actor, now
         merge.save(update_fields=["unmerged_by", "unmerged_at"])
-        audit_record(actor=actor, action="child_unmerge",
-                     children=[kept.index_number, merged.index_number],
-                     detail={"merge": merge.pk})
+        audit_record(
+            actor=actor,
+            action="child_unmerge",
+            children=[kept.index_number, merged.index_number],
+            detail={"merge": merge.pk},
+        )
     return merge
 
 
@@ -447,20 +597,38 @@ def _move_records(ids: list[int], child_id: int, method: str, actor, now: dt.dat
     if not ids:
         return
     SourceLink.objects.filter(source_record_id__in=ids, unlinked_at__isnull=True).update(
-        unlinked_at=now)
+        unlinked_at=now
+    )
     SourceRecord.objects.filter(pk__in=ids).update(child_id=child_id, updated_at=now)
-    SourceLink.objects.bulk_create([
-        SourceLink(source_record_id=pk, child_id=child_id, method=method, decided_by=actor,
-                   linked_at=now) for pk in ids])
+    SourceLink.objects.bulk_create(
+        [
+            SourceLink(
+                source_record_id=pk,
+                child_id=child_id,
+                method=method,
+                decided_by=actor,
+                linked_at=now,
+            )
+            for pk in ids
+        ]
+    )
 
 
 def open_review_count(local_authority_id: int) -> int:
-    return ReviewItem.objects.filter(local_authority_id=local_authority_id,
-                                     status=ReviewStatus.OPEN).count()
+    return ReviewItem.objects.filter(
+        local_authority_id=local_authority_id, status=ReviewStatus.OPEN
+    ).count()
 
 
 __all__ = [
-    "DryRun", "child_merge", "child_unmerge", "linkage_model_activate", "linkage_model_active",
-    "linkage_model_train", "linkage_thresholds_set", "relink_dry_run", "review_decide",
+    "DryRun",
+    "child_merge",
+    "child_unmerge",
+    "linkage_model_activate",
+    "linkage_model_active",
+    "linkage_model_train",
+    "linkage_thresholds_set",
+    "relink_dry_run",
+    "review_decide",
     "thresholds_for",
 ]

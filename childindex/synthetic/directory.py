@@ -37,52 +37,243 @@ class ServiceSpec:
 
 
 SERVICE_SPECS: tuple[ServiceSpec, ...] = (
-    ServiceSpec("gp", "gp", "General practice", "gp", UNIVERSAL, False, "gp_registrations",
-                ("GP", "GP partner", "Salaried GP"), 3),
-    ServiceSpec("primary", "school", "School", "school", UNIVERSAL, False, "school_census",
-                ("Designated safeguarding lead", "Special educational needs co-ordinator",
-                 "Headteacher"), 2),
-    ServiceSpec("secondary", "school", "School", "school", UNIVERSAL, False, "school_census",
-                ("Designated safeguarding lead", "Head of year", "Special educational needs "
-                 "co-ordinator", "Pastoral manager"), 3),
-    ServiceSpec("early_years", "early_years", "Early education", "early_years", UNIVERSAL, False,
-                "school_census", ("Nursery manager", "Early years practitioner"), 1),
-    ServiceSpec("health_visiting", "trust", "Health visiting", "health_visiting", UNIVERSAL,
-                False, "health_visiting", ("Health visitor", "Community nursery nurse"), 120),
-    ServiceSpec("school_nursing", "trust", "School nursing", "school_nursing", UNIVERSAL, False,
-                "health_visiting", ("School nurse",), 45),
-    ServiceSpec("speech_language", "trust", "Speech and language therapy", "speech_language",
-                ADDITIONAL, False, "", ("Speech and language therapist",), 40),
-    ServiceSpec("camhs_neuro", "trust", "CAMHS neurodevelopmental service", "camhs",
-                SPECIALIST, False, "", ("CAMHS clinician", "Clinical psychologist"), 30),
-    ServiceSpec("camhs_mental_health", "trust", "CAMHS emotional wellbeing and mental health",
-                "camhs", SPECIALIST, True, "", ("CAMHS clinician", "Child and adolescent "
-                "psychiatrist", "CAMHS nurse"), 45),
-    ServiceSpec("paediatrics", "trust", "Community paediatrics", "paediatrics", SPECIALIST, False,
-                "", ("Community paediatrician",), 20),
-    ServiceSpec("sexual_health", "trust", "Young people's sexual health service", "sexual_health",
-                ADDITIONAL, True, "", ("Sexual health nurse", "Sexual health adviser"), 15),
-    ServiceSpec("early_help", "la", "Early help", "early_help", ADDITIONAL, False, "social_care",
-                ("Family support worker", "Early help co-ordinator"), 120),
-    ServiceSpec("child_in_need", "la", "Children in need", "social_care", STATUTORY, False,
-                "social_care", ("Social worker", "Senior social worker"), 170),
-    ServiceSpec("child_protection", "la", "Child protection", "social_care", STATUTORY, False,
-                "social_care", ("Child protection social worker", "Team manager"), 45,
-                user_role="child_protection"),
-    ServiceSpec("looked_after", "la", "Children in care", "social_care", STATUTORY, False,
-                "social_care", ("Social worker",), 60),
-    ServiceSpec("education_welfare", "la", "Education welfare service", "education_welfare",
-                ADDITIONAL, False, "", ("Education welfare officer",), 25),
-    ServiceSpec("connexions", "la", "Connexions", "connexions", ADDITIONAL, False,
-                "youth_services", ("Connexions personal adviser",), 30),
-    ServiceSpec("youth_service", "la", "Youth service", "youth_service", UNIVERSAL, False,
-                "youth_services", ("Youth worker",), 50),
-    ServiceSpec("youth_justice", "yjs", "Youth justice", "youth_justice", STATUTORY, False,
-                "youth_services", ("Youth offending team worker", "Youth justice officer"), 35),
-    ServiceSpec("substance_misuse", "drugs_charity", "Young people's drug and alcohol service",
-                "substance_misuse", SPECIALIST, True, "", ("Substance misuse worker",), 12),
-    ServiceSpec("family_support", "family_charity", "Family support", "voluntary", ADDITIONAL,
-                False, "", ("Family support worker", "Volunteer co-ordinator"), 25),
+    ServiceSpec(
+        "gp",
+        "gp",
+        "General practice",
+        "gp",
+        UNIVERSAL,
+        False,
+        "gp_registrations",
+        ("GP", "GP partner", "Salaried GP"),
+        3,
+    ),
+    ServiceSpec(
+        "primary",
+        "school",
+        "School",
+        "school",
+        UNIVERSAL,
+        False,
+        "school_census",
+        ("Designated safeguarding lead", "Special educational needs co-ordinator", "Headteacher"),
+        2,
+    ),
+    ServiceSpec(
+        "secondary",
+        "school",
+        "School",
+        "school",
+        UNIVERSAL,
+        False,
+        "school_census",
+        (
+            "Designated safeguarding lead",
+            "Head of year",
+            "Special educational needs co-ordinator",
+            "Pastoral manager",
+        ),
+        3,
+    ),
+    ServiceSpec(
+        "early_years",
+        "early_years",
+        "Early education",
+        "early_years",
+        UNIVERSAL,
+        False,
+        "school_census",
+        ("Nursery manager", "Early years practitioner"),
+        1,
+    ),
+    ServiceSpec(
+        "health_visiting",
+        "trust",
+        "Health visiting",
+        "health_visiting",
+        UNIVERSAL,
+        False,
+        "health_visiting",
+        ("Health visitor", "Community nursery nurse"),
+        120,
+    ),
+    ServiceSpec(
+        "school_nursing",
+        "trust",
+        "School nursing",
+        "school_nursing",
+        UNIVERSAL,
+        False,
+        "health_visiting",
+        ("School nurse",),
+        45,
+    ),
+    ServiceSpec(
+        "speech_language",
+        "trust",
+        "Speech and language therapy",
+        "speech_language",
+        ADDITIONAL,
+        False,
+        "",
+        ("Speech and language therapist",),
+        40,
+    ),
+    ServiceSpec(
+        "camhs_neuro",
+        "trust",
+        "CAMHS neurodevelopmental service",
+        "camhs",
+        SPECIALIST,
+        False,
+        "",
+        ("CAMHS clinician", "Clinical psychologist"),
+        30,
+    ),
+    ServiceSpec(
+        "camhs_mental_health",
+        "trust",
+        "CAMHS emotional wellbeing and mental health",
+        "camhs",
+        SPECIALIST,
+        True,
+        "",
+        ("CAMHS clinician", "Child and adolescent psychiatrist", "CAMHS nurse"),
+        45,
+    ),
+    ServiceSpec(
+        "paediatrics",
+        "trust",
+        "Community paediatrics",
+        "paediatrics",
+        SPECIALIST,
+        False,
+        "",
+        ("Community paediatrician",),
+        20,
+    ),
+    ServiceSpec(
+        "sexual_health",
+        "trust",
+        "Young people's sexual health service",
+        "sexual_health",
+        ADDITIONAL,
+        True,
+        "",
+        ("Sexual health nurse", "Sexual health adviser"),
+        15,
+    ),
+    ServiceSpec(
+        "early_help",
+        "la",
+        "Early help",
+        "early_help",
+        ADDITIONAL,
+        False,
+        "social_care",
+        ("Family support worker", "Early help co-ordinator"),
+        120,
+    ),
+    ServiceSpec(
+        "child_in_need",
+        "la",
+        "Children in need",
+        "social_care",
+        STATUTORY,
+        False,
+        "social_care",
+        ("Social worker", "Senior social worker"),
+        170,
+    ),
+    ServiceSpec(
+        "child_protection",
+        "la",
+        "Child protection",
+        "social_care",
+        STATUTORY,
+        False,
+        "social_care",
+        ("Child protection social worker", "Team manager"),
+        45,
+        user_role="child_protection",
+    ),
+    ServiceSpec(
+        "looked_after",
+        "la",
+        "Children in care",
+        "social_care",
+        STATUTORY,
+        False,
+        "social_care",
+        ("Social worker",),
+        60,
+    ),
+    ServiceSpec(
+        "education_welfare",
+        "la",
+        "Education welfare service",
+        "education_welfare",
+        ADDITIONAL,
+        False,
+        "",
+        ("Education welfare officer",),
+        25,
+    ),
+    ServiceSpec(
+        "connexions",
+        "la",
+        "Connexions",
+        "connexions",
+        ADDITIONAL,
+        False,
+        "youth_services",
+        ("Connexions personal adviser",),
+        30,
+    ),
+    ServiceSpec(
+        "youth_service",
+        "la",
+        "Youth service",
+        "youth_service",
+        UNIVERSAL,
+        False,
+        "youth_services",
+        ("Youth worker",),
+        50,
+    ),
+    ServiceSpec(
+        "youth_justice",
+        "yjs",
+        "Youth justice",
+        "youth_justice",
+        STATUTORY,
+        False,
+        "youth_services",
+        ("Youth offending team worker", "Youth justice officer"),
+        35,
+    ),
+    ServiceSpec(
+        "substance_misuse",
+        "drugs_charity",
+        "Young people's drug and alcohol service",
+        "substance_misuse",
+        SPECIALIST,
+        True,
+        "",
+        ("Substance misuse worker",),
+        12,
+    ),
+    ServiceSpec(
+        "family_support",
+        "family_charity",
+        "Family support",
+        "voluntary",
+        ADDITIONAL,
+        False,
+        "",
+        ("Family support worker", "Volunteer co-ordinator"),
+        25,
+    ),
 )
 SPECS_BY_ROLE = {spec.role: spec for spec in SERVICE_SPECS}
 SAINTS = ("Mary", "John", "Peter", "Anne", "Luke", "Michael", "Joseph", "Bede", "Teresa")
@@ -212,7 +403,10 @@ class Directory:
 
 
 def build_directory(
-    *, places_: Sequence[places.LaPlace], children_per_la: Sequence[int], as_of: dt.date,
+    *,
+    places_: Sequence[places.LaPlace],
+    children_per_la: Sequence[int],
+    as_of: dt.date,
     rng: random.Random,
 ) -> Directory:
     builder = _Builder(rng, as_of)
@@ -242,13 +436,15 @@ class _Builder:
     def la_directory(self, place: places.LaPlace, children: int, index: int) -> LaDirectory:
         n_districts = min(99, max(2, round(children / 8000)))
         households = children / 1.8
-        streets = min(places.MAX_STREETS_PER_DISTRICT,
-                      max(30, round(households / n_districts / 12)))
+        streets = min(
+            places.MAX_STREETS_PER_DISTRICT, max(30, round(households / n_districts / 12))
+        )
         districts = []
         for d in range(1, n_districts + 1):
             self.district_number += 1
             districts.append(
-                District(f"{place.area}{d}", self.district_number, self._town(), streets))
+                District(f"{place.area}{d}", self.district_number, self._town(), streets)
+            )
         upn_number = None
         if place.nation == "england":
             upn_number = UPN_LA_NUMBERS[(index * 37 + 11) % len(UPN_LA_NUMBERS)]
@@ -287,23 +483,45 @@ class _Builder:
     def _phone(self) -> str:
         return places.DRAMA_LANDLINE.format(self.rng.randrange(1000))
 
-    def _organisation(self, directory: LaDirectory, *, code: str, type_: str, name: str,
-                      domain: str, school_number: int | None = None) -> Organisation:
+    def _organisation(
+        self,
+        directory: LaDirectory,
+        *,
+        code: str,
+        type_: str,
+        name: str,
+        domain: str,
+        school_number: int | None = None,
+    ) -> Organisation:
         address, postcode, outward = self._address(directory.la)
         org = Organisation(
-            code=code, type=type_, name=name, la_code=directory.la.code, address=address,
-            postcode=postcode, phone=self._phone(), email=f"office@{domain}", district=outward,
+            code=code,
+            type=type_,
+            name=name,
+            la_code=directory.la.code,
+            address=address,
+            postcode=postcode,
+            phone=self._phone(),
+            email=f"office@{domain}",
+            district=outward,
             school_number=school_number,
         )
         directory.organisations.append(org)
         return org
 
-    def _service(self, directory: LaDirectory, org: Organisation, spec: ServiceSpec,
-                 name: str | None = None) -> Service:
+    def _service(
+        self, directory: LaDirectory, org: Organisation, spec: ServiceSpec, name: str | None = None
+    ) -> Service:
         service = Service(
-            organisation=org, role=spec.role, name=name or spec.name, kind=spec.kind,
-            category=spec.category, sensitive=spec.sensitive, source_feed=spec.source_feed,
-            phone=self._phone(), email=f"{places.slug(spec.name, '-')}@{org.email.split('@')[1]}",
+            organisation=org,
+            role=spec.role,
+            name=name or spec.name,
+            kind=spec.kind,
+            category=spec.category,
+            sensitive=spec.sensitive,
+            source_feed=spec.source_feed,
+            phone=self._phone(),
+            email=f"{places.slug(spec.name, '-')}@{org.email.split('@')[1]}",
         )
         directory.services.append(service)
         return service
@@ -320,15 +538,30 @@ class _Builder:
         council = "County Council" if county else "Council"
         providers = {
             "la": (la.code, "local_authority", f"{la.name} {council}", f"{slug_}.gov.example"),
-            "trust": (trust_code, "health_trust", f"{la.name} Community Health NHS Trust",
-                      f"{slug_}-community.nhs.example"),
-            "yjs": (f"{la.code}-YJS", "youth_justice", f"{la.name} Youth Justice Service",
-                    f"yjs.{slug_}.gov.example"),
-            "drugs_charity": (f"{1_190_000 + self.counters['charity']:07d}", "voluntary",
-                              f"{la.name} Young People's Drug and Alcohol Service",
-                              f"{slug_}-ypdas.org.example"),
-            "family_charity": (f"{1_190_001 + self.counters['charity']:07d}", "voluntary",
-                               f"{la.name} Family Support Trust", f"{slug_}-families.org.example"),
+            "trust": (
+                trust_code,
+                "health_trust",
+                f"{la.name} Community Health NHS Trust",
+                f"{slug_}-community.nhs.example",
+            ),
+            "yjs": (
+                f"{la.code}-YJS",
+                "youth_justice",
+                f"{la.name} Youth Justice Service",
+                f"yjs.{slug_}.gov.example",
+            ),
+            "drugs_charity": (
+                f"{1_190_000 + self.counters['charity']:07d}",
+                "voluntary",
+                f"{la.name} Young People's Drug and Alcohol Service",
+                f"{slug_}-ypdas.org.example",
+            ),
+            "family_charity": (
+                f"{1_190_001 + self.counters['charity']:07d}",
+                "voluntary",
+                f"{la.name} Family Support Trust",
+                f"{slug_}-families.org.example",
+            ),
         }
         orgs: dict[str, Organisation] = {}
         for spec in SERVICE_SPECS:
@@ -361,18 +594,28 @@ class _Builder:
                 if role == "gp":
                     self.counters["gp"] += 1
                     code = f"Z{self.counters['gp']:05d}"
-                    name = self.rng.choice((
-                        f"{towns[outward]} Medical Centre", f"{feature} Surgery",
-                        f"{feature} Health Centre", f"The {feature} Practice",
-                        f"{towns[outward]} Family Practice"))
+                    name = self.rng.choice(
+                        (
+                            f"{towns[outward]} Medical Centre",
+                            f"{feature} Surgery",
+                            f"{feature} Health Centre",
+                            f"The {feature} Practice",
+                            f"{towns[outward]} Family Practice",
+                        )
+                    )
                     type_, number = "gp_practice", None
                 elif role == "early_years":
                     self.counters["ey"] += 1
                     code = f"EY{self.counters['ey']:06d}"
-                    name = self.rng.choice((
-                        f"{feature} Day Nursery", f"Little {feature}s Pre-school",
-                        f"{towns[outward]} Children's Centre Nursery", f"{feature} Tree Nursery",
-                        f"{towns[outward]} Playgroup"))
+                    name = self.rng.choice(
+                        (
+                            f"{feature} Day Nursery",
+                            f"Little {feature}s Pre-school",
+                            f"{towns[outward]} Children's Centre Nursery",
+                            f"{feature} Tree Nursery",
+                            f"{towns[outward]} Playgroup",
+                        )
+                    )
                     type_, number = "early_years", None
                 else:
                     self.counters["urn"] += 1
@@ -380,18 +623,29 @@ class _Builder:
                     school_numbers[role] += 1
                     number = school_numbers[role]
                     name = self.rng.choice(
-                        (f"{towns[outward]} {feature} Primary School",
-                         f"{feature} Church of England Primary School",
-                         f"St {self.rng.choice(SAINTS)}'s Catholic Primary School",
-                         f"{feature} Community Primary School",
-                         f"{towns[outward]} Infant and Junior School")
+                        (
+                            f"{towns[outward]} {feature} Primary School",
+                            f"{feature} Church of England Primary School",
+                            f"St {self.rng.choice(SAINTS)}'s Catholic Primary School",
+                            f"{feature} Community Primary School",
+                            f"{towns[outward]} Infant and Junior School",
+                        )
                         if role == "primary"
-                        else (f"{towns[outward]} Academy", f"{towns[outward]} High School",
-                              f"{feature} School", f"{towns[outward]} {feature} College"))
+                        else (
+                            f"{towns[outward]} Academy",
+                            f"{towns[outward]} High School",
+                            f"{feature} School",
+                            f"{towns[outward]} {feature} College",
+                        )
+                    )
                     type_ = "school"
                 domain = f"{places.slug(name, '-')}-{code.lower()}.{place.slug}.example"
                 org = self._organisation(
-                    directory, code=code, type_=type_, name=name, domain=domain,
+                    directory,
+                    code=code,
+                    type_=type_,
+                    name=name,
+                    domain=domain,
                     school_number=number,
                 )
                 service = self._service(directory, org, spec, name=name)
@@ -403,8 +657,11 @@ class _Builder:
 
     def _staff(self, directory: LaDirectory, service: Service, children: int) -> None:
         spec = SPECS_BY_ROLE[service.role]
-        count = round(spec.per_250k) if spec.provider in {"school", "early_years", "gp"} else (
-            _scaled(spec.per_250k, children))
+        count = (
+            round(spec.per_250k)
+            if spec.provider in {"school", "early_years", "gp"}
+            else (_scaled(spec.per_250k, children))
+        )
         staff = [self._practitioner(service, spec, i) for i in range(max(1, count))]
         directory.practitioners.extend(staff)
         directory.staff[service.key] = tuple(staff)
@@ -440,12 +697,14 @@ class _Builder:
             user_role=spec.user_role,
             approved_on=as_of - dt.timedelta(days=rng.randint(20, 1500)) if approved else None,
             # an enhanced DBS check lasts three years: about one in twenty has lapsed
-            dbs_checked_on=as_of - dt.timedelta(
+            dbs_checked_on=as_of
+            - dt.timedelta(
                 days=rng.randint(30, 1090) if rng.random() < 0.95 else rng.randint(1100, 1600)
             ),
             training_completed_on=(
                 as_of - dt.timedelta(days=rng.randint(10, 900)) if rng.random() < 0.97 else None
             ),
             suspended_on=as_of - dt.timedelta(days=rng.randint(1, 200))
-            if rng.random() < 0.005 else None,
+            if rng.random() < 0.005
+            else None,
         )

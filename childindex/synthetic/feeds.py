@@ -47,9 +47,17 @@ ERROR_WEIGHTS: dict[str, float] = {
 # a nickname needs a name that has one, a swapped date a day of 12 or less, a stale address a
 # family that moved...), so that a kind's rate among the rows it fits is overall x weight / fit.
 APPLIES_TO: dict[str, float] = {
-    "typo": 1.0, "nickname": 0.32, "name_variant": 0.72, "dob_swap": 0.36, "dob_typo": 1.0,
-    "stale_address": 0.094, "nhs_missing": 0.61, "nhs_typo": 0.61, "upn_missing": 0.365,
-    "duplicate": 1.0, "two_schools": 0.0027,
+    "typo": 1.0,
+    "nickname": 0.32,
+    "name_variant": 0.72,
+    "dob_swap": 0.36,
+    "dob_typo": 1.0,
+    "stale_address": 0.094,
+    "nhs_missing": 0.61,
+    "nhs_typo": 0.61,
+    "upn_missing": 0.365,
+    "duplicate": 1.0,
+    "two_schools": 0.0027,
 }
 ERROR_KINDS = tuple(ERROR_WEIGHTS)
 DEFAULT_ERROR_RATE = 0.05
@@ -57,34 +65,86 @@ DEFAULT_ERROR_RATE = 0.05
 HOLDS_NHS = frozenset({"gp_registrations", "health_visiting", "social_care"})
 HOLDS_UK_HEALTH = frozenset({"gp_registrations", "health_visiting"})  # CHI and H&C too
 HOLDS_UPN = frozenset({"school_census", "social_care", "youth_services"})
-KEY_PREFIX = {"gp_registrations": "P", "school_census": "S", "health_visiting": "HV",
-              "social_care": "LCS", "youth_services": "YS"}
+KEY_PREFIX = {
+    "gp_registrations": "P",
+    "school_census": "S",
+    "health_visiting": "HV",
+    "social_care": "LCS",
+    "youth_services": "YS",
+}
 
-_PERSON = ("given_names", "family_name", "date_of_birth", "gender",
-           "address_line_1", "address_line_2", "town", "postcode")
+_PERSON = (
+    "given_names",
+    "family_name",
+    "date_of_birth",
+    "gender",
+    "address_line_1",
+    "address_line_2",
+    "town",
+    "postcode",
+)
 _SERVICE = ("organisation_code", "service_name", "practitioner_email", "start_date")
 FEED_COLUMNS: dict[str, tuple[str, ...]] = {
-    "gp_registrations": ("source_record_id", "nhs_number", "chi_number", "hc_number",
-                         *_PERSON, *_SERVICE),
+    "gp_registrations": (
+        "source_record_id",
+        "nhs_number",
+        "chi_number",
+        "hc_number",
+        *_PERSON,
+        *_SERVICE,
+    ),
     "school_census": ("source_record_id", "upn", *_PERSON, *_SERVICE, "year_group"),
-    "health_visiting": ("source_record_id", "nhs_number", "chi_number", "hc_number",
-                        *_PERSON, *_SERVICE),
+    "health_visiting": (
+        "source_record_id",
+        "nhs_number",
+        "chi_number",
+        "hc_number",
+        *_PERSON,
+        *_SERVICE,
+    ),
     "social_care": ("source_record_id", "nhs_number", "upn", *_PERSON, *_SERVICE),
     "youth_services": ("source_record_id", "upn", *_PERSON, *_SERVICE),
 }
 CHILDREN_COLUMNS = (
-    "child_id", "given_names", "family_name", "date_of_birth", "gender", "postcode", "la_code",
-    "address_status", "address_line_1", "address_line_2", "town", "country",
-    "intends_to_return", "previous_postcode", "nhs_number", "chi_number", "hc_number", "upn",
-    "family_id", "twin_of", "status", "date_of_death", "shielded", "shield_review_on",
-    "former_family_name", "alias_given_names", "alias_family_name",
+    "child_id",
+    "given_names",
+    "family_name",
+    "date_of_birth",
+    "gender",
+    "postcode",
+    "la_code",
+    "address_status",
+    "address_line_1",
+    "address_line_2",
+    "town",
+    "country",
+    "intends_to_return",
+    "previous_postcode",
+    "nhs_number",
+    "chi_number",
+    "hc_number",
+    "upn",
+    "family_id",
+    "twin_of",
+    "status",
+    "date_of_death",
+    "shielded",
+    "shield_review_on",
+    "former_family_name",
+    "alias_given_names",
+    "alias_family_name",
 )
 TRUTH_COLUMNS = ("source", "source_record_id", "child_id", "errors")
-FEED_LABELS = {"gp_registrations": "GP registrations", "school_census": "School census",
-               "health_visiting": "Health visiting and school nursing",
-               "social_care": "Children's social care", "youth_services": "Youth services"}
-MAY_CREATE_CHILDREN = frozenset({"gp_registrations", "school_census", "health_visiting",
-                                 "social_care"})
+FEED_LABELS = {
+    "gp_registrations": "GP registrations",
+    "school_census": "School census",
+    "health_visiting": "Health visiting and school nursing",
+    "social_care": "Children's social care",
+    "youth_services": "Youth services",
+}
+MAY_CREATE_CHILDREN = frozenset(
+    {"gp_registrations", "school_census", "health_visiting", "social_care"}
+)
 IDENTIFIER_COLUMNS = {"nhs_number": "nhs", "chi_number": "chi", "hc_number": "hc", "upn": "upn"}
 DUPLICATE_DELAY = 500  # families
 
@@ -97,8 +157,10 @@ def error_rates(overall: float, overrides: Mapping[str, float] | None = None) ->
     single kinds' rates directly."""
     if not 0 <= overall <= 1:
         raise ValueError("the error rate must be between 0 and 1")
-    rates = {kind: round(min(1.0, overall * weight / APPLIES_TO[kind]), 9)
-             for kind, weight in ERROR_WEIGHTS.items()}
+    rates = {
+        kind: round(min(1.0, overall * weight / APPLIES_TO[kind]), 9)
+        for kind, weight in ERROR_WEIGHTS.items()
+    }
     for kind, rate in (overrides or {}).items():
         if kind not in rates:
             raise ValueError(f"unknown error kind {kind!r} (known: {', '.join(ERROR_KINDS)})")
@@ -114,16 +176,30 @@ def feed_mapping_toml(feed: str, la_code: str) -> str:
     fields = [c for c in columns if c in _PERSON + _SERVICE]
     lines = [
         f"# How `childindex feed import` reads feeds/{feed}.csv (written by childindex generate)",
-        "[feed]", f'name = "{feed}"', f'label = "{FEED_LABELS[feed]}"',
-        f'local_authority = "{la_code}"', 'kind = "snapshot"',
-        f"may_create_children = {'true' if feed in MAY_CREATE_CHILDREN else 'false'}", "",
-        "[record]", 'key = "source_record_id"', "", "[columns]",
-        *(f'{name} = "{name}"' for name in fields), "", "[dates]", 'formats = ["%Y-%m-%d"]',
+        "[feed]",
+        f'name = "{feed}"',
+        f'label = "{FEED_LABELS[feed]}"',
+        f'local_authority = "{la_code}"',
+        'kind = "snapshot"',
+        f"may_create_children = {'true' if feed in MAY_CREATE_CHILDREN else 'false'}",
+        "",
+        "[record]",
+        'key = "source_record_id"',
+        "",
+        "[columns]",
+        *(f'{name} = "{name}"' for name in fields),
+        "",
+        "[dates]",
+        'formats = ["%Y-%m-%d"]',
     ]
     for column in columns:
         if column in IDENTIFIER_COLUMNS:
-            lines += ["", "[[identifiers]]", f'column = "{column}"',
-                      f'type = "{IDENTIFIER_COLUMNS[column]}"']
+            lines += [
+                "",
+                "[[identifiers]]",
+                f'column = "{column}"',
+                f'type = "{IDENTIFIER_COLUMNS[column]}"',
+            ]
     return "\n".join(lines) + "\n"
 
 
@@ -133,10 +209,10 @@ _KEYBOARD = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
 _NEIGHBOURS: dict[str, str] = {}
 for _r, _row in enumerate(_KEYBOARD):
     for _c, _key in enumerate(_row):
-        _near = _row[max(0, _c - 1):_c] + _row[_c + 1:_c + 2]
+        _near = _row[max(0, _c - 1) : _c] + _row[_c + 1 : _c + 2]
         for _other in (_r - 1, _r + 1):
             if 0 <= _other < len(_KEYBOARD):
-                _near += _KEYBOARD[_other][max(0, _c - 1):_c + 1]
+                _near += _KEYBOARD[_other][max(0, _c - 1) : _c + 1]
         _NEIGHBOURS[_key] = _near
 
 
@@ -149,28 +225,28 @@ def typo(text: str, rng: random.Random) -> str:
         i = rng.choice(positions)
         c, op = text[i], rng.randrange(4)
         if op == 0 and len(positions) > 2:
-            out = text[:i] + text[i + 1:]
+            out = text[:i] + text[i + 1 :]
         elif op == 1:
             out = text[:i] + c + text[i:]
         elif op == 2 and i + 1 < len(text) and text[i + 1].isalpha():
-            out = text[:i] + text[i + 1] + c + text[i + 2:]
+            out = text[:i] + text[i + 1] + c + text[i + 2 :]
         else:
             near = _NEIGHBOURS.get(c.lower(), "aeiou")
             sub = rng.choice(near)
-            out = text[:i] + (sub.upper() if c.isupper() else sub) + text[i + 1:]
+            out = text[:i] + (sub.upper() if c.isupper() else sub) + text[i + 1 :]
         if out != text and out.strip():
             return out
     first = positions[0]
-    return text[:first] + ("X" if text[first] != "X" else "Y") + text[first + 1:]
+    return text[:first] + ("X" if text[first] != "X" else "Y") + text[first + 1 :]
 
 
 def mistype_digits(value: str, rng: random.Random) -> str:
     """One digit wrong, or two neighbouring digits swapped."""
     i = rng.randrange(len(value))
     if rng.random() < 0.5 and i + 1 < len(value) and value[i] != value[i + 1]:
-        return value[:i] + value[i + 1] + value[i] + value[i + 2:]
+        return value[:i] + value[i + 1] + value[i] + value[i + 2 :]
     digit = rng.choice([d for d in "0123456789" if d != value[i]])
-    return value[:i] + digit + value[i + 1:]
+    return value[:i] + digit + value[i + 1 :]
 
 
 def name_variant_options(given: str, family: str) -> list[tuple[str, str]]:
@@ -201,8 +277,11 @@ def _near_date(day: dt.date, rng: random.Random) -> dt.date:
                 return day + dt.timedelta(days=step)
             if which == 1:
                 month = day.month + step
-                return day.replace(month=month) if 1 <= month <= 12 else day.replace(
-                    year=day.year + step, month=12 if month == 0 else 1)
+                return (
+                    day.replace(month=month)
+                    if 1 <= month <= 12
+                    else day.replace(year=day.year + step, month=12 if month == 0 else 1)
+                )
             return day.replace(year=day.year + step)
         except ValueError:  # 29 February, 31st of a short month
             continue
@@ -224,8 +303,9 @@ class PopulationWriter:
     """Writes the files for one population. Use as a context manager; ``passthrough`` writes
     each family as it goes by and hands it on (to the loader, say)."""
 
-    def __init__(self, out_dir: Path, *, key: str, as_of: dt.date,
-                 rates: Mapping[str, float]) -> None:
+    def __init__(
+        self, out_dir: Path, *, key: str, as_of: dt.date, rates: Mapping[str, float]
+    ) -> None:
         self.out_dir = out_dir
         self.as_of = as_of
         self.rates = dict(rates)
@@ -238,16 +318,52 @@ class PopulationWriter:
         self._families = 0
         (out_dir / "feeds").mkdir(parents=True, exist_ok=True)
         self._children = self._open("children.csv", CHILDREN_COLUMNS)
-        self._carers = self._open("carers.csv", (
-            "child_id", "carer_id", "relationship", "parental_responsibility", "given_names",
-            "family_name", "phone", "email", "family_id"))
-        self._involvements = self._open("involvements.csv", (
-            "child_id", "organisation_code", "service_name", "practitioner_email", "started_on",
-            "ended_on", "source_feed", "logged_by", "hidden_concern", "lead_professional",
-            "assessment_type", "assessment_on", "has_information_to_share", "taking_action"))
-        self._consents = self._open("consents.csv", (
-            "child_id", "given_by", "carer_id", "scope", "organisation_code", "service_name",
-            "given_on", "withdrawn_on"))
+        self._carers = self._open(
+            "carers.csv",
+            (
+                "child_id",
+                "carer_id",
+                "relationship",
+                "parental_responsibility",
+                "given_names",
+                "family_name",
+                "phone",
+                "email",
+                "family_id",
+            ),
+        )
+        self._involvements = self._open(
+            "involvements.csv",
+            (
+                "child_id",
+                "organisation_code",
+                "service_name",
+                "practitioner_email",
+                "started_on",
+                "ended_on",
+                "source_feed",
+                "logged_by",
+                "hidden_concern",
+                "lead_professional",
+                "assessment_type",
+                "assessment_on",
+                "has_information_to_share",
+                "taking_action",
+            ),
+        )
+        self._consents = self._open(
+            "consents.csv",
+            (
+                "child_id",
+                "given_by",
+                "carer_id",
+                "scope",
+                "organisation_code",
+                "service_name",
+                "given_on",
+                "withdrawn_on",
+            ),
+        )
         self._truth = self._open("truth.csv", TRUTH_COLUMNS)
         self._feeds = {feed: self._open(f"feeds/{feed}.csv", FEED_COLUMNS[feed]) for feed in FEEDS}
 
@@ -279,38 +395,132 @@ class PopulationWriter:
     def write_directory(self, directory: Directory) -> None:
         for feed in FEEDS:
             (self.out_dir / "feeds" / f"{feed}.toml").write_text(
-                feed_mapping_toml(feed, directory.las[0].la.code), encoding="utf-8")
+                feed_mapping_toml(feed, directory.las[0].la.code), encoding="utf-8"
+            )
 
         def table(name: str, header: tuple[str, ...], rows: Iterable[list[Any]]) -> None:
             writer = self._open(name, header)
             for row in rows:
                 self._write(name, writer, row)
 
-        table("local_authorities.csv", (
-            "code", "name", "nation", "index_team_phone", "index_team_email", "safeguarding_email",
-            "upn_la_number", "districts", "index_team_username"), (
-            [la.code, la.name, la.nation, la.index_team_phone, la.index_team_email,
-             la.safeguarding_email, la.upn_la_number or "",
-             " ".join(d.outward for d in la.districts), la.index_team_username]
-            for la in (d.la for d in directory.las)))
-        table("organisations.csv", (
-            "code", "type", "name", "la_code", "address", "postcode", "phone", "email",
-            "school_number"), (
-            [o.code, o.type, o.name, o.la_code, o.address, o.postcode, o.phone, o.email,
-             o.school_number or ""] for o in directory.organisations))
-        table("services.csv", (
-            "organisation_code", "name", "kind", "category", "sensitive", "source_feed", "phone",
-            "email"), (
-            [s.organisation.code, s.name, s.kind, s.category, int(s.sensitive), s.source_feed,
-             s.phone, s.email] for s in directory.services))
-        table("practitioners.csv", (
-            "secure_email", "given_name", "family_name", "job_title", "organisation_code",
-            "service_name", "work_phone", "username", "role", "approved_on", "dbs_checked_on",
-            "training_completed_on", "suspended_on"), (
-            [p.secure_email, p.given_name, p.family_name, p.job_title, p.organisation.code,
-             p.service.name, p.work_phone, p.username, p.user_role, _iso(p.approved_on),
-             _iso(p.dbs_checked_on), _iso(p.training_completed_on), _iso(p.suspended_on)]
-            for p in directory.practitioners))
+        table(
+            "local_authorities.csv",
+            (
+                "code",
+                "name",
+                "nation",
+                "index_team_phone",
+                "index_team_email",
+                "safeguarding_email",
+                "upn_la_number",
+                "districts",
+                "index_team_username",
+            ),
+            (
+                [
+                    la.code,
+                    la.name,
+                    la.nation,
+                    la.index_team_phone,
+                    la.index_team_email,
+                    la.safeguarding_email,
+                    la.upn_la_number or "",
+                    " ".join(d.outward for d in la.districts),
+                    la.index_team_username,
+                ]
+                for la in (d.la for d in directory.las)
+            ),
+        )
+        table(
+            "organisations.csv",
+            (
+                "code",
+                "type",
+                "name",
+                "la_code",
+                "address",
+                "postcode",
+                "phone",
+                "email",
+                "school_number",
+            ),
+            (
+                [
+                    o.code,
+                    o.type,
+                    o.name,
+                    o.la_code,
+                    o.address,
+                    o.postcode,
+                    o.phone,
+                    o.email,
+                    o.school_number or "",
+                ]
+                for o in directory.organisations
+            ),
+        )
+        table(
+            "services.csv",
+            (
+                "organisation_code",
+                "name",
+                "kind",
+                "category",
+                "sensitive",
+                "source_feed",
+                "phone",
+                "email",
+            ),
+            (
+                [
+                    s.organisation.code,
+                    s.name,
+                    s.kind,
+                    s.category,
+                    int(s.sensitive),
+                    s.source_feed,
+                    s.phone,
+                    s.email,
+                ]
+                for s in directory.services
+            ),
+        )
+        table(
+            "practitioners.csv",
+            (
+                "secure_email",
+                "given_name",
+                "family_name",
+                "job_title",
+                "organisation_code",
+                "service_name",
+                "work_phone",
+                "username",
+                "role",
+                "approved_on",
+                "dbs_checked_on",
+                "training_completed_on",
+                "suspended_on",
+            ),
+            (
+                [
+                    p.secure_email,
+                    p.given_name,
+                    p.family_name,
+                    p.job_title,
+                    p.organisation.code,
+                    p.service.name,
+                    p.work_phone,
+                    p.username,
+                    p.user_role,
+                    _iso(p.approved_on),
+                    _iso(p.dbs_checked_on),
+                    _iso(p.training_completed_on),
+                    _iso(p.suspended_on),
+                ]
+                for p in directory.practitioners
+            ),
+        )
 
     def passthrough(self, families: Iterable[Family]) -> Iterator[Family]:
         for family in families:
@@ -341,46 +551,103 @@ class PopulationWriter:
         previous = child.previous_address
         former = next((n for n in child.other_names if n.kind == "former"), None)
         alias = next((n for n in child.other_names if n.kind == "alias"), None)
-        self._write("children.csv", self._children, [
-            child.index_number, child.given_names, child.family_name,
-            child.date_of_birth.isoformat(), child.gender, address.postcode if address else "",
-            child.la_code, current.status, address.line_1 if address else "",
-            address.line_2 if address else "", address.town if address else "", current.country,
-            "" if current.intends_to_return is None else int(current.intends_to_return),
-            previous.postcode if previous else "", child.nhs_number, child.chi_number,
-            child.hc_number, child.upn, child.family_id, child.twin_of, child.status,
-            _iso(child.date_of_death), int(child.shielded), _iso(child.shield_review_on),
-            former.family_name if former else "", alias.given_names if alias else "",
-            alias.family_name if alias else "",
-        ])
+        self._write(
+            "children.csv",
+            self._children,
+            [
+                child.index_number,
+                child.given_names,
+                child.family_name,
+                child.date_of_birth.isoformat(),
+                child.gender,
+                address.postcode if address else "",
+                child.la_code,
+                current.status,
+                address.line_1 if address else "",
+                address.line_2 if address else "",
+                address.town if address else "",
+                current.country,
+                "" if current.intends_to_return is None else int(current.intends_to_return),
+                previous.postcode if previous else "",
+                child.nhs_number,
+                child.chi_number,
+                child.hc_number,
+                child.upn,
+                child.family_id,
+                child.twin_of,
+                child.status,
+                _iso(child.date_of_death),
+                int(child.shielded),
+                _iso(child.shield_review_on),
+                former.family_name if former else "",
+                alias.given_names if alias else "",
+                alias.family_name if alias else "",
+            ],
+        )
         for link in child.carers:
             carer = link.carer
-            self._write("carers.csv", self._carers, [
-                child.index_number, carer.carer_id, link.relationship,
-                int(link.parental_responsibility), carer.given_names, carer.family_name,
-                carer.phone, carer.email, child.family_id])
+            self._write(
+                "carers.csv",
+                self._carers,
+                [
+                    child.index_number,
+                    carer.carer_id,
+                    link.relationship,
+                    int(link.parental_responsibility),
+                    carer.given_names,
+                    carer.family_name,
+                    carer.phone,
+                    carer.email,
+                    child.family_id,
+                ],
+            )
         for inv in child.involvements:
             logged_by = inv.logged_by
-            self._write("involvements.csv", self._involvements, [
-                child.index_number, inv.service.organisation.code, inv.service.name,
-                inv.practitioner.secure_email, inv.started_on.isoformat(), _iso(inv.ended_on),
-                inv.source_feed, logged_by.username if logged_by else "", int(inv.hidden_concern),
-                int(inv.lead), inv.assessment_type, _iso(inv.assessment_on),
-                int(inv.has_information_to_share), int(inv.taking_action)])
+            self._write(
+                "involvements.csv",
+                self._involvements,
+                [
+                    child.index_number,
+                    inv.service.organisation.code,
+                    inv.service.name,
+                    inv.practitioner.secure_email,
+                    inv.started_on.isoformat(),
+                    _iso(inv.ended_on),
+                    inv.source_feed,
+                    logged_by.username if logged_by else "",
+                    int(inv.hidden_concern),
+                    int(inv.lead),
+                    inv.assessment_type,
+                    _iso(inv.assessment_on),
+                    int(inv.has_information_to_share),
+                    int(inv.taking_action),
+                ],
+            )
         for consent in child.consents:
-            self._write("consents.csv", self._consents, [
-                child.index_number, consent.given_by,
-                consent.carer.carer_id if consent.carer else "", consent.scope,
-                consent.service.organisation.code if consent.service else "",
-                consent.service.name if consent.service else "", consent.given_on.isoformat(),
-                _iso(consent.withdrawn_on)])
+            self._write(
+                "consents.csv",
+                self._consents,
+                [
+                    child.index_number,
+                    consent.given_by,
+                    consent.carer.carer_id if consent.carer else "",
+                    consent.scope,
+                    consent.service.organisation.code if consent.service else "",
+                    consent.service.name if consent.service else "",
+                    consent.given_on.isoformat(),
+                    _iso(consent.withdrawn_on),
+                ],
+            )
 
     # --- feed rows -------------------------------------------------------------------------
 
     def _feed_rows(self, child: Child) -> None:
         # A child who moved school this term may still be on the old school's roll.
-        joined = [i.started_on for i in child.involvements
-                  if i.is_current and i.service.source_feed == "school_census"]
+        joined = [
+            i.started_on
+            for i in child.involvements
+            if i.is_current and i.service.source_feed == "school_census"
+        ]
         recent = self.as_of - dt.timedelta(days=183)
         for inv in child.involvements:
             feed = inv.source_feed
@@ -388,9 +655,13 @@ class PopulationWriter:
                 continue
             if inv.is_current:
                 self._row(feed, child, inv, ())
-            elif (feed == "school_census" and inv.ended_on and inv.ended_on >= recent
-                  and any(0 <= (day - inv.ended_on).days <= 30 for day in joined)
-                  and self.rng.random() < self.rates["two_schools"]):
+            elif (
+                feed == "school_census"
+                and inv.ended_on
+                and inv.ended_on >= recent
+                and any(0 <= (day - inv.ended_on).days <= 30 for day in joined)
+                and self.rng.random() < self.rates["two_schools"]
+            ):
                 self._row(feed, child, inv, ("two_schools",))
 
     def _row(self, feed: str, child: Child, inv: Involvement, forced: tuple[str, ...]) -> None:
@@ -437,16 +708,32 @@ class PopulationWriter:
             applied.append("upn_missing")
         self._next_key[feed] += rng.randint(1, 7)
         key = f"{KEY_PREFIX[feed]}{self._next_key[feed]:08d}"
-        person = [given, family, dob_text or dob.isoformat(), child.gender,
-                  address.line_1 if address else "", address.line_2 if address else "",
-                  address.town if address else "", address.postcode if address else ""]
-        service = [inv.service.organisation.code, inv.service.name, inv.practitioner.secure_email,
-                   inv.started_on.isoformat()]
+        person = [
+            given,
+            family,
+            dob_text or dob.isoformat(),
+            child.gender,
+            address.line_1 if address else "",
+            address.line_2 if address else "",
+            address.town if address else "",
+            address.postcode if address else "",
+        ]
+        service = [
+            inv.service.organisation.code,
+            inv.service.name,
+            inv.practitioner.secure_email,
+            inv.started_on.isoformat(),
+        ]
         if feed in HOLDS_UK_HEALTH:
             row = [key, nhs, child.chi_number, child.hc_number, *person, *service]
         elif feed == "school_census":
-            row = [key, upn, *person, *service,
-                   _year_group(school_year(child.date_of_birth, self.as_of))]
+            row = [
+                key,
+                upn,
+                *person,
+                *service,
+                _year_group(school_year(child.date_of_birth, self.as_of)),
+            ]
         elif feed == "social_care":
             row = [key, nhs, upn, *person, *service]
         else:
@@ -454,9 +741,17 @@ class PopulationWriter:
         errors = ";".join(applied)
         if "duplicate" in forced:
             self._pending_seq += 1
-            heapq.heappush(self._pending, (
-                self._families + rng.randint(1, DUPLICATE_DELAY), self._pending_seq, feed, row,
-                child.index_number, errors))
+            heapq.heappush(
+                self._pending,
+                (
+                    self._families + rng.randint(1, DUPLICATE_DELAY),
+                    self._pending_seq,
+                    feed,
+                    row,
+                    child.index_number,
+                    errors,
+                ),
+            )
             return
         self._write(f"feeds/{feed}.csv", self._feeds[feed], row)
         self._write("truth.csv", self._truth, [feed, key, child.index_number, errors])

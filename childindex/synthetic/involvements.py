@@ -53,8 +53,15 @@ EPISODES = (
     Episode("youth_justice", 10, 17, 0.004, 500, 0.3),
 )
 LOOKED_AFTER = Episode("looked_after", 0, 17, 1.0, 1500, 0.0, (("health", 0.8),))
-LEAD_PREFERENCE = ("child_protection", "looked_after", "child_in_need", "early_help",
-                   "youth_justice", "family_support", "education_welfare")
+LEAD_PREFERENCE = (
+    "child_protection",
+    "looked_after",
+    "child_in_need",
+    "early_help",
+    "youth_justice",
+    "family_support",
+    "education_welfare",
+)
 HIDDEN_CONCERN = 0.0015
 HIDDEN_CONCERN_ROLES = ("primary", "secondary", "gp", "health_visiting", "school_nursing")
 WITHDRAWN = 0.03
@@ -109,16 +116,25 @@ class _Plan:
     def _between(self, start: dt.date, end: dt.date) -> dt.date:
         return start + self._days(0, max(0, (end - start).days))
 
-    def add(self, service: Service, started_on: dt.date, ended_on: dt.date | None = None,
-            hidden_concern: bool = False) -> Involvement | None:
+    def add(
+        self,
+        service: Service,
+        started_on: dt.date,
+        ended_on: dt.date | None = None,
+        hidden_concern: bool = False,
+    ) -> Involvement | None:
         started_on = self._clamp(started_on)
         if (service.key, started_on) in self.seen:
             return None  # the same service from the same day is one involvement
         self.seen.add((service.key, started_on))
-        staff = self.ctx.la_directory.staff.get(service.key) or (
-            self.ctx.previous_la_directory.staff[service.key])  # type: ignore[union-attr]
+        staff = (
+            self.ctx.la_directory.staff.get(service.key)
+            or (self.ctx.previous_la_directory.staff[service.key])
+        )  # type: ignore[union-attr]
         involvement = Involvement(
-            service=service, practitioner=self.rng.choice(staff), started_on=started_on,
+            service=service,
+            practitioner=self.rng.choice(staff),
+            started_on=started_on,
             ended_on=max(ended_on, started_on) if ended_on else None,
             hidden_concern=hidden_concern,
         )
@@ -132,8 +148,12 @@ class _Plan:
         moved from another authority)."""
         ctx, rng = self.ctx, self.rng
         current = ctx.la_directory.nearby(role, ctx.home.outward, rng)
-        if (ctx.moved_on and ctx.previous_home and ctx.previous_la_directory
-                and first_start < ctx.moved_on <= ctx.horizon):
+        if (
+            ctx.moved_on
+            and ctx.previous_home
+            and ctx.previous_la_directory
+            and first_start < ctx.moved_on <= ctx.horizon
+        ):
             moved_la = ctx.previous_la_directory is not ctx.la_directory
             if moved_la or rng.random() < change_on_move:
                 old = ctx.previous_la_directory.nearby(role, ctx.previous_home.outward, rng)
@@ -154,8 +174,11 @@ class _Plan:
             new_birth_visit = dob + self._days(10, 14)
             self.add(ctx.la_directory.by_role["health_visiting"], arrival or new_birth_visit)
         if year < 0 and rng.random() < {-1: 0.85, -2: 0.55}.get(year, 0.12):
-            start = min(dt.date(academic_year(ctx.as_of), 9, rng.randint(2, 9)), ctx.as_of) if (
-                year >= -2) else dob + self._days(180, 400)
+            start = (
+                min(dt.date(academic_year(ctx.as_of), 9, rng.randint(2, 9)), ctx.as_of)
+                if (year >= -2)
+                else dob + self._days(180, 400)
+            )
             if start <= ctx.horizon:
                 self._local("early_years", start, 0.8)
         if 0 <= year <= 13 and rng.random() < (0.99 if year <= 11 else 0.45):
@@ -166,8 +189,11 @@ class _Plan:
             if start <= ctx.horizon:
                 if year == 7 and not arrival:  # left primary school in July
                     primary = ctx.la_directory.nearby("primary", ctx.home.outward, rng)
-                    self.add(primary, dt.date(term, 9, rng.randint(2, 9)),
-                             ended_on=dt.date(term + 7, 7, rng.randint(18, 24)))
+                    self.add(
+                        primary,
+                        dt.date(term, 9, rng.randint(2, 9)),
+                        ended_on=dt.date(term + 7, 7, rng.randint(18, 24)),
+                    )
                 self._local("secondary" if secondary else "primary", start, 0.5)
         if year >= 0 and rng.random() < 0.06:
             start = ctx.as_of - self._days(0, 700)
@@ -207,15 +233,22 @@ class _Plan:
         child-protection enquiry."""
         if self.rng.random() >= HIDDEN_CONCERN:
             return
-        own = [i.service for i in self.child.involvements
-               if i.is_current and i.service.role in HIDDEN_CONCERN_ROLES]
-        service = (self.rng.choice(own) if own
-                   else self.ctx.la_directory.by_role["education_welfare"])
+        own = [
+            i.service
+            for i in self.child.involvements
+            if i.is_current and i.service.role in HIDDEN_CONCERN_ROLES
+        ]
+        service = (
+            self.rng.choice(own) if own else self.ctx.la_directory.by_role["education_welfare"]
+        )
         self.add(service, self.ctx.as_of - self._days(0, 90), hidden_concern=True)
 
     def lead_professional(self) -> None:
-        candidates = [i for i in self.child.involvements
-                      if i.is_current and not i.hidden_concern and i.service.category != UNIVERSAL]
+        candidates = [
+            i
+            for i in self.child.involvements
+            if i.is_current and not i.hidden_concern and i.service.category != UNIVERSAL
+        ]
         if not candidates or self.rng.random() >= (0.7 if len(candidates) > 1 else 0.3):
             return
 
@@ -227,30 +260,45 @@ class _Plan:
 
     # --- consents --------------------------------------------------------------------------
 
-    def _consent(self, scope: str, service: Service | None, given_on: dt.date,
-                 young_person_from: int) -> None:
+    def _consent(
+        self, scope: str, service: Service | None, given_on: dt.date, young_person_from: int
+    ) -> None:
         rng, ctx = self.rng, self.ctx
         young = age_on(self.dob, given_on) >= young_person_from and (
-            service is not None or rng.random() < 0.5)
+            service is not None or rng.random() < 0.5
+        )
         withdrawn = self._between(given_on, ctx.horizon) if rng.random() < WITHDRAWN else None
-        self.child.consents.append(Consent(
-            given_by="young_person" if young else "parent_carer",
-            carer=None if young else rng.choice(ctx.carers_with_pr),
-            scope=scope, service=service, given_on=given_on, withdrawn_on=withdrawn,
-        ))
+        self.child.consents.append(
+            Consent(
+                given_by="young_person" if young else "parent_carer",
+                carer=None if young else rng.choice(ctx.carers_with_pr),
+                scope=scope,
+                service=service,
+                given_on=given_on,
+                withdrawn_on=withdrawn,
+            )
+        )
 
     def consents(self) -> None:
         """One consent to additional services in general; one per sensitive service, from the
         young person once old enough to understand (13 here), otherwise from a parent."""
-        needing = [i for i in self.child.involvements
-                   if i.service.needs_consent and not i.hidden_concern]
+        needing = [
+            i for i in self.child.involvements if i.service.needs_consent and not i.hidden_concern
+        ]
         general = [i for i in needing if not i.service.sensitive]
         if general:
             first = min(i.started_on for i in general)
-            self._consent("additional_services", None,
-                          max(self.dob, first - self._days(0, 14)), young_person_from=14)
+            self._consent(
+                "additional_services",
+                None,
+                max(self.dob, first - self._days(0, 14)),
+                young_person_from=14,
+            )
         for involvement in needing:
             if involvement.service.sensitive:
-                self._consent("named_service", involvement.service,
-                              max(self.dob, involvement.started_on - self._days(0, 7)),
-                              young_person_from=13)
+                self._consent(
+                    "named_service",
+                    involvement.service,
+                    max(self.dob, involvement.started_on - self._days(0, 7)),
+                    young_person_from=13,
+                )

@@ -60,8 +60,13 @@ class _Refs:
         self.basis: dict[tuple[str, bool], str] = {}
 
 
-def population_load(*, directory: syn.Directory, families: Iterable[Family], as_of: dt.date,
-                    detail: dict[str, Any] | None = None) -> Counter[str]:
+def population_load(
+    *,
+    directory: syn.Directory,
+    families: Iterable[Family],
+    as_of: dt.date,
+    detail: dict[str, Any] | None = None,
+) -> Counter[str]:
     """Load ``directory`` and every family of ``families`` (a stream: it is read once)."""
     with transaction.atomic():
         check_can_load(directory)
@@ -77,7 +82,9 @@ def population_load(*, directory: syn.Directory, families: Iterable[Family], as_
             _load_children(batch, refs, counts)
         search_index_rebuild()  # the search keys, in one pass after the bulk load
         audit_record(
-            actor=None, actor_label=LOADER_LABEL, action="population_load",
+            actor=None,
+            actor_label=LOADER_LABEL,
+            action="population_load",
             detail={**(detail or {}), "counts": dict(sorted(counts.items()))},
         )
     return counts
@@ -93,11 +100,10 @@ def check_can_load(directory: syn.Directory) -> None:
         )
     codes = [o.code for o in directory.organisations]
     for start in range(0, len(codes), 500):
-        clash = Organisation.objects.filter(code__in=codes[start:start + 500]).first()
+        clash = Organisation.objects.filter(code__in=codes[start : start + 500]).first()
         if clash:
             raise PopulationLoadError(
-                f"organisation {clash.code} is already in the database: load into a fresh "
-                "database"
+                f"organisation {clash.code} is already in the database: load into a fresh database"
             )
 
 
@@ -113,64 +119,137 @@ def _load_directory(directory: syn.Directory, as_of: dt.date, counts: Counter[st
     refs = _Refs()
     for la_directory in directory.las:
         la = la_directory.la
-        row, created = LocalAuthority.objects.get_or_create(code=la.code, defaults={
-            "name": la.name, "nation": la.nation, "index_team_phone": la.index_team_phone,
-            "index_team_email": la.index_team_email, "safeguarding_email": la.safeguarding_email,
-        })
+        row, created = LocalAuthority.objects.get_or_create(
+            code=la.code,
+            defaults={
+                "name": la.name,
+                "nation": la.nation,
+                "index_team_phone": la.index_team_phone,
+                "index_team_email": la.index_team_email,
+                "safeguarding_email": la.safeguarding_email,
+            },
+        )
         refs.las[la.code] = row
         counts["local_authorities"] += created
-        team, created = User.objects.get_or_create(username=la.index_team_username, defaults={
-            "password": make_password(None), "role": Role.INDEX_TEAM, "local_authority": row,
-            "first_name": la.name, "last_name": "index team", "email": la.index_team_email,
-            "approved_on": as_of, "dbs_checked_on": as_of, "training_completed_on": as_of,
-        })
+        team, created = User.objects.get_or_create(
+            username=la.index_team_username,
+            defaults={
+                "password": make_password(None),
+                "role": Role.INDEX_TEAM,
+                "local_authority": row,
+                "first_name": la.name,
+                "last_name": "index team",
+                "email": la.index_team_email,
+                "approved_on": as_of,
+                "dbs_checked_on": as_of,
+                "training_completed_on": as_of,
+            },
+        )
         refs.index_team[la.code] = team
-        _, auditor_created = User.objects.get_or_create(username=la.auditor_username, defaults={
-            "password": make_password(None), "role": Role.AUDITOR, "local_authority": row,
-            "first_name": la.name, "last_name": "auditor", "approved_on": as_of,
-            "approved_by": team, "dbs_checked_on": as_of, "training_completed_on": as_of,
-        })
+        _, auditor_created = User.objects.get_or_create(
+            username=la.auditor_username,
+            defaults={
+                "password": make_password(None),
+                "role": Role.AUDITOR,
+                "local_authority": row,
+                "first_name": la.name,
+                "last_name": "auditor",
+                "approved_on": as_of,
+                "approved_by": team,
+                "dbs_checked_on": as_of,
+                "training_completed_on": as_of,
+            },
+        )
         counts["users"] += created + auditor_created
 
-    organisations = _insert(Organisation, [
-        Organisation(type=o.type, code=o.code, name=o.name, local_authority=refs.las[o.la_code],
-                     address=o.address, postcode=o.postcode, phone=o.phone, email=o.email)
-        for o in directory.organisations
-    ])
+    organisations = _insert(
+        Organisation,
+        [
+            Organisation(
+                type=o.type,
+                code=o.code,
+                name=o.name,
+                local_authority=refs.las[o.la_code],
+                address=o.address,
+                postcode=o.postcode,
+                phone=o.phone,
+                email=o.email,
+            )
+            for o in directory.organisations
+        ],
+    )
     orgs = {o.code: o for o in organisations}
-    services = _insert(Service, [
-        Service(organisation=orgs[s.organisation.code], name=s.name, kind=s.kind,
-                category=s.category, sensitive=s.sensitive, phone=s.phone, email=s.email)
-        for s in directory.services
-    ])
+    services = _insert(
+        Service,
+        [
+            Service(
+                organisation=orgs[s.organisation.code],
+                name=s.name,
+                kind=s.kind,
+                category=s.category,
+                sensitive=s.sensitive,
+                phone=s.phone,
+                email=s.email,
+            )
+            for s in directory.services
+        ],
+    )
     refs.services = {s.key: row for s, row in zip(directory.services, services, strict=True)}
-    practitioners = _insert(Practitioner, [
-        Practitioner(given_name=p.given_name, family_name=p.family_name, job_title=p.job_title,
-                     organisation=orgs[p.organisation.code], work_phone=p.work_phone,
-                     secure_email=p.secure_email)
-        for p in directory.practitioners
-    ])
+    practitioners = _insert(
+        Practitioner,
+        [
+            Practitioner(
+                given_name=p.given_name,
+                family_name=p.family_name,
+                job_title=p.job_title,
+                organisation=orgs[p.organisation.code],
+                work_phone=p.work_phone,
+                secure_email=p.secure_email,
+            )
+            for p in directory.practitioners
+        ],
+    )
     refs.practitioners = {
         p.secure_email: row for p, row in zip(directory.practitioners, practitioners, strict=True)
     }
-    _insert(Practitioner.services.through, [
-        Practitioner.services.through(practitioner=refs.practitioners[p.secure_email],
-                                      service=refs.services[p.service.key])
-        for p in directory.practitioners
-    ])
-    users = _insert(User, [
-        _user(p.username, email=p.secure_email, first_name=p.given_name, last_name=p.family_name,
-              role=p.user_role, local_authority=refs.las[p.organisation.la_code],
-              organisation=orgs[p.organisation.code],
-              practitioner=refs.practitioners[p.secure_email], approved_on=p.approved_on,
-              approved_by=refs.index_team[p.organisation.la_code] if p.approved_on else None,
-              suspended_on=p.suspended_on, dbs_checked_on=p.dbs_checked_on,
-              training_completed_on=p.training_completed_on)
-        for p in directory.practitioners
-    ])
+    _insert(
+        Practitioner.services.through,
+        [
+            Practitioner.services.through(
+                practitioner=refs.practitioners[p.secure_email],
+                service=refs.services[p.service.key],
+            )
+            for p in directory.practitioners
+        ],
+    )
+    users = _insert(
+        User,
+        [
+            _user(
+                p.username,
+                email=p.secure_email,
+                first_name=p.given_name,
+                last_name=p.family_name,
+                role=p.user_role,
+                local_authority=refs.las[p.organisation.la_code],
+                organisation=orgs[p.organisation.code],
+                practitioner=refs.practitioners[p.secure_email],
+                approved_on=p.approved_on,
+                approved_by=refs.index_team[p.organisation.la_code] if p.approved_on else None,
+                suspended_on=p.suspended_on,
+                dbs_checked_on=p.dbs_checked_on,
+                training_completed_on=p.training_completed_on,
+            )
+            for p in directory.practitioners
+        ],
+    )
     refs.users = {p.secure_email: u for p, u in zip(directory.practitioners, users, strict=True)}
-    counts.update(organisations=len(organisations), services=len(services),
-                  practitioners=len(practitioners), users=len(users))
+    counts.update(
+        organisations=len(organisations),
+        services=len(services),
+        practitioners=len(practitioners),
+        users=len(users),
+    )
     return refs
 
 
@@ -185,71 +264,133 @@ def _basis(refs: _Refs, service: syn.Service, hidden_concern: bool) -> str:
 
 
 def _load_children(batch: list[SynChild], refs: _Refs, counts: Counter[str]) -> None:
-    children = _insert(Child, [
-        Child(index_number=c.index_number, date_of_birth=c.date_of_birth, gender=c.gender,
-              responsible_la=refs.las[c.la_code], status=c.status, date_of_death=c.date_of_death,
-              shielded=c.shielded, shield_review_on=c.shield_review_on)
-        for c in batch
-    ])
+    children = _insert(
+        Child,
+        [
+            Child(
+                index_number=c.index_number,
+                date_of_birth=c.date_of_birth,
+                gender=c.gender,
+                responsible_la=refs.las[c.la_code],
+                status=c.status,
+                date_of_death=c.date_of_death,
+                shielded=c.shielded,
+                shield_review_on=c.shield_review_on,
+            )
+            for c in batch
+        ],
+    )
     carers: dict[str, Carer] = {}
     for c in batch:
         for link in c.carers:
             if link.carer.carer_id not in carers:
                 carer = link.carer
-                carers[carer.carer_id] = Carer(given_names=carer.given_names,
-                                               family_name=carer.family_name, phone=carer.phone,
-                                               email=carer.email)
+                carers[carer.carer_id] = Carer(
+                    given_names=carer.given_names,
+                    family_name=carer.family_name,
+                    phone=carer.phone,
+                    email=carer.email,
+                )
     _insert(Carer, list(carers.values()))
 
     names, addresses, identifiers, links, involvements, consents = [], [], [], [], [], []
     for c, row in zip(batch, children, strict=True):
-        names.append(ChildName(child=row, kind="current", given_names=c.given_names,
-                               family_name=c.family_name))
-        names.extend(ChildName(child=row, kind=n.kind, given_names=n.given_names,
-                               family_name=n.family_name, used_from=n.used_from,
-                               used_until=n.used_until) for n in c.other_names)
+        names.append(
+            ChildName(
+                child=row, kind="current", given_names=c.given_names, family_name=c.family_name
+            )
+        )
+        names.extend(
+            ChildName(
+                child=row,
+                kind=n.kind,
+                given_names=n.given_names,
+                family_name=n.family_name,
+                used_from=n.used_from,
+                used_until=n.used_until,
+            )
+            for n in c.other_names
+        )
         for spell in c.addresses:
             a = spell.address
-            addresses.append(ChildAddress(
-                child=row, status=spell.status, line_1=a.line_1 if a else "",
-                line_2=a.line_2 if a else "", town=a.town if a else "",
-                postcode=a.postcode if a else "",
-                local_authority=refs.las[a.la_code] if a else None,
-                country=spell.country, intends_to_return=spell.intends_to_return,
-                lived_from=spell.lived_from, lived_until=spell.lived_until,
-            ))
-        for kind, value in (("nhs", c.nhs_number), ("chi", c.chi_number), ("hc", c.hc_number),
-                            ("upn", c.upn)):
+            addresses.append(
+                ChildAddress(
+                    child=row,
+                    status=spell.status,
+                    line_1=a.line_1 if a else "",
+                    line_2=a.line_2 if a else "",
+                    town=a.town if a else "",
+                    postcode=a.postcode if a else "",
+                    local_authority=refs.las[a.la_code] if a else None,
+                    country=spell.country,
+                    intends_to_return=spell.intends_to_return,
+                    lived_from=spell.lived_from,
+                    lived_until=spell.lived_until,
+                )
+            )
+        for kind, value in (
+            ("nhs", c.nhs_number),
+            ("chi", c.chi_number),
+            ("hc", c.hc_number),
+            ("upn", c.upn),
+        ):
             if value:
                 identifiers.append(ChildIdentifier(child=row, type=kind, value=value))
-        links.extend(ChildCarer(child=row, carer=carers[link.carer.carer_id],
-                                relationship=link.relationship,
-                                parental_responsibility=link.parental_responsibility)
-                     for link in c.carers)
+        links.extend(
+            ChildCarer(
+                child=row,
+                carer=carers[link.carer.carer_id],
+                relationship=link.relationship,
+                parental_responsibility=link.parental_responsibility,
+            )
+            for link in c.carers
+        )
         for i in c.involvements:
             logged_by = i.logged_by
-            involvements.append(Involvement(
-                child=row, service=refs.services[i.service.key],
-                practitioner=refs.practitioners[i.practitioner.secure_email],
-                started_on=i.started_on, ended_on=i.ended_on,
-                basis=_basis(refs, i.service, i.hidden_concern), source_feed=i.source_feed,
-                logged_by=refs.users[logged_by.secure_email] if logged_by else None,
-                is_lead_professional=i.lead, assessment_type=i.assessment_type,
-                assessment_on=i.assessment_on, has_information_to_share=i.has_information_to_share,
-                taking_action=i.taking_action,
-            ))
+            involvements.append(
+                Involvement(
+                    child=row,
+                    service=refs.services[i.service.key],
+                    practitioner=refs.practitioners[i.practitioner.secure_email],
+                    started_on=i.started_on,
+                    ended_on=i.ended_on,
+                    basis=_basis(refs, i.service, i.hidden_concern),
+                    source_feed=i.source_feed,
+                    logged_by=refs.users[logged_by.secure_email] if logged_by else None,
+                    is_lead_professional=i.lead,
+                    assessment_type=i.assessment_type,
+                    assessment_on=i.assessment_on,
+                    has_information_to_share=i.has_information_to_share,
+                    taking_action=i.taking_action,
+                )
+            )
         team = refs.index_team[c.la_code]
-        consents.extend(Consent(
-            child=row, given_by=k.given_by, carer=carers[k.carer.carer_id] if k.carer else None,
-            scope=k.scope, service=refs.services[k.service.key] if k.service else None,
-            given_on=k.given_on, withdrawn_on=k.withdrawn_on, recorded_by=team,
-        ) for k in c.consents)
+        consents.extend(
+            Consent(
+                child=row,
+                given_by=k.given_by,
+                carer=carers[k.carer.carer_id] if k.carer else None,
+                scope=k.scope,
+                service=refs.services[k.service.key] if k.service else None,
+                given_on=k.given_on,
+                withdrawn_on=k.withdrawn_on,
+                recorded_by=team,
+            )
+            for k in c.consents
+        )
     _insert(ChildName, names)
     _insert(ChildAddress, addresses)
     _insert(ChildIdentifier, identifiers)
     _insert(ChildCarer, links)
     _insert(Involvement, involvements)
     _insert(Consent, consents)
-    counts.update(children=len(children), carers=len(carers), child_carers=len(links),
-                  names=len(names), addresses=len(addresses), identifiers=len(identifiers),
-                  involvements=len(involvements), consents=len(consents))
+    counts.update(
+        children=len(children),
+        carers=len(carers),
+        child_carers=len(links),
+        names=len(names),
+        addresses=len(addresses),
+        identifiers=len(identifiers),
+        involvements=len(involvements),
+        consents=len(consents),
+    )

@@ -38,8 +38,14 @@ from childindex.synthetic.sequences import ChiNumbers, IndexNumbers, Upns, hc_nu
 MAX_CHILDREN = 12_000_000  # the national index
 
 FAMILY_KINDS = (
-    ("two_parents", 0.575), ("same_sex", 0.01), ("lone_mother", 0.22), ("lone_father", 0.03),
-    ("step", 0.09), ("kinship", 0.035), ("foster", 0.015), ("adoptive", 0.01),
+    ("two_parents", 0.575),
+    ("same_sex", 0.01),
+    ("lone_mother", 0.22),
+    ("lone_father", 0.03),
+    ("step", 0.09),
+    ("kinship", 0.035),
+    ("foster", 0.015),
+    ("adoptive", 0.01),
 )
 CHILDREN_IN_FAMILY = ((1, 0.44), (2, 0.37), (3, 0.135), (4, 0.04), (5, 0.015))
 TWINS = 0.05  # of families with two children or more: about 3% of children are twins
@@ -64,8 +70,10 @@ class PopulationOptions:
             raise ValueError("name each local authority once")
         bad = [c for c in self.la_codes if not places.ONS_CODE.match(c)]
         if bad:
-            raise ValueError(f"{bad[0]!r} is not an ONS-style code (a letter E, W, S or N and "
-                             "eight digits, like E10000099)")
+            raise ValueError(
+                f"{bad[0]!r} is not an ONS-style code (a letter E, W, S or N and "
+                "eight digits, like E10000099)"
+            )
         if self.children < len(self.la_codes):
             raise ValueError("there must be at least one child for each local authority")
 
@@ -112,7 +120,9 @@ class Population:
         key = options.key
         self.places = places.la_places(options.la_codes)
         self.directory: Directory = build_directory(
-            places_=self.places, children_per_la=options.children_per_la(), as_of=options.as_of,
+            places_=self.places,
+            children_per_la=options.children_per_la(),
+            as_of=options.as_of,
             rng=random.Random(key + ":directory"),
         )
         self.rng = random.Random(key + ":population")
@@ -125,19 +135,32 @@ class Population:
         self._carers = 0
         self._earliest = earliest_date_of_birth(options.as_of)
         self._origin_weights = {
-            nation: _cumulative([
-                o.weight * (8 if (o.key, nation) in {("welsh", "wales"), ("scottish", "scotland"),
-                                                     ("irish", "northern_ireland")} else 1)
-                for o in names.ORIGINS
-            ])
+            nation: _cumulative(
+                [
+                    o.weight
+                    * (
+                        8
+                        if (o.key, nation)
+                        in {
+                            ("welsh", "wales"),
+                            ("scottish", "scotland"),
+                            ("irish", "northern_ireland"),
+                        }
+                        else 1
+                    )
+                    for o in names.ORIGINS
+                ]
+            )
             for nation in places.NATIONS.values()
         }
         self._name_weights: dict[int, list[float]] = {}
         # The 999 range holds 909,091 NHS numbers: past that, leave some children without one,
         # spread evenly rather than all at the end.
-        nhs_children = sum(n for place, n in zip(self.places, options.children_per_la(),
-                                                 strict=True)
-                           if place.nation in {"england", "wales"})
+        nhs_children = sum(
+            n
+            for place, n in zip(self.places, options.children_per_la(), strict=True)
+            if place.nation in {"england", "wales"}
+        )
         self._nhs_share = min(1.0, 900_000 / max(1, nhs_children))
         self._started = False
 
@@ -147,8 +170,9 @@ class Population:
         if self._started:
             raise RuntimeError("a Population yields its families once; make a new one")
         self._started = True
-        for la_directory, quota in zip(self.directory.las, self.options.children_per_la(),
-                                       strict=True):
+        for la_directory, quota in zip(
+            self.directory.las, self.options.children_per_la(), strict=True
+        ):
             made = 0
             while made < quota:
                 family = self._family(la_directory, quota - made)
@@ -188,9 +212,16 @@ class Population:
         history = self._address_history(la_directory, origin, [dob for dob, _ in births])
         household = _Household(self, origin, kind, la.nation, [dob for dob, _ in births])
         shielded = rng.random() < SHIELDED_FAMILIES or (
-            kind == "adoptive" and rng.random() < ADOPTION_AT_RISK)
-        family = Family(family_id=family_id, la_code=la.code, origin=origin.key, kind=kind,
-                        carers=household.carers, children=[])
+            kind == "adoptive" and rng.random() < ADOPTION_AT_RISK
+        )
+        family = Family(
+            family_id=family_id,
+            la_code=la.code,
+            origin=origin.key,
+            kind=kind,
+            carers=household.carers,
+            children=[],
+        )
         taken: set[str] = set()
         twin_index = ""
         for position, (dob, twin) in enumerate(births):
@@ -198,7 +229,8 @@ class Population:
             if shielded:
                 child.shielded = True
                 child.shield_review_on = self.options.as_of + dt.timedelta(
-                    days=rng.randint(30, 365))
+                    days=rng.randint(30, 365)
+                )
             if twin:
                 if twin_index:
                     child.twin_of = twin_index
@@ -240,13 +272,17 @@ class Population:
         else:
             line_1, line_2 = f"{house} {road}", ""
         return Address(
-            line_1=line_1, line_2=line_2, town=district.town,
-            postcode=places.postcode(district.outward, street, house // 50), la_code=la.code,
+            line_1=line_1,
+            line_2=line_2,
+            town=district.town,
+            postcode=places.postcode(district.outward, street, house // 50),
+            la_code=la.code,
             outward=district.outward,
         )
 
-    def _address_history(self, la_directory: LaDirectory, origin: names.Origin,
-                         births: list[dt.date]) -> _History:
+    def _address_history(
+        self, la_directory: LaDirectory, origin: names.Origin, births: list[dt.date]
+    ) -> _History:
         rng, as_of = self.rng, self.options.as_of
         history = _History(current=self._address(la_directory))
         roll = rng.random()
@@ -275,24 +311,38 @@ class Population:
         elif roll < 0.0070 and youngest < as_of:
             history.ending = "left_country" if roll < 0.0060 else "none"
             history.ended_on = self.between(
-                max(history.settled_on, youngest) + dt.timedelta(days=1), as_of)
+                max(history.settled_on, youngest) + dt.timedelta(days=1), as_of
+            )
             history.country = rng.choice(origin.countries)
             history.intends_to_return = rng.random() < 0.5
         return history
 
     # --- a child ---------------------------------------------------------------------------
 
-    def _child(self, family: Family, la_directory: LaDirectory, household: _Household,
-               history: _History, position: int, dob: dt.date, taken: set[str]) -> Child:
+    def _child(
+        self,
+        family: Family,
+        la_directory: LaDirectory,
+        household: _Household,
+        history: _History,
+        position: int,
+        dob: dt.date,
+        taken: set[str],
+    ) -> Child:
         rng, as_of, la = self.rng, self.options.as_of, la_directory.la
         roll = rng.random()
         gender = "female" if roll < 0.488 else "male" if roll < 0.998 else "not_specified"
         female = gender == "female" or (gender == "not_specified" and rng.random() < 0.5)
         given = self._given_names(household.name_origin(), female, taken)
         child = Child(
-            index_number=self._index_number(), family_id=family.family_id, given_names=given,
-            family_name=household.surnames[position], date_of_birth=dob, gender=gender,
-            la_code=la.code, carers=household.links[position],
+            index_number=self._index_number(),
+            family_id=family.family_id,
+            given_names=given,
+            family_name=household.surnames[position],
+            date_of_birth=dob,
+            gender=gender,
+            la_code=la.code,
+            carers=household.links[position],
         )
         child.other_names = household.other_names(position, child)
         if rng.random() < DECEASED:
@@ -300,27 +350,36 @@ class Population:
             child.date_of_death = self.between(dob, as_of)
         child.addresses = history.spells_for(dob)
         born_before_arrival = dob < history.settled_on and history.arrived_from in {
-            "abroad", "scotland", "northern_ireland"}
-        registered = rng.random() < (0.7 if born_before_arrival and history.arrived_from == "abroad"
-                                     else 0.975)
+            "abroad",
+            "scotland",
+            "northern_ireland",
+        }
+        registered = rng.random() < (
+            0.7 if born_before_arrival and history.arrived_from == "abroad" else 0.975
+        )
         if la.nation == "scotland" or (history.arrived_from == "scotland" and born_before_arrival):
             child.chi_number = self._chi(dob, female) or ""
         if la.nation == "northern_ireland" or (
-                history.arrived_from == "northern_ireland" and born_before_arrival):
+            history.arrived_from == "northern_ireland" and born_before_arrival
+        ):
             child.hc_number = self._hc() or ""
-        if la.nation in {"england", "wales"} and (
-                registered or not (born_before_arrival and history.arrived_from == "abroad")) and (
-                self._nhs_share >= 1 or rng.random() < self._nhs_share):
+        if (
+            la.nation in {"england", "wales"}
+            and (registered or not (born_before_arrival and history.arrived_from == "abroad"))
+            and (self._nhs_share >= 1 or rng.random() < self._nhs_share)
+        ):
             child.nhs_number = self._nhs() or ""
         context = ChildContext(
             as_of=as_of,
-            horizon=child.date_of_death or (
-                history.ended_on if history.ending == "left_country" else None) or as_of,
+            horizon=child.date_of_death
+            or (history.ended_on if history.ending == "left_country" else None)
+            or as_of,
             school_year=school_year(dob, as_of),
             age=age_on(dob, as_of),
             la_directory=la_directory,
             previous_la_directory=(
-                self.directory.la(history.previous.la_code) if history.previous else None),
+                self.directory.la(history.previous.la_code) if history.previous else None
+            ),
             home=history.current,
             previous_home=history.previous,
             moved_on=history.settled_on if history.previous else None,
@@ -337,7 +396,7 @@ class Population:
 
     def _given_names(self, origin: names.Origin, female: bool, taken: set[str]) -> str:
         rng = self.rng
-        pool = (origin.girls if female else origin.boys)
+        pool = origin.girls if female else origin.boys
         for _ in range(30):
             if rng.random() < origin.british_given_share:
                 first = self.popular(names.BRITISH_GIRLS if female else names.BRITISH_BOYS)
@@ -350,8 +409,11 @@ class Population:
         middle: list[str] = []
         roll = rng.random()
         for _ in range(2 if roll < 0.08 else 1 if roll < 0.6 else 0):
-            source = pool if rng.random() < 0.5 else (
-                names.BRITISH_GIRLS if female else names.BRITISH_BOYS)
+            source = (
+                pool
+                if rng.random() < 0.5
+                else (names.BRITISH_GIRLS if female else names.BRITISH_BOYS)
+            )
             candidate = self.popular(source)
             if candidate != first and candidate not in middle:
                 middle.append(candidate)
@@ -361,10 +423,16 @@ class Population:
         """Issued by the first school in England: at reception, or on arrival from abroad."""
         la = context.la_directory.la
         schools = [i.service for i in child.involvements if i.service.role == "primary"]
-        first_school = (schools[0] if schools else
-                        context.la_directory.nearby("primary", context.home.outward, self.rng))
-        cohort = child.date_of_birth.year if child.date_of_birth.month >= 9 else (
-            child.date_of_birth.year - 1)
+        first_school = (
+            schools[0]
+            if schools
+            else context.la_directory.nearby("primary", context.home.outward, self.rng)
+        )
+        cohort = (
+            child.date_of_birth.year
+            if child.date_of_birth.month >= 9
+            else (child.date_of_birth.year - 1)
+        )
         year = cohort + 5
         if context.arrived_on and context.arrived_on.year > year:
             year = context.arrived_on.year
@@ -373,13 +441,21 @@ class Population:
 
     # --- carers ----------------------------------------------------------------------------
 
-    def carer(self, origin: names.Origin, female: bool, family_name: str | None = None,
-              older: bool = False) -> Carer:
+    def carer(
+        self,
+        origin: names.Origin,
+        female: bool,
+        family_name: str | None = None,
+        older: bool = False,
+    ) -> Carer:
         rng = self.rng
         self._carers += 1
         if origin.key == "english" or rng.random() < 0.3 * origin.british_given_share:
-            pool = (names.OLDER_WOMEN if female else names.OLDER_MEN) if older else (
-                names.ADULT_WOMEN if female else names.ADULT_MEN)
+            pool = (
+                (names.OLDER_WOMEN if female else names.OLDER_MEN)
+                if older
+                else (names.ADULT_WOMEN if female else names.ADULT_MEN)
+            )
         else:
             pool = origin.girls if female else origin.boys
         given = self.popular(pool)
@@ -387,15 +463,24 @@ class Population:
         if female:
             surname = names.feminine_surname(surname)
         roll = rng.random()
-        phone = (places.DRAMA_MOBILE.format(rng.randrange(1000)) if roll < 0.85 else
-                 rng.choice(places.DRAMA_OTHER_LANDLINES).format(rng.randrange(1000))
-                 if roll < 0.96 else "")
+        phone = (
+            places.DRAMA_MOBILE.format(rng.randrange(1000))
+            if roll < 0.85
+            else rng.choice(places.DRAMA_OTHER_LANDLINES).format(rng.randrange(1000))
+            if roll < 0.96
+            else ""
+        )
         email = ""
         if rng.random() < 0.6:
             local = places.slug(f"{given} {surname}") or "family"
             email = f"{local}{rng.randint(1, 99)}@{rng.choice(places.PERSONAL_EMAIL_DOMAINS)}"
-        return Carer(carer_id=f"C{self._carers:07d}", given_names=given, family_name=surname,
-                     phone=phone, email=email)
+        return Carer(
+            carer_id=f"C{self._carers:07d}",
+            given_names=given,
+            family_name=surname,
+            phone=phone,
+            email=email,
+        )
 
 
 @dataclass(slots=True)
@@ -423,8 +508,16 @@ class _History:
             if self.ending == "none":
                 spells.append(AddressSpell("none", None, self.ended_on, None))
             else:
-                spells.append(AddressSpell("left_country", None, self.ended_on, None,
-                                           self.country, self.intends_to_return))
+                spells.append(
+                    AddressSpell(
+                        "left_country",
+                        None,
+                        self.ended_on,
+                        None,
+                        self.country,
+                        self.intends_to_return,
+                    )
+                )
         else:
             spells.append(AddressSpell("known", self.current, start, None))
         return spells
@@ -433,8 +526,14 @@ class _History:
 class _Household:
     """Who cares for the children of one family, and the children's surnames."""
 
-    def __init__(self, population: Population, origin: names.Origin, kind: str, nation: str,
-                 births: list[dt.date]) -> None:
+    def __init__(
+        self,
+        population: Population,
+        origin: names.Origin,
+        kind: str,
+        nation: str,
+        births: list[dt.date],
+    ) -> None:
         self.p, self.origin, self.kind = population, origin, kind
         rng = population.rng
         n = len(births)
@@ -469,7 +568,8 @@ class _Household:
                 father = population.carer(partner_origin, False)
                 maiden = population.popular(origin.surnames)
                 mother = population.carer(
-                    origin, True, father.family_name if rng.random() < 0.65 else maiden)
+                    origin, True, father.family_name if rng.random() < 0.65 else maiden
+                )
                 link(mother, "mother", True)
                 link(father, "father", True)
                 roll = rng.random()
@@ -515,8 +615,11 @@ class _Household:
                 grandmother = population.carer(origin, True, birth_surname, older=True)
                 link(grandmother, "special_guardian" if guardian else "grandparent", guardian)
                 if rng.random() < 0.5:
-                    link(population.carer(origin, False, birth_surname, older=True),
-                         "grandparent", False)
+                    link(
+                        population.carer(origin, False, birth_surname, older=True),
+                        "grandparent",
+                        False,
+                    )
             if rng.random() < 0.6:
                 link(population.carer(origin, True, birth_surname), "mother", True)
         elif kind == "foster":
@@ -537,7 +640,8 @@ class _Household:
             for i, dob in enumerate(births):
                 adopted_on = population.between(
                     min(dob + dt.timedelta(days=180), population.options.as_of),
-                    population.options.as_of)
+                    population.options.as_of,
+                )
                 self.former[i] = OtherName("former", "", birth_surname, dob, adopted_on)
             self.surnames = [surname] * n
 
@@ -548,14 +652,23 @@ class _Household:
         out = []
         former = self.former[position]
         if former is not None:
-            out.append(OtherName("former", child.given_names, former.family_name,
-                                 former.used_from, former.used_until))
+            out.append(
+                OtherName(
+                    "former",
+                    child.given_names,
+                    former.family_name,
+                    former.used_from,
+                    former.used_until,
+                )
+            )
         if self.alias_surname[position]:
-            out.append(OtherName("alias", child.given_names, self.alias_surname[position],
-                                 None, None))
+            out.append(
+                OtherName("alias", child.given_names, self.alias_surname[position], None, None)
+            )
         elif self.p.rng.random() < 0.01:
             nicknames = nicknames_of(child.first_given_name)
             if nicknames:
-                out.append(OtherName("alias", self.p.rng.choice(nicknames),
-                                     child.family_name, None, None))
+                out.append(
+                    OtherName("alias", self.p.rng.choice(nicknames), child.family_name, None, None)
+                )
         return out

@@ -11,13 +11,18 @@ class ReviewDecisionForm(forms.Form):
     """Link to one candidate, create a new child, or none of them; and why (a closed list)."""
 
     decision = forms.ChoiceField(
-        label="What is this record?", choices=ReviewDecision.choices, widget=forms.RadioSelect,
-        error_messages={"required": "Choose what this record is."})
-    child = forms.ChoiceField(label="Which child is it?", required=False,
-                              widget=forms.RadioSelect)
+        label="What is this record?",
+        choices=ReviewDecision.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose what this record is."},
+    )
+    child = forms.ChoiceField(label="Which child is it?", required=False, widget=forms.RadioSelect)
     reason = forms.ChoiceField(
-        label="Why?", choices=ReviewReason.choices, widget=forms.RadioSelect,
-        error_messages={"required": "Choose why."})
+        label="Why?",
+        choices=ReviewReason.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose why."},
+    )
 
     def __init__(self, *args, candidates: list[tuple[str, str]] = (), **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -35,12 +40,13 @@ class ReviewDecisionForm(forms.Form):
 
 class MergeForm(forms.Form):
     kept = forms.CharField(label="Index number of the record to keep", max_length=20)
-    merged = forms.CharField(label="Index number of the duplicate to merge into it",
-                             max_length=20)
+    merged = forms.CharField(label="Index number of the duplicate to merge into it", max_length=20)
     reason = forms.ChoiceField(
         label="Why are they the same child?",
         choices=[(r.value, r.label) for r in REASONS_FOR[ReviewDecision.LINK]],
-        widget=forms.RadioSelect, error_messages={"required": "Choose why."})
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose why."},
+    )
 
     def _index_number(self, name: str) -> str:
         digits = "".join(ch for ch in self.cleaned_data[name] if ch.isdigit())

@@ -26,8 +26,9 @@ def _message(exc: ValidationError | PermissionDenied) -> str:
 @requires_index_team
 @require_GET
 def review_queue(request: HttpRequest) -> HttpResponse:
-    return render(request, "sources/review_queue.html",
-                  {"queue": selectors.review_queue(actor=request.user)})
+    return render(
+        request, "sources/review_queue.html", {"queue": selectors.review_queue(actor=request.user)}
+    )
 
 
 @no_store
@@ -38,23 +39,30 @@ def review_item(request: HttpRequest, pk: int) -> HttpResponse:
         view = selectors.review_item(actor=request.user, pk=pk)
     except ReviewItem.DoesNotExist as exc:
         raise Http404("No such review item in your LA.") from exc
-    choices = [(str(c.child.pk), c.index_number) for c in view.candidates
-               if not c.merged and not c.twin_rule] + \
-        [(str(c.child.pk), c.index_number) for c in view.candidates if c.twin_rule]
+    choices = [
+        (str(c.child.pk), c.index_number)
+        for c in view.candidates
+        if not c.merged and not c.twin_rule
+    ] + [(str(c.child.pk), c.index_number) for c in view.candidates if c.twin_rule]
     form = ReviewDecisionForm(request.POST or None, candidates=choices)
     if request.method == "POST" and view.item.status == "open" and form.is_valid():
         child = None
         if form.cleaned_data.get("child"):
             child = Child.objects.filter(pk=int(form.cleaned_data["child"])).first()
         try:
-            services.review_decide(actor=request.user, item=view.item,
-                                   decision=form.cleaned_data["decision"],
-                                   reason=form.cleaned_data["reason"], child=child)
+            services.review_decide(
+                actor=request.user,
+                item=view.item,
+                decision=form.cleaned_data["decision"],
+                reason=form.cleaned_data["reason"],
+                child=child,
+            )
         except (ValidationError, PermissionDenied) as exc:
             form.add_error(None, _message(exc))
         else:
-            messages.success(request, f"Decision recorded for {view.record.feed} record "
-                                      f"{view.record.key}.")
+            messages.success(
+                request, f"Decision recorded for {view.record.feed} record {view.record.key}."
+            )
             return redirect("web:review-queue")
     return render(request, "sources/review_item.html", {"view": view, "form": form})
 
@@ -62,10 +70,14 @@ def review_item(request: HttpRequest, pk: int) -> HttpResponse:
 @requires_index_team
 @require_GET
 def feeds(request: HttpRequest) -> HttpResponse:
-    return render(request, "sources/feeds.html", {
-        "health": selectors.feed_health(actor=request.user),
-        "runs": selectors.recent_runs(actor=request.user),
-    })
+    return render(
+        request,
+        "sources/feeds.html",
+        {
+            "health": selectors.feed_health(actor=request.user),
+            "runs": selectors.recent_runs(actor=request.user),
+        },
+    )
 
 
 @requires_index_team
@@ -75,8 +87,11 @@ def import_run(request: HttpRequest, pk: int) -> HttpResponse:
         view = selectors.import_run(actor=request.user, pk=pk)
     except ImportRun.DoesNotExist as exc:
         raise Http404("No such import in your LA.") from exc
-    response = render(request, "sources/import_run.html",
-                      {"view": view, "running": view.run.status == RunStatus.RUNNING})
+    response = render(
+        request,
+        "sources/import_run.html",
+        {"view": view, "running": view.run.status == RunStatus.RUNNING},
+    )
     if view.run.status == RunStatus.RUNNING:
         response["Refresh"] = "5"  # progress without JavaScript
     return response
@@ -88,31 +103,39 @@ def merges(request: HttpRequest) -> HttpResponse:
     form = MergeForm(request.POST or None, prefix="merge")
     if request.method == "POST" and form.is_valid():
         try:
-            kept = selectors.la_child(actor=request.user,
-                                      index_number=form.cleaned_data["kept"])
-            merged = selectors.la_child(actor=request.user,
-                                        index_number=form.cleaned_data["merged"])
+            kept = selectors.la_child(actor=request.user, index_number=form.cleaned_data["kept"])
+            merged = selectors.la_child(
+                actor=request.user, index_number=form.cleaned_data["merged"]
+            )
         except Child.DoesNotExist:
             form.add_error(None, "Both index numbers must be records of your LA.")
         else:
             try:
-                services.child_merge(actor=request.user, kept=kept, merged=merged,
-                                     reason=form.cleaned_data["reason"])
+                services.child_merge(
+                    actor=request.user, kept=kept, merged=merged, reason=form.cleaned_data["reason"]
+                )
             except (ValidationError, PermissionDenied) as exc:
                 form.add_error(None, _message(exc))
             else:
-                messages.success(request, f"Record {merged.formatted_index_number} merged into "
-                                          f"{kept.formatted_index_number}.")
+                messages.success(
+                    request,
+                    f"Record {merged.formatted_index_number} merged into "
+                    f"{kept.formatted_index_number}.",
+                )
                 return redirect("web:merges")
-    return render(request, "sources/merges.html",
-                  {"form": form, "merges": selectors.merges(actor=request.user)})
+    return render(
+        request,
+        "sources/merges.html",
+        {"form": form, "merges": selectors.merges(actor=request.user)},
+    )
 
 
 @requires_index_team
 @require_POST
 def unmerge(request: HttpRequest, pk: int) -> HttpResponse:
-    merge = next((m for m in selectors.merges(actor=request.user, limit=10_000) if m.pk == pk),
-                 None)
+    merge = next(
+        (m for m in selectors.merges(actor=request.user, limit=10_000) if m.pk == pk), None
+    )
     if merge is None:
         raise Http404("No such merge in your LA.")
     try:
@@ -120,7 +143,8 @@ def unmerge(request: HttpRequest, pk: int) -> HttpResponse:
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, _message(exc))
     else:
-        messages.success(request, f"Merge undone: {merge.merged.formatted_index_number} is a "
-                                  "record of its own again.")
+        messages.success(
+            request,
+            f"Merge undone: {merge.merged.formatted_index_number} is a record of its own again.",
+        )
     return redirect("web:merges")
-

@@ -75,9 +75,9 @@ def test_the_stored_event_hashes_to_its_hash_after_a_round_trip_through_the_data
     # (PostgreSQL text cannot hold NUL at all; the forms refuse control characters anyway.)
     audit_record(
         actor=None,
-        actor_label="O'Brien \"Ñ\" \\ \x01\n\u2028",
+        actor_label='O\'Brien "Ñ" \\ \x01\n\u2028',
         action="child_search",
-        criteria={"name": "Zoë \"\\", "\x01key": ["é", None, True]},
+        criteria={"name": 'Zoë "\\', "\x01key": ["é", None, True]},
         detail={"emoji": "\U0001f600"},
     )
     events = list(AuditEvent.objects.order_by("id"))

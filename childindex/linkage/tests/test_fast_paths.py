@@ -19,8 +19,26 @@ from childindex.linkage.comparisons import default_settings
 from childindex.linkage.model import Scorer, ScoringSql, link_table, to_table
 from childindex.linkage.normalise import LinkRecord
 
-GIVEN = ["Olivia", "Amelia", "Alfie", "Alfred", "Mohammed", "Muhammad", "Zoë", "Zoe", "Ava",
-         "Eva", "Oliver Jack", "Jack", "Isla-Rose", "Grace", "", "oppy", "Poppy", "Harry"]
+GIVEN = [
+    "Olivia",
+    "Amelia",
+    "Alfie",
+    "Alfred",
+    "Mohammed",
+    "Muhammad",
+    "Zoë",
+    "Zoe",
+    "Ava",
+    "Eva",
+    "Oliver Jack",
+    "Jack",
+    "Isla-Rose",
+    "Grace",
+    "",
+    "oppy",
+    "Poppy",
+    "Harry",
+]
 FAMILY = ["Hart", "Smith-Jones", "Smith", "Jones", "O'Brien", "OBrien", "Ng", "Field", ""]
 POSTCODES = ["TN34 1AB", "tn341ab", "BN1 2AB", "L36 1AB", "WE2 7AY", "not one", None]
 LINES = ["1 Elm Road", "9 Oak", "4 Ash", None, "Flat 2, 10 High St"]
@@ -39,14 +57,25 @@ def _records(rng: random.Random, count: int, prefix: str, *, index: bool) -> lis
         local = [f"gp:{rng.randrange(20)}"] if rng.random() < 0.3 else []
         others: dict = {}
         if index and rng.random() < 0.3:
-            others = {"other_family_names": [rng.choice(FAMILY)],
-                      "other_given_names": [rng.choice(GIVEN)],
-                      "other_postcodes": [rng.choice(POSTCODES) or "", "BN1 2AB"]}
-        records.append(LinkRecord(
-            f"{prefix}{i}", rng.choice(GIVEN), rng.choice(FAMILY),
-            None if rng.random() < 0.05 else day,
-            rng.choice(["female", "male", "not_specified", None]), rng.choice(POSTCODES),
-            rng.choice(LINES), identifiers, local, **others))
+            others = {
+                "other_family_names": [rng.choice(FAMILY)],
+                "other_given_names": [rng.choice(GIVEN)],
+                "other_postcodes": [rng.choice(POSTCODES) or "", "BN1 2AB"],
+            }
+        records.append(
+            LinkRecord(
+                f"{prefix}{i}",
+                rng.choice(GIVEN),
+                rng.choice(FAMILY),
+                None if rng.random() < 0.05 else day,
+                rng.choice(["female", "male", "not_specified", None]),
+                rng.choice(POSTCODES),
+                rng.choice(LINES),
+                identifiers,
+                local,
+                **others,
+            )
+        )
     return records
 
 
@@ -71,8 +100,11 @@ def _trained_like(settings: dict) -> dict:
     return trained
 
 
-@pytest.mark.parametrize("settings", [default_settings(), _trained_like(default_settings())],
-                         ids=["untrained", "trained"])
+@pytest.mark.parametrize(
+    "settings",
+    [default_settings(), _trained_like(default_settings())],
+    ids=["untrained", "trained"],
+)
 def test_direct_scoring_is_splinks(settings):
     rng = random.Random(11)
     index = link_table(_records(rng, 600, "", index=True))
@@ -88,8 +120,7 @@ def test_direct_scoring_is_splinks(settings):
         scorer.close()
 
     def key(c):
-        return c.record_id, c.other_id, c.weight, c.probability, tuple(c.gammas), \
-            tuple(c.weights)
+        return c.record_id, c.other_id, c.weight, c.probability, tuple(c.gammas), tuple(c.weights)
 
     assert len(direct) > 1000
     assert [key(c) for c in direct] == [key(c) for c in splink]

@@ -50,28 +50,48 @@ def test_every_blocking_rule_is_an_equality_join():
 
 
 def child(uid: str, given: str, family: str = "Hart", dob=dt.date(2015, 3, 8), **kw):
-    return LinkRecord(uid, given, family, dob, kw.pop("gender", "female"),
-                      kw.pop("postcode", "TN34 1AB"), kw.pop("line", "1 Elm Road"), **kw).row()
+    return LinkRecord(
+        uid,
+        given,
+        family,
+        dob,
+        kw.pop("gender", "female"),
+        kw.pop("postcode", "TN34 1AB"),
+        kw.pop("line", "1 Elm Road"),
+        **kw,
+    ).row()
 
 
 @pytest.fixture(scope="module")
 def scorer():
     scorer = Scorer(default_settings())
-    scorer.add_index([
-        child("1", "Olivia"),
-        child("2", "Amelia"),  # Olivia's twin
-        child("3", "Alfred", gender="male", family="Stone", postcode="BN1 2AB", line="9 Oak"),
-        child("4", "Ava", identifiers={"nhs": "9990000026"}, family="Field",
-              postcode="L36 1AB", line="4 Ash"),
-    ])
+    scorer.add_index(
+        [
+            child("1", "Olivia"),
+            child("2", "Amelia"),  # Olivia's twin
+            child("3", "Alfred", gender="male", family="Stone", postcode="BN1 2AB", line="9 Oak"),
+            child(
+                "4",
+                "Ava",
+                identifiers={"nhs": "9990000026"},
+                family="Field",
+                postcode="L36 1AB",
+                line="4 Ash",
+            ),
+        ]
+    )
     yield scorer
     scorer.close()
 
 
 def best(scorer, row):
     candidates = scorer.score(to_table([row]), min_weight=-50)
-    return candidates, decide([c for c in candidates if c.weight >= 0], thresholds=THRESHOLDS,
-                              levels=scorer.levels, may_create=True)
+    return candidates, decide(
+        [c for c in candidates if c.weight >= 0],
+        thresholds=THRESHOLDS,
+        levels=scorer.levels,
+        may_create=True,
+    )
 
 
 def test_a_twin_scores_but_is_never_the_same_child(scorer):
@@ -88,8 +108,15 @@ def test_a_third_child_with_the_twins_birthday_and_address_is_new(scorer):
 
 
 def test_a_nickname_and_a_swapped_date_still_link(scorer):
-    row = child("r", "Alfie", gender="male", family="Stone", postcode="BN1 2AB", line="9 Oak",
-                dob=dt.date(2015, 8, 3))
+    row = child(
+        "r",
+        "Alfie",
+        gender="male",
+        family="Stone",
+        postcode="BN1 2AB",
+        line="9 Oak",
+        dob=dt.date(2015, 8, 3),
+    )
     candidates, decision = best(scorer, row)
     levels = {e.comparison: e.level for e in candidates[0].evidence}
     assert levels["given_name"] == "Nickname or other spelling"
@@ -98,18 +125,45 @@ def test_a_nickname_and_a_swapped_date_still_link(scorer):
 
 
 def test_a_different_nhs_number_weighs_against_a_match(scorer):
-    same = best(scorer, child("r", "Ava", identifiers={"nhs": "9990000026"}, family="Field",
-                              postcode="L36 1AB", line="4 Ash"))[0][0]
-    other = best(scorer, child("r", "Ava", identifiers={"nhs": "9990000034"}, family="Field",
-                               postcode="L36 1AB", line="4 Ash"))[0][0]
+    same = best(
+        scorer,
+        child(
+            "r",
+            "Ava",
+            identifiers={"nhs": "9990000026"},
+            family="Field",
+            postcode="L36 1AB",
+            line="4 Ash",
+        ),
+    )[0][0]
+    other = best(
+        scorer,
+        child(
+            "r",
+            "Ava",
+            identifiers={"nhs": "9990000034"},
+            family="Field",
+            postcode="L36 1AB",
+            line="4 Ash",
+        ),
+    )[0][0]
     assert other.weight < same.weight - 20
 
 
 def test_a_row_that_fits_two_children_goes_to_review(scorer):
     candidates = scorer.score(to_table([child("r", "Olivia")]), min_weight=-50)
-    doubled = [candidates[0], type(candidates[0])(
-        "r", "9", candidates[0].weight - 1, 1.0, candidates[0].gammas, candidates[0].weights,
-        candidates[0].index)]
+    doubled = [
+        candidates[0],
+        type(candidates[0])(
+            "r",
+            "9",
+            candidates[0].weight - 1,
+            1.0,
+            candidates[0].gammas,
+            candidates[0].weights,
+            candidates[0].index,
+        ),
+    ]
     decision = decide(doubled, thresholds=THRESHOLDS, levels=scorer.levels, may_create=True)
     assert decision.outcome == Outcome.REVIEW and decision.reason == "fits_two_children"
 
@@ -117,11 +171,21 @@ def test_a_row_that_fits_two_children_goes_to_review(scorer):
 def test_a_possible_shielded_child_waits_for_a_person_unless_it_is_that_child(scorer):
     candidates, _ = best(scorer, child("r", "Olivia"))
     eligible = [c for c in candidates if c.weight >= 0]
-    shield_best = decide(eligible, thresholds=THRESHOLDS, levels=scorer.levels,
-                         may_create=True, is_shielded={"1"}.__contains__)
+    shield_best = decide(
+        eligible,
+        thresholds=THRESHOLDS,
+        levels=scorer.levels,
+        may_create=True,
+        is_shielded={"1"}.__contains__,
+    )
     assert shield_best.outcome == Outcome.LINK
-    shield_twin = decide(eligible, thresholds=THRESHOLDS, levels=scorer.levels,
-                         may_create=True, is_shielded={"2"}.__contains__)
+    shield_twin = decide(
+        eligible,
+        thresholds=THRESHOLDS,
+        levels=scorer.levels,
+        may_create=True,
+        is_shielded={"2"}.__contains__,
+    )
     assert shield_twin.outcome == Outcome.REVIEW and shield_twin.shielded
 
 
@@ -129,11 +193,19 @@ def test_thresholds_decide_between_link_review_and_create(scorer):
     candidates, _ = best(scorer, child("r", "Olivia", postcode="M1 1AB", line="8 Elm"))
     eligible = [c for c in candidates if c.weight >= 0]
     assert 0 < eligible[0].weight < 12
-    assert decide(eligible, thresholds=THRESHOLDS, levels=scorer.levels,
-                  may_create=True).outcome == Outcome.REVIEW
-    assert decide(eligible, thresholds=Thresholds(upper=1, lower=0), levels=scorer.levels,
-                  may_create=True).outcome == Outcome.LINK
-    assert decide([], thresholds=THRESHOLDS, levels=scorer.levels,
-                  may_create=False).outcome == Outcome.REVIEW
+    assert (
+        decide(eligible, thresholds=THRESHOLDS, levels=scorer.levels, may_create=True).outcome
+        == Outcome.REVIEW
+    )
+    assert (
+        decide(
+            eligible, thresholds=Thresholds(upper=1, lower=0), levels=scorer.levels, may_create=True
+        ).outcome
+        == Outcome.LINK
+    )
+    assert (
+        decide([], thresholds=THRESHOLDS, levels=scorer.levels, may_create=False).outcome
+        == Outcome.REVIEW
+    )
     with pytest.raises(ValueError):
         Thresholds(upper=0, lower=1)

@@ -70,8 +70,9 @@ class SourceRecordFactory(DjangoModelFactory):
     class Params:
         linked = factory.Trait(
             status=RecordStatus.LINKED,
-            child=factory.SubFactory(ChildFactory,
-                                     responsible_la=factory.SelfAttribute("..feed.local_authority")),
+            child=factory.SubFactory(
+                ChildFactory, responsible_la=factory.SelfAttribute("..feed.local_authority")
+            ),
         )
 
 

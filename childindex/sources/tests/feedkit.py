@@ -18,14 +18,35 @@ from childindex.records.models import AddressStatus, Child, ChildAddress, ChildI
 from childindex.records.tests.factories import ChildFactory, ChildNameFactory
 from childindex.sources.importer import feed_import
 
-COLUMNS = ["id", "nhs", "upn", "local", "given", "family", "dob", "sex", "line1", "postcode",
-           "org", "service", "practitioner", "start", "end"]
+COLUMNS = [
+    "id",
+    "nhs",
+    "upn",
+    "local",
+    "given",
+    "family",
+    "dob",
+    "sex",
+    "line1",
+    "postcode",
+    "org",
+    "service",
+    "practitioner",
+    "start",
+    "end",
+]
 TODAY = dt.date(2026, 11, 21)
 
 
-def mapping_text(*, la_code: str, name: str = "gp", kind: str = "snapshot",
-                 may_create: bool = True, encoding: str | None = None,
-                 date_format: str = "%Y-%m-%d") -> str:
+def mapping_text(
+    *,
+    la_code: str,
+    name: str = "gp",
+    kind: str = "snapshot",
+    may_create: bool = True,
+    encoding: str | None = None,
+    date_format: str = "%Y-%m-%d",
+) -> str:
     extra = f'encoding = "{encoding}"\n' if encoding else ""
     return f"""
 [feed]
@@ -82,18 +103,48 @@ class County:
     tmp: Path
     files: int = 0
 
-    def row(self, key: str, given: str, family: str, dob: str, *, sex: str = "F",
-            nhs: str = "", upn: str = "", local: str = "", line1: str = "1 Elm Road",
-            postcode: str = "TN34 1AA", start: str = "2020-01-01", end: str = "",
-            service: str | None = None) -> dict[str, str]:
-        return {"id": key, "nhs": nhs, "upn": upn, "local": local, "given": given,
-                "family": family, "dob": dob, "sex": sex, "line1": line1, "postcode": postcode,
-                "org": self.service.organisation.code,
-                "service": service or self.service.name,
-                "practitioner": self.practitioner.secure_email, "start": start, "end": end}
+    def row(
+        self,
+        key: str,
+        given: str,
+        family: str,
+        dob: str,
+        *,
+        sex: str = "F",
+        nhs: str = "",
+        upn: str = "",
+        local: str = "",
+        line1: str = "1 Elm Road",
+        postcode: str = "TN34 1AA",
+        start: str = "2020-01-01",
+        end: str = "",
+        service: str | None = None,
+    ) -> dict[str, str]:
+        return {
+            "id": key,
+            "nhs": nhs,
+            "upn": upn,
+            "local": local,
+            "given": given,
+            "family": family,
+            "dob": dob,
+            "sex": sex,
+            "line1": line1,
+            "postcode": postcode,
+            "org": self.service.organisation.code,
+            "service": service or self.service.name,
+            "practitioner": self.practitioner.secure_email,
+            "start": start,
+            "end": end,
+        }
 
-    def write(self, rows: list[dict[str, str]] | list[list[str]], *,
-              columns: list[str] | None = None, encoding: str = "utf-8") -> Path:
+    def write(
+        self,
+        rows: list[dict[str, str]] | list[list[str]],
+        *,
+        columns: list[str] | None = None,
+        encoding: str = "utf-8",
+    ) -> Path:
         self.files += 1
         path = self.tmp / f"feed{self.files}.csv"
         with path.open("w", encoding=encoding, newline="") as handle:
@@ -101,28 +152,51 @@ class County:
             header = columns or COLUMNS
             writer.writerow(header)
             for row in rows:
-                writer.writerow([row.get(c, "") for c in header] if isinstance(row, dict)
-                                else row)
+                writer.writerow([row.get(c, "") for c in header] if isinstance(row, dict) else row)
         return path
 
     def mapping(self, **options) -> str:
         return mapping_text(la_code=self.la.code, **options)
 
     def load(self, rows, *, mapping: str | None = None, **options):
-        return feed_import(path=self.write(rows), mapping_text=mapping or self.mapping(**options),
-                           today=TODAY)
+        return feed_import(
+            path=self.write(rows), mapping_text=mapping or self.mapping(**options), today=TODAY
+        )
 
-    def child(self, given: str, family: str, dob: str, *, gender: str = "female",
-              nhs: str = "", upn: str = "", line1: str = "1 Elm Road",
-              postcode: str = "TN34 1AA", shielded: bool = False) -> Child:
-        extra = {"shielded": True, "shield_review_on": TODAY + dt.timedelta(days=90)} \
-            if shielded else {}
-        child = ChildFactory(date_of_birth=dt.date.fromisoformat(dob), gender=gender,
-                             responsible_la=self.la, current_name=None, **extra)
+    def child(
+        self,
+        given: str,
+        family: str,
+        dob: str,
+        *,
+        gender: str = "female",
+        nhs: str = "",
+        upn: str = "",
+        line1: str = "1 Elm Road",
+        postcode: str = "TN34 1AA",
+        shielded: bool = False,
+    ) -> Child:
+        extra = (
+            {"shielded": True, "shield_review_on": TODAY + dt.timedelta(days=90)}
+            if shielded
+            else {}
+        )
+        child = ChildFactory(
+            date_of_birth=dt.date.fromisoformat(dob),
+            gender=gender,
+            responsible_la=self.la,
+            current_name=None,
+            **extra,
+        )
         ChildNameFactory(child=child, given_names=given, family_name=family)
-        ChildAddress.objects.create(child=child, status=AddressStatus.KNOWN, line_1=line1,
-                                    town="Synthetic Town", postcode=postcode,
-                                    local_authority=self.la)
+        ChildAddress.objects.create(
+            child=child,
+            status=AddressStatus.KNOWN,
+            line_1=line1,
+            town="Synthetic Town",
+            postcode=postcode,
+            local_authority=self.la,
+        )
         if nhs:
             ChildIdentifier.objects.create(child=child, type="nhs", value=nhs)
         if upn:

@@ -19,27 +19,99 @@ pytestmark = pytest.mark.django_db
 def test_rows_are_inserted_as_given_or_adapted_and_read_back_the_same():
     run = ImportRunFactory()
     now = timezone.now()
-    insert_rows(SourceRecord, (
-        "feed_id", "key", "first_run_id", "last_run_id", "row_number", "values",
-        "values_sha256", "status", "child_id", "involvement_id", "shielded", "created_at",
-        "updated_at"), [
-        (run.feed_id, "A1", run.pk, run.pk, 1, {"name": "Zoë"}, "x", "review", None, None,
-         False, now, now),
-        (run.feed_id, "A2", run.pk, run.pk, 2, JsonText('{"name": "Ava"}'), "y", "review", None,
-         None, True, now, now),
-    ])
-    insert_rows(SourceRecord, (
-        "feed_id", "key", "first_run_id", "last_run_id", "row_number", "values",
-        "values_sha256", "status", "shielded", "created_at", "updated_at"), [
-        (run.feed_id, "A3", run.pk, run.pk, 3, JsonText('{"name": "Al"}'), "z", "review", False,
-         moment(now), moment(now))], adapted=True)
+    insert_rows(
+        SourceRecord,
+        (
+            "feed_id",
+            "key",
+            "first_run_id",
+            "last_run_id",
+            "row_number",
+            "values",
+            "values_sha256",
+            "status",
+            "child_id",
+            "involvement_id",
+            "shielded",
+            "created_at",
+            "updated_at",
+        ),
+        [
+            (
+                run.feed_id,
+                "A1",
+                run.pk,
+                run.pk,
+                1,
+                {"name": "Zoë"},
+                "x",
+                "review",
+                None,
+                None,
+                False,
+                now,
+                now,
+            ),
+            (
+                run.feed_id,
+                "A2",
+                run.pk,
+                run.pk,
+                2,
+                JsonText('{"name": "Ava"}'),
+                "y",
+                "review",
+                None,
+                None,
+                True,
+                now,
+                now,
+            ),
+        ],
+    )
+    insert_rows(
+        SourceRecord,
+        (
+            "feed_id",
+            "key",
+            "first_run_id",
+            "last_run_id",
+            "row_number",
+            "values",
+            "values_sha256",
+            "status",
+            "shielded",
+            "created_at",
+            "updated_at",
+        ),
+        [
+            (
+                run.feed_id,
+                "A3",
+                run.pk,
+                run.pk,
+                3,
+                JsonText('{"name": "Al"}'),
+                "z",
+                "review",
+                False,
+                moment(now),
+                moment(now),
+            )
+        ],
+        adapted=True,
+    )
     records = {r.key: r for r in SourceRecord.objects.filter(feed_id=run.feed_id)}
     assert {k: r.values for k, r in records.items()} == {
-        "A1": {"name": "Zoë"}, "A2": {"name": "Ava"}, "A3": {"name": "Al"}}
+        "A1": {"name": "Zoë"},
+        "A2": {"name": "Ava"},
+        "A3": {"name": "Al"},
+    }
     assert {r.created_at for r in records.values()} == {now}
     assert records["A2"].shielded and not records["A1"].shielded
-    assert insert_rows(RejectedRow, ("run_id", "row_number", "line_number", "key", "reason"),
-                       []) == 0
+    assert (
+        insert_rows(RejectedRow, ("run_id", "row_number", "line_number", "key", "reason"), []) == 0
+    )
 
 
 def test_a_datetime_is_adapted_as_the_database_stores_it():

@@ -24,8 +24,12 @@ def run(*args: str) -> str:
 
 
 def test_feed_import_reports_its_counts(county):
-    path = county.write([county.row("A1", "Ruby", "Stone", "2012-01-05"),
-                         county.row("A2", "Jack", "Field", "2012-02-30")])
+    path = county.write(
+        [
+            county.row("A1", "Ruby", "Stone", "2012-01-05"),
+            county.row("A2", "Jack", "Field", "2012-02-30"),
+        ]
+    )
     mapping = county.tmp / "gp.toml"
     mapping.write_text(county.mapping(), encoding="utf-8")
     out = run("feed", "import", "--no-progress", "--mapping", str(mapping), str(path))
@@ -58,24 +62,37 @@ def test_links_export_writes_source_key_and_index_number(county, tmp_path):
 
 def test_thresholds_show_a_dry_run_and_change_only_with_apply(county):
     county.child("Olivia", "Hart", "2015-03-20")
-    county.load([county.row("A1", "Olivia", "Hart", "2015-03-20", line1="9 Oak Lane",
-                            postcode="BN1 2AB")], may_create=False)
+    county.load(
+        [county.row("A1", "Olivia", "Hart", "2015-03-20", line1="9 Oak Lane", postcode="BN1 2AB")],
+        may_create=False,
+    )
     out = run("linkage", "thresholds", "--la", county.la.code, "--upper", "1", "--lower", "0")
     assert "review -> link: 1" in out and "Nothing changed" in out
     assert not LinkageThreshold.objects.exists()
-    run("linkage", "thresholds", "--la", county.la.code, "--upper", "1", "--lower", "0",
-        "--apply")
+    run("linkage", "thresholds", "--la", county.la.code, "--upper", "1", "--lower", "0", "--apply")
     assert LinkageThreshold.objects.get().upper == 1
     with pytest.raises(CommandError, match="lower threshold must not be above"):
         run("linkage", "thresholds", "--la", county.la.code, "--upper", "1", "--lower", "5")
 
 
 def test_a_trained_model_is_stored_as_a_new_inactive_version(county):
-    county.load([county.row(f"A{i}", given, family, f"201{i % 10}-0{i % 9 + 1}-1{i % 9}",
-                            line1=f"{i} Elm Road")
-                 for i, (given, family) in enumerate(
-                     [("Ruby", "Stone"), ("Jack", "Field"), ("Olivia", "Hart"),
-                      ("Amir", "Khan"), ("Zofia", "Nowak"), ("Ellis", "Reed")])])
+    county.load(
+        [
+            county.row(
+                f"A{i}", given, family, f"201{i % 10}-0{i % 9 + 1}-1{i % 9}", line1=f"{i} Elm Road"
+            )
+            for i, (given, family) in enumerate(
+                [
+                    ("Ruby", "Stone"),
+                    ("Jack", "Field"),
+                    ("Olivia", "Hart"),
+                    ("Amir", "Khan"),
+                    ("Zofia", "Nowak"),
+                    ("Ellis", "Reed"),
+                ]
+            )
+        ]
+    )
     out = run("linkage", "train", "--max-pairs", "1000")
     assert "Trained version 2" in out
     assert not LinkageModel.objects.get(version=2).active

@@ -54,7 +54,10 @@ def test_a_row_links_to_the_child_already_in_the_index(county):
     assert link.method == LinkMethod.MODEL and link.weight > 12 and link.model is not None
     involvement = linked.involvement
     assert (involvement.child, involvement.service, involvement.source_feed) == (
-        child, county.service, "gp")
+        child,
+        county.service,
+        "gp",
+    )
     assert involvement.practitioner == county.practitioner
     event = AuditEvent.objects.get(action="feed_record_applied")
     assert event.children == [child.index_number]
@@ -64,11 +67,13 @@ def test_a_row_links_to_the_child_already_in_the_index(county):
 def test_twins_are_never_linked_to_each_other(county):
     olivia = county.child("Olivia", "Hart", "2015-03-20")
     amelia = county.child("Amelia", "Hart", "2015-03-20")
-    run = county.load([
-        county.row("A1", "Olivia", "Hart", "2015-03-20"),
-        county.row("A2", "Amelia", "Hart", "2015-03-20"),
-        county.row("A3", "Grace", "Hart", "2015-03-20"),  # a third child, not yet in the index
-    ])
+    run = county.load(
+        [
+            county.row("A1", "Olivia", "Hart", "2015-03-20"),
+            county.row("A2", "Amelia", "Hart", "2015-03-20"),
+            county.row("A3", "Grace", "Hart", "2015-03-20"),  # a third child, not yet in the index
+        ]
+    )
     assert record("A1").child == olivia
     assert record("A2").child == amelia
     third = record("A3").child
@@ -104,8 +109,20 @@ def test_identifiers_are_compared_only_within_their_type(county):
     shared = synthetic_hc_number(random.Random(7))  # also a check-valid NHS number
     holder = county.child("Ruby", "Stone", "2012-01-05")
     ChildIdentifier.objects.create(child=holder, type="hc", value=shared)
-    county.load([county.row("A1", "Jack", "Field", "2016-09-30", sex="M", nhs=shared,
-                            line1="9 Oak Lane", postcode="BN1 2AB")])
+    county.load(
+        [
+            county.row(
+                "A1",
+                "Jack",
+                "Field",
+                "2016-09-30",
+                sex="M",
+                nhs=shared,
+                line1="9 Oak Lane",
+                postcode="BN1 2AB",
+            )
+        ]
+    )
     assert record("A1").child != holder
     assert ChildIdentifier.objects.filter(type="nhs", value=shared).exists()
 
@@ -120,17 +137,31 @@ def test_a_local_identifier_is_kept_with_its_issuer(county):
 def test_a_placeholder_identifier_is_ignored(county):
     a = county.child("Ruby", "Stone", "2012-01-05")
     ChildIdentifier.objects.create(child=a, type="nhs", value="0000000000")
-    county.load([county.row("A1", "Jack", "Field", "2016-09-30", sex="M", nhs="0000000000",
-                            line1="9 Oak Lane", postcode="BN1 2AB")])
+    county.load(
+        [
+            county.row(
+                "A1",
+                "Jack",
+                "Field",
+                "2016-09-30",
+                sex="M",
+                nhs="0000000000",
+                line1="9 Oak Lane",
+                postcode="BN1 2AB",
+            )
+        ]
+    )
     assert record("A1").child != a
     assert not ChildIdentifier.objects.filter(child=record("A1").child).exists()
 
 
 def test_a_row_that_may_be_a_shielded_child_waits_shielded_for_a_person(county):
-    county.child("Olivia", "Hart", "2015-03-20", shielded=True, line1="2 Refuge Row",
-                 postcode="TN35 2AB")
-    county.load([county.row("A1", "Olivia", "Hart", "2015-03-20", line1="7 Elm Road",
-                            postcode="BN1 2AB")])
+    county.child(
+        "Olivia", "Hart", "2015-03-20", shielded=True, line1="2 Refuge Row", postcode="TN35 2AB"
+    )
+    county.load(
+        [county.row("A1", "Olivia", "Hart", "2015-03-20", line1="7 Elm Road", postcode="BN1 2AB")]
+    )
     item = ReviewItem.objects.get()
     assert item.shielded and item.cause == "may_be_shielded_child"
     assert record("A1").shielded and record("A1").child is None
@@ -151,10 +182,12 @@ def test_a_source_that_may_not_create_sends_an_unknown_child_to_review(county):
 
 
 def test_a_sources_own_duplicate_becomes_one_new_child(county):
-    run = county.load([
-        county.row("A1", "Ruby", "Stone", "2012-01-05", nhs=nhs(1)),
-        county.row("A2", "Ruby", "Stone", "2012-01-05", nhs=nhs(1)),
-    ])
+    run = county.load(
+        [
+            county.row("A1", "Ruby", "Stone", "2012-01-05", nhs=nhs(1)),
+            county.row("A2", "Ruby", "Stone", "2012-01-05", nhs=nhs(1)),
+        ]
+    )
     assert run.created == 1 and run.linked == 1
     assert record("A1").child == record("A2").child
     assert Child.objects.count() == 1
@@ -162,8 +195,10 @@ def test_a_sources_own_duplicate_becomes_one_new_child(county):
 
 def test_a_row_between_the_thresholds_goes_to_review_with_its_evidence(county):
     child = county.child("Olivia", "Hart", "2015-03-20")
-    county.load([county.row("A1", "Olivia", "Hart", "2015-03-20", line1="9 Oak Lane",
-                            postcode="BN1 2AB")], may_create=False)
+    county.load(
+        [county.row("A1", "Olivia", "Hart", "2015-03-20", line1="9 Oak Lane", postcode="BN1 2AB")],
+        may_create=False,
+    )
     item = ReviewItem.objects.get()
     [candidate] = item.candidates
     assert candidate["child_id"] == child.pk
@@ -209,15 +244,15 @@ def test_a_file_without_a_required_column_is_refused_before_any_row_is_read(coun
     path = county.write([["A1", "Ruby"]], columns=["id", "given"])
     from childindex.sources.importer import feed_import
 
-    with pytest.raises(FileRefused, match="lacks required columns: family, dob, start, org, "
-                                          "service"):
+    with pytest.raises(
+        FileRefused, match="lacks required columns: family, dob, start, org, service"
+    ):
         feed_import(path=path, mapping_text=county.mapping())
     assert not ImportRun.objects.exists() and not Feed.objects.exists()
 
 
 def test_a_file_in_the_wrong_encoding_is_refused_and_imports_when_the_mapping_says(county):
-    path = county.write([county.row("A1", "Zoë", "Ménard", "2012-01-05")],
-                        encoding="latin-1")
+    path = county.write([county.row("A1", "Zoë", "Ménard", "2012-01-05")], encoding="latin-1")
     from childindex.sources.importer import feed_import
 
     with pytest.raises(FileRefused, match="is not utf-8"):
@@ -236,8 +271,10 @@ def test_a_mapping_must_agree_with_the_source_named_on_the_command_line(county):
 
 
 def test_dates_are_read_in_the_mappings_format(county):
-    run = county.load([county.row("A1", "Ruby", "Stone", "05/01/2012", start="01/09/2020")],
-                      date_format="%d/%m/%Y")
+    run = county.load(
+        [county.row("A1", "Ruby", "Stone", "05/01/2012", start="01/09/2020")],
+        date_format="%d/%m/%Y",
+    )
     assert run.created == 1
     assert record("A1").child.date_of_birth.isoformat() == "2012-01-05"
 
@@ -247,11 +284,15 @@ def test_dates_are_read_in_the_mappings_format(county):
 
 def _state():
     return (
-        sorted(SourceRecord.objects.values_list("key", "status", "child_id", "involvement_id",
-                                                "values_sha256", "withdrawn_run_id")),
-        sorted(Involvement.objects.values_list("child_id", "service_id", "started_on",
-                                               "ended_on")),
-        Child.objects.count(), ChildIdentifier.objects.count(), ReviewItem.objects.count(),
+        sorted(
+            SourceRecord.objects.values_list(
+                "key", "status", "child_id", "involvement_id", "values_sha256", "withdrawn_run_id"
+            )
+        ),
+        sorted(Involvement.objects.values_list("child_id", "service_id", "started_on", "ended_on")),
+        Child.objects.count(),
+        ChildIdentifier.objects.count(),
+        ReviewItem.objects.count(),
         SourceLink.objects.count(),
         AuditEvent.objects.exclude(action__startswith="feed_import").count(),
     )
@@ -259,9 +300,11 @@ def _state():
 
 def test_re_importing_the_same_file_changes_nothing(county):
     county.child("Olivia", "Hart", "2015-03-20", nhs=nhs(1))
-    rows = [county.row("A1", "Olivia", "Hart", "2015-03-20", nhs=nhs(1)),
-            county.row("A2", "Ruby", "Stone", "2012-01-05"),
-            county.row("A3", "Jack", "Field", "2012-02-30")]
+    rows = [
+        county.row("A1", "Olivia", "Hart", "2015-03-20", nhs=nhs(1)),
+        county.row("A2", "Ruby", "Stone", "2012-01-05"),
+        county.row("A3", "Jack", "Field", "2012-02-30"),
+    ]
     path = county.write(rows)
     from childindex.sources.importer import feed_import
 
@@ -273,8 +316,12 @@ def test_re_importing_the_same_file_changes_nothing(county):
 
 
 def test_a_snapshot_that_no_longer_lists_a_child_ends_their_involvement(county):
-    county.load([county.row("A1", "Olivia", "Hart", "2015-03-20"),
-                 county.row("A2", "Ruby", "Stone", "2012-01-05")])
+    county.load(
+        [
+            county.row("A1", "Olivia", "Hart", "2015-03-20"),
+            county.row("A2", "Ruby", "Stone", "2012-01-05"),
+        ]
+    )
     run = county.load([county.row("A1", "Olivia", "Hart", "2015-03-20")])
     assert run.ended == 1
     ended = record("A2")
@@ -302,15 +349,23 @@ def test_a_rejected_row_of_a_known_record_does_not_end_its_involvement(county):
 
 
 def test_a_change_feed_updates_only_what_it_names(county):
-    county.load([county.row("A1", "Olivia", "Hart", "2015-03-20"),
-                 county.row("A2", "Ruby", "Stone", "2012-01-05")], kind="changes")
-    run = county.load([county.row("A2", "Ruby", "Stone", "2012-01-05", end="2026-10-01")],
-                      kind="changes")
+    county.load(
+        [
+            county.row("A1", "Olivia", "Hart", "2015-03-20"),
+            county.row("A2", "Ruby", "Stone", "2012-01-05"),
+        ],
+        kind="changes",
+    )
+    run = county.load(
+        [county.row("A2", "Ruby", "Stone", "2012-01-05", end="2026-10-01")], kind="changes"
+    )
     assert run.ended == 0
     assert record("A1").involvement.ended_on is None
     assert record("A2").involvement.ended_on.isoformat() == "2026-10-01"
-    assert "involvement_ended" in AuditEvent.objects.filter(
-        action="feed_record_applied").last().detail["changes"]
+    assert (
+        "involvement_ended"
+        in AuditEvent.objects.filter(action="feed_record_applied").last().detail["changes"]
+    )
 
 
 def test_a_record_that_moves_to_another_start_date_ends_the_involvement_it_named(county):

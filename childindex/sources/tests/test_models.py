@@ -76,9 +76,13 @@ def test_a_record_is_linked_if_and_only_if_it_names_a_child():
 
 
 def _link(record, **fields):
-    return SourceLink.objects.create(source_record=record, child=record.child,
-                                     method=fields.pop("method", LinkMethod.MODEL),
-                                     linked_at=fields.pop("linked_at", timezone.now()), **fields)
+    return SourceLink.objects.create(
+        source_record=record,
+        child=record.child,
+        method=fields.pop("method", LinkMethod.MODEL),
+        linked_at=fields.pop("linked_at", timezone.now()),
+        **fields,
+    )
 
 
 def test_a_record_has_one_current_link_and_its_history():
@@ -117,19 +121,28 @@ def test_a_decision_is_recorded_with_who_when_and_why():
         ReviewItemFactory(status=ReviewStatus.DECIDED, decision="link", reason="")
     with refused_by("review_decided_with_who_and_why"):
         ReviewItemFactory(decision="link")  # still open
-    ReviewItemFactory(status=ReviewStatus.DECIDED, decision="not_same",
-                      reason="different_child", decided_by=UserFactory(),
-                      decided_at=timezone.now())
+    ReviewItemFactory(
+        status=ReviewStatus.DECIDED,
+        decision="not_same",
+        reason="different_child",
+        decided_by=UserFactory(),
+        decided_at=timezone.now(),
+    )
 
 
 def test_decisions_and_reasons_come_from_closed_lists():
     now = timezone.now()
     with refused_by("review_decision_known"):
-        ReviewItemFactory(status=ReviewStatus.DECIDED, decision="perhaps",
-                          reason="different_child", decided_at=now)
+        ReviewItemFactory(
+            status=ReviewStatus.DECIDED,
+            decision="perhaps",
+            reason="different_child",
+            decided_at=now,
+        )
     with refused_by("review_reason_known"):
-        ReviewItemFactory(status=ReviewStatus.DECIDED, decision="link", reason="hunch",
-                          decided_at=now)
+        ReviewItemFactory(
+            status=ReviewStatus.DECIDED, decision="link", reason="hunch", decided_at=now
+        )
 
 
 def test_not_the_same_child_is_recorded_once():
@@ -137,8 +150,7 @@ def test_not_the_same_child_is_recorded_once():
     child = ChildFactory()
     NotSameChild.objects.create(source_record=item.source_record, child=child, review_item=item)
     with refused_by("not_same_once"):
-        NotSameChild.objects.create(source_record=item.source_record, child=child,
-                                    review_item=item)
+        NotSameChild.objects.create(source_record=item.source_record, child=child, review_item=item)
 
 
 def test_one_linkage_model_is_active():
@@ -150,15 +162,24 @@ def test_one_linkage_model_is_active():
 
 def test_thresholds_are_in_order():
     with refused_by("threshold_lower_not_above_upper"):
-        LinkageThreshold.objects.create(local_authority=FeedFactory().local_authority,
-                                        upper=5, lower=6, set_at=timezone.now(), set_by="t")
+        LinkageThreshold.objects.create(
+            local_authority=FeedFactory().local_authority,
+            upper=5,
+            lower=6,
+            set_at=timezone.now(),
+            set_by="t",
+        )
 
 
 def test_a_merge_joins_two_children_and_a_record_is_merged_once_at_a_time():
     kept, merged = ChildFactory(), ChildFactory()
     user = UserFactory()
-    fields = {"merged_status": "active", "reason": "confirmed_with_source",
-              "merged_by": user, "merged_at": timezone.now()}
+    fields = {
+        "merged_status": "active",
+        "reason": "confirmed_with_source",
+        "merged_by": user,
+        "merged_at": timezone.now(),
+    }
     with refused_by("merge_two_children"):
         Merge.objects.create(kept=kept, merged=kept, **fields)
     Merge.objects.create(kept=kept, merged=merged, **fields)

@@ -36,8 +36,15 @@ def _env(**extra: str) -> dict[str, str]:
 
 
 def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run([sys.executable, "-m", "childindex", *args], capture_output=True,
-                            text=True, cwd=ROOT, env=env, timeout=300, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "childindex", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=300,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     return result
 
@@ -66,8 +73,7 @@ class PostgresCopies:
         self.base = parts.path.lstrip("/") or "postgres"
         self.prefix = f"{self.base}_resume"
         self.url = url
-        self.admin = psycopg.connect(urlunsplit(parts._replace(path="/postgres")),
-                                     autocommit=True)
+        self.admin = psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True)
         self.made: list[str] = []
 
     def name(self, label: str) -> str:
@@ -80,8 +86,9 @@ class PostgresCopies:
     def create(self, label: str, template: str | None = None) -> None:
         name = self.name(label)
         self.admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        self.admin.execute(f'CREATE DATABASE "{name}"' + (
-            f' TEMPLATE "{self.name(template)}"' if template else ""))
+        self.admin.execute(
+            f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{self.name(template)}"' if template else "")
+        )
         self.made.append(name)
 
     def copy(self, source: str, target: str) -> None:
@@ -103,9 +110,13 @@ def _mixed_feed(generated: Path, out: Path) -> tuple[Path, Path]:
     mixed = []
     for row in rows:
         mixed.append(row)
-        other = dict(row, source_record_id="N" + row["source_record_id"],
-                     family_name=row["family_name"][::-1].capitalize() + "ton", nhs_number="",
-                     postcode="WE9 9ZZ")
+        other = dict(
+            row,
+            source_record_id="N" + row["source_record_id"],
+            family_name=row["family_name"][::-1].capitalize() + "ton",
+            nhs_number="",
+            postcode="WE9 9ZZ",
+        )
         mixed.append(other)
     mixed.insert(17, dict(rows[0], source_record_id="BAD1", date_of_birth="2012-02-30"))
     mixed.insert(150, dict(rows[1], source_record_id="BAD2", nhs_number="9990000001"))
@@ -117,20 +128,35 @@ def _mixed_feed(generated: Path, out: Path) -> tuple[Path, Path]:
         writer.writerows(mixed)
     mapping = (generated / "feeds" / "gp_registrations.toml").read_text(encoding="utf-8")
     mapping_path = out / "mixed.toml"
-    mapping_path.write_text(mapping.replace('name = "gp_registrations"', 'name = "mixed"'),
-                            encoding="utf-8")
+    mapping_path.write_text(
+        mapping.replace('name = "gp_registrations"', 'name = "mixed"'), encoding="utf-8"
+    )
     return path, mapping_path
 
 
 def _import_args(feed: Path, mapping: Path) -> list[str]:
-    return ["feed", "import", "--no-progress", "--chunk-rows", str(CHUNK), "--mapping",
-            str(mapping), str(feed)]
+    return [
+        "feed",
+        "import",
+        "--no-progress",
+        "--chunk-rows",
+        str(CHUNK),
+        "--mapping",
+        str(mapping),
+        str(feed),
+    ]
 
 
 def _state(env: dict[str, str], generated: Path) -> dict:
     result = subprocess.run(
         [sys.executable, "-m", "childindex.sources.tests.state_dump", str(generated)],
-        capture_output=True, text=True, cwd=ROOT, env=env, timeout=300, check=False)
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=300,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     return json.loads(result.stdout)
 
@@ -138,8 +164,14 @@ def _state(env: dict[str, str], generated: Path) -> dict:
 def _kill_after(env: dict[str, str], args: list[str], chunks: int | None) -> str:
     """Start the import and SIGKILL it once ``chunks`` chunks have committed (None: once the
     last one has). Returns the progress it reported."""
-    process = subprocess.Popen([sys.executable, "-m", "childindex", *args], cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "childindex", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     seen: list[str] = []
     try:
         assert process.stderr is not None
@@ -151,8 +183,9 @@ def _kill_after(env: dict[str, str], args: list[str], chunks: int | None) -> str
                 seen.append(line.strip())
                 if "rows committed" not in line:
                     continue
-                done, total = (int(x) for x in line.split(": ", 1)[1].split(" rows")[0]
-                               .split(" of "))
+                done, total = (
+                    int(x) for x in line.split(": ", 1)[1].split(" rows")[0].split(" of ")
+                )
                 if (chunks is None and done == total) or (chunks and done >= chunks * CHUNK):
                     break
         process.send_signal(signal.SIGKILL)
@@ -170,8 +203,19 @@ def test_an_import_killed_at_any_point_and_run_again_ends_as_if_never_interrupte
         if isinstance(copies, PostgresCopies):
             copies.create("base")
         _run(copies.env("base"), "migrate", "-v0")
-        _run(copies.env("base"), "generate", "--children", "150", "--seed", "5",
-             "--as-of", "2026-11-21", "--out", str(generated), "--load")
+        _run(
+            copies.env("base"),
+            "generate",
+            "--children",
+            "150",
+            "--seed",
+            "5",
+            "--as-of",
+            "2026-11-21",
+            "--out",
+            str(generated),
+            "--load",
+        )
         feed, mapping = _mixed_feed(generated, tmp_path)
         args = _import_args(feed, mapping)
 

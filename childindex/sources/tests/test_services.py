@@ -43,8 +43,10 @@ def team(county):
 def item(county):
     """A review item: the same name and date of birth as a child, at another address."""
     child = county.child("Olivia", "Hart", "2015-03-20")
-    county.load([county.row("A1", "Olivia", "Hart", "2015-03-20", line1="9 Oak Lane",
-                            postcode="BN1 2AB")], may_create=False)
+    county.load(
+        [county.row("A1", "Olivia", "Hart", "2015-03-20", line1="9 Oak Lane", postcode="BN1 2AB")],
+        may_create=False,
+    )
     review = ReviewItem.objects.get()
     review.candidate_child = child
     return review
@@ -52,13 +54,17 @@ def item(county):
 
 def test_linking_a_review_item_links_the_record_and_starts_its_involvement(item, team):
     child = item.candidate_child
-    decided = review_decide(actor=team, item=item, decision="link",
-                            reason="confirmed_with_source", child=child)
+    decided = review_decide(
+        actor=team, item=item, decision="link", reason="confirmed_with_source", child=child
+    )
     record = SourceRecord.objects.get(key="A1")
     assert record.status == RecordStatus.LINKED and record.child == child
     assert record.involvement.child == child
     assert (decided.status, decided.decided_by, decided.reason) == (
-        ReviewStatus.DECIDED, team, "confirmed_with_source")
+        ReviewStatus.DECIDED,
+        team,
+        "confirmed_with_source",
+    )
     link = SourceLink.objects.get(source_record=record)
     assert (link.method, link.decided_by) == (LinkMethod.PERSON, team)
     event = AuditEvent.objects.get(action="review_decide")
@@ -82,11 +88,21 @@ def test_not_the_same_leaves_the_record_unlinked_and_remembers_it(item, team):
 
 def test_a_decision_needs_a_reason_from_the_closed_list_for_it(item, team):
     with pytest.raises(ValidationError, match="reason from the list"):
-        review_decide(actor=team, item=item, decision="link", reason="new_to_index",
-                      child=item.candidate_child)
+        review_decide(
+            actor=team,
+            item=item,
+            decision="link",
+            reason="new_to_index",
+            child=item.candidate_child,
+        )
     with pytest.raises(ValidationError, match="one of the candidates"):
-        review_decide(actor=team, item=item, decision="link", reason="confirmed_with_source",
-                      child=ChildFactory())
+        review_decide(
+            actor=team,
+            item=item,
+            decision="link",
+            reason="confirmed_with_source",
+            child=ChildFactory(),
+        )
 
 
 def test_only_the_feeds_own_la_index_team_decides(item):
@@ -110,8 +126,9 @@ def test_an_item_is_decided_once(item, team):
 def _everything(child):
     return {
         "involvements": set(Involvement.objects.filter(child=child).values_list("pk", flat=True)),
-        "identifiers": set(ChildIdentifier.objects.filter(child=child).values_list("pk",
-                                                                                   flat=True)),
+        "identifiers": set(
+            ChildIdentifier.objects.filter(child=child).values_list("pk", flat=True)
+        ),
         "consents": set(child.consents.values_list("pk", flat=True)),
         "records": set(SourceRecord.objects.filter(child=child).values_list("pk", flat=True)),
         "names": set(ChildName.objects.filter(child=child).values_list("pk", "kind")),
@@ -120,9 +137,20 @@ def _everything(child):
 
 
 def test_a_merge_and_its_unmerge_put_everything_back(county, team):
-    county.load([county.row("A1", "Olivia", "Hart", "2015-03-20", nhs="9990000026"),
-                 county.row("B1", "Livvy", "Hart-Jones", "2015-03-20", line1="5 Ash Close",
-                            postcode="BN1 2AB", upn="")])
+    county.load(
+        [
+            county.row("A1", "Olivia", "Hart", "2015-03-20", nhs="9990000026"),
+            county.row(
+                "B1",
+                "Livvy",
+                "Hart-Jones",
+                "2015-03-20",
+                line1="5 Ash Close",
+                postcode="BN1 2AB",
+                upn="",
+            ),
+        ]
+    )
     kept = SourceRecord.objects.get(key="A1").child
     merged = SourceRecord.objects.get(key="B1").child
     assert kept != merged
@@ -144,12 +172,15 @@ def test_a_merge_and_its_unmerge_put_everything_back(county, team):
     assert _everything(kept) == before_kept
     assert _everything(merged) == before_merged
     record = SourceRecord.objects.get(key="B1")
-    history = [(m, ended is None) for m, ended in record.links.values_list("method",
-                                                                           "unlinked_at")]
-    assert history == [(LinkMethod.CREATED, False), (LinkMethod.MERGE, False),
-                       (LinkMethod.UNMERGE, True)]
-    actions = list(AuditEvent.objects.filter(action__startswith="child_").values_list(
-        "action", flat=True))
+    history = [(m, ended is None) for m, ended in record.links.values_list("method", "unlinked_at")]
+    assert history == [
+        (LinkMethod.CREATED, False),
+        (LinkMethod.MERGE, False),
+        (LinkMethod.UNMERGE, True),
+    ]
+    actions = list(
+        AuditEvent.objects.filter(action__startswith="child_").values_list("action", flat=True)
+    )
     assert actions == ["child_merge", "child_unmerge"]
 
 
@@ -167,8 +198,12 @@ def test_merging_with_a_shielded_record_shields_the_one_kept_until_unmerged(coun
 def test_only_the_las_own_index_team_merges(county):
     a, b = county.child("Olivia", "Hart", "2015-03-20"), county.child("Liv", "Hart", "2015-03-20")
     with pytest.raises(PermissionDenied):
-        child_merge(actor=UserFactory(role=Role.INDEX_TEAM), kept=a, merged=b,
-                    reason="confirmed_with_source")
+        child_merge(
+            actor=UserFactory(role=Role.INDEX_TEAM),
+            kept=a,
+            merged=b,
+            reason="confirmed_with_source",
+        )
 
 
 def test_two_current_lead_professionals_stop_a_merge(county, team):
@@ -190,8 +225,7 @@ def test_the_dry_run_shows_what_new_thresholds_would_re_link_without_writing(ite
     lower = relink_dry_run(local_authority=county.la, thresholds=Thresholds(upper=2, lower=0))
     assert lower.records == 2 and lower.changes == {"review -> link": 1}
     assert lower.examples[0]["key"] == "A1"
-    higher = relink_dry_run(local_authority=county.la,
-                            thresholds=Thresholds(upper=100, lower=0))
+    higher = relink_dry_run(local_authority=county.la, thresholds=Thresholds(upper=100, lower=0))
     assert higher.changes == {"linked -> review": 1}
     assert AuditEvent.objects.count() == events
     assert SourceRecord.objects.get(key="A1").status == RecordStatus.REVIEW

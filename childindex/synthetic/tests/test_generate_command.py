@@ -22,8 +22,18 @@ AS_OF = "2026-11-21"
 
 
 def generate(out: Path, *args: str, children: int = 1200, seed: int = 11) -> Path:
-    call_command("generate", "--children", str(children), "--seed", str(seed), "--out", str(out),
-                 "--as-of", AS_OF, *args)
+    call_command(
+        "generate",
+        "--children",
+        str(children),
+        "--seed",
+        str(seed),
+        "--out",
+        str(out),
+        "--as-of",
+        AS_OF,
+        *args,
+    )
     return out
 
 
@@ -62,11 +72,32 @@ def test_files_do_not_depend_on_pythons_hash_seed(tmp_path):
     outs = []
     for hash_seed in ("1", "2"):
         out = tmp_path / hash_seed
-        env = {**os.environ, "PYTHONHASHSEED": hash_seed, "CHILDINDEX_MODE": "test",
-               "PYTHONPATH": str(Path(__file__).resolve().parents[3])}
-        subprocess.run([sys.executable, "-m", "childindex", "generate", "--children", "400",  # noqa: S603
-                        "--out", str(out), "--as-of", AS_OF, "--error-rate", "0.5",
-                        "--skip-checks"], env=env, check=True, capture_output=True)
+        env = {
+            **os.environ,
+            "PYTHONHASHSEED": hash_seed,
+            "CHILDINDEX_MODE": "test",
+            "PYTHONPATH": str(Path(__file__).resolve().parents[3]),
+        }
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "childindex",
+                "generate",
+                "--children",
+                "400",  # noqa: S603
+                "--out",
+                str(out),
+                "--as-of",
+                AS_OF,
+                "--error-rate",
+                "0.5",
+                "--skip-checks",
+            ],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
         outs.append(out)
     names = all_files(outs[0])
     assert filecmp.cmpfiles(outs[0], outs[1], names, shallow=False)[1:] == ([], [])
@@ -88,7 +119,14 @@ def test_children_file_has_the_agreed_columns_and_one_row_per_child(noisy):
     children = rows(noisy / "children.csv")
     assert len(children) == 1200
     assert list(children[0])[:7] == [
-        "child_id", "given_names", "family_name", "date_of_birth", "gender", "postcode", "la_code"]
+        "child_id",
+        "given_names",
+        "family_name",
+        "date_of_birth",
+        "gender",
+        "postcode",
+        "la_code",
+    ]
     assert len({c["child_id"] for c in children}) == 1200
 
 
@@ -126,7 +164,8 @@ def _differences(row: dict[str, str], child: dict[str, str]) -> set[str]:
 def test_with_error_rate_zero_every_feed_row_matches_its_child_and_none_is_doubled(clean):
     children = {c["child_id"]: c for c in rows(clean / "children.csv")}
     current = Counter(
-        (i["source_feed"], i["child_id"]) for i in rows(clean / "involvements.csv")
+        (i["source_feed"], i["child_id"])
+        for i in rows(clean / "involvements.csv")
         if i["source_feed"] and not i["ended_on"]
     )
     seen = Counter()
@@ -155,20 +194,41 @@ def test_rows_without_listed_errors_are_exact_and_listed_errors_show(noisy):
             assert row["given_names"] in name_variants(child["given_names"].split()[0])
         if errors == {"nhs_missing"}:
             assert differences == {"nhs_number"} and row["nhs_number"] == ""
-    assert set(kinds) == {"typo", "nickname", "name_variant", "dob_swap", "dob_typo",
-                          "stale_address", "nhs_missing", "nhs_typo", "upn_missing", "duplicate",
-                          "two_schools"}
+    assert set(kinds) == {
+        "typo",
+        "nickname",
+        "name_variant",
+        "dob_swap",
+        "dob_typo",
+        "stale_address",
+        "nhs_missing",
+        "nhs_typo",
+        "upn_missing",
+        "duplicate",
+        "two_schools",
+    }
 
 
 def test_each_error_kind_comes_at_about_its_rate(tmp_path):
-    out = generate(tmp_path / "rates", "--error-rate", "0", "--error", "typo=0.3",
-                   "--error", "nhs_missing=0.5", children=1500)
+    out = generate(
+        tmp_path / "rates",
+        "--error-rate",
+        "0",
+        "--error",
+        "typo=0.3",
+        "--error",
+        "nhs_missing=0.5",
+        children=1500,
+    )
     truth = {(t["source"], t["source_record_id"]): t for t in rows(out / "truth.csv")}
     children = {c["child_id"]: c for c in rows(out / "children.csv")}
     typos = [("typo" in t["errors"]) for t in truth.values()]
     assert 0.26 < sum(typos) / len(typos) < 0.34
-    holding = [t for t in truth.values()
-               if t["source"] in HOLDS_NHS and children[t["child_id"]]["nhs_number"]]
+    holding = [
+        t
+        for t in truth.values()
+        if t["source"] in HOLDS_NHS and children[t["child_id"]]["nhs_number"]
+    ]
     missing = [("nhs_missing" in t["errors"]) for t in holding]
     assert 0.45 < sum(missing) / len(missing) < 0.55
     assert not any("nickname" in t["errors"] for t in truth.values())

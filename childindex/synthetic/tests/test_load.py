@@ -47,8 +47,22 @@ def rows(path: Path) -> list[dict[str, str]]:
 @pytest.fixture
 def loaded(tmp_path) -> Path:
     out = tmp_path / "loaded"
-    call_command("generate", "--children", "800", "--seed", "5", "--out", str(out),
-                 "--as-of", "2026-11-21", "--la", "E10000099", "--la", "E06000099", "--load")
+    call_command(
+        "generate",
+        "--children",
+        "800",
+        "--seed",
+        "5",
+        "--out",
+        str(out),
+        "--as-of",
+        "2026-11-21",
+        "--la",
+        "E10000099",
+        "--la",
+        "E06000099",
+        "--load",
+    )
     return out
 
 
@@ -70,7 +84,8 @@ def test_database_counts_match_the_files(loaded):
 def test_children_keep_the_generators_index_numbers_and_identifiers(loaded):
     children = rows(loaded / "children.csv")
     assert set(Child.objects.values_list("index_number", flat=True)) == {
-        c["child_id"] for c in children}
+        c["child_id"] for c in children
+    }
     nhs = {c["nhs_number"] for c in children if c["nhs_number"]}
     assert set(ChildIdentifier.objects.filter(type="nhs").values_list("value", flat=True)) == nhs
     upns = {c["upn"] for c in children if c["upn"]}
@@ -80,7 +95,9 @@ def test_children_keep_the_generators_index_numbers_and_identifiers(loaded):
         expected = sample[child.index_number]
         current = next(n for n in child.names.all() if n.kind == "current")
         assert (current.given_names, current.family_name) == (
-            expected["given_names"], expected["family_name"])
+            expected["given_names"],
+            expected["family_name"],
+        )
         assert child.date_of_birth.isoformat() == expected["date_of_birth"]
         assert child.responsible_la.code == expected["la_code"]
         assert child.shielded == (expected["shielded"] == "1")
@@ -99,8 +116,10 @@ def test_every_basis_is_the_consent_rule_and_consent_based_ones_have_a_consent(l
         bases.add(involvement.basis)
         hidden = involvement.basis == Basis.HIDDEN_CONCERN
         assert involvement.basis == basis_for_service(
-            category=involvement.service.category, sensitive=involvement.service.sensitive,
-            hidden_concern=hidden)
+            category=involvement.service.category,
+            sensitive=involvement.service.sensitive,
+            hidden_concern=hidden,
+        )
         if hidden:
             assert involvement.logged_by is not None and involvement.source_feed == ""
         consents = Consent.objects.filter(child=involvement.child_id)
@@ -114,7 +133,9 @@ def test_every_basis_is_the_consent_rule_and_consent_based_ones_have_a_consent(l
 def test_consents_are_recorded_by_the_las_index_team_and_practitioners_have_accounts(loaded):
     teams = User.objects.filter(role=Role.INDEX_TEAM)
     assert set(teams.values_list("username", flat=True)) == {
-        "E10000099-index-team", "E06000099-index-team"}
+        "E10000099-index-team",
+        "E06000099-index-team",
+    }
     assert not any(u.has_usable_password() for u in User.objects.all())
     assert set(Consent.objects.values_list("recorded_by__role", flat=True)) <= {Role.INDEX_TEAM}
     for consent in Consent.objects.select_related("child__responsible_la", "recorded_by"):
@@ -137,8 +158,16 @@ def test_loading_writes_one_audit_event_with_counts_and_no_personal_data(loaded)
 
 def test_a_second_load_into_a_filled_index_is_refused_and_changes_nothing(loaded, tmp_path):
     with pytest.raises(CommandError, match="already holds 800 children"):
-        call_command("generate", "--children", "10", "--seed", "6", "--out",
-                     str(tmp_path / "second"), "--load")
+        call_command(
+            "generate",
+            "--children",
+            "10",
+            "--seed",
+            "6",
+            "--out",
+            str(tmp_path / "second"),
+            "--load",
+        )
     assert Child.objects.count() == 800
 
 
@@ -148,5 +177,13 @@ def test_the_generators_closed_lists_are_the_models_choices():
     assert {s.user_role for s in SERVICE_SPECS} <= set(Role.values)
     assessments = {a for e in (*EPISODES, LOOKED_AFTER) for a, _ in e.assessments}
     assert assessments <= set(AssessmentType.values)
-    assert {"mother", "father", "step_parent", "grandparent", "other_relative", "foster_carer",
-            "special_guardian", "adoptive_parent"} <= set(Relationship.values)
+    assert {
+        "mother",
+        "father",
+        "step_parent",
+        "grandparent",
+        "other_relative",
+        "foster_carer",
+        "special_guardian",
+        "adoptive_parent",
+    } <= set(Relationship.values)

@@ -55,14 +55,20 @@ def test_a_different_seed_gives_a_different_population():
     _, first, _ = _children(300, seed=1)
     _, second, _ = _children(300, seed=2)
     assert [c.index_number for f in first for c in f.children] != [
-        c.index_number for f in second for c in f.children]
+        c.index_number for f in second for c in f.children
+    ]
 
 
 def test_the_population_has_exactly_the_children_asked_for_split_between_las(population):
     _, _, children = population
     assert len(children) == 4000
     assert Counter(c.la_code for c in children) == {
-        "E10000099": 800, "E06000099": 800, "S12000099": 800, "N09000099": 800, "W06000099": 800}
+        "E10000099": 800,
+        "E06000099": 800,
+        "S12000099": 800,
+        "N09000099": 800,
+        "W06000099": 800,
+    }
 
 
 def test_children_are_aged_0_to_17():
@@ -95,9 +101,13 @@ def test_siblings_in_a_family_share_no_first_given_name():
 
 def test_every_identifier_passes_its_check_rule_and_belongs_to_one_child(population):
     _, _, children = population
-    checks = {"index_number": validate_index_number, "nhs_number": validate_nhs_number,
-              "chi_number": validate_chi_number, "hc_number": validate_hc_number,
-              "upn": validate_upn}
+    checks = {
+        "index_number": validate_index_number,
+        "nhs_number": validate_nhs_number,
+        "chi_number": validate_chi_number,
+        "hc_number": validate_hc_number,
+        "upn": validate_upn,
+    }
     for field, validate in checks.items():
         values = [getattr(c, field) for c in children if getattr(c, field)]
         assert values, field
@@ -108,8 +118,10 @@ def test_every_identifier_passes_its_check_rule_and_belongs_to_one_child(populat
 
 def test_national_identifiers_follow_the_nation(population):
     _, _, children = population
-    by_la = {code: [c for c in children if c.la_code == code] for code in
-             ("E10000099", "S12000099", "N09000099", "W06000099")}
+    by_la = {
+        code: [c for c in children if c.la_code == code]
+        for code in ("E10000099", "S12000099", "N09000099", "W06000099")
+    }
     assert sum(bool(c.nhs_number) for c in by_la["E10000099"]) > 0.95 * 800
     assert all(c.chi_number and not c.nhs_number for c in by_la["S12000099"])
     assert all(c.hc_number and not c.nhs_number for c in by_la["N09000099"])
@@ -166,10 +178,17 @@ def test_every_child_has_a_carer_and_most_a_parent_with_parental_responsibility(
     _, families, children = population
     assert all(c.carers for c in children)
     assert sum(any(link.parental_responsibility for link in c.carers) for c in children) > (
-        0.95 * len(children))
+        0.95 * len(children)
+    )
     relationships = {link.relationship for c in children for link in c.carers}
-    assert {"mother", "father", "step_parent", "grandparent", "foster_carer",
-            "adoptive_parent"} <= relationships
+    assert {
+        "mother",
+        "father",
+        "step_parent",
+        "grandparent",
+        "foster_carer",
+        "adoptive_parent",
+    } <= relationships
     for family in families:
         for child in family.children:
             assert {link.carer for link in child.carers} <= set(family.carers)
@@ -202,8 +221,9 @@ def test_involvements_cover_every_basis_and_keep_the_records_rules(population, l
 def test_consent_based_involvements_have_the_consent_they_need(population):
     _, _, children = population
     for child in children:
-        needing = [i for i in child.involvements
-                   if i.service.needs_consent and not i.hidden_concern]
+        needing = [
+            i for i in child.involvements if i.service.needs_consent and not i.hidden_concern
+        ]
         general = [k for k in child.consents if k.scope == "additional_services"]
         named = {k.service.key for k in child.consents if k.scope == "named_service"}
         if any(not i.service.sensitive for i in needing):

@@ -44,13 +44,19 @@ def queued(county):
     """Two review items (same name and date of birth as a child, another address); the
     first is a day older."""
     child = county.child("Olivia", "Hart", "2015-03-20")
-    county.load([county.row("A1", "Olivia", "Hart", "2015-03-20", line1="9 Oak Lane",
-                            postcode="BN1 2AB"),
-                 county.row("A2", "Olivia", "Hart", "2015-03-20", line1="3 Ash Road",
-                            postcode="BN1 3AB")], may_create=False)
+    county.load(
+        [
+            county.row(
+                "A1", "Olivia", "Hart", "2015-03-20", line1="9 Oak Lane", postcode="BN1 2AB"
+            ),
+            county.row(
+                "A2", "Olivia", "Hart", "2015-03-20", line1="3 Ash Road", postcode="BN1 3AB"
+            ),
+        ],
+        may_create=False,
+    )
     first = ReviewItem.objects.get(source_record__key="A1")
-    ReviewItem.objects.filter(pk=first.pk).update(
-        created_at=timezone.now() - dt.timedelta(days=1))
+    ReviewItem.objects.filter(pk=first.pk).update(created_at=timezone.now() - dt.timedelta(days=1))
     return child
 
 
@@ -76,11 +82,12 @@ def test_a_review_item_shows_each_fields_evidence_and_is_audited(client, team, q
     assert event.actor == team and event.children == [queued.index_number]
 
 
-def test_a_decision_from_the_page_links_the_record_and_records_who_and_why(client, team,
-                                                                            queued):
+def test_a_decision_from_the_page_links_the_record_and_records_who_and_why(client, team, queued):
     item = ReviewItem.objects.get(source_record__key="A1")
-    response = client.post(f"/index-team/review/{item.pk}/", {
-        "decision": "link", "child": str(queued.pk), "reason": "confirmed_with_source"})
+    response = client.post(
+        f"/index-team/review/{item.pk}/",
+        {"decision": "link", "child": str(queued.pk), "reason": "confirmed_with_source"},
+    )
     assert response.status_code == 302
     record = SourceRecord.objects.get(key="A1")
     assert record.status == RecordStatus.LINKED and record.child == queued
@@ -90,8 +97,9 @@ def test_a_decision_from_the_page_links_the_record_and_records_who_and_why(clien
 
 def test_a_decision_without_a_fitting_reason_is_refused_with_a_message(client, team, queued):
     item = ReviewItem.objects.get(source_record__key="A1")
-    response = client.post(f"/index-team/review/{item.pk}/", {
-        "decision": "link", "reason": "new_to_index"})
+    response = client.post(
+        f"/index-team/review/{item.pk}/", {"decision": "link", "reason": "new_to_index"}
+    )
     assert response.status_code == 200
     assert_govuk_page(response)
     text = response.content.decode()
@@ -110,15 +118,21 @@ def test_another_las_index_team_cannot_open_the_item(client, queued):
 def _candidate_of_another_la(*, shielded: bool):
     """A review item of one LA whose candidate is a child of another LA, with a former name, a
     postcode and an NHS number, and evidence that the row's postcode and NHS number agreed."""
-    child = ChildFactory(shielded_record=shielded, current_name__given_names="Ruby",
-                         current_name__family_name="Shieldwell")
+    child = ChildFactory(
+        shielded_record=shielded,
+        current_name__given_names="Ruby",
+        current_name__family_name="Shieldwell",
+    )
     ChildNameFactory(child=child, former=True, given_names="Rosa", family_name="Birthname")
     ChildAddressFactory(child=child, postcode="TN35 5QZ")
     nhs = ChildIdentifierFactory(child=child).value
-    evidence = [{"comparison": c, "level": "exact", "weight": 4.0}
-                for c in ("given_name", "dob", "postcode", "nhs")]
-    item = ReviewItemFactory(candidates=[{"child_id": child.pk, "weight": 8.0,
-                                          "evidence": evidence}])
+    evidence = [
+        {"comparison": c, "level": "exact", "weight": 4.0}
+        for c in ("given_name", "dob", "postcode", "nhs")
+    ]
+    item = ReviewItemFactory(
+        candidates=[{"child_id": child.pk, "weight": 8.0, "evidence": evidence}]
+    )
     team = UserFactory(role=Role.INDEX_TEAM, local_authority=item.local_authority)
     return item, team, nhs
 
@@ -163,10 +177,16 @@ def test_practitioners_are_refused_the_feed_pages(client, county):
         assert client.get(url).status_code == 403
 
 
-def test_feed_health_shows_last_run_match_rate_backlog_and_rejected_rows(client, team, queued,
-                                                                         county):
-    county.load([county.row("B1", "Ruby", "Stone", "2012-01-05"),
-                 county.row("B2", "Ruby", "Stone", "2012-02-30")], name="school")
+def test_feed_health_shows_last_run_match_rate_backlog_and_rejected_rows(
+    client, team, queued, county
+):
+    county.load(
+        [
+            county.row("B1", "Ruby", "Stone", "2012-01-05"),
+            county.row("B2", "Ruby", "Stone", "2012-02-30"),
+        ],
+        name="school",
+    )
     response = client.get("/index-team/feeds/")
     assert response.status_code == 200
     assert_govuk_page(response)
@@ -192,9 +212,14 @@ def test_an_imports_page_shows_its_progress_and_rejected_rows(client, team, coun
 def test_merging_and_unmerging_from_the_page(client, team, county):
     kept = county.child("Olivia", "Hart", "2015-03-20")
     merged = county.child("Livvy", "Hart", "2015-03-20")
-    response = client.post("/index-team/merges/", {
-        "merge-kept": kept.index_number, "merge-merged": merged.index_number,
-        "merge-reason": "confirmed_with_source"})
+    response = client.post(
+        "/index-team/merges/",
+        {
+            "merge-kept": kept.index_number,
+            "merge-merged": merged.index_number,
+            "merge-reason": "confirmed_with_source",
+        },
+    )
     assert response.status_code == 302
     merged.refresh_from_db()
     assert merged.status == ChildStatus.MERGED

@@ -25,14 +25,16 @@ def _one_line_errors(parser: CommandParser) -> None:
 
 def subparsers(parser: CommandParser, *, dest: str = "action"):
     """Subcommands whose argument errors are one line too."""
-    subs = parser.add_subparsers(dest=dest, required=True, parser_class=CommandParser,
-                                 metavar="ACTION")
+    subs = parser.add_subparsers(
+        dest=dest, required=True, parser_class=CommandParser, metavar="ACTION"
+    )
 
     original = subs.add_parser
 
     def add_parser(name: str, **kwargs: Any) -> CommandParser:
-        kwargs.setdefault("called_from_command_line",
-                          getattr(parser, "called_from_command_line", False))
+        kwargs.setdefault(
+            "called_from_command_line", getattr(parser, "called_from_command_line", False)
+        )
         sub = original(name, **kwargs)
         _one_line_errors(sub)
         return sub

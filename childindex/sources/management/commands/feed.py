@@ -36,10 +36,14 @@ class Command(OneLineCommand):
         run = subs.add_parser("import", help="import one CSV file with its mapping")
         run.add_argument("file", metavar="FILE.csv")
         run.add_argument("--mapping", required=True, metavar="FILE.toml")
-        run.add_argument("--source", metavar="NAME",
-                         help="the source (optional when the mapping names it)")
-        run.add_argument("--no-progress", action="store_true",
-                         help="no progress bar (a line per committed chunk of rows instead)")
+        run.add_argument(
+            "--source", metavar="NAME", help="the source (optional when the mapping names it)"
+        )
+        run.add_argument(
+            "--no-progress",
+            action="store_true",
+            help="no progress bar (a line per committed chunk of rows instead)",
+        )
         run.add_argument("--chunk-rows", type=int, default=None, help=argparse.SUPPRESS)
         report = subs.add_parser("rejected", help="the rejected rows of a source's last run")
         report.add_argument("--source", required=True, metavar="NAME")
@@ -55,24 +59,31 @@ class Command(OneLineCommand):
             raise CommandError(str(exc)) from None
         except DatabaseError as exc:
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-            raise CommandError(f"database error ({first}): run the same command again to "
-                               "resume the import") from None
+            raise CommandError(
+                f"database error ({first}): run the same command again to resume the import"
+            ) from None
 
     def _import(self, options: dict[str, Any]) -> None:
         mapping_path = Path(options["mapping"])
         try:
             mapping_text = mapping_path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise CommandError(f"cannot read the mapping {mapping_path}: "
-                               f"{getattr(exc, 'strerror', None) or exc}") from None
+            raise CommandError(
+                f"cannot read the mapping {mapping_path}: {getattr(exc, 'strerror', None) or exc}"
+            ) from None
         path = Path(options["file"])
         started = time.monotonic()
         bar = _Progress(self.stderr, plain=options["no_progress"])
         kwargs: dict[str, Any] = {}
         if options.get("chunk_rows"):
             kwargs["chunk_rows"] = max(1, options["chunk_rows"])
-        run = feed_import(path=path, mapping_text=mapping_text, source=options["source"],
-                          progress=bar.update, **kwargs)
+        run = feed_import(
+            path=path,
+            mapping_text=mapping_text,
+            source=options["source"],
+            progress=bar.update,
+            **kwargs,
+        )
         bar.close()
         counts = run_counts(run)
         elapsed = time.monotonic() - started
@@ -84,12 +95,14 @@ class Command(OneLineCommand):
         )
         if options["verbosity"] >= 2:
             cpu = getattr(run, "cpu_timings", {})
-            for phase, seconds in sorted(getattr(run, "timings", {}).items(),
-                                         key=lambda item: -item[1]):
+            for phase, seconds in sorted(
+                getattr(run, "timings", {}).items(), key=lambda item: -item[1]
+            ):
                 self.stdout.write(f"  {phase}: {seconds:.2f} s (CPU {cpu.get(phase, 0):.2f} s)")
         if counts["rejected"]:
-            self.stdout.write(f"Rejected rows: childindex feed rejected --source {run.feed.name} "
-                              f"--run {run.pk}")
+            self.stdout.write(
+                f"Rejected rows: childindex feed rejected --source {run.feed.name} --run {run.pk}"
+            )
 
     def _rejected(self, options: dict[str, Any]) -> None:
         feed = Feed.objects.filter(name=options["source"]).first()
@@ -118,15 +131,19 @@ class _Progress:
 
     def update(self, run: ImportRun) -> None:
         if self.plain:
-            self.stream.write(f"{run.feed.name}: {run.rows_done} of {run.rows_total} rows "
-                              f"committed ({run.percent_done}%)")
+            self.stream.write(
+                f"{run.feed.name}: {run.rows_done} of {run.rows_total} rows "
+                f"committed ({run.percent_done}%)"
+            )
             self.stream.flush()
             return
         filled = self.WIDTH * run.percent_done // 100
         elapsed = time.monotonic() - self.started
         rate = f", {run.rows_done / elapsed:,.0f} rows/s" if elapsed > 0 else ""
-        sys.stderr.write(f"\r{run.feed.name} [{'#' * filled}{'.' * (self.WIDTH - filled)}] "
-                         f"{run.rows_done:,}/{run.rows_total:,} rows{rate}  ")
+        sys.stderr.write(
+            f"\r{run.feed.name} [{'#' * filled}{'.' * (self.WIDTH - filled)}] "
+            f"{run.rows_done:,}/{run.rows_total:,} rows{rate}  "
+        )
         sys.stderr.flush()
         self.drawn = True
 

@@ -60,9 +60,11 @@ class Command(OneLineCommand):
                 self._models()
             elif action == "train":
                 model = linkage_model_train(actor_label=LABEL, max_pairs=options["max_pairs"])
-                self.stdout.write(f"Trained version {model.version}: {model.description}. "
-                                  f"See what it would re-link: childindex linkage activate "
-                                  f"--version {model.version} --la CODE")
+                self.stdout.write(
+                    f"Trained version {model.version}: {model.description}. "
+                    f"See what it would re-link: childindex linkage activate "
+                    f"--version {model.version} --la CODE"
+                )
             elif action == "activate":
                 self._activate(options)
             else:
@@ -80,25 +82,29 @@ class Command(OneLineCommand):
         linkage_model_active()
         for model in LinkageModel.objects.order_by("version"):
             mark = "*" if model.active else " "
-            self.stdout.write(f"{mark} v{model.version} {model.created_at:%Y-%m-%d %H:%M} "
-                              f"{model.description}")
+            self.stdout.write(
+                f"{mark} v{model.version} {model.created_at:%Y-%m-%d %H:%M} {model.description}"
+            )
 
     def _report(self, dry: DryRun, what: str) -> None:
-        self.stdout.write(f"Dry run ({what}): {dry.records:,} records looked at, "
-                          f"{dry.unchanged:,} unchanged.")
+        self.stdout.write(
+            f"Dry run ({what}): {dry.records:,} records looked at, {dry.unchanged:,} unchanged."
+        )
         for change, count in sorted(dry.changes.items()):
             self.stdout.write(f"  {change}: {count:,}")
         for example in dry.examples:
-            self.stdout.write(f"    {example['feed']} {example['key']}: {example['before']} -> "
-                              f"{example['after']}")
+            self.stdout.write(
+                f"    {example['feed']} {example['key']}: {example['before']} -> {example['after']}"
+            )
 
     def _activate(self, options: dict[str, Any]) -> None:
         model = LinkageModel.objects.filter(version=options["version"]).first()
         if model is None:
             raise CommandError(f"no linkage model version {options['version']}")
         la = self._la(options["la"])
-        self._report(relink_dry_run(local_authority=la, model=model),
-                     f"model v{model.version} for {la.code}")
+        self._report(
+            relink_dry_run(local_authority=la, model=model), f"model v{model.version} for {la.code}"
+        )
         if options["apply"]:
             linkage_model_activate(actor_label=LABEL, model=model)
             self.stdout.write(f"Version {model.version} is now the active model.")
@@ -112,12 +118,14 @@ class Command(OneLineCommand):
         except ValueError as exc:
             raise CommandError(str(exc)) from None
         current = thresholds_for(la.pk)
-        self._report(relink_dry_run(local_authority=la, thresholds=wanted),
-                     f"{la.code} from {current.upper}/{current.lower} to "
-                     f"{wanted.upper}/{wanted.lower}")
+        self._report(
+            relink_dry_run(local_authority=la, thresholds=wanted),
+            f"{la.code} from {current.upper}/{current.lower} to {wanted.upper}/{wanted.lower}",
+        )
         if options["apply"]:
-            linkage_thresholds_set(actor_label=LABEL, local_authority=la, upper=wanted.upper,
-                                   lower=wanted.lower)
+            linkage_thresholds_set(
+                actor_label=LABEL, local_authority=la, upper=wanted.upper, lower=wanted.lower
+            )
             self.stdout.write(f"{la.code}'s thresholds are now {wanted.upper}/{wanted.lower}.")
         else:
             self.stdout.write("Nothing changed: add --apply to set them.")

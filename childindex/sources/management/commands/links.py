@@ -29,8 +29,11 @@ class Command(OneLineCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         out = Path(options["out"])
-        rows = SourceRecord.objects.filter(status=RecordStatus.LINKED).order_by(
-            "feed__name", "key").values_list("feed__name", "key", "child__index_number")
+        rows = (
+            SourceRecord.objects.filter(status=RecordStatus.LINKED)
+            .order_by("feed__name", "key")
+            .values_list("feed__name", "key", "child__index_number")
+        )
         count = 0
         try:
             with out.open("w", encoding="utf-8", newline="") as handle:
@@ -41,6 +44,10 @@ class Command(OneLineCommand):
                     count += 1
         except OSError as exc:
             raise CommandError(f"cannot write {out}: {exc.strerror or exc}") from None
-        audit_record(actor=None, actor_label="childindex links export", action="links_export",
-                     detail={"rows": count, "file": out.name})
+        audit_record(
+            actor=None,
+            actor_label="childindex links export",
+            action="links_export",
+            detail={"rows": count, "file": out.name},
+        )
         self.stdout.write(f"Wrote {count:,} links to {out}.")

@@ -90,25 +90,57 @@ class Command(BaseCommand):
         return parser
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("--children", required=True, metavar="N",
-                            help=f"how many children (1 to {MAX_CHILDREN:,})")
-        parser.add_argument("--seed", default="1", metavar="S",
-                            help="a whole number; the same seed gives the same files (default 1)")
-        parser.add_argument("--out", required=True, metavar="DIR",
-                            help="the directory to write to (made if missing; files replaced)")
-        parser.add_argument("--la", action="append", dest="la_codes", metavar="CODE",
-                            help=f"an ONS-style LA code; repeat for several (default "
-                                 f"{DEFAULT_LA_CODE}, the invented county of Wealdshire)")
-        parser.add_argument("--as-of", metavar="YYYY-MM-DD",
-                            help="the day ages and dates are counted to (default today)")
-        parser.add_argument("--error-rate", default=str(DEFAULT_ERROR_RATE), metavar="R",
-                            help="about the share of feed rows with an error, 0 to 1 "
-                                 f"(default {DEFAULT_ERROR_RATE})")
-        parser.add_argument("--error", action="append", default=[], metavar="KIND=RATE",
-                            help="one kind's rate among the rows it can apply to, 0 to 1 "
-                                 f"(kinds: {', '.join(ERROR_KINDS)})")
-        parser.add_argument("--load", action="store_true",
-                            help="also load the population into the configured database")
+        parser.add_argument(
+            "--children",
+            required=True,
+            metavar="N",
+            help=f"how many children (1 to {MAX_CHILDREN:,})",
+        )
+        parser.add_argument(
+            "--seed",
+            default="1",
+            metavar="S",
+            help="a whole number; the same seed gives the same files (default 1)",
+        )
+        parser.add_argument(
+            "--out",
+            required=True,
+            metavar="DIR",
+            help="the directory to write to (made if missing; files replaced)",
+        )
+        parser.add_argument(
+            "--la",
+            action="append",
+            dest="la_codes",
+            metavar="CODE",
+            help=f"an ONS-style LA code; repeat for several (default "
+            f"{DEFAULT_LA_CODE}, the invented county of Wealdshire)",
+        )
+        parser.add_argument(
+            "--as-of",
+            metavar="YYYY-MM-DD",
+            help="the day ages and dates are counted to (default today)",
+        )
+        parser.add_argument(
+            "--error-rate",
+            default=str(DEFAULT_ERROR_RATE),
+            metavar="R",
+            help="about the share of feed rows with an error, 0 to 1 "
+            f"(default {DEFAULT_ERROR_RATE})",
+        )
+        parser.add_argument(
+            "--error",
+            action="append",
+            default=[],
+            metavar="KIND=RATE",
+            help="one kind's rate among the rows it can apply to, 0 to 1 "
+            f"(kinds: {', '.join(ERROR_KINDS)})",
+        )
+        parser.add_argument(
+            "--load",
+            action="store_true",
+            help="also load the population into the configured database",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         population_options, rates, out = self._parse(options)
@@ -116,8 +148,9 @@ class Command(BaseCommand):
         population = Population(population_options)
         if options["load"]:
             self._check_database(population)
-        with PopulationWriter(out, key=population_options.key, as_of=population_options.as_of,
-                              rates=rates) as writer:
+        with PopulationWriter(
+            out, key=population_options.key, as_of=population_options.as_of, rates=rates
+        ) as writer:
             writer.write_directory(population.directory)
             families = writer.passthrough(population.families())
             if options["load"]:
@@ -126,8 +159,11 @@ class Command(BaseCommand):
                 for _family in families:
                     pass
             manifest = writer.write_manifest(
-                generator="childindex generate", format=1, seed=population_options.seed,
-                children=population_options.children, la_codes=list(population_options.la_codes),
+                generator="childindex generate",
+                format=1,
+                seed=population_options.seed,
+                children=population_options.children,
+                la_codes=list(population_options.la_codes),
                 as_of=population_options.as_of.isoformat(),
             )
         files = manifest["files"]
@@ -168,7 +204,9 @@ class Command(BaseCommand):
         rates = error_rates(_rate(options["error_rate"], "--error-rate"), overrides)
         try:
             population_options = PopulationOptions(
-                children=children, seed=seed, as_of=as_of,
+                children=children,
+                seed=seed,
+                as_of=as_of,
                 la_codes=tuple(c.strip().upper() for c in options["la_codes"] or [DEFAULT_LA_CODE]),
             )
         except ValueError as exc:
@@ -189,9 +227,14 @@ class Command(BaseCommand):
     def _load(self, population: Population, families: Any, options: PopulationOptions) -> Any:
         try:
             return population_load(
-                directory=population.directory, families=families, as_of=options.as_of,
-                detail={"seed": options.seed, "la_codes": list(options.la_codes),
-                        "as_of": options.as_of.isoformat()},
+                directory=population.directory,
+                families=families,
+                as_of=options.as_of,
+                detail={
+                    "seed": options.seed,
+                    "la_codes": list(options.la_codes),
+                    "as_of": options.as_of.isoformat(),
+                },
             )
         except PopulationLoadError as exc:
             raise CommandError(str(exc)) from None
