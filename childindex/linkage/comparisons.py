@@ -16,6 +16,7 @@ pairs.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 PROBABILITY_TWO_RANDOM_RECORDS_MATCH = 1 / 250_000
@@ -264,7 +265,7 @@ def default_settings() -> dict[str, Any]:
         "blocking_rules_to_generate_predictions": [
             {"blocking_rule": rule, "sql_dialect": "duckdb"} for rule in BLOCKING_RULES
         ],
-        "comparisons": [dict(c) for c in COMPARISONS],
+        "comparisons": copy.deepcopy(COMPARISONS),
         "sql_dialect": "duckdb",
         "em_convergence": 0.001,
         "max_iterations": 20,

@@ -209,3 +209,17 @@ def test_thresholds_decide_between_link_review_and_create(scorer):
     )
     with pytest.raises(ValueError):
         Thresholds(upper=0, lower=1)
+
+
+def test_each_untrained_model_is_a_copy_of_its_own():
+    """Training changes a model's m and u probabilities in place: that must never reach the
+    module's comparisons, nor another model made from them."""
+    first = default_settings()
+    level = first["comparisons"][0]["comparison_levels"][-1]
+    level["m_probability"] = 0.123456789
+    first["comparisons"][0]["comparison_levels"].append({"sql_condition": "TRUE"})
+    second = default_settings()
+    assert second["comparisons"][0]["comparison_levels"][-1].get("m_probability") != 0.123456789
+    assert len(second["comparisons"][0]["comparison_levels"]) == (
+        len(first["comparisons"][0]["comparison_levels"]) - 1
+    )
