@@ -205,6 +205,7 @@ def audit_record(
     label = actor_label or (getattr(actor, "username", "") if authenticated else "") or "system"
     children = _index_numbers(children)
     event = AuditEvent(
+        at=timezone.now(),  # when it happened; the chain's order is the ids'
         actor=actor if authenticated else None,
         actor_label=label[:150],
         actor_role=getattr(actor, "role", "") if authenticated else "",
@@ -222,7 +223,6 @@ def audit_record(
         shown=plain(shown or {}),
         detail=plain(detail or {}),
     )
-    event.at = timezone.now()  # when it happened; the chain's order is the ids'
     template = hash_template(hashed_fields(event))
     # Everything above is prepared outside the lock; the lock is held from here to commit. On
     # PostgreSQL the append is one statement, so outside a transaction it is its own (autocommit:

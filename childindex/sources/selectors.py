@@ -89,25 +89,25 @@ def _details_visible(actor, child_ids: Iterable[int]) -> set[int]:
     )
 
 
+def _hidden(evidence: dict[str, Any], details_visible: bool) -> bool:
+    """A shield hides which locating fields agreed with the row."""
+    return not details_visible and evidence["comparison"] in LOCATING_COMPARISONS
+
+
 def _shown_evidence(candidate: dict[str, Any], details_visible: bool) -> list[dict[str, Any]]:
-    return [
-        e
-        for e in candidate.get("evidence", [])
-        if details_visible or e["comparison"] not in LOCATING_COMPARISONS
-    ]
+    return [e for e in candidate.get("evidence", []) if not _hidden(e, details_visible)]
 
 
 def _shown_score(candidate: dict[str, Any], details_visible: bool) -> tuple[float, float]:
     """The candidate's match weight and probability as the user may see them. Where a shield
-    hides the locating evidence, the score counts only the evidence shown: the model's prior
-    (the total less every field's weight) plus the visible fields' weights. The full total
-    would tell how well the hidden fields agreed."""
-    weight = candidate["weight"]
+    hides the locating evidence, the score counts only the evidence shown: the total less the
+    hidden fields' weights (the model's prior plus the visible fields'). The full total would
+    tell how well the hidden fields agreed."""
     if details_visible:
-        return weight, candidate.get("probability", 0.0)
-    evidence = candidate.get("evidence", [])
-    shown = _shown_evidence(candidate, details_visible)
-    weight -= sum(e["weight"] for e in evidence) - sum(e["weight"] for e in shown)
+        return candidate["weight"], candidate.get("probability", 0.0)
+    weight = candidate["weight"] - sum(
+        e["weight"] for e in candidate.get("evidence", []) if _hidden(e, details_visible)
+    )
     return weight, 1 / (1 + 2.0**-weight)
 
 
