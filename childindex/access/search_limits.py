@@ -98,8 +98,9 @@ def search_limit_take(*, actor: User, now: dt.datetime | None = None) -> None:
     local_day = timezone.localdate(now)
     tz = timezone.get_current_timezone()
     day_end = dt.datetime.combine(local_day + dt.timedelta(days=1), dt.time(), tzinfo=tz)
+    minute_end = minute_start + dt.timedelta(minutes=1)
     windows = (
-        ("minute", limits.per_minute, f"{minute_start:%Y%m%d%H%M}", minute_start + dt.timedelta(minutes=1), 120),
+        ("minute", limits.per_minute, f"{minute_start:%Y%m%d%H%M}", minute_end, 120),
         ("day", limits.per_day, local_day.isoformat(), day_end, 2 * 24 * 60 * 60),
     )
     reached: tuple[str, int, dt.datetime] | None = None

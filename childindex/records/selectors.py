@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from childindex.access import policy
@@ -17,8 +16,7 @@ from childindex.access.models import User
 from childindex.access.policy import AccessRefused
 from childindex.access.search_limits import SearchLimitReached, search_limit_take
 from childindex.access.services import alerts_raise
-from childindex.audit.models import Outcome
-from childindex.audit.models import AlertKind
+from childindex.audit.models import AlertKind, Outcome
 from childindex.audit.services import alert_raise, audit_record
 from childindex.directory.models import LocalAuthority, ServiceCategory
 from childindex.records.models import (
@@ -33,7 +31,6 @@ from childindex.records.models import (
     NameKind,
 )
 from childindex.records.search import Match, SearchCriteria, find_children
-
 
 # --- Search ------------------------------------------------------------------------------------
 
@@ -106,7 +103,8 @@ def _search_limit_refusal(
         local_authority_ids=[actor.local_authority_id],
         reason=(
             f"The user reached the search limit of {reached.limit} searches {per}; "
-            f"searching was refused until {reached.resume_at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC."
+            f"searching was refused until "
+            f"{reached.resume_at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC."
         ),
         key=f"search_limit:{actor.pk}:{reached.window}:{reached.resume_at:%Y%m%d%H%M}",
         subject=actor,

@@ -77,9 +77,8 @@ def test_the_day_limit_holds_across_minutes_and_resumes_at_midnight(county, chil
     search(county["pat"], at=NOON + dt.timedelta(minutes=5))
     with pytest.raises(SearchLimitReached) as refused:
         search(county["pat"], at=NOON + dt.timedelta(minutes=10))
-    midnight = dt.datetime.combine(
-        timezone.localdate(NOON) + dt.timedelta(days=1), dt.time(), tzinfo=timezone.get_current_timezone()
-    )
+    tomorrow = timezone.localdate(NOON) + dt.timedelta(days=1)
+    midnight = dt.datetime.combine(tomorrow, dt.time(), tzinfo=timezone.get_current_timezone())
     assert refused.value.resume_at == midnight
     assert refused.value.window == "day"
 
