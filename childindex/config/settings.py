@@ -176,6 +176,20 @@ else:
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Cache: the per-user search limits' counters (access.search_limits) ------------------------
+# A table in the database (made by migration access.0004), so every worker process shares the
+# counts; the test suite uses each process's memory.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+        if MODE == "test"
+        else {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "childindex_cache",
+        }
+    )
+}
+
 # --- Identity -------------------------------------------------------------------------------
 AUTH_USER_MODEL = "access.User"
 LOGIN_URL = "web:sign-in"
