@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "childindex.sources",
     "childindex.synthetic",
     "childindex.alerts",
+    "childindex.reports",
     "childindex.web",
     "django_tasks_db",
 ]
