@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from childindex.access import policy
 from childindex.access.models import User
+from childindex.audit.models import Action
 from childindex.audit.services import audit_record
 from childindex.consent.models import Consent, GivenBy, Scope
 from childindex.directory.models import Service
@@ -72,7 +73,7 @@ def consent_record(
     )
     audit_record(
         actor=actor,
-        action="consent_record",
+        action=Action.CONSENT_RECORD,
         children=[child.index_number],
         detail={
             "consent": consent.pk,
@@ -104,7 +105,7 @@ def consent_withdraw(
     consent.save(update_fields=["withdrawn_on", "updated_at"])
     audit_record(
         actor=actor,
-        action="consent_withdraw",
+        action=Action.CONSENT_WITHDRAW,
         children=[consent.child.index_number],
         detail={"consent": consent.pk},
     )

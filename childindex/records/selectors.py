@@ -16,7 +16,7 @@ from childindex.access.models import User
 from childindex.access.policy import AccessRefused
 from childindex.access.search_limits import SearchLimitReached, search_limit_take
 from childindex.access.services import alerts_raise
-from childindex.audit.models import AlertKind, Outcome
+from childindex.audit.models import Action, AlertKind, Outcome
 from childindex.audit.services import alert_raise, audit_record
 from childindex.directory.models import LocalAuthority, ServiceCategory
 from childindex.records.models import (
@@ -54,7 +54,7 @@ def child_search(
     if not decision:
         audit_record(
             actor=actor,
-            action="child_search",
+            action=Action.SEARCH,
             outcome=Outcome.DENIED,
             detail={"criteria": criteria.entered, "reasons": list(decision.reasons)},
             ip_address=ip_address,
@@ -72,7 +72,7 @@ def child_search(
     )
     audit_record(
         actor=actor,
-        action="child_search",
+        action=Action.SEARCH,
         children=[m.index_number for m in matches],
         detail={"criteria": criteria.entered, "returned": len(matches)},
         ip_address=ip_address,
@@ -86,7 +86,7 @@ def _search_limit_refusal(
     """Audit a search refused by the limit, and alert the LA's auditors (once a window)."""
     event = audit_record(
         actor=actor,
-        action="child_search",
+        action=Action.SEARCH,
         outcome=Outcome.DENIED,
         detail={
             "criteria": criteria.entered,
@@ -276,7 +276,7 @@ def team_around_child(
     if not access.allowed:
         audit_record(
             actor=actor,
-            action="record_view",
+            action=Action.RECORD_VIEW,
             outcome=Outcome.DENIED,
             purpose=purpose or "",
             children=[child.index_number],
@@ -338,7 +338,7 @@ def team_around_child(
             (team.current if involvement.is_current else team.ended).append(member)
     audit_record(
         actor=actor,
-        action="record_view",
+        action=Action.RECORD_VIEW,
         purpose=purpose or "",
         children=[child.index_number],
         detail={

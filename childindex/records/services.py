@@ -16,6 +16,7 @@ from django.utils import timezone
 from childindex.access import policy
 from childindex.access.models import User
 from childindex.alerts.services import TeamChange, notify_team_change
+from childindex.audit.models import Action
 from childindex.audit.services import audit_record
 from childindex.consent.models import Scope
 from childindex.consent.rules import basis_for_service
@@ -86,7 +87,7 @@ def child_create(
     name.full_clean()
     name.save()
     search_keys_refresh(child_ids=[child.pk])
-    audit_record(actor=actor, action="child_create", children=[child.index_number])
+    audit_record(actor=actor, action=Action.CHILD_CREATE, children=[child.index_number])
     return child
 
 
@@ -117,7 +118,10 @@ def child_name_add(
     name.save()
     search_keys_refresh(child_ids=[child.pk])
     audit_record(
-        actor=actor, action="child_name_add", children=[child.index_number], detail={"kind": kind}
+        actor=actor,
+        action=Action.CHILD_NAME_ADD,
+        children=[child.index_number],
+        detail={"kind": kind},
     )
     return name
 
@@ -139,7 +143,7 @@ def child_address_move(
     address.full_clean()
     address.save()
     search_keys_refresh(child_ids=[child.pk])
-    audit_record(actor=actor, action="child_address_move", children=[child.index_number])
+    audit_record(actor=actor, action=Action.CHILD_ADDRESS_MOVE, children=[child.index_number])
     return address
 
 
@@ -237,7 +241,7 @@ def involvement_log(
         ) from exc
     audit_record(
         actor=actor,
-        action="involvement_log",
+        action=Action.INVOLVEMENT_LOG,
         children=[child.index_number],
         detail={
             "involvement": involvement.pk,
@@ -276,7 +280,7 @@ def involvement_end(
     involvement.save(update_fields=["ended_on", "updated_at"])
     audit_record(
         actor=actor,
-        action="involvement_end",
+        action=Action.INVOLVEMENT_END,
         children=[involvement.child.index_number],
         detail={"involvement": involvement.pk},
     )
@@ -355,7 +359,7 @@ def involvement_indicators_set(
     changed = sorted(k for k in after if after[k] != before[k])
     audit_record(
         actor=actor,
-        action="involvement_indicators_set",
+        action=Action.INVOLVEMENT_INDICATORS_SET,
         children=[involvement.child.index_number],
         detail={"involvement": involvement.pk, "changed": changed},
     )

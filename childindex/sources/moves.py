@@ -18,6 +18,7 @@ from django.db import transaction
 from childindex.access.models import User
 from childindex.alerts.models import NotificationKind
 from childindex.alerts.services import notify_index_teams_of_transfer, notify_team_change
+from childindex.audit.models import Action
 from childindex.audit.services import audit_record
 from childindex.core.postcodes import postcode_district
 from childindex.directory.models import LocalAuthority, PostcodeDistrict
@@ -94,7 +95,7 @@ def child_move(
     audit_record(
         actor=actor,
         actor_label=actor_label,
-        action="child_responsibility_transfer",
+        action=Action.CHILD_RESPONSIBILITY_TRANSFER,
         children=[child.index_number],
         detail={
             "from_la": from_la.code,

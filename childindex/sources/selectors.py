@@ -18,6 +18,7 @@ from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 
 from childindex.access import policy
+from childindex.audit.models import Action
 from childindex.audit.services import audit_record
 from childindex.records.models import Child, ChildStatus, NameKind
 from childindex.sources.models import (
@@ -219,7 +220,7 @@ def review_item(*, actor, pk: int) -> ItemView:
     candidates.sort(key=lambda c: -c.weight)  # by the score shown, which is all a user sees
     audit_record(
         actor=actor,
-        action="review_item_view",
+        action=Action.REVIEW_ITEM_VIEW,
         children=[c.child.index_number for c in candidates],
         purpose=policy.Purpose.DATA_QUALITY,
         detail={"review_item": item.pk, "shielded": item.shielded},
