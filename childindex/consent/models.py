@@ -65,7 +65,3 @@ class Consent(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.get_scope_display()} ({self.get_given_by_display()}, {self.given_on})"
-
-    @property
-    def is_standing(self) -> bool:
-        return self.withdrawn_on is None

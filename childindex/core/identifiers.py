@@ -171,7 +171,7 @@ VALIDATORS = {
 
 def validate_identifier(kind: str, value: str) -> str:
     """Validate ``value`` as an identifier of ``kind``; returns the compact form."""
-    validator = VALIDATORS.get(kind)  # type: ignore[call-overload] - a StrEnum is its str
+    validator = VALIDATORS.get(kind)  # type: ignore[call-overload]  # a StrEnum is its str
     if validator is not None:
         return validator(value)
     try:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from childindex.access import policy
@@ -26,7 +26,6 @@ from childindex.sources.models import (
     Feed,
     ImportRun,
     Merge,
-    RecordStatus,
     RejectedRow,
     ReviewItem,
     ReviewStatus,
@@ -324,13 +323,3 @@ def la_child(*, actor, index_number: str) -> Child:
     """A child of the user's LA, by index number (for a merge)."""
     la = _own_la(actor)
     return Child.objects.get(index_number=index_number, responsible_la_id=la)
-
-
-def linked_share(*, actor) -> dict[str, Any]:
-    la = _own_la(actor)
-    counts = SourceRecord.objects.filter(feed__local_authority_id=la).aggregate(
-        linked=Count("id", filter=Q(status=RecordStatus.LINKED)),
-        review=Count("id", filter=Q(status=RecordStatus.REVIEW)),
-        newest=Max("updated_at"),
-    )
-    return counts

@@ -615,12 +615,6 @@ def _move_records(ids: list[int], child_id: int, method: str, actor, now: dt.dat
     )
 
 
-def open_review_count(local_authority_id: int) -> int:
-    return ReviewItem.objects.filter(
-        local_authority_id=local_authority_id, status=ReviewStatus.OPEN
-    ).count()
-
-
 __all__ = [
     "DryRun",
     "child_merge",
