@@ -47,6 +47,7 @@ from functools import cached_property, lru_cache
 from json.encoder import encode_basestring_ascii as _string
 from typing import Any
 
+from childindex.core.ages import OLDEST_CHILD_YEARS
 from childindex.core.identifiers import (
     IdentifierError,
     IdentifierType,
@@ -88,7 +89,6 @@ DEFAULT_GENDERS = {
 IDENTIFIER_TYPES = {t.value for t in IdentifierType if t != IdentifierType.INDEX}
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,59}\Z")
 _LA_CODE = re.compile(r"^[ENSW][0-9]{8}\Z")
-OLDEST_CHILD_YEARS = 26  # archived records are kept to 25 where a young person consents
 
 
 class MappingError(ValueError):
