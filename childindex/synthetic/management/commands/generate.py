@@ -164,6 +164,7 @@ class Command(BaseCommand):
             else:
                 for _family in families:
                     pass
+            writer.write_population_estimates()
             manifest = writer.write_manifest(
                 generator="childindex generate",
                 format=1,
