@@ -30,6 +30,8 @@ def navigation(request):
                 ("Feeds", "web:feeds"),
                 ("Reports", "web:reports"),
             ]
+        if policy.can_read_national(user):
+            menu += [("National", "web:national")]
         if policy.can_load_population_estimates(user):
             menu += [("Population estimates", "web:population-estimates")]
         if policy.can_audit(user, user.local_authority_id):
