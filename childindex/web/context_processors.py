@@ -26,6 +26,7 @@ def navigation(request):
                 ("Accounts", "web:index-team-accounts"),
                 ("Shielding", "web:index-team-shielding"),
                 ("Living elsewhere", "web:index-team-children-elsewhere"),
+                ("Moves and deaths", "web:index-team-move"),
                 ("Review queue", "web:review-queue"),
                 ("Feeds", "web:feeds"),
                 ("Reports", "web:reports"),

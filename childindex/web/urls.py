@@ -44,6 +44,8 @@ urlpatterns = [
         name="index-team-account-action",
     ),
     path("index-team/shielding/", views_index_team.shielding, name="index-team-shielding"),
+    path("index-team/move/", views_index_team.record_move, name="index-team-move"),
+    path("index-team/death/", views_index_team.record_death, name="index-team-death"),
     path(
         "index-team/children-elsewhere/",
         views_index_team.children_elsewhere,
