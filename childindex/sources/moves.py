@@ -26,11 +26,12 @@ from childindex.records.models import (
     Child,
     ChildAddress,
     ChildStatus,
+    DeathSource,
     ResponsibilityTransfer,
     TransferVia,
 )
-from childindex.records.services import child_address_move
-from childindex.sources.mapping import mapping_from_document
+from childindex.records.services import child_address_move, child_death_record
+from childindex.sources.mapping import mapping_from_document, read_mapped_date
 from childindex.sources.models import ImportRun, SourceRecord
 
 
@@ -201,3 +202,39 @@ def feed_moves_apply(*, run: ImportRun) -> int:
         )
         moved += result.transfer is not None
     return moved
+
+
+def feed_deaths_apply(*, run: ImportRun) -> int:
+    """After a run of a feed the LA trusts to create children whose mapping names a
+    ``date_of_death`` column: each active child linked by a row with a date of death is
+    recorded as deceased (source: a feed). Returns how many deaths were recorded."""
+    feed = run.feed
+    if not feed.may_create_children:
+        return 0
+    mapping = mapping_from_document(feed.mapping, source=feed.name)
+    column = mapping.columns.get("date_of_death")
+    if not column:
+        return 0
+    recorded = 0
+    records = (
+        SourceRecord.objects.filter(
+            last_run=run, child__isnull=False, child__status=ChildStatus.ACTIVE
+        )
+        .select_related("child")
+        .order_by("pk")
+    )
+    for record in records.iterator(chunk_size=2000):
+        died = read_mapped_date(mapping, (record.values or {}).get(column, ""))
+        child = record.child
+        if died is None or died < child.date_of_birth or died > run.started_at.date():
+            continue
+        child_death_record(
+            actor=None,
+            child=child,
+            date_of_death=died,
+            source=DeathSource.FEED,
+            actor_label=f"feed {feed.name} run {run.pk}",
+            today=run.started_at.date(),
+        )
+        recorded += 1
+    return recorded
