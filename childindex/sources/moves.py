@@ -150,13 +150,14 @@ def feed_moves_apply(*, run: ImportRun) -> int:
         return 0
     districts = dict(PostcodeDistrict.objects.values_list("outward", "local_authority_id"))
     moved = 0
-    records = (
-        SourceRecord.objects.filter(
-            last_run=run, child__isnull=False, child__status=ChildStatus.ACTIVE
-        )
-        .select_related("child")
-        .order_by("pk")
+    records = SourceRecord.objects.filter(
+        last_run=run, child__isnull=False, child__status=ChildStatus.ACTIVE
     )
+    if set(districts.values()) <= {feed.local_authority_id}:
+        # Every district is this LA's (a county on its own): only a child another LA is
+        # responsible for can move, into this one.
+        records = records.exclude(child__responsible_la_id=feed.local_authority_id)
+    records = records.select_related("child").order_by("pk")
     for record in records.iterator(chunk_size=2000):
         values = record.values or {}
         try:
