@@ -7,6 +7,7 @@ import datetime as dt
 import random
 
 import pytest
+from django.db import IntegrityError, transaction
 
 from childindex.access import policy
 from childindex.access.tests.factories import UserFactory
@@ -237,3 +238,26 @@ def test_a_date_of_death_may_arrive_in_a_trusted_feed(county):
         dt.date(2026, 10, 2),
         "feed",
     )
+
+
+def test_a_transfer_changes_the_la_and_says_how_it_arrived(las):
+    old, new = las
+    child = ChildFactory(responsible_la=old)
+    with pytest.raises(IntegrityError, match="transfer_changes_la"), transaction.atomic():
+        ResponsibilityTransfer.objects.create(
+            child=child,
+            from_la=old,
+            to_la=old,
+            transferred_on=MOVED_ON,
+            via="feed",
+            recorded_by="x",
+        )
+    with pytest.raises(IntegrityError, match="transfer_via_known"), transaction.atomic():
+        ResponsibilityTransfer.objects.create(
+            child=child,
+            from_la=old,
+            to_la=new,
+            transferred_on=MOVED_ON,
+            via="post",
+            recorded_by="x",
+        )
