@@ -56,6 +56,10 @@ def consent_record(
         errors["scope"] = "Consent to one named service must name the service"
     elif scope == Scope.ADDITIONAL_SERVICES:
         service = None
+    elif scope == Scope.RETENTION_TO_25:
+        service = None
+        if given_by != GivenBy.YOUNG_PERSON:
+            errors["given_by"] = "Only the young person can consent to keeping their record to 25"
     if given_on > today:
         errors["given_on"] = "The date consent was given must be today or in the past"
     elif given_on < child.date_of_birth:

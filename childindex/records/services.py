@@ -30,6 +30,8 @@ from childindex.records.models import (
     Child,
     ChildAddress,
     ChildName,
+    ChildStatus,
+    DeathSource,
     Involvement,
     NameKind,
 )
@@ -380,3 +382,49 @@ def involvement_indicators_set(
             involvement=involvement,
         )
     return involvement
+
+
+# --- A death ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def child_death_record(
+    *,
+    actor: User | None,
+    child: Child,
+    date_of_death: dt.date,
+    source: str,
+    actor_label: str = "",
+    today: dt.date | None = None,
+) -> Child:
+    """Record a child's death, with where the date came from. The LA's index team records it
+    (or a feed, as the system: ``actor`` None). The record stays live for a year from the date
+    of death; ``childindex lifecycle run`` then archives it."""
+    _require_maintainer(actor, child.responsible_la_id)
+    today = today or timezone.localdate()
+    errors: dict[str, str] = {}
+    if source not in DeathSource.values:
+        errors["source"] = "Select where the date of death came from"
+    if date_of_death > today:
+        errors["date_of_death"] = "The date of death must be today or in the past"
+    elif date_of_death < child.date_of_birth:
+        errors["date_of_death"] = "The date of death must be on or after the date of birth"
+    if child.status not in (ChildStatus.ACTIVE, ChildStatus.DECEASED):
+        errors["__all__"] = f"This record is {child.get_status_display().lower()}"
+    if errors:
+        raise ValidationError(errors)
+    Child.objects.filter(pk=child.pk).update(
+        status=ChildStatus.DECEASED,
+        date_of_death=date_of_death,
+        death_source=source,
+        updated_at=timezone.now(),
+    )
+    child.refresh_from_db()
+    audit_record(
+        actor=actor,
+        actor_label=actor_label,
+        action="child_death_record",
+        children=[child.index_number],
+        detail={"source": source},
+    )
+    return child

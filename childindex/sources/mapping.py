@@ -69,6 +69,7 @@ FIELDS = (
     "practitioner_email",
     "start_date",
     "end_date",
+    "date_of_death",  # optional: a trusted feed's date of death (``moves.feed_deaths_apply``)
 )
 REQUIRED_FIELDS = ("given_names", "family_name", "date_of_birth", "start_date")
 DATE_FIELDS = ("date_of_birth", "start_date", "end_date")
@@ -272,6 +273,12 @@ def _date(mapping: Mapping, field_name: str, text: str) -> dt.date | None:
         shapes = " or ".join(mapping.date_formats)
         raise RowError(f"{field_name} {text[:20]!r} is not a real date in the form {shapes}")
     return day
+
+
+def read_mapped_date(mapping: Mapping, text: str) -> dt.date | None:
+    """A date as the mapping's date formats read it; None for blank or unreadable."""
+    text = (text or "").strip()
+    return _read_date(mapping.date_formats, text) if text else None
 
 
 @lru_cache(maxsize=65536)  # a file's dates repeat: births and starts, a few thousand of each

@@ -250,22 +250,29 @@ class FeedHealth:
 
 def feed_health(*, actor) -> list[FeedHealth]:
     """Per source: last run, rows, match rate, review backlog and its age, rejected rows."""
-    la = _own_la(actor)
+    return feed_health_of(local_authority_ids=[_own_la(actor)])
+
+
+def feed_health_of(*, local_authority_ids: list[int] | None) -> list[FeedHealth]:
+    """Feed health of these LAs' feeds (every LA's for None), by LA then feed name. Counts
+    only: the caller has decided the reader may see them."""
     now = timezone.now()
+    items = ReviewItem.objects.filter(status=ReviewStatus.OPEN)
+    records_q = SourceRecord.objects.all()
+    feeds = Feed.objects.select_related("local_authority").order_by("local_authority__name", "name")
+    if local_authority_ids is not None:
+        items = items.filter(local_authority_id__in=local_authority_ids)
+        records_q = records_q.filter(feed__local_authority_id__in=local_authority_ids)
+        feeds = feeds.filter(local_authority_id__in=local_authority_ids)
     backlog = {
         row["source_record__feed"]: row
-        for row in ReviewItem.objects.filter(local_authority_id=la, status=ReviewStatus.OPEN)
-        .values("source_record__feed")
-        .annotate(count=Count("id"), oldest=Min("created_at"))
+        for row in items.values("source_record__feed").annotate(
+            count=Count("id"), oldest=Min("created_at")
+        )
     }
-    records = dict(
-        SourceRecord.objects.filter(feed__local_authority_id=la)
-        .values("feed")
-        .annotate(n=Count("id"))
-        .values_list("feed", "n")
-    )
+    records = dict(records_q.values("feed").annotate(n=Count("id")).values_list("feed", "n"))
     out = []
-    for feed in Feed.objects.filter(local_authority_id=la).order_by("name"):
+    for feed in feeds:
         last = ImportRun.objects.filter(feed=feed).order_by("-started_at", "-id").first()
         rate = None
         if last is not None and last.read:
