@@ -114,6 +114,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "childindex.core.routers.ReplicaPinMiddleware",
     "childindex.access.middleware.SessionLimitsMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
@@ -174,6 +175,28 @@ else:
         },
     }
 DATABASES = {"default": _db}
+# Read replicas (PostgreSQL streaming standbys): comma-separated postgres:// URLs. Selectors that
+# only read use them through ``childindex.core.routers.ReplicaRouter``; every write, and every
+# read after a write in the same request, goes to ``default`` (docs/operations.md).
+REPLICA_DATABASES: list[str] = []
+for _number, _replica_url in enumerate(
+    u.strip() for u in os.environ.get("DATABASE_REPLICA_URLS", "").split(",") if u.strip()
+):
+    if not _database_url:
+        raise ImproperlyConfigured("DATABASE_REPLICA_URLS needs DATABASE_URL (the primary)")
+    try:
+        _replica = dj_database_url.parse(_replica_url, conn_max_age=60, conn_health_checks=True)
+    except (ValueError, KeyError) as exc:
+        raise ImproperlyConfigured(f"DATABASE_REPLICA_URLS has an unusable URL: {exc}") from exc
+    if _replica.get("ENGINE") != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URLS must be postgres:// URLs")
+    _replica.setdefault("OPTIONS", {})["connect_timeout"] = 2
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica{_number + 1}"] = _replica
+    REPLICA_DATABASES.append(f"replica{_number + 1}")
+DATABASE_ROUTERS = ["childindex.core.routers.ReplicaRouter"] if REPLICA_DATABASES else []
+# A replica further behind the primary than this is not used (reads go to the primary).
+REPLICA_MAX_LAG_SECONDS = _env_int("CHILDINDEX_REPLICA_MAX_LAG_SECONDS", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Identity -------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from childindex.access.models import User
 from childindex.access.services import alerts_raise
 from childindex.audit.models import Outcome
 from childindex.audit.services import audit_record
+from childindex.core.routers import replica_reads
 from childindex.directory.models import LocalAuthority, ServiceCategory
 from childindex.records.models import (
     Carer,
@@ -43,6 +44,7 @@ class AccessRefused(PermissionDenied):
 # --- Search ------------------------------------------------------------------------------------
 
 
+@replica_reads
 def child_search(
     *, actor: User, criteria: SearchCriteria, ip_address: str | None = None
 ) -> list[Match]:
@@ -74,6 +76,7 @@ def child_search(
     return matches
 
 
+@replica_reads
 def findable_child(*, actor: User, index_number: str) -> Child | None:
     """The child with this index number if this user can find them at all (else None)."""
     return (
@@ -216,6 +219,7 @@ def _member(user: User, involvement: Involvement, view: policy.View) -> TeamMemb
     )
 
 
+@replica_reads
 def team_around_child(
     *,
     actor: User,
