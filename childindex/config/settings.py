@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "childindex.sources",
     "childindex.synthetic",
     "childindex.alerts",
+    "childindex.reports",
     "childindex.web",
     "django_tasks_db",
 ]
@@ -198,6 +199,20 @@ DATABASE_ROUTERS = ["childindex.core.routers.ReplicaRouter"] if REPLICA_DATABASE
 # A replica further behind the primary than this is not used (reads go to the primary).
 REPLICA_MAX_LAG_SECONDS = _env_int("CHILDINDEX_REPLICA_MAX_LAG_SECONDS", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache: the per-user search limits' counters (access.search_limits) ------------------------
+# A table in the database (made by migration access.0004), so every worker process shares the
+# counts; the test suite uses each process's memory.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+        if MODE == "test"
+        else {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "childindex_cache",
+        }
+    )
+}
 
 # --- Identity -------------------------------------------------------------------------------
 AUTH_USER_MODEL = "access.User"

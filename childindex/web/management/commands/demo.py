@@ -12,6 +12,7 @@ shows is synthetic.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -21,6 +22,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
+from childindex.__main__ import DEMO_MARKER
 from childindex.access.demo import create_demo_users, current_code
 from childindex.directory.models import LocalAuthority
 from childindex.records.models import Child
@@ -39,6 +41,10 @@ def _children(text: str) -> int:
     if not text.isdigit() or not 10 <= int(text) <= 100_000:
         raise CommandError(f"--children must be a number from 10 to 100000, not {text[:12]!r}")
     return int(text)
+
+
+def _exit_on_term(signum, frame) -> None:
+    raise SystemExit(0)
 
 
 class Command(BaseCommand):
@@ -94,6 +100,7 @@ class Command(BaseCommand):
         if la is None:  # pragma: no cover - generate always makes one
             raise CommandError("the demo county has no local authority: run with --fresh")
         users = create_demo_users(la)
+        self._mark_demo_checkout()
         self._print_welcome(la, users, port)
         if not options["no_serve"]:
             self._serve(port)
@@ -115,6 +122,9 @@ class Command(BaseCommand):
                     )
                 )
             self.stdout.write(f"Background worker and clock running (log: {log_path}).")
+            # `kill -TERM` on the demo stops the worker and the clock too: the handler turns the
+            # signal into SystemExit in this (the main) thread, so the `finally` below runs.
+            previous = signal.signal(signal.SIGTERM, _exit_on_term)
             try:
                 # The production server (gunicorn), as in production; SIGTERM and Ctrl-C stop
                 # it, and this block then stops the worker and the clock.
@@ -127,6 +137,17 @@ class Command(BaseCommand):
                         process.wait(timeout=10)
                     except subprocess.TimeoutExpired:
                         process.kill()
+                signal.signal(signal.SIGTERM, previous)
+
+    def _mark_demo_checkout(self) -> None:
+        """Operator commands run in this checkout afterwards use the demo's settings (see
+        childindex/__main__.py), but only while the demo's own SQLite database is in use."""
+        if connection.vendor != "sqlite":
+            return
+        Path(settings.VAR_DIR).mkdir(parents=True, exist_ok=True)
+        (Path(settings.VAR_DIR) / DEMO_MARKER).write_text(
+            "Written by `childindex demo`: operator commands in this checkout use demo mode.\n"
+        )
 
     def _empty_database(self) -> None:
         if connection.vendor != "sqlite":
