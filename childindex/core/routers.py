@@ -37,7 +37,12 @@ PRIMARY = "default"
 # two-factor device's counter, the job queue (none of them is read by a selector), and audit
 # events (raw SQL on the primary; every read writes one, and none reads it back).
 _UNPINNING_APPS = frozenset(
-    {"sessions", "axes", "otp_totp", "otp_static", "django_tasks_db", "audit"}
+    {"sessions", "axes", "otp_totp", "otp_static", "django_tasks_db", "audit", "django_cache"}
+)
+# Always read on the primary, even inside a replica selector: counters and state that a stale
+# copy would get wrong (the database cache holds the per-user search limits' counters).
+_PRIMARY_ONLY_APPS = frozenset(
+    {"sessions", "axes", "otp_totp", "otp_static", "django_tasks_db", "django_cache"}
 )
 
 _replica_reads: contextvars.ContextVar[bool] = contextvars.ContextVar(
@@ -168,6 +173,8 @@ def replica_reads[F: Callable[..., Any]](function: F) -> F:
 
 class ReplicaRouter:
     def db_for_read(self, model, **hints) -> str:
+        if model._meta.app_label in _PRIMARY_ONLY_APPS:
+            return PRIMARY
         return read_alias()
 
     def db_for_write(self, model, **hints) -> str:
