@@ -147,11 +147,31 @@ TEMPLATES = [
     },
 ]
 
+
 # --- Database ---------------------------------------------------------------------------------
+def _parse_database_url(url: str) -> dict:
+    """dj-database-url, plus libpq's several hosts (``postgres://u@h1:p1,h2:p2/db?
+    target_session_attrs=read-write``): the connection goes to whichever is the primary."""
+    scheme, sep, rest = url.partition("://")
+    netloc = rest.split("/", 1)[0].rsplit("@", 1)[-1]
+    if "," not in netloc:
+        return dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    hosts, ports = [], []
+    for part in netloc.split(","):
+        host, _, port = part.partition(":")
+        hosts.append(host)
+        ports.append(port or "5432")
+    config = dj_database_url.parse(
+        url.replace(netloc, f"{hosts[0]}:{ports[0]}", 1), conn_max_age=60, conn_health_checks=True
+    )
+    config["HOST"], config["PORT"] = ",".join(hosts), ",".join(ports)
+    return config
+
+
 _database_url = os.environ.get("DATABASE_URL", "").strip()
 if _database_url:
     try:
-        _db = dj_database_url.parse(_database_url, conn_max_age=60, conn_health_checks=True)
+        _db = _parse_database_url(_database_url)
     except (ValueError, KeyError) as exc:
         raise ImproperlyConfigured(f"DATABASE_URL is not a usable database URL: {exc}") from exc
     if _db.get("ENGINE") not in {
