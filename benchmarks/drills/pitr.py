@@ -74,13 +74,13 @@ def state(cluster: Cluster, *, until: str | None = None) -> dict:
     params = (until,) if until else None
     [[events, last, digest]] = cluster.sql(
         "SELECT count(*), coalesce(max(id), 0), md5(coalesce(string_agg(id || ':' || hash, ','"
-        f" ORDER BY id), '')) FROM audit_auditevent {where}",  # noqa: S608
+        f" ORDER BY id), '')) FROM audit_auditevent {where}",
         DB,
         params,
     )
     [[involvements, inv_digest]] = cluster.sql(
         "SELECT count(*), md5(coalesce(string_agg(id || ':' || child_id || ':' || service_id"
-        f" || ':' || started_on, ',' ORDER BY id), '')) FROM records_involvement {where}",  # noqa: S608
+        f" || ':' || started_on, ',' ORDER BY id), '')) FROM records_involvement {where}",
         DB,
         params,
     )
