@@ -6,10 +6,10 @@ Every simulated user signs in as a person does (password, then a fresh two-facto
 their own authenticator secret, RFC 6238) with an account of their own
 (``benchmarks/load/accounts.py``), then works with a think time between actions:
 
-- practitioners (weight 16): search for a child by name and date of birth (``search``), open
+- practitioners (weight 4): search for a child by name and date of birth (``search``), open
   the record with a purpose (``record``), now and then log their involvement (``involvement``);
-- index teams (2): open the review queue (``review queue``) and an item in it (``review item``);
-- auditors (2): who accessed a child (``audit child``).
+- index teams (1): open the review queue (``review queue``) and an item in it (``review item``);
+- auditors (1): who accessed a child (``audit child``).
 
 Each operation that the index audits is counted by kind (``operations.json`` at the end), so
 the run's audit events can be counted against it afterwards.
@@ -17,23 +17,20 @@ the run's audit events can be counted against it afterwards.
 
 from __future__ import annotations
 
-import base64
 import csv
 import datetime as dt
-import hashlib
-import hmac
 import itertools
 import json
 import os
 import random
 import re
-import struct
 import threading
 import time
 from collections import Counter
 from pathlib import Path
 
 from locust import HttpUser, between, events, task
+from locustfile_helpers import totp  # the same directory
 
 HERE = Path(__file__).resolve().parent
 VAR = Path(os.environ.get("LOAD_VAR", HERE.parents[1] / "var" / "load"))
@@ -56,15 +53,6 @@ _lock = threading.Lock()
 with (VAR / "children.csv").open() as handle:
     CHILDREN = list(csv.DictReader(handle))
 OPERATIONS: Counter = Counter()
-
-
-def totp(secret: str, at: float | None = None) -> str:
-    key = base64.b32decode(secret)
-    counter = int((time.time() if at is None else at) // 30)
-    digest = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
-    offset = digest[-1] & 0x0F
-    code = (struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF) % 1_000_000
-    return f"{code:06d}"
 
 
 def _token(response) -> str:
@@ -108,7 +96,7 @@ class Person(HttpUser):
 
 class Practitioner(Person):
     role = "practitioner"
-    weight = 16
+    weight = 4
 
     @task(6)
     def search_and_open(self) -> None:
@@ -176,7 +164,7 @@ class Practitioner(Person):
 
 class IndexTeam(Person):
     role = "index_team"
-    weight = 2
+    weight = 1
 
     @task
     def review(self) -> None:
@@ -200,7 +188,7 @@ class IndexTeam(Person):
 
 class Auditor(Person):
     role = "auditor"
-    weight = 2
+    weight = 1
 
     @task
     def child_history(self) -> None:

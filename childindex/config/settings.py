@@ -386,6 +386,10 @@ TASKS = {
     }
 }
 
+# A RUNNING job is requeued only when its worker's lock is free and it was claimed longer ago
+# than this (childindex.core.jobs).
+JOB_CLAIM_GRACE_SECONDS = _env_int("CHILDINDEX_JOB_CLAIM_GRACE_SECONDS", 60, minimum=1)
+
 # --- E-mail (notifications): SMTP in production, files in var/mail for the demo ---------------
 if PRODUCTION or os.environ.get("CHILDINDEX_EMAIL_HOST"):
     MAILERS = {
