@@ -80,7 +80,7 @@ class Person(HttpUser):
             {"code": totp(self.account["secret"]), "csrfmiddlewaretoken": _token(response)},
             name="two-factor",
         )
-        if "/sign-in/" in response.url:
+        if response.url and "/sign-in/" in response.url:
             # The code of this 30 s step was used already (by this account): the next one.
             time.sleep(31 - time.time() % 30)
             page = self.client.get("/sign-in/two-factor/", name="two-factor")
@@ -109,8 +109,8 @@ class Practitioner(Person):
              "csrfmiddlewaretoken": _token(page)},
             name="search", catch_response=True,
         ) as response:  # fmt: skip
-            if response.status_code != 200 or "<h1" not in response.text:
-                response.failure(f"search answered {response.status_code}")
+            if response.status_code != 200 or not (response.url or "").endswith("/search/"):
+                response.failure(f"search answered {response.status_code} at {response.url}")
                 return
             self.count("search")
             found = RESULT.findall(response.text)
@@ -125,7 +125,7 @@ class Practitioner(Person):
              "csrfmiddlewaretoken": _token(page)},
             name="record", catch_response=True,
         ) as response:  # fmt: skip
-            if response.status_code != 200 or "/children/" not in response.url:
+            if response.status_code != 200 or "/children/" not in (response.url or ""):
                 response.failure(f"record answered {response.status_code}")
                 return
             self.count("record_view")
@@ -155,7 +155,7 @@ class Practitioner(Person):
         ) as response:  # fmt: skip
             if response.status_code != 200:
                 response.failure(f"involvement answered {response.status_code}")
-            elif "/involvements/new/" in response.url:
+            elif "/involvements/new/" in (response.url or ""):
                 response.success()  # refused with a reason (already involved): no change
                 self.count("involvement_refused")
             else:
@@ -169,8 +169,8 @@ class IndexTeam(Person):
     @task
     def review(self) -> None:
         with self.client.get("/index-team/review/", name="review queue", catch_response=True) as r:
-            if r.status_code != 200:
-                r.failure(f"review queue answered {r.status_code}")
+            if r.status_code != 200 or not (r.url or "").endswith("/index-team/review/"):
+                r.failure(f"review queue answered {r.status_code} at {r.url}")
                 return
             self.count("review_queue")
             items = REVIEW.findall(r.text)
@@ -180,8 +180,8 @@ class IndexTeam(Person):
                 f"/index-team/review/{random.choice(items[:20])}/", name="review item",
                 catch_response=True,
             ) as r:  # fmt: skip
-                if r.status_code != 200:
-                    r.failure(f"review item answered {r.status_code}")
+                if r.status_code != 200 or "/index-team/review/" not in (r.url or ""):
+                    r.failure(f"review item answered {r.status_code} at {r.url}")
                 else:
                     self.count("review_item")
 
@@ -197,8 +197,8 @@ class Auditor(Person):
             "/audit/child/", params={"index_number": child["index_number"]},
             name="audit child", catch_response=True,
         ) as r:  # fmt: skip
-            if r.status_code != 200:
-                r.failure(f"audit child answered {r.status_code}")
+            if r.status_code != 200 or "/audit/child/" not in (r.url or ""):
+                r.failure(f"audit child answered {r.status_code} at {r.url}")
             else:
                 self.count("audit_child")
 
