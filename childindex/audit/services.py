@@ -49,6 +49,7 @@ from childindex.audit.models import (
     Outcome,
     ReviewOutcome,
 )
+from childindex.core import routers
 
 logger = logging.getLogger(__name__)
 
@@ -238,6 +239,7 @@ def audit_record(
     one_statement = connection.vendor == "postgresql" and not connection.in_atomic_block
     with contextlib.nullcontext() if one_statement else transaction.atomic(savepoint=False):
         _append(event, template)
+    routers.note_effect()  # a selector on a replica that fails now must not run again
     event._state.adding = False
     # After the commit: at once when there is no transaction any more, else when the caller's
     # transaction commits (never, if it rolls back).

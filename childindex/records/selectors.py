@@ -18,6 +18,7 @@ from childindex.access.search_limits import SearchLimitReached, search_limit_tak
 from childindex.access.services import alerts_raise
 from childindex.audit.models import Action, AlertKind, Outcome
 from childindex.audit.services import alert_raise, audit_record
+from childindex.core.routers import replica_reads
 from childindex.directory.models import LocalAuthority, ServiceCategory
 from childindex.records.models import (
     Carer,
@@ -35,6 +36,7 @@ from childindex.records.search import Match, SearchCriteria, find_children
 # --- Search ------------------------------------------------------------------------------------
 
 
+@replica_reads
 def child_search(
     *,
     actor: User,
@@ -112,6 +114,7 @@ def _search_limit_refusal(
     )
 
 
+@replica_reads
 def findable_child(*, actor: User, index_number: str) -> Child | None:
     """The child with this index number if this user can find them at all (else None)."""
     return (
@@ -254,6 +257,7 @@ def _member(user: User, involvement: Involvement, view: policy.View) -> TeamMemb
     )
 
 
+@replica_reads
 def team_around_child(
     *,
     actor: User,

@@ -20,6 +20,7 @@ from django.utils import timezone
 from childindex.access import policy
 from childindex.audit.models import Action
 from childindex.audit.services import audit_record
+from childindex.core.routers import replica_reads
 from childindex.records.models import Child, ChildStatus, NameKind
 from childindex.sources.models import (
     REASONS_FOR,
@@ -248,6 +249,7 @@ class FeedHealth:
     records: int
 
 
+@replica_reads
 def feed_health(*, actor) -> list[FeedHealth]:
     """Per source: last run, rows, match rate, review backlog and its age, rejected rows."""
     return feed_health_of(local_authority_ids=[_own_la(actor)])

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from childindex.alerts import tasks as alert_tasks
 from childindex.audit import tasks as audit_tasks
+from childindex.core.jobs import orphaned_jobs_requeue
 from childindex.sources import tasks as source_tasks
 
 
@@ -55,6 +56,9 @@ class Command(BaseCommand):
             raise CommandError("--every must be at least 10 seconds")
         last_daily: dt.date | None = None
         while True:
+            requeued = orphaned_jobs_requeue()
+            if requeued:
+                self.stdout.write(f"queued again {len(requeued)} jobs whose worker died")
             today = timezone.localdate()
             jobs = [
                 (audit_tasks.raise_policy_alerts, ()),
