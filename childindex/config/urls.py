@@ -13,6 +13,7 @@ urlpatterns = [
     path("healthz", views_health.healthz, name="healthz"),
     path("readyz", views_health.readyz, name="readyz"),
     path("back-office/", admin.site.urls),
+    path("fhir/", include("childindex.fhir.urls")),
     path("", include("childindex.web.urls")),
 ]
 

@@ -1,0 +1,260 @@
+"""The FHIR R4 API's views: adapters that parse, call one selector, map and answer.
+
+Every read goes through the records selectors (and so the one access policy and the audit
+trail), as the client's system account with the client's purpose of access.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import wraps
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+from oauth2_provider.views import TokenView
+from pydantic import ValidationError
+
+from childindex.access.client_ip import client_ip
+from childindex.access.decorators import api_client
+from childindex.access.policy import AccessRefused
+from childindex.fhir.auth import fhir_endpoint
+from childindex.fhir.capability import SEARCH_PARAMS, capability_statement, openapi_document
+from childindex.fhir.mapping import (
+    FROM_FHIR_GENDER,
+    MATCH_GRADE,
+    SYSTEM_TYPES,
+    patient_from_match,
+    patient_from_team,
+    searchset,
+)
+from childindex.fhir.matching import patient_match
+from childindex.fhir.models import ApiClient, Scope
+from childindex.fhir.outcome import NOT_FOUND, FhirError, fhir_response, outcome_response
+from childindex.linkage.normalise import LinkRecord
+from childindex.records.search import SearchCriteriaError, parse_criteria
+from childindex.records.selectors import child_search, findable_child, team_around_child
+
+MAX_MATCH_COUNT = 20
+
+
+def _base(request: HttpRequest) -> str:
+    return request.build_absolute_uri(reverse("fhir:base")).rstrip("/")
+
+
+def fhir_open(view):
+    """No token needed (the CapabilityStatement and the OpenAPI document name no child)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except FhirError as error:
+            return outcome_response(error)
+
+    return api_client(csrf_exempt(wrapper))
+
+
+def _method(request: HttpRequest, *allowed: str) -> None:
+    if request.method not in allowed:
+        raise FhirError(
+            405,
+            "not-supported",
+            f"{request.method} is not supported here; use {' or '.join(allowed)}.",
+        )
+
+
+@fhir_open
+def metadata(request: HttpRequest) -> HttpResponse:
+    _method(request, "GET")
+    base = _base(request)
+    return fhir_response(
+        capability_statement(base=base, token_url=request.build_absolute_uri(reverse("fhir:token")))
+    )
+
+
+@fhir_open
+def openapi(request: HttpRequest) -> HttpResponse:
+    _method(request, "GET")
+    document = openapi_document(
+        base=_base(request), token_url=request.build_absolute_uri(reverse("fhir:token"))
+    )
+    response = fhir_response(document)
+    response["Content-Type"] = "application/json"
+    return response
+
+
+@fhir_open
+def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
+    raise FhirError(
+        404,
+        "not-supported",
+        "This endpoint is not supported: GET /fhir/metadata lists what is.",
+    )
+
+
+# The token endpoint: django-oauth-toolkit's, client credentials only (the client checks
+# itself: its id and secret are the credentials). It is no page and holds no child.
+token = api_client(TokenView.as_view())
+
+
+@fhir_endpoint(Scope.READ, action="fhir_patient_read")
+def patient_read(request: HttpRequest, client: ApiClient, patient_id: str) -> HttpResponse:
+    _method(request, "GET")
+    child = findable_child(actor=client.account, index_number=patient_id)
+    if child is None:
+        raise FhirError(404, "not-found", NOT_FOUND)
+    try:
+        team = team_around_child(
+            actor=client.account, child=child, purpose=client.purpose, ip_address=client_ip(request)
+        )
+    except AccessRefused as refused:
+        # The same answer as a child that does not exist (the refusal is audited).
+        raise FhirError(404, "not-found", NOT_FOUND) from refused
+    return fhir_response(patient_from_team(team))
+
+
+def _search_values(request: HttpRequest) -> dict[str, str]:
+    source = request.POST if request.method == "POST" else request.GET
+    values: dict[str, str] = {}
+    for name in source:
+        if name.startswith("_") and name in ("_format",):
+            continue
+        if name not in SEARCH_PARAMS:
+            raise FhirError(
+                400,
+                "not-supported",
+                f"Unknown search parameter '{name[:40]}': Patient search supports "
+                f"{', '.join(SEARCH_PARAMS)}.",
+            )
+        values[name] = source.get(name, "")
+    return values
+
+
+def _criteria(values: dict[str, str]):
+    name = values.get("name") or " ".join(
+        v for v in (values.get("given", ""), values.get("family", "")) if v
+    )
+    identifier = values.get("identifier", "")
+    if "|" in identifier:
+        system, identifier = identifier.split("|", 1)
+        if system and system not in SYSTEM_TYPES:
+            raise FhirError(
+                400,
+                "value",
+                f"Unknown identifier system '{system[:80]}': use one of {', '.join(SYSTEM_TYPES)}.",
+            )
+    gender = values.get("gender", "")
+    if gender and gender not in FROM_FHIR_GENDER:
+        raise FhirError(400, "value", "gender must be female, male, other or unknown.")
+    gender = {"female": "female", "male": "male"}.get(gender, "")
+    try:
+        return parse_criteria(
+            name=name,
+            date_of_birth=values.get("birthdate", ""),
+            postcode=values.get("address-postalcode", ""),
+            gender=gender,
+            identifier=identifier,
+        )
+    except SearchCriteriaError as error:
+        code = "required" if set(error.errors) & {"criteria", "name"} else "value"
+        raise FhirError(400, code, " ".join(error.errors.values())) from error
+
+
+@fhir_endpoint(Scope.MATCH, action="fhir_patient_search")
+def patient_search(request: HttpRequest, client: ApiClient) -> HttpResponse:
+    _method(request, "GET", "POST")
+    criteria = _criteria(_search_values(request))
+    matches = child_search(actor=client.account, criteria=criteria, ip_address=client_ip(request))
+    entries = [{"resource": patient_from_match(m), "search": {"mode": "match"}} for m in matches]
+    return fhir_response(searchset(entries, base=_base(request)))
+
+
+def _parameters(request: HttpRequest):
+    from fhir.resources.R4B.parameters import Parameters
+
+    try:
+        body = json.loads(request.body or b"null")
+    except ValueError as error:
+        raise FhirError(400, "invalid", f"The body is not JSON: {error}.") from error
+    if not isinstance(body, dict) or body.get("resourceType") != "Parameters":
+        raise FhirError(400, "invalid", "POST a Parameters resource holding a Patient.")
+    try:
+        return Parameters.model_validate(body)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise FhirError(
+            400, "invalid", f"Invalid Parameters at {where}: {first['msg']}."
+        ) from error
+
+
+@fhir_endpoint(Scope.MATCH, action="fhir_patient_match")
+def patient_match_view(request: HttpRequest, client: ApiClient) -> HttpResponse:
+    _method(request, "POST")
+    parameters = _parameters(request)
+    patient, only_certain, count = None, False, 10
+    for parameter in parameters.parameter or []:
+        if parameter.name == "resource":
+            patient = parameter.resource
+        elif parameter.name == "onlyCertainMatches":
+            only_certain = bool(parameter.valueBoolean)
+        elif parameter.name == "count":
+            count = parameter.valueInteger or 0
+        else:
+            raise FhirError(
+                400,
+                "not-supported",
+                f"Unknown $match parameter '{parameter.name[:40]}': use resource, "
+                "onlyCertainMatches and count.",
+            )
+    if patient is None or patient.get_resource_type() != "Patient":
+        raise FhirError(400, "required", "$match needs a 'resource' parameter holding a Patient.")
+    if not 1 <= count <= MAX_MATCH_COUNT:
+        raise FhirError(400, "value", f"count must be from 1 to {MAX_MATCH_COUNT}.")
+    name = (patient.name or [None])[0]
+    given = " ".join(name.given or []) if name else ""
+    family = (name.family or "") if name else ""
+    postcode = next((a.postalCode for a in patient.address or [] if a.postalCode), "")
+    identifiers: dict[str, str] = {}
+    for identifier in patient.identifier or []:
+        kind = SYSTEM_TYPES.get(identifier.system or "")
+        if kind and identifier.value:
+            identifiers[kind.value] = identifier.value.replace(" ", "")
+    identifier = next(iter(identifiers.values()), "")
+    born = patient.birthDate.isoformat() if patient.birthDate else ""
+    gender = {"female": "female", "male": "male"}.get(patient.gender or "", "")
+    criteria = _criteria(
+        {
+            "name": f"{given} {family}".strip(),
+            "birthdate": born,
+            "address-postalcode": postcode or "",
+            "identifier": identifier if not (given or family) or not (born or postcode) else "",
+        }
+    )
+    record = LinkRecord(
+        unique_id="query",
+        given_names=given,
+        family_name=family,
+        date_of_birth=patient.birthDate,
+        gender=gender or None,
+        postcode=(postcode or "").upper() or None,
+        identifiers={k: v for k, v in identifiers.items() if k != "index"},
+    )
+    graded = patient_match(
+        actor=client.account, criteria=criteria, record=record, ip_address=client_ip(request)
+    )
+    if only_certain:
+        graded = [g for g in graded if g.grade == "certain"][:1]
+    entries = [
+        {
+            "resource": patient_from_match(g.match),
+            "search": {
+                "extension": [{"url": MATCH_GRADE, "valueCode": g.grade}],
+                "mode": "match",
+                "score": round(g.probability, 4),
+            },
+        }
+        for g in graded[:count]
+    ]
+    return fhir_response(searchset(entries, base=_base(request)))
