@@ -7,6 +7,7 @@ from typing import Any
 
 from childindex.fhir.mapping import IDENTIFIER_SYSTEMS, MATCH_GRADE
 from childindex.fhir.models import Scope
+from childindex.fhir.team import INDICATOR_EXTENSIONS, SENSITIVE, TEAM_RESOURCES
 
 SEARCH_PARAMS = {
     "identifier": ("token", "system|value; systems: see the identifier extension"),
@@ -25,6 +26,16 @@ RESOURCES: list[dict[str, Any]] = [
         "searchParam": SEARCH_PARAMS,
         "scope": {"read": Scope.READ, "search-type": Scope.MATCH, "match": Scope.MATCH},
     },
+    *(
+        {
+            "type": kind,
+            "interaction": ["search-type"],
+            "operation": [],
+            "searchParam": {"patient": ("reference", "the child: Patient/<id> or <id>")},
+            "scope": {"search-type": Scope.READ},
+        }
+        for kind in TEAM_RESOURCES
+    ),
 ]
 FHIR_VERSION = "4.0.1"
 OAUTH_URIS = "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris"
@@ -76,7 +87,12 @@ def capability_statement(*, base: str, token_url: str) -> dict[str, Any]:
                 "documentation": (
                     "$match returns a searchset Bundle; each entry has search.score and the "
                     f"match-grade extension ({MATCH_GRADE}): certain, probable or possible. "
-                    "Every call is audited with the client and its purpose of access."
+                    "Every call is audited with the client and its purpose of access. "
+                    "The team around the child: an EpisodeOfCare per involvement, its indicators "
+                    "as extensions ("
+                    + "; ".join(f"{url}: {doc}" for url, doc in INDICATOR_EXTENSIONS.items())
+                    + f"). A sensitive involvement appears only as '{SENSITIVE}', with the LA "
+                    "index team as the contact; a hidden concern never appears."
                 ),
                 "security": {
                     "extension": [
@@ -129,13 +145,13 @@ def openapi_document(*, base: str, token_url: str) -> dict[str, Any]:
             }
         }
     }
-    search_parameters = [
-        {"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
-        for name in SEARCH_PARAMS
-    ]
     for resource in RESOURCES:
         kind = resource["type"]
         scope = resource["scope"]
+        search_parameters = [
+            {"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
+            for name in resource["searchParam"]
+        ]
         if "search-type" in resource["interaction"]:
             paths[f"/{kind}"] = {
                 "get": {
@@ -148,6 +164,7 @@ def openapi_document(*, base: str, token_url: str) -> dict[str, Any]:
                     },
                 }
             }
+        if kind == "Patient":
             paths[f"/{kind}/_search"] = {
                 "post": {
                     "summary": f"Search {kind} (criteria in a form body, not the URL)",

@@ -15,5 +15,10 @@ urlpatterns = [
     re_path(
         r"^Patient/(?P<patient_id>[A-Za-z0-9\-\.]{1,64})$", views.patient_read, name="patient-read"
     ),
+    re_path(
+        r"^(?P<resource_type>EpisodeOfCare|CareTeam|PractitionerRole|HealthcareService|RelatedPerson)$",
+        views.team_search,
+        name="team-search",
+    ),
     re_path(r"^(?P<rest>.*)$", views.not_found, name="not-found"),
 ]

@@ -30,6 +30,7 @@ from childindex.fhir.mapping import (
 )
 from childindex.fhir.matching import patient_match
 from childindex.fhir.models import ApiClient, Scope
+from childindex.fhir.team import team_resources
 from childindex.fhir.outcome import NOT_FOUND, FhirError, fhir_response, outcome_response
 from childindex.linkage.normalise import LinkRecord
 from childindex.records.search import SearchCriteriaError, parse_criteria
@@ -256,5 +257,39 @@ def patient_match_view(request: HttpRequest, client: ApiClient) -> HttpResponse:
             },
         }
         for g in graded[:count]
+    ]
+    return fhir_response(searchset(entries, base=_base(request)))
+
+
+@fhir_endpoint(Scope.READ, action="fhir_team_read")
+def team_search(request: HttpRequest, client: ApiClient, resource_type: str) -> HttpResponse:
+    """``GET /fhir/{EpisodeOfCare|CareTeam|...}?patient=ID``: the team around one child."""
+    _method(request, "GET")
+    allowed = {"patient", "subject"} if resource_type == "CareTeam" else {"patient"}
+    unknown = sorted(set(request.GET) - allowed)
+    if unknown:
+        raise FhirError(
+            400,
+            "not-supported",
+            f"Unknown search parameter '{unknown[0][:40]}': {resource_type} is searched by "
+            f"{' or '.join(sorted(allowed))} only.",
+        )
+    reference = request.GET.get("patient") or request.GET.get("subject") or ""
+    patient_id = reference.removeprefix("Patient/")
+    if not patient_id:
+        raise FhirError(
+            400, "required", f"Search {resource_type} by patient: ?patient=<Patient id>."
+        )
+    child = findable_child(actor=client.account, index_number=patient_id)
+    if child is None:
+        raise FhirError(404, "not-found", NOT_FOUND)
+    try:
+        team = team_around_child(
+            actor=client.account, child=child, purpose=client.purpose, ip_address=client_ip(request)
+        )
+    except AccessRefused as refused:
+        raise FhirError(404, "not-found", NOT_FOUND) from refused
+    entries = [
+        {"resource": r, "search": {"mode": "match"}} for r in team_resources(team, resource_type)
     ]
     return fhir_response(searchset(entries, base=_base(request)))
