@@ -38,6 +38,13 @@ RESOURCES: list[dict[str, Any]] = [
     ),
 ]
 FHIR_VERSION = "4.0.1"
+TRANSACTION_DOC = (
+    "POST /fhir: a transaction Bundle of Patient + EpisodeOfCare entries from a source "
+    "system (scope feed.write), imported like a CSV feed row; the Patient carries the "
+    "source's own key as an identifier with system "
+    "https://fhir.childindex.uk/Id/source/<client name>, and each EpisodeOfCare the "
+    "client's own organisation code in managingOrganization.identifier."
+)
 OAUTH_URIS = "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris"
 IDENTIFIER_EXTENSION = "https://fhir.childindex.uk/StructureDefinition/identifier-systems"
 
@@ -118,6 +125,12 @@ def capability_statement(*, base: str, token_url: str) -> dict[str, Any]:
                         + "; ".join(f"{s.value} ({s.label})" for s in Scope)
                     ),
                 },
+                "interaction": [
+                    {
+                        "code": "transaction",
+                        "documentation": TRANSACTION_DOC,
+                    }
+                ],
                 "resource": resources,
             }
         ],

@@ -5,7 +5,7 @@ from childindex.fhir import views
 app_name = "fhir"
 
 urlpatterns = [
-    path("", views.metadata, name="base"),
+    path("", views.base, name="base"),
     path("metadata", views.metadata, name="metadata"),
     path("openapi.json", views.openapi, name="openapi"),
     path("auth/token", views.token, name="token"),

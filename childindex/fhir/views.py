@@ -20,6 +20,7 @@ from childindex.access.decorators import api_client
 from childindex.access.policy import AccessRefused
 from childindex.fhir.auth import fhir_endpoint
 from childindex.fhir.capability import SEARCH_PARAMS, capability_statement, openapi_document
+from childindex.fhir.intake import bundle_import
 from childindex.fhir.mapping import (
     FROM_FHIR_GENDER,
     MATCH_GRADE,
@@ -30,8 +31,8 @@ from childindex.fhir.mapping import (
 )
 from childindex.fhir.matching import patient_match
 from childindex.fhir.models import ApiClient, Scope
-from childindex.fhir.team import team_resources
 from childindex.fhir.outcome import NOT_FOUND, FhirError, fhir_response, outcome_response
+from childindex.fhir.team import team_resources
 from childindex.linkage.normalise import LinkRecord
 from childindex.records.search import SearchCriteriaError, parse_criteria
 from childindex.records.selectors import child_search, findable_child, team_around_child
@@ -293,3 +294,40 @@ def team_search(request: HttpRequest, client: ApiClient, resource_type: str) -> 
         {"resource": r, "search": {"mode": "match"}} for r in team_resources(team, resource_type)
     ]
     return fhir_response(searchset(entries, base=_base(request)))
+
+
+@fhir_endpoint(Scope.FEED_WRITE, action="fhir_transaction")
+def transaction(request: HttpRequest, client: ApiClient) -> HttpResponse:
+    """``POST /fhir`` with a transaction Bundle of a source system's records."""
+    _method(request, "POST")
+    try:
+        bundle = json.loads(request.body or b"null")
+    except ValueError as error:
+        raise FhirError(400, "invalid", f"The body is not JSON: {error}.") from error
+    if not isinstance(bundle, dict):
+        raise FhirError(400, "invalid", "POST a Bundle of type 'transaction'.")
+    results = bundle_import(client=client, bundle=bundle)
+    entries = []
+    for result in results:
+        response: dict = {"status": result.status}
+        if result.location:
+            response["location"] = result.location
+        if result.status.startswith("400"):
+            response["outcome"] = {
+                "resourceType": "OperationOutcome",
+                "issue": [{"severity": "error", "code": "invalid", "diagnostics": result.outcome}],
+            }
+        entries.append({"response": response})
+    return fhir_response(
+        {"resourceType": "Bundle", "type": "transaction-response", "entry": entries}
+    )
+
+
+def base(request: HttpRequest) -> HttpResponse:
+    """``/fhir``: GET the CapabilityStatement, POST a transaction Bundle."""
+    if request.method == "POST":
+        return transaction(request)
+    return metadata(request)
+
+
+base = api_client(csrf_exempt(base))
