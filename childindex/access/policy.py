@@ -322,7 +322,15 @@ def can_override_shield(user: User) -> bool:
 
 
 def _holds(user: User, involvement) -> bool:
-    """The practitioner who holds (or logged) an involvement always sees it."""
+    """The practitioner who holds (or logged) an involvement always sees it; so does the
+    connected system of the organisation providing it (an API client of that organisation:
+    its own records, which it sent or whose indicators it owns)."""
+    if (
+        getattr(user, "system_account", False)
+        and user.organisation_id is not None
+        and involvement.service.organisation_id == user.organisation_id
+    ):
+        return True
     return (
         user.practitioner_id is not None and involvement.practitioner_id == user.practitioner_id
     ) or (involvement.logged_by_id is not None and involvement.logged_by_id == user.pk)

@@ -29,10 +29,12 @@ RESOURCES: list[dict[str, Any]] = [
     *(
         {
             "type": kind,
-            "interaction": ["search-type"],
+            "interaction": ["search-type", "update"]
+            if kind == "EpisodeOfCare"
+            else ["search-type"],
             "operation": [],
             "searchParam": {"patient": ("reference", "the child: Patient/<id> or <id>")},
-            "scope": {"search-type": Scope.READ},
+            "scope": {"search-type": Scope.READ, "update": Scope.INDICATOR_WRITE},
         }
         for kind in TEAM_RESOURCES
     ),
@@ -202,6 +204,21 @@ def openapi_document(*, base: str, token_url: str) -> dict[str, Any]:
                         {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
                     ],
                     "responses": {"200": {"description": kind, "content": fhir_json}, **errors},
+                }
+            }
+        if "update" in resource["interaction"]:
+            paths[f"/{kind}/{{id}}"] = {
+                "put": {
+                    "summary": f"Set or clear the indicators of one's own {kind}",
+                    "security": [{"oauth2": [scope["update"]]}],
+                    "parameters": [
+                        {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+                    ],
+                    "requestBody": {"content": fhir_json},
+                    "responses": {
+                        "200": {"description": "OperationOutcome", "content": fhir_json},
+                        **errors,
+                    },
                 }
             }
         for name, _definition in resource["operation"]:

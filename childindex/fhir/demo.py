@@ -58,7 +58,5 @@ def create_demo_clients(la: LocalAuthority) -> list[DemoClient]:
             local_authority=la,
             organisation=organisation,
         )
-        made.append(
-            DemoClient(name, issued.client_id, issued.client_secret, issued.client.scopes)
-        )
+        made.append(DemoClient(name, issued.client_id, issued.client_secret, issued.client.scopes))
     return made

@@ -20,5 +20,6 @@ urlpatterns = [
         views.team_search,
         name="team-search",
     ),
+    path("EpisodeOfCare/involvement-<int:involvement_id>", views.episode_update, name="episode"),
     re_path(r"^(?P<rest>.*)$", views.not_found, name="not-found"),
 ]

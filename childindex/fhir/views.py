@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from functools import wraps
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
@@ -32,10 +33,23 @@ from childindex.fhir.mapping import (
 from childindex.fhir.matching import patient_match
 from childindex.fhir.models import ApiClient, Scope
 from childindex.fhir.outcome import NOT_FOUND, FhirError, fhir_response, outcome_response
-from childindex.fhir.team import team_resources
+from childindex.fhir.team import (
+    ASSESSMENT,
+    INFORMATION_TO_SHARE,
+    LEAD_PROFESSIONAL,
+    TAKING_ACTION,
+    team_resources,
+)
 from childindex.linkage.normalise import LinkRecord
+from childindex.records.models import AssessmentType
 from childindex.records.search import SearchCriteriaError, parse_criteria
-from childindex.records.selectors import child_search, findable_child, team_around_child
+from childindex.records.selectors import (
+    child_search,
+    findable_child,
+    own_involvement_for,
+    team_around_child,
+)
+from childindex.records.services import involvement_indicators_set
 
 MAX_MATCH_COUNT = 20
 
@@ -331,3 +345,64 @@ def base(request: HttpRequest) -> HttpResponse:
 
 
 base = api_client(csrf_exempt(base))
+
+
+def _extension(extensions, url):
+    return next((e for e in extensions or [] if e.url == url), None)
+
+
+@fhir_endpoint(Scope.INDICATOR_WRITE, action="fhir_indicators_set")
+def episode_update(request: HttpRequest, client: ApiClient, involvement_id: int) -> HttpResponse:
+    """``PUT /fhir/EpisodeOfCare/involvement-{id}``: an assessment system sets or clears the
+    indicators of its own organisation's involvement (the extensions; nothing else changes).
+    An involvement the client does not own gives the same 404 as one that does not exist."""
+    from fhir.resources.R4B.episodeofcare import EpisodeOfCare
+
+    _method(request, "PUT")
+    involvement = own_involvement_for(actor=client.account, involvement_id=involvement_id)
+    if involvement is None:
+        raise FhirError(404, "not-found", "No EpisodeOfCare with that id is this client's.")
+    try:
+        episode = EpisodeOfCare.model_validate(json.loads(request.body or b"null"))
+    except (ValueError, ValidationError) as error:
+        raise FhirError(400, "invalid", f"PUT a valid EpisodeOfCare: {error}"[:400]) from error
+    assessment = _extension(episode.extension, ASSESSMENT)
+    kind = on = None
+    if assessment is not None:
+        kind = getattr(_extension(assessment.extension, "type"), "valueString", None)
+        on = getattr(_extension(assessment.extension, "date"), "valueDate", None)
+    flags = {}
+    for url, name in (
+        (LEAD_PROFESSIONAL, "is_lead_professional"),
+        (INFORMATION_TO_SHARE, "has_information_to_share"),
+        (TAKING_ACTION, "taking_action"),
+    ):
+        found = _extension(episode.extension, url)
+        flags[name] = bool(found.valueBoolean) if found is not None else False
+    assessment_type = ""
+    if kind:
+        assessment_type = next(
+            (v for v, label in AssessmentType.choices if kind in (v, label)), kind
+        )
+    try:
+        involvement = involvement_indicators_set(
+            actor=client.account,
+            involvement=involvement,
+            assessment_type=assessment_type,
+            assessment_on=on,
+            **flags,
+        )
+    except DjangoValidationError as error:
+        raise FhirError(400, "business-rule", " ".join(error.messages)) from error
+    return fhir_response(
+        {
+            "resourceType": "OperationOutcome",
+            "issue": [
+                {
+                    "severity": "information",
+                    "code": "informational",
+                    "diagnostics": f"Indicators of EpisodeOfCare involvement-{involvement.pk} set.",
+                }
+            ],
+        }
+    )

@@ -197,3 +197,54 @@ def test_a_revoked_client_can_no_longer_call(client, gp):
     api_client_revoke(actor_label="test", name="gp-system")
     assert client.get("/fhir/Patient/00000000000", **headers).status_code == 401
     assert token_for(client, gp).status_code == 401
+
+
+def test_an_assessment_system_sets_and_clears_its_own_indicators(client, la):
+    from childindex.directory.tests.factories import ServiceFactory
+    from childindex.fhir.team import ASSESSMENT, LEAD_PROFESSIONAL
+    from childindex.records.tests.factories import InvolvementFactory
+
+    organisation = OrganisationFactory(local_authority=la)
+    issued = api_client_create(
+        actor_label="test",
+        name="assessor",
+        kind=ClientKind.ASSESSMENT,
+        local_authority=la,
+        organisation=organisation,
+    )
+    child = _child(la)
+    own = InvolvementFactory(child=child, service=ServiceFactory(organisation=organisation))
+    other = InvolvementFactory(child=child)
+    headers = bearer(client, issued)
+    episode = {
+        "resourceType": "EpisodeOfCare",
+        "status": "active",
+        "patient": {"reference": f"Patient/{child.index_number}"},
+        "extension": [
+            {"url": LEAD_PROFESSIONAL, "valueBoolean": True},
+            {
+                "url": ASSESSMENT,
+                "extension": [
+                    {"url": "type", "valueString": "early_help"},
+                    {"url": "date", "valueDate": "2026-11-01"},
+                ],
+            },
+        ],
+    }
+
+    def put(involvement, body):
+        return client.put(
+            f"/fhir/EpisodeOfCare/involvement-{involvement.pk}",
+            json.dumps(body),
+            content_type="application/fhir+json",
+            **headers,
+        )
+
+    assert put(own, episode).status_code == 200
+    own.refresh_from_db()
+    assert own.is_lead_professional and own.assessment_type == "early_help"
+    assert put(other, episode).status_code == 404
+    cleared = {**episode, "extension": []}
+    validated(put(own, cleared))
+    own.refresh_from_db()
+    assert not own.is_lead_professional and own.assessment_type == ""

@@ -7,8 +7,8 @@ import io
 import re
 
 import pytest
-from django.test import Client
 from django.core.management import CommandError, call_command
+from django.test import Client
 
 from childindex.access.models import Role, User
 from childindex.records.models import Child
