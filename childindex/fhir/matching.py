@@ -12,6 +12,7 @@ not see them, so a $match cannot tell it where a shielded child lives.
 from __future__ import annotations
 
 import dataclasses
+import threading
 from dataclasses import dataclass
 
 from childindex.access.models import User
@@ -24,6 +25,24 @@ from childindex.sources.index_data import index_link_records
 from childindex.sources.services import linkage_model_active, thresholds_for
 
 QUERY_ID = "query"
+_local = threading.local()
+
+
+def _scorer(model) -> Scorer:
+    """This thread's scorer for the active model, kept between calls: making one (Splink's
+    linker on an in-process DuckDB) costs far more than scoring a few candidates with it.
+    Its index table holds only the current call's candidates."""
+    cached = getattr(_local, "scorer", None)
+    key = model.pk
+    if cached is None or cached[0] != key:
+        if cached is not None:
+            cached[1].close()
+        cached = (key, Scorer(model.settings, threads=1), [])
+        _local.scorer = cached
+    scorer, previous = cached[1], cached[2]
+    scorer.remove_index(previous)
+    previous.clear()
+    return scorer
 
 
 @dataclass(frozen=True)
@@ -57,20 +76,19 @@ def patient_match(
         index.append(child)
     model = linkage_model_active()
     thresholds = thresholds_for(actor.local_authority_id)
-    scorer = Scorer(model.settings, threads=1)
-    try:
-        scorer.add_index(link_table(index))
-        candidates = scorer.score(
-            link_table([dataclasses.replace(record, unique_id=QUERY_ID)]), min_weight=-1e9
-        )
-        decision = decide(
-            [c for c in candidates if c.weight >= thresholds.lower],
-            thresholds=thresholds,
-            levels=scorer.levels,
-            may_create=False,
-        )
-    finally:
-        scorer.close()
+    scorer = _scorer(model)
+    table = link_table(index)
+    scorer.add_index(table)
+    _local.scorer[2].extend(r.unique_id for r in index)
+    candidates = scorer.score(
+        link_table([dataclasses.replace(record, unique_id=QUERY_ID)]), min_weight=-1e9
+    )
+    decision = decide(
+        [c for c in candidates if c.weight >= thresholds.lower],
+        thresholds=thresholds,
+        levels=scorer.levels,
+        may_create=False,
+    )
     graded = []
     for c in candidates:
         if c.other_id not in by_id:
