@@ -7,6 +7,8 @@ and fails the URL-walk test. The declarations, from least to most:
   ``/healthz`` and ``/readyz`` (an explicit allow-list in the tests).
 - ``@signing_in``: signed in with a password, two-factor not yet confirmed: the two-factor
   pages and sign-out.
+- ``@api_client``: a connected system's call with an OAuth2 bearer token, no session (the FHIR
+  API, ``childindex.fhir``); the view checks the token and its scope, then the policy decides.
 - ``@signed_in``: signed in with both factors; no other prerequisite (your own account page).
 - ``@requires_search_access``: and every access prerequisite met (``policy.can_search``); a
   lapsed account gets a page listing what is missing (HTTP 403), and the refusal is audited.
@@ -44,6 +46,7 @@ class Rule(StrEnum):
     SEARCH = "search"
     INDEX_TEAM = "index_team"
     ROLE = "role"
+    API_CLIENT = "api_client"
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,12 @@ def public(view: Callable) -> Callable:
 def signing_in(view: Callable) -> Callable:
     """Signed in with a password; two-factor may still be pending."""
     return _declare(view, AccessRule(Rule.SIGNING_IN))
+
+
+def api_client(view: Callable) -> Callable:
+    """A connected system's call: no session, an OAuth2 bearer token the view itself checks
+    (``fhir.auth``) with the client's scopes; the view then asks the policy like any other."""
+    return _declare(login_not_required(view), AccessRule(Rule.API_CLIENT))
 
 
 def signed_in(view: Callable) -> Callable:

@@ -373,3 +373,15 @@ def own_involvement(*, actor: User, child: Child, involvement_id: int) -> Involv
     if involvement is None or not policy.can_change_involvement(actor, involvement):
         return None
     return involvement
+
+
+def own_involvement_for(*, actor: User, involvement_id: int) -> Involvement | None:
+    """One of this user's own involvements, by id alone (an API client's), else None."""
+    involvement = (
+        Involvement.objects.filter(pk=involvement_id)
+        .select_related("service", "practitioner", "child")
+        .first()
+    )
+    if involvement is None or not policy.can_change_involvement(actor, involvement):
+        return None
+    return involvement
