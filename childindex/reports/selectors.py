@@ -237,7 +237,9 @@ def _rows(children: Sequence[Child], today: dt.date) -> list[WorklistRow]:
     ]
 
 
-def data_quality_summary(*, actor, months: int = DEFAULT_STALE_MONTHS) -> dict[str, Any]:
+def data_quality_summary(
+    *, actor, months: int = DEFAULT_STALE_MONTHS, export: bool = False
+) -> dict[str, Any]:
     """The count on each worklist, the review queue by age and row problems per source."""
     la = _la(actor)
     today = timezone.localdate()
@@ -251,7 +253,7 @@ def data_quality_summary(*, actor, months: int = DEFAULT_STALE_MONTHS) -> dict[s
         "row_problems": _row_problems(la),
         "months": months,
     }
-    _audit(actor, report="data_quality", export=False, months=months)
+    _audit(actor, report="data_quality", export=export, months=months)
     return summary
 
 

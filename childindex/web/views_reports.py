@@ -66,8 +66,11 @@ def reports_home(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def data_quality(request: HttpRequest) -> HttpResponse:
-    summary = selectors.data_quality_summary(actor=request.user, months=_months(request))
-    if request.GET.get("format") == "csv":
+    export = request.GET.get("format") == "csv"
+    summary = selectors.data_quality_summary(
+        actor=request.user, months=_months(request), export=export
+    )
+    if export:
         rows = [("worklist", w.title, c) for w, c in summary["worklists"]]
         rows += [("review items waiting", label, c) for label, c in summary["review_ages"]]
         rows += [("row problems", p.feed.label, p.rows) for p in summary["row_problems"]]
