@@ -33,6 +33,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -96,6 +97,14 @@ class Decision:
     @property
     def message(self) -> str:
         return " ".join(self.reasons)
+
+
+class AccessRefused(PermissionDenied):
+    """The policy said no; ``reasons`` says why, in words the user can act on."""
+
+    def __init__(self, reasons: tuple[str, ...] | list[str]):
+        super().__init__(" ".join(reasons))
+        self.reasons = tuple(reasons)
 
 
 @dataclass(frozen=True)

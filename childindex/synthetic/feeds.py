@@ -9,7 +9,9 @@ so memory stays bounded.
 Files (UTF-8, comma-separated, one header line):
 
 - ``children.csv``, ``carers.csv``, ``involvements.csv``, ``consents.csv``: the population.
-- ``local_authorities.csv``, ``organisations.csv``, ``services.csv``, ``practitioners.csv``.
+- ``local_authorities.csv``, ``organisations.csv``, ``services.csv``, ``practitioners.csv``;
+  the same schools and GP practices in the public registers' layouts, ``edubasealldata.csv``
+  and ``epraccur.csv`` (``childindex.synthetic.registers``).
 - ``feeds/<source>.csv`` for each source in ``FEEDS``; ``truth.csv``; ``manifest.json``.
 """
 
@@ -29,6 +31,7 @@ from childindex.linkage.nicknames import fold, nicknames_of, spellings_of
 from childindex.synthetic.directory import Directory
 from childindex.synthetic.names import surname_spellings
 from childindex.synthetic.people import FEEDS, Address, Child, Family, Involvement, school_year
+from childindex.synthetic.registers import write_registers
 
 # Each kind's share of the rows with errors (they sum to 1)...
 ERROR_WEIGHTS: dict[str, float] = {
@@ -396,6 +399,7 @@ class PopulationWriter:
     # --- the directory and the population -------------------------------------------------
 
     def write_directory(self, directory: Directory) -> None:
+        self.counts.update(write_registers(self.out_dir, directory))
         self._la_names = {d.la.code: (d.la.name, d.la.nation) for d in directory.las}
         for feed in FEEDS:
             (self.out_dir / "feeds" / f"{feed}.toml").write_text(

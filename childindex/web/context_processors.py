@@ -25,6 +25,7 @@ def navigation(request):
             menu += [
                 ("Accounts", "web:index-team-accounts"),
                 ("Shielding", "web:index-team-shielding"),
+                ("Living elsewhere", "web:index-team-children-elsewhere"),
                 ("Review queue", "web:review-queue"),
                 ("Feeds", "web:feeds"),
                 ("Reports", "web:reports"),

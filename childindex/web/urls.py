@@ -44,6 +44,11 @@ urlpatterns = [
     ),
     path("index-team/shielding/", views_index_team.shielding, name="index-team-shielding"),
     path(
+        "index-team/children-elsewhere/",
+        views_index_team.children_elsewhere,
+        name="index-team-children-elsewhere",
+    ),
+    path(
         "index-team/shielding/<str:index_number>/remove/",
         views_index_team.shield_remove,
         name="index-team-shield-remove",
