@@ -667,3 +667,15 @@ def feed_history(*, actor, limit: int = 100, export: bool = False) -> dict[str, 
         )
     _audit(actor, report="feed_history", export=export)
     return dict(sorted(out.items()))
+
+
+def estimates_loaded(*, actor) -> list[dict[str, Any]]:
+    """Which LAs and mid-years have population estimates (the national operator's page)."""
+    decision = policy.can_load_population_estimates(actor)
+    if not decision:
+        raise PermissionDenied(decision.message)
+    return list(
+        PopulationEstimate.objects.values("local_authority__name", "year")
+        .order_by("local_authority__name", "-year")
+        .distinct()
+    )

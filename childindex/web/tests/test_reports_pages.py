@@ -115,3 +115,26 @@ def test_only_the_las_own_index_team_reads_the_reports(county, children, who):
             assert children["olivia"].index_number not in response.content.decode()
         else:
             assert response.status_code == 403, (who, name)
+
+
+def test_the_national_operator_loads_estimates_from_the_page(db, fast_password_hashing, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from childindex.reports.models import PopulationEstimate
+
+    la = data.local_authority("E10000021", "Qzshire")
+    client = Client()
+    sign_in_verified(client, data.user("nia", la=None, role=Role.NATIONAL_OPERATOR))
+    url = reverse("web:population-estimates")
+    assert_govuk_page(client.get(url))
+    rows = ["ladcode23,laname23,country,sex,age,population_2025"]
+    rows += [f"{la.code},Qzshire,E,{sex},{age},{100 + age}" for sex in (1, 2) for age in range(91)]
+    upload = SimpleUploadedFile("mye.csv", "\n".join(rows).encode(), content_type="text/csv")
+    response = client.post(url, {"file": upload})
+    assert response.status_code == 302
+    assert PopulationEstimate.objects.get(local_authority=la, year=2025, age=3).population == 206
+    assert PopulationEstimate.objects.filter(local_authority=la).count() == 18
+    bad = SimpleUploadedFile("bad.csv", b"code,name\nE1,x\n", content_type="text/csv")
+    page = client.post(url, {"file": bad}).content.decode()
+    assert "not in the ONS mid-year estimate layout" in page
+    assert PopulationEstimate.objects.filter(local_authority=la).count() == 18
