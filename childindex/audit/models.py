@@ -261,3 +261,17 @@ class UsageThresholds(models.Model):
 
     def __str__(self) -> str:
         return f"Usage alert levels for LA {self.local_authority_id}"
+
+
+class TrailOrigin(models.Model):
+    """The trail's name: a random id made by the first migration (``audit.0007``), one row.
+
+    Every signed checkpoint carries it in its origin line (as signed transparency-log
+    checkpoints do), so checkpoints of another database's trail are refused as such rather than
+    read as a truncation of this one."""
+
+    trail_id = models.CharField(max_length=32, unique=True)
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"audit trail {self.trail_id}"

@@ -321,6 +321,11 @@ AUDIT_PUBLIC_KEYS = [
     for p in os.environ.get("CHILDINDEX_AUDIT_PUBLIC_KEYS", "").split(",")
     if p.strip()
 ] or ([AUDIT_SIGNING_KEY.with_name(AUDIT_SIGNING_KEY.name + ".pub")] if AUDIT_SIGNING_KEY else [])
+# The witness: the furthest checkpoint written or verified, kept outside the database and the
+# checkpoint folder (one path, or several comma-separated: a second copy on other storage).
+AUDIT_WITNESS_FILES = [
+    Path(p.strip()) for p in os.environ.get("CHILDINDEX_AUDIT_WITNESS", "").split(",") if p.strip()
+] or ([VAR_DIR / "audit-witness.json"] if MODE == "demo" else [])
 AUDIT_CHECKPOINT_EVERY = _env_int("CHILDINDEX_AUDIT_CHECKPOINT_EVERY", 1000)
 AUDIT_CHECKPOINT_MINUTES = _env_int("CHILDINDEX_AUDIT_CHECKPOINT_MINUTES", 5, minimum=1)
 # How many reverse proxies stand in front of the application (client address for the audit).
