@@ -5,12 +5,14 @@
 Creates the database (SQLite in var/ unless DATABASE_URL says otherwise), generates and loads a
 synthetic county the first time (or with --fresh), builds the search index, creates one demo
 account per role with a known two-factor secret, prints the address and the sign-ins, then
-serves on 127.0.0.1. Everything it shows is synthetic.
+serves on 127.0.0.1 with the production server (`childindex serve`: gunicorn). Everything it
+shows is synthetic.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +22,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
+from childindex.__main__ import DEMO_MARKER
 from childindex.access.demo import create_demo_users, current_code
 from childindex.directory.models import LocalAuthority
 from childindex.records.models import Child
@@ -38,6 +41,10 @@ def _children(text: str) -> int:
     if not text.isdigit() or not 10 <= int(text) <= 100_000:
         raise CommandError(f"--children must be a number from 10 to 100000, not {text[:12]!r}")
     return int(text)
+
+
+def _exit_on_term(signum, frame) -> None:
+    raise SystemExit(0)
 
 
 class Command(BaseCommand):
@@ -93,6 +100,7 @@ class Command(BaseCommand):
         if la is None:  # pragma: no cover - generate always makes one
             raise CommandError("the demo county has no local authority: run with --fresh")
         users = create_demo_users(la)
+        self._mark_demo_checkout()
         self._print_welcome(la, users, port)
         if not options["no_serve"]:
             self._serve(port)
@@ -114,8 +122,13 @@ class Command(BaseCommand):
                     )
                 )
             self.stdout.write(f"Background worker and clock running (log: {log_path}).")
+            # `kill -TERM` on the demo stops the worker and the clock too: the handler turns the
+            # signal into SystemExit in this (the main) thread, so the `finally` below runs.
+            previous = signal.signal(signal.SIGTERM, _exit_on_term)
             try:
-                call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
+                # The production server (gunicorn), as in production; SIGTERM and Ctrl-C stop
+                # it, and this block then stops the worker and the clock.
+                call_command("serve", port=str(port), host="127.0.0.1", workers="2", threads="4")
             finally:
                 for process in background:
                     process.terminate()
@@ -124,6 +137,17 @@ class Command(BaseCommand):
                         process.wait(timeout=10)
                     except subprocess.TimeoutExpired:
                         process.kill()
+                signal.signal(signal.SIGTERM, previous)
+
+    def _mark_demo_checkout(self) -> None:
+        """Operator commands run in this checkout afterwards use the demo's settings (see
+        childindex/__main__.py), but only while the demo's own SQLite database is in use."""
+        if connection.vendor != "sqlite":
+            return
+        Path(settings.VAR_DIR).mkdir(parents=True, exist_ok=True)
+        (Path(settings.VAR_DIR) / DEMO_MARKER).write_text(
+            "Written by `childindex demo`: operator commands in this checkout use demo mode.\n"
+        )
 
     def _empty_database(self) -> None:
         if connection.vendor != "sqlite":
