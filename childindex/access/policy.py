@@ -198,6 +198,16 @@ def has_role_access(user: User, roles: Iterable[str], *, today: dt.date | None =
     return Decision(not reasons, tuple(reasons))
 
 
+def can_use_back_office(user: User, *, today: dt.date | None = None) -> Decision:
+    """The back office (Django's admin) asks what the web asks: an active staff account that is
+    approved, not suspended, vetted, trained and enrolled in two-factor (its role aside: the
+    back office is for the operators who run the service)."""
+    if not user.is_authenticated or not user.is_active or not user.is_staff:
+        return Decision(False, ("Only the service's operators can use the back office.",))
+    missing = [m for m in missing_prerequisites(user, today=today) if m != Prerequisite.ROLE]
+    return Decision(not missing, tuple(m.label for m in missing))
+
+
 def purposes_for(user: User) -> list[Purpose]:
     """The purposes this user may give for opening a record."""
     if user.role == Role.CHILD_PROTECTION:
