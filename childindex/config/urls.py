@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+
 from childindex.web import views_health
 
 # admin.site is the back office (access.back_office, installed by the access app's ready()):
