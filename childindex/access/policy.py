@@ -176,6 +176,18 @@ def missing_prerequisites(user: User, *, today: dt.date | None = None) -> list[P
     return missing
 
 
+STANDING = frozenset(
+    {Prerequisite.SUSPENDED, Prerequisite.APPROVAL, Prerequisite.VETTING, Prerequisite.TRAINING}
+)
+
+
+def standing_missing(user: User, *, today: dt.date | None = None) -> list[Prerequisite]:
+    """What stops a signed-in account doing anything at all: suspension, no approval, lapsed
+    vetting or training. Such an account sees only the page saying which is missing (and its
+    own account page); the searching role and two-factor are asked where they matter."""
+    return [m for m in missing_prerequisites(user, today=today) if m in STANDING]
+
+
 def can_search(user: User, *, today: dt.date | None = None) -> Decision:
     if not user.is_authenticated:
         return Decision(False, ("Sign in to search the index.",))

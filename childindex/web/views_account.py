@@ -21,7 +21,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 
 from childindex.access import policy, sessions, two_factor
 from childindex.access.client_ip import client_ip
-from childindex.access.decorators import public, signed_in, signing_in
+from childindex.access.decorators import public, signed_in, signed_in_any_standing, signing_in
 from childindex.access.selectors import account_status
 from childindex.audit.models import Outcome
 from childindex.audit.services import audit_record
@@ -199,7 +199,7 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
     )
 
 
-@signed_in
+@signed_in_any_standing
 @require_http_methods(["GET"])
 def account(request: HttpRequest) -> HttpResponse:
     """Your account: role, LA, and where you stand against each access prerequisite."""
