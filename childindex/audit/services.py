@@ -233,6 +233,7 @@ def audit_record(
     with contextlib.nullcontext() if one_statement else transaction.atomic(savepoint=False):
         _append(event, template)
     event._state.adding = False
+    context.event_written()
     # After the commit: at once when there is no transaction any more, else when the caller's
     # transaction commits (never, if it rolls back).
     if connection.vendor == "postgresql":

@@ -24,6 +24,7 @@ from contextlib import contextmanager
 
 import pytest
 from django.core import mail
+from django.core.cache import cache
 from django.db import transaction
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
@@ -79,9 +80,11 @@ def leak_settings(examples: int):
 
 @contextmanager
 def _example():
-    """One example's world, rolled back when the example ends (pass or fail)."""
+    """One example's world, rolled back when the example ends (pass or fail). Its users' search
+    counts go with it (a rolled-back user's id is used again by the next example)."""
     with transaction.atomic():
         mail.outbox = []
+        cache.clear()
         yield
         transaction.set_rollback(True)
 
