@@ -256,7 +256,7 @@ def shield_override_active(*, session: MutableMapping[str, Any], child) -> bool:
     grant = session.get(SHIELD_OVERRIDE_SESSION_KEY)
     if not grant:
         return False
-    limit = getattr(settings, "SHIELD_OVERRIDE_SECONDS", 15 * 60)
+    limit = settings.SHIELD_OVERRIDE_SECONDS
     if grant.get("child") != child.pk or time.time() - grant.get("at", 0) > limit:
         session.pop(SHIELD_OVERRIDE_SESSION_KEY, None)
         return False
