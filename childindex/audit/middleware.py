@@ -74,6 +74,8 @@ class RequestContextMiddleware:
 
 
 def _audit_request(request: HttpRequest, response: HttpResponse) -> None:
+    if response.status_code >= 500:
+        return  # the service failed (the database may be gone): nothing was shown or refused
     match = getattr(request, "resolver_match", None)
     view = match.view_name if match else ""
     if view in UNAUDITED_VIEWS or "admin" in (match.namespaces if match else ()):
