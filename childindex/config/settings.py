@@ -192,6 +192,9 @@ CACHES = {
         else {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "childindex_cache",
+            # Two counters per user searching today: never cull live ones (the default, 300
+            # entries, would drop counts and so lift limits).
+            "OPTIONS": {"MAX_ENTRIES": 2_000_000, "CULL_FREQUENCY": 10},
         }
     )
 }
