@@ -52,10 +52,6 @@ class Report:
     # The first event older than the checkpoint interval that no checkpoint signs (0: none).
     unsigned_old_from: int = 0
 
-    @property
-    def whole(self) -> bool:
-        return self.problem is None and not self.checkpoint_problem
-
 
 def _chained_checkpoints(
     directory: Path, public_keys: list[Path], origin: str, report: Report

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from childindex.fhir import views as fhir_views
 from childindex.web import views_health
 
 # admin.site is the back office (access.back_office, installed by the access app's ready()):
@@ -10,6 +11,8 @@ urlpatterns = [
     path("healthz", views_health.healthz, name="healthz"),
     path("readyz", views_health.readyz, name="readyz"),
     path("back-office/", admin.site.urls),
+    path("fhir", fhir_views.base, name="fhir-root"),  # POST /fhir: a transaction Bundle
+    path("fhir/", include("childindex.fhir.urls")),
     path("", include("childindex.web.urls")),
 ]
 

@@ -21,7 +21,7 @@ REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label_lo
 # from the ONS file. Child data is not in the back office at all (test_back_office.py).
 NO_ADD_PAGE = {
     "django_tasks_database.dbtaskresult",
-    "reports.populationestimate",
+    "reports.populationestimate",  # loaded from the ONS file, replaced a year at a time
 }
 
 
