@@ -321,7 +321,7 @@ class UsageThresholds(models.Model):
 
 
 class TrailOrigin(models.Model):
-    """The trail's name: a random id made by the first migration (``audit.0007``), one row.
+    """The trail's name: a random id made by the first migration (``audit.0008``), one row.
 
     Every signed checkpoint carries it in its origin line (as signed transparency-log
     checkpoints do), so checkpoints of another database's trail are refused as such rather than

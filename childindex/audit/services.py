@@ -284,7 +284,7 @@ def _signing_key() -> checkpoints.Ed25519PrivateKey | None:
 
 
 def trail_origin() -> str:
-    """This trail's id (made by migration ``audit.0007``). A database that has lost it (a test
+    """This trail's id (made by migration ``audit.0008``). A database that has lost it (a test
     database emptied by ``flush``) gets a new one, and its old checkpoints are then refused as
     another trail's, which is the truth about them."""
     origin = TrailOrigin.objects.values_list("trail_id", flat=True).first()

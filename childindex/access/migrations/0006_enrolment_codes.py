@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('access', '0004_cache_table'),
+        ('access', '0005_user_system_account'),
     ]
 
     operations = [

@@ -15,7 +15,7 @@ def name_the_trail(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('audit', '0006_search_limits'),
+        ('audit', '0007_action_choices'),
     ]
 
     operations = [
