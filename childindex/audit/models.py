@@ -87,6 +87,11 @@ class Action(models.TextChoices):
     ACCOUNT_VETTING_RECORD = "account_vetting_record", "Vetting recorded"
     ACCOUNT_TRAINING_RECORD = "account_training_record", "Training recorded"
     ACCOUNT_TWO_FACTOR_RESET = "account_two_factor_reset", "Two-factor reset"
+    ENROLMENT_CODE_ISSUE = "enrolment_code_issue", "Enrolment code issued"
+    ENROLMENT_CODE_REDEEM = "enrolment_code_redeem", "Enrolment code entered"
+    PAGE_VIEW = "page_view", "Page viewed"
+    REQUEST_REFUSED = "request_refused", "Request refused"
+    BACK_OFFICE_READ = "back_office_read", "Back-office page read"
     ACCESS_DENIED = "access_denied", "Access refused"
     ACCESS_DENIED_PREREQUISITES = "access_denied_prerequisites", "Access refused (prerequisites)"
     # Back office (Django admin)
