@@ -101,6 +101,11 @@ class Action(models.TextChoices):
     ACCOUNT_VETTING_RECORD = "account_vetting_record", "Vetting recorded"
     ACCOUNT_TRAINING_RECORD = "account_training_record", "Training recorded"
     ACCOUNT_TWO_FACTOR_RESET = "account_two_factor_reset", "Two-factor reset"
+    ENROLMENT_CODE_ISSUE = "enrolment_code_issue", "Enrolment code issued"
+    ENROLMENT_CODE_REDEEM = "enrolment_code_redeem", "Enrolment code entered"
+    PAGE_VIEW = "page_view", "Page viewed"
+    REQUEST_REFUSED = "request_refused", "Request refused"
+    BACK_OFFICE_READ = "back_office_read", "Back-office page read"
     ACCESS_DENIED = "access_denied", "Access refused"
     ACCESS_DENIED_PREREQUISITES = "access_denied_prerequisites", "Access refused (prerequisites)"
     # Back office (Django admin)
@@ -332,3 +337,17 @@ class UsageThresholds(models.Model):
 
     def __str__(self) -> str:
         return f"Usage alert levels for LA {self.local_authority_id}"
+
+
+class TrailOrigin(models.Model):
+    """The trail's name: a random id made by the first migration (``audit.0008``), one row.
+
+    Every signed checkpoint carries it in its origin line (as signed transparency-log
+    checkpoints do), so checkpoints of another database's trail are refused as such rather than
+    read as a truncation of this one."""
+
+    trail_id = models.CharField(max_length=32, unique=True)
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"audit trail {self.trail_id}"

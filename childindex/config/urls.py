@@ -1,14 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
-from django_otp.admin import OTPAdminSite
 
 from childindex.fhir import views as fhir_views
 from childindex.web import views_health
 
-# The back office asks for a two-factor code too: staff with a verified device only.
-admin.site.__class__ = OTPAdminSite
-admin.site.site_header = "childindex back office"
-admin.site.site_title = "childindex back office"
+# admin.site is the back office (access.back_office, installed by the access app's ready()):
+# a two-factor code and the web's prerequisites; every page audited; no child data.
 
 urlpatterns = [
     path("healthz", views_health.healthz, name="healthz"),

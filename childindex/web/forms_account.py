@@ -37,6 +37,15 @@ class CodeForm(forms.Form):
     )
 
 
+class EnrolmentCodeForm(forms.Form):
+    enrolment_code = forms.CharField(
+        label="Enrolment code",
+        max_length=40,
+        strip=True,
+        error_messages={"required": "Enter the enrolment code your LA's index team gave you."},
+    )
+
+
 class DateForm(forms.Form):
     """One required date (a GOV.UK date input) as ``cleaned_data["date"]``."""
 

@@ -84,6 +84,10 @@ def search(request: HttpRequest) -> HttpResponse:
             return search_limited(request, reached)
         except selectors.AccessRefused as refused:
             return not_allowed(request, refused.reasons)
+    elif request.method == "POST":
+        selectors.child_search_invalid(
+            actor=request.user, fields=list(form.errors), ip_address=_ip(request)
+        )
     return render(request, "journey/search.html", {"form": form, "matches": matches})
 
 
