@@ -179,6 +179,10 @@ def _index_numbers(children: Iterable[Any]) -> list[str]:
     return list(dict.fromkeys(n for n in numbers if n))
 
 
+class UnknownAction(ValueError):
+    """An action that is not a member of ``Action`` (the trail's closed list)."""
+
+
 def audit_record(
     *,
     actor: Any | None,
@@ -201,6 +205,10 @@ def audit_record(
     The request's id and client address are taken from the current request when not given.
     The actor's role, organisation and LA are copied onto the event as they are now.
     """
+    if action not in Action.values:
+        raise UnknownAction(
+            f"{action!r} is not an audit action: add it to childindex.audit.models.Action"
+        )
     request = context.current()
     authenticated = actor is not None and getattr(actor, "pk", None) is not None
     label = actor_label or (getattr(actor, "username", "") if authenticated else "") or "system"

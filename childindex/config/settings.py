@@ -103,6 +103,8 @@ INSTALLED_APPS = [
     "childindex.alerts",
     "childindex.reports",
     "childindex.web",
+    "oauth2_provider",
+    "childindex.fhir",
     "django_tasks_db",
 ]
 
@@ -459,3 +461,12 @@ LOGGING = {
         "axes": {"level": "ERROR"},  # sign-in attempts are audit events, not log lines
     },
 }
+
+
+# --- The FHIR API (issue 12): OAuth2 client credentials with django-oauth-toolkit -------------
+OAUTH2_PROVIDER = {
+    "SCOPES_BACKEND_CLASS": "childindex.fhir.scopes.ClientScopes",
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
+    "ALLOWED_GRANT_TYPES": ["client_credentials"],
+}
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"

@@ -48,6 +48,7 @@ from django.db.models import (
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import JSONArray
 
+from childindex.core.ages import OLDEST_CHILD_YEARS
 from childindex.core.identifiers import (
     IdentifierError,
     IdentifierType,
@@ -75,7 +76,6 @@ MAX_RESULTS = 20
 MAX_NAME_LENGTH = 100
 MAX_NAME_TOKENS = 6
 MAX_FIELD_LENGTH = 40
-OLDEST_CHILD_YEARS = 26  # children, and care leavers up to 25
 
 # Candidate caps: how many children each index lookup may bring back for scoring.
 KEY_CANDIDATES = 150
