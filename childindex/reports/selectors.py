@@ -45,7 +45,7 @@ from childindex.sources.models import (
     SourceRecord,
 )
 
-REPORT_VIEW = "report_view"
+REPORT_VIEW = Action.REPORT_VIEW
 WORKLIST_PAGE = 50
 DEFAULT_STALE_MONTHS = 6
 
