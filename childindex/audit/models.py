@@ -39,6 +39,7 @@ class Action(models.TextChoices):
     SEARCH = "child_search", "Search"
     RECORD_VIEW = "record_view", "Record opened"
     CHILDREN_ELSEWHERE_VIEW = "children_elsewhere_view", "Children elsewhere viewed"
+    NATIONAL_READ = "national_read", "National pages read (counts only)"
     REVIEW_ITEM_VIEW = "review_item_view", "Review item opened"
     REPORT_VIEW = "report_view", "Report viewed"
     EXPORT = "export", "Export"
