@@ -35,7 +35,7 @@ from django.utils.cache import add_never_cache_headers, patch_cache_control
 
 from childindex.access import policy
 from childindex.access.client_ip import client_ip
-from childindex.audit.models import Outcome
+from childindex.audit.models import Action, Outcome
 from childindex.audit.services import audit_record
 
 
@@ -128,7 +128,7 @@ def requires_search_access(view: Callable) -> Callable:
         if missing:
             return _refuse(
                 request,
-                action="access_denied_prerequisites",
+                action=Action.ACCESS_DENIED_PREREQUISITES,
                 reasons=tuple(m.label for m in missing),
                 codes=[m.value for m in missing],
             )
@@ -148,7 +148,7 @@ def requires_index_team(view: Callable) -> Callable:
             missing = [m.value for m in policy.missing_prerequisites(user)]
             return _refuse(
                 request,
-                action="access_denied_prerequisites" if missing else "access_denied",
+                action=Action.ACCESS_DENIED_PREREQUISITES if missing else Action.ACCESS_DENIED,
                 reasons=decision.reasons,
                 codes=missing or ["role"],
             )
@@ -175,7 +175,7 @@ def requires_role(*roles: str) -> Callable[[Callable], Callable]:
                 ]
                 return _refuse(
                     request,
-                    action="access_denied_prerequisites" if missing else "access_denied",
+                    action=Action.ACCESS_DENIED_PREREQUISITES if missing else Action.ACCESS_DENIED,
                     reasons=decision.reasons,
                     codes=missing or ["role"],
                 )

@@ -557,3 +557,9 @@ def subject_access_involvement_view(redaction: SubjectAccessRedaction, involveme
     if involvement.basis == Basis.SENSITIVE_CONSENT and redaction.sensitive_withheld:
         return View.HIDDEN
     return View.SHIELDED if redaction.location_withheld else View.FULL
+
+
+def can_read_national(user: User, *, today: dt.date | None = None) -> Decision:
+    """The national operator's pages: the LAs and nations, national counts, feed health and
+    accounts by LA and role. Counts only: no page of theirs shows a child."""
+    return has_role_access(user, [Role.NATIONAL_OPERATOR], today=today)

@@ -97,6 +97,9 @@ class Command(BaseCommand):
                     str(mapping.with_suffix(".csv")),
                     verbosity=0,
                 )
+            # The national operator's part: the county's child population estimates (the ONS
+            # mid-year estimates layout), which the coverage report compares the index with.
+            call_command("population", "load", str(out / "population_estimates.csv"), verbosity=0)
         la = LocalAuthority.objects.order_by("pk").first()
         if la is None:  # pragma: no cover - generate always makes one
             raise CommandError("the demo county has no local authority: run with --fresh")
