@@ -67,7 +67,6 @@ class Action(models.TextChoices):
     SHIELD_REMOVE = "shield_remove", "Shield removed"
     SHIELD_OVERRIDE = "shield_override", "Shield overridden"
     REVIEW_DECIDE = "review_decide", "Review decided"
-    NATIONAL_READ = "national_read", "National view read"
     # The FHIR API and its clients
     API_CLIENT_CREATE = "api_client_create", "API client added"
     API_CLIENT_REVOKE = "api_client_revoke", "API client revoked"
@@ -112,14 +111,6 @@ class Action(models.TextChoices):
     # Back office (Django admin)
     ADMIN_SEARCH = "admin.search", "Back office search"
     ADMIN_VIEW = "admin.view", "Back office view"
-    API_CLIENT_CREATE = "api_client_create", "API client created"
-    API_CLIENT_REVOKE = "api_client_revoke", "API client revoked"
-    FHIR_PATIENT_READ = "fhir_patient_read", "FHIR Patient read refused"
-    FHIR_PATIENT_SEARCH = "fhir_patient_search", "FHIR Patient search refused"
-    FHIR_PATIENT_MATCH = "fhir_patient_match", "FHIR Patient $match refused"
-    FHIR_TEAM_READ = "fhir_team_read", "FHIR team around the child read refused"
-    FHIR_TRANSACTION = "fhir_transaction", "FHIR transaction Bundle refused"
-    FHIR_INDICATORS_SET = "fhir_indicators_set", "FHIR indicators set refused"
     ADMIN_ADD = "admin.add", "Back office add"
     ADMIN_CHANGE = "admin.change", "Back office change"
     ADMIN_DELETE = "admin.delete", "Back office delete"
