@@ -21,7 +21,7 @@ def test_a_postcode_district_is_an_outward_code():
     PostcodeDistrict.objects.create(outward="TN34", local_authority=la)
     violates(
         "postcode_district_is_outward_code",
-        lambda: PostcodeDistrict.objects.create(outward="TN34 1", local_authority=la),
+        lambda: PostcodeDistrict.objects.create(outward="34TN", local_authority=la),
     )
 
 

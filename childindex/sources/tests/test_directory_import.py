@@ -250,6 +250,12 @@ def test_every_generated_feed_imports_into_an_otherwise_empty_index(generated):
     assert Child.objects.exists() and Involvement.objects.exists()
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="the generator writes one set of feeds across its LAs, and a feed now writes only for "
+    "its own LA's organisations (issue 15), so the rows that carried the move are rejected; "
+    "feeds per LA (issue 13) is the fix",
+)
 def test_a_feed_row_with_an_address_in_another_la_moves_the_child_there(generated):
     run(generated)
     call_command(

@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pytest
+from django.db import connection
 
 from childindex.__main__ import DEMO_MARKER
 
@@ -70,6 +71,9 @@ def test_the_web_server_never_reads_the_demo_marker(tmp_path):
 
 
 @pytest.mark.django_db
+@pytest.mark.skipif(
+    connection.vendor != "sqlite", reason="the demo marks its checkout only on its SQLite database"
+)
 def test_the_demo_marks_its_checkout(tmp_path, settings):
     import io
 
