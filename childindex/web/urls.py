@@ -54,6 +54,7 @@ urlpatterns = [
     path("index-team/merges/<int:pk>/unmerge/", views_sources.unmerge, name="unmerge"),
     # The practitioner's journey (issue 4)
     path("search/", views_journey.search, name="search"),
+    path("search/results/", views_journey.search_results, name="search-results"),
     path("children/<str:index_number>/purpose/", views_journey.purpose, name="child-purpose"),
     path("children/<str:index_number>/", views_journey.record, name="child-record"),
     path(

@@ -26,6 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.test import Client
+from django.urls import reverse
 from hypothesis import strategies as st
 
 from childindex.access.models import Role, User
@@ -615,7 +616,10 @@ class Browser:
         return self._keep(label, self.client.get(url, params or None), typed)
 
     def post(self, label: str, url: str, data: dict, *, typed: Iterable[str] = ()) -> Page:
-        return self._keep(label, self.client.post(url, data), typed)
+        response = self.client.post(url, data)
+        if response.status_code == 302 and response["Location"] == reverse("web:search-results"):
+            response = self.client.get(response["Location"])  # search's post/redirect/get
+        return self._keep(label, response, typed)
 
 
 def _squash(text: str) -> str:

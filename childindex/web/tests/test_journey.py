@@ -24,7 +24,7 @@ def signed_in(client, user):
 
 
 def search(client, **fields):
-    response = client.post(reverse("web:search"), fields)
+    response = client.post(reverse("web:search"), fields, follow=True)
     assert_govuk_page(response)
     return response
 
@@ -557,3 +557,46 @@ def test_a_shield_override_needs_a_fresh_code_and_a_reason(client, county, child
     assert_govuk_page(wrong)
     page = client.get(reverse("web:child-record", args=[ruby.index_number])).content.decode()
     assert "TN35 5AA" not in page
+
+
+# --- Search results by post/redirect/get ----------------------------------------------------
+
+
+def test_a_search_redirects_to_a_results_page_without_the_criteria_in_its_address(
+    client, county, children
+):
+    signed_in(client, county["pat"])
+    fields = {"name": "Olivia Smith", "dob_year": "2015"}
+    response = client.post(reverse("web:search"), fields)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("web:search-results")
+    assert "Olivia" not in response["Location"] and "2015" not in response["Location"]
+    searches = AuditEvent.objects.filter(action="child_search").count()
+    page = client.get(response["Location"])
+    assert_govuk_page(page)
+    assert "Olivia Smith" in page.content.decode()
+    again = client.get(reverse("web:search-results"))  # Back, or refresh: no resubmission
+    assert "Olivia Smith" in again.content.decode()
+    assert AuditEvent.objects.filter(action="child_search").count() == searches
+
+
+def test_the_purpose_page_and_the_record_link_back_to_the_results(client, county, children):
+    search(signed_in(client, county["pat"]), name="Olivia Smith", dob_year="2015")
+    back = f'href="{reverse("web:search-results")}" class="govuk-back-link"'
+    purpose = client.get(reverse("web:child-purpose", args=[children["olivia"].index_number]))
+    assert back in purpose.content.decode()
+    assert back in open_record(client, children["olivia"]).content.decode()
+    results = client.get(reverse("web:search-results"))
+    assert "Olivia Smith" in results.content.decode()
+    # Coming back to the results ends the viewing: the record asks for a purpose again.
+    record = client.get(reverse("web:child-record", args=[children["olivia"].index_number]))
+    assert record.status_code == 302 and "/purpose/" in record["Location"]
+
+
+def test_the_results_page_without_a_search_goes_to_the_search_page(client, county):
+    signed_in(client, county["pat"])
+    response = client.get(reverse("web:search-results"))
+    assert response.status_code == 302 and response["Location"] == reverse("web:search")
+    client.post(reverse("web:search"), {"name": "Olivia Smith", "dob_year": "2015"})
+    client.get(reverse("web:search"))  # a new search forgets the last results
+    assert client.get(reverse("web:search-results")).status_code == 302
