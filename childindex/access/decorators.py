@@ -3,8 +3,8 @@
 A view without a declaration is refused at run time by ``access.middleware.AccessRuleMiddleware``
 and fails the URL-walk test. The declarations, from least to most:
 
-- ``@public``: no sign-in at all. Allowed only on the sign-in page (an explicit allow-list in
-  the tests).
+- ``@public``: no sign-in at all. Allowed only on the sign-in page and the health probes
+  ``/healthz`` and ``/readyz`` (an explicit allow-list in the tests).
 - ``@signing_in``: signed in with a password, two-factor not yet confirmed: the two-factor
   pages and sign-out.
 - ``@signed_in``: signed in with both factors; no other prerequisite (your own account page).
@@ -71,7 +71,7 @@ def _declare(view: Callable, rule: AccessRule) -> Callable:
 
 
 def public(view: Callable) -> Callable:
-    """No sign-in needed. Only the sign-in page may use this."""
+    """No sign-in needed. Only the sign-in page and the health probes may use this."""
     return _declare(login_not_required(view), AccessRule(Rule.PUBLIC))
 
 

@@ -33,6 +33,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -96,6 +97,14 @@ class Decision:
     @property
     def message(self) -> str:
         return " ".join(self.reasons)
+
+
+class AccessRefused(PermissionDenied):
+    """The policy said no; ``reasons`` says why, in words the user can act on."""
+
+    def __init__(self, reasons: tuple[str, ...] | list[str]):
+        super().__init__(" ".join(reasons))
+        self.reasons = tuple(reasons)
 
 
 @dataclass(frozen=True)
@@ -420,3 +429,117 @@ def can_audit(
     if local_authority_id is None or user.local_authority_id != local_authority_id:
         return Decision(False, ("Auditors read the audit trail of their own LA only.",))
     return has_role_access(user, [Role.AUDITOR], today=today)
+
+
+# --- Reports (issue 14) -----------------------------------------------------------------------
+
+
+def can_read_reports(
+    user: User, local_authority_id: int | None, *, today: dt.date | None = None
+) -> Decision:
+    """May ``user`` read ``local_authority_id``'s reports: data quality, coverage, planning
+    statistics, feed health and subject access exports?
+
+    Only the LA's own index team, with every prerequisite of access: the worklists name
+    children, and a subject access export holds a whole record and who looked at it. Counts are
+    suppressed below five on every report all the same (``reports.suppression``).
+    """
+    if not user.is_authenticated:
+        return Decision(False, ("Sign in to read the reports.",))
+    if user.role != Role.INDEX_TEAM:
+        return Decision(False, ("Only the LA's index team can read its reports.",))
+    if local_authority_id is None or user.local_authority_id != local_authority_id:
+        return Decision(False, ("An LA index team reads only its own LA's reports.",))
+    return can_search(user, today=today)
+
+
+def can_load_population_estimates(user: User, *, today: dt.date | None = None) -> Decision:
+    """The national operator loads every LA's child population estimates (ONS mid-year
+    estimates), which the coverage report compares the index with."""
+    return has_role_access(user, [Role.NATIONAL_OPERATOR], today=today)
+
+
+class Requester(models.TextChoices):
+    """Who asked, through the LA, for a copy of what the index holds about a child. The index
+    team chooses; what is disclosed follows (``subject_access_redaction``)."""
+
+    YOUNG_PERSON = "young_person", "The young person"
+    PARENT_WITH_PR = "parent_with_pr", "A parent with parental responsibility"
+    PARENT_WITHOUT_PR = "parent_without_pr", "A parent without parental responsibility"
+
+
+@dataclass(frozen=True)
+class SubjectAccessRedaction:
+    """What a subject access export withholds from this requester, and the reasons it says.
+
+    Always withheld: other children (siblings are never named), carers' contact details (the
+    requester has their own; another carer's are not theirs to have), hidden concerns (held
+    without consent because telling the family could put the child at risk), and the source
+    systems' raw rows (only which system listed the child and when).
+    """
+
+    requester: str
+    location_withheld: bool
+    sensitive_withheld: bool
+    accessor_names: bool
+    accessor_organisations: bool
+    carers_contact_details: bool = False
+    reasons: tuple[str, ...] = ()
+
+
+def subject_access_redaction(
+    *,
+    requester: str,
+    child,
+    shield_protects_against_requester: bool,
+    accessor_names_shown: bool,
+) -> SubjectAccessRedaction:
+    """What ``requester`` may be given of ``child``'s record.
+
+    - A young person gets all of their own record but hidden concerns.
+    - A parent does not get a service the young person uses in confidence (a sensitive
+      service, with the young person's consent).
+    - A shielded child's location (addresses, and the organisations and practitioners that
+      would place the child, among them those who looked at the record) is withheld from the
+      person the shield protects the child against; a parent without parental responsibility
+      is never given the child's location.
+    - Who looked at the record is given as role and organisation; individuals are named only
+      where the LA's policy says so and the location is not withheld.
+    """
+    reasons = [
+        "Concerns recorded without consent are not included.",
+        "Other children and carers' contact details are not included.",
+    ]
+    parent = requester != Requester.YOUNG_PERSON
+    location_withheld = (requester == Requester.PARENT_WITHOUT_PR) or (
+        parent and child.shielded and shield_protects_against_requester
+    )
+    if location_withheld:
+        reasons.append(
+            "Where the child lives, and the organisations that would show it, are not included."
+        )
+    if parent:
+        reasons.append("Services the young person uses in confidence are not included.")
+    names = accessor_names_shown and not location_withheld
+    if not names:
+        reasons.append("People who looked at the record are given by role, not by name.")
+    return SubjectAccessRedaction(
+        requester=requester,
+        location_withheld=location_withheld,
+        sensitive_withheld=parent,
+        accessor_names=names,
+        accessor_organisations=not location_withheld,
+        reasons=tuple(reasons),
+    )
+
+
+def subject_access_involvement_view(redaction: SubjectAccessRedaction, involvement) -> View:
+    """How one involvement appears in a subject access export: in full, as the kind of
+    service with its dates only (``View.SHIELDED``: location withheld), or not at all."""
+    from childindex.records.models import Basis
+
+    if involvement.basis == Basis.HIDDEN_CONCERN:
+        return View.HIDDEN
+    if involvement.basis == Basis.SENSITIVE_CONSENT and redaction.sensitive_withheld:
+        return View.HIDDEN
+    return View.SHIELDED if redaction.location_withheld else View.FULL

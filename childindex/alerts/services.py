@@ -23,7 +23,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from childindex.access import policy
-from childindex.access.models import User
+from childindex.access.models import Role, User
 from childindex.alerts.models import Notification, NotificationKind, NotificationThresholds
 from childindex.audit.detectors import PRACTITIONER_ROLES, VIEW_ACTIONS
 from childindex.audit.models import Action, AuditEventChild
@@ -456,3 +456,51 @@ def notifications_mark_read(*, user: Any) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
         read_at=timezone.now()
     )
+
+
+# --- Responsibility moved to another LA -------------------------------------------------------
+
+
+def notify_index_teams_of_transfer(
+    *, child: Child, from_la: Any, to_la: Any, on: dt.date
+) -> list[Notification]:
+    """Tell both LAs' index teams that responsibility for ``child`` moved from ``from_la`` to
+    ``to_la``. For a shielded child the new LA's index team is told it now maintains the
+    shield (and its review date), and the old one that it no longer does; practitioners are
+    never told of a shield."""
+    number = format_index_number(child.index_number)
+    when = f"{on:%-d %B %Y}"
+    now = timezone.now()
+    messages = {
+        to_la.pk: f"Child {number} moved into {to_la.name} from {from_la.name} on {when}: "
+        f"your index team is now responsible for the record.",
+        from_la.pk: f"Child {number} moved from {from_la.name} to {to_la.name} on {when}: "
+        f"{to_la.name}'s index team ({to_la.index_team_phone}, {to_la.index_team_email}) is "
+        f"now responsible for the record.",
+    }
+    if child.shielded:
+        messages[to_la.pk] += (
+            f" The record is shielded: your index team maintains the shield from now on "
+            f"(review due {child.shield_review_on:%-d %B %Y})."
+        )
+        messages[from_la.pk] += (
+            f" The record is shielded: {to_la.name}'s index team maintains the shield from now on."
+        )
+    sent = []
+    teams = User.objects.filter(
+        role=Role.INDEX_TEAM, local_authority_id__in=list(messages), is_active=True
+    )
+    for member in teams:
+        notification = _create(
+            recipient=member,
+            email=member.email,
+            kind=NotificationKind.MOVED_LA,
+            child=child,
+            message=f"{messages[member.local_authority_id]} {NOT_A_VERDICT}",
+            key=f"transfer:{child.pk}:{from_la.pk}:{to_la.pk}:{on.isoformat()}",
+            now=now,
+        )
+        if notification:
+            sent.append(notification)
+    _audit_sent(NotificationKind.MOVED_LA, child, sent)
+    return sent

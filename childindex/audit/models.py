@@ -134,6 +134,7 @@ class AlertKind(models.TextChoices):
     OUT_OF_HOURS = "out_of_hours_bulk", "Out-of-hours bulk access"
     NO_INVOLVEMENT = "views_without_involvement", "Repeated views without an involvement"
     OWN_SURNAME = "own_surname", "Looking up someone with the user's own surname"
+    SEARCH_LIMIT = "search_limit", "Search limit reached"
     OTHER = "other", "Other alert"
 
 
@@ -230,6 +231,16 @@ class UsageThresholds(models.Model):
         "them, within the window.",
     )
     repeat_window_days = models.PositiveIntegerField(default=7)
+    search_limit_per_minute = models.PositiveIntegerField(
+        default=30,
+        help_text="Searches one user may make in a minute; past it searching is refused until "
+        "the next minute and the auditors are alerted.",
+    )
+    search_limit_per_day = models.PositiveIntegerField(
+        default=300,
+        help_text="Searches one user may make in a day; past it searching is refused until "
+        "midnight and the auditors are alerted.",
+    )
 
     class Meta:
         verbose_name_plural = "usage thresholds"
@@ -241,7 +252,9 @@ class UsageThresholds(models.Model):
             models.CheckConstraint(
                 condition=Q(times_peer_median__gte=1)
                 & Q(repeat_views__gte=2)
-                & Q(repeat_window_days__gte=1),
+                & Q(repeat_window_days__gte=1)
+                & Q(search_limit_per_minute__gte=1)
+                & Q(search_limit_per_day__gte=1),
                 name="usage_thresholds_sensible",
             ),
         ]

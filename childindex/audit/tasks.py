@@ -7,7 +7,7 @@ import logging
 
 from django.tasks import task
 
-from childindex.audit import detectors
+from childindex.audit import detectors, health
 from childindex.audit.checkpoints import CheckpointError
 from childindex.audit.services import checkpoint_write
 
@@ -21,6 +21,9 @@ def audit_checkpoint() -> int | None:
         written = checkpoint_write()
     except CheckpointError as exc:
         logger.error("Audit checkpoint not written: %s", exc)
+        raise
+    except OSError as exc:  # a full or read-only checkpoint folder: the operator must act
+        health.alert_operator_checkpoint_failed(exc)
         raise
     return written.event_id if written else None
 

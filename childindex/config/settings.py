@@ -101,12 +101,14 @@ INSTALLED_APPS = [
     "childindex.sources",
     "childindex.synthetic",
     "childindex.alerts",
+    "childindex.reports",
     "childindex.web",
     "django_tasks_db",
 ]
 
 MIDDLEWARE = [
     "childindex.audit.middleware.RequestContextMiddleware",
+    "childindex.web.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -158,6 +160,9 @@ if _database_url:
         raise ImproperlyConfigured(
             "DATABASE_URL must be a postgres:// (production) or sqlite:// URL"
         )
+    if _db["ENGINE"] == "django.db.backends.postgresql":
+        # An unreachable server is reported in seconds, not after the operating system's timeout.
+        _db.setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     _db = {
@@ -171,6 +176,20 @@ else:
     }
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache: the per-user search limits' counters (access.search_limits) ------------------------
+# A table in the database (made by migration access.0004), so every worker process shares the
+# counts; the test suite uses each process's memory.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+        if MODE == "test"
+        else {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "childindex_cache",
+        }
+    )
+}
 
 # --- Identity -------------------------------------------------------------------------------
 AUTH_USER_MODEL = "access.User"
@@ -345,30 +364,51 @@ else:
             "OPTIONS": {"file_path": str(VAR_DIR / "mail")},
         }
     }
+# Operators told by e-mail when the audit trail's checkpoints cannot be written.
+ADMINS = [
+    a.strip() for a in os.environ.get("CHILDINDEX_OPERATOR_EMAILS", "").split(",") if a.strip()
+]
+SERVER_EMAIL = os.environ.get("CHILDINDEX_FROM_EMAIL", "childindex@localhost")
 DEFAULT_FROM_EMAIL = os.environ.get("CHILDINDEX_FROM_EMAIL", "childindex@localhost")
 # The address people use to reach the service: links in e-mails point here.
 SITE_URL = os.environ.get("CHILDINDEX_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # --- Logging: no personal data. Requests are logged by path only; no query strings; each line
 # carries the request id (never the client address). ------------------------------------------
+# CHILDINDEX_LOG_FORMAT: ``json`` (one JSON object a line, the default in production and under
+# `childindex serve`) or ``plain``. Request lines name the URL's route, never its path.
+LOG_FORMAT = os.environ.get("CHILDINDEX_LOG_FORMAT", "json" if PRODUCTION else "plain")
+if LOG_FORMAT not in {"json", "plain"}:
+    raise ImproperlyConfigured(f"CHILDINDEX_LOG_FORMAT must be json or plain, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "childindex.audit.logging.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "childindex.audit.logging.RequestIdFilter"},
+        "no_paths": {"()": "childindex.audit.logging.NoPathFilter"},
+    },
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(process)d %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            "timestamp": False,
+        },
     },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
-            "filters": ["request_id"],
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id", "no_paths"],
         }
     },
     "root": {"handlers": ["console"], "level": os.environ.get("CHILDINDEX_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.server": {"level": "WARNING"},
         "django.request": {"level": "ERROR"},
+        "gunicorn.error": {"level": "INFO", "propagate": True},
+        "gunicorn.access": {"level": "WARNING", "propagate": True},  # our request log instead
         "axes": {"level": "ERROR"},  # sign-in attempts are audit events, not log lines
     },
 }

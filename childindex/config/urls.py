@@ -2,12 +2,19 @@ from django.contrib import admin
 from django.urls import include, path
 from django_otp.admin import OTPAdminSite
 
+from childindex.web import views_health
+
 # The back office asks for a two-factor code too: staff with a verified device only.
 admin.site.__class__ = OTPAdminSite
 admin.site.site_header = "childindex back office"
 admin.site.site_title = "childindex back office"
 
 urlpatterns = [
+    path("healthz", views_health.healthz, name="healthz"),
+    path("readyz", views_health.readyz, name="readyz"),
     path("back-office/", admin.site.urls),
     path("", include("childindex.web.urls")),
 ]
+
+# A database that cannot be reached answers 503 "Sorry, the service is unavailable".
+handler500 = "childindex.web.views_health.server_error"

@@ -32,6 +32,9 @@ class LocalAuthority(TimestampedModel):
     index_team_phone = models.CharField(max_length=20, validators=[phone_validator])
     index_team_email = models.EmailField()
     safeguarding_email = models.EmailField(blank=True)
+    # The DfE's three-digit LA number (Get Information about Schools' "LA (code)"; the first
+    # three digits of a UPN). English authorities only.
+    dfe_la_number = models.PositiveSmallIntegerField(null=True, blank=True, unique=True)
 
     class Meta:
         verbose_name_plural = "local authorities"
@@ -47,6 +50,32 @@ class LocalAuthority(TimestampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class PostcodeDistrict(TimestampedModel):
+    """A postcode district (outward code, such as ``TN34``) and the LA responsible for the
+    children who live in it.
+
+    A child's current address decides the responsible LA through this table; a district
+    belongs to one LA (where a real district straddles a boundary, the LA holding most of it).
+    """
+
+    outward = models.CharField(max_length=4, unique=True)
+    local_authority = models.ForeignKey(
+        LocalAuthority, on_delete=models.PROTECT, related_name="postcode_districts"
+    )
+
+    class Meta:
+        ordering = ["outward"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(outward__regex=r"^[A-Z]{1,2}[0-9][A-Z0-9]?\Z"),
+                name="postcode_district_is_outward_code",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.outward
 
 
 class OrganisationType(models.TextChoices):

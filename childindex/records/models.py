@@ -475,3 +475,39 @@ __all__ = [
 from childindex.records.search_models import ChildSearchKey  # noqa: E402
 
 __all__ += ["ChildSearchKey"]
+
+
+class TransferVia(models.TextChoices):
+    FEED = "feed", "A source feed row"
+    FHIR = "fhir", "A FHIR entry"
+    INDEX_TEAM = "index_team", "The index team"
+
+
+class ResponsibilityTransfer(models.Model):
+    """Who was responsible for a child when: each time a move of the child's current address
+    into another LA moved responsibility, the LA it left, the LA it went to, from when, and
+    how the move arrived. The history is kept as long as the child's record."""
+
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="transfers")
+    from_la = models.ForeignKey(
+        "directory.LocalAuthority", on_delete=models.PROTECT, related_name="+"
+    )
+    to_la = models.ForeignKey(
+        "directory.LocalAuthority", on_delete=models.PROTECT, related_name="+"
+    )
+    transferred_on = models.DateField()
+    via = models.CharField(max_length=12, choices=TransferVia.choices)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    recorded_by = models.CharField(max_length=150)
+
+    class Meta:
+        ordering = ["transferred_on", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(from_la=F("to_la")), name="transfer_changes_la"),
+            models.CheckConstraint(
+                condition=Q(via__in=TransferVia.values), name="transfer_via_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_la_id} -> {self.to_la_id} on {self.transferred_on}"

@@ -9,14 +9,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from childindex.access import policy
 from childindex.access.models import User
+from childindex.access.policy import AccessRefused
+from childindex.access.search_limits import SearchLimitReached, search_limit_take
 from childindex.access.services import alerts_raise
-from childindex.audit.models import Outcome
-from childindex.audit.services import audit_record
+from childindex.audit.models import AlertKind, Outcome
+from childindex.audit.services import alert_raise, audit_record
 from childindex.directory.models import LocalAuthority, ServiceCategory
 from childindex.records.models import (
     Carer,
@@ -31,24 +32,24 @@ from childindex.records.models import (
 )
 from childindex.records.search import Match, SearchCriteria, find_children
 
-
-class AccessRefused(PermissionDenied):
-    """The policy said no; ``reasons`` says why, in words the user can act on."""
-
-    def __init__(self, reasons: tuple[str, ...] | list[str]):
-        super().__init__(" ".join(reasons))
-        self.reasons = tuple(reasons)
-
-
 # --- Search ------------------------------------------------------------------------------------
 
 
 def child_search(
-    *, actor: User, criteria: SearchCriteria, ip_address: str | None = None
+    *,
+    actor: User,
+    criteria: SearchCriteria,
+    ip_address: str | None = None,
+    now: dt.datetime | None = None,
 ) -> list[Match]:
     """Ranked candidates (at most 20) for validated criteria, among the children this user can
     find, matching only the fields they may see. Audited with the criteria as entered and the
-    index numbers returned."""
+    index numbers returned.
+
+    Past the user's LA's search limit (``access.search_limits``) the search is refused with
+    ``SearchLimitReached`` (saying when searching can resume), audited, and an alert is raised
+    for the LA's auditors at once (one per user and window). Every caller (web, CLI, API) comes
+    through here, so the limit is the same everywhere."""
     decision = policy.can_search(actor)
     if not decision:
         audit_record(
@@ -59,6 +60,11 @@ def child_search(
             ip_address=ip_address,
         )
         raise AccessRefused(decision.reasons)
+    try:
+        search_limit_take(actor=actor, now=now)
+    except SearchLimitReached as reached:
+        _search_limit_refusal(actor, criteria, reached, ip_address)
+        raise
     matches = find_children(
         criteria,
         findable=policy.findable_children(actor),
@@ -72,6 +78,38 @@ def child_search(
         ip_address=ip_address,
     )
     return matches
+
+
+def _search_limit_refusal(
+    actor: User, criteria: SearchCriteria, reached: SearchLimitReached, ip_address: str | None
+) -> None:
+    """Audit a search refused by the limit, and alert the LA's auditors (once a window)."""
+    event = audit_record(
+        actor=actor,
+        action="child_search",
+        outcome=Outcome.DENIED,
+        detail={
+            "criteria": criteria.entered,
+            "limit": reached.window,
+            "limit_size": reached.limit,
+            "resume_at": reached.resume_at.isoformat(),
+            "reasons": list(reached.reasons),
+        },
+        ip_address=ip_address,
+    )
+    per = "a minute" if reached.window == "minute" else "a day"
+    alert_raise(
+        kind=AlertKind.SEARCH_LIMIT,
+        local_authority_ids=[actor.local_authority_id],
+        reason=(
+            f"The user reached the search limit of {reached.limit} searches {per}; "
+            f"searching was refused until "
+            f"{reached.resume_at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC."
+        ),
+        key=f"search_limit:{actor.pk}:{reached.window}:{reached.resume_at:%Y%m%d%H%M}",
+        subject=actor,
+        event=event,
+    )
 
 
 def findable_child(*, actor: User, index_number: str) -> Child | None:

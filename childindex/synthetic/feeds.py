@@ -9,7 +9,9 @@ so memory stays bounded.
 Files (UTF-8, comma-separated, one header line):
 
 - ``children.csv``, ``carers.csv``, ``involvements.csv``, ``consents.csv``: the population.
-- ``local_authorities.csv``, ``organisations.csv``, ``services.csv``, ``practitioners.csv``.
+- ``local_authorities.csv``, ``organisations.csv``, ``services.csv``, ``practitioners.csv``;
+  the same schools and GP practices in the public registers' layouts, ``edubasealldata.csv``
+  and ``epraccur.csv`` (``childindex.synthetic.registers``).
 - ``feeds/<source>.csv`` for each source in ``FEEDS``; ``truth.csv``; ``manifest.json``.
 """
 
@@ -20,6 +22,7 @@ import datetime as dt
 import heapq
 import json
 import random
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
@@ -28,6 +31,7 @@ from childindex.linkage.nicknames import fold, nicknames_of, spellings_of
 from childindex.synthetic.directory import Directory
 from childindex.synthetic.names import surname_spellings
 from childindex.synthetic.people import FEEDS, Address, Child, Family, Involvement, school_year
+from childindex.synthetic.registers import write_registers
 
 # Each kind's share of the rows with errors (they sum to 1)...
 ERROR_WEIGHTS: dict[str, float] = {
@@ -316,6 +320,8 @@ class PopulationWriter:
         self._pending: list[tuple[int, int, str, list[str], str, str]] = []
         self._pending_seq = 0
         self._families = 0
+        self._births: Counter = Counter()  # (la code, sex, date of birth) -> children
+        self._la_names: dict[str, tuple[str, str]] = {}
         (out_dir / "feeds").mkdir(parents=True, exist_ok=True)
         self._children = self._open("children.csv", CHILDREN_COLUMNS)
         self._carers = self._open(
@@ -393,6 +399,8 @@ class PopulationWriter:
     # --- the directory and the population -------------------------------------------------
 
     def write_directory(self, directory: Directory) -> None:
+        self.counts.update(write_registers(self.out_dir, directory))
+        self._la_names = {d.la.code: (d.la.name, d.la.nation) for d in directory.las}
         for feed in FEEDS:
             (self.out_dir / "feeds" / f"{feed}.toml").write_text(
                 feed_mapping_toml(feed, directory.las[0].la.code), encoding="utf-8"
@@ -546,6 +554,7 @@ class PopulationWriter:
         self._write("truth.csv", self._truth, [feed, row[0], child_id, errors])
 
     def _write_child(self, child: Child) -> None:
+        self._births[child.la_code, child.gender, child.date_of_birth] += 1
         current = child.current_address
         address = current.address
         previous = child.previous_address
@@ -759,6 +768,42 @@ class PopulationWriter:
             self._row(feed, child, inv, (*forced, "duplicate"))
 
     # --- the manifest ----------------------------------------------------------------------
+
+    def write_population_estimates(self, *, years: int = 3) -> None:
+        """``population_estimates.csv`` in the ONS mid-year estimates (MYEB1) layout: ladcode,
+        laname, country, sex (1 male, 2 female), age, population_YYYY for the last ``years``
+        mid-years. Each estimate is the generated children of that age and sex at 30 June,
+        raised by 0 to 8 per cent (children no service knows: an estimate is never exactly
+        the index), so coverage comes out just under 100 per cent as in a real LA."""
+        last = (
+            self.as_of.year
+            if (self.as_of.month, self.as_of.day) >= (6, 30)
+            else self.as_of.year - 1
+        )
+        mid_years = list(range(last - years + 1, last + 1))
+        rng = random.Random(f"{self.rng.random()}:estimates")
+        counts: Counter = Counter()
+        for (la_code, gender, born), n in self._births.items():
+            sex = {"male": "1", "female": "2"}.get(gender, rng.choice("12"))
+            for year in mid_years:
+                day = dt.date(year, 6, 30)
+                age = day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+                if 0 <= age <= 17:
+                    counts[la_code, sex, age, year] += n
+        writer = self._open(
+            "population_estimates.csv",
+            ("ladcode23", "laname23", "country", "sex", "age")
+            + tuple(f"population_{y}" for y in mid_years),
+        )
+        for la_code, (name, nation) in sorted(self._la_names.items()):
+            country = {"england": "E", "wales": "W", "scotland": "S"}.get(nation, "N")
+            for sex in ("1", "2"):
+                for age in range(18):
+                    row = [la_code, name, country, sex, age]
+                    for year in mid_years:
+                        true = counts[la_code, sex, age, year]
+                        row.append(round(true * (1 + rng.uniform(0, 0.08))))
+                    self._write("population_estimates.csv", writer, row)
 
     def write_manifest(self, **facts: Any) -> dict[str, Any]:
         manifest = {**facts, "error_rates": self.rates, "files": dict(sorted(self.counts.items()))}

@@ -84,6 +84,12 @@ class ChildContext:
     gp_registered: bool
     looked_after: bool
     carers_with_pr: list[Carer]
+    # A neighbouring authority: a few children who live near a boundary go to a school or a
+    # GP practice across it (so their LA's services are not all in their LA).
+    neighbour_la_directory: LaDirectory | None = None
+
+
+CROSS_BORDER_SHARE = 0.03
 
 
 def plan_involvements(child: Child, context: ChildContext, rng: random.Random) -> None:
@@ -127,10 +133,15 @@ class _Plan:
         if (service.key, started_on) in self.seen:
             return None  # the same service from the same day is one involvement
         self.seen.add((service.key, started_on))
-        staff = (
-            self.ctx.la_directory.staff.get(service.key)
-            or (self.ctx.previous_la_directory.staff[service.key])
-        )  # type: ignore[union-attr]
+        staff = next(
+            d.staff[service.key]
+            for d in (
+                self.ctx.la_directory,
+                self.ctx.previous_la_directory,
+                self.ctx.neighbour_la_directory,
+            )
+            if d is not None and service.key in d.staff
+        )
         involvement = Involvement(
             service=service,
             practitioner=self.rng.choice(staff),
@@ -148,6 +159,8 @@ class _Plan:
         moved from another authority)."""
         ctx, rng = self.ctx, self.rng
         current = ctx.la_directory.nearby(role, ctx.home.outward, rng)
+        if ctx.neighbour_la_directory is not None and rng.random() < CROSS_BORDER_SHARE:
+            current = ctx.neighbour_la_directory.nearby(role, "*", rng)
         if (
             ctx.moved_on
             and ctx.previous_home

@@ -22,7 +22,13 @@ from childindex.access.models import Role, User
 from childindex.audit.services import audit_record
 from childindex.consent.models import Consent
 from childindex.consent.rules import basis_for_service
-from childindex.directory.models import LocalAuthority, Organisation, Practitioner, Service
+from childindex.directory.models import (
+    LocalAuthority,
+    Organisation,
+    PostcodeDistrict,
+    Practitioner,
+    Service,
+)
 from childindex.records.models import (
     Carer,
     Child,
@@ -127,9 +133,18 @@ def _load_directory(directory: syn.Directory, as_of: dt.date, counts: Counter[st
                 "index_team_phone": la.index_team_phone,
                 "index_team_email": la.index_team_email,
                 "safeguarding_email": la.safeguarding_email,
+                "dfe_la_number": la.upn_la_number,
             },
         )
         refs.las[la.code] = row
+        _insert(
+            PostcodeDistrict,
+            [
+                PostcodeDistrict(outward=d.outward, local_authority=row)
+                for d in la.districts
+                if created or not PostcodeDistrict.objects.filter(outward=d.outward).exists()
+            ],
+        )
         counts["local_authorities"] += created
         team, created = User.objects.get_or_create(
             username=la.index_team_username,

@@ -9,6 +9,7 @@ domains end in ``.example`` or ``.invalid`` (reserved by RFC 2606).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from childindex.linkage.nicknames import fold
@@ -52,6 +53,7 @@ SPARE_LA_NAMES = (
     "Willowmarsh",
     "Yarrowfield",
 )
+KNOWN_NAMES = frozenset(name for name, _area in KNOWN_LAS.values())
 NATIONS = {"E": "england", "W": "wales", "S": "scotland", "N": "northern_ireland"}
 
 # Postcode areas in use (so never generated); every other two-letter area is free.
@@ -447,16 +449,57 @@ def la_places(codes: tuple[str, ...]) -> tuple[LaPlace, ...]:
     taken_areas = {KNOWN_LAS[c][1] for c in codes if c in KNOWN_LAS}
     taken_names = {KNOWN_LAS[c][0] for c in codes if c in KNOWN_LAS}
     spare_areas = (a for a in _FREE_AREAS if a not in taken_areas)
-    spare_names = (n for n in SPARE_LA_NAMES if n not in taken_names)
+    spare_names = (
+        n
+        for n in dict.fromkeys((*SPARE_LA_NAMES, *_invented_names()))
+        if n not in taken_names and n not in KNOWN_NAMES
+    )
     places = []
     for code in codes:
         if code in KNOWN_LAS:
             name, area = KNOWN_LAS[code]
         else:
-            name = next(spare_names, f"Synthetic Authority {code}")
+            name = next(spare_names)
             area = next(spare_areas)
         places.append(LaPlace(code=code, name=name, nation=NATIONS[code[0]], area=area))
     return tuple(places)
+
+
+# National scale: the first LAs are the invented ones known by name, then more in each nation,
+# in about the shares of the real partitions (England 70%, Scotland 15%, Wales 10%, NI 5%).
+MAX_LAS = 150
+_NATIONAL_ORDER = ("E10000099", "W06000099", "S12000099", "N09000099", "E06000099", "E08000099")
+_NATION_SHARES = (("E", 0.70, "E06"), ("S", 0.15, "S12"), ("W", 0.10, "W06"), ("N", 0.05, "N09"))
+_NAME_STEMS = (
+    "Ash", "Bramble", "Cold", "Dun", "Elder", "Fair", "Glen", "Hazel", "Iron", "Juniper",
+    "Kings", "Long", "Mill", "Nether", "Oak", "Pen", "Red", "Sedge", "Thorn", "Wick",
+)  # fmt: skip
+_NAME_ENDINGS = ("ford", "mere", "wold", "dale", "bury", "combe", "ham", "leigh")
+
+
+def national_la_codes(n: int) -> tuple[str, ...]:
+    """``n`` (1 to 150) invented LA codes across the four nations: the named ones first, then
+    each nation's next code in turn, keeping every nation near its share."""
+    if not 1 <= n <= MAX_LAS:
+        raise ValueError(f"--las must be from 1 to {MAX_LAS} (got {n})")
+    codes = list(_NATIONAL_ORDER[:n])
+    counts = {letter: sum(c[0] == letter for c in codes) for letter, _s, _p in _NATION_SHARES}
+    serial = {letter: 100 for letter, _s, _p in _NATION_SHARES}
+    while len(codes) < n:
+        total = len(codes) + 1
+        letter, _share, prefix = max(
+            _NATION_SHARES, key=lambda entry: entry[1] * total - counts[entry[0]]
+        )
+        codes.append(f"{prefix}{serial[letter]:06d}")
+        serial[letter] += 1
+        counts[letter] += 1
+    return tuple(codes)
+
+
+def _invented_names() -> Iterator[str]:
+    for ending in _NAME_ENDINGS:
+        for stem in _NAME_STEMS:
+            yield stem + ending
 
 
 def street_name(district_number: int, street: int) -> str:

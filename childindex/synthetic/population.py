@@ -132,6 +132,7 @@ class Population:
         self._chi = ChiNumbers()
         self._upn = Upns()
         self._families = 0
+        self._neighbours: dict[str, LaDirectory] | None = None
         self._carers = 0
         self._earliest = earliest_date_of_birth(options.as_of)
         self._origin_weights = {
@@ -388,11 +389,22 @@ class Population:
             looked_after=family.kind == "foster",
             carers_with_pr=[link.carer for link in child.carers if link.parental_responsibility]
             or [link.carer for link in child.carers],
+            neighbour_la_directory=self._neighbour(la_directory),
         )
         plan_involvements(child, context, rng)
         if la.upn_la_number is not None and context.school_year >= 0:
             child.upn = self._issue_upn(child, context)
         return child
+
+    def _neighbour(self, la_directory: LaDirectory) -> LaDirectory | None:
+        """The next authority in the same nation (children cross a boundary within a nation)."""
+        if self._neighbours is None:
+            self._neighbours = {}
+            for d in self.directory.las:
+                same = [o for o in self.directory.las if o.la.nation == d.la.nation]
+                if len(same) > 1:
+                    self._neighbours[d.la.code] = same[(same.index(d) + 1) % len(same)]
+        return self._neighbours.get(la_directory.la.code)
 
     def _given_names(self, origin: names.Origin, female: bool, taken: set[str]) -> str:
         rng = self.rng

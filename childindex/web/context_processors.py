@@ -25,9 +25,13 @@ def navigation(request):
             menu += [
                 ("Accounts", "web:index-team-accounts"),
                 ("Shielding", "web:index-team-shielding"),
+                ("Living elsewhere", "web:index-team-children-elsewhere"),
                 ("Review queue", "web:review-queue"),
                 ("Feeds", "web:feeds"),
+                ("Reports", "web:reports"),
             ]
+        if policy.can_load_population_estimates(user):
+            menu += [("Population estimates", "web:population-estimates")]
         if policy.can_audit(user, user.local_authority_id):
             menu += [("Audit", "web:audit-home")]
         menu += [("Notifications", "web:notifications"), ("Your account", "web:account")]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from childindex.access.decorators import requires_role, signed_in
+from childindex.access.decorators import requires_index_team, requires_role, signed_in
 from childindex.access.models import Role
 from childindex.web import (
     views,
@@ -10,12 +10,15 @@ from childindex.web import (
     views_index_team,
     views_journey,
     views_notifications,
+    views_reports,
     views_sources,
 )
 
 app_name = "web"
 
 auditor = requires_role(Role.AUDITOR)
+national_operator = requires_role(Role.NATIONAL_OPERATOR)
+index_team = requires_index_team
 
 urlpatterns = [
     path("", signed_in(views.home), name="home"),
@@ -40,6 +43,11 @@ urlpatterns = [
         name="index-team-account-action",
     ),
     path("index-team/shielding/", views_index_team.shielding, name="index-team-shielding"),
+    path(
+        "index-team/children-elsewhere/",
+        views_index_team.children_elsewhere,
+        name="index-team-children-elsewhere",
+    ),
     path(
         "index-team/shielding/<str:index_number>/remove/",
         views_index_team.shield_remove,
@@ -92,5 +100,38 @@ urlpatterns = [
     path("audit/user/export.csv", auditor(views_audit.user_history_csv), name="audit-user-csv"),
     path("audit/alerts/", auditor(views_audit.alert_list), name="audit-alerts"),
     path("audit/alerts/<int:alert_id>/", auditor(views_audit.alert_detail), name="audit-alert"),
+    # Reports (issue 14): the LA index team's; the national operator's population estimates.
+    path("index-team/reports/", index_team(views_reports.reports_home), name="reports"),
+    path(
+        "index-team/reports/data-quality/",
+        index_team(views_reports.data_quality),
+        name="reports-data-quality",
+    ),
+    path(
+        "index-team/reports/data-quality/<slug:slug>/",
+        index_team(views_reports.worklist),
+        name="reports-worklist",
+    ),
+    path(
+        "index-team/reports/coverage/", index_team(views_reports.coverage), name="reports-coverage"
+    ),
+    path(
+        "index-team/reports/planning/", index_team(views_reports.planning), name="reports-planning"
+    ),
+    path(
+        "index-team/reports/feed-health/",
+        index_team(views_reports.feed_history),
+        name="reports-feed-health",
+    ),
+    path(
+        "index-team/reports/subject-access/",
+        index_team(views_reports.subject_access_form),
+        name="reports-subject-access",
+    ),
+    path(
+        "national/population-estimates/",
+        national_operator(views_reports.population_estimates),
+        name="population-estimates",
+    ),
     path("notifications/", signed_in(views_notifications.notifications), name="notifications"),
 ]

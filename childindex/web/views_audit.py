@@ -25,6 +25,7 @@ from childindex.access.policy import Purpose
 from childindex.audit import selectors, services
 from childindex.audit.models import AlertKind, AuditEvent, Outcome, ReviewOutcome
 from childindex.core.identifiers import format_index_number
+from childindex.core.spreadsheets import csv_safe
 from childindex.web.forms_audit import AlertReviewForm, ChildHistoryForm, UserHistoryForm
 
 ALERT_STATUSES = {"open": "Awaiting review", "reviewed": "Reviewed", "all": "All alerts"}
@@ -83,12 +84,6 @@ CSV_COLUMNS = (
 )
 
 
-def _csv_safe(value: Any) -> str:
-    """A cell a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 class _Echo:
     def write(self, value: str) -> str:
         return value
@@ -100,7 +95,7 @@ def _csv_lines(events: Iterable[AuditEvent]) -> Iterator[str]:
     for event in events:
         yield writer.writerow(
             [
-                _csv_safe(v)
+                csv_safe(v)
                 for v in (
                     event.id,
                     event.at.isoformat(),

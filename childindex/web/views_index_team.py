@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from childindex.access import selectors, services
 from childindex.access.decorators import requires_index_team
 from childindex.access.models import User
+from childindex.records import elsewhere
 from childindex.web.forms_account import ShieldForm, TrainingForm, VettingForm
 
 
@@ -161,3 +162,15 @@ def shield_remove(request: HttpRequest, index_number: str) -> HttpResponse:
             request, f"The shield on record {child.formatted_index_number} is removed."
         )
     return redirect("web:index-team-shielding")
+
+
+@requires_index_team
+@require_GET
+def children_elsewhere(request: HttpRequest) -> HttpResponse:
+    """Children the LA's services work with who live elsewhere, and its children served from
+    elsewhere."""
+    return render(
+        request,
+        "index_team/children_elsewhere.html",
+        {"lists": elsewhere.children_elsewhere(actor=request.user)},
+    )

@@ -15,11 +15,13 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from childindex.access import policy
 from childindex.access.client_ip import client_ip
 from childindex.access.decorators import no_store, requires_search_access
+from childindex.access.search_limits import SearchLimitReached
 from childindex.access.services import (
     shield_override_active,
     shield_override_end,
@@ -113,6 +115,8 @@ def search(request: HttpRequest) -> HttpResponse:
             matches = selectors.child_search(
                 actor=request.user, criteria=form.criteria, ip_address=_ip(request)
             )
+        except SearchLimitReached as reached:
+            return search_limited(request, reached)
         except selectors.AccessRefused as refused:
             return not_allowed(request, refused.reasons)
         _store_results(request, form, matches)
@@ -140,6 +144,19 @@ def search_results(request: HttpRequest) -> HttpResponse:
 
 def _back_to_results(request: HttpRequest) -> bool:
     return bool(request.session.get(SEARCH_RESULTS))
+
+
+def search_limited(request: HttpRequest, reached: SearchLimitReached) -> HttpResponse:
+    """429 Too Many Requests: the page says when searching can resume (and Retry-After)."""
+    response = render(
+        request,
+        "journey/search_limited.html",
+        {"window": reached.window, "limit": reached.limit, "resume_at": reached.resume_at},
+        status=429,
+    )
+    wait = max(1, int((reached.resume_at - timezone.now()).total_seconds()) + 1)
+    response["Retry-After"] = str(wait)
+    return response
 
 
 # --- Purpose and record --------------------------------------------------------------------

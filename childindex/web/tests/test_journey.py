@@ -600,3 +600,25 @@ def test_the_results_page_without_a_search_goes_to_the_search_page(client, count
     client.post(reverse("web:search"), {"name": "Olivia Smith", "dob_year": "2015"})
     client.get(reverse("web:search"))  # a new search forgets the last results
     assert client.get(reverse("web:search-results")).status_code == 302
+
+
+# --- Search limit (issue 15, finding 1) -------------------------------------------------------
+
+
+def test_a_search_past_the_limit_is_refused_with_429_saying_when_searching_can_resume(
+    client, county, children
+):
+    from childindex.audit.models import Alert, AlertKind, UsageThresholds
+
+    UsageThresholds.objects.create(local_authority=county["la"], search_limit_per_minute=2)
+    signed_in(client, county["pat"])
+    fields = {"name": "Olivia Smith", "dob_day": "4", "dob_month": "3", "dob_year": "2015"}
+    for _ in range(2):
+        assert search(client, **fields).status_code == 200
+    response = search(client, **fields)
+    assert response.status_code == 429
+    assert 0 < int(response["Retry-After"]) <= 61
+    page = response.content.decode()
+    assert "You can search again at" in page and "Olivia" not in page
+    assert AuditEvent.objects.filter(action="child_search", outcome=Outcome.DENIED).count() == 1
+    assert Alert.objects.filter(kind=AlertKind.SEARCH_LIMIT).count() == 1

@@ -1,7 +1,7 @@
 """`childindex generate`: a deterministic synthetic population, its feeds and their truth.
 
     childindex generate --children N --seed S --out DIR [--load]
-        [--la CODE ...] [--as-of YYYY-MM-DD] [--error-rate R] [--error KIND=RATE ...]
+        [--la CODE ... | --las N] [--as-of YYYY-MM-DD] [--error-rate R] [--error KIND=RATE ...]
 
 Writes DIR/children.csv, DIR/feeds/<source>.csv, DIR/truth.csv and the rest (see
 ``childindex.synthetic.feeds``); ``--load`` also loads the population into the configured
@@ -31,7 +31,7 @@ from childindex.synthetic.feeds import (
 )
 from childindex.synthetic.load import PopulationLoadError, check_can_load, population_load
 from childindex.synthetic.people import FEEDS
-from childindex.synthetic.places import DEFAULT_LA_CODE
+from childindex.synthetic.places import DEFAULT_LA_CODE, MAX_LAS, national_la_codes
 from childindex.synthetic.population import MAX_CHILDREN, Population, PopulationOptions
 
 _WHOLE_NUMBER = re.compile(r"^[+-]?[0-9][0-9_,]*$")
@@ -117,6 +117,12 @@ class Command(BaseCommand):
             f"{DEFAULT_LA_CODE}, the invented county of Wealdshire)",
         )
         parser.add_argument(
+            "--las",
+            metavar="N",
+            help=f"N invented LAs across England, Wales, Scotland and Northern Ireland "
+            f"(1 to {MAX_LAS}; instead of --la)",
+        )
+        parser.add_argument(
             "--as-of",
             metavar="YYYY-MM-DD",
             help="the day ages and dates are counted to (default today)",
@@ -158,6 +164,7 @@ class Command(BaseCommand):
             else:
                 for _family in families:
                     pass
+            writer.write_population_estimates()
             manifest = writer.write_manifest(
                 generator="childindex generate",
                 format=1,
@@ -201,13 +208,18 @@ class Command(BaseCommand):
                     f"not {item[:40]!r}"
                 )
             overrides[kind.strip()] = _rate(value, f"--error {kind.strip()}")
+        if options.get("las") is not None and options["la_codes"]:
+            raise CommandError("give --la CODE or --las N, not both")
+        la_codes = tuple(c.strip().upper() for c in options["la_codes"] or [DEFAULT_LA_CODE])
+        if options.get("las") is not None:
+            la_codes = national_la_codes(_whole_number(options["las"], "--las", 1, MAX_LAS))
         rates = error_rates(_rate(options["error_rate"], "--error-rate"), overrides)
         try:
             population_options = PopulationOptions(
                 children=children,
                 seed=seed,
                 as_of=as_of,
-                la_codes=tuple(c.strip().upper() for c in options["la_codes"] or [DEFAULT_LA_CODE]),
+                la_codes=la_codes,
             )
         except ValueError as exc:
             raise CommandError(str(exc)) from None

@@ -5,7 +5,8 @@
 Creates the database (SQLite in var/ unless DATABASE_URL says otherwise), generates and loads a
 synthetic county the first time (or with --fresh), builds the search index, creates one demo
 account per role with a known two-factor secret, prints the address and the sign-ins, then
-serves on 127.0.0.1. Everything it shows is synthetic.
+serves on 127.0.0.1 with the production server (`childindex serve`: gunicorn). Everything it
+shows is synthetic.
 """
 
 from __future__ import annotations
@@ -125,7 +126,9 @@ class Command(BaseCommand):
             # signal into SystemExit in this (the main) thread, so the `finally` below runs.
             previous = signal.signal(signal.SIGTERM, _exit_on_term)
             try:
-                call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
+                # The production server (gunicorn), as in production; SIGTERM and Ctrl-C stop
+                # it, and this block then stops the worker and the clock.
+                call_command("serve", port=str(port), host="127.0.0.1", workers="2", threads="4")
             finally:
                 for process in background:
                     process.terminate()

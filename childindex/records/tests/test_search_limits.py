@@ -1,0 +1,98 @@
+"""Per-user search limits (issue 15, finding 1): one practitioner ran 300 searches in 22.8 s and
+every response was 200. Past the LA's limit a search is refused, the refusal is audited and an
+alert reaches the LA's auditors at once; the same limit holds for the CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from childindex.access.search_limits import SearchLimitReached, search_limits_for
+from childindex.audit.models import Alert, AlertKind, AuditEvent, Outcome, UsageThresholds
+from childindex.records.search import parse_criteria
+from childindex.records.selectors import AccessRefused, child_search
+
+pytestmark = pytest.mark.django_db
+
+NOON = dt.datetime(2026, 11, 18, 12, 0, 5, tzinfo=dt.UTC)
+
+
+def search(actor, *, at=NOON):
+    return child_search(
+        actor=actor,
+        criteria=parse_criteria(name="Olivia Smith", date_of_birth="2015-03-04"),
+        now=at,
+    )
+
+
+def test_the_default_limits_are_ones_a_busy_safeguarding_hub_never_meets(county):
+    limits = search_limits_for(county["pat"])
+    assert (limits.per_minute, limits.per_day) == (30, 300)
+
+
+def test_the_search_past_the_minute_limit_is_refused_with_when_searching_can_resume(
+    county, children
+):
+    UsageThresholds.objects.create(local_authority=county["la"], search_limit_per_minute=3)
+    for _ in range(3):
+        search(county["pat"])
+    with pytest.raises(SearchLimitReached) as refused:
+        search(county["pat"])
+    assert isinstance(refused.value, AccessRefused)
+    assert refused.value.resume_at == dt.datetime(2026, 11, 18, 12, 1, tzinfo=dt.UTC)
+    assert "12:01" in " ".join(refused.value.reasons)
+    # the next minute searches again
+    search(county["pat"], at=NOON + dt.timedelta(minutes=1))
+
+
+def test_a_refused_search_is_audited_and_alerts_the_las_auditors_at_once(county, children):
+    UsageThresholds.objects.create(local_authority=county["la"], search_limit_per_minute=2)
+    search(county["pat"])
+    search(county["pat"])
+    for _ in range(3):  # three refusals in one window: one alert, three audit events
+        with pytest.raises(SearchLimitReached):
+            search(county["pat"])
+    denied = AuditEvent.objects.filter(
+        action="child_search", outcome=Outcome.DENIED, actor=county["pat"]
+    )
+    assert denied.count() == 3
+    assert denied.first().detail["limit"] == "minute"
+    assert denied.first().children == []
+    alerts = Alert.objects.filter(kind=AlertKind.SEARCH_LIMIT)
+    assert [(a.local_authority_id, a.subject_id) for a in alerts] == [
+        (county["la"].pk, county["pat"].pk)
+    ]
+    assert "2 searches" in alerts[0].reason
+
+
+def test_the_day_limit_holds_across_minutes_and_resumes_at_midnight(county, children):
+    UsageThresholds.objects.create(
+        local_authority=county["la"], search_limit_per_minute=30, search_limit_per_day=2
+    )
+    search(county["pat"])
+    search(county["pat"], at=NOON + dt.timedelta(minutes=5))
+    with pytest.raises(SearchLimitReached) as refused:
+        search(county["pat"], at=NOON + dt.timedelta(minutes=10))
+    tomorrow = timezone.localdate(NOON) + dt.timedelta(days=1)
+    midnight = dt.datetime.combine(tomorrow, dt.time(), tzinfo=timezone.get_current_timezone())
+    assert refused.value.resume_at == midnight
+    assert refused.value.window == "day"
+
+
+def test_limits_are_per_user(county, children):
+    UsageThresholds.objects.create(local_authority=county["la"], search_limit_per_minute=1)
+    search(county["pat"])
+    search(county["cp"])  # another user of the same LA is not held back
+
+
+def test_the_cli_search_keeps_the_same_limit(county, children):
+    UsageThresholds.objects.create(local_authority=county["la"], search_limit_per_minute=1)
+    out = io.StringIO()
+    call_command("search", "--as", "pat", "--dob", "2015-03-04", "Olivia", "Smith", stdout=out)
+    with pytest.raises(CommandError, match="search again"):
+        call_command("search", "--as", "pat", "--dob", "2015-03-04", "Olivia", "Smith")
+    assert AuditEvent.objects.filter(action="child_search", outcome=Outcome.DENIED).count() == 1

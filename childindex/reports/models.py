@@ -1,0 +1,76 @@
+"""What the reports hold of their own: the LA's child population estimates (for coverage) and
+the LA's subject-access setting. Every other number a report shows is counted from the index
+when the page is asked for; no report keeps a copy of a child's data.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+from childindex.core.models import TimestampedModel
+
+MAX_CHILD_AGE = 17  # the index's children: ages 0 to 17 at the estimate's reference date
+
+
+class PopulationEstimate(models.Model):
+    """The estimated number of children of one single year of age living in one LA in one
+    year (ONS mid-year estimates, both sexes together), as loaded by the national operator.
+    Loading a year again replaces that year's estimates for that LA."""
+
+    local_authority = models.ForeignKey(
+        "directory.LocalAuthority", on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(help_text="The mid-year (30 June) of the estimate.")
+    age = models.PositiveSmallIntegerField()
+    population = models.PositiveIntegerField()
+    loaded_at = models.DateTimeField()
+    loaded_by = models.CharField(max_length=150)
+    source_file = models.CharField(max_length=255)
+
+    class Meta:
+        ordering = ["local_authority", "year", "age"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["local_authority", "year", "age"], name="estimate_once_per_la_year_age"
+            ),
+            models.CheckConstraint(
+                condition=Q(age__lte=MAX_CHILD_AGE), name="estimate_is_of_children"
+            ),
+            models.CheckConstraint(
+                condition=Q(year__gte=1950) & Q(year__lte=2200), name="estimate_year_plausible"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.local_authority} mid-{self.year} age {self.age}: {self.population}"
+
+
+class AccessorNames(models.TextChoices):
+    WITHHELD = "withheld", "Roles and organisations only"
+    SHOWN = "shown", "Individuals' names as well"
+
+
+class SubjectAccessSettings(TimestampedModel):
+    """The LA's policy for subject access exports: whether the list of who accessed a child's
+    record names the individuals or only their role and organisation (an LA decides this under
+    its own data protection policy; withheld unless the LA says otherwise)."""
+
+    local_authority = models.OneToOneField(
+        "directory.LocalAuthority", on_delete=models.CASCADE, related_name="+"
+    )
+    accessor_names = models.CharField(
+        max_length=10, choices=AccessorNames.choices, default=AccessorNames.WITHHELD
+    )
+
+    class Meta:
+        verbose_name_plural = "subject access settings"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(accessor_names__in=AccessorNames.values),
+                name="accessor_names_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.local_authority}: {self.get_accessor_names_display()}"

@@ -1,0 +1,147 @@
+"""Each report's counts against a known generated county: the generator writes the county's
+files (children, involvements, services, population estimates), `generate --load` loads it and
+`population load` loads the estimates; the expected numbers are counted here from the files,
+not from the database the reports read."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from childindex.access.models import User
+from childindex.access.testing import authenticator
+from childindex.audit.models import AuditEvent
+from childindex.reports import selectors
+from childindex.reports.models import PopulationEstimate
+
+LA = "E10000099"
+
+
+def rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture
+def county(db, tmp_path):
+    out = tmp_path / "county"
+    call_command(
+        "generate", "--children", "400", "--seed", "11", "--out", str(out), "--la", LA, "--load"
+    )
+    call_command("population", "load", str(out / "population_estimates.csv"))
+    team = User.objects.get(role="index_team", local_authority__code=LA)
+    authenticator(team)
+    return out, team
+
+
+def _active(out: Path) -> list[dict[str, str]]:
+    return [c for c in rows(out / "children.csv") if c["status"] == "active" and c["la_code"] == LA]
+
+
+def _current_kinds(out: Path) -> dict[str, set[str]]:
+    kinds = {(s["organisation_code"], s["name"]): s["kind"] for s in rows(out / "services.csv")}
+    held: dict[str, set[str]] = {}
+    for inv in rows(out / "involvements.csv"):
+        if not inv["ended_on"]:
+            kind = kinds[inv["organisation_code"], inv["service_name"]]
+            held.setdefault(inv["child_id"], set()).add(kind)
+    return held
+
+
+def test_no_gp_and_no_nhs_number_worklists_count_the_files(county):
+    out, team = county
+    active = _active(out)
+    held = _current_kinds(out)
+    summary = selectors.data_quality_summary(actor=team)
+    counts = {w.slug: c.value for w, c in summary["worklists"]}
+    assert counts["no-gp"] == sum(1 for c in active if "gp" not in held.get(c["child_id"], set()))
+    assert counts["no-nhs-number"] == sum(
+        1 for c in active if not (c["nhs_number"] or c["chi_number"] or c["hc_number"])
+    )
+    oldest, youngest = selectors.school_age_births(timezone.localdate())
+    assert counts["no-school"] == sum(
+        1
+        for c in active
+        if oldest <= dt.date.fromisoformat(c["date_of_birth"]) <= youngest
+        and "school" not in held.get(c["child_id"], set())
+    )
+    # loaded straight from the generator, no feed has listed anyone yet
+    assert counts["stale"] == len(active)
+    page = selectors.worklist(actor=team, slug="no-gp")
+    assert page.count.value == counts["no-gp"]
+    assert len(page.rows) == min(counts["no-gp"], selectors.WORKLIST_PAGE)
+
+
+def test_coverage_counts_the_children_and_the_estimate_file(county):
+    out, team = county
+    estimates = rows(out / "population_estimates.csv")
+    year = max(
+        int(k.removeprefix("population_")) for k in estimates[0] if k.startswith("population_")
+    )
+    assert PopulationEstimate.objects.filter(year=year).count() == 18
+    view = selectors.coverage(actor=team)
+    assert view.year == year
+    expected_estimate = Counter()
+    for row in estimates:
+        expected_estimate[int(row["age"])] += int(row[f"population_{year}"])
+    ref = dt.date(year, 6, 30)
+    in_index = Counter()
+    for c in rows(out / "children.csv"):
+        if c["la_code"] == LA and c["status"] in ("active", "deceased"):
+            age = selectors.age_on(dt.date.fromisoformat(c["date_of_birth"]), ref)
+            if 0 <= age <= 17 and dt.date.fromisoformat(c["date_of_birth"]) <= ref:
+                in_index[age] += 1
+    for row in view.by_age:
+        assert row.in_index.value == in_index[int(row.label)]
+        assert row.estimate.value == expected_estimate[int(row.label)]
+    assert view.total.in_index.value == sum(in_index.values())
+    assert view.total.estimate.value == sum(expected_estimate.values())
+    assert view.total.in_index.value <= view.total.estimate.value  # estimates are raised
+
+
+def test_planning_counts_current_involvements_by_category(county):
+    out, team = county
+    services = {
+        (s["organisation_code"], s["name"]): s["category"] for s in rows(out / "services.csv")
+    }
+    active = {c["child_id"] for c in _active(out)}
+    expected = Counter(
+        services[i["organisation_code"], i["service_name"]]
+        for i in rows(out / "involvements.csv")
+        if not i["ended_on"] and i["child_id"] in active
+    )
+    view = selectors.planning(actor=team)
+    by_label = {label: n.value for label, _, n in view.by_category}
+    assert by_label == {
+        "Universal": expected["universal"],
+        "Additional": expected["additional"],
+        "Specialist": expected["specialist"],
+        "Statutory": expected["statutory"],
+    }
+    assert sum(n.value for _, n, _ in view.by_band) == len(active)
+
+
+def test_every_report_read_is_audited_with_what_it_showed(county):
+    _, team = county
+    before = AuditEvent.objects.count()
+    page = selectors.worklist(actor=team, slug="no-gp")
+    selectors.coverage(actor=team)
+    selectors.planning(actor=team)
+    selectors.feed_history(actor=team)
+    selectors.data_quality_summary(actor=team)
+    events = list(AuditEvent.objects.filter(id__gt=before).order_by("id"))
+    assert [e.detail["report"] for e in events] == [
+        "worklist:no-gp",
+        "coverage",
+        "planning",
+        "feed_history",
+        "data_quality",
+    ]
+    assert all(e.actor_id == team.pk and e.action == "report_view" for e in events)
+    assert events[0].children == [r.index_number for r in page.rows]

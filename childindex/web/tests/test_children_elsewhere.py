@@ -1,0 +1,89 @@
+"""The index team's "children living elsewhere" page."""
+
+from __future__ import annotations
+
+import pytest
+
+from childindex.access.models import Role
+from childindex.access.testing import sign_in_verified
+from childindex.access.tests.factories import UserFactory
+from childindex.audit.models import AuditEvent
+from childindex.directory.tests.factories import OrganisationFactory, ServiceFactory
+from childindex.records.models import ChildName, NameKind
+from childindex.records.tests.factories import ChildFactory, InvolvementFactory
+from childindex.web.tests.page_checks import assert_govuk_page
+
+pytestmark = pytest.mark.django_db
+
+
+def name_of(child) -> str:
+    n = ChildName.objects.get(child=child, kind=NameKind.CURRENT)
+    return f"{n.given_names} {n.family_name}"
+
+
+@pytest.fixture
+def world(client):
+    team = UserFactory(role=Role.INDEX_TEAM)
+    here = team.local_authority
+    other = ChildFactory().responsible_la
+    our_school = ServiceFactory(
+        organisation=OrganisationFactory(local_authority=here), name="Our Primary School"
+    )
+    their_gp = ServiceFactory(
+        organisation=OrganisationFactory(local_authority=other), name="Their Surgery"
+    )
+    lives_there = ChildFactory(responsible_la=other)
+    InvolvementFactory(child=lives_there, service=our_school)
+    shielded_there = ChildFactory(responsible_la=other, shielded_record=True)
+    InvolvementFactory(child=shielded_there, service=our_school)
+    ours = ChildFactory(responsible_la=here)
+    InvolvementFactory(child=ours, service=their_gp)
+    local = ChildFactory(responsible_la=here)
+    InvolvementFactory(child=local, service=our_school)
+    sign_in_verified(client, team)
+    return {
+        "team": team,
+        "other": other,
+        "lives_there": lives_there,
+        "shielded_there": shielded_there,
+        "ours": ours,
+        "local": local,
+    }
+
+
+def test_the_index_team_sees_both_directions_across_the_boundary(client, world):
+    response = client.get("/index-team/children-elsewhere/")
+    assert response.status_code == 200
+    assert_govuk_page(response)
+    lists = response.context["lists"]
+    served = {r.index_number for r in lists.served_here_living_elsewhere}
+    living = {r.index_number for r in lists.living_here_served_elsewhere}
+    assert served == {world["lives_there"].index_number, world["shielded_there"].index_number}
+    assert living == {world["ours"].index_number}
+    page = response.content.decode()
+    assert name_of(world["lives_there"]) in page and "Their Surgery" in page
+    assert world["local"].index_number not in served | living
+
+
+def test_another_las_shielded_child_shows_only_its_number_and_whom_to_contact(client, world):
+    response = client.get("/index-team/children-elsewhere/")
+    page = response.content.decode()
+    assert name_of(world["shielded_there"]) not in page
+    assert f"contact {world['other'].name}" in page
+    row = next(
+        r for r in response.context["lists"].served_here_living_elsewhere if r.shielded_elsewhere
+    )
+    assert row.name == "" and row.services == ()
+
+
+def test_the_page_is_audited_with_the_children_it_showed(client, world):
+    client.get("/index-team/children-elsewhere/")
+    event = AuditEvent.objects.get(action="children_elsewhere_view")
+    assert event.actor == world["team"]
+    assert event.detail == {"served_here_living_elsewhere": 2, "living_here_served_elsewhere": 1}
+
+
+@pytest.mark.parametrize("role", [Role.PRACTITIONER, Role.AUDITOR])
+def test_only_the_index_team_sees_the_page(client, role):
+    sign_in_verified(client, UserFactory(role=role))
+    assert client.get("/index-team/children-elsewhere/").status_code == 403
