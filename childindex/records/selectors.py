@@ -7,7 +7,7 @@ with its criteria and the index numbers it returned, a record view with its purp
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.utils import timezone
 
@@ -149,6 +149,7 @@ class TeamMember:
     has_information_to_share: bool = False
     taking_action: bool = False
     is_yours: bool = False
+    shown_for_enquiry: bool = False
 
     @property
     def is_sensitive_view(self) -> bool:
@@ -195,6 +196,15 @@ class TeamAroundChild:
             (m for m in self.current if m.is_lead_professional and m.view == policy.View.FULL),
             None,
         )
+
+    @property
+    def raised_enquiry_alert(self) -> bool:
+        """Opening the record for a child protection enquiry raised an alert (break glass)."""
+        return policy.Alert.BREAK_GLASS in self.access.alerts
+
+    @property
+    def revealed_count(self) -> int:
+        return sum(m.shown_for_enquiry for m in self.current + self.ended)
 
     @property
     def assessments(self) -> list[TeamMember]:
@@ -335,6 +345,10 @@ def team_around_child(
             if view == policy.View.HIDDEN:
                 continue
             member = _member(actor, involvement, view)
+            if policy.shown_only_for_enquiry(
+                actor, involvement, access=access, consents=consents, today=today
+            ):
+                member = replace(member, shown_for_enquiry=True)
             (team.current if involvement.is_current else team.ended).append(member)
     audit_record(
         actor=actor,

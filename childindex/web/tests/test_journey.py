@@ -622,3 +622,31 @@ def test_a_search_past_the_limit_is_refused_with_429_saying_when_searching_can_r
     assert "You can search again at" in page and "Olivia" not in page
     assert AuditEvent.objects.filter(action="child_search", outcome=Outcome.DENIED).count() == 1
     assert Alert.objects.filter(kind=AlertKind.SEARCH_LIMIT).count() == 1
+
+
+# --- What a child protection enquiry reveals -------------------------------------------------
+
+
+def test_an_enquiry_marks_each_involvement_it_reveals_and_says_an_alert_was_raised(
+    client, county, children
+):
+    olivia = children["olivia"]
+    involvement(olivia, county["pastoral"], county["teacher"], county["pat"])
+    involvement(
+        olivia,
+        county["speech"],
+        county["therapist"],
+        county["sam"],
+        basis=Basis.HIDDEN_CONCERN,
+    )
+    client = signed_in(client, county["cp"])
+    page = open_record(client, olivia, "child_protection_enquiry").content.decode()
+    assert "An alert was raised when you opened this record" in page
+    assert page.count("Shown for your enquiry") == 2  # the banner's count and one tag
+    assert "logged without the family's consent" in page
+    speech = page.index("Speech and language therapy")
+    assert page.rindex("Shown for your enquiry", 0, speech) > page.index("Pastoral care")
+
+    other = open_record(client, olivia, "welfare_concern").content.decode()
+    assert "An alert was raised" not in other and "Shown for your enquiry" not in other
+    assert "Speech and language therapy" not in other
