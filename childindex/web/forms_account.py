@@ -9,6 +9,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
 from childindex.access.models import ShieldOverrideReason
+from childindex.web.forms_base import GovukForm, govuk_messages
 from childindex.web.forms_dates import date_fields, read_date
 
 
@@ -17,16 +18,22 @@ class SignInForm(AuthenticationForm):
     page never tells which usernames exist."""
 
     error_messages = {
-        "invalid_login": "Enter a correct username and password.",
-        "inactive": "Enter a correct username and password.",
+        "invalid_login": "Enter a correct username and password",
+        "inactive": "Enter a correct username and password",
     }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].error_messages["required"] = "Enter your username"
+        self.fields["password"].error_messages["required"] = "Enter your password"
+        govuk_messages(self)
 
     def confirm_login_allowed(self, user) -> None:
         # ModelBackend already refuses inactive accounts, with the invalid_login message.
         return None
 
 
-class CodeForm(forms.Form):
+class CodeForm(GovukForm):
     code = forms.CharField(
         label="Code",
         max_length=32,
@@ -35,7 +42,7 @@ class CodeForm(forms.Form):
     )
 
 
-class DateForm(forms.Form):
+class DateForm(GovukForm):
     """One required date (a GOV.UK date input) as ``cleaned_data["date"]``."""
 
     date_label = "Date"

@@ -150,7 +150,7 @@ def account_dates(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
                     actor=request.user, account=account, completed_on=form.cleaned_data["date"]
                 )
         except ValidationError as exc:
-            form.add_error(None, _first_message(exc))
+            form.add_error("day", _first_message(exc))  # inline at the date, and in the summary
         except PermissionDenied as exc:
             messages.error(request, _first_message(exc))
             return redirect("web:index-team-account", pk=account.pk)
@@ -177,7 +177,7 @@ def shielding(request: HttpRequest) -> HttpResponse:
                     actor=request.user, child=child, review_on=form.cleaned_data["date"]
                 )
             except (ValidationError, PermissionDenied) as exc:
-                form.add_error(None, _first_message(exc))
+                form.add_error("day", _first_message(exc))  # inline at the date, and in the summary
             else:
                 messages.success(request, f"Record {child.formatted_index_number} is shielded.")
                 return redirect("web:index-team-shielding")

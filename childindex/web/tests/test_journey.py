@@ -153,7 +153,8 @@ def test_a_purpose_not_open_to_the_role_is_refused(client, county, children):
         reverse("web:child-purpose", args=[children["olivia"].index_number]),
         {"purpose": "child_protection_enquiry"},
     )
-    assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
+    page = response.content.decode()
+    assert response.status_code == 200 and "Select why you are opening this record" in page
 
 
 def test_the_purpose_lasts_one_viewing_of_one_child(client, county, children):
@@ -650,3 +651,33 @@ def test_an_enquiry_marks_each_involvement_it_reveals_and_says_an_alert_was_rais
     other = open_record(client, olivia, "welfare_concern").content.decode()
     assert "An alert was raised" not in other and "Shown for your enquiry" not in other
     assert "Speech and language therapy" not in other
+
+
+# --- GOV.UK error messages --------------------------------------------------------------------
+
+
+def test_an_empty_search_says_what_to_enter_inline_and_in_the_summary_with_a_link(client, county):
+    page = signed_in(client, county["pat"]).post(reverse("web:search"), {}).content.decode()
+    summary = page.split("govuk-error-summary__list")[1].split("</ul>")[0]
+    assert 'href="#id_name"' in summary
+    assert 'id="id_name-error"' in page  # the same message, inline at the name field
+
+
+def test_a_too_long_name_gets_a_govuk_message_and_the_input_a_maxlength(client, county):
+    client = signed_in(client, county["pat"])
+    assert 'maxlength="200"' in client.get(reverse("web:search")).content.decode()
+    page = client.post(reverse("web:search"), {"name": "x" * 5000}).content.decode()
+    assert "Name must be 200 characters or fewer" in page
+    assert "Ensure this value" not in page
+
+
+def test_a_date_of_birth_error_matches_the_hint(client, county):
+    page = (
+        signed_in(client, county["pat"])
+        .post(
+            reverse("web:search"),
+            {"name": "Olivia Smith", "dob_day": "31", "dob_month": "2", "dob_year": "2015"},
+        )
+        .content.decode()
+    )
+    assert "like 27 3 2015" in page and "2015-03-27" not in page
