@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django_otp.admin import OTPAdminSite
@@ -8,6 +9,8 @@ from childindex.web import views_health
 admin.site.__class__ = OTPAdminSite
 admin.site.site_header = "childindex back office"
 admin.site.site_title = "childindex back office"
+if settings.DEMO_DATA:  # the back office carries the Demo banner too
+    admin.site.site_header = "childindex back office – DEMO: every record here is synthetic"
 
 urlpatterns = [
     path("healthz", views_health.healthz, name="healthz"),

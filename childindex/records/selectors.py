@@ -112,6 +112,13 @@ def _search_limit_refusal(
     )
 
 
+def child_current_name(*, child: Child) -> str:
+    """The child's current name, for the forms of a record the user has already opened in full
+    (logging, changing or ending their own involvement), so they see whose record it is."""
+    name = ChildName.objects.filter(child=child, kind=NameKind.CURRENT).first()
+    return f"{name.given_names} {name.family_name}" if name else ""
+
+
 def findable_child(*, actor: User, index_number: str) -> Child | None:
     """The child with this index number if this user can find them at all (else None)."""
     return (

@@ -319,7 +319,11 @@ def involvement_log(request: HttpRequest, index_number: str) -> HttpResponse:
         else:
             messages.success(request, f"Your involvement ({service.name}) has been logged.")
             return redirect("web:child-record", index_number=child.index_number)
-    return render(request, "journey/involvement_log.html", {"form": form, "child": child})
+    return render(
+        request,
+        "journey/involvement_log.html",
+        {"form": form, "child": child, "child_name": selectors.child_current_name(child=child)},
+    )
 
 
 def _own_involvement(request: HttpRequest, child: Child, involvement_id: int):
@@ -360,7 +364,12 @@ def involvement_end(request: HttpRequest, index_number: str, involvement_id: int
     return render(
         request,
         "journey/involvement_end.html",
-        {"form": form, "child": child, "involvement": involvement},
+        {
+            "form": form,
+            "child": child,
+            "involvement": involvement,
+            "child_name": selectors.child_current_name(child=child),
+        },
     )
 
 
@@ -412,5 +421,10 @@ def involvement_indicators(
     return render(
         request,
         "journey/involvement_indicators.html",
-        {"form": form, "child": child, "involvement": involvement},
+        {
+            "form": form,
+            "child": child,
+            "involvement": involvement,
+            "child_name": selectors.child_current_name(child=child),
+        },
     )

@@ -681,3 +681,19 @@ def test_a_date_of_birth_error_matches_the_hint(client, county):
         .content.decode()
     )
     assert "like 27 3 2015" in page and "2015-03-27" not in page
+
+
+# --- Who is acting, on whose record -------------------------------------------------------------
+
+
+def test_the_involvement_forms_name_the_child(client, county, children):
+    client = signed_in(client, county["pat"])
+    open_record(client, children["olivia"])
+    url = reverse("web:involvement-log", args=[children["olivia"].index_number])
+    assert "Olivia Smith, index number" in client.get(url).content.decode()
+
+
+def test_an_unknown_address_gets_the_styled_page_not_found(client, county):
+    response = signed_in(client, county["pat"]).get("/no-such-page/")
+    assert response.status_code == 404
+    assert assert_govuk_page(response) == "Page not found"

@@ -24,6 +24,7 @@ from contextlib import contextmanager
 
 import pytest
 from django.core import mail
+from django.core.cache import cache
 from django.db import transaction
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
@@ -82,6 +83,7 @@ def _example():
     """One example's world, rolled back when the example ends (pass or fail)."""
     with transaction.atomic():
         mail.outbox = []
+        cache.clear()  # search-limit counts are keyed by user id, which rolled-back ids reuse
         yield
         transaction.set_rollback(True)
 
