@@ -77,7 +77,7 @@ class ShieldForm(DateForm):
     def clean_index_number(self) -> str:
         digits = "".join(ch for ch in self.cleaned_data["index_number"] if ch.isdigit())
         if len(digits) != 11:
-            raise forms.ValidationError("An index number has 11 digits, like 123 4567 8901.")
+            raise forms.ValidationError("An index number has 11 digits, like 1234 5678 901")
         return digits
 
 

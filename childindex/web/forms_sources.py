@@ -52,7 +52,7 @@ class MergeForm(GovukForm):
     def _index_number(self, name: str) -> str:
         digits = "".join(ch for ch in self.cleaned_data[name] if ch.isdigit())
         if len(digits) != 11:
-            raise forms.ValidationError("An index number has 11 digits, like 123 4567 8901.")
+            raise forms.ValidationError("An index number has 11 digits, like 1234 5678 901")
         return digits
 
     def clean_kept(self) -> str:

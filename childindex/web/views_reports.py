@@ -318,7 +318,7 @@ class SubjectAccessForm(forms.Form):
             validate_index_number(value)
         except IdentifierError:
             raise ValidationError(
-                "Enter an index number of 11 digits, like 123 4567 8901"
+                "Enter an index number of 11 digits, like 1234 5678 901"
             ) from None
         return value
 

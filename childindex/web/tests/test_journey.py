@@ -697,3 +697,12 @@ def test_an_unknown_address_gets_the_styled_page_not_found(client, county):
     response = signed_in(client, county["pat"]).get("/no-such-page/")
     assert response.status_code == 404
     assert assert_govuk_page(response) == "Page not found"
+
+
+def test_nhs_numbers_are_shown_3_3_4_and_the_match_is_explained(client, county, children):
+    olivia = children["olivia"]
+    nhs = olivia.identifiers.get(type="nhs").value
+    page = open_record(signed_in(client, county["pat"]), olivia).content.decode()
+    assert f"{nhs[:3]} {nhs[3:6]} {nhs[6:]}" in page
+    results = search(client, name="Olivia Smith", dob_year="2015").content.decode()
+    assert "Match is how closely" in results
