@@ -116,6 +116,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "childindex.access.middleware.SessionLimitsMiddleware",
+    "childindex.web.middleware.SignedInMarkerMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "childindex.access.middleware.AccessRuleMiddleware",

@@ -94,7 +94,11 @@ class InvolvementLogForm(GovukForm):
         self.fields.update(date_fields("started"))
         self.fields.update(date_fields("consent"))
         self.fields["service"].choices = [("", "Select a service")] + [
-            (str(s.pk), f"{s.name} ({s.organisation.name})") for s in services
+            (
+                str(s.pk),
+                s.name if s.name == s.organisation.name else f"{s.name} ({s.organisation.name})",
+            )
+            for s in services
         ]
         self.fields["carer"].choices = [("", "Select a parent or carer")] + [
             (str(c.pk), str(c)) for c in carers

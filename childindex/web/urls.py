@@ -26,6 +26,7 @@ urlpatterns = [
     path("sign-in/", views_account.sign_in, name="sign-in"),
     path("sign-in/two-factor/", views_account.two_factor_verify, name="two-factor"),
     path("sign-out/", views_account.sign_out, name="sign-out"),
+    path("session/keep-alive/", views_account.keep_alive, name="keep-alive"),
     path("account/", views_account.account, name="account"),
     path("account/two-factor/set-up/", views_account.two_factor_set_up, name="two-factor-set-up"),
     path("account/recovery-codes/", views_account.recovery_codes, name="recovery-codes"),
