@@ -1,6 +1,6 @@
 from django.urls import path
 
-from childindex.access.decorators import requires_index_team, requires_role, signed_in
+from childindex.access.decorators import public, requires_index_team, requires_role, signed_in
 from childindex.access.models import Role
 from childindex.web import (
     views,
@@ -22,6 +22,14 @@ index_team = requires_index_team
 
 urlpatterns = [
     path("", signed_in(views.home), name="home"),
+    path(
+        "accessibility/",
+        public(views.footer_page),
+        {"page": "accessibility"},
+        name="accessibility",
+    ),
+    path("privacy/", public(views.footer_page), {"page": "privacy"}, name="privacy"),
+    path("contact/", public(views.footer_page), {"page": "contact"}, name="contact"),
     # Signing in, two-factor and your account (views_account)
     path("sign-in/", views_account.sign_in, name="sign-in"),
     path("sign-in/two-factor/", views_account.two_factor_verify, name="two-factor"),

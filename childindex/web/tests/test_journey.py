@@ -706,3 +706,17 @@ def test_nhs_numbers_are_shown_3_3_4_and_the_match_is_explained(client, county, 
     assert f"{nhs[:3]} {nhs[3:6]} {nhs[6:]}" in page
     results = search(client, name="Olivia Smith", dob_year="2015").content.decode()
     assert "Match is how closely" in results
+
+
+@pytest.mark.parametrize(
+    ("url", "h1"),
+    [
+        ("/accessibility/", "Accessibility statement"),
+        ("/privacy/", "Privacy notice"),
+        ("/contact/", "Contact"),
+    ],
+)
+def test_the_footer_links_to_its_pages_which_anyone_can_read(client, url, h1):
+    response = client.get(url)  # not signed in
+    assert response.status_code == 200 and assert_govuk_page(response) == h1
+    assert f'href="{url}"' in response.content.decode()
