@@ -7,6 +7,8 @@ and fails the URL-walk test. The declarations, from least to most:
   ``/healthz`` and ``/readyz`` (an explicit allow-list in the tests).
 - ``@signing_in``: signed in with a password, two-factor not yet confirmed: the two-factor
   pages and sign-out.
+- ``@api_client``: a connected system's call with an OAuth2 bearer token, no session (the FHIR
+  API, ``childindex.fhir``); the view checks the token and its scope, then the policy decides.
 - ``@signed_in``: signed in with both factors; no other prerequisite (your own account page).
 - ``@requires_search_access``: and every access prerequisite met (``policy.can_search``); a
   lapsed account gets a page listing what is missing (HTTP 403), and the refusal is audited.
@@ -33,7 +35,7 @@ from django.utils.cache import add_never_cache_headers, patch_cache_control
 
 from childindex.access import policy
 from childindex.access.client_ip import client_ip
-from childindex.audit.models import Outcome
+from childindex.audit.models import Action, Outcome
 from childindex.audit.services import audit_record
 
 
@@ -44,6 +46,7 @@ class Rule(StrEnum):
     SEARCH = "search"
     INDEX_TEAM = "index_team"
     ROLE = "role"
+    API_CLIENT = "api_client"
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,12 @@ def public(view: Callable) -> Callable:
 def signing_in(view: Callable) -> Callable:
     """Signed in with a password; two-factor may still be pending."""
     return _declare(view, AccessRule(Rule.SIGNING_IN))
+
+
+def api_client(view: Callable) -> Callable:
+    """A connected system's call: no session, an OAuth2 bearer token the view itself checks
+    (``fhir.auth``) with the client's scopes; the view then asks the policy like any other."""
+    return _declare(login_not_required(view), AccessRule(Rule.API_CLIENT))
 
 
 def signed_in(view: Callable) -> Callable:
@@ -125,7 +134,7 @@ def requires_search_access(view: Callable) -> Callable:
         if missing:
             return _refuse(
                 request,
-                action="access_denied_prerequisites",
+                action=Action.ACCESS_DENIED_PREREQUISITES,
                 reasons=tuple(m.label for m in missing),
                 codes=[m.value for m in missing],
             )
@@ -145,7 +154,7 @@ def requires_index_team(view: Callable) -> Callable:
             missing = [m.value for m in policy.missing_prerequisites(user)]
             return _refuse(
                 request,
-                action="access_denied_prerequisites" if missing else "access_denied",
+                action=Action.ACCESS_DENIED_PREREQUISITES if missing else Action.ACCESS_DENIED,
                 reasons=decision.reasons,
                 codes=missing or ["role"],
             )
@@ -172,7 +181,7 @@ def requires_role(*roles: str) -> Callable[[Callable], Callable]:
                 ]
                 return _refuse(
                     request,
-                    action="access_denied_prerequisites" if missing else "access_denied",
+                    action=Action.ACCESS_DENIED_PREREQUISITES if missing else Action.ACCESS_DENIED,
                     reasons=decision.reasons,
                     codes=missing or ["role"],
                 )

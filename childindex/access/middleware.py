@@ -82,7 +82,7 @@ class AccessRuleMiddleware:
         if rule is None:
             log.error("view %s declares no access rule; refused", getattr(match, "view_name", ""))
             return render(request, "account/no_access_rule.html", status=403)
-        if rule.rule in (Rule.PUBLIC, Rule.SIGNING_IN):
+        if rule.rule in (Rule.PUBLIC, Rule.SIGNING_IN, Rule.API_CLIENT):
             return None
         user = request.user
         if user.is_authenticated and not user.is_verified():

@@ -56,6 +56,10 @@ class User(AbstractUser):
         "enhanced DBS check", null=True, blank=True, help_text="Valid for three years."
     )
     training_completed_on = models.DateField(null=True, blank=True)
+    system_account = models.BooleanField(
+        default=False,
+        help_text="The account of a connected system (an API client), never a person's.",
+    )
 
     class Meta:
         constraints = [

@@ -166,6 +166,12 @@ def missing_prerequisites(user: User, *, today: dt.date | None = None) -> list[P
         missing.append(Prerequisite.SUSPENDED)
     if user.approved_on is None or not user.is_active:
         missing.append(Prerequisite.APPROVAL)
+    if getattr(user, "system_account", False):
+        # A connected system (an API client of an organisation or an LA index team) signs in
+        # with its client credentials, issued by the index and revocable at once; it has no
+        # DBS check, training or second factor of its own. Every other rule applies to it as
+        # to a person in its role: it sees only what that role sees.
+        return missing
     expires_on = vetting_expires_on(user)
     if expires_on is None or expires_on <= today or user.dbs_checked_on > today:
         missing.append(Prerequisite.VETTING)
@@ -316,7 +322,15 @@ def can_override_shield(user: User) -> bool:
 
 
 def _holds(user: User, involvement) -> bool:
-    """The practitioner who holds (or logged) an involvement always sees it."""
+    """The practitioner who holds (or logged) an involvement always sees it; so does the
+    connected system of the organisation providing it (an API client of that organisation:
+    its own records, which it sent or whose indicators it owns)."""
+    if (
+        getattr(user, "system_account", False)
+        and user.organisation_id is not None
+        and involvement.service.organisation_id == user.organisation_id
+    ):
+        return True
     return (
         user.practitioner_id is not None and involvement.practitioner_id == user.practitioner_id
     ) or (involvement.logged_by_id is not None and involvement.logged_by_id == user.pk)
@@ -562,3 +576,9 @@ def subject_access_involvement_view(redaction: SubjectAccessRedaction, involveme
     if involvement.basis == Basis.SENSITIVE_CONSENT and redaction.sensitive_withheld:
         return View.HIDDEN
     return View.SHIELDED if redaction.location_withheld else View.FULL
+
+
+def can_read_national(user: User, *, today: dt.date | None = None) -> Decision:
+    """The national operator's pages: the LAs and nations, national counts, feed health and
+    accounts by LA and role. Counts only: no page of theirs shows a child."""
+    return has_role_access(user, [Role.NATIONAL_OPERATOR], today=today)

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from childindex.access import policy, sessions, two_factor
 from childindex.access.models import ShieldOverrideReason, User
-from childindex.audit.models import Outcome
+from childindex.audit.models import Action, Outcome
 from childindex.audit.services import audit_record
 
 SHIELD_OVERRIDE_SESSION_KEY = "childindex_shield_override"
@@ -53,7 +53,7 @@ def account_approve(*, actor: User, account: User, today: dt.date | None = None)
         account.approved_by = actor
         account.is_active = True
         account.save(update_fields=["approved_on", "approved_by", "is_active"])
-        _audit_account(actor, "account_approve", account)
+        _audit_account(actor, Action.ACCOUNT_APPROVE, account)
     return account
 
 
@@ -64,7 +64,7 @@ def account_suspend(*, actor: User, account: User, today: dt.date | None = None)
         account.suspended_on = _today(today)
         account.save(update_fields=["suspended_on"])
         ended = sessions.sessions_end(user=account)
-        _audit_account(actor, "account_suspend", account, sessions_ended=ended)
+        _audit_account(actor, Action.ACCOUNT_SUSPEND, account, sessions_ended=ended)
     return ended
 
 
@@ -76,7 +76,7 @@ def account_reactivate(*, actor: User, account: User) -> User:
     with transaction.atomic():
         account.suspended_on = None
         account.save(update_fields=["suspended_on"])
-        _audit_account(actor, "account_reactivate", account)
+        _audit_account(actor, Action.ACCOUNT_REACTIVATE, account)
     return account
 
 
@@ -97,7 +97,7 @@ def account_vetting_record(
     with transaction.atomic():
         account.dbs_checked_on = checked_on
         account.save(update_fields=["dbs_checked_on"])
-        _audit_account(actor, "account_vetting_record", account, checked_on=str(checked_on))
+        _audit_account(actor, Action.ACCOUNT_VETTING_RECORD, account, checked_on=str(checked_on))
     return account
 
 
@@ -110,7 +110,9 @@ def account_training_record(
     with transaction.atomic():
         account.training_completed_on = completed_on
         account.save(update_fields=["training_completed_on"])
-        _audit_account(actor, "account_training_record", account, completed_on=str(completed_on))
+        _audit_account(
+            actor, Action.ACCOUNT_TRAINING_RECORD, account, completed_on=str(completed_on)
+        )
     return account
 
 
@@ -121,7 +123,7 @@ def account_two_factor_reset(*, actor: User, account: User) -> int:
     with transaction.atomic():
         two_factor.two_factor_reset(user=account)
         ended = sessions.sessions_end(user=account)
-        _audit_account(actor, "account_two_factor_reset", account, sessions_ended=ended)
+        _audit_account(actor, Action.ACCOUNT_TWO_FACTOR_RESET, account, sessions_ended=ended)
     return ended
 
 
@@ -150,7 +152,7 @@ def shield_set(*, actor: User, child, review_on: dt.date, today: dt.date | None 
         child.save(update_fields=["shielded", "shield_review_on", "updated_at"])
         audit_record(
             actor=actor,
-            action="shield_review_change" if was_shielded else "shield_set",
+            action=Action.SHIELD_REVIEW_CHANGE if was_shielded else Action.SHIELD_SET,
             children=[child.index_number],
             detail={"review_on": str(review_on)},
         )
@@ -166,7 +168,7 @@ def shield_remove(*, actor: User, child):
         child.shielded = False
         child.shield_review_on = None
         child.save(update_fields=["shielded", "shield_review_on", "updated_at"])
-        audit_record(actor=actor, action="shield_remove", children=[child.index_number])
+        audit_record(actor=actor, action=Action.SHIELD_REMOVE, children=[child.index_number])
     return child
 
 
@@ -201,7 +203,7 @@ def shield_override_grant(
     if device is None:
         audit_record(
             actor=actor,
-            action="shield_override",
+            action=Action.SHIELD_OVERRIDE,
             outcome=Outcome.DENIED,
             children=[child.index_number],
             detail={"reason": reason, "two_factor": "failed"},
@@ -213,7 +215,7 @@ def shield_override_grant(
         )
     audit_record(
         actor=actor,
-        action="shield_override",
+        action=Action.SHIELD_OVERRIDE,
         children=[child.index_number],
         detail={"reason": reason, "two_factor": "fresh"},
         ip_address=ip_address,
@@ -257,7 +259,7 @@ def alerts_raise(
     for alert in access.alerts:
         audit_record(
             actor=actor,
-            action="alert",
+            action=Action.ALERT,
             children=[child.index_number],
             purpose=purpose,
             detail={"kind": str(alert), "responsible_la": child.responsible_la_id},

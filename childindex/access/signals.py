@@ -12,7 +12,7 @@ from django.dispatch import receiver
 
 from childindex.access import sessions
 from childindex.access.client_ip import client_ip
-from childindex.audit.models import Outcome
+from childindex.audit.models import Action, Outcome
 from childindex.audit.services import audit_record
 
 
@@ -25,7 +25,7 @@ def audit_sign_in(sender, request, user, **kwargs) -> None:
     if request is not None and hasattr(request, "session"):
         sessions.session_register(user=user, session=request.session)
     audit_record(
-        actor=user, action="sign_in", detail={"factor": "password"}, ip_address=_ip(request)
+        actor=user, action=Action.SIGN_IN, detail={"factor": "password"}, ip_address=_ip(request)
     )
 
 
@@ -35,7 +35,7 @@ def audit_sign_in_failed(sender, credentials, request=None, **kwargs) -> None:
     audit_record(
         actor=None,
         actor_label=username or "(no username)",
-        action="sign_in_failed",
+        action=Action.SIGN_IN_FAILED,
         outcome=Outcome.FAILED,
         ip_address=_ip(request),
     )
@@ -48,4 +48,6 @@ def audit_sign_out(sender, request, user, **kwargs) -> None:
     if user is None:
         return
     reason = getattr(request, "childindex_sign_out_reason", "signed_out")
-    audit_record(actor=user, action="sign_out", detail={"reason": reason}, ip_address=_ip(request))
+    audit_record(
+        actor=user, action=Action.SIGN_OUT, detail={"reason": reason}, ip_address=_ip(request)
+    )

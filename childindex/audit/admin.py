@@ -12,7 +12,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from childindex.audit.models import Alert, AlertReview, AuditEvent, UsageThresholds
+from childindex.audit.models import Action, Alert, AlertReview, AuditEvent, UsageThresholds
 from childindex.audit.services import audit_record
 
 # Why the back office opens records (design §3, "purpose of access": data quality).
@@ -54,13 +54,13 @@ class AuditedAdminMixin:
         )
 
     def log_addition(self, request, obj, message):
-        self.audit(request, "admin.add", [obj])
+        self.audit(request, Action.ADMIN_ADD, [obj])
 
     def log_change(self, request, obj, message):
-        self.audit(request, "admin.change", [obj])
+        self.audit(request, Action.ADMIN_CHANGE, [obj])
 
     def log_deletions(self, request, queryset):
-        self.audit(request, "admin.delete", queryset)  # called before the rows go
+        self.audit(request, Action.ADMIN_DELETE, queryset)  # called before the rows go
 
 
 @admin.register(AuditEvent)

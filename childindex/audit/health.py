@@ -20,12 +20,12 @@ from django.core.mail import mail_admins
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from childindex.audit.models import AuditEvent
+from childindex.audit.models import Action, AuditEvent
 from childindex.audit.services import audit_record
 
 logger = logging.getLogger(__name__)
 
-READINESS_PROBE = "readiness_probe"  # the action of the probe's (rolled back) event
+READINESS_PROBE = Action.READINESS_PROBE  # the action of the probe's (rolled back) event
 
 
 class _RollBack(Exception):

@@ -31,19 +31,76 @@ class Outcome(models.TextChoices):
 
 
 class Action(models.TextChoices):
-    """The actions the monitoring reads. Services may record other actions (``child_create``,
-    ``consent_withdraw``, ...): they are kept as given."""
+    """Every action the trail records: a closed list. ``audit_record`` refuses any other string
+    (``UnknownAction``), so a typo fails at once instead of silently escaping the monitoring,
+    which reads events by these members. A new kind of event adds its member here."""
 
+    # Searching and reading children's records
     SEARCH = "child_search", "Search"
     RECORD_VIEW = "record_view", "Record opened"
-    CHANGE = "change", "Change"
+    CHILDREN_ELSEWHERE_VIEW = "children_elsewhere_view", "Children elsewhere viewed"
+    REVIEW_ITEM_VIEW = "review_item_view", "Review item opened"
+    REPORT_VIEW = "report_view", "Report viewed"
     EXPORT = "export", "Export"
+    LINKS_EXPORT = "links_export", "Links exported"
+    SUBJECT_ACCESS_EXPORT = "subject_access_export", "Subject access export"
+    # Changes to children's records
+    CHANGE = "change", "Change"
+    CHILD_CREATE = "child_create", "Child added"
+    CHILD_NAME_ADD = "child_name_add", "Name added"
+    CHILD_ADDRESS_MOVE = "child_address_move", "Address changed"
+    CHILD_MERGE = "child_merge", "Records merged"
+    CHILD_UNMERGE = "child_unmerge", "Merge undone"
+    CHILD_RESPONSIBILITY_TRANSFER = "child_responsibility_transfer", "Responsibility transferred"
+    INVOLVEMENT_LOG = "involvement_log", "Involvement logged"
+    INVOLVEMENT_END = "involvement_end", "Involvement ended"
+    INVOLVEMENT_INDICATORS_SET = "involvement_indicators_set", "Involvement indicators set"
+    CONSENT_RECORD = "consent_record", "Consent recorded"
+    CONSENT_WITHDRAW = "consent_withdraw", "Consent withdrawn"
+    SHIELD_SET = "shield_set", "Shield set"
+    SHIELD_REVIEW_CHANGE = "shield_review_change", "Shield review changed"
+    SHIELD_REMOVE = "shield_remove", "Shield removed"
+    SHIELD_OVERRIDE = "shield_override", "Shield overridden"
+    REVIEW_DECIDE = "review_decide", "Review decided"
+    # Feeds, linkage and reference data
+    FEED_CREATE = "feed_create", "Feed added"
+    FEED_UPDATE = "feed_update", "Feed changed"
+    FEED_IMPORT_START = "feed_import_start", "Import started"
+    FEED_IMPORT_FINISH = "feed_import_finish", "Import finished"
+    FEED_IMPORT_ABANDON = "feed_import_abandon", "Import abandoned"
+    FEED_RECORD_APPLIED = "feed_record_applied", "Feed record applied"
+    LINKAGE_MODEL_CREATE = "linkage_model_create", "Linkage model added"
+    LINKAGE_MODEL_TRAIN = "linkage_model_train", "Linkage model trained"
+    LINKAGE_MODEL_ACTIVATE = "linkage_model_activate", "Linkage model activated"
+    LINKAGE_THRESHOLDS_SET = "linkage_thresholds_set", "Linkage thresholds set"
+    DIRECTORY_IMPORT = "directory_import", "Directory imported"
+    POPULATION_LOAD = "population_load", "Population estimates loaded"
+    # Accounts and sessions
     SIGN_IN = "sign_in", "Signed in"
     SIGN_IN_FAILED = "sign_in_failed", "Sign-in failed"
+    SIGN_OUT = "sign_out", "Signed out"
+    TWO_FACTOR_SET_UP = "two_factor_set_up", "Two-factor set up"
+    RECOVERY_CODES_REPLACE = "recovery_codes_replace", "Recovery codes replaced"
+    ACCOUNT_APPROVE = "account_approve", "Account approved"
+    ACCOUNT_SUSPEND = "account_suspend", "Account suspended"
+    ACCOUNT_REACTIVATE = "account_reactivate", "Account reactivated"
+    ACCOUNT_VETTING_RECORD = "account_vetting_record", "Vetting recorded"
+    ACCOUNT_TRAINING_RECORD = "account_training_record", "Training recorded"
+    ACCOUNT_TWO_FACTOR_RESET = "account_two_factor_reset", "Two-factor reset"
+    ACCESS_DENIED = "access_denied", "Access refused"
+    ACCESS_DENIED_PREREQUISITES = "access_denied_prerequisites", "Access refused (prerequisites)"
+    # Back office (Django admin)
+    ADMIN_SEARCH = "admin.search", "Back office search"
+    ADMIN_VIEW = "admin.view", "Back office view"
+    ADMIN_ADD = "admin.add", "Back office add"
+    ADMIN_CHANGE = "admin.change", "Back office change"
+    ADMIN_DELETE = "admin.delete", "Back office delete"
+    # Monitoring and the audit trail itself
     ALERT = "alert", "Alert raised"
     AUDIT_READ = "audit_read", "Audit trail read"
     ALERT_REVIEW = "alert_review", "Alert reviewed"
     NOTIFICATION = "notification", "Notification sent"
+    READINESS_PROBE = "readiness_probe", "Readiness probe"
 
 
 class AuditEvent(models.Model):
@@ -82,7 +139,7 @@ class AuditEvent(models.Model):
         related_name="+",
         db_index=False,
     )
-    action = models.CharField(max_length=40)
+    action = models.CharField(max_length=40, choices=Action.choices)
     outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.ALLOWED)
     purpose = models.CharField(max_length=30, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)

@@ -24,6 +24,7 @@ from childindex.access import policy
 from childindex.access.models import User
 from childindex.audit.models import Action, Alert, AlertReview, AuditEvent
 from childindex.audit.services import audit_record
+from childindex.core.routers import replica_reads
 from childindex.records.models import Child
 
 HISTORY_LIMIT = 200
@@ -93,6 +94,7 @@ def _checked_child(auditor: Any, index_number: str) -> None:
     )
 
 
+@replica_reads
 def child_access_history(
     *, auditor: Any, index_number: str, period: Period = Period(), limit: int = HISTORY_LIMIT
 ) -> History:
@@ -107,6 +109,7 @@ def child_access_history(
     return _page(_child_events(index_number, period), limit)
 
 
+@replica_reads
 def child_access_export(
     *, auditor: Any, index_number: str, period: Period = Period()
 ) -> Iterator[AuditEvent]:
@@ -137,6 +140,7 @@ def _user_events(subject: User, period: Period) -> QuerySet[AuditEvent]:
     return period.apply(events).select_related("actor_organisation").order_by("-at", "-id")
 
 
+@replica_reads
 def user_access_history(
     *, auditor: Any, username: str, period: Period = Period(), limit: int = HISTORY_LIMIT
 ) -> tuple[User, History]:
@@ -154,6 +158,7 @@ def user_access_history(
     return subject, _page(_user_events(subject, period), limit)
 
 
+@replica_reads
 def user_access_export(
     *, auditor: Any, username: str, period: Period = Period()
 ) -> tuple[User, Iterator[AuditEvent]]:

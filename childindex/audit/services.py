@@ -49,6 +49,7 @@ from childindex.audit.models import (
     Outcome,
     ReviewOutcome,
 )
+from childindex.core import routers
 
 logger = logging.getLogger(__name__)
 
@@ -178,6 +179,10 @@ def _index_numbers(children: Iterable[Any]) -> list[str]:
     return list(dict.fromkeys(n for n in numbers if n))
 
 
+class UnknownAction(ValueError):
+    """An action that is not a member of ``Action`` (the trail's closed list)."""
+
+
 def audit_record(
     *,
     actor: Any | None,
@@ -200,6 +205,10 @@ def audit_record(
     The request's id and client address are taken from the current request when not given.
     The actor's role, organisation and LA are copied onto the event as they are now.
     """
+    if action not in Action.values:
+        raise UnknownAction(
+            f"{action!r} is not an audit action: add it to childindex.audit.models.Action"
+        )
     request = context.current()
     authenticated = actor is not None and getattr(actor, "pk", None) is not None
     label = actor_label or (getattr(actor, "username", "") if authenticated else "") or "system"
@@ -230,6 +239,7 @@ def audit_record(
     one_statement = connection.vendor == "postgresql" and not connection.in_atomic_block
     with contextlib.nullcontext() if one_statement else transaction.atomic(savepoint=False):
         _append(event, template)
+    routers.note_effect()  # a selector on a replica that fails now must not run again
     event._state.adding = False
     # After the commit: at once when there is no transaction any more, else when the caller's
     # transaction commits (never, if it rolls back).

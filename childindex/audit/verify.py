@@ -47,10 +47,6 @@ class Report:
     checkpoint_problem: str = ""
     notes: list[str] = field(default_factory=list)
 
-    @property
-    def whole(self) -> bool:
-        return self.problem is None and not self.checkpoint_problem
-
 
 def _checkpoint_map(
     directory: Path, public_keys: list[Path], report: Report

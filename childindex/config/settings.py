@@ -103,6 +103,8 @@ INSTALLED_APPS = [
     "childindex.alerts",
     "childindex.reports",
     "childindex.web",
+    "oauth2_provider",
+    "childindex.fhir",
     "django_tasks_db",
 ]
 
@@ -115,6 +117,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "childindex.core.routers.ReplicaPinMiddleware",
     "childindex.access.middleware.SessionLimitsMiddleware",
     "childindex.web.middleware.SignedInMarkerMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -147,11 +150,31 @@ TEMPLATES = [
     },
 ]
 
+
 # --- Database ---------------------------------------------------------------------------------
+def _parse_database_url(url: str) -> dict:
+    """dj-database-url, plus libpq's several hosts (``postgres://u@h1:p1,h2:p2/db?
+    target_session_attrs=read-write``): the connection goes to whichever is the primary."""
+    scheme, sep, rest = url.partition("://")
+    netloc = rest.split("/", 1)[0].rsplit("@", 1)[-1]
+    if "," not in netloc:
+        return dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    hosts, ports = [], []
+    for part in netloc.split(","):
+        host, _, port = part.partition(":")
+        hosts.append(host)
+        ports.append(port or "5432")
+    config = dj_database_url.parse(
+        url.replace(netloc, f"{hosts[0]}:{ports[0]}", 1), conn_max_age=60, conn_health_checks=True
+    )
+    config["HOST"], config["PORT"] = ",".join(hosts), ",".join(ports)
+    return config
+
+
 _database_url = os.environ.get("DATABASE_URL", "").strip()
 if _database_url:
     try:
-        _db = dj_database_url.parse(_database_url, conn_max_age=60, conn_health_checks=True)
+        _db = _parse_database_url(_database_url)
     except (ValueError, KeyError) as exc:
         raise ImproperlyConfigured(f"DATABASE_URL is not a usable database URL: {exc}") from exc
     if _db.get("ENGINE") not in {
@@ -176,6 +199,28 @@ else:
         },
     }
 DATABASES = {"default": _db}
+# Read replicas (PostgreSQL streaming standbys): comma-separated postgres:// URLs. Selectors that
+# only read use them through ``childindex.core.routers.ReplicaRouter``; every write, and every
+# read after a write in the same request, goes to ``default`` (docs/operations.md).
+REPLICA_DATABASES: list[str] = []
+for _number, _replica_url in enumerate(
+    u.strip() for u in os.environ.get("DATABASE_REPLICA_URLS", "").split(",") if u.strip()
+):
+    if not _database_url:
+        raise ImproperlyConfigured("DATABASE_REPLICA_URLS needs DATABASE_URL (the primary)")
+    try:
+        _replica = dj_database_url.parse(_replica_url, conn_max_age=60, conn_health_checks=True)
+    except (ValueError, KeyError) as exc:
+        raise ImproperlyConfigured(f"DATABASE_REPLICA_URLS has an unusable URL: {exc}") from exc
+    if _replica.get("ENGINE") != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URLS must be postgres:// URLs")
+    _replica.setdefault("OPTIONS", {})["connect_timeout"] = 2
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica{_number + 1}"] = _replica
+    REPLICA_DATABASES.append(f"replica{_number + 1}")
+DATABASE_ROUTERS = ["childindex.core.routers.ReplicaRouter"] if REPLICA_DATABASES else []
+# A replica further behind the primary than this is not used (reads go to the primary).
+REPLICA_MAX_LAG_SECONDS = _env_int("CHILDINDEX_REPLICA_MAX_LAG_SECONDS", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache: the per-user search limits' counters (access.search_limits) ------------------------
@@ -344,6 +389,10 @@ TASKS = {
     }
 }
 
+# A RUNNING job is requeued only when its worker's lock is free and it was claimed longer ago
+# than this (childindex.core.jobs).
+JOB_CLAIM_GRACE_SECONDS = _env_int("CHILDINDEX_JOB_CLAIM_GRACE_SECONDS", 60, minimum=1)
+
 # --- E-mail (notifications): SMTP in production, files in var/mail for the demo ---------------
 if PRODUCTION or os.environ.get("CHILDINDEX_EMAIL_HOST"):
     MAILERS = {
@@ -413,3 +462,12 @@ LOGGING = {
         "axes": {"level": "ERROR"},  # sign-in attempts are audit events, not log lines
     },
 }
+
+
+# --- The FHIR API (issue 12): OAuth2 client credentials with django-oauth-toolkit -------------
+OAUTH2_PROVIDER = {
+    "SCOPES_BACKEND_CLASS": "childindex.fhir.scopes.ClientScopes",
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
+    "ALLOWED_GRANT_TYPES": ["client_credentials"],
+}
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django_otp.admin import OTPAdminSite
 
+from childindex.fhir import views as fhir_views
 from childindex.web import views_health
 
 # The back office asks for a two-factor code too: staff with a verified device only.
@@ -16,6 +17,8 @@ urlpatterns = [
     path("healthz", views_health.healthz, name="healthz"),
     path("readyz", views_health.readyz, name="readyz"),
     path("back-office/", admin.site.urls),
+    path("fhir", fhir_views.base, name="fhir-root"),  # POST /fhir: a transaction Bundle
+    path("fhir/", include("childindex.fhir.urls")),
     path("", include("childindex.web.urls")),
 ]
 

@@ -22,6 +22,12 @@ class GivenBy(models.TextChoices):
 class Scope(models.TextChoices):
     ADDITIONAL_SERVICES = "additional_services", "Additional services in general"
     NAMED_SERVICE = "named_service", "One named service"
+    # The young person's own consent to keep their record live past 18, up to 25 (for
+    # example a care leaver): the record is archived at 25, or when the consent is withdrawn.
+    RETENTION_TO_25 = "retention_to_25", "Keeping their record until they are 25"
+
+
+INVOLVEMENT_SCOPES = (Scope.ADDITIONAL_SERVICES, Scope.NAMED_SERVICE)
 
 
 class Consent(TimestampedModel):
@@ -49,7 +55,12 @@ class Consent(TimestampedModel):
             models.CheckConstraint(condition=Q(scope__in=Scope.values), name="consent_scope_known"),
             models.CheckConstraint(
                 condition=(Q(scope=Scope.NAMED_SERVICE) & Q(service__isnull=False))
-                | (Q(scope=Scope.ADDITIONAL_SERVICES) & Q(service__isnull=True)),
+                | (Q(scope=Scope.ADDITIONAL_SERVICES) & Q(service__isnull=True))
+                | (
+                    Q(scope=Scope.RETENTION_TO_25)
+                    & Q(service__isnull=True)
+                    & Q(given_by=GivenBy.YOUNG_PERSON)
+                ),
                 name="consent_names_service_iff_scope_named",
             ),
             models.CheckConstraint(
@@ -65,7 +76,3 @@ class Consent(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.get_scope_display()} ({self.get_given_by_display()}, {self.given_on})"
-
-    @property
-    def is_standing(self) -> bool:
-        return self.withdrawn_on is None

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from childindex.access import policy
 from childindex.access.models import User
+from childindex.audit.models import Action
 from childindex.audit.services import audit_record
 from childindex.consent.models import Consent, GivenBy, Scope
 from childindex.directory.models import Service
@@ -55,6 +56,10 @@ def consent_record(
         errors["scope"] = "Consent to one named service must name the service"
     elif scope == Scope.ADDITIONAL_SERVICES:
         service = None
+    elif scope == Scope.RETENTION_TO_25:
+        service = None
+        if given_by != GivenBy.YOUNG_PERSON:
+            errors["given_by"] = "Only the young person can consent to keeping their record to 25"
     if given_on > today:
         errors["given_on"] = "The date consent was given must be today or in the past"
     elif given_on < child.date_of_birth:
@@ -72,7 +77,7 @@ def consent_record(
     )
     audit_record(
         actor=actor,
-        action="consent_record",
+        action=Action.CONSENT_RECORD,
         children=[child.index_number],
         detail={
             "consent": consent.pk,
@@ -104,7 +109,7 @@ def consent_withdraw(
     consent.save(update_fields=["withdrawn_on", "updated_at"])
     audit_record(
         actor=actor,
-        action="consent_withdraw",
+        action=Action.CONSENT_WITHDRAW,
         children=[consent.child.index_number],
         detail={"consent": consent.pk},
     )

@@ -68,7 +68,7 @@ def _digits(value: str, label: str, length: int) -> str:
 _MOD11_WEIGHTS = tuple(range(10, 1, -1))
 
 
-def _mod11_check_digit(first_nine: str) -> int | None:
+def mod11_check_digit(first_nine: str) -> int | None:
     """The NHS modulus 11 check digit for nine digits, or None where none exists (10)."""
     if len(first_nine) != len(_MOD11_WEIGHTS):
         raise ValueError("nine digits")
@@ -81,12 +81,15 @@ def _mod11_check_digit(first_nine: str) -> int | None:
     return check
 
 
+_mod11_check_digit = mod11_check_digit  # the name the tests know it by
+
+
 def validate_nhs_number(value: str) -> str:
     label = IDENTIFIER_LABELS[IdentifierType.NHS]
     compact = _digits(value, label, 10)
     # python-stdnum's rule (the ten digits weighted 10 to 1 sum to a multiple of 11), checked
     # here directly: stdnum's own cleaning costs more than the check (a feed has one per row).
-    if _mod11_check_digit(compact[:9]) != int(compact[9]):
+    if mod11_check_digit(compact[:9]) != int(compact[9]):
         raise IdentifierError(f"{label} {compact} fails its check digit")
     return compact
 
@@ -96,7 +99,7 @@ def validate_hc_number(value: str) -> str:
     compact = _digits(value, label, 10)
     if not HC_RANGE[0] <= int(compact) <= HC_RANGE[1]:
         raise IdentifierError(f"{label} must lie between 320 000 0000 and 399 999 9999")
-    if _mod11_check_digit(compact[:9]) != int(compact[9]):
+    if mod11_check_digit(compact[:9]) != int(compact[9]):
         raise IdentifierError(f"{label} {compact} fails its check digit")
     return compact
 
@@ -119,7 +122,7 @@ def validate_chi_number(value: str) -> str:
         chi_date_of_birth(compact)
     except ValueError as exc:
         raise IdentifierError(f"{label} must start with a real date of birth (DDMMYY)") from exc
-    if _mod11_check_digit(compact[:9]) != int(compact[9]):
+    if mod11_check_digit(compact[:9]) != int(compact[9]):
         raise IdentifierError(f"{label} {compact} fails its check digit")
     return compact
 
@@ -171,7 +174,7 @@ VALIDATORS = {
 
 def validate_identifier(kind: str, value: str) -> str:
     """Validate ``value`` as an identifier of ``kind``; returns the compact form."""
-    validator = VALIDATORS.get(kind)  # type: ignore[call-overload] - a StrEnum is its str
+    validator = VALIDATORS.get(kind)  # type: ignore[call-overload]  # a StrEnum is its str
     if validator is not None:
         return validator(value)
     try:
@@ -216,7 +219,7 @@ def format_identifier(type_: str, value: str) -> str:
 def _mod11_number(prefix_low: int, prefix_high: int, rng: random.Random) -> str:
     while True:
         body = str(rng.randint(prefix_low, prefix_high))
-        check = _mod11_check_digit(body)
+        check = mod11_check_digit(body)
         if check is not None:
             return body + str(check)
 
@@ -237,7 +240,7 @@ def synthetic_chi_number(date_of_birth: dt.date, female: bool, rng: random.Rando
         serial = rng.randint(0, 99)
         sex_digit = rng.choice((0, 2, 4, 6, 8) if female else (1, 3, 5, 7, 9))
         body = f"{prefix}{serial:02d}{sex_digit}"
-        check = _mod11_check_digit(body)
+        check = mod11_check_digit(body)
         if check is not None:
             return body + str(check)
 

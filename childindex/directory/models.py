@@ -35,6 +35,9 @@ class LocalAuthority(TimestampedModel):
     # The DfE's three-digit LA number (Get Information about Schools' "LA (code)"; the first
     # three digits of a UPN). English authorities only.
     dfe_la_number = models.PositiveSmallIntegerField(null=True, blank=True, unique=True)
+    # How long an archived record is kept before its personal data is deleted (DESIGN §6:
+    # six years, configurable per LA).
+    purge_years_after_archive = models.PositiveSmallIntegerField(default=6)
 
     class Meta:
         verbose_name_plural = "local authorities"
@@ -45,6 +48,9 @@ class LocalAuthority(TimestampedModel):
             ),
             models.CheckConstraint(
                 condition=Q(nation__in=Nation.values), name="la_nation_is_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(purge_years_after_archive__gte=1), name="la_purge_after_a_year_or_more"
             ),
         ]
 

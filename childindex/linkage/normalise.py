@@ -56,11 +56,6 @@ def _variants(first_given: str) -> tuple[str, ...]:
     return tuple(sorted({name_key(v) for v in name_variants(first_given)} - {""}))
 
 
-def given_name_variants(first_given: str) -> list[str]:
-    """The first given name's nicknames and spellings as keys (itself included), sorted."""
-    return list(_variants(first_given))
-
-
 @lru_cache(maxsize=65536)
 def postcode_key(text: str | None) -> str | None:
     """``"we27ay"`` -> ``"WE2 7AY"``; None when it is not shaped like a postcode."""

@@ -22,6 +22,7 @@ from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 
 from childindex.audit.admin import AuditedAdminMixin
+from childindex.audit.models import Action
 from childindex.records.models import (
     Carer,
     Child,
@@ -173,13 +174,15 @@ class ChildAdmin(AuditedAdminMixin, admin.ModelAdmin):
         if not compact:
             return queryset.none(), False
         results, may_have_duplicates = super().get_search_results(request, queryset, compact)
-        self.audit(request, "admin.search", results[:10], {"criteria": {"index_number": compact}})
+        self.audit(
+            request, Action.ADMIN_SEARCH, results[:10], {"criteria": {"index_number": compact}}
+        )
         return results, may_have_duplicates
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         child = self.get_object(request, object_id)
         if child is not None and request.method == "GET":
-            self.audit(request, "admin.view", [child], {"shielded": child.shielded})
+            self.audit(request, Action.ADMIN_VIEW, [child], {"shielded": child.shielded})
         return super().change_view(request, object_id, form_url, extra_context)
 
     def save_formset(self, request, form, formset, change):

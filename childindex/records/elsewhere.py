@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 
 from childindex.access import policy
 from childindex.access.models import User
+from childindex.audit.models import Action
 from childindex.audit.services import audit_record
 from childindex.directory.models import LocalAuthority
 from childindex.records.models import ChildName, ChildStatus, Involvement, NameKind
@@ -105,7 +106,7 @@ def children_elsewhere(*, actor: User) -> ChildrenElsewhere:
     first, second = first[:LIST_LIMIT], second[:LIST_LIMIT]
     audit_record(
         actor=actor,
-        action="children_elsewhere_view",
+        action=Action.CHILDREN_ELSEWHERE_VIEW,
         children=[r.index_number for r in (*first, *second)],
         detail={
             "served_here_living_elsewhere": len(first),

@@ -37,6 +37,16 @@ class ChildStatus(models.TextChoices):
     MERGED = "merged", "Merged into another record"
 
 
+class DeathSource(models.TextChoices):
+    """Where a recorded date of death came from."""
+
+    REGISTRATION = "registration", "Death registration (GRO, NRS or GRONI)"
+    NHS = "nhs", "NHS demographic record"
+    FEED = "feed", "A source feed"
+    PRACTITIONER = "practitioner", "A practitioner working with the family"
+    FAMILY = "family", "The family"
+
+
 class Child(TimestampedModel):
     """A child in the index, known by a random index number with a Verhoeff check digit.
 
@@ -57,6 +67,7 @@ class Child(TimestampedModel):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_records"
     )
     date_of_death = models.DateField(null=True, blank=True)
+    death_source = models.CharField(max_length=20, choices=DeathSource.choices, blank=True)
     archived_on = models.DateField(null=True, blank=True)
     shielded = models.BooleanField(default=False)
     shield_review_on = models.DateField(null=True, blank=True)

@@ -27,7 +27,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from django.db import connection
 from django.db.models import (
     Aggregate,
     BooleanField,
@@ -49,6 +48,7 @@ from django.db.models import (
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import JSONArray
 
+from childindex.core.ages import OLDEST_CHILD_YEARS
 from childindex.core.identifiers import (
     IdentifierError,
     IdentifierType,
@@ -60,6 +60,7 @@ from childindex.core.postcodes import (
     normalise_postcode,
     postcode_district,
 )
+from childindex.core.routers import read_connection
 from childindex.records.models import (
     Child,
     ChildAddress,
@@ -75,7 +76,6 @@ MAX_RESULTS = 20
 MAX_NAME_LENGTH = 100
 MAX_NAME_TOKENS = 6
 MAX_FIELD_LENGTH = 40
-OLDEST_CHILD_YEARS = 26  # children, and care leavers up to 25
 
 # Candidate caps: how many children each index lookup may bring back for scoring.
 KEY_CANDIDATES = 150
@@ -482,6 +482,7 @@ def _fill(param, *, vendor: str, keys: list[str], postcode: str):
 def _name_rows(keys: list[str], postcode: str, *, findable: Q, details: Q) -> list[tuple]:
     """One statement: the rows of ``_rows_queryset`` for the children holding the most of these
     keys (at most ``KEY_CANDIDATES``) and, with a postcode, everyone living there."""
+    connection = read_connection(Child)  # a replica when the selector allows it
     vendor = connection.vendor
     sql, params = _statement(vendor, findable, details, at_postcode=bool(postcode))
     filled = [_fill(p, vendor=vendor, keys=keys, postcode=postcode) for p in params]

@@ -16,8 +16,9 @@ from childindex.access.models import User
 from childindex.access.policy import AccessRefused
 from childindex.access.search_limits import SearchLimitReached, search_limit_take
 from childindex.access.services import alerts_raise
-from childindex.audit.models import AlertKind, Outcome
+from childindex.audit.models import Action, AlertKind, Outcome
 from childindex.audit.services import alert_raise, audit_record
+from childindex.core.routers import replica_reads
 from childindex.directory.models import LocalAuthority, ServiceCategory
 from childindex.records.models import (
     Carer,
@@ -35,6 +36,7 @@ from childindex.records.search import Match, SearchCriteria, find_children
 # --- Search ------------------------------------------------------------------------------------
 
 
+@replica_reads
 def child_search(
     *,
     actor: User,
@@ -54,7 +56,7 @@ def child_search(
     if not decision:
         audit_record(
             actor=actor,
-            action="child_search",
+            action=Action.SEARCH,
             outcome=Outcome.DENIED,
             detail={"criteria": criteria.entered, "reasons": list(decision.reasons)},
             ip_address=ip_address,
@@ -72,7 +74,7 @@ def child_search(
     )
     audit_record(
         actor=actor,
-        action="child_search",
+        action=Action.SEARCH,
         children=[m.index_number for m in matches],
         detail={"criteria": criteria.entered, "returned": len(matches)},
         ip_address=ip_address,
@@ -86,7 +88,7 @@ def _search_limit_refusal(
     """Audit a search refused by the limit, and alert the LA's auditors (once a window)."""
     event = audit_record(
         actor=actor,
-        action="child_search",
+        action=Action.SEARCH,
         outcome=Outcome.DENIED,
         detail={
             "criteria": criteria.entered,
@@ -119,6 +121,7 @@ def child_current_name(*, child: Child) -> str:
     return f"{name.given_names} {name.family_name}" if name else ""
 
 
+@replica_reads
 def findable_child(*, actor: User, index_number: str) -> Child | None:
     """The child with this index number if this user can find them at all (else None)."""
     return (
@@ -271,6 +274,7 @@ def _member(user: User, involvement: Involvement, view: policy.View) -> TeamMemb
     )
 
 
+@replica_reads
 def team_around_child(
     *,
     actor: User,
@@ -293,7 +297,7 @@ def team_around_child(
     if not access.allowed:
         audit_record(
             actor=actor,
-            action="record_view",
+            action=Action.RECORD_VIEW,
             outcome=Outcome.DENIED,
             purpose=purpose or "",
             children=[child.index_number],
@@ -359,7 +363,7 @@ def team_around_child(
             (team.current if involvement.is_current else team.ended).append(member)
     audit_record(
         actor=actor,
-        action="record_view",
+        action=Action.RECORD_VIEW,
         purpose=purpose or "",
         children=[child.index_number],
         detail={
@@ -384,6 +388,18 @@ def own_involvement(*, actor: User, child: Child, involvement_id: int) -> Involv
     """One of this user's own involvements with this child (the only ones they may change)."""
     involvement = (
         Involvement.objects.filter(child=child, pk=involvement_id)
+        .select_related("service", "practitioner", "child")
+        .first()
+    )
+    if involvement is None or not policy.can_change_involvement(actor, involvement):
+        return None
+    return involvement
+
+
+def own_involvement_for(*, actor: User, involvement_id: int) -> Involvement | None:
+    """One of this user's own involvements, by id alone (an API client's), else None."""
+    involvement = (
+        Involvement.objects.filter(pk=involvement_id)
         .select_related("service", "practitioner", "child")
         .first()
     )

@@ -16,6 +16,7 @@ from django.utils import timezone
 from childindex.access import policy
 from childindex.access.models import User
 from childindex.alerts.services import TeamChange, notify_team_change
+from childindex.audit.models import Action
 from childindex.audit.services import audit_record
 from childindex.consent.models import Scope
 from childindex.consent.rules import basis_for_service
@@ -29,6 +30,8 @@ from childindex.records.models import (
     Child,
     ChildAddress,
     ChildName,
+    ChildStatus,
+    DeathSource,
     Involvement,
     NameKind,
 )
@@ -86,7 +89,7 @@ def child_create(
     name.full_clean()
     name.save()
     search_keys_refresh(child_ids=[child.pk])
-    audit_record(actor=actor, action="child_create", children=[child.index_number])
+    audit_record(actor=actor, action=Action.CHILD_CREATE, children=[child.index_number])
     return child
 
 
@@ -117,7 +120,10 @@ def child_name_add(
     name.save()
     search_keys_refresh(child_ids=[child.pk])
     audit_record(
-        actor=actor, action="child_name_add", children=[child.index_number], detail={"kind": kind}
+        actor=actor,
+        action=Action.CHILD_NAME_ADD,
+        children=[child.index_number],
+        detail={"kind": kind},
     )
     return name
 
@@ -139,7 +145,7 @@ def child_address_move(
     address.full_clean()
     address.save()
     search_keys_refresh(child_ids=[child.pk])
-    audit_record(actor=actor, action="child_address_move", children=[child.index_number])
+    audit_record(actor=actor, action=Action.CHILD_ADDRESS_MOVE, children=[child.index_number])
     return address
 
 
@@ -237,7 +243,7 @@ def involvement_log(
         ) from exc
     audit_record(
         actor=actor,
-        action="involvement_log",
+        action=Action.INVOLVEMENT_LOG,
         children=[child.index_number],
         detail={
             "involvement": involvement.pk,
@@ -276,7 +282,7 @@ def involvement_end(
     involvement.save(update_fields=["ended_on", "updated_at"])
     audit_record(
         actor=actor,
-        action="involvement_end",
+        action=Action.INVOLVEMENT_END,
         children=[involvement.child.index_number],
         detail={"involvement": involvement.pk},
     )
@@ -355,7 +361,7 @@ def involvement_indicators_set(
     changed = sorted(k for k in after if after[k] != before[k])
     audit_record(
         actor=actor,
-        action="involvement_indicators_set",
+        action=Action.INVOLVEMENT_INDICATORS_SET,
         children=[involvement.child.index_number],
         detail={"involvement": involvement.pk, "changed": changed},
     )
@@ -376,3 +382,49 @@ def involvement_indicators_set(
             involvement=involvement,
         )
     return involvement
+
+
+# --- A death ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def child_death_record(
+    *,
+    actor: User | None,
+    child: Child,
+    date_of_death: dt.date,
+    source: str,
+    actor_label: str = "",
+    today: dt.date | None = None,
+) -> Child:
+    """Record a child's death, with where the date came from. The LA's index team records it
+    (or a feed, as the system: ``actor`` None). The record stays live for a year from the date
+    of death; ``childindex lifecycle run`` then archives it."""
+    _require_maintainer(actor, child.responsible_la_id)
+    today = today or timezone.localdate()
+    errors: dict[str, str] = {}
+    if source not in DeathSource.values:
+        errors["source"] = "Select where the date of death came from"
+    if date_of_death > today:
+        errors["date_of_death"] = "The date of death must be today or in the past"
+    elif date_of_death < child.date_of_birth:
+        errors["date_of_death"] = "The date of death must be on or after the date of birth"
+    if child.status not in (ChildStatus.ACTIVE, ChildStatus.DECEASED):
+        errors["__all__"] = f"This record is {child.get_status_display().lower()}"
+    if errors:
+        raise ValidationError(errors)
+    Child.objects.filter(pk=child.pk).update(
+        status=ChildStatus.DECEASED,
+        date_of_death=date_of_death,
+        death_source=source,
+        updated_at=timezone.now(),
+    )
+    child.refresh_from_db()
+    audit_record(
+        actor=actor,
+        actor_label=actor_label,
+        action="child_death_record",
+        children=[child.index_number],
+        detail={"source": source},
+    )
+    return child

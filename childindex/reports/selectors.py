@@ -25,7 +25,7 @@ from childindex.access import policy
 from childindex.audit.models import Action
 from childindex.audit.services import audit_record
 from childindex.core.identifiers import IdentifierType
-from childindex.directory.models import ServiceCategory, ServiceKind
+from childindex.directory.models import Service, ServiceCategory, ServiceKind
 from childindex.records.models import (
     Child,
     ChildAddress,
@@ -45,7 +45,7 @@ from childindex.sources.models import (
     SourceRecord,
 )
 
-REPORT_VIEW = "report_view"
+REPORT_VIEW = Action.REPORT_VIEW
 WORKLIST_PAGE = 50
 DEFAULT_STALE_MONTHS = 6
 
@@ -101,9 +101,17 @@ def _live(la: int) -> QuerySet[Child]:
     return Child.objects.filter(responsible_la_id=la, status=ChildStatus.ACTIVE)
 
 
+def _service_ids(*kinds: str) -> list[int]:
+    """The directory's services of these kinds (a few hundred at most): filtering involvements
+    on their ids lets the database probe its (child, ended_on) index without a join."""
+    return list(Service.objects.filter(kind__in=kinds).values_list("pk", flat=True))
+
+
 def _current(kind: str) -> Exists:
     return Exists(
-        Involvement.objects.filter(child=OuterRef("pk"), ended_on__isnull=True, service__kind=kind)
+        Involvement.objects.filter(
+            child=OuterRef("pk"), ended_on__isnull=True, service_id__in=_service_ids(kind)
+        )
     )
 
 
@@ -176,18 +184,18 @@ def _worklist_children(la: int, slug: str, *, today: dt.date, months: int) -> Qu
             )
         )
     if slug == "two-universal":
-        doubled = (
-            Involvement.objects.filter(
-                child__responsible_la_id=la,
-                ended_on__isnull=True,
-                service__kind__in=UNIVERSAL_KINDS,
+        doubled = Q(pk__in=[])
+        for kind in UNIVERSAL_KINDS:
+            doubled |= Q(
+                pk__in=Involvement.objects.filter(
+                    ended_on__isnull=True, service_id__in=_service_ids(kind)
+                )
+                .values("child_id")
+                .annotate(n=DbCount("service_id", distinct=True))
+                .filter(n__gt=1)
+                .values("child_id")
             )
-            .values("child_id", "service__kind")
-            .annotate(n=DbCount("service_id", distinct=True))
-            .filter(n__gt=1)
-            .values("child_id")
-        )
-        return children.filter(pk__in=doubled)
+        return children.filter(doubled)
     raise KeyError(slug)
 
 
@@ -214,15 +222,24 @@ class WorklistPage:
 
 def _rows(children: Sequence[Child], today: dt.date) -> list[WorklistRow]:
     ids = [c.pk for c in children]
-    names = {
-        n.child_id: f"{n.given_names} {n.family_name}"
-        for n in ChildName.objects.filter(child_id__in=ids, kind="current")
-    }
-    districts = {
-        a.child_id: a.postcode.split(" ")[0]
-        for a in ChildAddress.objects.filter(child_id__in=ids, lived_until__isnull=True)
-        if a.postcode
-    }
+    names: dict[int, str] = {}
+    districts: dict[int, str] = {}
+    for start in range(0, len(ids), 5000):  # a download may list every child
+        batch = ids[start : start + 5000]
+        names.update(
+            (child_id, f"{given} {family}")
+            for child_id, given, family in ChildName.objects.filter(
+                child_id__in=batch, kind="current"
+            ).values_list("child_id", "given_names", "family_name")
+        )
+        districts.update(
+            (child_id, postcode.split(" ")[0])
+            for child_id, postcode in ChildAddress.objects.filter(
+                child_id__in=batch, lived_until__isnull=True
+            )
+            .exclude(postcode="")
+            .values_list("child_id", "postcode")
+        )
     return [
         WorklistRow(
             c.index_number,
@@ -237,7 +254,9 @@ def _rows(children: Sequence[Child], today: dt.date) -> list[WorklistRow]:
     ]
 
 
-def data_quality_summary(*, actor, months: int = DEFAULT_STALE_MONTHS) -> dict[str, Any]:
+def data_quality_summary(
+    *, actor, months: int = DEFAULT_STALE_MONTHS, export: bool = False
+) -> dict[str, Any]:
     """The count on each worklist, the review queue by age and row problems per source."""
     la = _la(actor)
     today = timezone.localdate()
@@ -251,7 +270,7 @@ def data_quality_summary(*, actor, months: int = DEFAULT_STALE_MONTHS) -> dict[s
         "row_problems": _row_problems(la),
         "months": months,
     }
-    _audit(actor, report="data_quality", export=False, months=months)
+    _audit(actor, report="data_quality", export=export, months=months)
     return summary
 
 
@@ -264,14 +283,15 @@ def worklist(
     children = _worklist_children(la, slug, today=today, months=months).order_by(
         "date_of_birth", "pk"
     )
-    total = children.count()
+    ids = list(children.values_list("pk", flat=True))  # one pass: the count and the page
+    total = len(ids)
     pages = max(1, -(-total // WORKLIST_PAGE))
     page = min(max(1, page), pages)
-    chosen = (
-        list(children)
-        if export
-        else list(children[(page - 1) * WORKLIST_PAGE : page * WORKLIST_PAGE])
-    )
+    chosen_ids = ids if export else ids[(page - 1) * WORKLIST_PAGE : page * WORKLIST_PAGE]
+    by_id: dict[int, Child] = {}
+    for start in range(0, len(chosen_ids), 5000):
+        by_id.update(Child.objects.in_bulk(chosen_ids[start : start + 5000]))
+    chosen = [by_id[pk] for pk in chosen_ids]
     rows = _rows(chosen, today)
     _audit(
         actor,
@@ -647,3 +667,15 @@ def feed_history(*, actor, limit: int = 100, export: bool = False) -> dict[str, 
         )
     _audit(actor, report="feed_history", export=export)
     return dict(sorted(out.items()))
+
+
+def estimates_loaded(*, actor) -> list[dict[str, Any]]:
+    """Which LAs and mid-years have population estimates (the national operator's page)."""
+    decision = policy.can_load_population_estimates(actor)
+    if not decision:
+        raise PermissionDenied(decision.message)
+    return list(
+        PopulationEstimate.objects.values("local_authority__name", "year")
+        .order_by("local_authority__name", "-year")
+        .distinct()
+    )

@@ -20,7 +20,7 @@ from django.utils import timezone
 from childindex.access import policy
 from childindex.access.models import Role
 from childindex.access.policy import Purpose, View
-from childindex.audit.models import AuditEvent, AuditEventChild
+from childindex.audit.models import Action, AuditEvent, AuditEventChild
 from childindex.audit.services import audit_record
 from childindex.consent.models import Consent, Scope
 from childindex.core.identifiers import IDENTIFIER_LABELS, IdentifierType
@@ -28,7 +28,7 @@ from childindex.records.models import Child, ChildStatus, Involvement
 from childindex.reports.models import AccessorNames, SubjectAccessSettings
 from childindex.sources.models import SourceLink
 
-ACTION = "subject_access_export"
+ACTION = Action.SUBJECT_ACCESS_EXPORT
 WITHHELD = "Withheld"
 ACCESS_ACTIONS = {
     "child_search": "Found in a search",

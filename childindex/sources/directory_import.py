@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db import transaction
 
+from childindex.audit.models import Action
 from childindex.audit.services import audit_record
 from childindex.directory.models import (
     LocalAuthority,
@@ -241,7 +242,7 @@ def directory_import(*, folder: Path, actor_label: str = IMPORTER_LABEL) -> Dire
         audit_record(
             actor=None,
             actor_label=actor_label,
-            action="directory_import",
+            action=Action.DIRECTORY_IMPORT,
             detail={
                 "files": files.files,
                 "counts": result.counts,

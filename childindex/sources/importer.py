@@ -35,6 +35,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
+from childindex.audit.models import Action
 from childindex.audit.services import audit_record
 from childindex.consent.rules import basis_for_service
 from childindex.core.identifiers import IdentifierType, new_index_number
@@ -116,7 +117,7 @@ def feed_from_mapping(*, mapping: Mapping, actor_label: str = IMPORT_LABEL) -> F
             audit_record(
                 actor=None,
                 actor_label=actor_label,
-                action="feed_create",
+                action=Action.FEED_CREATE,
                 detail={
                     "feed": feed.name,
                     "local_authority": la.code,
@@ -138,7 +139,7 @@ def feed_from_mapping(*, mapping: Mapping, actor_label: str = IMPORT_LABEL) -> F
             audit_record(
                 actor=None,
                 actor_label=actor_label,
-                action="feed_update",
+                action=Action.FEED_UPDATE,
                 detail={"feed": feed.name, "changed": sorted(changed) or ["mapping"]},
             )
     return feed
@@ -167,7 +168,7 @@ def _start_or_resume(
             audit_record(
                 actor=None,
                 actor_label=actor_label,
-                action="feed_import_abandon",
+                action=Action.FEED_IMPORT_ABANDON,
                 detail={"feed": feed.name, "run": running.pk, "rows_done": running.rows_done},
             )
         run = ImportRun.objects.create(
@@ -183,7 +184,7 @@ def _start_or_resume(
         audit_record(
             actor=None,
             actor_label=actor_label,
-            action="feed_import_start",
+            action=Action.FEED_IMPORT_START,
             detail={
                 "feed": feed.name,
                 "run": run.pk,
@@ -970,7 +971,7 @@ class Importer:
             audit_record(
                 actor=None,
                 actor_label=self.actor_label,
-                action="feed_record_applied",
+                action=Action.FEED_RECORD_APPLIED,
                 children=[numbers[row.child_id]],
                 detail={
                     "feed": self.feed.name,
@@ -1013,7 +1014,7 @@ class Importer:
             audit_record(
                 actor=None,
                 actor_label=self.actor_label,
-                action="feed_import_finish",
+                action=Action.FEED_IMPORT_FINISH,
                 detail={"feed": self.feed.name, "run": run.pk, "counts": run_counts(run)},
             )
         self.run = run
@@ -1052,7 +1053,7 @@ class Importer:
             audit_record(
                 actor=None,
                 actor_label=self.actor_label,
-                action="feed_record_applied",
+                action=Action.FEED_RECORD_APPLIED,
                 children=[record.child.index_number],
                 detail={
                     "feed": self.feed.name,

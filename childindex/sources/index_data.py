@@ -24,12 +24,6 @@ from childindex.records.models import (
 from childindex.sources.mapping import ParsedRow
 
 
-def index_records(*, child_ids: Iterable[int] | None = None) -> Iterator[dict]:
-    """Linkage rows (``LinkRecord.row()``) for the index's children, in id order."""
-    for record in index_link_records(child_ids=child_ids):
-        yield record.row()
-
-
 def index_link_records(
     *, child_ids: Iterable[int] | None = None, batch: int = 20_000
 ) -> Iterator[LinkRecord]:

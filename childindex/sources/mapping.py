@@ -47,6 +47,7 @@ from functools import cached_property, lru_cache
 from json.encoder import encode_basestring_ascii as _string
 from typing import Any
 
+from childindex.core.ages import OLDEST_CHILD_YEARS
 from childindex.core.identifiers import (
     IdentifierError,
     IdentifierType,
@@ -68,6 +69,7 @@ FIELDS = (
     "practitioner_email",
     "start_date",
     "end_date",
+    "date_of_death",  # optional: a trusted feed's date of death (``moves.feed_deaths_apply``)
 )
 REQUIRED_FIELDS = ("given_names", "family_name", "date_of_birth", "start_date")
 DATE_FIELDS = ("date_of_birth", "start_date", "end_date")
@@ -88,7 +90,6 @@ DEFAULT_GENDERS = {
 IDENTIFIER_TYPES = {t.value for t in IdentifierType if t != IdentifierType.INDEX}
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,59}\Z")
 _LA_CODE = re.compile(r"^[ENSW][0-9]{8}\Z")
-OLDEST_CHILD_YEARS = 26  # archived records are kept to 25 where a young person consents
 
 
 class MappingError(ValueError):
@@ -272,6 +273,12 @@ def _date(mapping: Mapping, field_name: str, text: str) -> dt.date | None:
         shapes = " or ".join(mapping.date_formats)
         raise RowError(f"{field_name} {text[:20]!r} is not a real date in the form {shapes}")
     return day
+
+
+def read_mapped_date(mapping: Mapping, text: str) -> dt.date | None:
+    """A date as the mapping's date formats read it; None for blank or unreadable."""
+    text = (text or "").strip()
+    return _read_date(mapping.date_formats, text) if text else None
 
 
 @lru_cache(maxsize=65536)  # a file's dates repeat: births and starts, a few thousand of each

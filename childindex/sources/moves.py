@@ -18,17 +18,22 @@ from django.db import transaction
 from childindex.access.models import User
 from childindex.alerts.models import NotificationKind
 from childindex.alerts.services import notify_index_teams_of_transfer, notify_team_change
+from childindex.audit.models import Action
 from childindex.audit.services import audit_record
-from childindex.core.postcodes import postcode_district
+from childindex.core.postcodes import PostcodeError, normalise_postcode, postcode_district
 from childindex.directory.models import LocalAuthority, PostcodeDistrict
 from childindex.records.models import (
     AddressStatus,
     Child,
     ChildAddress,
+    ChildStatus,
+    DeathSource,
     ResponsibilityTransfer,
     TransferVia,
 )
-from childindex.records.services import child_address_move
+from childindex.records.services import child_address_move, child_death_record
+from childindex.sources.mapping import mapping_from_document, read_mapped_date
+from childindex.sources.models import ImportRun, SourceRecord
 
 
 class MoveError(ValueError):
@@ -68,8 +73,6 @@ def child_move(
     if via not in TransferVia.values:
         raise MoveError(f"a move arrives by {', '.join(TransferVia.values)}, not {via!r}")
     child = Child.objects.select_for_update().select_related("responsible_la").get(pk=child.pk)
-    from_la = child.responsible_la
-    to_la = None
     if address.status in (AddressStatus.KNOWN, AddressStatus.LAST_KNOWN):
         to_la = responsible_la_for(address.postcode)
         if to_la is None:
@@ -79,13 +82,36 @@ def child_move(
             )
         address.local_authority = to_la
     saved = child_address_move(actor=actor, child=child, address=address, moved_on=moved_on)
-    if to_la is None or to_la.pk == from_la.pk:
-        return MoveResult(address=saved, transfer=None)
+    transfer = responsibility_follow_address(
+        actor=actor, child=child, on=moved_on, via=via, actor_label=actor_label
+    )
+    return MoveResult(address=saved, transfer=transfer)
+
+
+@transaction.atomic
+def responsibility_follow_address(
+    *, actor: User | None, child: Child, on: dt.date, via: str, actor_label: str = ""
+) -> ResponsibilityTransfer | None:
+    """Make the LA of the child's current address (by its postcode district) the responsible
+    one, with the transfer's history, its audit event and its notifications; None when it
+    already is, or the current address has no known LA."""
+    child = Child.objects.select_for_update().select_related("responsible_la").get(pk=child.pk)
+    current = ChildAddress.objects.filter(child=child, lived_until__isnull=True).first()
+    if current is None or current.status not in (AddressStatus.KNOWN, AddressStatus.LAST_KNOWN):
+        return None
+    to_la = responsible_la_for(current.postcode)
+    if to_la is None:
+        return None
+    if current.local_authority_id != to_la.pk:
+        ChildAddress.objects.filter(pk=current.pk).update(local_authority=to_la)
+    from_la = child.responsible_la
+    if to_la.pk == from_la.pk:
+        return None
     transfer = ResponsibilityTransfer.objects.create(
         child=child,
         from_la=from_la,
         to_la=to_la,
-        transferred_on=moved_on,
+        transferred_on=on,
         via=via,
         recorded_by=actor.username if actor is not None else (actor_label or via),
     )
@@ -94,7 +120,7 @@ def child_move(
     audit_record(
         actor=actor,
         actor_label=actor_label,
-        action="child_responsibility_transfer",
+        action=Action.CHILD_RESPONSIBILITY_TRANSFER,
         children=[child.index_number],
         detail={
             "from_la": from_la.code,
@@ -103,6 +129,114 @@ def child_move(
             "shielded": child.shielded,
         },
     )
-    notify_index_teams_of_transfer(child=child, from_la=from_la, to_la=to_la, on=moved_on)
+    notify_index_teams_of_transfer(child=child, from_la=from_la, to_la=to_la, on=on)
     notify_team_change(child=child, change=NotificationKind.MOVED_LA, actor=actor)
-    return MoveResult(address=saved, transfer=transfer)
+    return transfer
+
+
+def feed_moves_apply(*, run: ImportRun) -> int:
+    """After a feed run: each child linked by a row of this run whose address lies in another
+    LA than the one responsible for them, and differs from their current address, moves there
+    (``child_move`` by feed). Only a feed the LA trusts to create children (its own health or
+    registration feed) moves a child, so a stale address in a secondary feed never does.
+    Returns how many children moved to another LA."""
+    feed = run.feed
+    if not feed.may_create_children:
+        return 0
+    mapping = mapping_from_document(feed.mapping, source=feed.name)
+    column = {
+        f: mapping.columns.get(f) for f in ("postcode", "address_line_1", "address_line_2", "town")
+    }
+    if not column["postcode"] or not column["address_line_1"]:
+        return 0
+    districts = dict(PostcodeDistrict.objects.values_list("outward", "local_authority_id"))
+    moved = 0
+    records = SourceRecord.objects.filter(
+        last_run=run, child__isnull=False, child__status=ChildStatus.ACTIVE
+    )
+    if set(districts.values()) <= {feed.local_authority_id}:
+        # Every district is this LA's (a county on its own): only a child another LA is
+        # responsible for can move, into this one.
+        records = records.exclude(child__responsible_la_id=feed.local_authority_id)
+    records = records.select_related("child").order_by("pk")
+    for record in records.iterator(chunk_size=2000):
+        values = record.values or {}
+        try:
+            postcode = normalise_postcode(values.get(column["postcode"], ""))
+        except PostcodeError:
+            continue
+        la_id = districts.get(postcode_district(postcode))
+        child = record.child
+        if la_id is None or la_id == child.responsible_la_id:
+            continue
+        current = ChildAddress.objects.filter(child=child, lived_until__isnull=True).first()
+        label = f"feed {feed.name} run {run.pk}"
+        if current is not None and current.postcode == postcode:
+            # Held at this address already (made by a feed of another LA): only the
+            # responsibility follows it.
+            moved += (
+                responsibility_follow_address(
+                    actor=None,
+                    child=child,
+                    on=run.started_at.date(),
+                    via=TransferVia.FEED,
+                    actor_label=label,
+                )
+                is not None
+            )
+            continue
+        line_1 = (values.get(column["address_line_1"]) or "").strip()
+        if not line_1:
+            continue
+        result = child_move(
+            actor=None,
+            child=child,
+            address=ChildAddress(
+                status=AddressStatus.KNOWN,
+                line_1=line_1[:100],
+                line_2=(values.get(column["address_line_2"] or "") or "").strip()[:100],
+                town=(values.get(column["town"] or "") or "").strip()[:60],
+                postcode=postcode,
+            ),
+            moved_on=run.started_at.date(),
+            via=TransferVia.FEED,
+            actor_label=label,
+        )
+        moved += result.transfer is not None
+    return moved
+
+
+def feed_deaths_apply(*, run: ImportRun) -> int:
+    """After a run of a feed the LA trusts to create children whose mapping names a
+    ``date_of_death`` column: each active child linked by a row with a date of death is
+    recorded as deceased (source: a feed). Returns how many deaths were recorded."""
+    feed = run.feed
+    if not feed.may_create_children:
+        return 0
+    mapping = mapping_from_document(feed.mapping, source=feed.name)
+    column = mapping.columns.get("date_of_death")
+    if not column:
+        return 0
+    recorded = 0
+    records = (
+        SourceRecord.objects.filter(
+            last_run=run, child__isnull=False, child__status=ChildStatus.ACTIVE
+        )
+        .select_related("child")
+        .order_by("pk")
+    )
+    for record in records.iterator(chunk_size=2000):
+        died = read_mapped_date(mapping, (record.values or {}).get(column, ""))
+        child = record.child
+        if died is None or died < child.date_of_birth or died > run.started_at.date():
+            continue
+        child_death_record(
+            actor=None,
+            child=child,
+            date_of_death=died,
+            source=DeathSource.FEED,
+            actor_label=f"feed {feed.name} run {run.pk}",
+            today=run.started_at.date(),
+        )
+        recorded += 1
+    return recorded

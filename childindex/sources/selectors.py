@@ -14,18 +14,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from childindex.access import policy
+from childindex.audit.models import Action
 from childindex.audit.services import audit_record
+from childindex.core.routers import replica_reads
 from childindex.records.models import Child, ChildStatus, NameKind
 from childindex.sources.models import (
     REASONS_FOR,
     Feed,
     ImportRun,
     Merge,
-    RecordStatus,
     RejectedRow,
     ReviewItem,
     ReviewStatus,
@@ -219,7 +220,7 @@ def review_item(*, actor, pk: int) -> ItemView:
     candidates.sort(key=lambda c: -c.weight)  # by the score shown, which is all a user sees
     audit_record(
         actor=actor,
-        action="review_item_view",
+        action=Action.REVIEW_ITEM_VIEW,
         children=[c.child.index_number for c in candidates],
         purpose=policy.Purpose.DATA_QUALITY,
         detail={"review_item": item.pk, "shielded": item.shielded},
@@ -248,24 +249,32 @@ class FeedHealth:
     records: int
 
 
+@replica_reads
 def feed_health(*, actor) -> list[FeedHealth]:
     """Per source: last run, rows, match rate, review backlog and its age, rejected rows."""
-    la = _own_la(actor)
+    return feed_health_of(local_authority_ids=[_own_la(actor)])
+
+
+def feed_health_of(*, local_authority_ids: list[int] | None) -> list[FeedHealth]:
+    """Feed health of these LAs' feeds (every LA's for None), by LA then feed name. Counts
+    only: the caller has decided the reader may see them."""
     now = timezone.now()
+    items = ReviewItem.objects.filter(status=ReviewStatus.OPEN)
+    records_q = SourceRecord.objects.all()
+    feeds = Feed.objects.select_related("local_authority").order_by("local_authority__name", "name")
+    if local_authority_ids is not None:
+        items = items.filter(local_authority_id__in=local_authority_ids)
+        records_q = records_q.filter(feed__local_authority_id__in=local_authority_ids)
+        feeds = feeds.filter(local_authority_id__in=local_authority_ids)
     backlog = {
         row["source_record__feed"]: row
-        for row in ReviewItem.objects.filter(local_authority_id=la, status=ReviewStatus.OPEN)
-        .values("source_record__feed")
-        .annotate(count=Count("id"), oldest=Min("created_at"))
+        for row in items.values("source_record__feed").annotate(
+            count=Count("id"), oldest=Min("created_at")
+        )
     }
-    records = dict(
-        SourceRecord.objects.filter(feed__local_authority_id=la)
-        .values("feed")
-        .annotate(n=Count("id"))
-        .values_list("feed", "n")
-    )
+    records = dict(records_q.values("feed").annotate(n=Count("id")).values_list("feed", "n"))
     out = []
-    for feed in Feed.objects.filter(local_authority_id=la).order_by("name"):
+    for feed in feeds:
         last = ImportRun.objects.filter(feed=feed).order_by("-started_at", "-id").first()
         rate = None
         if last is not None and last.read:
@@ -323,13 +332,3 @@ def la_child(*, actor, index_number: str) -> Child:
     """A child of the user's LA, by index number (for a merge)."""
     la = _own_la(actor)
     return Child.objects.get(index_number=index_number, responsible_la_id=la)
-
-
-def linked_share(*, actor) -> dict[str, Any]:
-    la = _own_la(actor)
-    counts = SourceRecord.objects.filter(feed__local_authority_id=la).aggregate(
-        linked=Count("id", filter=Q(status=RecordStatus.LINKED)),
-        review=Count("id", filter=Q(status=RecordStatus.REVIEW)),
-        newest=Max("updated_at"),
-    )
-    return counts

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from childindex.access import policy
+from childindex.audit.models import Action
 from childindex.audit.services import audit_record
 from childindex.consent.models import Consent
 from childindex.directory.models import LocalAuthority
@@ -77,7 +78,7 @@ def linkage_model_active() -> LinkageModel:
             audit_record(
                 actor=None,
                 actor_label=SYSTEM_LABEL,
-                action="linkage_model_create",
+                action=Action.LINKAGE_MODEL_CREATE,
                 detail={"version": model.version, "trained": False},
             )
     return model
@@ -110,7 +111,7 @@ def linkage_thresholds_set(
         audit_record(
             actor=None,
             actor_label=actor_label,
-            action="linkage_thresholds_set",
+            action=Action.LINKAGE_THRESHOLDS_SET,
             detail={
                 "local_authority": local_authority.code,
                 "before": [before.upper, before.lower],
@@ -166,7 +167,7 @@ def linkage_model_train(*, actor_label: str, max_pairs: float = 2e6) -> LinkageM
         audit_record(
             actor=None,
             actor_label=actor_label,
-            action="linkage_model_train",
+            action=Action.LINKAGE_MODEL_TRAIN,
             detail={"version": version, "children": index.num_rows, "records": len(records)},
         )
     return model
@@ -181,7 +182,7 @@ def linkage_model_activate(*, actor_label: str, model: LinkageModel) -> LinkageM
         audit_record(
             actor=None,
             actor_label=actor_label,
-            action="linkage_model_activate",
+            action=Action.LINKAGE_MODEL_ACTIVATE,
             detail={"version": model.version, "previous": previous.version if previous else None},
         )
     return model
@@ -410,7 +411,7 @@ def review_decide(
         item.save()
         audit_record(
             actor=actor,
-            action="review_decide",
+            action=Action.REVIEW_DECIDE,
             children=children,
             detail={
                 "review_item": item.pk,
@@ -543,7 +544,7 @@ def child_merge(*, actor, kept: Child, merged: Child, reason: str) -> Merge:
         )
         audit_record(
             actor=actor,
-            action="child_merge",
+            action=Action.CHILD_MERGE,
             children=[kept.index_number, merged.index_number],
             detail={
                 "merge": merge.pk,
@@ -586,7 +587,7 @@ def child_unmerge(*, actor, merge: Merge) -> Merge:
         merge.save(update_fields=["unmerged_by", "unmerged_at"])
         audit_record(
             actor=actor,
-            action="child_unmerge",
+            action=Action.CHILD_UNMERGE,
             children=[kept.index_number, merged.index_number],
             detail={"merge": merge.pk},
         )
@@ -612,12 +613,6 @@ def _move_records(ids: list[int], child_id: int, method: str, actor, now: dt.dat
             for pk in ids
         ]
     )
-
-
-def open_review_count(local_authority_id: int) -> int:
-    return ReviewItem.objects.filter(
-        local_authority_id=local_authority_id, status=ReviewStatus.OPEN
-    ).count()
 
 
 __all__ = [

@@ -19,6 +19,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from childindex.access.models import Role, User
+from childindex.audit.models import Action
 from childindex.audit.services import audit_record
 from childindex.consent.models import Consent
 from childindex.consent.rules import basis_for_service
@@ -90,7 +91,7 @@ def population_load(
         audit_record(
             actor=None,
             actor_label=LOADER_LABEL,
-            action="population_load",
+            action=Action.POPULATION_LOAD,
             detail={**(detail or {}), "counts": dict(sorted(counts.items()))},
         )
     return counts

@@ -14,6 +14,8 @@ import random
 from stdnum import verhoeff
 from stdnum.gb import upn as stdnum_upn
 
+from childindex.core.identifiers import mod11_check_digit
+
 
 class KeyedPermutation:
     """A keyed bijection on ``range(size)``."""
@@ -40,13 +42,6 @@ class KeyedPermutation:
             value = (left << half) | right
             if value < self._size:  # cycle walking keeps the result in range
                 return value
-
-
-def mod11_check_digit(first_nine: str) -> int | None:
-    """The NHS modulus 11 check digit of nine digits (also CHI, H&C), None when it would be 10."""
-    total = sum(int(d) * w for d, w in zip(first_nine, range(10, 1, -1), strict=True))
-    check = 11 - total % 11
-    return 0 if check == 11 else None if check == 10 else check
 
 
 class IndexNumbers:

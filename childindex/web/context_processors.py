@@ -30,10 +30,13 @@ def navigation(request):
                 ("Accounts", "web:index-team-accounts"),
                 ("Shielding", "web:index-team-shielding"),
                 ("Living elsewhere", "web:index-team-children-elsewhere"),
+                ("Moves and deaths", "web:index-team-move"),
                 ("Review queue", "web:review-queue"),
                 ("Feeds", "web:feeds"),
                 ("Reports", "web:reports"),
             ]
+        if policy.can_read_national(user):
+            menu += [("National", "web:national")]
         if policy.can_load_population_estimates(user):
             menu += [("Population estimates", "web:population-estimates")]
         if policy.can_audit(user, user.local_authority_id):

@@ -9,6 +9,8 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
 from childindex.access.models import ShieldOverrideReason
+from childindex.core.postcodes import PostcodeError, normalise_postcode
+from childindex.records.models import DeathSource
 from childindex.web.forms_base import GovukForm, govuk_messages
 from childindex.web.forms_dates import date_fields, read_date
 
@@ -89,4 +91,60 @@ class ShieldOverrideForm(CodeForm):
         choices=ShieldOverrideReason.choices,
         widget=forms.RadioSelect,
         error_messages={"required": "Choose why you need to override the shield."},
+    )
+
+
+class _IndexNumberMixin:
+    def clean_index_number(self) -> str:
+        digits = "".join(ch for ch in self.cleaned_data["index_number"] if ch.isdigit())
+        if len(digits) != 11:
+            raise forms.ValidationError("An index number has 11 digits, like 123 4567 8901.")
+        return digits
+
+
+class MoveForm(_IndexNumberMixin, DateForm):
+    """The index team records a child's new address (and so, perhaps, a move of LA)."""
+
+    date_label = "The date they moved"
+
+    index_number = forms.CharField(
+        label="Index number",
+        max_length=20,
+        error_messages={"required": "Enter the index number of the child who moved."},
+    )
+    line_1 = forms.CharField(
+        label="Address line 1",
+        max_length=100,
+        error_messages={"required": "Enter the first line of the new address."},
+    )
+    line_2 = forms.CharField(label="Address line 2 (optional)", max_length=100, required=False)
+    town = forms.CharField(label="Town or city", max_length=60, required=False)
+    postcode = forms.CharField(
+        label="Postcode",
+        max_length=10,
+        error_messages={"required": "Enter the postcode of the new address."},
+    )
+
+    def clean_postcode(self) -> str:
+        try:
+            return normalise_postcode(self.cleaned_data["postcode"])
+        except PostcodeError:
+            raise forms.ValidationError("Enter a real postcode, like SW1A 1AA.") from None
+
+
+class DeathForm(_IndexNumberMixin, DateForm):
+    """The index team records a child's death, with where the date came from."""
+
+    date_label = "The date of death"
+
+    index_number = forms.CharField(
+        label="Index number",
+        max_length=20,
+        error_messages={"required": "Enter the index number of the child."},
+    )
+    source = forms.ChoiceField(
+        label="Where did the date of death come from?",
+        choices=DeathSource.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select where the date of death came from."},
     )

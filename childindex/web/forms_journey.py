@@ -9,7 +9,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
-from childindex.consent.models import GivenBy, Scope
+from childindex.consent.models import INVOLVEMENT_SCOPES, GivenBy
 from childindex.records.models import AssessmentType, Gender
 from childindex.records.search import SearchCriteria, SearchCriteriaError, parse_criteria
 from childindex.web.forms_base import GovukForm
@@ -87,7 +87,11 @@ class InvolvementLogForm(GovukForm):
     )
     given_by = forms.ChoiceField(required=False, choices=GivenBy.choices, widget=forms.RadioSelect)
     carer = forms.ChoiceField(required=False)
-    scope = forms.ChoiceField(required=False, choices=Scope.choices, widget=forms.RadioSelect)
+    scope = forms.ChoiceField(
+        required=False,
+        choices=[(s.value, s.label) for s in INVOLVEMENT_SCOPES],
+        widget=forms.RadioSelect,
+    )
 
     def __init__(self, *args, services, carers, **kwargs):
         super().__init__(*args, **kwargs)

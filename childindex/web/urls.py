@@ -9,6 +9,7 @@ from childindex.web import (
     views_directory,
     views_index_team,
     views_journey,
+    views_national,
     views_notifications,
     views_reports,
     views_sources,
@@ -52,6 +53,8 @@ urlpatterns = [
         name="index-team-account-action",
     ),
     path("index-team/shielding/", views_index_team.shielding, name="index-team-shielding"),
+    path("index-team/move/", views_index_team.record_move, name="index-team-move"),
+    path("index-team/death/", views_index_team.record_death, name="index-team-death"),
     path(
         "index-team/children-elsewhere/",
         views_index_team.children_elsewhere,
@@ -137,6 +140,10 @@ urlpatterns = [
         index_team(views_reports.subject_access_form),
         name="reports-subject-access",
     ),
+    # The national operator's pages (issue 13): counts and contacts, never a child.
+    path("national/", national_operator(views_national.overview), name="national"),
+    path("national/feeds/", national_operator(views_national.feeds), name="national-feeds"),
+    path("national/users/", national_operator(views_national.users), name="national-users"),
     path(
         "national/population-estimates/",
         national_operator(views_reports.population_estimates),

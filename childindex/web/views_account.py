@@ -25,7 +25,7 @@ from childindex.access import policy, sessions, two_factor
 from childindex.access.client_ip import client_ip
 from childindex.access.decorators import public, signed_in, signing_in
 from childindex.access.selectors import account_status
-from childindex.audit.models import Outcome
+from childindex.audit.models import Action, Outcome
 from childindex.audit.services import audit_record
 from childindex.web.forms_account import CodeForm, SignInForm
 from childindex.web.middleware import SIGNED_IN_COOKIE
@@ -138,7 +138,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
             recovery = isinstance(device, StaticDevice)
             audit_record(
                 actor=user,
-                action="sign_in",
+                action=Action.SIGN_IN,
                 detail={"factor": "recovery_code" if recovery else "authenticator"},
                 ip_address=client_ip(request),
             )
@@ -151,7 +151,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
             return HttpResponseRedirect(next_url)
         audit_record(
             actor=user,
-            action="sign_in_failed",
+            action=Action.SIGN_IN_FAILED,
             outcome=Outcome.FAILED,
             detail={"factor": "two_factor"},
             ip_address=client_ip(request),
@@ -180,7 +180,7 @@ def two_factor_set_up(request: HttpRequest) -> HttpResponse:
             device.refresh_from_db()
             django_otp.login(request, device)
             sessions.session_rotate(user=user, session=request.session)
-            audit_record(actor=user, action="two_factor_set_up", ip_address=client_ip(request))
+            audit_record(actor=user, action=Action.TWO_FACTOR_SET_UP, ip_address=client_ip(request))
             request.session[RECOVERY_CODES_SESSION_KEY] = codes
             return HttpResponseRedirect(_with_next("web:recovery-codes", next_url))
         form.add_error("code", "The code is wrong. Enter the code your app shows now.")
@@ -203,7 +203,9 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
     user = request.user
     if request.method == "POST":
         codes = two_factor.recovery_codes_replace(user=user)
-        audit_record(actor=user, action="recovery_codes_replace", ip_address=client_ip(request))
+        audit_record(
+            actor=user, action=Action.RECOVERY_CODES_REPLACE, ip_address=client_ip(request)
+        )
         request.session[RECOVERY_CODES_SESSION_KEY] = codes
         return redirect("web:recovery-codes")
     codes = request.session.pop(RECOVERY_CODES_SESSION_KEY, None)

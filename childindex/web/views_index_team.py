@@ -14,7 +14,16 @@ from childindex.access import selectors, services
 from childindex.access.decorators import requires_index_team
 from childindex.access.models import User
 from childindex.records import elsewhere
-from childindex.web.forms_account import ShieldForm, TrainingForm, VettingForm
+from childindex.records.models import AddressStatus, ChildAddress, TransferVia
+from childindex.records.services import child_death_record
+from childindex.sources import moves
+from childindex.web.forms_account import (
+    DeathForm,
+    MoveForm,
+    ShieldForm,
+    TrainingForm,
+    VettingForm,
+)
 
 
 def _account_or_404(request: HttpRequest, pk: int) -> User:
@@ -236,3 +245,82 @@ def children_elsewhere(request: HttpRequest) -> HttpResponse:
         "index_team/children_elsewhere.html",
         {"lists": elsewhere.children_elsewhere(actor=request.user)},
     )
+
+
+@requires_index_team
+@require_http_methods(["GET", "POST"])
+def record_move(request: HttpRequest) -> HttpResponse:
+    """The index team records a child's new address; an address in another LA transfers the
+    child there (both index teams and the team around the child are told)."""
+    form = MoveForm(request.POST or None, prefix="move")
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        child = selectors.la_child_by_index_number(
+            actor=request.user, index_number=data["index_number"]
+        )
+        if child is None:
+            form.add_error("index_number", "There is no record with that index number in your LA.")
+        else:
+            try:
+                result = moves.child_move(
+                    actor=request.user,
+                    child=child,
+                    address=ChildAddress(
+                        status=AddressStatus.KNOWN,
+                        line_1=data["line_1"],
+                        line_2=data["line_2"],
+                        town=data["town"],
+                        postcode=data["postcode"],
+                    ),
+                    moved_on=data["date"],
+                    via=TransferVia.INDEX_TEAM,
+                )
+            except (moves.MoveError, ValidationError, PermissionDenied) as exc:
+                form.add_error(
+                    None, str(exc) if isinstance(exc, moves.MoveError) else _first_message(exc)
+                )
+            else:
+                if result.transfer is not None:
+                    messages.success(
+                        request,
+                        f"Record {child.formatted_index_number} moved to "
+                        f"{result.transfer.to_la.name}: its index team now maintains it.",
+                    )
+                else:
+                    messages.success(
+                        request, f"Record {child.formatted_index_number}: address changed."
+                    )
+                return redirect("web:index-team-move")
+    return render(request, "index_team/move.html", {"form": form})
+
+
+@requires_index_team
+@require_http_methods(["GET", "POST"])
+def record_death(request: HttpRequest) -> HttpResponse:
+    """The index team records a death and its source; the record stays live a year."""
+    form = DeathForm(request.POST or None, prefix="death")
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        child = selectors.la_child_by_index_number(
+            actor=request.user, index_number=data["index_number"]
+        )
+        if child is None:
+            form.add_error("index_number", "There is no record with that index number in your LA.")
+        else:
+            try:
+                child_death_record(
+                    actor=request.user,
+                    child=child,
+                    date_of_death=data["date"],
+                    source=data["source"],
+                )
+            except (ValidationError, PermissionDenied) as exc:
+                form.add_error(None, _first_message(exc))
+            else:
+                messages.success(
+                    request,
+                    f"Death recorded for record {child.formatted_index_number}. The record "
+                    "stays live for a year from the date of death, then is archived.",
+                )
+                return redirect("web:index-team-death")
+    return render(request, "index_team/death.html", {"form": form})

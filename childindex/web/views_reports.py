@@ -15,7 +15,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csp import get_nonce
 from django.shortcuts import redirect, render
@@ -28,7 +28,6 @@ from childindex.core.identifiers import IdentifierError, validate_index_number
 from childindex.core.spreadsheets import csv_safe
 from childindex.records.models import Child
 from childindex.reports import charts, selectors, services, subject_access
-from childindex.reports.models import PopulationEstimate
 from childindex.reports.suppression import Count
 
 
@@ -66,8 +65,11 @@ def reports_home(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def data_quality(request: HttpRequest) -> HttpResponse:
-    summary = selectors.data_quality_summary(actor=request.user, months=_months(request))
-    if request.GET.get("format") == "csv":
+    export = request.GET.get("format") == "csv"
+    summary = selectors.data_quality_summary(
+        actor=request.user, months=_months(request), export=export
+    )
+    if export:
         rows = [("worklist", w.title, c) for w, c in summary["worklists"]]
         rows += [("review items waiting", label, c) for label, c in summary["review_ages"]]
         rows += [("row problems", p.feed.label, p.rows) for p in summary["row_problems"]]
@@ -398,8 +400,6 @@ def population_estimates(request: HttpRequest) -> HttpResponse:
             )
         except UnicodeDecodeError:
             form.add_error("file", "The file must be a CSV file in UTF-8")
-        except PermissionDenied as exc:
-            raise exc
         except ValidationError as exc:
             form.add_error("file", exc.messages[0])
         else:
@@ -412,11 +412,8 @@ def population_estimates(request: HttpRequest) -> HttpResponse:
                     f"{len(loaded.local_authorities)} local authorities.",
                 )
                 return redirect("web:population-estimates")
-    loaded = (
-        PopulationEstimate.objects.values("local_authority__name", "year")
-        .order_by("local_authority__name", "-year")
-        .distinct()
-    )
     return render(
-        request, "reports/population_estimates.html", {"form": form, "loaded": list(loaded)}
+        request,
+        "reports/population_estimates.html",
+        {"form": form, "loaded": selectors.estimates_loaded(actor=request.user)},
     )

@@ -18,7 +18,8 @@ REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label_lo
 
 # Deliberately no add page: children come from feeds and services (with matching, so nobody
 # makes a duplicate by hand); the audit trail is append-only; django-tasks-db's task results
-# are written by the queue (its DBTaskResultAdmin refuses add, change and delete by design).
+# are written by the queue (its DBTaskResultAdmin refuses add, change and delete by design);
+# population estimates come from the ONS file (`childindex population load`).
 NO_ADD_PAGE = {
     "records.child",
     "audit.auditevent",
@@ -26,6 +27,7 @@ NO_ADD_PAGE = {
     "audit.alertreview",
     "alerts.notification",
     "django_tasks_database.dbtaskresult",
+    "reports.populationestimate",  # loaded from the ONS file, replaced a year at a time
 }
 
 

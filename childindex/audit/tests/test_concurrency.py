@@ -20,6 +20,7 @@ from childindex.audit.verify import verify_trail
 ROOT = Path(__file__).resolve().parents[3]
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_fifty_concurrent_writers_make_one_unbroken_chain():
     if connection.vendor != "postgresql":
@@ -110,6 +111,7 @@ def _run(code_or_args, database_url: str, *, script: bool) -> subprocess.Complet
     )
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_a_process_killed_mid_transaction_leaves_no_partial_event(tmp_path):
     if connection.vendor == "postgresql":

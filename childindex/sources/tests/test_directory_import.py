@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from childindex.access.models import User
+from childindex.alerts.models import Notification
 from childindex.audit.models import AuditEvent
 from childindex.directory.models import (
     LocalAuthority,
@@ -18,7 +20,7 @@ from childindex.directory.models import (
     Practitioner,
     Service,
 )
-from childindex.records.models import Child, Involvement
+from childindex.records.models import Child, Involvement, ResponsibilityTransfer, TransferVia
 from childindex.sources.directory_import import directory_import
 from childindex.sources.models import ImportRun
 
@@ -246,3 +248,28 @@ def test_every_generated_feed_imports_into_an_otherwise_empty_index(generated):
     assert runs.count() == len(feeds)
     assert all(r.finished_at is not None for r in runs)
     assert Child.objects.exists() and Involvement.objects.exists()
+
+
+def test_a_feed_row_with_an_address_in_another_la_moves_the_child_there(generated):
+    run(generated)
+    call_command(
+        "feed",
+        "import",
+        "--no-progress",
+        "--mapping",
+        str(generated / "feeds" / "gp_registrations.toml"),
+        str(generated / "feeds" / "gp_registrations.csv"),
+        stdout=io.StringIO(),
+    )
+    districts = dict(PostcodeDistrict.objects.values_list("outward", "local_authority__code"))
+    transfers = ResponsibilityTransfer.objects.filter(via=TransferVia.FEED)
+    assert transfers.exists()
+    assert set(transfers.values_list("to_la__code", flat=True)) == {"W06000099", "S12000099"}
+    for child in Child.objects.filter(status="active").prefetch_related("addresses"):
+        current = [a for a in child.addresses.all() if a.lived_until is None and a.postcode]
+        if current:
+            assert child.responsible_la.code == districts[current[0].postcode.split()[0]]
+    assert (
+        Notification.objects.filter(kind="moved_la").exists()
+        or not User.objects.filter(role="index_team").exists()
+    )

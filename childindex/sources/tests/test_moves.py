@@ -4,24 +4,30 @@ the team around the child are told; a shield passes to the new LA's index team."
 from __future__ import annotations
 
 import datetime as dt
+import random
 
 import pytest
+from django.db import IntegrityError, transaction
 
 from childindex.access import policy
 from childindex.access.tests.factories import UserFactory
 from childindex.alerts.models import Notification, NotificationKind
 from childindex.alerts.tests.factories import member
 from childindex.audit.models import AuditEvent
+from childindex.core.identifiers import synthetic_nhs_number
 from childindex.directory.models import PostcodeDistrict
 from childindex.directory.tests.factories import LocalAuthorityFactory
 from childindex.records.models import (
     AddressStatus,
     ChildAddress,
+    ChildStatus,
     ResponsibilityTransfer,
     TransferVia,
 )
 from childindex.records.tests.factories import ChildFactory
-from childindex.sources.moves import MoveError, child_move
+from childindex.sources.importer import feed_import
+from childindex.sources.moves import MoveError, child_move, feed_deaths_apply, feed_moves_apply
+from childindex.sources.tests.feedkit import COLUMNS, TODAY
 
 pytestmark = pytest.mark.django_db
 MOVED_ON = dt.date(2026, 10, 1)
@@ -170,3 +176,88 @@ def test_a_shielded_childs_shield_passes_to_the_new_las_index_team_and_practitio
     assert policy.can_maintain_la(new_team, child.responsible_la_id).allowed
     assert not policy.can_maintain_la(old_team, child.responsible_la_id).allowed
     assert Notification.objects.filter(kind=NotificationKind.MOVED_LA).count() == 2
+
+
+# --- By feed row ------------------------------------------------------------------------------
+
+
+def feed_nhs(n: int) -> str:
+    return synthetic_nhs_number(random.Random(n))
+
+
+def test_a_trusted_feeds_row_in_another_la_moves_the_child_and_tells_both_teams(county):
+    elsewhere = LocalAuthorityFactory()
+    PostcodeDistrict.objects.create(outward="TN34", local_authority=county.la)
+    PostcodeDistrict.objects.create(outward="BN1", local_authority=elsewhere)
+    child = county.child("Olivia", "Hart", "2015-03-20", nhs=feed_nhs(1))
+    old_team, new_team = teams(county.la, elsewhere)
+    row = county.row(
+        "A1",
+        "Olivia",
+        "Hart",
+        "2015-03-20",
+        nhs=feed_nhs(1),
+        line1="3 New Road",
+        postcode="BN1 1AA",
+    )
+    run = county.load([row])
+    assert feed_moves_apply(run=run) == 1
+    child.refresh_from_db()
+    assert child.responsible_la == elsewhere
+    assert ResponsibilityTransfer.objects.get(child=child).via == TransferVia.FEED
+    assert {n.recipient for n in Notification.objects.filter(kind="moved_la")} >= {
+        old_team,
+        new_team,
+    }
+    assert feed_moves_apply(run=run) == 0  # applied once
+
+
+def test_an_untrusted_feed_never_moves_a_child(county):
+    elsewhere = LocalAuthorityFactory()
+    PostcodeDistrict.objects.create(outward="BN1", local_authority=elsewhere)
+    child = county.child("Olivia", "Hart", "2015-03-20", nhs=feed_nhs(1))
+    row = county.row("A1", "Olivia", "Hart", "2015-03-20", nhs=feed_nhs(1), postcode="BN1 1AA")
+    run = county.load([row], may_create=False)
+    assert feed_moves_apply(run=run) == 0
+    child.refresh_from_db()
+    assert child.responsible_la == county.la
+
+
+def test_a_date_of_death_may_arrive_in_a_trusted_feed(county):
+    child = county.child("Olivia", "Hart", "2015-03-20", nhs=feed_nhs(1))
+    mapping = county.mapping().replace(
+        'end_date = "end"', 'end_date = "end"\ndate_of_death = "died"'
+    )
+    row = county.row("A1", "Olivia", "Hart", "2015-03-20", nhs=feed_nhs(1)) | {"died": "2026-10-02"}
+    path = county.write([row], columns=[*COLUMNS, "died"])
+    run = feed_import(path=path, mapping_text=mapping, today=TODAY)
+    assert feed_deaths_apply(run=run) == 1
+    child.refresh_from_db()
+    assert (child.status, child.date_of_death, child.death_source) == (
+        ChildStatus.DECEASED,
+        dt.date(2026, 10, 2),
+        "feed",
+    )
+
+
+def test_a_transfer_changes_the_la_and_says_how_it_arrived(las):
+    old, new = las
+    child = ChildFactory(responsible_la=old)
+    with pytest.raises(IntegrityError, match="transfer_changes_la"), transaction.atomic():
+        ResponsibilityTransfer.objects.create(
+            child=child,
+            from_la=old,
+            to_la=old,
+            transferred_on=MOVED_ON,
+            via="feed",
+            recorded_by="x",
+        )
+    with pytest.raises(IntegrityError, match="transfer_via_known"), transaction.atomic():
+        ResponsibilityTransfer.objects.create(
+            child=child,
+            from_la=old,
+            to_la=new,
+            transferred_on=MOVED_ON,
+            via="post",
+            recorded_by="x",
+        )

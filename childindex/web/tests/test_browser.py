@@ -20,6 +20,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.slow,
     pytest.mark.skipif(
         not CHROMIUM.exists(), reason="Debian's Chromium (/usr/bin/chromium) is not installed"
     ),

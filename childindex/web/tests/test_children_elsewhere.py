@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from childindex.access.models import Role
@@ -87,3 +89,64 @@ def test_the_page_is_audited_with_the_children_it_showed(client, world):
 def test_only_the_index_team_sees_the_page(client, role):
     sign_in_verified(client, UserFactory(role=role))
     assert client.get("/index-team/children-elsewhere/").status_code == 403
+
+
+def test_the_index_team_records_a_move_into_another_la_on_its_page(client, world):
+    from childindex.directory.models import PostcodeDistrict
+    from childindex.records.models import ResponsibilityTransfer
+
+    PostcodeDistrict.objects.create(outward="BN1", local_authority=world["other"])
+    response = client.get("/index-team/move/")
+    assert_govuk_page(response)
+    response = client.post(
+        "/index-team/move/",
+        {
+            "move-index_number": world["local"].index_number,
+            "move-line_1": "3 New Road",
+            "move-town": "Newtown",
+            "move-postcode": "bn1 1aa",
+            "move-day": "1",
+            "move-month": "10",
+            "move-year": "2026",
+        },
+    )
+    assert response.status_code == 302
+    world["local"].refresh_from_db()
+    assert world["local"].responsible_la == world["other"]
+    assert ResponsibilityTransfer.objects.get().via == "index_team"
+
+
+def test_a_move_to_a_postcode_in_no_la_is_an_error_on_the_page(client, world):
+    response = client.post(
+        "/index-team/move/",
+        {
+            "move-index_number": world["local"].index_number,
+            "move-line_1": "3 New Road",
+            "move-postcode": "ZE1 0AA",
+            "move-day": "1",
+            "move-month": "10",
+            "move-year": "2026",
+        },
+    )
+    assert response.status_code == 200
+    assert_govuk_page(response)
+    assert "in no LA&#x27;s districts" in response.content.decode()
+
+
+def test_the_index_team_records_a_death_with_its_source(client, world):
+    assert_govuk_page(client.get("/index-team/death/"))
+    child = world["local"]
+    died = child.date_of_birth + dt.timedelta(days=1)
+    response = client.post(
+        "/index-team/death/",
+        {
+            "death-index_number": child.index_number,
+            "death-day": str(died.day),
+            "death-month": str(died.month),
+            "death-year": str(died.year),
+            "death-source": "nhs",
+        },
+    )
+    assert response.status_code == 302
+    child.refresh_from_db()
+    assert (child.status, child.death_source) == ("deceased", "nhs")

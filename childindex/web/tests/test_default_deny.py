@@ -50,7 +50,10 @@ def undeclared_views(patterns) -> list[str]:
             problems.append(f"{name or callback.__name__}: declares no access rule")
         elif rule.rule == Rule.PUBLIC and name not in PUBLIC_ALLOW_LIST:
             problems.append(f"{name}: public but not on the allow-list")
-        elif getattr(callback, "login_required", True) is False and rule.rule != Rule.PUBLIC:
+        elif getattr(callback, "login_required", True) is False and rule.rule not in (
+            Rule.PUBLIC,
+            Rule.API_CLIENT,
+        ):
             problems.append(f"{name}: login_not_required without being declared public")
     return problems
 

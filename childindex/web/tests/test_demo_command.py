@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import re
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.test import Client
 
 from childindex.access.models import Role, User
 from childindex.records.models import Child
@@ -26,6 +28,25 @@ def test_demo_loads_a_county_and_prints_a_sign_in_for_every_role(tmp_path, setti
         assert user.username in text
         assert user.has_usable_password()
     assert re.search(r"\s\d{6}\n", text), "a current two-factor code is printed"
+    # One API client per kind of system, each printed as one line with a working secret.
+    lines = re.findall(
+        r"^api client (\S+): client_id=(\S+) client_secret=(\S+) scopes=(.+)$", text, re.M
+    )
+    assert [line[0] for line in lines] == [
+        "gp-system",
+        "school-feed",
+        "assessment-system",
+        "auditor-tool",
+    ]
+    assert lines[0][3] == "read match"
+    gp_client = Client()
+    token = gp_client.post(
+        "/fhir/auth/token",
+        {"grant_type": "client_credentials"},
+        HTTP_AUTHORIZATION="Basic "
+        + base64.b64encode(f"{lines[0][1]}:{lines[0][2]}".encode()).decode(),
+    )
+    assert token.status_code == 200, token.content
 
 
 @pytest.mark.django_db

@@ -83,7 +83,7 @@ def _example():
     """One example's world, rolled back when the example ends (pass or fail)."""
     with transaction.atomic():
         mail.outbox = []
-        cache.clear()  # search-limit counts are keyed by user id, which rolled-back ids reuse
+        cache.clear()  # the search limits' counters: each example is a fresh world
         yield
         transaction.set_rollback(True)
 
@@ -95,6 +95,7 @@ def _names(world, prefix: str) -> str:
 # --- Searches -------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @leak_settings(40)
 @given(spec=world_specs(), viewer_spec=viewer_specs())
 def test_a_search_matches_only_the_fields_the_user_may_see(db, spec, viewer_spec):
@@ -189,6 +190,7 @@ def test_a_search_matches_only_the_fields_the_user_may_see(db, spec, viewer_spec
 # --- The record and everything reached from it ----------------------------------------------------
 
 
+@pytest.mark.slow
 @leak_settings(40)
 @given(spec=world_specs(), viewer_spec=viewer_specs())
 def test_the_record_and_its_pages_show_exactly_what_the_viewer_may_see(db, spec, viewer_spec):
@@ -382,6 +384,7 @@ ADDITIONAL_OR_SPECIALIST = ("consent", "sensitive", "hidden")
 NO_LEAD = re.compile(r"has (\d+) additional or specialist services involved")
 
 
+@pytest.mark.slow
 @leak_settings(25)
 @given(spec=world_specs())
 def test_notifications_never_reveal_what_the_recipient_may_not_see(db, spec):
@@ -487,6 +490,7 @@ def _background(world) -> dict[str, object]:
     return people
 
 
+@pytest.mark.slow
 @leak_settings(15)
 @given(
     spec=world_specs(),
@@ -571,6 +575,7 @@ def test_auditors_see_who_accessed_a_child_never_what_is_hidden(db, spec, viewer
 # --- The index team's review item -----------------------------------------------------------------
 
 
+@pytest.mark.slow
 @leak_settings(15)
 @given(spec=world_specs(), same_la=st.booleans())
 def test_a_review_candidate_is_shown_only_as_the_shield_allows(db, spec, same_la):

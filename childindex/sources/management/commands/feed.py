@@ -25,6 +25,7 @@ from childindex.sources.importer import FeedImportError, feed_import, run_counts
 from childindex.sources.management.commands._base import OneLineCommand, subparsers
 from childindex.sources.mapping import MappingError
 from childindex.sources.models import Feed, ImportRun, RejectedRow
+from childindex.sources.moves import feed_deaths_apply, feed_moves_apply
 from childindex.sources.reading import FileRefused
 
 
@@ -85,6 +86,8 @@ class Command(OneLineCommand):
             **kwargs,
         )
         bar.close()
+        moved = feed_moves_apply(run=run) if run.finished_at else 0
+        deaths = feed_deaths_apply(run=run) if run.finished_at else 0
         counts = run_counts(run)
         elapsed = time.monotonic() - started
         self.stdout.write(
@@ -93,6 +96,10 @@ class Command(OneLineCommand):
             f"{counts['rejected']:,} rejected, {counts['unchanged']:,} unchanged, "
             f"{counts['ended']:,} involvements ended (run {run.pk}, {elapsed:.1f} s)."
         )
+        if moved:
+            self.stdout.write(f"{moved:,} children moved to another LA by their address.")
+        if deaths:
+            self.stdout.write(f"{deaths:,} deaths recorded from the feed's date of death.")
         if options["verbosity"] >= 2:
             cpu = getattr(run, "cpu_timings", {})
             for phase, seconds in sorted(

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
+from childindex.audit.models import Action
 from childindex.audit.services import audit_record
 from childindex.sources.management.commands._base import OneLineCommand, subparsers
 from childindex.sources.models import RecordStatus, SourceRecord
@@ -47,7 +48,7 @@ class Command(OneLineCommand):
         audit_record(
             actor=None,
             actor_label="childindex links export",
-            action="links_export",
+            action=Action.LINKS_EXPORT,
             detail={"rows": count, "file": out.name},
         )
         self.stdout.write(f"Wrote {count:,} links to {out}.")

@@ -25,6 +25,7 @@ from django.db import connection
 from childindex.__main__ import DEMO_MARKER
 from childindex.access.demo import create_demo_users, current_code
 from childindex.directory.models import LocalAuthority
+from childindex.fhir.demo import create_demo_clients
 from childindex.records.models import Child
 
 DEFAULT_CHILDREN = 3000
@@ -96,12 +97,17 @@ class Command(BaseCommand):
                     str(mapping.with_suffix(".csv")),
                     verbosity=0,
                 )
+            # The national operator's part: the county's child population estimates (the ONS
+            # mid-year estimates layout), which the coverage report compares the index with.
+            call_command("population", "load", str(out / "population_estimates.csv"), verbosity=0)
         la = LocalAuthority.objects.order_by("pk").first()
         if la is None:  # pragma: no cover - generate always makes one
             raise CommandError("the demo county has no local authority: run with --fresh")
         users = create_demo_users(la)
+        clients = create_demo_clients(la)
         self._mark_demo_checkout()
         self._print_welcome(la, users, port)
+        self._print_api_clients(clients, port)
         if not options["no_serve"]:
             self._serve(port)
 
@@ -156,6 +162,13 @@ class Command(BaseCommand):
         path = Path(settings.DATABASES["default"]["NAME"])
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+    def _print_api_clients(self, clients, port: int) -> None:
+        w = self.stdout.write
+        w(f"FHIR API at http://127.0.0.1:{port}/fhir (token: POST /fhir/auth/token; docs/api.md):")
+        for client in clients:
+            w(client.line)
+        w("")
 
     def _print_welcome(self, la, users, port: int) -> None:
         count = Child.objects.count()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pytest
@@ -9,6 +10,8 @@ from django.core.management import CommandError, call_command
 
 from childindex.audit.checkpoints import read_checkpoints
 from childindex.audit.tests.factories import record_events
+from childindex.records.models import ChildStatus
+from childindex.records.tests.factories import ChildFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -40,9 +43,17 @@ def test_monitor_queues_the_jobs_for_the_worker(settings):
     settings.AUDIT_CHECKPOINT_DIR = None
     out = io.StringIO()
     call_command("monitor", stdout=out)
-    assert "queued 5 jobs" in out.getvalue()
+    assert "queued 6 jobs" in out.getvalue()  # with the daily lifecycle run
 
 
 def test_monitor_refuses_a_silly_interval():
     with pytest.raises(CommandError, match="at least 10 seconds"):
         call_command("monitor", "--every", "1")
+
+
+def test_the_clock_runs_the_lifecycle_once_a_day(settings):
+    settings.AUDIT_CHECKPOINT_DIR = None
+    adult = ChildFactory(date_of_birth=dt.date(2000, 1, 1))
+    call_command("monitor", "--inline", stdout=io.StringIO())
+    adult.refresh_from_db()
+    assert adult.status == ChildStatus.ARCHIVED

@@ -4,7 +4,9 @@ The database worker (`childindex db_worker`) runs jobs as they are queued; this 
 clock that queues the periodic ones. Every run queues: a signed checkpoint of the audit chain
 (when there are new events), the access policy's alerts, the irregular-use detectors for today
 (and for yesterday, to finish its late hours), and the "many practitioners opened a record"
-notifications. Once a day it also queues the "several services, no lead professional" prompts.
+notifications. Once a day it also queues the "several services, no lead professional" prompts
+and the lifecycle run (archive at 18 or 25, a year after a death; purge after archiving). It
+lives in the sources app, the layer that may import every periodic job.
 
     childindex monitor                 queue once (for cron or a systemd timer)
     childindex monitor --every         queue every CHILDINDEX_AUDIT_CHECKPOINT_MINUTES (5) minutes
@@ -24,6 +26,8 @@ from django.utils import timezone
 
 from childindex.alerts import tasks as alert_tasks
 from childindex.audit import tasks as audit_tasks
+from childindex.core.jobs import orphaned_jobs_requeue
+from childindex.sources import tasks as source_tasks
 
 
 class Command(BaseCommand):
@@ -52,6 +56,9 @@ class Command(BaseCommand):
             raise CommandError("--every must be at least 10 seconds")
         last_daily: dt.date | None = None
         while True:
+            requeued = orphaned_jobs_requeue()
+            if requeued:
+                self.stdout.write(f"queued again {len(requeued)} jobs whose worker died")
             today = timezone.localdate()
             jobs = [
                 (audit_tasks.raise_policy_alerts, ()),
@@ -63,6 +70,7 @@ class Command(BaseCommand):
                 jobs.insert(0, (audit_tasks.audit_checkpoint, ()))
             if last_daily != today:
                 jobs.append((alert_tasks.notify_no_lead_professional, ()))
+                jobs.append((source_tasks.run_lifecycle, (today.isoformat(),)))
                 last_daily = today
             for job, arguments in jobs:
                 if options["inline"]:

@@ -1,0 +1,221 @@
+"""FHIR API benchmark: ``Patient/$match`` latency and transaction-Bundle intake throughput.
+
+    DATABASE_URL=sqlite:////path/to/copy.sqlite3 PYTHONPATH=. CHILDINDEX_MODE=test \\
+        nice -n 10 .venv/bin/python benchmarks/fhir_api.py --matches 300 --bundle 1000
+
+Runs against an existing, already loaded index (a COPY of /work/var/bench250k.sqlite3, or a
+PostgreSQL copy of bench_1m_base): migrates it, makes a GP client and a school feed client
+(with limits high enough not to refuse the benchmark), then
+
+- ``$match``: for children drawn at random (seeded), POSTs a Parameters resource with their
+  current name, date of birth and postcode through the whole Django stack (token check, the
+  access policy, the search, the feeds' linkage model, the audit event) with Django's test
+  client, and reports the median and p95 of the wall-clock time per call;
+- Bundle: one transaction Bundle of ``--bundle`` entries (Patient + EpisodeOfCare pairs of
+  children drawn at random, as a school would send them) through ``POST /fhir`` (the feed
+  import pipeline), reporting entries a second.
+
+Not a test: it measures. Results go into docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("CHILDINDEX_MODE", "test")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "childindex.config.settings")
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * p / 100
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--matches", type=int, default=300)
+    parser.add_argument("--bundle", type=int, default=1000, help="entries (0: skip)")
+    parser.add_argument("--seed", type=int, default=12)
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import setup_test_environment
+
+    from childindex.audit.models import UsageThresholds
+    from childindex.directory.models import LocalAuthority, Organisation, Service
+    from childindex.fhir.intake import source_system
+    from childindex.fhir.models import ApiClient, ClientKind
+    from childindex.fhir.services import api_client_create
+    from childindex.records.models import Child, ChildAddress, ChildName
+
+    setup_test_environment()
+    settings.ALLOWED_HOSTS = ["*"]
+    call_command("migrate", verbosity=0, interactive=False)
+    la = LocalAuthority.objects.order_by("pk").first()
+    UsageThresholds.objects.update_or_create(
+        local_authority=la,
+        defaults={"search_limit_per_minute": 10**6, "search_limit_per_day": 10**7},
+    )
+    run = f"{int(time.time())}"
+    gp_org = Organisation.objects.filter(local_authority=la, type="gp_practice").first()
+    gp = api_client_create(
+        actor_label="benchmark",
+        name=f"bench-gp-{run}",
+        kind=ClientKind.GP_SYSTEM,
+        local_authority=la,
+        organisation=gp_org,
+        rate_limit_per_minute=10**6,
+    )
+    http = Client()
+
+    def bearer(issued):
+        basic = base64.b64encode(f"{issued.client_id}:{issued.client_secret}".encode()).decode()
+        token = http.post(
+            "/fhir/auth/token",
+            {"grant_type": "client_credentials"},
+            HTTP_AUTHORIZATION=f"Basic {basic}",
+        ).json()["access_token"]
+        return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+    rng = random.Random(args.seed)
+    count = Child.objects.count()
+    max_id = Child.objects.order_by("-pk").values_list("pk", flat=True).first()
+    print(f"# FHIR API benchmark: {count:,} children on {connection.vendor}")
+
+    def sample(n):
+        ids = set()
+        while len(ids) < n:
+            ids.add(rng.randint(1, max_id))
+        children = {
+            c.pk: c for c in Child.objects.filter(pk__in=ids, status="active", shielded=False)
+        }
+        names = {
+            n.child_id: n for n in ChildName.objects.filter(child_id__in=children, kind="current")
+        }
+        postcodes = dict(
+            ChildAddress.objects.filter(
+                child_id__in=children, lived_until__isnull=True
+            ).values_list("child_id", "postcode")
+        )
+        return [
+            (c, names[c.pk], postcodes.get(c.pk, "")) for c in children.values() if c.pk in names
+        ]
+
+    headers = bearer(gp)
+    wanted = sample(args.matches + 20)
+    times, certain, found = [], 0, 0
+    for n, (child, name, postcode) in enumerate(wanted):
+        patient = {
+            "resourceType": "Patient",
+            "name": [{"family": name.family_name, "given": name.given_names.split()}],
+            "birthDate": child.date_of_birth.isoformat(),
+        }
+        if postcode:
+            patient["address"] = [{"postalCode": postcode}]
+        body = json.dumps(
+            {"resourceType": "Parameters", "parameter": [{"name": "resource", "resource": patient}]}
+        )
+        started = time.perf_counter()
+        response = http.post(
+            "/fhir/Patient/$match", body, content_type="application/fhir+json", **headers
+        )
+        elapsed = (time.perf_counter() - started) * 1000
+        assert response.status_code == 200, response.content[:300]
+        if n < 20:
+            continue  # warm-up
+        times.append(elapsed)
+        entries = json.loads(response.content).get("entry", [])
+        if entries and entries[0]["resource"]["id"] == child.index_number:
+            found += 1
+            if entries[0]["search"]["extension"][0]["valueCode"] == "certain":
+                certain += 1
+    print(
+        f"$match | {len(times)} calls | median {statistics.median(times):.1f} ms | "
+        f"p95 {percentile(times, 95):.1f} ms | max {max(times):.1f} ms | "
+        f"the child first {found / len(times):.1%}, graded certain {certain / len(times):.1%}"
+    )
+
+    if args.bundle:
+        service = (
+            Service.objects.filter(organisation__local_authority=la, organisation__type="school")
+            .select_related("organisation")
+            .first()
+        )
+        feed = api_client_create(
+            actor_label="benchmark",
+            name=f"bench-feed-{run}",
+            kind=ClientKind.FEED,
+            local_authority=la,
+            organisation=service.organisation,
+            rate_limit_per_minute=10**6,
+        )
+        client = ApiClient.objects.get(name=feed.client.name)
+        entries = []
+        for n, (child, name, postcode) in enumerate(sample(args.bundle // 2)[: args.bundle // 2]):
+            entries.append(
+                {
+                    "fullUrl": f"urn:uuid:p{n}",
+                    "resource": {
+                        "resourceType": "Patient",
+                        "identifier": [{"system": source_system(client), "value": f"b{run}-{n}"}],
+                        "name": [{"family": name.family_name, "given": name.given_names.split()}],
+                        "birthDate": child.date_of_birth.isoformat(),
+                        "address": [{"postalCode": postcode}] if postcode else [],
+                    },
+                    "request": {"method": "PUT", "url": "Patient"},
+                }
+            )
+            entries.append(
+                {
+                    "resource": {
+                        "resourceType": "EpisodeOfCare",
+                        "status": "active",
+                        "patient": {"reference": f"urn:uuid:p{n}"},
+                        "managingOrganization": {
+                            "identifier": {"value": service.organisation.code}
+                        },
+                        "type": [{"text": service.name}],
+                        "period": {"start": "2026-09-01"},
+                    },
+                    "request": {"method": "POST", "url": "EpisodeOfCare"},
+                }
+            )
+        for label in ("first send", "re-sent (unchanged)"):
+            started = time.perf_counter()
+            response = http.post(
+                "/fhir",
+                json.dumps({"resourceType": "Bundle", "type": "transaction", "entry": entries}),
+                content_type="application/fhir+json",
+                **bearer(feed),
+            )
+            elapsed = time.perf_counter() - started
+            assert response.status_code == 200, response.content[:300]
+            statuses = [e["response"]["status"] for e in json.loads(response.content)["entry"]]
+            print(
+                f"Bundle {label} | {len(entries)} entries ({len(statuses)} records) | "
+                f"{elapsed:.2f} s | {len(entries) / elapsed:,.0f} entries/s | "
+                f"{statuses.count('201 Created')} created, {statuses.count('200 OK')} ok"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,208 @@
+"""The load test's simulated people (Locust), against `childindex serve`.
+
+    benchmarks/load/run            (one command: see its header; results in docs/performance.md)
+
+Every simulated user signs in as a person does (password, then a fresh two-factor code from
+their own authenticator secret, RFC 6238) with an account of their own
+(``benchmarks/load/accounts.py``), then works with a think time between actions:
+
+- practitioners (weight 4): search for a child by name and date of birth (``search``), open
+  the record with a purpose (``record``), now and then log their involvement (``involvement``);
+- index teams (1): open the review queue (``review queue``) and an item in it (``review item``);
+- auditors (1): who accessed a child (``audit child``).
+
+Each operation that the index audits is counted by kind (``operations.json`` at the end), so
+the run's audit events can be counted against it afterwards.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import itertools
+import json
+import os
+import random
+import re
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+from locust import HttpUser, between, events, task
+from locustfile_helpers import totp  # the same directory
+
+HERE = Path(__file__).resolve().parent
+VAR = Path(os.environ.get("LOAD_VAR", HERE.parents[1] / "var" / "load"))
+THINK = between(
+    float(os.environ.get("LOAD_THINK_MIN", "5")), float(os.environ.get("LOAD_THINK_MAX", "20"))
+)
+
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+RESULT = re.compile(r'href="/children/(\d+)/purpose/"')
+SERVICE = re.compile(r'<select[^>]*name="service".*?</select>', re.S)
+OPTION = re.compile(r'<option value="(\d+)"')
+REVIEW = re.compile(r'href="/index-team/review/(\d+)/"')
+
+_accounts = {role: [] for role in ("practitioner", "index_team", "auditor")}
+with (VAR / "accounts.csv").open() as handle:
+    for row in csv.DictReader(handle):
+        _accounts[row["role"]].append(row)
+_iterators = {role: itertools.cycle(rows) for role, rows in _accounts.items()}
+_lock = threading.Lock()
+with (VAR / "children.csv").open() as handle:
+    CHILDREN = list(csv.DictReader(handle))
+OPERATIONS: Counter = Counter()
+
+
+def _token(response) -> str:
+    match = CSRF.search(response.text)
+    return match.group(1) if match else ""
+
+
+class Person(HttpUser):
+    abstract = True
+    role = ""
+    wait_time = THINK
+
+    def on_start(self) -> None:
+        with _lock:
+            self.account = next(_iterators[self.role])
+        page = self.client.get("/sign-in/", name="sign-in")
+        response = self.client.post(
+            "/sign-in/",
+            {"username": self.account["username"], "password": self.account["password"],
+             "csrfmiddlewaretoken": _token(page)},
+            name="sign-in",
+        )  # fmt: skip
+        response = self.client.post(
+            "/sign-in/two-factor/",
+            {"code": totp(self.account["secret"]), "csrfmiddlewaretoken": _token(response)},
+            name="two-factor",
+        )
+        if response.url and "/sign-in/" in response.url:
+            # The code of this 30 s step was used already (by this account): the next one.
+            time.sleep(31 - time.time() % 30)
+            page = self.client.get("/sign-in/two-factor/", name="two-factor")
+            self.client.post(
+                "/sign-in/two-factor/",
+                {"code": totp(self.account["secret"]), "csrfmiddlewaretoken": _token(page)},
+                name="two-factor",
+            )
+
+    def count(self, kind: str) -> None:
+        OPERATIONS[kind] += 1
+
+
+class Practitioner(Person):
+    role = "practitioner"
+    weight = 4
+
+    @task(6)
+    def search_and_open(self) -> None:
+        child = random.choice(CHILDREN)
+        page = self.client.get("/search/", name="search form")
+        with self.client.post(
+            "/search/",
+            {"name": f"{child['given']} {child['family']}", "dob_day": child["day"],
+             "dob_month": child["month"], "dob_year": child["year"],
+             "csrfmiddlewaretoken": _token(page)},
+            name="search", catch_response=True,
+        ) as response:  # fmt: skip
+            if response.status_code != 200 or not (response.url or "").endswith("/search/"):
+                response.failure(f"search answered {response.status_code} at {response.url}")
+                return
+            self.count("search")
+            found = RESULT.findall(response.text)
+        if not found:
+            return
+        self.wait()  # reading the list
+        index_number = found[0]
+        page = self.client.get(f"/children/{index_number}/purpose/", name="purpose")
+        with self.client.post(
+            f"/children/{index_number}/purpose/",
+            {"purpose": random.choice(["referral", "welfare_concern", "providing_service"]),
+             "csrfmiddlewaretoken": _token(page)},
+            name="record", catch_response=True,
+        ) as response:  # fmt: skip
+            if response.status_code != 200 or "/children/" not in (response.url or ""):
+                response.failure(f"record answered {response.status_code}")
+                return
+            self.count("record_view")
+        self.index_number = index_number
+
+    @task(1)
+    def log_involvement(self) -> None:
+        index_number = getattr(self, "index_number", None)
+        if not index_number:
+            return
+        page = self.client.get(
+            f"/children/{index_number}/involvements/new/", name="involvement form"
+        )
+        select = SERVICE.search(page.text)
+        services = OPTION.findall(select.group(0)) if select else []
+        if page.status_code != 200 or not services:
+            return
+        today = dt.date.today()
+        with self.client.post(
+            f"/children/{index_number}/involvements/new/",
+            {"service": random.choice(services), "consent_status": "given",
+             "given_by": "young_person", "scope": "additional_services",
+             "consent_day": today.day, "consent_month": today.month, "consent_year": today.year,
+             "started_day": today.day, "started_month": today.month, "started_year": today.year,
+             "csrfmiddlewaretoken": _token(page)},
+            name="involvement", catch_response=True,
+        ) as response:  # fmt: skip
+            if response.status_code != 200:
+                response.failure(f"involvement answered {response.status_code}")
+            elif "/involvements/new/" in (response.url or ""):
+                response.success()  # refused with a reason (already involved): no change
+                self.count("involvement_refused")
+            else:
+                self.count("involvement_log")
+
+
+class IndexTeam(Person):
+    role = "index_team"
+    weight = 1
+
+    @task
+    def review(self) -> None:
+        with self.client.get("/index-team/review/", name="review queue", catch_response=True) as r:
+            if r.status_code != 200 or not (r.url or "").endswith("/index-team/review/"):
+                r.failure(f"review queue answered {r.status_code} at {r.url}")
+                return
+            self.count("review_queue")
+            items = REVIEW.findall(r.text)
+        if items:
+            self.wait()
+            with self.client.get(
+                f"/index-team/review/{random.choice(items[:20])}/", name="review item",
+                catch_response=True,
+            ) as r:  # fmt: skip
+                if r.status_code != 200 or "/index-team/review/" not in (r.url or ""):
+                    r.failure(f"review item answered {r.status_code} at {r.url}")
+                else:
+                    self.count("review_item")
+
+
+class Auditor(Person):
+    role = "auditor"
+    weight = 1
+
+    @task
+    def child_history(self) -> None:
+        child = random.choice(CHILDREN)
+        with self.client.get(
+            "/audit/child/", params={"index_number": child["index_number"]},
+            name="audit child", catch_response=True,
+        ) as r:  # fmt: skip
+            if r.status_code != 200 or "/audit/child/" not in (r.url or ""):
+                r.failure(f"audit child answered {r.status_code} at {r.url}")
+            else:
+                self.count("audit_child")
+
+
+@events.quitting.add_listener
+def _write_operations(environment, **kwargs) -> None:
+    (VAR / "operations.json").write_text(json.dumps(dict(OPERATIONS), indent=1))

@@ -1,0 +1,127 @@
+"""Reports benchmark: how long each report page (and its CSV) takes over HTTP on a loaded index.
+
+    DATABASE_URL=sqlite:////abs/path/bench250k.sqlite3 PYTHONPATH=. CHILDINDEX_MODE=test \
+        nice -n 10 .venv/bin/python benchmarks/reports.py --runs 15
+
+The database must already hold a population (``childindex generate --children N --load``) and,
+for the coverage report, estimates (``childindex population load population_estimates.csv``).
+It signs in as the first LA's index team (an authenticator device is added if it has none), asks
+each report through Django's test client (the whole stack: middleware, access policy, selectors,
+audit event, template, chart), and prints the median and 95th percentile per report as Markdown
+for docs/performance.md. The subject access export is asked for a child with involvements.
+Not a test: it measures. Every request writes its audit event, as in production.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("CHILDINDEX_MODE", "test")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "childindex.config.settings")
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--only", default="", help="comma-separated report names")
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+    from django.urls import reverse
+
+    from childindex.access.models import Role, User
+    from childindex.access.testing import authenticator, sign_in_verified
+    from childindex.records.models import Child, Involvement
+
+    settings.ALLOWED_HOSTS = ["*"]
+    team = User.objects.filter(role=Role.INDEX_TEAM).order_by("pk").first()
+    if team is None:
+        sys.exit("no index team in this database: load a population first")
+    authenticator(team)
+    client = Client()
+    sign_in_verified(client, team)
+    la = team.local_authority_id
+    children = Child.objects.filter(responsible_la_id=la).count()
+    child_id = (
+        Involvement.objects.filter(child__responsible_la_id=la, child__shielded=False)
+        .order_by("pk")
+        .values_list("child_id", flat=True)
+        .first()
+    )
+    child = Child.objects.get(pk=child_id)
+    reports = {
+        "data quality summary": ("GET", reverse("web:reports-data-quality"), None),
+        "worklist: no school": ("GET", reverse("web:reports-worklist", args=["no-school"]), None),
+        "worklist: no GP": ("GET", reverse("web:reports-worklist", args=["no-gp"]), None),
+        "worklist: no NHS number": (
+            "GET",
+            reverse("web:reports-worklist", args=["no-nhs-number"]),
+            None,
+        ),
+        "worklist: stale": ("GET", reverse("web:reports-worklist", args=["stale"]), None),
+        "worklist: two schools or GPs": (
+            "GET",
+            reverse("web:reports-worklist", args=["two-universal"]),
+            None,
+        ),
+        "coverage": ("GET", reverse("web:reports-coverage"), None),
+        "planning": ("GET", reverse("web:reports-planning"), None),
+        "feed health over time": ("GET", reverse("web:reports-feed-health"), None),
+        "coverage CSV": ("GET", reverse("web:reports-coverage") + "?format=csv", None),
+        "planning CSV": ("GET", reverse("web:reports-planning") + "?format=csv", None),
+        "subject access (HTML)": (
+            "POST",
+            reverse("web:reports-subject-access"),
+            {"index_number": child.index_number, "requester": "young_person", "output": "html"},
+        ),
+        "subject access (PDF)": (
+            "POST",
+            reverse("web:reports-subject-access"),
+            {"index_number": child.index_number, "requester": "young_person", "output": "pdf"},
+        ),
+    }
+    only = {o.strip() for o in args.only.split(",") if o.strip()}
+    print(
+        f"{connection.vendor}, {children:,} children in the LA, {args.runs} runs each "
+        "(after one warm-up)\n"
+    )
+    print("| report | median (ms) | p95 (ms) | max (ms) |")
+    print("| --- | ---: | ---: | ---: |")
+    for name, (method, url, data) in reports.items():
+        if only and name not in only:
+            continue
+        times = []
+        for i in range(args.runs + 1):
+            started = time.perf_counter()
+            response = client.post(url, data) if method == "POST" else client.get(url)
+            elapsed = (time.perf_counter() - started) * 1000
+            if response.status_code != 200:
+                sys.exit(f"{name}: HTTP {response.status_code}")
+            if i:
+                times.append(elapsed)
+        print(
+            f"| {name} | {statistics.median(times):,.0f} | {percentile(times, 95):,.0f} "
+            f"| {max(times):,.0f} |",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()

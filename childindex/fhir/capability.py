@@ -1,0 +1,254 @@
+"""The CapabilityStatement and the OpenAPI document, built from one table of what the API
+supports, so neither can claim more (or less) than the URL conf serves."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from childindex.fhir.mapping import IDENTIFIER_SYSTEMS, MATCH_GRADE
+from childindex.fhir.models import Scope
+from childindex.fhir.team import INDICATOR_EXTENSIONS, SENSITIVE, TEAM_RESOURCES
+
+SEARCH_PARAMS = {
+    "identifier": ("token", "system|value; systems: see the identifier extension"),
+    "name": ("string", "the child's name (with birthdate or address-postalcode)"),
+    "family": ("string", "family name (with given, and birthdate or address-postalcode)"),
+    "given": ("string", "given names"),
+    "birthdate": ("date", "YYYY-MM-DD, or a year YYYY"),
+    "address-postalcode": ("string", "a full postcode or a postcode district"),
+    "gender": ("token", "female, male or unknown"),
+}
+RESOURCES: list[dict[str, Any]] = [
+    {
+        "type": "Patient",
+        "interaction": ["read", "search-type"],
+        "operation": [("match", "http://hl7.org/fhir/OperationDefinition/Patient-match")],
+        "searchParam": SEARCH_PARAMS,
+        "scope": {"read": Scope.READ, "search-type": Scope.MATCH, "match": Scope.MATCH},
+    },
+    *(
+        {
+            "type": kind,
+            "interaction": ["search-type", "update"]
+            if kind == "EpisodeOfCare"
+            else ["search-type"],
+            "operation": [],
+            "searchParam": {"patient": ("reference", "the child: Patient/<id> or <id>")},
+            "scope": {"search-type": Scope.READ, "update": Scope.INDICATOR_WRITE},
+        }
+        for kind in TEAM_RESOURCES
+    ),
+]
+FHIR_VERSION = "4.0.1"
+TRANSACTION_DOC = (
+    "POST /fhir: a transaction Bundle of Patient + EpisodeOfCare entries from a source "
+    "system (scope feed.write), imported like a CSV feed row; the Patient carries the "
+    "source's own key as an identifier with system "
+    "https://fhir.childindex.uk/Id/source/<client name>, and each EpisodeOfCare the "
+    "client's own organisation code in managingOrganization.identifier."
+)
+OAUTH_URIS = "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris"
+IDENTIFIER_EXTENSION = "https://fhir.childindex.uk/StructureDefinition/identifier-systems"
+
+
+def capability_statement(*, base: str, token_url: str) -> dict[str, Any]:
+    resources = []
+    for resource in RESOURCES:
+        entry: dict[str, Any] = {
+            "type": resource["type"],
+            "interaction": [{"code": code} for code in resource["interaction"]],
+        }
+        if resource["searchParam"]:
+            entry["searchParam"] = [
+                {"name": name, "type": kind, "documentation": doc}
+                for name, (kind, doc) in resource["searchParam"].items()
+            ]
+        if resource["operation"]:
+            entry["operation"] = [
+                {"name": name, "definition": definition}
+                for name, definition in resource["operation"]
+            ]
+        scopes = ", ".join(f"{k}: {v}" for k, v in resource["scope"].items())
+        entry["documentation"] = f"Scopes needed: {scopes}."
+        resources.append(entry)
+    return {
+        "resourceType": "CapabilityStatement",
+        "status": "active",
+        "date": "2026-12-02",
+        "publisher": "childindex",
+        "kind": "instance",
+        "software": {"name": "childindex"},
+        "implementation": {"description": "childindex FHIR R4 API", "url": base},
+        "fhirVersion": FHIR_VERSION,
+        "format": ["application/fhir+json"],
+        "extension": [
+            {
+                "url": IDENTIFIER_EXTENSION,
+                "extension": [
+                    {"url": kind.value, "valueUri": system}
+                    for kind, system in IDENTIFIER_SYSTEMS.items()
+                ],
+            }
+        ],
+        "rest": [
+            {
+                "mode": "server",
+                "documentation": (
+                    "$match returns a searchset Bundle; each entry has search.score and the "
+                    f"match-grade extension ({MATCH_GRADE}): certain, probable or possible. "
+                    "Every call is audited with the client and its purpose of access. "
+                    "The team around the child: an EpisodeOfCare per involvement, its indicators "
+                    "as extensions ("
+                    + "; ".join(f"{url}: {doc}" for url, doc in INDICATOR_EXTENSIONS.items())
+                    + f"). A sensitive involvement appears only as '{SENSITIVE}', with the LA "
+                    "index team as the contact; a hidden concern never appears."
+                ),
+                "security": {
+                    "extension": [
+                        {
+                            "url": OAUTH_URIS,
+                            "extension": [{"url": "token", "valueUri": token_url}],
+                        }
+                    ],
+                    "service": [
+                        {
+                            "coding": [
+                                {
+                                    "system": "http://terminology.hl7.org/CodeSystem/"
+                                    "restful-security-service",
+                                    "code": "OAuth",
+                                }
+                            ]
+                        }
+                    ],
+                    "description": (
+                        "OAuth2 client credentials (POST the token endpoint with "
+                        "grant_type=client_credentials). Scopes: "
+                        + "; ".join(f"{s.value} ({s.label})" for s in Scope)
+                    ),
+                },
+                "interaction": [
+                    {
+                        "code": "transaction",
+                        "documentation": TRANSACTION_DOC,
+                    }
+                ],
+                "resource": resources,
+            }
+        ],
+    }
+
+
+def openapi_document(*, base: str, token_url: str) -> dict[str, Any]:
+    """OpenAPI 3.1 for the same endpoints."""
+    fhir_json = {"application/fhir+json": {"schema": {"type": "object"}}}
+    errors = {
+        str(code): {"description": f"OperationOutcome ({label})", "content": fhir_json}
+        for code, label in (
+            (400, "invalid resource, missing criteria, unknown parameter"),
+            (401, "no valid token"),
+            (403, "forbidden scope"),
+            (404, "unknown resource, or a child this client may not see"),
+            (429, "too many requests"),
+        )
+    }
+    paths: dict[str, Any] = {
+        "/metadata": {
+            "get": {
+                "summary": "CapabilityStatement",
+                "responses": {"200": {"description": "CapabilityStatement", "content": fhir_json}},
+            }
+        }
+    }
+    for resource in RESOURCES:
+        kind = resource["type"]
+        scope = resource["scope"]
+        search_parameters = [
+            {"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
+            for name in resource["searchParam"]
+        ]
+        if "search-type" in resource["interaction"]:
+            paths[f"/{kind}"] = {
+                "get": {
+                    "summary": f"Search {kind}",
+                    "security": [{"oauth2": [scope["search-type"]]}],
+                    "parameters": search_parameters,
+                    "responses": {
+                        "200": {"description": "searchset", "content": fhir_json},
+                        **errors,
+                    },
+                }
+            }
+        if kind == "Patient":
+            paths[f"/{kind}/_search"] = {
+                "post": {
+                    "summary": f"Search {kind} (criteria in a form body, not the URL)",
+                    "security": [{"oauth2": [scope["search-type"]]}],
+                    "requestBody": {
+                        "content": {
+                            "application/x-www-form-urlencoded": {"schema": {"type": "object"}}
+                        }
+                    },
+                    "responses": {
+                        "200": {"description": "searchset", "content": fhir_json},
+                        **errors,
+                    },
+                }
+            }
+        if "read" in resource["interaction"]:
+            paths[f"/{kind}/{{id}}"] = {
+                "get": {
+                    "summary": f"Read {kind}",
+                    "security": [{"oauth2": [scope["read"]]}],
+                    "parameters": [
+                        {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+                    ],
+                    "responses": {"200": {"description": kind, "content": fhir_json}, **errors},
+                }
+            }
+        if "update" in resource["interaction"]:
+            paths[f"/{kind}/{{id}}"] = {
+                "put": {
+                    "summary": f"Set or clear the indicators of one's own {kind}",
+                    "security": [{"oauth2": [scope["update"]]}],
+                    "parameters": [
+                        {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+                    ],
+                    "requestBody": {"content": fhir_json},
+                    "responses": {
+                        "200": {"description": "OperationOutcome", "content": fhir_json},
+                        **errors,
+                    },
+                }
+            }
+        for name, _definition in resource["operation"]:
+            paths[f"/{kind}/${name}"] = {
+                "post": {
+                    "summary": f"{kind} ${name} (IHE PDQm)",
+                    "security": [{"oauth2": [scope[name]]}],
+                    "requestBody": {"content": fhir_json},
+                    "responses": {
+                        "200": {"description": "searchset", "content": fhir_json},
+                        **errors,
+                    },
+                }
+            }
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "childindex FHIR R4 API", "version": "1"},
+        "servers": [{"url": base}],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {
+                "oauth2": {
+                    "type": "oauth2",
+                    "flows": {
+                        "clientCredentials": {
+                            "tokenUrl": token_url,
+                            "scopes": {s.value: s.label for s in Scope},
+                        }
+                    },
+                }
+            }
+        },
+    }

@@ -1,0 +1,104 @@
+"""``Patient/$match`` (IHE PDQm): the feeds' linkage model over the candidates a search would
+give this client, never writing a child, a source record or a review item.
+
+Candidates come from ``records.selectors.child_search`` (the access policy decides which
+children the client can find and on which fields; the search is audited and rate-limited like
+a person's). They are then scored by the active linkage model exactly as a feed row is
+(``linkage.model.Scorer`` and ``linkage.decide``), on the fields the client may see only: a
+shielded child's address and identifiers are left out of the comparison for a client that may
+not see them, so a $match cannot tell it where a shielded child lives.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from dataclasses import dataclass
+
+from childindex.access.models import User
+from childindex.linkage.decide import Outcome, decide
+from childindex.linkage.model import Scorer, link_table
+from childindex.linkage.normalise import LinkRecord
+from childindex.records.search import Match, SearchCriteria
+from childindex.records.selectors import child_search
+from childindex.sources.index_data import index_link_records
+from childindex.sources.services import linkage_model_active, thresholds_for
+
+QUERY_ID = "query"
+_local = threading.local()
+
+
+def _scorer(model) -> Scorer:
+    """This thread's scorer for the active model, kept between calls: making one (Splink's
+    linker on an in-process DuckDB) costs far more than scoring a few candidates with it.
+    Its index table holds only the current call's candidates."""
+    cached = getattr(_local, "scorer", None)
+    key = model.pk
+    if cached is None or cached[0] != key:
+        if cached is not None:
+            cached[1].close()
+        cached = (key, Scorer(model.settings, threads=1), [])
+        _local.scorer = cached
+    scorer, previous = cached[1], cached[2]
+    scorer.remove_index(previous)
+    previous.clear()
+    return scorer
+
+
+@dataclass(frozen=True)
+class Graded:
+    match: Match
+    probability: float
+    weight: float
+    grade: str  # certain, probable, possible
+
+
+def patient_match(
+    *, actor: User, criteria: SearchCriteria, record: LinkRecord, ip_address: str | None = None
+) -> list[Graded]:
+    """The candidates for ``record``, best first, each graded certain (the feeds would link
+    it), probable (the feeds would send it to review) or possible (below review)."""
+    matches = child_search(actor=actor, criteria=criteria, ip_address=ip_address)
+    if not matches:
+        return []
+    by_id = {str(m.child_id): m for m in matches}
+    index = []
+    for child in index_link_records(child_ids=[m.child_id for m in matches]):
+        if not by_id[child.unique_id].details_visible:
+            child = dataclasses.replace(
+                child,
+                postcode=None,
+                address_line_1=None,
+                identifiers={},
+                local_identifiers=(),
+                other_postcodes=(),
+            )
+        index.append(child)
+    model = linkage_model_active()
+    thresholds = thresholds_for(actor.local_authority_id)
+    scorer = _scorer(model)
+    table = link_table(index)
+    scorer.add_index(table)
+    _local.scorer[2].extend(r.unique_id for r in index)
+    candidates = scorer.score(
+        link_table([dataclasses.replace(record, unique_id=QUERY_ID)]), min_weight=-1e9
+    )
+    decision = decide(
+        [c for c in candidates if c.weight >= thresholds.lower],
+        thresholds=thresholds,
+        levels=scorer.levels,
+        may_create=False,
+    )
+    graded = []
+    for c in candidates:
+        if c.other_id not in by_id:
+            continue
+        if decision.outcome == Outcome.LINK and decision.other_id == c.other_id:
+            grade = "certain"
+        elif c.weight >= thresholds.lower:
+            grade = "probable"
+        else:
+            grade = "possible"
+        graded.append(Graded(by_id[c.other_id], c.probability, c.weight, grade))
+    graded.sort(key=lambda g: -g.weight)
+    return graded

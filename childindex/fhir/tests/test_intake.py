@@ -1,0 +1,153 @@
+"""Bundle intake: a transaction Bundle goes through the CSV feed pipeline, row for row."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+
+from childindex.directory.tests.factories import (
+    LocalAuthorityFactory,
+    OrganisationFactory,
+    ServiceFactory,
+)
+from childindex.fhir.intake import COLUMNS, bundle_rows, mapping_text, source_system
+from childindex.fhir.models import ClientKind
+from childindex.fhir.services import api_client_create
+from childindex.fhir.tests.helpers import bearer, validated
+from childindex.fhir.tests.test_api import _child
+from childindex.records.models import Child
+from childindex.sources.importer import feed_import
+from childindex.sources.models import SourceRecord
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world():
+    la = LocalAuthorityFactory()
+    school = OrganisationFactory(local_authority=la, code="900123")
+    service = ServiceFactory(organisation=school, name="Reception class")
+    feed = api_client_create(
+        actor_label="test",
+        name="school-feed",
+        kind=ClientKind.FEED,
+        local_authority=la,
+        organisation=school,
+    )
+    children = [
+        _child(la, given="Qzaria", family="Qzenworth", postcode="TN34 1AA"),
+        _child(la, given="Qzbert", family="Qzandle", postcode="TN35 5AB"),
+    ]
+    return la, school, service, feed, children
+
+
+def _bundle(client, children, organisation_code="900123"):
+    entries = []
+    for n, child in enumerate(children, start=1):
+        name = child.names.get(kind="current")
+        address = child.addresses.first()
+        entries.append(
+            {
+                "fullUrl": f"urn:uuid:patient-{n}",
+                "resource": {
+                    "resourceType": "Patient",
+                    "identifier": [{"system": source_system(client), "value": f"pupil-{n}"}],
+                    "name": [{"family": name.family_name, "given": name.given_names.split()}],
+                    "birthDate": child.date_of_birth.isoformat(),
+                    "address": [{"postalCode": address.postcode}],
+                },
+                "request": {
+                    "method": "PUT",
+                    "url": f"Patient?identifier={source_system(client)}|pupil-{n}",
+                },
+            }
+        )
+        entries.append(
+            {
+                "resource": {
+                    "resourceType": "EpisodeOfCare",
+                    "status": "active",
+                    "patient": {"reference": f"urn:uuid:patient-{n}"},
+                    "managingOrganization": {"identifier": {"value": organisation_code}},
+                    "type": [{"text": "Reception class"}],
+                    "period": {"start": "2026-09-01"},
+                },
+                "request": {"method": "POST", "url": "EpisodeOfCare"},
+            }
+        )
+    return {"resourceType": "Bundle", "type": "transaction", "entry": entries}
+
+
+def _post(http, headers, bundle):
+    return http.post("/fhir", json.dumps(bundle), content_type="application/fhir+json", **headers)
+
+
+def test_a_bundle_is_imported_like_a_feed_and_resending_it_changes_nothing(client, world):
+    la, school, service, feed, children = world
+    headers = bearer(client, feed)
+    body = validated(_post(client, headers, _bundle(feed.client, children)))
+    assert [e["response"]["status"] for e in body["entry"]] == ["201 Created"] * 2
+    assert [e["response"]["location"] for e in body["entry"]] == [
+        f"Patient/{c.index_number}" for c in children
+    ]
+    assert SourceRecord.objects.count() == 2
+    again = validated(_post(client, headers, _bundle(feed.client, children)))
+    assert [e["response"]["status"] for e in again["entry"]] == ["200 OK"] * 2
+    assert SourceRecord.objects.count() == 2 and Child.objects.count() == 2
+
+
+def test_a_client_cannot_write_for_another_organisation(client, world):
+    la, school, service, feed, children = world
+    other = OrganisationFactory(local_authority=la, code="900999")
+    ServiceFactory(organisation=other, name="Reception class")
+    response = _post(client, bearer(client, feed), _bundle(feed.client, children, "900999"))
+    assert response.status_code == 403
+    assert validated(response)["issue"][0]["code"] == "forbidden"
+    assert SourceRecord.objects.count() == 0
+
+
+def test_an_invalid_entry_refuses_the_whole_bundle(client, world):
+    la, school, service, feed, children = world
+    bundle = _bundle(feed.client, children)
+    bundle["entry"][0]["resource"]["birthDate"] = "not a date"
+    response = _post(client, bearer(client, feed), bundle)
+    assert response.status_code == 400
+    assert "entry 1" in validated(response)["issue"][0]["diagnostics"]
+    assert SourceRecord.objects.count() == 0
+
+
+def test_a_gp_client_without_feed_write_cannot_post_a_bundle(client, world):
+    la, school, service, feed, children = world
+    gp = api_client_create(
+        actor_label="test",
+        name="gp",
+        kind=ClientKind.GP_SYSTEM,
+        local_authority=la,
+        organisation=OrganisationFactory(local_authority=la),
+    )
+    response = _post(client, bearer(client, gp), _bundle(feed.client, children))
+    assert response.status_code == 403
+
+
+def test_the_same_rows_as_csv_and_as_a_bundle_give_the_same_links(client, world, tmp_path):
+    la, school, service, feed, children = world
+    bundle = _bundle(feed.client, children)
+    rows = bundle_rows(feed.client, bundle)
+    path = tmp_path / "twin.csv"
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    twin = mapping_text(feed.client).replace('name = "api_school_feed"', 'name = "csv_twin"')
+    feed_import(path=path, mapping_text=twin, source="csv_twin")
+    validated(_post(client, bearer(client, feed), bundle))
+    by_feed = {
+        name: dict(
+            SourceRecord.objects.filter(feed__name=name).values_list("key", "child__index_number")
+        )
+        for name in ("csv_twin", "api_school_feed")
+    }
+    assert by_feed["csv_twin"] == by_feed["api_school_feed"]
+    assert set(by_feed["csv_twin"].values()) == {c.index_number for c in children}

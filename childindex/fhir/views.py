@@ -1,0 +1,408 @@
+"""The FHIR R4 API's views: adapters that parse, call one selector, map and answer.
+
+Every read goes through the records selectors (and so the one access policy and the audit
+trail), as the client's system account with the client's purpose of access.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import wraps
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+from oauth2_provider.views import TokenView
+from pydantic import ValidationError
+
+from childindex.access.client_ip import client_ip
+from childindex.access.decorators import api_client
+from childindex.access.policy import AccessRefused
+from childindex.fhir.auth import fhir_endpoint
+from childindex.fhir.capability import SEARCH_PARAMS, capability_statement, openapi_document
+from childindex.fhir.intake import bundle_import
+from childindex.fhir.mapping import (
+    FROM_FHIR_GENDER,
+    MATCH_GRADE,
+    SYSTEM_TYPES,
+    patient_from_match,
+    patient_from_team,
+    searchset,
+)
+from childindex.fhir.matching import patient_match
+from childindex.fhir.models import ApiClient, Scope
+from childindex.fhir.outcome import NOT_FOUND, FhirError, fhir_response, outcome_response
+from childindex.fhir.team import (
+    ASSESSMENT,
+    INFORMATION_TO_SHARE,
+    LEAD_PROFESSIONAL,
+    TAKING_ACTION,
+    team_resources,
+)
+from childindex.linkage.normalise import LinkRecord
+from childindex.records.models import AssessmentType
+from childindex.records.search import SearchCriteriaError, parse_criteria
+from childindex.records.selectors import (
+    child_search,
+    findable_child,
+    own_involvement_for,
+    team_around_child,
+)
+from childindex.records.services import involvement_indicators_set
+
+MAX_MATCH_COUNT = 20
+
+
+def _base(request: HttpRequest) -> str:
+    return request.build_absolute_uri(reverse("fhir:base")).rstrip("/")
+
+
+def fhir_open(view):
+    """No token needed (the CapabilityStatement and the OpenAPI document name no child)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except FhirError as error:
+            return outcome_response(error)
+
+    return api_client(csrf_exempt(wrapper))
+
+
+def _method(request: HttpRequest, *allowed: str) -> None:
+    if request.method not in allowed:
+        raise FhirError(
+            405,
+            "not-supported",
+            f"{request.method} is not supported here; use {' or '.join(allowed)}.",
+        )
+
+
+@fhir_open
+def metadata(request: HttpRequest) -> HttpResponse:
+    _method(request, "GET")
+    base = _base(request)
+    return fhir_response(
+        capability_statement(base=base, token_url=request.build_absolute_uri(reverse("fhir:token")))
+    )
+
+
+@fhir_open
+def openapi(request: HttpRequest) -> HttpResponse:
+    _method(request, "GET")
+    document = openapi_document(
+        base=_base(request), token_url=request.build_absolute_uri(reverse("fhir:token"))
+    )
+    response = fhir_response(document)
+    response["Content-Type"] = "application/json"
+    return response
+
+
+@fhir_open
+def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
+    raise FhirError(
+        404,
+        "not-supported",
+        "This endpoint is not supported: GET /fhir/metadata lists what is.",
+    )
+
+
+# The token endpoint: django-oauth-toolkit's, client credentials only (the client checks
+# itself: its id and secret are the credentials). It is no page and holds no child.
+token = api_client(TokenView.as_view())
+
+
+@fhir_endpoint(Scope.READ, action="fhir_patient_read")
+def patient_read(request: HttpRequest, client: ApiClient, patient_id: str) -> HttpResponse:
+    _method(request, "GET")
+    child = findable_child(actor=client.account, index_number=patient_id)
+    if child is None:
+        raise FhirError(404, "not-found", NOT_FOUND)
+    try:
+        team = team_around_child(
+            actor=client.account, child=child, purpose=client.purpose, ip_address=client_ip(request)
+        )
+    except AccessRefused as refused:
+        # The same answer as a child that does not exist (the refusal is audited).
+        raise FhirError(404, "not-found", NOT_FOUND) from refused
+    return fhir_response(patient_from_team(team))
+
+
+def _search_values(request: HttpRequest) -> dict[str, str]:
+    source = request.POST if request.method == "POST" else request.GET
+    values: dict[str, str] = {}
+    for name in source:
+        if name.startswith("_") and name in ("_format",):
+            continue
+        if name not in SEARCH_PARAMS:
+            raise FhirError(
+                400,
+                "not-supported",
+                f"Unknown search parameter '{name[:40]}': Patient search supports "
+                f"{', '.join(SEARCH_PARAMS)}.",
+            )
+        values[name] = source.get(name, "")
+    return values
+
+
+def _criteria(values: dict[str, str]):
+    name = values.get("name") or " ".join(
+        v for v in (values.get("given", ""), values.get("family", "")) if v
+    )
+    identifier = values.get("identifier", "")
+    if "|" in identifier:
+        system, identifier = identifier.split("|", 1)
+        if system and system not in SYSTEM_TYPES:
+            raise FhirError(
+                400,
+                "value",
+                f"Unknown identifier system '{system[:80]}': use one of {', '.join(SYSTEM_TYPES)}.",
+            )
+    gender = values.get("gender", "")
+    if gender and gender not in FROM_FHIR_GENDER:
+        raise FhirError(400, "value", "gender must be female, male, other or unknown.")
+    gender = {"female": "female", "male": "male"}.get(gender, "")
+    try:
+        return parse_criteria(
+            name=name,
+            date_of_birth=values.get("birthdate", ""),
+            postcode=values.get("address-postalcode", ""),
+            gender=gender,
+            identifier=identifier,
+        )
+    except SearchCriteriaError as error:
+        code = "required" if set(error.errors) & {"criteria", "name"} else "value"
+        raise FhirError(400, code, " ".join(error.errors.values())) from error
+
+
+@fhir_endpoint(Scope.MATCH, action="fhir_patient_search")
+def patient_search(request: HttpRequest, client: ApiClient) -> HttpResponse:
+    _method(request, "GET", "POST")
+    criteria = _criteria(_search_values(request))
+    matches = child_search(actor=client.account, criteria=criteria, ip_address=client_ip(request))
+    entries = [{"resource": patient_from_match(m), "search": {"mode": "match"}} for m in matches]
+    return fhir_response(searchset(entries, base=_base(request)))
+
+
+def _parameters(request: HttpRequest):
+    from fhir.resources.R4B.parameters import Parameters
+
+    try:
+        body = json.loads(request.body or b"null")
+    except ValueError as error:
+        raise FhirError(400, "invalid", f"The body is not JSON: {error}.") from error
+    if not isinstance(body, dict) or body.get("resourceType") != "Parameters":
+        raise FhirError(400, "invalid", "POST a Parameters resource holding a Patient.")
+    try:
+        return Parameters.model_validate(body)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise FhirError(
+            400, "invalid", f"Invalid Parameters at {where}: {first['msg']}."
+        ) from error
+
+
+@fhir_endpoint(Scope.MATCH, action="fhir_patient_match")
+def patient_match_view(request: HttpRequest, client: ApiClient) -> HttpResponse:
+    _method(request, "POST")
+    parameters = _parameters(request)
+    patient, only_certain, count = None, False, 10
+    for parameter in parameters.parameter or []:
+        if parameter.name == "resource":
+            patient = parameter.resource
+        elif parameter.name == "onlyCertainMatches":
+            only_certain = bool(parameter.valueBoolean)
+        elif parameter.name == "count":
+            count = parameter.valueInteger or 0
+        else:
+            raise FhirError(
+                400,
+                "not-supported",
+                f"Unknown $match parameter '{parameter.name[:40]}': use resource, "
+                "onlyCertainMatches and count.",
+            )
+    if patient is None or patient.get_resource_type() != "Patient":
+        raise FhirError(400, "required", "$match needs a 'resource' parameter holding a Patient.")
+    if not 1 <= count <= MAX_MATCH_COUNT:
+        raise FhirError(400, "value", f"count must be from 1 to {MAX_MATCH_COUNT}.")
+    name = (patient.name or [None])[0]
+    given = " ".join(name.given or []) if name else ""
+    family = (name.family or "") if name else ""
+    postcode = next((a.postalCode for a in patient.address or [] if a.postalCode), "")
+    identifiers: dict[str, str] = {}
+    for identifier in patient.identifier or []:
+        kind = SYSTEM_TYPES.get(identifier.system or "")
+        if kind and identifier.value:
+            identifiers[kind.value] = identifier.value.replace(" ", "")
+    identifier = next(iter(identifiers.values()), "")
+    born = patient.birthDate.isoformat() if patient.birthDate else ""
+    gender = {"female": "female", "male": "male"}.get(patient.gender or "", "")
+    criteria = _criteria(
+        {
+            "name": f"{given} {family}".strip(),
+            "birthdate": born,
+            "address-postalcode": postcode or "",
+            "identifier": identifier if not (given or family) or not (born or postcode) else "",
+        }
+    )
+    record = LinkRecord(
+        unique_id="query",
+        given_names=given,
+        family_name=family,
+        date_of_birth=patient.birthDate,
+        gender=gender or None,
+        postcode=(postcode or "").upper() or None,
+        identifiers={k: v for k, v in identifiers.items() if k != "index"},
+    )
+    graded = patient_match(
+        actor=client.account, criteria=criteria, record=record, ip_address=client_ip(request)
+    )
+    if only_certain:
+        graded = [g for g in graded if g.grade == "certain"][:1]
+    entries = [
+        {
+            "resource": patient_from_match(g.match),
+            "search": {
+                "extension": [{"url": MATCH_GRADE, "valueCode": g.grade}],
+                "mode": "match",
+                "score": round(g.probability, 4),
+            },
+        }
+        for g in graded[:count]
+    ]
+    return fhir_response(searchset(entries, base=_base(request)))
+
+
+@fhir_endpoint(Scope.READ, action="fhir_team_read")
+def team_search(request: HttpRequest, client: ApiClient, resource_type: str) -> HttpResponse:
+    """``GET /fhir/{EpisodeOfCare|CareTeam|...}?patient=ID``: the team around one child."""
+    _method(request, "GET")
+    allowed = {"patient", "subject"} if resource_type == "CareTeam" else {"patient"}
+    unknown = sorted(set(request.GET) - allowed)
+    if unknown:
+        raise FhirError(
+            400,
+            "not-supported",
+            f"Unknown search parameter '{unknown[0][:40]}': {resource_type} is searched by "
+            f"{' or '.join(sorted(allowed))} only.",
+        )
+    reference = request.GET.get("patient") or request.GET.get("subject") or ""
+    patient_id = reference.removeprefix("Patient/")
+    if not patient_id:
+        raise FhirError(
+            400, "required", f"Search {resource_type} by patient: ?patient=<Patient id>."
+        )
+    child = findable_child(actor=client.account, index_number=patient_id)
+    if child is None:
+        raise FhirError(404, "not-found", NOT_FOUND)
+    try:
+        team = team_around_child(
+            actor=client.account, child=child, purpose=client.purpose, ip_address=client_ip(request)
+        )
+    except AccessRefused as refused:
+        raise FhirError(404, "not-found", NOT_FOUND) from refused
+    entries = [
+        {"resource": r, "search": {"mode": "match"}} for r in team_resources(team, resource_type)
+    ]
+    return fhir_response(searchset(entries, base=_base(request)))
+
+
+@fhir_endpoint(Scope.FEED_WRITE, action="fhir_transaction")
+def transaction(request: HttpRequest, client: ApiClient) -> HttpResponse:
+    """``POST /fhir`` with a transaction Bundle of a source system's records."""
+    _method(request, "POST")
+    try:
+        bundle = json.loads(request.body or b"null")
+    except ValueError as error:
+        raise FhirError(400, "invalid", f"The body is not JSON: {error}.") from error
+    if not isinstance(bundle, dict):
+        raise FhirError(400, "invalid", "POST a Bundle of type 'transaction'.")
+    results = bundle_import(client=client, bundle=bundle)
+    entries = []
+    for result in results:
+        response: dict = {"status": result.status}
+        if result.location:
+            response["location"] = result.location
+        if result.status.startswith("400"):
+            response["outcome"] = {
+                "resourceType": "OperationOutcome",
+                "issue": [{"severity": "error", "code": "invalid", "diagnostics": result.outcome}],
+            }
+        entries.append({"response": response})
+    return fhir_response(
+        {"resourceType": "Bundle", "type": "transaction-response", "entry": entries}
+    )
+
+
+def base(request: HttpRequest) -> HttpResponse:
+    """``/fhir``: GET the CapabilityStatement, POST a transaction Bundle."""
+    if request.method == "POST":
+        return transaction(request)
+    return metadata(request)
+
+
+base = api_client(csrf_exempt(base))
+
+
+def _extension(extensions, url):
+    return next((e for e in extensions or [] if e.url == url), None)
+
+
+@fhir_endpoint(Scope.INDICATOR_WRITE, action="fhir_indicators_set")
+def episode_update(request: HttpRequest, client: ApiClient, involvement_id: int) -> HttpResponse:
+    """``PUT /fhir/EpisodeOfCare/involvement-{id}``: an assessment system sets or clears the
+    indicators of its own organisation's involvement (the extensions; nothing else changes).
+    An involvement the client does not own gives the same 404 as one that does not exist."""
+    from fhir.resources.R4B.episodeofcare import EpisodeOfCare
+
+    _method(request, "PUT")
+    involvement = own_involvement_for(actor=client.account, involvement_id=involvement_id)
+    if involvement is None:
+        raise FhirError(404, "not-found", "No EpisodeOfCare with that id is this client's.")
+    try:
+        episode = EpisodeOfCare.model_validate(json.loads(request.body or b"null"))
+    except (ValueError, ValidationError) as error:
+        raise FhirError(400, "invalid", f"PUT a valid EpisodeOfCare: {error}"[:400]) from error
+    assessment = _extension(episode.extension, ASSESSMENT)
+    kind = on = None
+    if assessment is not None:
+        kind = getattr(_extension(assessment.extension, "type"), "valueString", None)
+        on = getattr(_extension(assessment.extension, "date"), "valueDate", None)
+    flags = {}
+    for url, name in (
+        (LEAD_PROFESSIONAL, "is_lead_professional"),
+        (INFORMATION_TO_SHARE, "has_information_to_share"),
+        (TAKING_ACTION, "taking_action"),
+    ):
+        found = _extension(episode.extension, url)
+        flags[name] = bool(found.valueBoolean) if found is not None else False
+    assessment_type = ""
+    if kind:
+        assessment_type = next(
+            (v for v, label in AssessmentType.choices if kind in (v, label)), kind
+        )
+    try:
+        involvement = involvement_indicators_set(
+            actor=client.account,
+            involvement=involvement,
+            assessment_type=assessment_type,
+            assessment_on=on,
+            **flags,
+        )
+    except DjangoValidationError as error:
+        raise FhirError(400, "business-rule", " ".join(error.messages)) from error
+    return fhir_response(
+        {
+            "resourceType": "OperationOutcome",
+            "issue": [
+                {
+                    "severity": "information",
+                    "code": "informational",
+                    "diagnostics": f"Indicators of EpisodeOfCare involvement-{involvement.pk} set.",
+                }
+            ],
+        }
+    )
