@@ -26,6 +26,7 @@ from django.db import connection
 
 from childindex.audit import checkpoints
 from childindex.audit.chain import GENESIS, event_hash
+from childindex.audit.services import trail_origin
 
 START = dt.datetime(2026, 1, 5, 8, 0, tzinfo=dt.UTC)
 
@@ -59,7 +60,12 @@ def rows(count: int, every: int, directory: Path, key):
         yield fields, previous
         if n % every == 0:
             checkpoints.write_checkpoint(
-                directory, key, event_id=n, event_hash=previous, now=fields["at"]
+                directory,
+                key,
+                origin=checkpoints.origin_line(trail_origin()),
+                event_id=n,
+                event_hash=previous,
+                now=fields["at"],
             )
 
 

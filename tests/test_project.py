@@ -94,3 +94,17 @@ def test_an_unknown_command_exits_non_zero_without_a_traceback():
     result = _childindex("no-such-command", CHILDINDEX_MODE="test")
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.django_db
+def test_production_refuses_debug():
+    result = _childindex(
+        "check",
+        CHILDINDEX_MODE="production",
+        CHILDINDEX_SECRET_KEY="x" * 60,
+        CHILDINDEX_ALLOWED_HOSTS="index.example",
+        CHILDINDEX_DEBUG="true",
+    )
+    assert result.returncode != 0
+    assert "CHILDINDEX_DEBUG" in result.stderr and "production" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -36,6 +36,7 @@ from django.db import DatabaseError, connection, transaction  # noqa: E402
 
 from childindex.access.demo import create_demo_users  # noqa: E402
 from childindex.access.models import User  # noqa: E402
+from childindex.audit.models import Action  # noqa: E402
 from childindex.audit.services import audit_record  # noqa: E402
 from childindex.directory.models import LocalAuthority  # noqa: E402
 from childindex.records.models import Child  # noqa: E402
@@ -62,7 +63,7 @@ def one(actor, services, children, today) -> tuple[int, int] | None:
     except (ValidationError, PermissionDenied):
         return None  # already involved, or a date before the child's birth: another child
     event = audit_record(
-        actor=actor, action="record_view", purpose="providing_service", children=[child]
+        actor=actor, action=Action.RECORD_VIEW, purpose="providing_service", children=[child]
     )
     return involvement.pk, event.id
 

@@ -9,7 +9,10 @@ and fails the URL-walk test. The declarations, from least to most:
   pages and sign-out.
 - ``@api_client``: a connected system's call with an OAuth2 bearer token, no session (the FHIR
   API, ``childindex.fhir``); the view checks the token and its scope, then the policy decides.
-- ``@signed_in``: signed in with both factors; no other prerequisite (your own account page).
+- ``@signed_in``: signed in with both factors, and the account not suspended, approved, vetted
+  and trained (``policy.standing_missing``); otherwise the page listing what is missing (403).
+- ``@signed_in_any_standing``: signed in with both factors, whatever the standing: your own
+  account page only.
 - ``@requires_search_access``: and every access prerequisite met (``policy.can_search``); a
   lapsed account gets a page listing what is missing (HTTP 403), and the refusal is audited.
 - ``@requires_index_team``: the user's own LA's index team (``policy.can_maintain_la``).
@@ -90,7 +93,28 @@ def api_client(view: Callable) -> Callable:
 
 
 def signed_in(view: Callable) -> Callable:
-    """Signed in with both factors."""
+    """Signed in with both factors, and the account in good standing: a suspended, unapproved
+    or lapsed account gets the page saying which prerequisite is missing (HTTP 403, audited)
+    and nothing else (``policy.standing_missing``)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        missing = policy.standing_missing(request.user)
+        if missing:
+            return _refuse(
+                request,
+                action="access_denied_prerequisites",
+                reasons=tuple(m.label for m in missing),
+                codes=[m.value for m in missing],
+            )
+        return view(request, *args, **kwargs)
+
+    return _declare(wrapper, AccessRule(Rule.SIGNED_IN))
+
+
+def signed_in_any_standing(view: Callable) -> Callable:
+    """Signed in with both factors, whatever the account's standing: only your own account
+    page, which says where you stand against each prerequisite."""
     return _declare(view, AccessRule(Rule.SIGNED_IN))
 
 

@@ -109,3 +109,22 @@ class ShieldOverrideReason(models.TextChoices):
     SECTION_47 = "section_47", "A section 47 child protection enquiry is under way"
     EMERGENCY_PROTECTION = "emergency_protection", "Police or emergency protection is being used"
     MISSING_CHILD = "missing_child", "The child has been reported missing"
+
+
+class EnrolmentCode(models.Model):
+    """A one-time code the LA's index team gives an account holder to set up two-factor
+    (issue 15, finding 6: a password alone enrolled a second factor, after every reset too).
+
+    Printed once to the index team and never stored: only its SHA-256 (the code is random,
+    about 78 bits, so a plain hash is enough). It expires 72 hours after issue and works once;
+    issuing a new one ends any earlier unused code."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="enrolment_codes")
+    code_sha256 = models.CharField(max_length=64, unique=True)
+    issued_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    issued_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"enrolment code for {self.user} issued {self.issued_at:%Y-%m-%d %H:%M}"

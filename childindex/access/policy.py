@@ -182,6 +182,18 @@ def missing_prerequisites(user: User, *, today: dt.date | None = None) -> list[P
     return missing
 
 
+STANDING = frozenset(
+    {Prerequisite.SUSPENDED, Prerequisite.APPROVAL, Prerequisite.VETTING, Prerequisite.TRAINING}
+)
+
+
+def standing_missing(user: User, *, today: dt.date | None = None) -> list[Prerequisite]:
+    """What stops a signed-in account doing anything at all: suspension, no approval, lapsed
+    vetting or training. Such an account sees only the page saying which is missing (and its
+    own account page); the searching role and two-factor are asked where they matter."""
+    return [m for m in missing_prerequisites(user, today=today) if m in STANDING]
+
+
 def can_search(user: User, *, today: dt.date | None = None) -> Decision:
     if not user.is_authenticated:
         return Decision(False, ("Sign in to search the index.",))
@@ -202,6 +214,16 @@ def has_role_access(user: User, roles: Iterable[str], *, today: dt.date | None =
     if user.role not in set(roles):
         reasons.insert(0, "Your role does not give access to this page.")
     return Decision(not reasons, tuple(reasons))
+
+
+def can_use_back_office(user: User, *, today: dt.date | None = None) -> Decision:
+    """The back office (Django's admin) asks what the web asks: an active staff account that is
+    approved, not suspended, vetted, trained and enrolled in two-factor (its role aside: the
+    back office is for the operators who run the service)."""
+    if not user.is_authenticated or not user.is_active or not user.is_staff:
+        return Decision(False, ("Only the service's operators can use the back office.",))
+    missing = [m for m in missing_prerequisites(user, today=today) if m != Prerequisite.ROLE]
+    return Decision(not missing, tuple(m.label for m in missing))
 
 
 def purposes_for(user: User) -> list[Purpose]:

@@ -127,6 +127,35 @@ def account_two_factor_reset(*, actor: User, account: User) -> int:
     return ended
 
 
+def enrolment_code_issue(*, actor: User, account: User) -> str:
+    """The LA's index team issues a one-time code with which the account holder sets up
+    two-factor (72 hours, single use; a new code ends the old). Returned once, to be printed or
+    read out; only its hash is kept and the audit event names no code."""
+    _check_maintainer(actor, account)
+    with transaction.atomic():
+        code = two_factor.enrolment_code_make(account, issued_by=actor)
+        _audit_account(
+            actor,
+            "enrolment_code_issue",
+            account,
+            expires_in_hours=two_factor.ENROLMENT_CODE_HOURS,
+        )
+    return code
+
+
+def enrolment_code_redeem(*, user: User, code: str, ip_address: str | None = None) -> bool:
+    """The account holder enters their enrolment code before the authenticator's secret is
+    shown. Spends the code when it is good; audited either way (never the code)."""
+    used = two_factor.enrolment_code_use(user=user, code=code)
+    audit_record(
+        actor=user,
+        action="enrolment_code_redeem",
+        outcome=Outcome.ALLOWED if used else Outcome.DENIED,
+        ip_address=ip_address,
+    )
+    return used
+
+
 # --- Shielding --------------------------------------------------------------------------------
 
 
@@ -229,7 +258,7 @@ def shield_override_active(*, session: MutableMapping[str, Any], child) -> bool:
     grant = session.get(SHIELD_OVERRIDE_SESSION_KEY)
     if not grant:
         return False
-    limit = getattr(settings, "SHIELD_OVERRIDE_SECONDS", 15 * 60)
+    limit = settings.SHIELD_OVERRIDE_SECONDS
     if grant.get("child") != child.pk or time.time() - grant.get("at", 0) > limit:
         session.pop(SHIELD_OVERRIDE_SESSION_KEY, None)
         return False

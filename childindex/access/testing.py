@@ -35,3 +35,10 @@ def sign_in_verified(client, user: User) -> TOTPDevice:
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
     return device
+
+
+def enrolment_code_for(user: User) -> str:
+    """A fresh enrolment code for ``user`` (as if the index team had issued it)."""
+    from childindex.access.two_factor import enrolment_code_make
+
+    return enrolment_code_make(user, issued_by=user)

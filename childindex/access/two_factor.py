@@ -10,17 +10,21 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
+import hashlib
 import re
+import secrets
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django_otp import verify_token
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from childindex.access.models import User
+from childindex.access.models import EnrolmentCode, User
 
 AUTHENTICATOR_NAME = "Authenticator app"
 RECOVERY_NAME = "Recovery codes"
@@ -28,6 +32,52 @@ RECOVERY_NAME = "Recovery codes"
 
 def normalise_code(code: str) -> str:
     return re.sub(r"[\s-]", "", code or "").lower()
+
+
+# --- Enrolment codes: what, besides the password, lets someone set up a second factor ---------
+
+ENROLMENT_CODE_HOURS = 72
+_ENROLMENT_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no 0/O, 1/I/L, U
+_ENROLMENT_LENGTH = 16
+
+
+def _enrolment_normalise(code: str) -> str:
+    return re.sub(r"[\s-]", "", code or "").upper()
+
+
+def enrolment_code_hash(code: str) -> str:
+    return hashlib.sha256(_enrolment_normalise(code).encode("utf-8")).hexdigest()
+
+
+def enrolment_code_make(account: User, *, issued_by: User) -> str:
+    """A new enrolment code for ``account`` (any earlier unused one stops working); returns
+    the code, which is not kept. The caller checks who may issue it
+    (``access.services.enrolment_code_issue``)."""
+    now = timezone.now()
+    raw = "".join(secrets.choice(_ENROLMENT_ALPHABET) for _ in range(_ENROLMENT_LENGTH))
+    with transaction.atomic():
+        EnrolmentCode.objects.filter(user=account, used_at__isnull=True).update(used_at=now)
+        EnrolmentCode.objects.create(
+            user=account,
+            code_sha256=enrolment_code_hash(raw),
+            issued_by=issued_by,
+            issued_at=now,
+            expires_at=now + dt.timedelta(hours=ENROLMENT_CODE_HOURS),
+        )
+    return "-".join(raw[i : i + 4] for i in range(0, len(raw), 4))
+
+
+def enrolment_code_use(*, user: User, code: str) -> bool:
+    """Spend ``code`` if it is this user's, unused and unexpired (single use)."""
+    now = timezone.now()
+    with transaction.atomic():
+        used = EnrolmentCode.objects.filter(
+            user=user,
+            code_sha256=enrolment_code_hash(code),
+            used_at__isnull=True,
+            expires_at__gt=now,
+        ).update(used_at=now)
+    return used == 1
 
 
 def pending_authenticator(user: User) -> TOTPDevice:
@@ -134,6 +184,7 @@ def throttled_for_seconds(user: User) -> int:
 
 
 def two_factor_reset(*, user: User) -> None:
-    """Remove every device: the user sets two-factor up again at next sign-in."""
+    """Remove every device: the user sets two-factor up again at next sign-in, with a new
+    enrolment code from the index team."""
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()

@@ -1,8 +1,11 @@
+"""The back office's notification levels per LA. Notifications themselves are not here (they
+name children and practitioners): each recipient reads theirs on the web."""
+
 from __future__ import annotations
 
 from django.contrib import admin
 
-from childindex.alerts.models import Notification, NotificationThresholds
+from childindex.alerts.models import NotificationThresholds
 
 
 @admin.register(NotificationThresholds)
@@ -13,15 +16,3 @@ class NotificationThresholdsAdmin(admin.ModelAdmin):
         "viewers_window_days",
         "services_without_lead",
     )
-
-
-@admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
-    list_display = ("id", "created_at", "kind", "recipient", "email", "emailed_at", "read_at")
-    list_filter = ("kind",)
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False

@@ -1,7 +1,7 @@
-"""The back office's view of the audit trail (read-only), and the mixin that audits the back
-office's own changes.
+"""The mixin that audits the back office's own changes, and each LA's usage thresholds.
 
-The trail is append-only: nobody adds, changes or deletes an event here, superusers included.
+The audit trail and its alerts are not in the back office (issue 15, finding 3): auditors read
+them on the web's audit pages, under the access policy, and those reads are audited.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from childindex.audit.models import Action, Alert, AlertReview, AuditEvent, UsageThresholds
+from childindex.audit.models import Action, UsageThresholds
 from childindex.audit.services import audit_record
 
 # Why the back office opens records (design §3, "purpose of access": data quality).
@@ -63,49 +63,13 @@ class AuditedAdminMixin:
         self.audit(request, Action.ADMIN_DELETE, queryset)  # called before the rows go
 
 
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ("at", "actor_label", "action", "outcome", "purpose", "ip_address")
-    list_filter = ("outcome", "action", "purpose", "at")
-    search_fields = ("=actor_label", "action", "=request_id")
-    date_hierarchy = "at"
-    ordering = ("-id",)
-    show_full_result_count = False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """The database refuses changes anyway; the back office does not offer them."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-@admin.register(Alert)
-class AlertAdmin(ReadOnlyAdmin):
-    list_display = ("id", "raised_at", "local_authority", "kind", "subject")
-    list_filter = ("kind",)
-
-
-@admin.register(AlertReview)
-class AlertReviewAdmin(ReadOnlyAdmin):
-    list_display = ("id", "alert", "outcome", "reviewed_by", "reviewed_at")
-
-
 @admin.register(UsageThresholds)
 class UsageThresholdsAdmin(admin.ModelAdmin):
-    list_display = ("local_authority", "searches_per_day", "out_of_hours_accesses", "repeat_views")
+    list_display = (
+        "local_authority",
+        "search_limit_per_minute",
+        "search_limit_per_day",
+        "searches_per_day",
+        "out_of_hours_accesses",
+        "repeat_views",
+    )

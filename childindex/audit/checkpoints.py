@@ -10,7 +10,11 @@ chain no longer matches the signed hashes; a truncated trail lacks events a chec
 Each checkpoint also carries its sequence number and the digest of the checkpoint before it,
 so a checkpoint removed from the middle of the folder shows too.
 
-Files: ``<sequence:010d>-<event id>.json`` holding ``sequence, event_id, event_hash,
+Each checkpoint names its trail: an origin line ``childindex audit trail <trail id>`` (the id
+made by the first migration, ``audit.TrailOrigin``), as signed transparency-log checkpoints
+do, so another database's checkpoints are refused as another trail's.
+
+Files: ``<sequence:010d>-<event id>.json`` holding ``origin, sequence, event_id, event_hash,
 created_at, previous, key_id, signature`` (signature: hex Ed25519 over the canonical JSON of the
 other fields). Keys: PKCS#8 PEM private key (mode 0600) and the SubjectPublicKeyInfo PEM
 public key beside it (``<key>.pub``); ``childindex audit keygen`` makes both.
@@ -40,6 +44,7 @@ class CheckpointError(Exception):
 
 @dataclass(frozen=True)
 class Checkpoint:
+    origin: str
     sequence: int
     event_id: int
     event_hash: str
@@ -127,6 +132,11 @@ def load_public_keys(paths: list[Path]) -> dict[str, Ed25519PublicKey]:
 # --- Checkpoint files -------------------------------------------------------------------------
 
 
+def origin_line(trail_id: str) -> str:
+    """The origin line a checkpoint of this trail carries."""
+    return f"childindex audit trail {trail_id}"
+
+
 def read_checkpoints(directory: Path) -> list[Checkpoint]:
     """Every checkpoint in ``directory``, by sequence number."""
     checkpoints = []
@@ -134,6 +144,7 @@ def read_checkpoints(directory: Path) -> list[Checkpoint]:
         try:
             fields = json.loads(path.read_text(encoding="ascii"))
             checkpoint = Checkpoint(
+                origin=str(fields.get("origin", "")),  # older files name no trail
                 sequence=int(fields["sequence"]),
                 event_id=int(fields["event_id"]),
                 event_hash=str(fields["event_hash"]),
@@ -168,6 +179,7 @@ def write_checkpoint(
     directory: Path,
     signing_key: Ed25519PrivateKey,
     *,
+    origin: str,
     event_id: int,
     event_hash: str,
     now: dt.datetime,
@@ -180,7 +192,7 @@ def write_checkpoint(
     directory.mkdir(parents=True, exist_ok=True)
     with _directory_lock(directory):
         return _write_checkpoint(
-            directory, signing_key, event_id=event_id, event_hash=event_hash, now=now
+            directory, signing_key, origin=origin, event_id=event_id, event_hash=event_hash, now=now
         )
 
 
@@ -198,15 +210,23 @@ def _write_checkpoint(
     directory: Path,
     signing_key: Ed25519PrivateKey,
     *,
+    origin: str,
     event_id: int,
     event_hash: str,
     now: dt.datetime,
 ) -> Checkpoint | None:
     existing = read_checkpoints(directory)
     last = existing[-1] if existing else None
+    if last is not None and last.origin != origin:
+        raise CheckpointError(
+            f"the checkpoint folder {directory} holds checkpoints of another audit trail "
+            f"({last.origin or 'no trail named'}; this one is {origin}): give this trail a "
+            "folder of its own"
+        )
     if last is not None and last.event_id >= event_id:
         return None
     unsigned = Checkpoint(
+        origin=origin,
         sequence=(last.sequence + 1) if last else 1,
         event_id=event_id,
         event_hash=event_hash,

@@ -30,3 +30,29 @@ def bind(context: RequestContext) -> contextvars.Token[RequestContext]:
 
 def unbind(token: contextvars.Token[RequestContext]) -> None:
     _current.reset(token)
+
+
+# How many audit events the current request has written (None outside a request), so that
+# ``audit.middleware.RequestContextMiddleware`` can write one for a request that wrote none.
+_written: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar(
+    "childindex_request_events", default=None
+)
+
+
+def events_count_start() -> contextvars.Token[list[int] | None]:
+    return _written.set([0])
+
+
+def events_count_stop(token: contextvars.Token[list[int] | None]) -> None:
+    _written.reset(token)
+
+
+def event_written() -> None:
+    counter = _written.get()
+    if counter is not None:
+        counter[0] += 1
+
+
+def events_written() -> int:
+    counter = _written.get()
+    return counter[0] if counter is not None else 0

@@ -19,6 +19,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from childindex.audit import context
+from childindex.audit.models import Outcome
+from childindex.audit.services import audit_record
 
 
 def client_address(request: HttpRequest) -> str | None:
@@ -38,7 +40,20 @@ def client_address(request: HttpRequest) -> str | None:
         return None
 
 
+# Views whose requests need no event of their own: the sign-in page and the health probes
+# (the sign-in's outcomes are events already), and the back office (it audits each page itself).
+UNAUDITED_VIEWS = frozenset({"web:sign-in", "healthz", "readyz"})
+REFUSED_STATUSES = frozenset({400, 401, 403, 404, 405, 429})
+
+
 class RequestContextMiddleware:
+    """Binds the request's id and address for its audit events, and makes sure every request
+    is in the trail (issue 15, finding 7): a request that wrote no event of its own gets one,
+    ``page_view`` when a signed-in user was shown a page, ``request_refused`` (outcome denied)
+    for a refusal: 4xx, a CSRF failure, or a page asked for before signing in. The event names
+    the view, the method and the status, and the child when the address names one (an index
+    number), never a query string."""
+
     def __init__(self, get_response) -> None:
         self.get_response = get_response
 
@@ -46,9 +61,45 @@ class RequestContextMiddleware:
         request_id = str(uuid.uuid4())
         request.request_id = request_id  # type: ignore[attr-defined]
         token = context.bind(context.RequestContext(request_id, client_address(request)))
+        counting = context.events_count_start()
         try:
             response = self.get_response(request)
+            if context.events_written() == 0:
+                _audit_request(request, response)
         finally:
+            context.events_count_stop(counting)
             context.unbind(token)
         response["X-Request-ID"] = request_id
         return response
+
+
+def _audit_request(request: HttpRequest, response: HttpResponse) -> None:
+    if response.status_code >= 500:
+        return  # the service failed (the database may be gone): nothing was shown or refused
+    match = getattr(request, "resolver_match", None)
+    view = match.view_name if match else ""
+    if view in UNAUDITED_VIEWS or "admin" in (match.namespaces if match else ()):
+        return
+    user = getattr(request, "user", None)
+    signed_in = user is not None and user.is_authenticated
+    refused = response.status_code in REFUSED_STATUSES or (
+        response.status_code == 302 and (not signed_in or _to_two_factor(response))
+    )
+    if not refused and not signed_in:
+        return
+    if refused and not signed_in and match is None:
+        return  # an unknown address asked for by nobody in particular: nothing to record
+    index_number = str((match.kwargs if match else {}).get("index_number", ""))
+    audit_record(
+        actor=user if signed_in else None,
+        actor_label="" if signed_in else "(not signed in)",
+        action="request_refused" if refused else "page_view",
+        outcome=Outcome.DENIED if refused else Outcome.ALLOWED,
+        children=[index_number] if index_number.isdigit() else [],
+        detail={"view": view, "method": request.method, "status": response.status_code},
+    )
+
+
+def _to_two_factor(response: HttpResponse) -> bool:
+    location = response.get("Location", "")
+    return "/two-factor" in location

@@ -39,6 +39,7 @@ class Action(models.TextChoices):
     SEARCH = "child_search", "Search"
     RECORD_VIEW = "record_view", "Record opened"
     CHILDREN_ELSEWHERE_VIEW = "children_elsewhere_view", "Children elsewhere viewed"
+    NATIONAL_READ = "national_read", "National pages read (counts only)"
     REVIEW_ITEM_VIEW = "review_item_view", "Review item opened"
     REPORT_VIEW = "report_view", "Report viewed"
     EXPORT = "export", "Export"
@@ -52,6 +53,10 @@ class Action(models.TextChoices):
     CHILD_MERGE = "child_merge", "Records merged"
     CHILD_UNMERGE = "child_unmerge", "Merge undone"
     CHILD_RESPONSIBILITY_TRANSFER = "child_responsibility_transfer", "Responsibility transferred"
+    CHILD_DEATH_RECORD = "child_death_record", "Death recorded"
+    CHILD_ARCHIVE = "child_archive", "Record archived"
+    CHILD_PURGE = "child_purge", "Record purged"
+    LIFECYCLE_RUN = "lifecycle_run", "Record lifecycle run"
     INVOLVEMENT_LOG = "involvement_log", "Involvement logged"
     INVOLVEMENT_END = "involvement_end", "Involvement ended"
     INVOLVEMENT_INDICATORS_SET = "involvement_indicators_set", "Involvement indicators set"
@@ -62,6 +67,15 @@ class Action(models.TextChoices):
     SHIELD_REMOVE = "shield_remove", "Shield removed"
     SHIELD_OVERRIDE = "shield_override", "Shield overridden"
     REVIEW_DECIDE = "review_decide", "Review decided"
+    # The FHIR API and its clients
+    API_CLIENT_CREATE = "api_client_create", "API client added"
+    API_CLIENT_REVOKE = "api_client_revoke", "API client revoked"
+    FHIR_PATIENT_READ = "fhir_patient_read", "FHIR Patient read"
+    FHIR_PATIENT_SEARCH = "fhir_patient_search", "FHIR Patient search"
+    FHIR_PATIENT_MATCH = "fhir_patient_match", "FHIR Patient match"
+    FHIR_TEAM_READ = "fhir_team_read", "FHIR team read"
+    FHIR_TRANSACTION = "fhir_transaction", "FHIR transaction"
+    FHIR_INDICATORS_SET = "fhir_indicators_set", "FHIR indicators set"
     # Feeds, linkage and reference data
     FEED_CREATE = "feed_create", "Feed added"
     FEED_UPDATE = "feed_update", "Feed changed"
@@ -87,6 +101,11 @@ class Action(models.TextChoices):
     ACCOUNT_VETTING_RECORD = "account_vetting_record", "Vetting recorded"
     ACCOUNT_TRAINING_RECORD = "account_training_record", "Training recorded"
     ACCOUNT_TWO_FACTOR_RESET = "account_two_factor_reset", "Two-factor reset"
+    ENROLMENT_CODE_ISSUE = "enrolment_code_issue", "Enrolment code issued"
+    ENROLMENT_CODE_REDEEM = "enrolment_code_redeem", "Enrolment code entered"
+    PAGE_VIEW = "page_view", "Page viewed"
+    REQUEST_REFUSED = "request_refused", "Request refused"
+    BACK_OFFICE_READ = "back_office_read", "Back-office page read"
     ACCESS_DENIED = "access_denied", "Access refused"
     ACCESS_DENIED_PREREQUISITES = "access_denied_prerequisites", "Access refused (prerequisites)"
     # Back office (Django admin)
@@ -318,3 +337,17 @@ class UsageThresholds(models.Model):
 
     def __str__(self) -> str:
         return f"Usage alert levels for LA {self.local_authority_id}"
+
+
+class TrailOrigin(models.Model):
+    """The trail's name: a random id made by the first migration (``audit.0008``), one row.
+
+    Every signed checkpoint carries it in its origin line (as signed transparency-log
+    checkpoints do), so checkpoints of another database's trail are refused as such rather than
+    read as a truncation of this one."""
+
+    trail_id = models.CharField(max_length=32, unique=True)
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"audit trail {self.trail_id}"

@@ -29,6 +29,7 @@ import datetime as dt
 import ipaddress
 import json
 import logging
+import secrets
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -38,7 +39,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from childindex.audit import checkpoints, context
+from childindex.audit import checkpoints, context, witness
 from childindex.audit.chain import GENESIS, HashTemplate, hash_template, plain
 from childindex.audit.models import (
     Action,
@@ -48,6 +49,7 @@ from childindex.audit.models import (
     AuditEvent,
     Outcome,
     ReviewOutcome,
+    TrailOrigin,
 )
 from childindex.core import routers
 
@@ -241,6 +243,7 @@ def audit_record(
         _append(event, template)
     routers.note_effect()  # a selector on a replica that fails now must not run again
     event._state.adding = False
+    context.event_written()
     # After the commit: at once when there is no transaction any more, else when the caller's
     # transaction commits (never, if it rolls back).
     if connection.vendor == "postgresql":
@@ -280,11 +283,24 @@ def _signing_key() -> checkpoints.Ed25519PrivateKey | None:
     return checkpoints.load_signing_key(path)
 
 
+def trail_origin() -> str:
+    """This trail's id (made by migration ``audit.0008``). A database that has lost it (a test
+    database emptied by ``flush``) gets a new one, and its old checkpoints are then refused as
+    another trail's, which is the truth about them."""
+    origin = TrailOrigin.objects.values_list("trail_id", flat=True).first()
+    if origin is None:
+        origin = TrailOrigin.objects.create(
+            trail_id=secrets.token_hex(16), created_at=timezone.now()
+        ).trail_id
+    return origin
+
+
 def checkpoint_write(*, now: dt.datetime | None = None) -> checkpoints.Checkpoint | None:
     """Sign the chain's head into the checkpoint folder (nothing if it is already covered).
 
     Raises ``CheckpointError`` when the folder or key is not configured or unusable: a
-    production trail without checkpoints is not tamper-evident, so this must be loud.
+    production trail without checkpoints is not tamper-evident, so this must be loud. The
+    witness files (``AUDIT_WITNESS_FILES``) move forward to the checkpoint written.
     """
     directory = settings.AUDIT_CHECKPOINT_DIR
     key = _signing_key()
@@ -297,9 +313,20 @@ def checkpoint_write(*, now: dt.datetime | None = None) -> checkpoints.Checkpoin
     if head is None:
         return None
     durability_wait()  # never sign an event a crash could still take back
-    return checkpoints.write_checkpoint(
-        Path(directory), key, event_id=head[0], event_hash=head[1], now=now or timezone.now()
+    now = now or timezone.now()
+    written = checkpoints.write_checkpoint(
+        Path(directory),
+        key,
+        origin=checkpoints.origin_line(trail_origin()),
+        event_id=head[0],
+        event_hash=head[1],
+        now=now,
     )
+    if written is not None:
+        witness_paths = list(settings.AUDIT_WITNESS_FILES)
+        witness.witness_paths_check(witness_paths, Path(directory))
+        witness.witness_advance(witness_paths, written, now=now)
+    return written
 
 
 # --- Alerts -----------------------------------------------------------------------------------

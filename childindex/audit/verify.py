@@ -22,6 +22,7 @@ however long the trail is.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -30,7 +31,7 @@ from pathlib import Path
 from django.db.models import TextField
 from django.db.models.functions import Cast
 
-from childindex.audit import checkpoints
+from childindex.audit import checkpoints, witness
 from childindex.audit.chain import HASHED_FIELDS, Break, ChainChecker, canonical_json_text
 from childindex.audit.models import AuditEvent, AuditEventChild
 
@@ -46,21 +47,39 @@ class Report:
     problem: Break | None = None
     checkpoint_problem: str = ""
     notes: list[str] = field(default_factory=list)
+    # No checkpoint in the folder and none remembered by the witness: a fresh install.
+    no_checkpoint_yet: bool = False
+    # The first event older than the checkpoint interval that no checkpoint signs (0: none).
+    unsigned_old_from: int = 0
 
 
-def _checkpoint_map(
-    directory: Path, public_keys: list[Path], report: Report
-) -> dict[int, checkpoints.Checkpoint]:
+def _chained_checkpoints(
+    directory: Path, public_keys: list[Path], origin: str, report: Report
+) -> list[checkpoints.Checkpoint]:
+    """The folder's checkpoints, in order, up to the first that is not of this trail, not in
+    sequence, not signed by a known key or going back (``report.checkpoint_problem``)."""
     try:
-        keys = checkpoints.load_public_keys(public_keys)
         found = checkpoints.read_checkpoints(directory) if directory.exists() else []
+        if found and not public_keys:
+            raise checkpoints.CheckpointError(
+                "no public key to check checkpoint signatures: set CHILDINDEX_AUDIT_PUBLIC_KEYS "
+                "or pass --public-key"
+            )
+        keys = checkpoints.load_public_keys(public_keys) if found else {}
     except checkpoints.CheckpointError as exc:
         report.checkpoint_problem = str(exc)
-        return {}
-    by_event: dict[int, checkpoints.Checkpoint] = {}
+        return []
+    chained: list[checkpoints.Checkpoint] = []
     previous: checkpoints.Checkpoint | None = None
     for checkpoint in found:
         expected = previous.sequence + 1 if previous else 1
+        if checkpoint.origin != origin:
+            report.checkpoint_problem = (
+                f"checkpoint {checkpoint.sequence} belongs to another audit trail "
+                f"({checkpoint.origin or 'it names no trail'}; this database's trail is "
+                f"{origin!r}): the checkpoint folder or the database is the wrong one"
+            )
+            break
         if checkpoint.sequence != expected:
             report.checkpoint_problem = (
                 f"checkpoint {expected} is missing from {directory} (the next is "
@@ -85,11 +104,63 @@ def _checkpoint_map(
                 f"checkpoint {checkpoint.sequence} goes back to event {checkpoint.event_id}"
             )
             break
-        by_event[checkpoint.event_id] = checkpoint
+        chained.append(checkpoint)
         previous = checkpoint
-    report.checkpoints = len(by_event)
-    report.covered_to = previous.event_id if previous else 0
-    return by_event
+    return chained
+
+
+def _witness_problem(
+    chained: list[checkpoints.Checkpoint], remembered: witness.Witness, origin: str
+) -> str:
+    """Why the checkpoints disagree with the furthest one this installation has seen ("")."""
+    if remembered.origin != origin:
+        return (
+            f"the audit witness remembers another audit trail ({remembered.origin}; this "
+            f"database's trail is {origin!r}): the witness or the database is the wrong one"
+        )
+    last = chained[-1] if chained else None
+    if last is None or last.sequence < remembered.sequence:
+        now_ends = (
+            f"the checkpoints end at checkpoint {last.sequence} (event {last.event_id})"
+            if last
+            else "the checkpoint folder holds no checkpoint"
+        )
+        return (
+            f"{now_ends}, but checkpoint {remembered.sequence} (event {remembered.event_id}) "
+            f"was verified on {remembered.recorded_at}: the checkpoints were removed or rolled "
+            "back"
+        )
+    same = chained[remembered.sequence - 1]
+    if same.digest != remembered.digest:
+        return (
+            f"checkpoint {remembered.sequence} differs from the one verified on "
+            f"{remembered.recorded_at}: the checkpoints were replaced"
+        )
+    return ""
+
+
+def _checkpoint_map(
+    directory: Path,
+    public_keys: list[Path],
+    report: Report,
+    *,
+    origin: str,
+    witness_paths: list[Path],
+) -> tuple[dict[int, checkpoints.Checkpoint], witness.Witness | None]:
+    chained = _chained_checkpoints(directory, public_keys, origin, report)
+    remembered = None
+    if not report.checkpoint_problem:
+        try:
+            witness.witness_paths_check(witness_paths, directory)
+            remembered = witness.witness_read(witness_paths)
+        except checkpoints.CheckpointError as exc:
+            report.checkpoint_problem = str(exc)
+    if remembered is not None and not report.checkpoint_problem:
+        report.checkpoint_problem = _witness_problem(chained, remembered, origin)
+    report.checkpoints = len(chained)
+    report.covered_to = chained[-1].event_id if chained else 0
+    report.no_checkpoint_yet = not chained and remembered is None
+    return {c.event_id: c for c in chained}, remembered
 
 
 def _child_index_rows(last_id: int, chunk_size: int) -> Iterator[tuple[int, str]]:
@@ -106,12 +177,23 @@ def verify_trail(
     checkpoint_dir: Path | None,
     public_keys: list[Path],
     chunk_size: int = 5000,
+    origin: str = "",
+    witness_paths: list[Path] | None = None,
+    unsigned_after: dt.timedelta | None = None,
+    now: dt.datetime | None = None,
 ) -> Report:
-    """Check the whole trail; ``report.problem`` is the first broken event, if any."""
+    """Check the whole trail; ``report.problem`` is the first broken event, if any.
+
+    With a checkpoint folder: checkpoints must be of this trail (``origin``), agree with the
+    furthest checkpoint the witness files remember, and sign every event older than
+    ``unsigned_after``. A whole trail moves the witness forward to its newest checkpoint."""
     report = Report()
     by_event: dict[int, checkpoints.Checkpoint] = {}
+    witness_paths = list(witness_paths or [])
     if checkpoint_dir is not None:
-        by_event = _checkpoint_map(checkpoint_dir, public_keys, report)
+        by_event, _ = _checkpoint_map(
+            checkpoint_dir, public_keys, report, origin=origin, witness_paths=witness_paths
+        )
     else:
         report.notes.append(
             "no checkpoints checked: a chain recomputed after an edit would not be detected"
@@ -189,13 +271,34 @@ def verify_trail(
             pending_link[0],
             f"the child index lists child {pending_link[1]} for an event that is not in the trail",
         )
-    if report.problem is None and checkpoint_dir is not None and not by_event:
-        report.notes.append("no signed checkpoint yet: the chain alone was checked")
-    elif (
-        checkpoint_dir is not None
-        and report.problem is None
-        and (report.last_event_id > report.covered_to)
-    ):
+    if report.problem is not None or checkpoint_dir is None:
+        return report
+    if unsigned_after is not None and report.last_event_id > report.covered_to:
+        first_unsigned = (
+            AuditEvent.objects.filter(id__gt=report.covered_to)
+            .order_by("id")
+            .values_list("id", "at")
+            .first()
+        )
+        now = now or dt.datetime.now(dt.UTC)
+        if first_unsigned is not None and first_unsigned[1] < now - unsigned_after:
+            report.unsigned_old_from = first_unsigned[0]
+            if not report.no_checkpoint_yet and not report.checkpoint_problem:
+                minutes = int(unsigned_after.total_seconds() // 60)
+                report.checkpoint_problem = (
+                    f"events {report.covered_to + 1} to {report.last_event_id} are unsigned, and "
+                    f"event {first_unsigned[0]} is older than {minutes} minutes (twice the "
+                    "checkpoint interval): the checkpoint worker is not running, or the newest "
+                    "checkpoints were removed"
+                )
+    if report.checkpoint_problem:
+        return report
+    if by_event:
+        newest = by_event[report.covered_to]
+        witness.witness_advance(witness_paths, newest, now=now or dt.datetime.now(dt.UTC))
+    if report.no_checkpoint_yet:
+        return report
+    if report.last_event_id > report.covered_to:
         report.notes.append(
             f"events {report.covered_to + 1} to {report.last_event_id} are not yet covered by a "
             "signed checkpoint"

@@ -60,6 +60,11 @@ def _env_path(name: str, default: Path | None) -> Path | None:
 
 
 DEBUG = _env_bool("CHILDINDEX_DEBUG", False)
+if DEBUG and PRODUCTION:
+    raise ImproperlyConfigured(
+        "CHILDINDEX_DEBUG=true is refused in production mode: debug pages show settings and "
+        "data to anyone who causes an error (set CHILDINDEX_MODE=demo to debug on the demo)"
+    )
 
 SECRET_KEY = os.environ.get("CHILDINDEX_SECRET_KEY", "")
 if not SECRET_KEY:
@@ -233,6 +238,9 @@ CACHES = {
         else {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "childindex_cache",
+            # Two counters per user searching today: never cull live ones (the default, 300
+            # entries, would drop counts and so lift limits).
+            "OPTIONS": {"MAX_ENTRIES": 2_000_000, "CULL_FREQUENCY": 10},
         }
     )
 }
@@ -283,7 +291,9 @@ AUTHENTICATION_BACKENDS = [
 # path answer for an unknown username and a wrong password (no user enumeration).
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = dt.timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Also five failures from one address across any usernames (password spraying) lock out that
+# address for the same 15 minutes; a successful sign-in from it clears its count.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "childindex.web.views_account.locked_out"
 AXES_CLIENT_IP_CALLABLE = "childindex.access.client_ip.client_ip"
@@ -295,9 +305,14 @@ CHILDINDEX_TRUSTED_PROXIES = int(os.environ.get("CHILDINDEX_TRUSTED_PROXIES", "0
 # --- Two-factor authentication (django-otp: TOTP, and single-use recovery codes) ----------------
 OTP_TOTP_ISSUER = "childindex"
 OTP_TOTP_THROTTLE_FACTOR = 1  # each wrong code doubles the wait before the next try
+# A code one 30-second step either side of now is accepted (phone clocks and typing take time),
+# and that never moves the device's clock: with sync on, accepted future codes ratcheted the
+# drift until the codes the app shows now failed.
+OTP_TOTP_SYNC = False
 OTP_STATIC_THROTTLE_FACTOR = 1
 RECOVERY_CODE_COUNT = 10
-SHIELD_OVERRIDE_SECONDS = 15 * 60  # an override lasts while the user stays on that record
+# An override lasts while the user stays on that record, and a refresh after 5 minutes asks again.
+SHIELD_OVERRIDE_SECONDS = 5 * 60
 
 # --- Security headers -------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -372,6 +387,11 @@ AUDIT_PUBLIC_KEYS = [
     for p in os.environ.get("CHILDINDEX_AUDIT_PUBLIC_KEYS", "").split(",")
     if p.strip()
 ] or ([AUDIT_SIGNING_KEY.with_name(AUDIT_SIGNING_KEY.name + ".pub")] if AUDIT_SIGNING_KEY else [])
+# The witness: the furthest checkpoint written or verified, kept outside the database and the
+# checkpoint folder (one path, or several comma-separated: a second copy on other storage).
+AUDIT_WITNESS_FILES = [
+    Path(p.strip()) for p in os.environ.get("CHILDINDEX_AUDIT_WITNESS", "").split(",") if p.strip()
+] or ([VAR_DIR / "audit-witness.json"] if MODE == "demo" else [])
 AUDIT_CHECKPOINT_EVERY = _env_int("CHILDINDEX_AUDIT_CHECKPOINT_EVERY", 1000)
 AUDIT_CHECKPOINT_MINUTES = _env_int("CHILDINDEX_AUDIT_CHECKPOINT_MINUTES", 5, minimum=1)
 # How many reverse proxies stand in front of the application (client address for the audit).
@@ -469,5 +489,17 @@ OAUTH2_PROVIDER = {
     "SCOPES_BACKEND_CLASS": "childindex.fhir.scopes.ClientScopes",
     "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
     "ALLOWED_GRANT_TYPES": ["client_credentials"],
+    # RFC 9700 (OAuth 2.0 Security BCP): the compliant behaviour throughout. Only the client
+    # credentials grant is used; tokens never in a query string and never stored in plaintext.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
 }
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"

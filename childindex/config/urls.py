@@ -1,13 +1,12 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django_otp.admin import OTPAdminSite
 
 from childindex.fhir import views as fhir_views
 from childindex.web import views_health
 
-# The back office asks for a two-factor code too: staff with a verified device only.
-admin.site.__class__ = OTPAdminSite
+# admin.site is the back office (access.back_office, installed by the access app's ready()):
+# a two-factor code and the web's prerequisites; every page audited; no child data.
 admin.site.site_header = "childindex back office"
 admin.site.site_title = "childindex back office"
 if settings.DEMO_DATA:  # the back office carries the Demo banner too

@@ -11,6 +11,7 @@ from oauth2_provider.models import AccessToken, Application
 
 from childindex.access.models import Role, User
 from childindex.access.policy import Purpose
+from childindex.audit.models import Action
 from childindex.audit.services import audit_record
 from childindex.directory.models import LocalAuthority, Organisation
 from childindex.fhir.models import ApiClient, ClientKind, Scope
@@ -124,7 +125,7 @@ def api_client_create(
         audit_record(
             actor=None,
             actor_label=actor_label,
-            action="api_client_create",
+            action=Action.API_CLIENT_CREATE,
             detail={
                 "client": name,
                 "kind": kind,
@@ -157,7 +158,7 @@ def api_client_revoke(*, actor_label: str, name: str) -> ApiClient:
         audit_record(
             actor=None,
             actor_label=actor_label,
-            action="api_client_revoke",
+            action=Action.API_CLIENT_REVOKE,
             detail={"client": name},
         )
     return client

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from childindex.access.client_ip import client_ip
 from childindex.access.decorators import api_client
 from childindex.access.policy import AccessRefused
+from childindex.audit.models import Action
 from childindex.fhir.auth import fhir_endpoint
 from childindex.fhir.capability import SEARCH_PARAMS, capability_statement, openapi_document
 from childindex.fhir.intake import bundle_import
@@ -114,7 +115,7 @@ def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
 token = api_client(TokenView.as_view())
 
 
-@fhir_endpoint(Scope.READ, action="fhir_patient_read")
+@fhir_endpoint(Scope.READ, action=Action.FHIR_PATIENT_READ)
 def patient_read(request: HttpRequest, client: ApiClient, patient_id: str) -> HttpResponse:
     _method(request, "GET")
     child = findable_child(actor=client.account, index_number=patient_id)
@@ -177,7 +178,7 @@ def _criteria(values: dict[str, str]):
         raise FhirError(400, code, " ".join(error.errors.values())) from error
 
 
-@fhir_endpoint(Scope.MATCH, action="fhir_patient_search")
+@fhir_endpoint(Scope.MATCH, action=Action.FHIR_PATIENT_SEARCH)
 def patient_search(request: HttpRequest, client: ApiClient) -> HttpResponse:
     _method(request, "GET", "POST")
     criteria = _criteria(_search_values(request))
@@ -205,7 +206,7 @@ def _parameters(request: HttpRequest):
         ) from error
 
 
-@fhir_endpoint(Scope.MATCH, action="fhir_patient_match")
+@fhir_endpoint(Scope.MATCH, action=Action.FHIR_PATIENT_MATCH)
 def patient_match_view(request: HttpRequest, client: ApiClient) -> HttpResponse:
     _method(request, "POST")
     parameters = _parameters(request)
@@ -276,7 +277,7 @@ def patient_match_view(request: HttpRequest, client: ApiClient) -> HttpResponse:
     return fhir_response(searchset(entries, base=_base(request)))
 
 
-@fhir_endpoint(Scope.READ, action="fhir_team_read")
+@fhir_endpoint(Scope.READ, action=Action.FHIR_TEAM_READ)
 def team_search(request: HttpRequest, client: ApiClient, resource_type: str) -> HttpResponse:
     """``GET /fhir/{EpisodeOfCare|CareTeam|...}?patient=ID``: the team around one child."""
     _method(request, "GET")
@@ -310,7 +311,7 @@ def team_search(request: HttpRequest, client: ApiClient, resource_type: str) -> 
     return fhir_response(searchset(entries, base=_base(request)))
 
 
-@fhir_endpoint(Scope.FEED_WRITE, action="fhir_transaction")
+@fhir_endpoint(Scope.FEED_WRITE, action=Action.FHIR_TRANSACTION)
 def transaction(request: HttpRequest, client: ApiClient) -> HttpResponse:
     """``POST /fhir`` with a transaction Bundle of a source system's records."""
     _method(request, "POST")
@@ -351,7 +352,7 @@ def _extension(extensions, url):
     return next((e for e in extensions or [] if e.url == url), None)
 
 
-@fhir_endpoint(Scope.INDICATOR_WRITE, action="fhir_indicators_set")
+@fhir_endpoint(Scope.INDICATOR_WRITE, action=Action.FHIR_INDICATORS_SET)
 def episode_update(request: HttpRequest, client: ApiClient, involvement_id: int) -> HttpResponse:
     """``PUT /fhir/EpisodeOfCare/involvement-{id}``: an assessment system sets or clears the
     indicators of its own organisation's involvement (the extensions; nothing else changes).

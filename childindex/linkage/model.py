@@ -407,6 +407,13 @@ class Scorer:
             self._run("INSERT INTO index_children SELECT * FROM incoming")
             self._con.unregister("incoming")
 
+    def remove_index(self, ids: Iterable[str]) -> None:
+        """Drop children from the index table (merged into another record, or a $match call's
+        candidates once it has been answered)."""
+        wanted = list(ids)
+        if wanted:
+            self._run("DELETE FROM index_children WHERE unique_id IN (SELECT unnest(?))", [wanted])
+
     def _register(self, rows: Sequence[dict[str, Any]] | pa.Table):
         self._batches += 1
         table = rows if isinstance(rows, pa.Table) else to_table(rows)

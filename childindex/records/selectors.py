@@ -82,6 +82,18 @@ def child_search(
     return matches
 
 
+def child_search_invalid(*, actor: User, fields: list[str], ip_address: str | None = None) -> None:
+    """A search refused because its criteria were not enough or not valid: audited with the
+    fields at fault, never what was typed into them (it may be anything)."""
+    audit_record(
+        actor=actor,
+        action="child_search",
+        outcome=Outcome.DENIED,
+        detail={"invalid": sorted(fields)},
+        ip_address=ip_address,
+    )
+
+
 def _search_limit_refusal(
     actor: User, criteria: SearchCriteria, reached: SearchLimitReached, ip_address: str | None
 ) -> None:

@@ -423,7 +423,7 @@ def child_death_record(
     audit_record(
         actor=actor,
         actor_label=actor_label,
-        action="child_death_record",
+        action=Action.CHILD_DEATH_RECORD,
         children=[child.index_number],
         detail={"source": source},
     )

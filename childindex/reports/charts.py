@@ -23,9 +23,9 @@ from pygal.style import Style
 
 from childindex.reports.suppression import Count
 
-SVG_NS = "http://www.w3.org/2000/svg"
-ET.register_namespace("", SVG_NS)
-ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
+# pygal builds its tree with plain tag names and an ``xmlns`` attribute, so the elements added
+# here are plain too (a namespaced tag would be serialised with whatever prefix another library
+# registered for SVG: WeasyPrint registers one).
 
 # GOV.UK Design System colours (blue, green, orange, purple, turquoise, dark grey).
 GOVUK_COLOURS = ("#1d70b8", "#00703c", "#f47738", "#4c2c92", "#28a197", "#505a5f")
@@ -90,11 +90,11 @@ def _accessible(tree: ET.Element, *, title: str, description: str, nonce: str | 
             element.clear()
     # pygal's own <title> (the chart title) goes; ours is the first child, with a <desc>.
     for child in list(tree):
-        if isinstance(child.tag, str) and child.tag.endswith("title"):
+        if child.tag == "title":
             tree.remove(child)
-    title_el = ET.Element(f"{{{SVG_NS}}}title", id=f"{chart_id}-title")
+    title_el = ET.Element("title", id=f"{chart_id}-title")
     title_el.text = title
-    desc_el = ET.Element(f"{{{SVG_NS}}}desc", id=f"{chart_id}-desc")
+    desc_el = ET.Element("desc", id=f"{chart_id}-desc")
     desc_el.text = description
     tree.insert(0, desc_el)
     tree.insert(0, title_el)

@@ -39,7 +39,7 @@ from childindex.audit.models import Action
 from childindex.audit.services import audit_record
 from childindex.consent.rules import basis_for_service
 from childindex.core.identifiers import IdentifierType, new_index_number
-from childindex.directory.models import LocalAuthority, Practitioner, Service
+from childindex.directory.models import LocalAuthority, Organisation, Practitioner, Service
 from childindex.linkage.decide import Decision, Outcome, Thresholds, decide
 from childindex.linkage.model import Candidate, Scorer, link_table
 from childindex.linkage.normalise import PLACEHOLDER_IDENTIFIERS
@@ -108,6 +108,7 @@ def feed_from_mapping(*, mapping: Mapping, actor_label: str = IMPORT_LABEL) -> F
         "kind": mapping.kind,
         "may_create_children": mapping.may_create_children,
     }
+    _check_fixed_service_is_own(mapping, la)
     with transaction.atomic():
         feed = Feed.objects.select_for_update().filter(name=mapping.name).first()
         if feed is None:
@@ -143,6 +144,24 @@ def feed_from_mapping(*, mapping: Mapping, actor_label: str = IMPORT_LABEL) -> F
                 detail={"feed": feed.name, "changed": sorted(changed) or ["mapping"]},
             )
     return feed
+
+
+def _check_fixed_service_is_own(mapping: Mapping, la: LocalAuthority) -> None:
+    """A mapping's fixed ``[service]`` must be one of the feed's own LA's organisations."""
+    if not mapping.fixed_service:
+        return
+    code = mapping.fixed_service["organisation_code"]
+    owners = set(
+        Organisation.objects.filter(code__iexact=code).values_list(
+            "local_authority__code", flat=True
+        )
+    )
+    if owners and la.code not in owners:
+        raise FeedImportError(
+            f"[service] organisation_code {code[:20]} belongs to another local authority "
+            f"({', '.join(sorted(owners))}), not {la.code}: a feed writes only for its own "
+            "LA's organisations"
+        )
 
 
 def _start_or_resume(
@@ -201,22 +220,44 @@ def _start_or_resume(
 
 class Catalogue:
     """The directory's services (by organisation code and name) and practitioners (by
-    e-mail), read once per import."""
+    e-mail) of the feed's own LA, read once per import.
 
-    def __init__(self) -> None:
+    A feed writes only for its own LA's organisations: a row naming another LA's service is a
+    row problem (rejected with its reason), never a write, and another LA's practitioner is not
+    named on an involvement."""
+
+    def __init__(self, local_authority_id: int) -> None:
         self.services: dict[tuple[str, str], tuple[int, str]] = {}
-        for pk, code, name, category, sensitive in Service.objects.values_list(
-            "pk", "organisation__code", "name", "category", "sensitive"
+        self.elsewhere: set[tuple[str, str]] = set()
+        for pk, code, name, category, sensitive, la_id in Service.objects.values_list(
+            "pk",
+            "organisation__code",
+            "name",
+            "category",
+            "sensitive",
+            "organisation__local_authority_id",
         ):
+            key = (code.casefold(), name.casefold())
+            if la_id != local_authority_id:
+                self.elsewhere.add(key)
+                continue
             basis = basis_for_service(category=category, sensitive=sensitive).value
-            self.services.setdefault((code.casefold(), name.casefold()), (pk, basis))
+            self.services.setdefault(key, (pk, basis))
         self.practitioners = {
             email.lower(): pk
-            for pk, email in Practitioner.objects.values_list("pk", "secure_email")
+            for pk, email in Practitioner.objects.filter(
+                organisation__local_authority_id=local_authority_id
+            ).values_list("pk", "secure_email")
         }
 
     def service(self, row: ParsedRow) -> tuple[int, str]:
-        found = self.services.get((row.organisation_code.casefold(), row.service_name.casefold()))
+        key = (row.organisation_code.casefold(), row.service_name.casefold())
+        found = self.services.get(key)
+        if found is None and key in self.elsewhere:
+            raise RowError(
+                f"organisation {row.organisation_code[:20]} belongs to another local authority: "
+                "a feed writes only for its own LA's organisations"
+            )
         if found is None:
             raise RowError(
                 f"organisation {row.organisation_code[:20]} has no service named "
@@ -330,7 +371,7 @@ class Importer:
         self.chunk_rows = chunk_rows
         self.today = today or timezone.localdate()
         self.progress = progress
-        self.catalogue = Catalogue()
+        self.catalogue = Catalogue(feed.local_authority_id)
         self.scorer: Scorer | None = None
         self.statistics = PlannerStatistics(
             (Child, ChildName, ChildAddress, ChildIdentifier, Involvement, SourceRecord)

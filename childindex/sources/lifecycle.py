@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 
-from childindex.audit.models import Alert, AlertKind, AlertReview
+from childindex.audit.models import Action, Alert, AlertKind, AlertReview
 from childindex.audit.services import audit_record
 from childindex.consent.models import Consent, GivenBy, Scope
 from childindex.directory.models import LocalAuthority
@@ -107,7 +107,7 @@ def _archive(
                 audit_record(
                     actor=None,
                     actor_label=RUNNER_LABEL,
-                    action="child_archive",
+                    action=Action.CHILD_ARCHIVE,
                     children=[c.index_number for c in rows],
                     detail={"reason": reason, "children": len(rows)},
                 )
@@ -270,7 +270,7 @@ def _purge_due(as_of: dt.date, counts: Counter[str]) -> None:
                 audit_record(
                     actor=None,
                     actor_label=RUNNER_LABEL,
-                    action="child_purge",
+                    action=Action.CHILD_PURGE,
                     children=[locked.index_number],
                     detail={
                         "archived_on": locked.archived_on.isoformat(),
@@ -290,7 +290,7 @@ def lifecycle_run(*, as_of: dt.date) -> LifecycleResult:
     audit_record(
         actor=None,
         actor_label=RUNNER_LABEL,
-        action="lifecycle_run",
+        action=Action.LIFECYCLE_RUN,
         detail={"as_of": as_of.isoformat(), "counts": dict(sorted(counts.items()))},
     )
     return LifecycleResult(as_of=as_of, counts=dict(sorted(counts.items())))

@@ -159,6 +159,11 @@ def load_mapping(text: str, *, source: str | None = None) -> Mapping:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise MappingError(f"the mapping is not valid TOML: {exc}") from exc
+    except RecursionError:
+        raise MappingError(
+            "the mapping is nested too deeply to read: a mapping needs only tables, lists and "
+            "values a few levels deep"
+        ) from None
     return mapping_from_document(doc, source=source)
 
 

@@ -13,6 +13,7 @@ from django.db.models import Count
 
 from childindex.access import policy
 from childindex.access.models import Role, User
+from childindex.audit.models import Action
 from childindex.audit.services import audit_record
 from childindex.core.models import Nation
 from childindex.directory.models import LocalAuthority
@@ -63,7 +64,7 @@ def _check(actor: User, page: str) -> None:
     decision = policy.can_read_national(actor)
     if not decision:
         raise PermissionDenied(decision.message)
-    audit_record(actor=actor, action="national_read", detail={"page": page})
+    audit_record(actor=actor, action=Action.NATIONAL_READ, detail={"page": page})
 
 
 def national_overview(*, actor: User) -> NationalOverview:

@@ -75,6 +75,12 @@ def inspect_file(path: Path, mapping: Mapping) -> FileFacts:
             header = [h.strip() for h in next(reader, [])]
             if not header or header == [""]:
                 raise FileRefused(f"{path.name} is empty: it needs a header line")
+            repeated = sorted({h for h in header if header.count(h) > 1})
+            if repeated:
+                raise FileRefused(
+                    f"{path.name} names the column {', '.join(repeated)} more than once in its "
+                    "header: each column must appear once (which one holds the data?)"
+                )
             while True:
                 try:
                     next(reader)
@@ -124,6 +130,15 @@ def read_rows(path: Path, mapping: Mapping, *, start_after: int = 0) -> Iterator
                     reader.line_num,
                     f"malformed row: {len(fields)} fields where the header has {width}",
                     key=_key(header, fields, mapping),
+                )
+                continue
+            if any("\x00" in field for field in fields):
+                # PostgreSQL cannot store a NUL character in text: the row is a row problem.
+                yield BadRow(
+                    number,
+                    reader.line_num,
+                    "the row contains a NUL character (a zero byte): fix the export",
+                    key=_key(header, fields, mapping).replace("\x00", ""),
                 )
                 continue
             yield RawRow(number, reader.line_num, dict(zip(header, fields, strict=True)))

@@ -44,6 +44,15 @@ class CodeForm(GovukForm):
     )
 
 
+class EnrolmentCodeForm(GovukForm):
+    enrolment_code = forms.CharField(
+        label="Enrolment code",
+        max_length=40,
+        strip=True,
+        error_messages={"required": "Enter the enrolment code your LA's index team gave you."},
+    )
+
+
 class DateForm(GovukForm):
     """One required date (a GOV.UK date input) as ``cleaned_data["date"]``."""
 

@@ -48,6 +48,11 @@ urlpatterns = [
         name="index-team-account-dates",
     ),
     path(
+        "index-team/accounts/<int:pk>/enrolment-code/",
+        views_index_team.account_enrolment_code,
+        name="index-team-account-enrolment-code",
+    ),
+    path(
         "index-team/accounts/<int:pk>/<slug:action>/",
         views_index_team.account_action,
         name="index-team-account-action",

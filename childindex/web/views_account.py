@@ -23,11 +23,12 @@ from django_otp.plugins.otp_static.models import StaticDevice
 
 from childindex.access import policy, sessions, two_factor
 from childindex.access.client_ip import client_ip
-from childindex.access.decorators import public, signed_in, signing_in
+from childindex.access.decorators import public, signed_in, signed_in_any_standing, signing_in
 from childindex.access.selectors import account_status
+from childindex.access.services import enrolment_code_redeem
 from childindex.audit.models import Action, Outcome
 from childindex.audit.services import audit_record
-from childindex.web.forms_account import CodeForm, SignInForm
+from childindex.web.forms_account import CodeForm, EnrolmentCodeForm, SignInForm
 from childindex.web.middleware import SIGNED_IN_COOKIE
 
 SIGNED_OUT_MESSAGES = {
@@ -37,6 +38,7 @@ SIGNED_OUT_MESSAGES = {
     "signed_out": "You have signed out.",
 }
 RECOVERY_CODES_SESSION_KEY = "childindex_recovery_codes"
+ENROLMENT_SESSION_KEY = "childindex_enrolment_code_used_by"
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -170,6 +172,8 @@ def two_factor_set_up(request: HttpRequest) -> HttpResponse:
             messages.info(request, "Two-factor authentication is already set up.")
             return redirect("web:account")
         return HttpResponseRedirect(_with_next("web:two-factor", next_url))
+    if request.session.get(ENROLMENT_SESSION_KEY) != user.pk:
+        return _enrolment_code_step(request, next_url)
     device = two_factor.pending_authenticator(user)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -193,6 +197,29 @@ def two_factor_set_up(request: HttpRequest) -> HttpResponse:
             "secret": two_factor.secret_for_display(device),
             "qr_code": two_factor.qr_code_svg(device),
         },
+    )
+
+
+def _enrolment_code_step(request: HttpRequest, next_url: str) -> HttpResponse:
+    """Before any secret is made or shown: the one-time enrolment code from the index team."""
+    form = EnrolmentCodeForm(request.POST if "enrolment_code" in request.POST else None)
+    if form.is_bound and form.is_valid():
+        if enrolment_code_redeem(
+            user=request.user,
+            code=form.cleaned_data["enrolment_code"],
+            ip_address=client_ip(request),
+        ):
+            request.session[ENROLMENT_SESSION_KEY] = request.user.pk
+            return HttpResponseRedirect(_with_next("web:two-factor-set-up", next_url))
+        form.add_error(
+            "enrolment_code",
+            "This enrolment code is not valid: it may be mistyped, used already or more than "
+            "72 hours old. Ask your LA's index team for a new one.",
+        )
+    return render(
+        request,
+        "account/two_factor_enrolment_code.html",
+        {"form": form, "next": next_url, "local_authority": request.user.local_authority},
     )
 
 
@@ -220,7 +247,7 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
     )
 
 
-@signed_in
+@signed_in_any_standing
 @require_http_methods(["GET"])
 def account(request: HttpRequest) -> HttpResponse:
     """Your account: role, LA, and where you stand against each access prerequisite."""

@@ -3,15 +3,18 @@ training dates, two-factor reset), who lapses soon, and shielding. Only its own 
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from childindex.access import selectors, services
-from childindex.access.decorators import requires_index_team
+from childindex.access import selectors, services, two_factor
+from childindex.access.decorators import no_store, requires_index_team
 from childindex.access.models import User
 from childindex.records import elsewhere
 from childindex.records.models import AddressStatus, ChildAddress, TransferVia
@@ -76,7 +79,8 @@ ACCOUNT_ACTIONS = {
     "reactivate": (services.account_reactivate, "Account re-activated."),
     "two-factor-reset": (
         services.account_two_factor_reset,
-        "Two-factor authentication reset: they set it up again when they next sign in.",
+        "Two-factor authentication reset: they set it up again when they next sign in, "
+        "with a new enrolment code from you.",
     ),
 }
 
@@ -135,6 +139,29 @@ def account_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     else:
         messages.success(request, done)
     return redirect("web:index-team-account", pk=account.pk)
+
+
+@no_store
+@requires_index_team
+@require_POST
+def account_enrolment_code(request: HttpRequest, pk: int) -> HttpResponse:
+    """Issue a one-time enrolment code and show it this once (never stored, never again)."""
+    account = _account_or_404(request, pk)
+    try:
+        code = services.enrolment_code_issue(actor=request.user, account=account)
+    except (PermissionDenied, ValidationError) as exc:
+        messages.error(request, _first_message(exc))
+        return redirect("web:index-team-account", pk=account.pk)
+    return render(
+        request,
+        "index_team/enrolment_code.html",
+        {
+            "account": account,
+            "code": code,
+            "expires_at": timezone.localtime()
+            + dt.timedelta(hours=two_factor.ENROLMENT_CODE_HOURS),
+        },
+    )
 
 
 @requires_index_team

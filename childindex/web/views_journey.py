@@ -121,6 +121,10 @@ def search(request: HttpRequest) -> HttpResponse:
             return not_allowed(request, refused.reasons)
         _store_results(request, form, matches)
         return redirect("web:search-results")
+    if request.method == "POST":
+        selectors.child_search_invalid(
+            actor=request.user, fields=list(form.errors), ip_address=_ip(request)
+        )
     return render(request, "journey/search.html", {"form": form, "matches": None})
 
 

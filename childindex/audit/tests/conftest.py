@@ -14,4 +14,5 @@ def checkpointing(settings, tmp_path):
     settings.AUDIT_SIGNING_KEY = key
     settings.AUDIT_PUBLIC_KEYS = [key.with_name(key.name + ".pub")]
     settings.AUDIT_SIGNING_KEY_AUTOCREATE = False
+    settings.AUDIT_WITNESS_FILES = [tmp_path / "witness" / "audit-witness.json"]
     return settings.AUDIT_CHECKPOINT_DIR

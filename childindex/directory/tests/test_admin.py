@@ -3,6 +3,8 @@ services."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
@@ -23,7 +25,15 @@ pytestmark = pytest.mark.django_db
 def back_office(client):
     # The back office asks for two factors too (an OTPAdminSite): a verified session. (The
     # directory sits below access, so this does not borrow access.testing.sign_in_verified.)
-    user = get_user_model().objects.create_superuser("back.office", "back.office@la.example")
+    # It also asks the web's prerequisites: an approved, vetted, trained account.
+    today = dt.date.today()
+    user = get_user_model().objects.create_superuser(
+        "back.office",
+        "back.office@la.example",
+        approved_on=today,
+        dbs_checked_on=today,
+        training_completed_on=today,
+    )
     device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
     client.force_login(user)
     session = client.session

@@ -27,6 +27,7 @@ def _token(live_server, issued, scope=None):
     )
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_fhirpy_drives_the_api(live_server):
     la = LocalAuthorityFactory()

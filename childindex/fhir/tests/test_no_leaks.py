@@ -41,7 +41,7 @@ from childindex.web.tests.leak_worlds import (
     world_specs,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 @contextmanager

@@ -138,3 +138,18 @@ def test_the_national_operator_loads_estimates_from_the_page(db, fast_password_h
     page = client.post(url, {"file": bad}).content.decode()
     assert "not in the ONS mid-year estimate layout" in page
     assert PopulationEstimate.objects.filter(local_authority=la).count() == 18
+
+
+def test_charts_keep_plain_svg_tags_after_a_subject_access_pdf(team_client, children):
+    # WeasyPrint, once it has made a PDF, has its own prefix for the SVG namespace
+    pdf = team_client.post(
+        reverse("web:reports-subject-access"),
+        {
+            "index_number": children["olivia"].index_number,
+            "requester": "young_person",
+            "output": "pdf",
+        },
+    )
+    assert pdf["Content-Type"] == "application/pdf"
+    html = team_client.get(reverse("web:reports-coverage")).content.decode()
+    assert "<title id=" in html and "<desc id=" in html and "svg:" not in html

@@ -16,7 +16,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from childindex.access import two_factor
 from childindex.access.models import UserSession
-from childindex.access.testing import authenticator, totp_code
+from childindex.access.testing import authenticator, enrolment_code_for, totp_code
 from childindex.access.tests.factories import SYNTHETIC_PASSWORD as PASSWORD
 from childindex.access.tests.factories import UserFactory
 from childindex.audit.models import AuditEvent, Outcome
@@ -199,6 +199,7 @@ def test_an_account_without_two_factor_sets_it_up_and_gets_recovery_codes(client
     user = UserFactory(two_factor=False)
     response = password_step(client, user.username)
     assert response["Location"].startswith(SET_UP)
+    client.post(SET_UP, {"enrolment_code": enrolment_code_for(user)})
     page = client.get(SET_UP)
     assert page.status_code == 200
     assert_govuk_page(page)
@@ -227,6 +228,7 @@ def test_an_account_without_two_factor_sets_it_up_and_gets_recovery_codes(client
 def test_set_up_page_refuses_a_wrong_code(client):
     user = UserFactory(two_factor=False)
     password_step(client, user.username)
+    client.post(SET_UP, {"enrolment_code": enrolment_code_for(user)})
     client.get(SET_UP)
     response = client.post(SET_UP, {"code": "12345x"})
     assert response.status_code == 200

@@ -18,6 +18,7 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 from django.db import DatabaseError
 
+from childindex.core.spreadsheets import csv_safe
 from childindex.directory.registers import DirectoryFilesError
 from childindex.sources.directory_import import directory_import
 from childindex.sources.management.commands._base import OneLineCommand, subparsers
@@ -87,7 +88,7 @@ class Command(OneLineCommand):
                     writer = csv.writer(handle, lineterminator="\n")
                     writer.writerow(["file", "row", "column", "problem"])
                     for p in result.problems:
-                        writer.writerow([p.file, p.row, p.column, p.problem])
+                        writer.writerow([csv_safe(v) for v in (p.file, p.row, p.column, p.problem)])
             except OSError as exc:
                 raise CommandError(
                     f"the directory was imported, but the report {options['report']} could "

@@ -21,6 +21,7 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 from django.db import DatabaseError
 
+from childindex.core.spreadsheets import csv_safe
 from childindex.sources.importer import FeedImportError, feed_import, run_counts
 from childindex.sources.management.commands._base import OneLineCommand, subparsers
 from childindex.sources.mapping import MappingError
@@ -122,7 +123,10 @@ class Command(OneLineCommand):
         writer = csv.writer(self.stdout, lineterminator="\n")
         writer.writerow(["row", "line", "key", "reason"])
         for row in RejectedRow.objects.filter(run=run).order_by("row_number"):
-            writer.writerow([row.row_number, row.line_number, row.key, row.reason])
+            # Keys and reasons quote the feed: neutralised before a spreadsheet can run them.
+            writer.writerow(
+                [csv_safe(v) for v in (row.row_number, row.line_number, row.key, row.reason)]
+            )
 
 
 class _Progress:

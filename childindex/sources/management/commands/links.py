@@ -16,6 +16,7 @@ from django.core.management.base import CommandError, CommandParser
 
 from childindex.audit.models import Action
 from childindex.audit.services import audit_record
+from childindex.core.spreadsheets import csv_safe
 from childindex.sources.management.commands._base import OneLineCommand, subparsers
 from childindex.sources.models import RecordStatus, SourceRecord
 
@@ -41,7 +42,7 @@ class Command(OneLineCommand):
                 writer = csv.writer(handle, lineterminator="\n")
                 writer.writerow(["source", "source_record_id", "child_id"])
                 for row in rows.iterator(chunk_size=5000):
-                    writer.writerow(row)
+                    writer.writerow([csv_safe(v) for v in row])
                     count += 1
         except OSError as exc:
             raise CommandError(f"cannot write {out}: {exc.strerror or exc}") from None
