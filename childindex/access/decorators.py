@@ -136,7 +136,13 @@ def _refuse(
     response = render(
         request,
         "account/access_denied.html",
-        {"reasons": reasons, "local_authority": getattr(request.user, "local_authority", None)},
+        {
+            "reasons": reasons,
+            "local_authority": getattr(request.user, "local_authority", None),
+            # "yet" only when something can still be done (approval, DBS, training, two-factor);
+            # a fully approved user refused for their role is told the page is not theirs.
+            "not_yet": any(code != policy.Prerequisite.ROLE for code in codes),
+        },
         status=403,
     )
     add_never_cache_headers(response)

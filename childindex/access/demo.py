@@ -113,6 +113,8 @@ def create_demo_users(la, *, today: dt.date | None = None) -> list[DemoUser]:
                     )
                 user.practitioner = practitioner
                 user.organisation = practitioner.organisation
+                # Signed in as the practitioner whose involvements they log: one name, not two.
+                user.first_name, user.last_name = practitioner.given_name, practitioner.family_name
             else:
                 user.organisation = _organisation_for(la, role)
             user.approved_on = today

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from django.core.exceptions import PermissionDenied
@@ -413,6 +413,25 @@ def involvement_view(
     if basis == Basis.HIDDEN_CONCERN:
         return View.FULL if access.reveals_hidden else View.HIDDEN
     return View.HIDDEN
+
+
+def shown_only_for_enquiry(
+    user: User, involvement, *, access: RecordAccess, consents, today: dt.date | None = None
+) -> bool:
+    """Is this involvement shown only because the record was opened for a child protection
+    enquiry (it would be hidden otherwise)? The page marks each one, so the practitioner knows
+    what the enquiry revealed, and that the family has not agreed to its being shared."""
+    if not access.reveals_hidden:
+        return False
+    if involvement_view(user, involvement, access=access, consents=consents, today=today) == (
+        View.HIDDEN
+    ):
+        return False
+    without = replace(access, reveals_hidden=False)
+    return (
+        involvement_view(user, involvement, access=without, consents=consents, today=today)
+        == View.HIDDEN
+    )
 
 
 # --- Changes ----------------------------------------------------------------------------------

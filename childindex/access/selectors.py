@@ -42,6 +42,21 @@ class AccountStatus:
     def missing_labels(self) -> list[str]:
         return [m.label for m in self.missing]
 
+    @property
+    def missing_labels_for_staff(self) -> list[str]:
+        """The same, as the LA's index team reads them about someone else's account."""
+        return [STAFF_LABELS.get(m, m.label) for m in self.missing]
+
+
+STAFF_LABELS = {
+    policy.Prerequisite.ROLE: "The account has no role that may search the index.",
+    policy.Prerequisite.APPROVAL: "The account has not been approved yet.",
+    policy.Prerequisite.SUSPENDED: "The account is suspended.",
+    policy.Prerequisite.VETTING: "Their enhanced DBS check is missing or over three years old.",
+    policy.Prerequisite.TRAINING: "They have not completed the index's training.",
+    policy.Prerequisite.TWO_FACTOR: "They have not set up two-factor authentication.",
+}
+
 
 def account_status(
     account: User, *, today: dt.date | None = None, within_days: int = LAPSING_WITHIN_DAYS

@@ -124,6 +124,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "childindex.core.routers.ReplicaPinMiddleware",
     "childindex.access.middleware.SessionLimitsMiddleware",
+    "childindex.web.middleware.SignedInMarkerMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "childindex.access.middleware.AccessRuleMiddleware",

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -6,6 +7,10 @@ from childindex.web import views_health
 
 # admin.site is the back office (access.back_office, installed by the access app's ready()):
 # a two-factor code and the web's prerequisites; every page audited; no child data.
+admin.site.site_header = "childindex back office"
+admin.site.site_title = "childindex back office"
+if settings.DEMO_DATA:  # the back office carries the Demo banner too
+    admin.site.site_header = "childindex back office – DEMO: every record here is synthetic"
 
 urlpatterns = [
     path("healthz", views_health.healthz, name="healthz"),

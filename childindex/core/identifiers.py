@@ -204,6 +204,18 @@ def format_index_number(compact: str) -> str:
     return f"{compact[0:4]} {compact[4:8]} {compact[8:]}"
 
 
+def format_identifier(type_: str, value: str) -> str:
+    """An identifier as people read it: NHS, CHI and Health and Care numbers 3-3-4 (NHS
+    Digital's style, "943 476 5919"), index numbers 4-4-3; others as held."""
+    if type_ in (IdentifierType.NHS, IdentifierType.CHI, IdentifierType.HC) and (
+        len(value) == 10 and value.isdigit()
+    ):
+        return f"{value[0:3]} {value[3:6]} {value[6:]}"
+    if type_ == IdentifierType.INDEX and len(value) == 11 and value.isdigit():
+        return format_index_number(value)
+    return value
+
+
 def _mod11_number(prefix_low: int, prefix_high: int, rng: random.Random) -> str:
     while True:
         body = str(rng.randint(prefix_low, prefix_high))

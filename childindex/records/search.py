@@ -204,11 +204,11 @@ def parse_date_of_birth(value: str, *, today: dt.date) -> tuple[dt.date | None, 
         return None, year
     match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", value)
     if not match:
-        raise ValueError("Date of birth must be a date like 2015-03-27, or a year like 2015")
+        raise ValueError("Date of birth must be a real date, like 27 3 2015, or a year, like 2015")
     try:
         born = dt.date(int(match[1]), int(match[2]), int(match[3]))
     except ValueError as exc:
-        raise ValueError("Date of birth must be a real date") from exc
+        raise ValueError("Date of birth must be a real date, like 27 3 2015") from exc
     if born > today:
         raise ValueError("Date of birth must be today or in the past")
     if born.year < earliest_year:

@@ -7,7 +7,7 @@ with its criteria and the index numbers it returned, a record view with its purp
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.utils import timezone
 
@@ -126,6 +126,13 @@ def _search_limit_refusal(
     )
 
 
+def child_current_name(*, child: Child) -> str:
+    """The child's current name, for the forms of a record the user has already opened in full
+    (logging, changing or ending their own involvement), so they see whose record it is."""
+    name = ChildName.objects.filter(child=child, kind=NameKind.CURRENT).first()
+    return f"{name.given_names} {name.family_name}" if name else ""
+
+
 @replica_reads
 def findable_child(*, actor: User, index_number: str) -> Child | None:
     """The child with this index number if this user can find them at all (else None)."""
@@ -164,6 +171,7 @@ class TeamMember:
     has_information_to_share: bool = False
     taking_action: bool = False
     is_yours: bool = False
+    shown_for_enquiry: bool = False
 
     @property
     def is_sensitive_view(self) -> bool:
@@ -210,6 +218,15 @@ class TeamAroundChild:
             (m for m in self.current if m.is_lead_professional and m.view == policy.View.FULL),
             None,
         )
+
+    @property
+    def raised_enquiry_alert(self) -> bool:
+        """Opening the record for a child protection enquiry raised an alert (break glass)."""
+        return policy.Alert.BREAK_GLASS in self.access.alerts
+
+    @property
+    def revealed_count(self) -> int:
+        return sum(m.shown_for_enquiry for m in self.current + self.ended)
 
     @property
     def assessments(self) -> list[TeamMember]:
@@ -351,6 +368,10 @@ def team_around_child(
             if view == policy.View.HIDDEN:
                 continue
             member = _member(actor, involvement, view)
+            if policy.shown_only_for_enquiry(
+                actor, involvement, access=access, consents=consents, today=today
+            ):
+                member = replace(member, shown_for_enquiry=True)
             (team.current if involvement.is_current else team.ended).append(member)
     audit_record(
         actor=actor,

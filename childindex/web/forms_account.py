@@ -11,6 +11,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from childindex.access.models import ShieldOverrideReason
 from childindex.core.postcodes import PostcodeError, normalise_postcode
 from childindex.records.models import DeathSource
+from childindex.web.forms_base import GovukForm, govuk_messages
 from childindex.web.forms_dates import date_fields, read_date
 
 
@@ -19,16 +20,22 @@ class SignInForm(AuthenticationForm):
     page never tells which usernames exist."""
 
     error_messages = {
-        "invalid_login": "Enter a correct username and password.",
-        "inactive": "Enter a correct username and password.",
+        "invalid_login": "Enter a correct username and password",
+        "inactive": "Enter a correct username and password",
     }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].error_messages["required"] = "Enter your username"
+        self.fields["password"].error_messages["required"] = "Enter your password"
+        govuk_messages(self)
 
     def confirm_login_allowed(self, user) -> None:
         # ModelBackend already refuses inactive accounts, with the invalid_login message.
         return None
 
 
-class CodeForm(forms.Form):
+class CodeForm(GovukForm):
     code = forms.CharField(
         label="Code",
         max_length=32,
@@ -37,7 +44,7 @@ class CodeForm(forms.Form):
     )
 
 
-class EnrolmentCodeForm(forms.Form):
+class EnrolmentCodeForm(GovukForm):
     enrolment_code = forms.CharField(
         label="Enrolment code",
         max_length=40,
@@ -46,7 +53,7 @@ class EnrolmentCodeForm(forms.Form):
     )
 
 
-class DateForm(forms.Form):
+class DateForm(GovukForm):
     """One required date (a GOV.UK date input) as ``cleaned_data["date"]``."""
 
     date_label = "Date"
@@ -81,7 +88,7 @@ class ShieldForm(DateForm):
     def clean_index_number(self) -> str:
         digits = "".join(ch for ch in self.cleaned_data["index_number"] if ch.isdigit())
         if len(digits) != 11:
-            raise forms.ValidationError("An index number has 11 digits, like 123 4567 8901.")
+            raise forms.ValidationError("An index number has 11 digits, like 1234 5678 901")
         return digits
 
 

@@ -11,10 +11,11 @@ from django.conf import settings
 from childindex.audit.models import ReviewOutcome
 from childindex.audit.selectors import Period
 from childindex.core.identifiers import IdentifierError, validate_index_number
+from childindex.web.forms_base import GovukForm
 from childindex.web.forms_dates import date_fields, read_date
 
 
-class PeriodForm(forms.Form):
+class PeriodForm(GovukForm):
     """Optional dates: from the start of the first to the end of the second (UK time)."""
 
     def __init__(self, *args, **kwargs):
@@ -65,7 +66,7 @@ class UserHistoryForm(PeriodForm):
     )
 
 
-class AlertReviewForm(forms.Form):
+class AlertReviewForm(GovukForm):
     outcome = forms.ChoiceField(
         choices=ReviewOutcome.choices,
         widget=forms.RadioSelect,

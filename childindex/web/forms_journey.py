@@ -12,12 +12,13 @@ from django.core.exceptions import ValidationError
 from childindex.consent.models import INVOLVEMENT_SCOPES, GivenBy
 from childindex.records.models import AssessmentType, Gender
 from childindex.records.search import SearchCriteria, SearchCriteriaError, parse_criteria
+from childindex.web.forms_base import GovukForm
 from childindex.web.forms_dates import date_fields, read_date
 
 MAX_TEXT = 100
 
 
-class SearchForm(forms.Form):
+class SearchForm(GovukForm):
     """Name; date of birth (or just the year); postcode; gender; or an identifier."""
 
     name = forms.CharField(required=False, max_length=200, strip=True)
@@ -28,7 +29,7 @@ class SearchForm(forms.Form):
     gender = forms.ChoiceField(required=False, choices=[("", "Any")] + list(Gender.choices))
     identifier = forms.CharField(required=False, max_length=40, strip=True)
 
-    FIELD_FOR = {"date_of_birth": "dob_day", "criteria": None}
+    FIELD_FOR = {"date_of_birth": "dob_day", "criteria": "name"}
 
     def clean(self):
         cleaned = super().clean()
@@ -61,7 +62,7 @@ class SearchForm(forms.Form):
         return cleaned
 
 
-class PurposeForm(forms.Form):
+class PurposeForm(GovukForm):
     purpose = forms.ChoiceField(
         widget=forms.RadioSelect,
         error_messages={"required": "Select why you are opening this record"},
@@ -79,7 +80,7 @@ CONSENT_CHOICES = [
 ]
 
 
-class InvolvementLogForm(forms.Form):
+class InvolvementLogForm(GovukForm):
     service = forms.ChoiceField(error_messages={"required": "Select your service"})
     consent_status = forms.ChoiceField(
         required=False, choices=CONSENT_CHOICES, widget=forms.RadioSelect
@@ -97,7 +98,11 @@ class InvolvementLogForm(forms.Form):
         self.fields.update(date_fields("started"))
         self.fields.update(date_fields("consent"))
         self.fields["service"].choices = [("", "Select a service")] + [
-            (str(s.pk), f"{s.name} ({s.organisation.name})") for s in services
+            (
+                str(s.pk),
+                s.name if s.name == s.organisation.name else f"{s.name} ({s.organisation.name})",
+            )
+            for s in services
         ]
         self.fields["carer"].choices = [("", "Select a parent or carer")] + [
             (str(c.pk), str(c)) for c in carers
@@ -119,7 +124,7 @@ class InvolvementLogForm(forms.Form):
         return cleaned
 
 
-class InvolvementEndForm(forms.Form):
+class InvolvementEndForm(GovukForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields.update(date_fields("ended"))
@@ -130,7 +135,7 @@ class InvolvementEndForm(forms.Form):
         return cleaned
 
 
-class IndicatorsForm(forms.Form):
+class IndicatorsForm(GovukForm):
     is_lead_professional = forms.BooleanField(required=False)
     assessment_type = forms.ChoiceField(
         required=False, choices=[("", "No assessment")] + list(AssessmentType.choices)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from django import forms
 
 from childindex.sources.models import REASONS_FOR, ReviewDecision, ReviewReason
+from childindex.web.forms_base import GovukForm
 
 
-class ReviewDecisionForm(forms.Form):
+class ReviewDecisionForm(GovukForm):
     """Link to one candidate, create a new child, or none of them; and why (a closed list)."""
 
     decision = forms.ChoiceField(
@@ -38,7 +39,7 @@ class ReviewDecisionForm(forms.Form):
         return data
 
 
-class MergeForm(forms.Form):
+class MergeForm(GovukForm):
     kept = forms.CharField(label="Index number of the record to keep", max_length=20)
     merged = forms.CharField(label="Index number of the duplicate to merge into it", max_length=20)
     reason = forms.ChoiceField(
@@ -51,7 +52,7 @@ class MergeForm(forms.Form):
     def _index_number(self, name: str) -> str:
         digits = "".join(ch for ch in self.cleaned_data[name] if ch.isdigit())
         if len(digits) != 11:
-            raise forms.ValidationError("An index number has 11 digits, like 123 4567 8901.")
+            raise forms.ValidationError("An index number has 11 digits, like 1234 5678 901")
         return digits
 
     def clean_kept(self) -> str:

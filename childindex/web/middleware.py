@@ -35,3 +35,30 @@ class RequestLogMiddleware:
             },
         )
         return response
+
+
+SIGNED_IN_COOKIE = "childindex-signed-in"
+
+
+class SignedInMarkerMiddleware:
+    """A cookie that says only "this browser was signed in" (no id, no data), so the sign-in page
+    can say the session timed out when the server-side session has already expired (GOV.UK's
+    timeout pattern without JavaScript). The sign-in page removes it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not request.COOKIES.get(SIGNED_IN_COOKIE):
+            from django.conf import settings
+
+            response.set_cookie(
+                SIGNED_IN_COOKIE,
+                "1",
+                secure=settings.SESSION_COOKIE_SECURE,
+                httponly=True,
+                samesite="Lax",
+            )
+        return response

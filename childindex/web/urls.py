@@ -1,6 +1,6 @@
 from django.urls import path
 
-from childindex.access.decorators import requires_index_team, requires_role, signed_in
+from childindex.access.decorators import public, requires_index_team, requires_role, signed_in
 from childindex.access.models import Role
 from childindex.web import (
     views,
@@ -23,10 +23,19 @@ index_team = requires_index_team
 
 urlpatterns = [
     path("", signed_in(views.home), name="home"),
+    path(
+        "accessibility/",
+        public(views.footer_page),
+        {"page": "accessibility"},
+        name="accessibility",
+    ),
+    path("privacy/", public(views.footer_page), {"page": "privacy"}, name="privacy"),
+    path("contact/", public(views.footer_page), {"page": "contact"}, name="contact"),
     # Signing in, two-factor and your account (views_account)
     path("sign-in/", views_account.sign_in, name="sign-in"),
     path("sign-in/two-factor/", views_account.two_factor_verify, name="two-factor"),
     path("sign-out/", views_account.sign_out, name="sign-out"),
+    path("session/keep-alive/", views_account.keep_alive, name="keep-alive"),
     path("account/", views_account.account, name="account"),
     path("account/two-factor/set-up/", views_account.two_factor_set_up, name="two-factor-set-up"),
     path("account/recovery-codes/", views_account.recovery_codes, name="recovery-codes"),
@@ -70,6 +79,7 @@ urlpatterns = [
     path("index-team/merges/<int:pk>/unmerge/", views_sources.unmerge, name="unmerge"),
     # The practitioner's journey (issue 4)
     path("search/", views_journey.search, name="search"),
+    path("search/results/", views_journey.search_results, name="search-results"),
     path("children/<str:index_number>/purpose/", views_journey.purpose, name="child-purpose"),
     path("children/<str:index_number>/", views_journey.record, name="child-record"),
     path(

@@ -7,6 +7,8 @@ verifies the session (rotating the key again). An account without two-factor set
 
 from __future__ import annotations
 
+import time
+
 import django_otp
 from django.conf import settings
 from django.contrib import messages
@@ -27,9 +29,11 @@ from childindex.access.services import enrolment_code_redeem
 from childindex.audit.models import Action, Outcome
 from childindex.audit.services import audit_record
 from childindex.web.forms_account import CodeForm, EnrolmentCodeForm, SignInForm
+from childindex.web.middleware import SIGNED_IN_COOKIE
 
 SIGNED_OUT_MESSAGES = {
-    "idle": "You were signed out because you did nothing for 15 minutes.",
+    "idle": "Your session timed out: you were signed out because you did nothing for 15 "
+    "minutes. Sign in again to continue.",
     "absolute": "You were signed out because you have been signed in for 10 hours.",
     "signed_out": "You have signed out.",
 }
@@ -58,8 +62,15 @@ class SignInView(LoginView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         reason = self.request.session.pop(sessions.SIGNED_OUT_REASON_KEY, None)
+        if reason is None and self.request.COOKIES.get(SIGNED_IN_COOKIE):
+            reason = "idle"  # signed in in this browser, and the session has expired since
         context["signed_out_message"] = SIGNED_OUT_MESSAGES.get(reason or "")
         return context
+
+    def render_to_response(self, context, **kwargs):
+        response = super().render_to_response(context, **kwargs)
+        response.delete_cookie(SIGNED_IN_COOKIE, samesite="Lax")
+        return response
 
     def get_success_url(self) -> str:
         next_url = self.get_redirect_url() or reverse(settings.LOGIN_REDIRECT_URL)
@@ -82,6 +93,14 @@ def locked_out(request: HttpRequest, response=None, credentials=None, *args) -> 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     return render(request, "account/csrf_failure.html", status=403)
+
+
+@signed_in
+@require_POST
+def keep_alive(request: HttpRequest) -> HttpResponse:
+    """ "Stay signed in" on the timeout warning: a request, so the idle clock starts again."""
+    request.session[sessions.SEEN_KEY] = time.time()
+    return HttpResponse(status=204)
 
 
 @signing_in

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -84,12 +85,52 @@ ACCOUNT_ACTIONS = {
 }
 
 
+# Actions that take something away from someone are confirmed on a page of their own first
+# (GOV.UK: "Are you sure…", saying what will happen), and done only by that page's button.
+CONFIRM = {
+    "suspend": (
+        "Are you sure you want to suspend {name}?",
+        [
+            "They are signed out everywhere at once and cannot sign in.",
+            "Their involvements stay on children's records.",
+            "You or another member of your LA's index team can re-activate the account later.",
+        ],
+        "Yes, suspend the account",
+    ),
+    "two-factor-reset": (
+        "Are you sure you want to reset two-factor authentication for {name}?",
+        [
+            "Their authenticator app and recovery codes stop working at once.",
+            "They set two-factor authentication up again when they next sign in.",
+            "Only do this if you have checked who they are, for example by calling them back.",
+        ],
+        "Yes, reset two-factor authentication",
+    ),
+}
+
+
 @requires_index_team
-@require_POST
+@require_http_methods(["GET", "POST"])
 def account_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if action not in ACCOUNT_ACTIONS:
         raise Http404("No such action.")
     account = _account_or_404(request, pk)
+    confirm = CONFIRM.get(action)
+    if request.method == "GET" or (confirm and request.POST.get("confirmed") != "yes"):
+        if confirm is None:
+            return redirect("web:index-team-account", pk=account.pk)
+        heading, consequences, button = confirm
+        return render(
+            request,
+            "index_team/confirm.html",
+            {
+                "heading": heading.format(name=account.get_full_name() or account.username),
+                "consequences": consequences,
+                "button": button,
+                "action_url": request.path,
+                "cancel_url": reverse("web:index-team-account", args=[account.pk]),
+            },
+        )
     service, done = ACCOUNT_ACTIONS[action]
     try:
         service(actor=request.user, account=account)
@@ -145,7 +186,7 @@ def account_dates(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
                     actor=request.user, account=account, completed_on=form.cleaned_data["date"]
                 )
         except ValidationError as exc:
-            form.add_error(None, _first_message(exc))
+            form.add_error("day", _first_message(exc))  # inline at the date, and in the summary
         except PermissionDenied as exc:
             messages.error(request, _first_message(exc))
             return redirect("web:index-team-account", pk=account.pk)
@@ -172,7 +213,7 @@ def shielding(request: HttpRequest) -> HttpResponse:
                     actor=request.user, child=child, review_on=form.cleaned_data["date"]
                 )
             except (ValidationError, PermissionDenied) as exc:
-                form.add_error(None, _first_message(exc))
+                form.add_error("day", _first_message(exc))  # inline at the date, and in the summary
             else:
                 messages.success(request, f"Record {child.formatted_index_number} is shielded.")
                 return redirect("web:index-team-shielding")
@@ -184,11 +225,32 @@ def shielding(request: HttpRequest) -> HttpResponse:
 
 
 @requires_index_team
-@require_POST
+@require_http_methods(["GET", "POST"])
 def shield_remove(request: HttpRequest, index_number: str) -> HttpResponse:
+    """Removing a shield is confirmed first: it shows the child's address and services again."""
     child = selectors.la_child_by_index_number(actor=request.user, index_number=index_number)
     if child is None:
         raise Http404("No such record in your LA.")
+    if request.method == "GET" or request.POST.get("confirmed") != "yes":
+        return render(
+            request,
+            "index_team/confirm.html",
+            {
+                "heading": (
+                    f"Are you sure you want to remove the shield from record "
+                    f"{child.formatted_index_number}?"
+                ),
+                "consequences": [
+                    "Every practitioner who can find the child sees their address, "
+                    "identifiers and the services involved again.",
+                    "The child can be found by address again.",
+                    "Only remove a shield when the reason for it has ended.",
+                ],
+                "button": "Yes, remove the shield",
+                "action_url": request.path,
+                "cancel_url": reverse("web:index-team-shielding"),
+            },
+        )
     try:
         services.shield_remove(actor=request.user, child=child)
     except (ValidationError, PermissionDenied) as exc:

@@ -8,6 +8,9 @@ child's record, or starting a new search, asks again.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -27,6 +30,7 @@ from childindex.access.services import (
 from childindex.consent.models import GivenBy
 from childindex.records import selectors, services
 from childindex.records.models import Child
+from childindex.records.search import Match
 from childindex.web.forms_account import ShieldOverrideForm
 from childindex.web.forms_journey import (
     IndicatorsForm,
@@ -66,14 +70,45 @@ def _viewing_purpose(request: HttpRequest, child: Child) -> str | None:
 # --- Search ---------------------------------------------------------------------------------------
 
 
+SEARCH_RESULTS = "search_results"
+
+
+def _store_results(request: HttpRequest, form: SearchForm, matches: list[Match]) -> None:
+    """The results of the last search, held in the (server-side) session for the results page:
+    never in an address, so Back and refresh never resubmit or leak the criteria."""
+    request.session[SEARCH_RESULTS] = {
+        "entered": {name: form.cleaned_data.get(name) or "" for name in SearchForm.base_fields},
+        "matches": [
+            {**dataclasses.asdict(m), "date_of_birth": m.date_of_birth.isoformat()} for m in matches
+        ],
+    }
+
+
+def _stored_results(request: HttpRequest) -> dict | None:
+    stored = request.session.get(SEARCH_RESULTS)
+    if not stored:
+        return None
+    matches = [
+        Match(**{**m, "date_of_birth": dt.date.fromisoformat(m["date_of_birth"])})
+        for m in stored["matches"]
+    ]
+    return {"entered": stored["entered"], "matches": matches}
+
+
+def _end_viewing(request: HttpRequest) -> None:
+    request.session.pop(VIEWING, None)  # a new search ends any viewing (and any override)
+    shield_override_end(session=request.session)
+
+
 @no_store
 @requires_search_access
 @require_http_methods(["GET", "POST"])
 def search(request: HttpRequest) -> HttpResponse:
-    """Find a child. POST, so that names and dates never appear in an address or a log."""
-    request.session.pop(VIEWING, None)  # a new search ends any viewing (and any override)
-    shield_override_end(session=request.session)
-    matches = None
+    """Find a child. POST, so that names and dates never appear in an address or a log; then
+    post/redirect/get to the results page, so the browser's Back never asks to resubmit."""
+    _end_viewing(request)
+    if request.method == "GET":
+        request.session.pop(SEARCH_RESULTS, None)
     form = SearchForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -84,11 +119,35 @@ def search(request: HttpRequest) -> HttpResponse:
             return search_limited(request, reached)
         except selectors.AccessRefused as refused:
             return not_allowed(request, refused.reasons)
-    elif request.method == "POST":
+        _store_results(request, form, matches)
+        return redirect("web:search-results")
+    if request.method == "POST":
         selectors.child_search_invalid(
             actor=request.user, fields=list(form.errors), ip_address=_ip(request)
         )
-    return render(request, "journey/search.html", {"form": form, "matches": matches})
+    return render(request, "journey/search.html", {"form": form, "matches": None})
+
+
+@no_store
+@requires_search_access
+@require_http_methods(["GET"])
+def search_results(request: HttpRequest) -> HttpResponse:
+    """The results of this session's last search (already audited when it ran), with the search
+    form filled in to change it. Coming back here ends any viewing, as a new search does."""
+    stored = _stored_results(request)
+    if stored is None:
+        return redirect("web:search")
+    _end_viewing(request)
+    form = SearchForm(initial=stored["entered"])
+    return render(
+        request,
+        "journey/search.html",
+        {"form": form, "matches": stored["matches"], "results_page": True},
+    )
+
+
+def _back_to_results(request: HttpRequest) -> bool:
+    return bool(request.session.get(SEARCH_RESULTS))
 
 
 def search_limited(request: HttpRequest, reached: SearchLimitReached) -> HttpResponse:
@@ -123,7 +182,11 @@ def purpose(request: HttpRequest, index_number: str) -> HttpResponse:
             "purpose": form.cleaned_data["purpose"],
         }
         return redirect("web:child-record", index_number=child.index_number)
-    return render(request, "journey/purpose.html", {"form": form, "child": child})
+    return render(
+        request,
+        "journey/purpose.html",
+        {"form": form, "child": child, "back_to_results": _back_to_results(request)},
+    )
 
 
 @no_store
@@ -153,6 +216,7 @@ def record(request: HttpRequest, index_number: str) -> HttpResponse:
             "can_log": bool(policy.can_log_involvement(request.user)),
             "can_override": team.shielded_view and policy.can_override_shield(request.user),
             "purpose_label": policy.Purpose(chosen).label,
+            "back_to_results": _back_to_results(request),
         },
     )
 
@@ -259,7 +323,11 @@ def involvement_log(request: HttpRequest, index_number: str) -> HttpResponse:
         else:
             messages.success(request, f"Your involvement ({service.name}) has been logged.")
             return redirect("web:child-record", index_number=child.index_number)
-    return render(request, "journey/involvement_log.html", {"form": form, "child": child})
+    return render(
+        request,
+        "journey/involvement_log.html",
+        {"form": form, "child": child, "child_name": selectors.child_current_name(child=child)},
+    )
 
 
 def _own_involvement(request: HttpRequest, child: Child, involvement_id: int):
@@ -300,7 +368,12 @@ def involvement_end(request: HttpRequest, index_number: str, involvement_id: int
     return render(
         request,
         "journey/involvement_end.html",
-        {"form": form, "child": child, "involvement": involvement},
+        {
+            "form": form,
+            "child": child,
+            "involvement": involvement,
+            "child_name": selectors.child_current_name(child=child),
+        },
     )
 
 
@@ -352,5 +425,10 @@ def involvement_indicators(
     return render(
         request,
         "journey/involvement_indicators.html",
-        {"form": form, "child": child, "involvement": involvement},
+        {
+            "form": form,
+            "child": child,
+            "involvement": involvement,
+            "child_name": selectors.child_current_name(child=child),
+        },
     )

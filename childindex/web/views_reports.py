@@ -29,6 +29,7 @@ from childindex.core.spreadsheets import csv_safe
 from childindex.records.models import Child
 from childindex.reports import charts, selectors, services, subject_access
 from childindex.reports.suppression import Count
+from childindex.web.forms_base import GovukForm
 
 
 def _cell(value: Any) -> str:
@@ -288,7 +289,7 @@ def feed_history(request: HttpRequest) -> HttpResponse:
 # --- Subject access ---------------------------------------------------------------------------
 
 
-class SubjectAccessForm(forms.Form):
+class SubjectAccessForm(GovukForm):
     index_number = forms.CharField(
         label="Index number of the child",
         max_length=20,
@@ -320,7 +321,7 @@ class SubjectAccessForm(forms.Form):
             validate_index_number(value)
         except IdentifierError:
             raise ValidationError(
-                "Enter an index number of 11 digits, like 123 4567 8901"
+                "Enter an index number of 11 digits, like 1234 5678 901"
             ) from None
         return value
 
@@ -381,7 +382,7 @@ def _subject_access_output(request: HttpRequest, export, output: str) -> HttpRes
 # --- National operator: population estimates --------------------------------------------------
 
 
-class EstimatesForm(forms.Form):
+class EstimatesForm(GovukForm):
     file = forms.FileField(
         label="Mid-year estimates file (CSV)",
         error_messages={"required": "Choose a CSV file of mid-year estimates"},

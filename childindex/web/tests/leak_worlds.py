@@ -26,6 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.test import Client
+from django.urls import reverse
 from hypothesis import strategies as st
 
 from childindex.access.models import Role, User
@@ -567,7 +568,8 @@ class Page:
     def results(self) -> str:
         """A search page's results section (the form above it echoes what was typed)."""
         assert 'id="results"' in self.body, f"{self.label}: no results section"
-        return self.body.split('id="results"', 1)[1]
+        # ... up to the timeout warning, whose CSRF token differs from page to page.
+        return self.body.split('id="results"', 1)[1].split('id="timeout-warning"', 1)[0]
 
 
 def body_of(response) -> str:
@@ -615,7 +617,10 @@ class Browser:
         return self._keep(label, self.client.get(url, params or None), typed)
 
     def post(self, label: str, url: str, data: dict, *, typed: Iterable[str] = ()) -> Page:
-        return self._keep(label, self.client.post(url, data), typed)
+        response = self.client.post(url, data)
+        if response.status_code == 302 and response["Location"] == reverse("web:search-results"):
+            response = self.client.get(response["Location"])  # search's post/redirect/get
+        return self._keep(label, response, typed)
 
 
 def _squash(text: str) -> str:

@@ -1,6 +1,7 @@
 """GOV.UK page conventions every rendered page must keep: one <h1>, a <title> that starts with
-it, every form field labelled, and nothing the CSP forbids (inline styles, scripts without the
-nonce)."""
+it, every form field labelled, every error in the summary a link to a field on the page, no
+Django default error message, and nothing the CSP forbids (inline styles, scripts without the
+nonce). The suite runs these checks on every HTML page its test client receives (conftest.py)."""
 
 from __future__ import annotations
 
@@ -20,10 +21,27 @@ class _PageParser(HTMLParser):
         self.fields: list[dict[str, str | None]] = []
         self.inline_styles = 0
         self.scripts_without_nonce = 0
+        self.ids: set[str] = set()
+        self.summary_items: list[list[str]] = []  # the hrefs in each error-summary <li>
         self._in: list[str] = []
+        self._in_summary = 0
 
     def handle_starttag(self, tag, attrs):
         attributes = dict(attrs)
+        if attributes.get("id"):
+            self.ids.add(attributes["id"])
+        classes = (attributes.get("class") or "").split()
+        if (
+            tag == "ul"
+            and "govuk-error-summary__list" in classes
+            or tag == "ul"
+            and self._in_summary
+        ):
+            self._in_summary += 1
+        if tag == "li" and self._in_summary:
+            self.summary_items.append([])
+        if tag == "a" and self._in_summary and self.summary_items:
+            self.summary_items[-1].append(attributes.get("href") or "")
         if "style" in attributes:
             self.inline_styles += 1
         if tag == "script" and "src" not in attributes and "nonce" not in attributes:
@@ -38,6 +56,8 @@ class _PageParser(HTMLParser):
                 self.h1.append("")
 
     def handle_endtag(self, tag):
+        if tag == "ul" and self._in_summary:
+            self._in_summary -= 1
         if self._in and self._in[-1] == tag:
             self._in.pop()
 
@@ -46,6 +66,27 @@ class _PageParser(HTMLParser):
             self.h1[-1] += data
         if "title" in self._in:
             self.title += data
+
+
+# Django's own form and validator messages: a GOV.UK page says what went wrong and how to fix it
+# in the service's words instead ("Enter the child's name", "Name must be 200 characters or
+# fewer").
+DJANGO_DEFAULT_MESSAGES = (
+    "This field is required.",
+    "Ensure this value has at most",
+    "Ensure this value has at least",
+    "Ensure this value is less than",
+    "Ensure this value is greater than",
+    "Select a valid choice.",
+    "Enter a valid date.",
+    "Enter a valid email address.",
+    "Enter a valid value.",
+    "Enter a whole number.",
+    "Enter a number.",
+    "Enter a list of values.",
+    "The submitted file is empty.",
+    "Null characters are not allowed.",
+)
 
 
 def _squash(text: str) -> str:
@@ -61,5 +102,14 @@ def assert_govuk_page(response) -> None:
     assert title.removeprefix("Error: ").startswith(h1), f"title {title!r} must start with {h1!r}"
     for field in page.fields:
         assert field.get("id") in page.label_for, f"unlabelled field {field.get('name')!r}"
+    for hrefs in page.summary_items:
+        assert hrefs, "every message in the error summary links to the field it is about"
+        for href in hrefs:
+            assert href.startswith("#") and href[1:] in page.ids, (
+                f"error summary link {href!r} goes to no element on the page"
+            )
+    text = _squash(html)
+    for default in DJANGO_DEFAULT_MESSAGES:
+        assert default not in text, f"Django's default message {default!r} is shown"
     assert page.inline_styles == 0, "inline style attributes break the CSP"
     assert page.scripts_without_nonce == 0, "inline scripts need the CSP nonce"

@@ -319,7 +319,7 @@ def test_an_auditor_records_a_review_outcome_in_its_own_table(client, auditor, a
 def test_a_review_outcome_comes_from_the_closed_list(client, auditor, alert):
     response = client.post(f"/audit/alerts/{alert.pk}/", {"outcome": "guilty"})
     assert response.status_code == 400
-    assert "Select a valid choice" in response.content.decode()
+    assert "Select the outcome of your review" in response.content.decode()
     assert not AlertReview.objects.exists()
     assert_govuk_page(response)
 

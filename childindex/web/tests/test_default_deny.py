@@ -19,7 +19,15 @@ from childindex.web.tests.page_checks import assert_govuk_page
 # The only pages anyone may open without signing in (static files are served by WhiteNoise
 # before any view, so they never reach the URL conf): the sign-in page, and the health probes,
 # which answer the load balancer and show nothing about a child, a user or a request.
-PUBLIC_ALLOW_LIST = {"web:sign-in", "healthz", "readyz"}
+# The footer's accessibility statement, privacy notice and contact page are for anyone too.
+PUBLIC_ALLOW_LIST = {
+    "web:sign-in",
+    "healthz",
+    "readyz",
+    "web:accessibility",
+    "web:privacy",
+    "web:contact",
+}
 
 
 def walk(patterns, namespace: str = ""):

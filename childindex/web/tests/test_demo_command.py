@@ -87,3 +87,13 @@ def test_demo_code_prints_the_current_code_of_a_demo_account_only(tmp_path, sett
     assert re.fullmatch(r"\d{6}\n", out.getvalue())
     with pytest.raises(CommandError):
         call_command("demo_code", "someone-else")
+
+
+@pytest.mark.django_db
+def test_a_demo_practitioner_is_signed_in_under_their_own_directory_name(tmp_path, settings):
+    settings.MODE = "demo"
+    settings.VAR_DIR = tmp_path
+    call_command("demo", children="30", no_serve=True, stdout=io.StringIO())
+    for role in (Role.PRACTITIONER, Role.CHILD_PROTECTION):
+        user = User.objects.get(role=role, username__startswith="demo-")
+        assert user.get_full_name() == user.practitioner.full_name

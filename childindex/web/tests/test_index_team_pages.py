@@ -14,7 +14,7 @@ from childindex.access.testing import sign_in_verified
 from childindex.access.tests.factories import UserFactory
 from childindex.records.models import Child
 from childindex.records.tests.factories import ChildFactory
-from childindex.web.tests.page_checks import assert_govuk_page
+from childindex.web.tests.pages import assert_govuk_page
 
 pytestmark = pytest.mark.django_db
 
@@ -70,7 +70,8 @@ def test_account_page_follows_govuk_conventions(client, team):
 def test_another_las_account_is_not_found(client, team):
     elsewhere = UserFactory()
     assert client.get(f"/index-team/accounts/{elsewhere.pk}/").status_code == 404
-    assert client.post(f"/index-team/accounts/{elsewhere.pk}/suspend/").status_code == 404
+    suspend = f"/index-team/accounts/{elsewhere.pk}/suspend/"
+    assert client.post(suspend, {"confirmed": "yes"}).status_code == 404
     elsewhere.refresh_from_db()
     assert elsewhere.suspended_on is None
 
@@ -81,7 +82,7 @@ def test_approve_suspend_and_reactivate_through_the_pages(client, team):
     assert client.post(url + "approve/").status_code == 302
     account.refresh_from_db()
     assert account.approved_on == TODAY
-    client.post(url + "suspend/")
+    client.post(url + "suspend/", {"confirmed": "yes"})
     account.refresh_from_db()
     assert account.suspended_on == TODAY
     client.post(url + "reactivate/")
@@ -131,7 +132,7 @@ def test_a_bad_date_shows_an_error_summary(client, team, parts, message):
 def test_the_team_cannot_change_its_own_account(client, team):
     response = client.get(f"/index-team/accounts/{team.pk}/")
     assert "Another member of your LA" in response.content.decode()
-    client.post(f"/index-team/accounts/{team.pk}/suspend/")
+    client.post(f"/index-team/accounts/{team.pk}/suspend/", {"confirmed": "yes"})
     team.refresh_from_db()
     assert team.suspended_on is None
 
@@ -155,7 +156,8 @@ def test_shielding_page_shields_and_unshields_a_record_of_the_la(client, team):
     assert child.shielded and child.shield_review_on == review
     listing = client.get("/index-team/shielding/")
     assert child.formatted_index_number in listing.content.decode()
-    assert client.post(f"/index-team/shielding/{child.index_number}/remove/").status_code == 302
+    remove = f"/index-team/shielding/{child.index_number}/remove/"
+    assert client.post(remove, {"confirmed": "yes"}).status_code == 302
     child.refresh_from_db()
     assert not child.shielded
 
@@ -194,3 +196,54 @@ def test_a_lapsed_index_team_member_is_told_what_is_missing():
     response = client.get("/index-team/accounts/")
     assert response.status_code == 403
     assert "You have not completed the index" in response.content.decode()
+
+
+# --- Confirmation before a destructive action -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("action", "heading", "unchanged"),
+    [
+        ("suspend", "Are you sure you want to suspend", lambda a: a.suspended_on is None),
+        (
+            "two-factor-reset",
+            "Are you sure you want to reset two-factor authentication",
+            lambda a: a.totpdevice_set.exists(),
+        ),
+    ],
+)
+def test_suspending_or_resetting_two_factor_asks_are_you_sure_first(
+    client, team, action, heading, unchanged
+):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    account = UserFactory(local_authority=team.local_authority)
+    TOTPDevice.objects.create(user=account, name="default", confirmed=True)
+    url = f"/index-team/accounts/{account.pk}/{action}/"
+    page = client.get(f"/index-team/accounts/{account.pk}/").content.decode()
+    assert f'href="{url}"' in page  # a link to the confirmation page, not a one-click form
+    for response in (client.get(url), client.post(url)):  # unconfirmed: the page, not the deed
+        assert response.status_code == 200
+        assert assert_govuk_page(response).startswith(heading)
+        assert "If you continue" in response.content.decode()
+        account.refresh_from_db()
+        assert unchanged(account)
+    assert client.post(url, {"confirmed": "yes"}).status_code == 302
+    account.refresh_from_db()
+    assert not unchanged(account)
+
+
+def test_removing_a_shield_asks_are_you_sure_first(client, team):
+    child = ChildFactory(
+        responsible_la=team.local_authority,
+        shielded=True,
+        shield_review_on=TODAY + dt.timedelta(days=30),
+    )
+    url = f"/index-team/shielding/{child.index_number}/remove/"
+    response = client.get(url)
+    assert assert_govuk_page(response).startswith("Are you sure you want to remove the shield")
+    child.refresh_from_db()
+    assert child.shielded
+    client.post(url, {"confirmed": "yes"})
+    child.refresh_from_db()
+    assert not child.shielded

@@ -258,15 +258,17 @@ def test_the_record_and_its_pages_show_exactly_what_the_viewer_may_see(db, spec,
                 if viewer.holds == key and lw.opens(viewer) and not world.spec.shielded:
                     assert page.status == 200
                     assert_shows(page, world, [f"{key}.service"])
+                    assert_only(page, world, {lw.CURRENT} | own)  # whose record it is
                 else:
                     assert page.status in refused, page.label
-                assert_only(page, world, own)
+                    assert_only(page, world, own)
 
-        # Logging an involvement: the holder's own services and the carers who may consent.
+        # Logging an involvement: the holder's own services, the carers who may consent, and
+        # the child's current name (whose record this is: they have it open in full).
         page = browser.get("log an involvement", reverse("web:involvement-log", args=[number]))
         if viewer.holds and lw.opens(viewer) and not world.spec.shielded:
             assert page.status == 200
-            assert_only(page, world, {lw.CARER} | own)
+            assert_only(page, world, {lw.CARER, lw.CURRENT} | own)
             assert_shows(page, world, [*world.of(lw.CARER), f"{viewer.holds}.service"])
         else:
             assert page.status in refused, page.label

@@ -114,7 +114,7 @@ def test_same_message_for_unknown_user_and_wrong_password(client, monkeypatch):
     wrong_hashing = list(calls)
 
     assert unknown.status_code == wrong.status_code == 200
-    assert "Enter a correct username and password." in body(unknown)
+    assert "Enter a correct username and password" in body(unknown)
     assert body(unknown).replace("nobody-by-this-name", "X") == body(wrong).replace(
         user.username, "X"
     )

@@ -1,0 +1,157 @@
+"""In a real browser: axe-core over the core journey (WCAG 2.2 A and AA), the browser's Back
+from a purpose page to the search results (post/redirect/get), and the confirmation pages.
+
+Debian's Chromium, headless, as test_browser.py drives it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connections
+
+from childindex.records.tests.factories import ChildFactory
+from childindex.web.tests.test_browser import CHROMIUM, heading, sign_in
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="Debian's Chromium (/usr/bin/chromium) is not installed"
+    ),
+]
+
+AXE = Path(settings.NODE_MODULES) / "axe-core" / "axe.min.js"
+WCAG_22_A_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture
+def chromium():
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"],
+        )
+        try:
+            yield browser
+        finally:
+            connections.close_all()
+            browser.close()
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+def _page(browser, **context):
+    page = browser.new_context(**context).new_page()
+    page.set_default_timeout(15_000)
+    return page
+
+
+def axe_violations(page) -> list[str]:
+    """axe-core's WCAG 2.2 A/AA violations on the page as rendered (script injected by the
+    test; the context bypasses the CSP only for that injection)."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
+        WCAG_22_A_AA,
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at "
+        + json.dumps([n["target"] for n in v["nodes"]][:3])
+        for v in result["violations"]
+    ]
+
+
+def test_the_core_journey_has_no_wcag_22_a_or_aa_violation(chromium, live_server, county, children):
+    page = _page(chromium, bypass_csp=True)
+    checked: dict[str, list[str]] = {}
+
+    def check(name):
+        checked[name] = axe_violations(page)
+
+    page.goto(f"{live_server.url}/sign-in/")
+    check("sign-in")
+    page.get_by_role("button", name="Continue").click()  # the sign-in page with its errors
+    check("sign-in with errors")
+    sign_in(page, live_server.url, county["pat"], PASSWORD)
+    page.goto(f"{live_server.url}/search/")
+    check("search")
+    page.get_by_role("button", name="Search").click()
+    check("search with errors")
+    page.get_by_label("Name").fill("olivia smith")
+    page.get_by_label("Year").fill("2015")
+    page.get_by_role("button", name="Search").click()
+    check("search results")
+    page.get_by_role("link", name="Olivia Smith").click()
+    check("purpose")
+    page.get_by_label("Referral received").check()
+    page.get_by_role("button", name="Open the record").click()
+    check("record")
+    page.get_by_role("link", name="Log your involvement").click()
+    check("log involvement")
+    page.get_by_role("button", name="Log involvement").click()
+    check("log involvement with errors")
+    failures = {name: found for name, found in checked.items() if found}
+    assert not failures, f"axe-core WCAG 2.2 A/AA violations: {failures}"
+    assert len(checked) == 9
+
+
+def test_back_from_the_purpose_page_returns_to_the_results_without_resubmitting(
+    chromium, live_server, county, children
+):
+    page = _page(chromium)
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    sign_in(page, live_server.url, county["pat"], PASSWORD)
+    page.goto(f"{live_server.url}/search/")
+    page.get_by_label("Name").fill("olivia smith")
+    page.get_by_label("Year").fill("2015")
+    page.get_by_role("button", name="Search").click()
+    assert page.url.endswith("/search/results/") and "olivia" not in page.url.lower()
+    page.get_by_role("link", name="Olivia Smith").click()
+    assert heading(page) == "Why are you opening this record?"
+    page.go_back()
+    assert page.url.endswith("/search/results/")
+    assert "Olivia Smith" in page.content() and not dialogs
+    # The back link does the same from the purpose page and from the record.
+    page.get_by_role("link", name="Olivia Smith").click()
+    page.get_by_label("Referral received").check()
+    page.get_by_role("button", name="Open the record").click()
+    assert heading(page) == "Olivia Smith"
+    page.get_by_role("link", name="Back to search results").click()
+    assert page.url.endswith("/search/results/") and "Olivia Smith" in page.content()
+
+
+def test_suspending_and_removing_a_shield_ask_are_you_sure_first(
+    chromium, live_server, county, children
+):
+    team, pat = county["index_team"], county["pat"]
+    child = ChildFactory(responsible_la=county["la"], shielded=True, shield_review_on="2030-01-01")
+    page = _page(chromium)
+    sign_in(page, live_server.url, team, PASSWORD)
+
+    page.goto(f"{live_server.url}/index-team/accounts/{pat.pk}/")
+    page.get_by_role("button", name="Suspend account").click()
+    assert heading(page).startswith("Are you sure you want to suspend")
+    page.get_by_role("link", name="Cancel").click()
+    pat.refresh_from_db()
+    assert pat.suspended_on is None
+    page.get_by_role("button", name="Suspend account").click()
+    page.get_by_role("button", name="Yes, suspend the account").click()
+    assert "Account suspended" in page.content()
+    pat.refresh_from_db()
+    assert pat.suspended_on is not None
+
+    page.goto(f"{live_server.url}/index-team/shielding/")
+    page.locator(f'a[href$="/shielding/{child.index_number}/remove/"]').click()
+    assert heading(page).startswith("Are you sure you want to remove the shield")
+    page.get_by_role("button", name="Yes, remove the shield").click()
+    child.refresh_from_db()
+    assert not child.shielded
