@@ -554,6 +554,9 @@ def own_group(viewer: Viewer) -> set[str]:
 # --- Fetching and checking pages ------------------------------------------------------------------
 
 
+_UNGROUP = re.compile(r"(?<=\d)[ \u00a0](?=\d)")
+
+
 @dataclass
 class Page:
     label: str
@@ -563,7 +566,10 @@ class Page:
     location: str = ""
 
     def contains(self, text: str) -> bool:
-        return text.lower() in self.body
+        """The text is on the page, as typed or as displayed: identifiers are shown in groups
+        (NHS numbers 3-3-4, index numbers 4-4-3), so digits are also compared ungrouped."""
+        wanted = text.lower()
+        return wanted in self.body or wanted in _UNGROUP.sub("", self.body)
 
     def results(self) -> str:
         """A search page's results section (the form above it echoes what was typed)."""
