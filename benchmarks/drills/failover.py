@@ -36,25 +36,23 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from benchmarks.drills import pgcluster  # noqa: E402
 from benchmarks.drills.pgcluster import Cluster  # noqa: E402
-from benchmarks.drills.pitr import DB, PYTHON, ROOT, app_env, childindex  # noqa: E402
+from benchmarks.drills.pitr import (  # noqa: E402
+    DB,
+    PYTHON,
+    ROOT,
+    app_env,
+    child_pids,
+    childindex,
+    start_writers,
+)
 
 
 def kill_cluster(cluster: Cluster) -> None:
     """SIGKILL the postmaster and all its children at once (as a host crash would)."""
     pid = int((cluster.data / "postmaster.pid").read_text().splitlines()[0])
-    children = [
-        int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit() and _ppid(p) == pid
-    ]
-    for target in [pid, *children]:
+    for target in [pid, *child_pids(pid)]:
         with contextlib.suppress(ProcessLookupError):
             os.kill(target, signal.SIGKILL)
-
-
-def _ppid(proc: Path) -> int | None:
-    try:
-        return int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
-    except (OSError, ValueError, IndexError):
-        return None
 
 
 class Prober(threading.Thread):
@@ -134,30 +132,7 @@ def main() -> int:
             except OSError:
                 time.sleep(0.3)
         prober.start()
-        stop = root / "stop-writing"
-        acks = [root / f"acks-{n}.jsonl" for n in range(args.writers)]
-        writers = [
-            subprocess.Popen(  # noqa: S603
-                [
-                    PYTHON,
-                    str(ROOT / "benchmarks" / "drills" / "writer.py"),
-                    "--seconds",
-                    "3600",
-                    "--stop-file",
-                    str(stop),
-                    "--out",
-                    str(path),
-                    "--seed",
-                    str(n),
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )  # fmt: skip
-            for n, path in enumerate(acks)
-        ]
+        stop, acks, writers = start_writers(root, args.writers, env)
         processes.extend(writers)
         while not all(p.exists() and p.stat().st_size for p in acks):
             time.sleep(0.2)

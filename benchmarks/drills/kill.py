@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from benchmarks.drills import pgcluster  # noqa: E402
 from benchmarks.drills.pgcluster import Cluster  # noqa: E402
-from benchmarks.drills.pitr import DB, PYTHON, ROOT, app_env, childindex  # noqa: E402
+from benchmarks.drills.pitr import DB, PYTHON, ROOT, app_env, child_pids, childindex  # noqa: E402
 from benchmarks.load.locustfile_helpers import totp  # noqa: E402
 
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -143,9 +143,7 @@ def web_worker_drill(args, root: Path, var: Path, primary: Cluster, env: dict) -
     for thread in threads:
         thread.start()
     time.sleep(args.seconds / 2)
-    workers = [
-        int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit() and _ppid(p) == serve.pid
-    ]
+    workers = child_pids(serve.pid)
     killed = workers[0]
     os.kill(killed, signal.SIGKILL)
     killed_at = time.time()
@@ -251,13 +249,6 @@ def db_worker_drill(root: Path, var: Path, env: dict) -> dict:
         and status[0] == "SUCCESSFUL"
         and "queued again" not in again.stdout,
     }
-
-
-def _ppid(proc: Path) -> int | None:
-    try:
-        return int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
-    except (OSError, ValueError, IndexError):
-        return None
 
 
 def main() -> int:

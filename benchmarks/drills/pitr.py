@@ -67,6 +67,51 @@ def app_env(url: str, var: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+def start_writers(root: Path, count: int, env: dict[str, str]):
+    """``count`` writer processes (benchmarks/drills/writer.py), each logging its acknowledged
+    writes to its own file until the stop file appears: (stop file, ack files, processes)."""
+    stop = root / "stop-writing"
+    acks = [root / f"acks-{n}.jsonl" for n in range(count)]
+    writers = [
+        subprocess.Popen(  # noqa: S603
+            [
+                PYTHON,
+                str(ROOT / "benchmarks" / "drills" / "writer.py"),
+                "--seconds",
+                "3600",
+                "--stop-file",
+                str(stop),
+                "--out",
+                str(path),
+                "--seed",
+                str(n),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
+        for n, path in enumerate(acks)
+    ]
+    return stop, acks, writers
+
+
+def child_pids(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (read from /proc)."""
+    children = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            parent = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        if parent == pid:
+            children.append(int(proc.name))
+    return children
+
+
 def state(cluster: Cluster, *, until: str | None = None) -> dict:
     """The audit trail and the involvements (all, or those committed by ``until``)."""
     # The statements are built from constants here; the moment is a parameter.
@@ -159,30 +204,7 @@ def main() -> int:
                        "-X", "stream", "-c", "fast"])  # fmt: skip
         report["base_backup_seconds"] = round(time.monotonic() - started, 1)
 
-        acks = [root / f"acks-{n}.jsonl" for n in range(args.writers)]
-        stop = root / "stop-writing"
-        writers = [
-            subprocess.Popen(  # noqa: S603
-                [
-                    PYTHON,
-                    str(ROOT / "benchmarks" / "drills" / "writer.py"),
-                    "--seconds",
-                    "3600",
-                    "--stop-file",
-                    str(stop),
-                    "--out",
-                    str(path),
-                    "--seed",
-                    str(n),
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )  # fmt: skip
-            for n, path in enumerate(acks)
-        ]
+        stop, acks, writers = start_writers(root, args.writers, env)
         while not all(p.exists() and p.stat().st_size for p in acks):  # all are writing
             time.sleep(0.2)
         time.sleep(args.seconds / 2)

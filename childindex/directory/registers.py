@@ -370,18 +370,13 @@ class _Reader:
             raise _Bad("districts", f"{bad[0][:8]!r} is not a postcode district (like TN34)")
         if len(set(districts)) != len(districts):
             raise _Bad("districts", "a district is listed twice")
-        try:
-            phone = check_phone(row.get("index_team_phone", ""))
-        except ValueError as exc:
-            raise _Bad("index_team_phone", str(exc)) from None
-        try:
-            email = check_email(row.get("index_team_email", ""), required=True)
-        except ValueError as exc:
-            raise _Bad("index_team_email", str(exc)) from None
-        try:
-            safeguarding = check_email(row.get("safeguarding_email", ""), required=False)
-        except ValueError as exc:
-            raise _Bad("safeguarding_email", str(exc)) from None
+        phone = _checked("index_team_phone", check_phone, row.get("index_team_phone", ""))
+        email = _checked(
+            "index_team_email", check_email, row.get("index_team_email", ""), required=True
+        )
+        safeguarding = _checked(
+            "safeguarding_email", check_email, row.get("safeguarding_email", ""), required=False
+        )
         return LaRow(
             code=code,
             name=la_name,
@@ -436,19 +431,10 @@ class _Reader:
             raise _Bad("name", "enter the organisation's name (at most 200 characters)")
         if not self._la_known(la_code):
             raise _Bad("la_code", f"no local authority {la_code[:12]} in the index or this import")
-        try:
-            postcode = _postcode(postcode)
-        except ValueError as exc:
-            raise _Bad("postcode", str(exc)) from None
-        try:
-            phone = check_phone(phone)
-        except ValueError as exc:
-            raise _Bad("phone", str(exc)) from None
+        postcode = _checked("postcode", _postcode, postcode)
+        phone = _checked("phone", check_phone, phone)
         if email is not None:
-            try:
-                email = check_email(email, required=False)
-            except ValueError as exc:
-                raise _Bad("email", str(exc)) from None
+            email = _checked("email", check_email, email, required=False)
         if len(address) > 300:
             raise _Bad("address", "an address has at most 300 characters")
         return OrganisationRow(
@@ -511,14 +497,8 @@ class _Reader:
         sensitive = sensitive_text in ("1", "true", "yes")
         if sensitive and category not in ("additional", "specialist"):
             raise _Bad("category", "a sensitive service is additional or specialist")
-        try:
-            phone = check_phone(row.get("phone", ""))
-        except ValueError as exc:
-            raise _Bad("phone", str(exc)) from None
-        try:
-            email = check_email(row.get("email", ""), required=False)
-        except ValueError as exc:
-            raise _Bad("email", str(exc)) from None
+        phone = _checked("phone", check_phone, row.get("phone", ""))
+        email = _checked("email", check_email, row.get("email", ""), required=False)
         return ServiceRow(
             organisation_type=type_,
             organisation_code=code,
@@ -565,10 +545,7 @@ class _Reader:
             self.practitioners[practitioner.secure_email] = practitioner
 
     def _practitioner(self, row: dict[str, str]) -> PractitionerRow:
-        try:
-            email = check_email(row.get("secure_email", ""), required=True)
-        except ValueError as exc:
-            raise _Bad("secure_email", str(exc)) from None
+        email = _checked("secure_email", check_email, row.get("secure_email", ""), required=True)
         given, family = row.get("given_name", ""), row.get("family_name", "")
         if not given or not family or len(given) > 100 or len(family) > 100:
             raise _Bad("given_name" if not given else "family_name", "enter both names")
@@ -580,10 +557,7 @@ class _Reader:
         service_name = row.get("service_name", "")
         if service_name and not self._service_known(type_, code, service_name):
             raise _Bad("service_name", f"{code[:20]} has no service {service_name[:60]!r}")
-        try:
-            phone = check_phone(row.get("work_phone", ""))
-        except ValueError as exc:
-            raise _Bad("work_phone", str(exc)) from None
+        phone = _checked("work_phone", check_phone, row.get("work_phone", ""))
         return PractitionerRow(
             secure_email=email,
             given_name=given,
@@ -663,10 +637,7 @@ class _Reader:
                 code = cells[EPRACCUR_CODE].upper()
                 if not _ODS_PRACTICE.match(code):
                     raise _Bad("1 (organisation code)", f"{code[:10]!r} is not a practice code")
-                try:
-                    postcode = _postcode(cells[EPRACCUR_POSTCODE])
-                except ValueError as exc:
-                    raise _Bad("10 (postcode)", str(exc)) from None
+                postcode = _checked("10 (postcode)", _postcode, cells[EPRACCUR_POSTCODE])
                 la_code = self.districts.get(postcode.split(" ")[0])
                 if la_code is None:
                     raise _Bad(
@@ -727,6 +698,14 @@ class _Bad(Exception):
         super().__init__(problem)
         self.column = column
         self.problem = problem
+
+
+def _checked(column: str, check, *args, **kwargs):
+    """``check(*args, **kwargs)``, a ValueError becoming the row's problem in ``column``."""
+    try:
+        return check(*args, **kwargs)
+    except ValueError as exc:
+        raise _Bad(column, str(exc)) from None
 
 
 def directory_files_read(folder: Path, *, held: Held) -> DirectoryFiles:

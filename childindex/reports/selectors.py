@@ -428,51 +428,34 @@ def coverage(*, actor, year: int | None = None, export: bool = False) -> Coverag
     by_band = [row(label, low, high) for label, low, high in AGE_BANDS]
     total = row("All children (0 to 17)", 0, MAX_CHILD_AGE)
 
-    districts = (
-        ChildAddress.objects.filter(
-            child__responsible_la_id=la,
-            child__status=ChildStatus.ACTIVE,
-            lived_until__isnull=True,
+    def per_district(**involved) -> dict[str, int]:
+        """Active children of the LA by current postcode district (with a current involvement
+        at a service of the kind given, when one is)."""
+        current = {"child__involvements__ended_on__isnull": True} if involved else {}
+        return dict(
+            ChildAddress.objects.filter(
+                child__responsible_la_id=la,
+                child__status=ChildStatus.ACTIVE,
+                lived_until__isnull=True,
+                **current,
+                **involved,
+            )
+            .exclude(postcode="")
+            .annotate(district=_district())
+            .values("district")
+            .annotate(n=DbCount("child_id", distinct=True))
+            .values_list("district", "n")
         )
-        .exclude(postcode="")
-        .annotate(district=_district())
-        .values("district")
-        .annotate(n=DbCount("child_id"))
-    )
-    with_gp = dict(
-        ChildAddress.objects.filter(
-            child__responsible_la_id=la,
-            child__status=ChildStatus.ACTIVE,
-            lived_until__isnull=True,
-            child__involvements__ended_on__isnull=True,
-            child__involvements__service__kind=ServiceKind.GP,
-        )
-        .exclude(postcode="")
-        .annotate(district=_district())
-        .values("district")
-        .annotate(n=DbCount("child_id", distinct=True))
-        .values_list("district", "n")
-    )
-    with_school = dict(
-        ChildAddress.objects.filter(
-            child__responsible_la_id=la,
-            child__status=ChildStatus.ACTIVE,
-            lived_until__isnull=True,
-            child__involvements__ended_on__isnull=True,
-            child__involvements__service__kind=ServiceKind.SCHOOL,
-        )
-        .exclude(postcode="")
-        .annotate(district=_district())
-        .values("district")
-        .annotate(n=DbCount("child_id", distinct=True))
-        .values_list("district", "n")
-    )
+
+    districts = per_district()
+    with_gp = per_district(child__involvements__service__kind=ServiceKind.GP)
+    with_school = per_district(child__involvements__service__kind=ServiceKind.SCHOOL)
     by_district = []
-    for d in sorted(districts, key=lambda r: r["district"]):
-        n = Count(d["n"])
-        gp = Count(with_gp.get(d["district"], 0))
-        school = Count(with_school.get(d["district"], 0))
-        by_district.append((d["district"], n, gp, school, share(gp, n)))
+    for district in sorted(districts):
+        n = Count(districts[district])
+        gp = Count(with_gp.get(district, 0))
+        school = Count(with_school.get(district, 0))
+        by_district.append((district, n, gp, school, share(gp, n)))
 
     over_time = []
     for y in sorted(years):
