@@ -43,6 +43,31 @@ LEAD_PROFESSIONAL_TAKEN = (
 )
 
 
+def new_index_numbers(count: int) -> list[str]:
+    """``count`` fresh index numbers that no child holds and that differ from each other.
+
+    Index numbers are random (10 digits and a check digit: about 9,000,000,000 of them), so an
+    LA's first load of a few hundred thousand children meets an existing one now and then; a
+    number already held is drawn again rather than failing the whole insert."""
+    numbers: list[str] = []
+    chosen: set[str] = set()
+    while len(numbers) < count:
+        wanted = [new_index_number() for _ in range(count - len(numbers))]
+        wanted = [n for n in dict.fromkeys(wanted) if n not in chosen]
+        held: set[str] = set()
+        for start in range(0, len(wanted), 5000):
+            held.update(
+                Child.objects.filter(index_number__in=wanted[start : start + 5000]).values_list(
+                    "index_number", flat=True
+                )
+            )
+        for number in wanted:
+            if number not in held:
+                numbers.append(number)
+                chosen.add(number)
+    return numbers
+
+
 def _require(decision: policy.Decision) -> None:
     if not decision:
         raise PermissionDenied(decision.message)
@@ -78,7 +103,7 @@ def child_create(
     _require_maintainer(actor, responsible_la.pk)
     _not_future(date_of_birth, today, "date_of_birth", "Date of birth")
     child = Child(
-        index_number=new_index_number(),
+        index_number=new_index_numbers(1)[0],
         date_of_birth=date_of_birth,
         gender=gender,
         responsible_la=responsible_la,

@@ -38,7 +38,7 @@ from django.utils import timezone
 from childindex.audit.models import Action
 from childindex.audit.services import audit_record
 from childindex.consent.rules import basis_for_service
-from childindex.core.identifiers import IdentifierType, new_index_number
+from childindex.core.identifiers import IdentifierType
 from childindex.directory.models import LocalAuthority, Organisation, Practitioner, Service
 from childindex.linkage.decide import Decision, Outcome, Thresholds, decide
 from childindex.linkage.model import Candidate, Scorer, link_table
@@ -54,6 +54,7 @@ from childindex.records.models import (
     NameKind,
 )
 from childindex.records.search_index import search_keys_refresh
+from childindex.records.services import new_index_numbers
 from childindex.sources.bulk import (
     JsonText,
     PlannerStatistics,
@@ -769,16 +770,17 @@ class Importer:
         if not rows:
             return []
         la_id = self.feed.local_authority_id
+        numbers = new_index_numbers(len(rows))
         children = Child.objects.bulk_create(
             [
                 Child(
-                    index_number=new_index_number(),
+                    index_number=number,
                     date_of_birth=r.parsed.date_of_birth,
                     gender=r.parsed.gender,
                     responsible_la_id=la_id,
                     status=ChildStatus.ACTIVE,
                 )
-                for r in rows
+                for r, number in zip(rows, numbers, strict=True)
             ],
             batch_size=500,
         )

@@ -281,3 +281,20 @@ def test_the_rebuild_writes_the_same_keys_as_the_services(county, children):
     ChildSearchKey.objects.all().delete()
     assert search_index_rebuild(batch=3) == len(before)
     assert set(ChildSearchKey.objects.values_list("child_id", "key")) == before
+
+
+def test_new_index_numbers_are_not_taken_already_nor_repeated(county, children, monkeypatch):
+    """Index numbers are random (10 digits and a check digit), so at a national scale a new
+    one meets an existing child's now and then: it is drawn again, never inserted to fail."""
+    from childindex.core import identifiers
+    from childindex.records.models import Child
+
+    taken = list(Child.objects.values_list("index_number", flat=True)[:2])
+    fresh = identifiers.new_index_number()
+    last = identifiers.new_index_number()
+    draws = iter([taken[0], taken[1], taken[0], fresh, fresh, fresh, last])
+    monkeypatch.setattr(services, "new_index_number", lambda: next(draws))
+    numbers = services.new_index_numbers(2)
+    assert len(numbers) == len(set(numbers)) == 2
+    assert not set(numbers) & set(taken)
+    assert numbers[0] == fresh
