@@ -139,7 +139,8 @@ def consent_choices(*, actor: User, child: Child) -> ConsentChoices:
         )
         if held and involvement.service not in services:
             services.append(involvement.service)
-    carers = [link.carer for link in ChildCarer.objects.filter(child=child).select_related("carer")]
+    links = ChildCarer.objects.filter(child=child).select_related("carer").order_by("pk")
+    carers = [link.carer for link in links]
     return ConsentChoices(decision, carers, services)
 
 
@@ -156,3 +157,9 @@ def consent_to_withdraw(*, actor: User, child: Child, consent_id: int) -> Consen
     if not policy.can_withdraw_consent(actor, consent, involvements=involvements):
         return None
     return consent
+
+
+def consent_child(*, consent_id: int) -> Child | None:
+    """The child a consent is about (the caller then asks the policy whether it may see it)."""
+    consent = Consent.objects.filter(pk=consent_id).select_related("child").first()
+    return consent.child if consent else None
