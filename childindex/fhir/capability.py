@@ -61,6 +61,23 @@ RESOURCES: list[dict[str, Any]] = [
         },
         "documentation": CONSENT_DOC,
     },
+    {
+        "type": "AuditEvent",
+        "interaction": ["search-type"],
+        "operation": [],
+        "searchParam": {
+            "patient": ("reference", "the child: Patient/<id> or <id> (required)"),
+            "date": ("date", "geYYYY-MM-DD and/or ltYYYY-MM-DD"),
+            "_count": ("number", "at most 200 (the default), newest first"),
+        },
+        "scope": {"search-type": Scope.AUDIT_READ},
+        "documentation": (
+            "Who accessed the child: when (recorded), who and in which role and organisation "
+            "(agent), for what purpose (purposeOfEvent), what (subtype, in "
+            "https://fhir.childindex.uk/CodeSystem/audit-action) and the outcome. For an "
+            "auditor's tool of the child's own LA only; the read is itself audited."
+        ),
+    },
 ]
 FHIR_VERSION = "4.0.1"
 TRANSACTION_DOC = (

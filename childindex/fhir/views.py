@@ -21,8 +21,10 @@ from childindex.access.client_ip import client_ip
 from childindex.access.decorators import api_client
 from childindex.access.policy import AccessRefused
 from childindex.audit.models import Action
+from childindex.audit.selectors import NotInYourLA, Period, child_access_history
 from childindex.consent.selectors import consent_child, consent_choices, consent_to_withdraw
 from childindex.consent.services import consent_record, consent_withdraw
+from childindex.fhir.audit_events import audit_event_resource
 from childindex.fhir.auth import fhir_endpoint
 from childindex.fhir.capability import SEARCH_PARAMS, capability_statement, openapi_document
 from childindex.fhir.consents import (
@@ -609,3 +611,74 @@ def consent_instance(request: HttpRequest, consent_ref: str) -> HttpResponse:
 
 consent_type = api_client(csrf_exempt(consent_type))
 consent_instance = api_client(csrf_exempt(consent_instance))
+
+
+# --- AuditEvent ---------------------------------------------------------------------------------
+
+AUDIT_PARAMS = ("patient", "date", "_count")
+MAX_AUDIT_COUNT = 200
+
+
+def _audit_period(values: list[str]) -> Period:
+    """``date=geYYYY-MM-DD`` and/or ``date=ltYYYY-MM-DD`` (UK days)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    since = until = None
+    for value in values:
+        prefix, day = value[:2], value[2:]
+        try:
+            start = dt.datetime.combine(dt.date.fromisoformat(day), dt.time())
+        except ValueError as error:
+            raise FhirError(
+                400, "value", "date must be geYYYY-MM-DD or ltYYYY-MM-DD (a day)."
+            ) from error
+        start = timezone.make_aware(start)
+        if prefix == "ge":
+            since = start
+        elif prefix == "lt":
+            until = start
+        else:
+            raise FhirError(400, "value", "date takes the prefixes ge and lt only.")
+    return Period(since=since, until=until)
+
+
+@fhir_endpoint(Scope.AUDIT_READ, action=Action.FHIR_AUDIT_READ)
+def audit_event_search(request: HttpRequest, client: ApiClient) -> HttpResponse:
+    """``GET /fhir/AuditEvent?patient=ID[&date=geYYYY-MM-DD][&date=ltYYYY-MM-DD][&_count=N]``:
+    who accessed the child, newest first, for an auditor's tool of the child's own LA."""
+    _method(request, "GET")
+    unknown = sorted(set(request.GET) - set(AUDIT_PARAMS))
+    if unknown:
+        raise FhirError(
+            400,
+            "not-supported",
+            f"Unknown search parameter '{unknown[0][:40]}': AuditEvent is searched by "
+            f"{', '.join(AUDIT_PARAMS)}.",
+        )
+    patient_id = request.GET.get("patient", "").removeprefix("Patient/")
+    if not patient_id:
+        raise FhirError(400, "required", "Search AuditEvent by patient: ?patient=<Patient id>.")
+    count = request.GET.get("_count", str(MAX_AUDIT_COUNT))
+    if not count.isdigit() or not 1 <= int(count) <= MAX_AUDIT_COUNT:
+        raise FhirError(400, "value", f"_count must be from 1 to {MAX_AUDIT_COUNT}.")
+    try:
+        history = child_access_history(
+            auditor=client.account,
+            index_number=patient_id,
+            period=_audit_period(request.GET.getlist("date")),
+            limit=int(count),
+        )
+    except NotInYourLA as elsewhere:
+        raise FhirError(404, "not-found", NOT_FOUND) from elsewhere
+    except PermissionDenied as refused:
+        raise AccessRefused((str(refused),)) from refused
+    entries = [
+        {
+            "resource": audit_event_resource(event, index_number=patient_id),
+            "search": {"mode": "match"},
+        }
+        for event in history.events
+    ]
+    return fhir_response(searchset(entries, base=_base(request)))
