@@ -3,8 +3,9 @@ give this client, never writing a child, a source record or a review item.
 
 Candidates come from ``records.selectors.child_search`` (the access policy decides which
 children the client can find and on which fields; the search is audited and rate-limited like
-a person's). They are then scored by the active linkage model exactly as a feed row is
-(``linkage.model.Scorer`` and ``linkage.decide``), on the fields the client may see only: a
+a person's). They are then scored by the active linkage model exactly as a feed row is (the same
+comparisons, weights and ``linkage.decide``; evaluated in plain Python for these few pairs,
+``fhir.scoring``, which gives the feeds' scorer's result), on the fields the client may see only: a
 shielded child's address and identifiers are left out of the comparison for a client that may
 not see them, so a $match cannot tell it where a shielded child lives.
 """
@@ -16,6 +17,7 @@ import threading
 from dataclasses import dataclass
 
 from childindex.access.models import User
+from childindex.fhir.scoring import PythonScorer
 from childindex.linkage.decide import Outcome, decide
 from childindex.linkage.model import Scorer, link_table
 from childindex.linkage.normalise import LinkRecord
@@ -43,6 +45,34 @@ def _scorer(model) -> Scorer:
     scorer.remove_index(previous)
     previous.clear()
     return scorer
+
+
+_python_scorers: dict[int, PythonScorer] = {}
+
+
+def _python_scorer(model) -> PythonScorer:
+    """The model's plain-Python scorer, made once per model version (settings never change
+    once a version is saved; a new version has a new key)."""
+    scorer = _python_scorers.get(model.pk)
+    if scorer is None:
+        scorer = PythonScorer(model.settings)
+        _python_scorers.clear()
+        _python_scorers[model.pk] = scorer
+    return scorer
+
+
+def _score(model, query: LinkRecord, index: list[LinkRecord]):
+    """The blocked candidates scored by the model (``fhir.scoring``; DuckDB's scorer for a
+    model whose comparisons the plain-Python one does not understand), and its level index."""
+    scorer = _python_scorer(model)
+    table = link_table([dataclasses.replace(query, unique_id=QUERY_ID)])
+    if scorer.supported:
+        rows = link_table(index).to_pylist()
+        return scorer.score(table.to_pylist(), rows, min_weight=-1e9), scorer.levels
+    duck = _scorer(model)
+    duck.add_index(link_table(index))
+    _local.scorer[2].extend(r.unique_id for r in index)
+    return duck.score(table, min_weight=-1e9), duck.levels
 
 
 @dataclass(frozen=True)
@@ -76,17 +106,11 @@ def patient_match(
         index.append(child)
     model = linkage_model_active()
     thresholds = thresholds_for(actor.local_authority_id)
-    scorer = _scorer(model)
-    table = link_table(index)
-    scorer.add_index(table)
-    _local.scorer[2].extend(r.unique_id for r in index)
-    candidates = scorer.score(
-        link_table([dataclasses.replace(record, unique_id=QUERY_ID)]), min_weight=-1e9
-    )
+    candidates, levels = _score(model, record, index)
     decision = decide(
         [c for c in candidates if c.weight >= thresholds.lower],
         thresholds=thresholds,
-        levels=scorer.levels,
+        levels=levels,
         may_create=False,
     )
     graded = []
