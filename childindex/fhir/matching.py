@@ -24,6 +24,7 @@ from childindex.linkage.normalise import LinkRecord
 from childindex.records.search import Match, SearchCriteria
 from childindex.records.selectors import child_search
 from childindex.sources.index_data import index_link_records
+from childindex.sources.models import LinkageModel
 from childindex.sources.services import linkage_model_active, thresholds_for
 
 QUERY_ID = "query"
@@ -47,24 +48,27 @@ def _scorer(model) -> Scorer:
     return scorer
 
 
-_python_scorers: dict[int, PythonScorer] = {}
+_python_scorers: dict[int, tuple] = {}
 
 
-def _python_scorer(model) -> PythonScorer:
-    """The model's plain-Python scorer, made once per model version (settings never change
-    once a version is saved; a new version has a new key)."""
-    scorer = _python_scorers.get(model.pk)
-    if scorer is None:
-        scorer = PythonScorer(model.settings)
+def _active_model():
+    """The active linkage model and its plain-Python scorer, made once per model version (a
+    version's settings never change once saved; training makes a new version). Each call
+    reads only which version is active, not its settings."""
+    active = LinkageModel.objects.filter(active=True).values_list("pk", flat=True).first()
+    if active is None or active not in _python_scorers:
+        model = linkage_model_active()
         _python_scorers.clear()
-        _python_scorers[model.pk] = scorer
-    return scorer
+        _python_scorers[model.pk] = (model, PythonScorer(model.settings))
+        active = model.pk
+    return _python_scorers[active]
 
 
-def _score(model, query: LinkRecord, index: list[LinkRecord]):
-    """The blocked candidates scored by the model (``fhir.scoring``; DuckDB's scorer for a
-    model whose comparisons the plain-Python one does not understand), and its level index."""
-    scorer = _python_scorer(model)
+def _score(query: LinkRecord, index: list[LinkRecord]):
+    """The blocked candidates scored by the active model (``fhir.scoring``; DuckDB's scorer
+    for a model whose comparisons the plain-Python one does not understand), and its level
+    index."""
+    model, scorer = _active_model()
     table = link_table([dataclasses.replace(query, unique_id=QUERY_ID)])
     if scorer.supported:
         rows = link_table(index).to_pylist()
@@ -104,9 +108,8 @@ def patient_match(
                 other_postcodes=(),
             )
         index.append(child)
-    model = linkage_model_active()
     thresholds = thresholds_for(actor.local_authority_id)
-    candidates, levels = _score(model, record, index)
+    candidates, levels = _score(record, index)
     decision = decide(
         [c for c in candidates if c.weight >= thresholds.lower],
         thresholds=thresholds,
