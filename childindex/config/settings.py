@@ -127,7 +127,7 @@ MIDDLEWARE = [
     "childindex.web.middleware.SignedInMarkerMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
-    "childindex.access.middleware.AccessRuleMiddleware",
+    "childindex.web.middleware.AccessRuleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
@@ -27,6 +27,7 @@ from childindex.audit.models import AlertKind, AuditEvent, Outcome, ReviewOutcom
 from childindex.core.identifiers import format_index_number
 from childindex.core.spreadsheets import csv_safe
 from childindex.web.forms_audit import AlertReviewForm, ChildHistoryForm, UserHistoryForm
+from childindex.web.http import AuthenticatedRequest
 
 ALERT_STATUSES = {"open": "Awaiting review", "reviewed": "Reviewed", "all": "All alerts"}
 
@@ -128,13 +129,13 @@ def _csv_response(events: Iterable[AuditEvent], filename: str) -> StreamingHttpR
 
 
 @require_GET
-def audit_home(request: HttpRequest) -> HttpResponse:
+def audit_home(request: AuthenticatedRequest) -> HttpResponse:
     open_alerts = selectors.open_alert_count(auditor=request.user)
     return render(request, "audit/home.html", {"open_alerts": open_alerts})
 
 
 @require_GET
-def child_history(request: HttpRequest) -> HttpResponse:
+def child_history(request: AuthenticatedRequest) -> HttpResponse:
     form = ChildHistoryForm(request.GET or None)
     history = None
     if form.is_bound and form.is_valid():
@@ -162,7 +163,7 @@ def child_history(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def child_history_csv(request: HttpRequest) -> HttpResponse:
+def child_history_csv(request: AuthenticatedRequest) -> HttpResponse:
     form = ChildHistoryForm(request.GET)
     if not form.is_valid():
         return redirect(f"{request.path.removesuffix('export.csv')}?{request.GET.urlencode()}")
@@ -178,7 +179,7 @@ def child_history_csv(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def user_history(request: HttpRequest) -> HttpResponse:
+def user_history(request: AuthenticatedRequest) -> HttpResponse:
     form = UserHistoryForm(request.GET or None)
     subject = history = None
     if form.is_bound and form.is_valid():
@@ -203,7 +204,7 @@ def user_history(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def user_history_csv(request: HttpRequest) -> HttpResponse:
+def user_history_csv(request: AuthenticatedRequest) -> HttpResponse:
     form = UserHistoryForm(request.GET)
     back = f"{request.path.removesuffix('export.csv')}?{request.GET.urlencode()}"
     if not form.is_valid():
@@ -218,7 +219,7 @@ def user_history_csv(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def alert_list(request: HttpRequest) -> HttpResponse:
+def alert_list(request: AuthenticatedRequest) -> HttpResponse:
     status = request.GET.get("status", "open")
     if status not in ALERT_STATUSES:
         status = "open"
@@ -244,7 +245,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
+def alert_detail(request: AuthenticatedRequest, alert_id: int) -> HttpResponse:
     try:
         alert, reviews = selectors.alert_detail(auditor=request.user, alert_id=alert_id)
     except selectors.NotInYourLA:

@@ -7,19 +7,19 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from childindex.access import selectors, services, two_factor
-from childindex.access.decorators import no_store, requires_index_team
 from childindex.access.models import User
 from childindex.records import elsewhere
 from childindex.records.models import AddressStatus, ChildAddress, TransferVia
 from childindex.records.services import child_death_record
 from childindex.sources import moves
+from childindex.web.decorators import no_store, requires_index_team
 from childindex.web.forms_account import (
     DeathForm,
     MoveForm,
@@ -27,9 +27,10 @@ from childindex.web.forms_account import (
     TrainingForm,
     VettingForm,
 )
+from childindex.web.http import AuthenticatedRequest
 
 
-def _account_or_404(request: HttpRequest, pk: int) -> User:
+def _account_or_404(request: AuthenticatedRequest, pk: int) -> User:
     try:
         return selectors.la_account(actor=request.user, pk=pk)
     except User.DoesNotExist as exc:
@@ -44,7 +45,7 @@ def _first_message(exc: ValidationError | PermissionDenied) -> str:
 
 @requires_index_team
 @require_GET
-def accounts(request: HttpRequest) -> HttpResponse:
+def accounts(request: AuthenticatedRequest) -> HttpResponse:
     statuses = selectors.la_account_statuses(actor=request.user)
     return render(
         request,
@@ -57,7 +58,7 @@ def accounts(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _render_account(request: HttpRequest, account: User, **forms) -> HttpResponse:
+def _render_account(request: AuthenticatedRequest, account: User, **forms) -> HttpResponse:
     context = {
         "status": selectors.account_status(account),
         "vetting_form": forms.get("vetting_form") or VettingForm(prefix="vetting"),
@@ -69,7 +70,7 @@ def _render_account(request: HttpRequest, account: User, **forms) -> HttpRespons
 
 @requires_index_team
 @require_GET
-def account(request: HttpRequest, pk: int) -> HttpResponse:
+def account(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _render_account(request, _account_or_404(request, pk))
 
 
@@ -111,7 +112,7 @@ CONFIRM = {
 
 @requires_index_team
 @require_http_methods(["GET", "POST"])
-def account_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def account_action(request: AuthenticatedRequest, pk: int, action: str) -> HttpResponse:
     if action not in ACCOUNT_ACTIONS:
         raise Http404("No such action.")
     account = _account_or_404(request, pk)
@@ -144,7 +145,7 @@ def account_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @no_store
 @requires_index_team
 @require_POST
-def account_enrolment_code(request: HttpRequest, pk: int) -> HttpResponse:
+def account_enrolment_code(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Issue a one-time enrolment code and show it this once (never stored, never again)."""
     account = _account_or_404(request, pk)
     try:
@@ -166,7 +167,7 @@ def account_enrolment_code(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires_index_team
 @require_POST
-def account_dates(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+def account_dates(request: AuthenticatedRequest, pk: int, kind: str) -> HttpResponse:
     """Record the date of a DBS check (``vetting``) or of completed training (``training``)."""
     account = _account_or_404(request, pk)
     if kind == "vetting":
@@ -198,7 +199,7 @@ def account_dates(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 
 @requires_index_team
 @require_http_methods(["GET", "POST"])
-def shielding(request: HttpRequest) -> HttpResponse:
+def shielding(request: AuthenticatedRequest) -> HttpResponse:
     """Shielded records of this LA, soonest review first, and a form to shield one."""
     form = ShieldForm(request.POST or None, prefix="shield")
     if request.method == "POST" and form.is_valid():
@@ -226,7 +227,7 @@ def shielding(request: HttpRequest) -> HttpResponse:
 
 @requires_index_team
 @require_http_methods(["GET", "POST"])
-def shield_remove(request: HttpRequest, index_number: str) -> HttpResponse:
+def shield_remove(request: AuthenticatedRequest, index_number: str) -> HttpResponse:
     """Removing a shield is confirmed first: it shows the child's address and services again."""
     child = selectors.la_child_by_index_number(actor=request.user, index_number=index_number)
     if child is None:
@@ -264,7 +265,7 @@ def shield_remove(request: HttpRequest, index_number: str) -> HttpResponse:
 
 @requires_index_team
 @require_GET
-def children_elsewhere(request: HttpRequest) -> HttpResponse:
+def children_elsewhere(request: AuthenticatedRequest) -> HttpResponse:
     """Children the LA's services work with who live elsewhere, and its children served from
     elsewhere."""
     return render(
@@ -276,7 +277,7 @@ def children_elsewhere(request: HttpRequest) -> HttpResponse:
 
 @requires_index_team
 @require_http_methods(["GET", "POST"])
-def record_move(request: HttpRequest) -> HttpResponse:
+def record_move(request: AuthenticatedRequest) -> HttpResponse:
     """The index team records a child's new address; an address in another LA transfers the
     child there (both index teams and the team around the child are told)."""
     form = MoveForm(request.POST or None, prefix="move")
@@ -323,7 +324,7 @@ def record_move(request: HttpRequest) -> HttpResponse:
 
 @requires_index_team
 @require_http_methods(["GET", "POST"])
-def record_death(request: HttpRequest) -> HttpResponse:
+def record_death(request: AuthenticatedRequest) -> HttpResponse:
     """The index team records a death and its source; the record stays live a year."""
     form = DeathForm(request.POST or None, prefix="death")
     if request.method == "POST" and form.is_valid():
