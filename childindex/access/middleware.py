@@ -51,6 +51,6 @@ class SessionLimitsMiddleware:
 
     @staticmethod
     def _end(request: HttpRequest, reason: str) -> None:
-        request.childindex_sign_out_reason = reason  # read by the audit receiver
+        request.childindex_sign_out_reason = reason  # type: ignore[attr-defined]  # read by the audit receiver
         logout(request)
         request.session[sessions.SIGNED_OUT_REASON_KEY] = reason

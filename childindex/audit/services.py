@@ -335,7 +335,7 @@ def checkpoint_write(*, now: dt.datetime | None = None) -> checkpoints.Checkpoin
 def alert_raise(
     *,
     kind: str,
-    local_authority_ids: Iterable[int],
+    local_authority_ids: Iterable[int | None],
     reason: str,
     key: str,
     subject: Any | None = None,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -157,20 +158,24 @@ TEMPLATES = [
 
 
 # --- Database ---------------------------------------------------------------------------------
-def _parse_database_url(url: str) -> dict:
+def _parse_database_url(url: str) -> dict[str, Any]:
     """dj-database-url, plus libpq's several hosts (``postgres://u@h1:p1,h2:p2/db?
     target_session_attrs=read-write``): the connection goes to whichever is the primary."""
     scheme, sep, rest = url.partition("://")
     netloc = rest.split("/", 1)[0].rsplit("@", 1)[-1]
     if "," not in netloc:
-        return dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+        return dict(dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
     hosts, ports = [], []
     for part in netloc.split(","):
         host, _, port = part.partition(":")
         hosts.append(host)
         ports.append(port or "5432")
-    config = dj_database_url.parse(
-        url.replace(netloc, f"{hosts[0]}:{ports[0]}", 1), conn_max_age=60, conn_health_checks=True
+    config = dict(
+        dj_database_url.parse(
+            url.replace(netloc, f"{hosts[0]}:{ports[0]}", 1),
+            conn_max_age=60,
+            conn_health_checks=True,
+        )
     )
     config["HOST"], config["PORT"] = ",".join(hosts), ",".join(ports)
     return config
@@ -214,7 +219,9 @@ for _number, _replica_url in enumerate(
     if not _database_url:
         raise ImproperlyConfigured("DATABASE_REPLICA_URLS needs DATABASE_URL (the primary)")
     try:
-        _replica = dj_database_url.parse(_replica_url, conn_max_age=60, conn_health_checks=True)
+        _replica: dict[str, Any] = dict(
+            dj_database_url.parse(_replica_url, conn_max_age=60, conn_health_checks=True)
+        )
     except (ValueError, KeyError) as exc:
         raise ImproperlyConfigured(f"DATABASE_REPLICA_URLS has an unusable URL: {exc}") from exc
     if _replica.get("ENGINE") != "django.db.backends.postgresql":

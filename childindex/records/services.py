@@ -189,7 +189,7 @@ class ConsentGiven:
 
 def practitioner_services(actor: User) -> list[Service]:
     """The services a practitioner may log involvements for: their own in the directory."""
-    if actor.practitioner_id is None:
+    if actor.practitioner is None:
         return []
     return list(actor.practitioner.services.select_related("organisation").order_by("name"))
 

@@ -15,4 +15,4 @@ from childindex.access.models import User
 
 
 class AuthenticatedRequest(HttpRequest):
-    user: User  # type: ignore[assignment]  # narrowed: the access rules admit no anonymous user
+    user: User  # narrowed: the access rules admit no anonymous user

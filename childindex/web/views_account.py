@@ -8,6 +8,7 @@ verifies the session (rotating the key again). An account without two-factor set
 from __future__ import annotations
 
 import time
+from typing import cast
 
 import django_otp
 from django.conf import settings
@@ -23,6 +24,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 
 from childindex.access import policy, sessions, two_factor
 from childindex.access.client_ip import client_ip
+from childindex.access.models import User
 from childindex.access.selectors import account_status
 from childindex.access.services import enrolment_code_redeem
 from childindex.audit.models import Action, Outcome
@@ -75,7 +77,7 @@ class SignInView(LoginView):
 
     def get_success_url(self) -> str:
         next_url = self.get_redirect_url() or reverse(settings.LOGIN_REDIRECT_URL)
-        user = self.request.user
+        user = cast(User, self.request.user)  # signed in by the form, two-factor pending
         if getattr(user, "is_verified", lambda: False)():
             return next_url
         if policy.has_two_factor(user):

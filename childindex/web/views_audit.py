@@ -16,6 +16,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
@@ -163,7 +164,7 @@ def child_history(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @require_GET
-def child_history_csv(request: AuthenticatedRequest) -> HttpResponse:
+def child_history_csv(request: AuthenticatedRequest) -> HttpResponseBase:
     form = ChildHistoryForm(request.GET)
     if not form.is_valid():
         return redirect(f"{request.path.removesuffix('export.csv')}?{request.GET.urlencode()}")
@@ -204,7 +205,7 @@ def user_history(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @require_GET
-def user_history_csv(request: AuthenticatedRequest) -> HttpResponse:
+def user_history_csv(request: AuthenticatedRequest) -> HttpResponseBase:
     form = UserHistoryForm(request.GET)
     back = f"{request.path.removesuffix('export.csv')}?{request.GET.urlencode()}"
     if not form.is_valid():

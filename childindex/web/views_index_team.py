@@ -4,6 +4,7 @@ training dates, two-factor reset), who lapses soon, and shielding. Only its own 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -74,7 +75,7 @@ def account(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _render_account(request, _account_or_404(request, pk))
 
 
-ACCOUNT_ACTIONS = {
+ACCOUNT_ACTIONS: dict[str, tuple[Callable[..., object], str]] = {
     "approve": (services.account_approve, "Account approved."),
     "suspend": (services.account_suspend, "Account suspended and signed out everywhere."),
     "reactivate": (services.account_reactivate, "Account re-activated."),
@@ -170,6 +171,7 @@ def account_enrolment_code(request: AuthenticatedRequest, pk: int) -> HttpRespon
 def account_dates(request: AuthenticatedRequest, pk: int, kind: str) -> HttpResponse:
     """Record the date of a DBS check (``vetting``) or of completed training (``training``)."""
     account = _account_or_404(request, pk)
+    form: VettingForm | TrainingForm
     if kind == "vetting":
         form = VettingForm(request.POST, prefix="vetting")
     elif kind == "training":

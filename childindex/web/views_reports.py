@@ -16,8 +16,8 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
-from django.middleware.csp import get_nonce
+from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csp import get_nonce as _lazy_nonce
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_http_methods
@@ -31,6 +31,12 @@ from childindex.reports.suppression import Count
 from childindex.web.decorators import no_store
 from childindex.web.forms_base import GovukForm
 from childindex.web.http import AuthenticatedRequest
+
+
+def get_nonce(request: HttpRequest) -> str | None:
+    """The request's CSP nonce as the charts take it (Django's is a lazy string)."""
+    nonce = _lazy_nonce(request)
+    return None if nonce is None else str(nonce)
 
 
 def _cell(value: Any) -> str:
