@@ -197,6 +197,19 @@ def _team_message(
     return None
 
 
+def team_change_receive(
+    sender: object,
+    *,
+    child: Child,
+    change: str,
+    actor: User | None,
+    involvement: Involvement | None = None,
+    **kwargs: object,
+) -> list[Notification]:
+    """``records.signals.team_changed``'s receiver (connected in ``AlertsConfig.ready``)."""
+    return notify_team_change(child=child, change=change, actor=actor, involvement=involvement)
+
+
 def notify_team_change(
     *,
     child: Child,

@@ -23,8 +23,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from childindex.access.models import Role
 from childindex.access.policy import Purpose
-from childindex.audit import selectors, services
+from childindex.audit import selectors
 from childindex.audit.models import AlertKind, AuditEvent, Outcome, ReviewOutcome
+from childindex.audit.reviews import alert_review_record
 from childindex.core.identifiers import format_index_number
 from childindex.core.spreadsheets import csv_safe
 from childindex.web.forms_audit import AlertReviewForm, ChildHistoryForm, UserHistoryForm
@@ -253,9 +254,7 @@ def alert_detail(request: AuthenticatedRequest, alert_id: int) -> HttpResponse:
         return render(request, "audit/alert_missing.html", status=404)
     form = AlertReviewForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.alert_review_record(
-            auditor=request.user, alert=alert, outcome=form.cleaned_data["outcome"]
-        )
+        alert_review_record(auditor=request.user, alert=alert, outcome=form.cleaned_data["outcome"])
         messages.success(request, "Your review has been recorded.")
         return redirect("web:audit-alert", alert_id=alert.pk)
     return render(

@@ -18,6 +18,7 @@ from childindex.access import selectors, services, two_factor
 from childindex.access.models import User
 from childindex.records import elsewhere
 from childindex.records.models import AddressStatus, ChildAddress, TransferVia
+from childindex.records.selectors import la_child_by_index_number, shielded_children
 from childindex.records.services import child_death_record
 from childindex.sources import moves
 from childindex.web.decorators import no_store, requires_index_team
@@ -29,6 +30,7 @@ from childindex.web.forms_account import (
     VettingForm,
 )
 from childindex.web.http import AuthenticatedRequest
+from childindex.web.service_errors import first_message
 
 
 def _account_or_404(request: AuthenticatedRequest, pk: int) -> User:
@@ -36,12 +38,6 @@ def _account_or_404(request: AuthenticatedRequest, pk: int) -> User:
         return selectors.la_account(actor=request.user, pk=pk)
     except User.DoesNotExist as exc:
         raise Http404("No such account in your LA.") from exc
-
-
-def _first_message(exc: ValidationError | PermissionDenied) -> str:
-    if isinstance(exc, ValidationError):
-        return exc.messages[0]
-    return str(exc) or "You cannot do that."
 
 
 @requires_index_team
@@ -137,7 +133,7 @@ def account_action(request: AuthenticatedRequest, pk: int, action: str) -> HttpR
     try:
         service(actor=request.user, account=account)
     except (PermissionDenied, ValidationError) as exc:
-        messages.error(request, _first_message(exc))
+        messages.error(request, first_message(exc))
     else:
         messages.success(request, done)
     return redirect("web:index-team-account", pk=account.pk)
@@ -152,7 +148,7 @@ def account_enrolment_code(request: AuthenticatedRequest, pk: int) -> HttpRespon
     try:
         code = services.enrolment_code_issue(actor=request.user, account=account)
     except (PermissionDenied, ValidationError) as exc:
-        messages.error(request, _first_message(exc))
+        messages.error(request, first_message(exc))
         return redirect("web:index-team-account", pk=account.pk)
     return render(
         request,
@@ -189,9 +185,9 @@ def account_dates(request: AuthenticatedRequest, pk: int, kind: str) -> HttpResp
                     actor=request.user, account=account, completed_on=form.cleaned_data["date"]
                 )
         except ValidationError as exc:
-            form.add_error("day", _first_message(exc))  # inline at the date, and in the summary
+            form.add_error("day", first_message(exc))  # inline at the date, and in the summary
         except PermissionDenied as exc:
-            messages.error(request, _first_message(exc))
+            messages.error(request, first_message(exc))
             return redirect("web:index-team-account", pk=account.pk)
         else:
             messages.success(request, f"{form.date_label} recorded.")
@@ -205,7 +201,7 @@ def shielding(request: AuthenticatedRequest) -> HttpResponse:
     """Shielded records of this LA, soonest review first, and a form to shield one."""
     form = ShieldForm(request.POST or None, prefix="shield")
     if request.method == "POST" and form.is_valid():
-        child = selectors.la_child_by_index_number(
+        child = la_child_by_index_number(
             actor=request.user, index_number=form.cleaned_data["index_number"]
         )
         if child is None:
@@ -216,14 +212,14 @@ def shielding(request: AuthenticatedRequest) -> HttpResponse:
                     actor=request.user, child=child, review_on=form.cleaned_data["date"]
                 )
             except (ValidationError, PermissionDenied) as exc:
-                form.add_error("day", _first_message(exc))  # inline at the date, and in the summary
+                form.add_error("day", first_message(exc))  # inline at the date, and in the summary
             else:
                 messages.success(request, f"Record {child.formatted_index_number} is shielded.")
                 return redirect("web:index-team-shielding")
     return render(
         request,
         "index_team/shielding.html",
-        {"form": form, "children": selectors.shielded_children(actor=request.user)},
+        {"form": form, "children": shielded_children(actor=request.user)},
     )
 
 
@@ -231,7 +227,7 @@ def shielding(request: AuthenticatedRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def shield_remove(request: AuthenticatedRequest, index_number: str) -> HttpResponse:
     """Removing a shield is confirmed first: it shows the child's address and services again."""
-    child = selectors.la_child_by_index_number(actor=request.user, index_number=index_number)
+    child = la_child_by_index_number(actor=request.user, index_number=index_number)
     if child is None:
         raise Http404("No such record in your LA.")
     if request.method == "GET" or request.POST.get("confirmed") != "yes":
@@ -257,7 +253,7 @@ def shield_remove(request: AuthenticatedRequest, index_number: str) -> HttpRespo
     try:
         services.shield_remove(actor=request.user, child=child)
     except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, _first_message(exc))
+        messages.error(request, first_message(exc))
     else:
         messages.success(
             request, f"The shield on record {child.formatted_index_number} is removed."
@@ -285,9 +281,7 @@ def record_move(request: AuthenticatedRequest) -> HttpResponse:
     form = MoveForm(request.POST or None, prefix="move")
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        child = selectors.la_child_by_index_number(
-            actor=request.user, index_number=data["index_number"]
-        )
+        child = la_child_by_index_number(actor=request.user, index_number=data["index_number"])
         if child is None:
             form.add_error("index_number", "There is no record with that index number in your LA.")
         else:
@@ -307,7 +301,7 @@ def record_move(request: AuthenticatedRequest) -> HttpResponse:
                 )
             except (moves.MoveError, ValidationError, PermissionDenied) as exc:
                 form.add_error(
-                    None, str(exc) if isinstance(exc, moves.MoveError) else _first_message(exc)
+                    None, str(exc) if isinstance(exc, moves.MoveError) else first_message(exc)
                 )
             else:
                 if result.transfer is not None:
@@ -331,9 +325,7 @@ def record_death(request: AuthenticatedRequest) -> HttpResponse:
     form = DeathForm(request.POST or None, prefix="death")
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        child = selectors.la_child_by_index_number(
-            actor=request.user, index_number=data["index_number"]
-        )
+        child = la_child_by_index_number(actor=request.user, index_number=data["index_number"])
         if child is None:
             form.add_error("index_number", "There is no record with that index number in your LA.")
         else:
@@ -345,7 +337,7 @@ def record_death(request: AuthenticatedRequest) -> HttpResponse:
                     source=data["source"],
                 )
             except (ValidationError, PermissionDenied) as exc:
-                form.add_error(None, _first_message(exc))
+                form.add_error(None, first_message(exc))
             else:
                 messages.success(
                     request,
