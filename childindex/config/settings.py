@@ -306,8 +306,6 @@ AXES_LOCKOUT_CALLABLE = "childindex.web.views_account.locked_out"
 AXES_CLIENT_IP_CALLABLE = "childindex.access.client_ip.client_ip"
 AXES_VERBOSE = False  # axes would log usernames and addresses; sign-ins go to the audit trail
 AXES_ENABLE_ADMIN = False
-# Reverse proxies in front of the app that append to X-Forwarded-For (0: use the peer address).
-CHILDINDEX_TRUSTED_PROXIES = int(os.environ.get("CHILDINDEX_TRUSTED_PROXIES", "0") or 0)
 
 # --- Two-factor authentication (django-otp: TOTP, and single-use recovery codes) ----------------
 OTP_TOTP_ISSUER = "childindex"
@@ -401,7 +399,9 @@ AUDIT_WITNESS_FILES = [
 ] or ([VAR_DIR / "audit-witness.json"] if MODE == "demo" else [])
 AUDIT_CHECKPOINT_EVERY = _env_int("CHILDINDEX_AUDIT_CHECKPOINT_EVERY", 1000)
 AUDIT_CHECKPOINT_MINUTES = _env_int("CHILDINDEX_AUDIT_CHECKPOINT_MINUTES", 5, minimum=1)
-# How many reverse proxies stand in front of the application (client address for the audit).
+# How many reverse proxies in front of the app append to X-Forwarded-For (0: the peer address).
+# The one setting for the client address: the audit trail, throttling and axes all read it
+# (audit.middleware.client_address).
 AUDIT_TRUSTED_PROXIES = _env_int("CHILDINDEX_TRUSTED_PROXIES", 0)
 
 # --- Background jobs: django.tasks, stored in the database and run by `childindex db_worker` --

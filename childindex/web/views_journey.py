@@ -38,9 +38,9 @@ from childindex.web.forms_journey import (
     InvolvementLogForm,
     PurposeForm,
     SearchForm,
-    apply_service_errors,
 )
 from childindex.web.http import AuthenticatedRequest
+from childindex.web.service_errors import add_to_form
 
 VIEWING = "viewing"
 
@@ -312,7 +312,7 @@ def involvement_log(request: AuthenticatedRequest, index_number: str) -> HttpRes
         except PermissionDenied as exc:
             return not_allowed(request, (str(exc),))
         except ValidationError as exc:
-            apply_service_errors(
+            add_to_form(
                 form,
                 exc,
                 {
@@ -364,7 +364,7 @@ def involvement_end(
         except PermissionDenied as exc:
             return not_allowed(request, (str(exc),))
         except ValidationError as exc:
-            apply_service_errors(form, exc, {"ended_on": "ended_day"})
+            add_to_form(form, exc, {"ended_on": "ended_day"})
         else:
             messages.success(request, "Your involvement has been ended.")
             return redirect("web:child-record", index_number=child.index_number)
@@ -421,7 +421,7 @@ def involvement_indicators(
         except PermissionDenied as exc:
             return not_allowed(request, (str(exc),))
         except ValidationError as exc:
-            apply_service_errors(form, exc, {"assessment_on": "assessment_day"})
+            add_to_form(form, exc, {"assessment_on": "assessment_day"})
         else:
             messages.success(request, "Your indicators have been saved.")
             return redirect("web:child-record", index_number=child.index_number)

@@ -16,12 +16,7 @@ from childindex.sources.models import ImportRun, ReviewItem, RunStatus
 from childindex.web.decorators import no_store, requires_index_team
 from childindex.web.forms_sources import MergeForm, ReviewDecisionForm
 from childindex.web.http import AuthenticatedRequest
-
-
-def _message(exc: ValidationError | PermissionDenied) -> str:
-    if isinstance(exc, ValidationError):
-        return exc.messages[0]
-    return str(exc) or "You cannot do that."
+from childindex.web.service_errors import first_message
 
 
 @requires_index_team
@@ -59,7 +54,7 @@ def review_item(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 child=child,
             )
         except (ValidationError, PermissionDenied) as exc:
-            form.add_error(None, _message(exc))
+            form.add_error(None, first_message(exc))
         else:
             messages.success(
                 request, f"Decision recorded for {view.record.feed} record {view.record.key}."
@@ -116,7 +111,7 @@ def merges(request: AuthenticatedRequest) -> HttpResponse:
                     actor=request.user, kept=kept, merged=merged, reason=form.cleaned_data["reason"]
                 )
             except (ValidationError, PermissionDenied) as exc:
-                form.add_error(None, _message(exc))
+                form.add_error(None, first_message(exc))
             else:
                 messages.success(
                     request,
@@ -142,7 +137,7 @@ def unmerge(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     try:
         services.child_unmerge(actor=request.user, merge=merge)
     except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, _message(exc))
+        messages.error(request, first_message(exc))
     else:
         messages.success(
             request,
