@@ -8,6 +8,7 @@ a named parent or carer of this child.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -19,7 +20,9 @@ from childindex.audit.models import Action
 from childindex.audit.services import audit_record
 from childindex.consent.models import Consent, GivenBy, Scope
 from childindex.directory.models import Service
-from childindex.records.models import Carer, Child
+
+if TYPE_CHECKING:  # types only: records sits above consent (import-linter's layers)
+    from childindex.records.models import Carer, Child
 
 
 @transaction.atomic

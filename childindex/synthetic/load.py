@@ -309,7 +309,9 @@ def _load_children(batch: list[SynChild], refs: _Refs, counts: Counter[str]) -> 
                 )
     _insert(Carer, list(carers.values()))
 
-    names, addresses, identifiers, links, involvements, consents = [], [], [], [], [], []
+    names, addresses, identifiers, involvements = [], [], [], []
+    links: list[Any] = []
+    consents: list[Any] = []
     for c, row in zip(batch, children, strict=True):
         names.append(
             ChildName(

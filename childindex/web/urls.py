@@ -1,6 +1,5 @@
 from django.urls import path
 
-from childindex.access.decorators import public, requires_index_team, requires_role, signed_in
 from childindex.access.models import Role
 from childindex.web import (
     views,
@@ -14,6 +13,7 @@ from childindex.web import (
     views_reports,
     views_sources,
 )
+from childindex.web.decorators import public, requires_index_team, requires_role, signed_in
 
 app_name = "web"
 
