@@ -225,7 +225,7 @@ def test_bad_rows_are_rejected_with_row_number_and_reason_and_the_rest_imports(c
     path = county.write(rows)
     with path.open("a", encoding="utf-8") as handle:
         handle.write("A8,too,few,fields\n")
-    from childindex.sources.importer import feed_import
+    from childindex.sources.importing import feed_import
 
     run = feed_import(path=path, mapping_text=county.mapping())
     assert (run.read, run.created, run.rejected) == (8, 1, 7)
@@ -242,7 +242,7 @@ def test_bad_rows_are_rejected_with_row_number_and_reason_and_the_rest_imports(c
 
 def test_a_file_without_a_required_column_is_refused_before_any_row_is_read(county):
     path = county.write([["A1", "Ruby"]], columns=["id", "given"])
-    from childindex.sources.importer import feed_import
+    from childindex.sources.importing import feed_import
 
     with pytest.raises(
         FileRefused, match="lacks required columns: family, dob, start, org, service"
@@ -253,7 +253,7 @@ def test_a_file_without_a_required_column_is_refused_before_any_row_is_read(coun
 
 def test_a_file_in_the_wrong_encoding_is_refused_and_imports_when_the_mapping_says(county):
     path = county.write([county.row("A1", "Zoë", "Ménard", "2012-01-05")], encoding="latin-1")
-    from childindex.sources.importer import feed_import
+    from childindex.sources.importing import feed_import
 
     with pytest.raises(FileRefused, match="is not utf-8"):
         feed_import(path=path, mapping_text=county.mapping())
@@ -264,7 +264,7 @@ def test_a_file_in_the_wrong_encoding_is_refused_and_imports_when_the_mapping_sa
 
 
 def test_a_mapping_must_agree_with_the_source_named_on_the_command_line(county):
-    from childindex.sources.importer import feed_import
+    from childindex.sources.importing import feed_import
 
     with pytest.raises(MappingError, match="does not match"):
         feed_import(path=county.write([]), mapping_text=county.mapping(), source="school")
@@ -306,7 +306,7 @@ def test_re_importing_the_same_file_changes_nothing(county):
         county.row("A3", "Jack", "Field", "2012-02-30"),
     ]
     path = county.write(rows)
-    from childindex.sources.importer import feed_import
+    from childindex.sources.importing import feed_import
 
     feed_import(path=path, mapping_text=county.mapping())
     before = _state()

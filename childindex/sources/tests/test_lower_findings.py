@@ -61,7 +61,7 @@ def test_a_duplicate_column_in_the_header_refuses_the_file(county):
         columns=[*county_columns(), "given"],
     )
     with pytest.raises(FileRefused, match="given.*more than once"):
-        from childindex.sources.importer import feed_import
+        from childindex.sources.importing import feed_import
 
         feed_import(path=path, mapping_text=county.mapping())
 

@@ -22,7 +22,7 @@ from django.core.management.base import CommandError, CommandParser
 from django.db import DatabaseError
 
 from childindex.core.spreadsheets import csv_safe
-from childindex.sources.importer import FeedImportError, feed_import, run_counts
+from childindex.sources.importing import FeedImportError, feed_import, run_counts
 from childindex.sources.management.commands._base import OneLineCommand, subparsers
 from childindex.sources.mapping import MappingError
 from childindex.sources.models import Feed, ImportRun, RejectedRow
