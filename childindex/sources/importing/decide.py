@@ -6,12 +6,16 @@ become one child.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 
 from childindex.linkage.decide import Decision, Outcome
 from childindex.linkage.model import Candidate
 from childindex.sources.importing.linkage import Linkage
 from childindex.sources.importing.parse import WorkRow
 from childindex.sources.index_data import row_record
+
+NO_CANDIDATE_MAY_NOT_CREATE = "no_candidate_source_may_not_create"
+INCOMPLETE_ROW = "incomplete_row"  # no candidate, and too little of the row to add a child
 
 
 def uid(row_number: int) -> str:
@@ -20,15 +24,26 @@ def uid(row_number: int) -> str:
 
 
 def decide_new_records(fresh: list[WorkRow], linkage: Linkage, *, may_create: bool) -> None:
-    """Sets each new record's ``decision`` against the index, then within the chunk."""
+    """Sets each new record's ``decision`` against the index, then within the chunk.
+
+    An incomplete row (no given name, family name or date of birth) never creates a child:
+    it links when its evidence clears the upper threshold, else it goes to review."""
     if not fresh:
         return
     by_uid = {uid(r.parsed.row_number): r for r in fresh}
     _, decisions = linkage.score_and_decide(
-        [row_record(u, r.parsed) for u, r in by_uid.items()], may_create=lambda _u: may_create
+        [row_record(u, r.parsed) for u, r in by_uid.items()],
+        may_create=lambda u: may_create and by_uid[u].parsed.complete,
     )
     for u, row in by_uid.items():
-        row.decision = decisions[u]
+        decision = decisions[u]
+        if (
+            may_create
+            and not row.parsed.complete
+            and decision.reason == NO_CANDIDATE_MAY_NOT_CREATE
+        ):
+            decision = replace(decision, reason=INCOMPLETE_ROW)
+        row.decision = decision
     cluster_new_children(fresh, linkage)
 
 

@@ -111,6 +111,7 @@ class Counts:
     created: int = 0
     sent_to_review: int = 0
     rejected: int = 0
+    warned: int = 0
     unchanged: int = 0
 
 
@@ -136,7 +137,7 @@ def parse_chunk(
             service_id, basis = catalogue.service(row)
         except RowError as exc:
             key = (raw.values.get(mapping.key_column) or "").strip()[:100]
-            rejected.append(BadRow(raw.row_number, raw.line_number, str(exc), key))
+            rejected.append(BadRow(raw.row_number, raw.line_number, str(exc), key, exc.column))
             continue
         parsed.append(WorkRow(row, service_id, basis))
     return counts, rejected, parsed

@@ -323,8 +323,16 @@ class Importer:
             self.writer.run = run
             new_children = self.writer.write_chunk(fresh, known, listed_but_rejected, counts)
             self._inserted = len(fresh)
-            self.writer.write_problems(rejected, counts)
-            for name in ("read", "linked", "created", "sent_to_review", "rejected", "unchanged"):
+            self.writer.write_problems(rejected, fresh + known, counts)
+            for name in (
+                "read",
+                "linked",
+                "created",
+                "sent_to_review",
+                "rejected",
+                "warned",
+                "unchanged",
+            ):
                 setattr(run, name, getattr(run, name) + getattr(counts, name))
             run.rows_done = chunk[-1].row_number
             run.save()
@@ -407,6 +415,7 @@ def run_counts(run: ImportRun) -> dict[str, int]:
             "created",
             "sent_to_review",
             "rejected",
+            "warned",
             "unchanged",
             "ended",
         )

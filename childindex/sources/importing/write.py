@@ -39,9 +39,10 @@ from childindex.sources.models import (
     ImportRun,
     LinkageModel,
     LinkMethod,
+    ProblemSeverity,
     RecordStatus,
-    RejectedRow,
     ReviewItem,
+    RowProblem,
     SourceLink,
     SourceRecord,
 )
@@ -468,20 +469,40 @@ class Writer:
                 },
             )
 
-    def write_problems(self, rejected: list[BadRow], counts: Counts) -> None:
-        RejectedRow.objects.bulk_create(
-            [
-                RejectedRow(
+    def write_problems(self, rejected: list[BadRow], kept: list[WorkRow], counts: Counts) -> None:
+        """The chunk's row problems: each rejected row, and each value a kept row had dropped
+        from matching (a warning)."""
+        problems = [
+            RowProblem(
+                run=self.run,
+                row_number=b.row_number,
+                line_number=b.line_number,
+                key=b.key[:100],
+                severity=ProblemSeverity.REJECTED,
+                column=b.column[:100],
+                reason=b.reason[:300],
+            )
+            for b in rejected
+        ]
+        warned = 0
+        for row in kept:
+            p = row.parsed
+            if not p.warnings:
+                continue
+            warned += 1
+            problems.extend(
+                RowProblem(
                     run=self.run,
-                    row_number=b.row_number,
-                    line_number=b.line_number,
-                    key=b.key[:100],
-                    reason=b.reason[:300],
+                    row_number=p.row_number,
+                    line_number=p.line_number,
+                    key=p.key[:100],
+                    severity=ProblemSeverity.WARNING,
+                    column=column[:100],
+                    reason=reason[:300],
                 )
-                for b in rejected
-            ],
-            batch_size=500,
-        )
+                for column, reason in p.warnings
+            )
+        problems.sort(key=lambda p: (p.row_number, p.column))
+        RowProblem.objects.bulk_create(problems, batch_size=500)
         counts.rejected += len(rejected)
-
-    # -- the end of the file --------------------------------------------------------------
+        counts.warned += warned
