@@ -52,6 +52,8 @@ CAUSE_LABELS = {
     "no_candidate_source_may_not_create": "No match, and this source may not add children",
     "may_be_new_child": "May be the same as another new row",
     "incomplete_row": "No match, and the row is too incomplete to add a child",
+    "given_name_differs": "A different given name, and nothing shows a second child",
+    "conflicts_with_new_child": "Matches a new row that is clearly another child",
 }
 QUEUE_PAGE = 100
 # Comparisons of fields a shield hides: for a candidate whose details the user may not see,

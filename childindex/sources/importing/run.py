@@ -310,7 +310,9 @@ class Importer:
             fresh, known, listed_but_rejected = sort_rows(
                 parsed, rejected, feed_id=self.feed.pk, run_id=self.run.pk
             )
-        decide_new_records(fresh, self.linkage, may_create=self.feed.may_create_children)
+        decide_new_records(
+            fresh, self.linkage, may_create=self.feed.may_create_children, feed_id=self.feed.pk
+        )
         rejected.sort(key=lambda b: b.row_number)
         with self._timed("write"), transaction.atomic():
             run = ImportRun.objects.select_for_update().get(pk=self.run.pk)
