@@ -25,7 +25,7 @@ from childindex.records.models import (
     TransferVia,
 )
 from childindex.records.tests.factories import ChildFactory
-from childindex.sources.importer import feed_import
+from childindex.sources.importing import feed_import
 from childindex.sources.moves import MoveError, child_move, feed_deaths_apply, feed_moves_apply
 from childindex.sources.tests.feedkit import COLUMNS, TODAY
 
