@@ -343,6 +343,7 @@ class ScoringSql:
                 value -= 1
             gammas.append(" ".join([*gamma, f'END AS "gamma_{name}"']))
             weights.append(" ".join([*weight, f'END AS "mw_{name}"']))
+        self.gammas = gammas  # each comparison's gamma as a SQL expression over a pair's sides
         p = settings["probability_two_random_records_match"]
         prior = math.log2(p / (1 - p))
         columns = [c for c in COLUMNS if c != "unique_id"]
