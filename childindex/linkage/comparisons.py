@@ -121,6 +121,11 @@ TERM_FREQUENCY = {
     "family_name": {"label": "Same family name", "weight": 1.0, "minimum": 0.0001},
 }
 SWAPPED_GIVEN = "Given and family names swapped"
+# Each name in the other's column, allowing a slip in either.
+SWAP = (
+    'jaro_winkler_similarity("given_name_l", "family_name_r") >= 0.92 '
+    'AND jaro_winkler_similarity("family_name_l", "given_name_r") >= 0.92'
+)
 SWAPPED_FAMILY = "Family and given names swapped"
 
 
@@ -155,7 +160,7 @@ COMPARISONS: list[dict[str, Any]] = [
                 0.003,
             ),
             _level(
-                '"given_name_l" = "family_name_r" AND "family_name_l" = "given_name_r"',
+                SWAP,
                 SWAPPED_GIVEN,
                 0.005,
                 1e-5,
@@ -197,7 +202,7 @@ COMPARISONS: list[dict[str, Any]] = [
                 0.002,
             ),
             _level(
-                '"given_name_l" = "family_name_r" AND "family_name_l" = "given_name_r"',
+                SWAP,
                 SWAPPED_FAMILY,
                 0.005,
                 1e-5,
@@ -227,7 +232,13 @@ COMPARISONS: list[dict[str, Any]] = [
                 0.02,
                 0.002,
             ),
-            _else(0.01, 0.99785),
+            _level(
+                'damerau_levenshtein("dob_l", "dob_r") <= 2',
+                "Date of birth with two slips",
+                0.005,
+                0.01,
+            ),
+            _else(0.005, 0.98785),
         ],
     },
     {
@@ -345,6 +356,10 @@ BLOCKING_RULES = [
     'l."given_name" = r."given_name" AND l."family_name" = r."family_name" '
     'AND l."birth_year" = r."birth_year"',
     'l."postcode" = r."postcode" AND l."given_phonetic" = r."given_phonetic"',
+    # The family at the same address: a slip in the date and in the given name at once.
+    'l."postcode" = r."postcode" AND l."family_phonetic" = r."family_phonetic"',
+    # Names swapped (with the date).
+    'l."dob" = r."dob" AND l."given_phonetic" = r."family_phonetic"',
 ]
 
 # EM re-estimates m one group of comparisons at a time, blocking on the others.
