@@ -22,14 +22,18 @@ import datetime as dt
 import heapq
 import json
 import random
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
+from stdnum.gb import upn as stdnum_upn
+
+from childindex.core.identifiers import mod11_check_digit
 from childindex.linkage.nicknames import fold, nicknames_of, spellings_of
 from childindex.synthetic.directory import Directory
-from childindex.synthetic.names import surname_spellings
+from childindex.synthetic.names import BRITISH_BOYS, BRITISH_GIRLS, surname_spellings
 from childindex.synthetic.people import FEEDS, Address, Child, Family, Involvement, school_year
 from childindex.synthetic.registers import write_registers
 
@@ -65,6 +69,25 @@ APPLIES_TO: dict[str, float] = {
 }
 ERROR_KINDS = tuple(ERROR_WEIGHTS)
 DEFAULT_ERROR_RATE = 0.05
+
+# ``--error-profile hard``: the errors of the public linkage benchmarks (FEBRL's kind) that the
+# default profile lacks, each a chance per row it can apply to, on top of the default kinds at
+# HARD_ERROR_RATE. About a third of the rows with errors then carry a changed given name (a
+# slip, a nickname, another spelling, another name, or none), as in those benchmarks.
+HARD_ERROR_RATES: dict[str, float] = {
+    "given_replaced": 0.04,  # another real given name altogether
+    "two_edits": 0.04,  # two slips in one name
+    "given_missing": 0.01,
+    "family_missing": 0.01,
+    "dob_missing": 0.01,
+    "names_swapped": 0.01,  # given and family names in each other's columns
+    "dob_impossible": 0.01,  # 30 February, a 13th month
+    "street_number_typo": 0.03,  # the house number keyed wrong
+    "id_check_typo": 0.03,  # one digit wrong in an identifier, its check digit fixed up
+}
+HARD_ERROR_KINDS = tuple(HARD_ERROR_RATES)
+HARD_ERROR_RATE = 0.25
+ERROR_PROFILES = ("default", "hard")
 
 HOLDS_NHS = frozenset({"gp_registrations", "health_visiting", "social_care"})
 HOLDS_UK_HEALTH = frozenset({"gp_registrations", "health_visiting"})  # CHI and H&C too
@@ -151,6 +174,7 @@ MAY_CREATE_CHILDREN = frozenset(
 )
 IDENTIFIER_COLUMNS = {"nhs_number": "nhs", "chi_number": "chi", "hc_number": "hc", "upn": "upn"}
 DUPLICATE_DELAY = 500  # families
+_GIRLS, _BOYS = frozenset(BRITISH_GIRLS), frozenset(BRITISH_BOYS)
 
 
 def error_rates(overall: float, overrides: Mapping[str, float] | None = None) -> dict[str, float]:
@@ -172,6 +196,23 @@ def error_rates(overall: float, overrides: Mapping[str, float] | None = None) ->
             raise ValueError(f"the rate for {kind} must be between 0 and 1")
         rates[kind] = rate
     return rates
+
+
+def profile_error_rates(
+    profile: str, overall: float | None = None, overrides: Mapping[str, float] | None = None
+) -> dict[str, float]:
+    """The rates of an error profile: ``default`` is ``error_rates`` as it always was;
+    ``hard`` adds the kinds in HARD_ERROR_RATES (``overrides`` may set those too)."""
+    if profile not in ERROR_PROFILES:
+        raise ValueError(f"unknown error profile {profile!r} (known: {', '.join(ERROR_PROFILES)})")
+    if profile == "default":
+        return error_rates(DEFAULT_ERROR_RATE if overall is None else overall, overrides)
+    overrides = dict(overrides or {})
+    hard = {kind: overrides.pop(kind, rate) for kind, rate in HARD_ERROR_RATES.items()}
+    for kind, rate in hard.items():
+        if not 0 <= rate <= 1:
+            raise ValueError(f"the rate for {kind} must be between 0 and 1")
+    return {**error_rates(HARD_ERROR_RATE if overall is None else overall, overrides), **hard}
 
 
 def feed_mapping_toml(feed: str, la_code: str) -> str:
@@ -292,6 +333,91 @@ def _near_date(day: dt.date, rng: random.Random) -> dt.date:
     return day + dt.timedelta(days=1)
 
 
+_STREET_NUMBER = re.compile(r"\d+")
+
+
+def _another_name(given: str, rng: random.Random) -> str:
+    """Another real given name in place of the first one (middle names kept)."""
+    first, *middle = given.split(" ")
+    pool = BRITISH_GIRLS if first in _GIRLS else BRITISH_BOYS if first in _BOYS else None
+    pool = pool or rng.choice((BRITISH_GIRLS, BRITISH_BOYS))
+    other = first
+    while fold(other).upper() == fold(first).upper():
+        other = rng.choice(pool)
+    return " ".join([other, *middle])
+
+
+def _impossible_date(day: dt.date, rng: random.Random) -> str:
+    """A date that is not one: 30 or 31 February, 31 of a short month, a 13th month."""
+    choice = rng.randrange(3)
+    if choice == 0:
+        return f"{day.year:04d}-02-{rng.choice((30, 31)):02d}"
+    if choice == 1:
+        return f"{day.year:04d}-{rng.choice((4, 6, 9, 11)):02d}-31"
+    return f"{day.year:04d}-13-{day.day:02d}"
+
+
+def _mistype_checked(value: str, kind: str, rng: random.Random) -> str:
+    """One digit of the number keyed wrong and its check character worked out again, so the
+    number still passes its check (a system that computes the check digit on entry)."""
+    for _ in range(20):
+        if kind == "upn":
+            body = value[1:]
+            i = rng.randrange(3, len(body))  # not the LA number (the check would refuse it)
+            body = body[:i] + rng.choice([d for d in "0123456789" if d != body[i]]) + body[i + 1 :]
+            return stdnum_upn.calc_check_digit(body) + body
+        body = value[:9]
+        i = rng.randrange(9)
+        body = body[:i] + rng.choice([d for d in "0123456789" if d != body[i]]) + body[i + 1 :]
+        check = mod11_check_digit(body)
+        if check is not None:
+            return f"{body}{check}"
+    return value
+
+
+def hard_errors(fields: dict[str, str], rates: Mapping[str, float], rng: random.Random) -> list:
+    """Apply the hard profile's errors to a row's ``fields`` (given, family, dob, line_1, nhs,
+    upn; text as the row will hold it), in place; returns the kinds applied."""
+    chance = rng.random
+    applied = []
+    if fields["given"] and chance() < rates["given_replaced"]:
+        fields["given"] = _another_name(fields["given"], rng)
+        applied.append("given_replaced")
+    if chance() < rates["two_edits"]:
+        which = "given" if chance() < 0.5 else "family"
+        if len(fields[which]) >= 4:
+            fields[which] = typo(typo(fields[which], rng), rng)
+            applied.append("two_edits")
+    if fields["given"] and fields["family"] and chance() < rates["names_swapped"]:
+        fields["given"], fields["family"] = fields["family"], fields["given"]
+        applied.append("names_swapped")
+    if chance() < rates["dob_impossible"]:
+        fields["dob"] = _impossible_date(dt.date.fromisoformat(fields["dob"][:10]), rng)
+        applied.append("dob_impossible")
+    elif chance() < rates["dob_missing"]:
+        fields["dob"] = ""
+        applied.append("dob_missing")
+    if chance() < rates["given_missing"]:
+        fields["given"] = ""
+        applied.append("given_missing")
+    elif chance() < rates["family_missing"]:
+        fields["family"] = ""
+        applied.append("family_missing")
+    line = fields["line_1"]
+    number = _STREET_NUMBER.search(line)
+    if number and chance() < rates["street_number_typo"]:
+        digits = number.group()
+        wrong = mistype_digits(digits, rng) if len(digits) > 1 else str((int(digits) + 1) % 10)
+        fields["line_1"] = line[: number.start()] + wrong + line[number.end() :]
+        applied.append("street_number_typo")
+    kinds = [k for k in ("nhs", "upn") if fields[k]]
+    if kinds and chance() < rates["id_check_typo"]:
+        kind = rng.choice(kinds)
+        fields[kind] = _mistype_checked(fields[kind], kind, rng)
+        applied.append("id_check_typo")
+    return applied
+
+
 def _year_group(year: int) -> str:
     return {-2: "N1", -1: "N2", 0: "R"}.get(year, str(year) if year > 0 else "")
 
@@ -313,6 +439,7 @@ class PopulationWriter:
         self.out_dir = out_dir
         self.as_of = as_of
         self.rates = dict(rates)
+        self._hard = all(kind in self.rates for kind in HARD_ERROR_KINDS)
         self.rng = random.Random(key + ":feeds")
         self._files: list[IO[str]] = []
         self.counts: dict[str, int] = {}
@@ -715,14 +842,26 @@ class PopulationWriter:
         if feed in HOLDS_UPN and upn and chance() < rates["upn_missing"]:
             upn = ""
             applied.append("upn_missing")
+        line_1 = address.line_1 if address else ""
+        dob_out = dob_text or dob.isoformat()
+        if self._hard:
+            fields = {"given": given, "family": family, "dob": dob_out, "line_1": line_1}
+            fields["nhs"] = nhs if feed in HOLDS_NHS else ""
+            fields["upn"] = upn if feed in HOLDS_UPN else ""
+            applied += hard_errors(fields, rates, rng)
+            given, family, dob_out, line_1 = (
+                fields[k] for k in ("given", "family", "dob", "line_1")
+            )
+            nhs = fields["nhs"] if feed in HOLDS_NHS else nhs
+            upn = fields["upn"] if feed in HOLDS_UPN else upn
         self._next_key[feed] += rng.randint(1, 7)
         key = f"{KEY_PREFIX[feed]}{self._next_key[feed]:08d}"
         person = [
             given,
             family,
-            dob_text or dob.isoformat(),
+            dob_out,
             child.gender,
-            address.line_1 if address else "",
+            line_1,
             address.line_2 if address else "",
             address.town if address else "",
             address.postcode if address else "",
