@@ -83,10 +83,21 @@ def test_a_late_run_archives_on_the_birthday_and_a_second_run_changes_nothing():
     assert AuditEvent.objects.filter(action="lifecycle_run").count() == 2  # each run audited
 
 
+def _adviser_of(child):
+    """A personal adviser who works with the child (consent is recorded by one who does)."""
+    adviser = UserFactory(role=Role.PRACTITIONER, with_practitioner=True)
+    InvolvementFactory(
+        child=child,
+        practitioner=adviser.practitioner,
+        service__organisation=adviser.practitioner.organisation,
+    )
+    return adviser
+
+
 def test_with_the_young_persons_consent_the_record_stays_live_until_25():
     child = ChildFactory(date_of_birth=BORN)
     with on(dt.date(2026, 4, 1)):
-        adviser = UserFactory(role=Role.PRACTITIONER, with_practitioner=True)
+        adviser = _adviser_of(child)
         consent_record(
             actor=adviser,
             child=child,
@@ -108,7 +119,7 @@ def test_with_the_young_persons_consent_the_record_stays_live_until_25():
 def test_a_withdrawn_consent_to_25_archives_the_record_from_the_withdrawal():
     child = ChildFactory(date_of_birth=BORN)
     with on(dt.date(2026, 4, 1)):
-        adviser = UserFactory(role=Role.PRACTITIONER, with_practitioner=True)
+        adviser = _adviser_of(child)
         consent = consent_record(
             actor=adviser,
             child=child,
@@ -125,7 +136,7 @@ def test_a_withdrawn_consent_to_25_archives_the_record_from_the_withdrawal():
 def test_only_the_young_person_consents_to_keeping_their_record_to_25():
     child = ChildFactory(date_of_birth=BORN)
     carer = ChildCarerFactory(child=child).carer
-    adviser = UserFactory(role=Role.PRACTITIONER, with_practitioner=True)
+    adviser = _adviser_of(child)
     with pytest.raises(ValidationError, match="Only the young person"):
         consent_record(
             actor=adviser,
