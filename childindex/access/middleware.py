@@ -5,7 +5,8 @@ its last request or 10 hours after sign-in, server-side.
 
 ``AccessRuleMiddleware`` (after ``LoginRequiredMiddleware``) refuses any view that declares no
 access rule (``access.decorators``), sends a signed-in user who has not confirmed two-factor to
-do so before anything but the two-factor pages, and marks every signed-in response
+do so before anything but the two-factor pages, then one who has not accepted the user agreement
+(``access.agreement``) to its page, and marks every signed-in response
 ``Cache-Control: no-store`` unless the view chose otherwise.
 """
 
@@ -23,11 +24,15 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 
-from childindex.access import sessions
+from childindex.access import agreement, sessions
 from childindex.access.decorators import Rule, access_rule_of
 from childindex.access.policy import has_two_factor
 
 log = logging.getLogger(__name__)
+
+# Signed-in pages open before the user agreement is accepted: the agreement itself and the
+# session's keep-alive (the timeout warning's request).
+AGREEMENT_FREE_VIEWS = frozenset({"web:agreement", "web:keep-alive"})
 
 SEEN_RESOLUTION_SECONDS = 60  # how often the "last seen" stamp (and the session row) is renewed
 
@@ -89,4 +94,13 @@ class AccessRuleMiddleware:
             target = "web:two-factor" if has_two_factor(user) else "web:two-factor-set-up"
             query = urlencode({"next": request.get_full_path()})
             return HttpResponseRedirect(f"{reverse(target)}?{query}")
+        if (
+            user.is_authenticated
+            and getattr(match, "view_name", "") not in AGREEMENT_FREE_VIEWS
+            and agreement.is_due_for_session(user, request.session)
+        ):
+            # Until the user agreement is accepted (first sign-in, yearly, new terms), the
+            # agreement page is the only page, as the two-factor pages are before it.
+            query = urlencode({"next": request.get_full_path()})
+            return HttpResponseRedirect(f"{reverse('web:agreement')}?{query}")
         return None
