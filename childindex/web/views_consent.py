@@ -10,11 +10,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from childindex.access.decorators import no_store, requires_search_access
 from childindex.consent.models import GivenBy, Scope
 from childindex.consent.selectors import consent_choices, consent_to_withdraw
 from childindex.consent.services import consent_record, consent_withdraw
 from childindex.records import selectors
+from childindex.web.decorators import no_store, requires_search_access
 from childindex.web.forms_consent import ConsentRecordForm, ConsentWithdrawForm
 from childindex.web.forms_journey import apply_service_errors
 from childindex.web.views_journey import _child_or_404, _viewing_or_redirect, not_allowed
