@@ -121,15 +121,16 @@ def _current(services: list[int]) -> Exists:
 
 
 def _two_current(services: list[int]) -> Exists:
-    """Two current involvements at two different services of the list (per child, on the
-    (child, ended_on) index: no scan of every involvement)."""
-    other = Involvement.objects.filter(
-        child=OuterRef("child_id"), ended_on__isnull=True, service_id__in=services
-    ).exclude(service_id=OuterRef("service_id"))
+    """Current involvements at two or more different services of the list: one count per
+    child on the (child, ended_on) index, no scan of every involvement."""
     return Exists(
         Involvement.objects.filter(
             child=OuterRef("pk"), ended_on__isnull=True, service_id__in=services
-        ).filter(Exists(other))
+        )
+        .order_by()
+        .values("child")
+        .annotate(n=DbCount("service_id", distinct=True))
+        .filter(n__gt=1)
     )
 
 

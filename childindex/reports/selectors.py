@@ -18,7 +18,6 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count as DbCount
-from django.db.models import Q
 from django.utils import timezone
 
 from childindex.access import policy
@@ -227,25 +226,19 @@ def worklist(
     la = _la(actor)
     today = timezone.localdate()
     children = worklist_children(la, slug, today=today, months=months)
-    total = children.count()
-    pages = max(1, -(-total // WORKLIST_PAGE))
-    page = min(max(1, page), pages)
     ordered = children.order_by("date_of_birth", "pk")
-    if export:
-        chosen: list[Child] = []
-        last: tuple[dt.date, int] | None = None
-        while True:  # a download may list every child: in batches, on the ordering's keys
-            batch = ordered
-            if last is not None:
-                batch = batch.filter(
-                    Q(date_of_birth__gt=last[0]) | Q(date_of_birth=last[0], pk__gt=last[1])
-                )
-            found = list(batch[:5000])
-            chosen += found
-            if len(found) < 5000:
-                break
-            last = (found[-1].date_of_birth, found[-1].pk)
-    else:
+    if export:  # every child, in batches of the list's ids
+        ids = list(ordered.values_list("pk", flat=True))
+        by_id: dict[int, Child] = {}
+        for start in range(0, len(ids), 5000):
+            by_id.update(Child.objects.in_bulk(ids[start : start + 5000]))
+        chosen = [by_id[pk] for pk in ids]
+        total = len(chosen)
+        page, pages = 1, max(1, -(-total // WORKLIST_PAGE))
+    else:  # the count, then one page (a window count over the list sorts all of it first)
+        total = children.count()
+        pages = max(1, -(-total // WORKLIST_PAGE))
+        page = min(max(1, page), pages)
         chosen = list(ordered[(page - 1) * WORKLIST_PAGE : page * WORKLIST_PAGE])
     rows = _rows(chosen, today)
     _audit(
