@@ -147,8 +147,8 @@ def drill(args, root: Path, var: Path, cluster: Cluster, env: dict) -> dict:
     for thread in threads:
         thread.start()
     time.sleep(args.before)
+    away = time.time()  # from the moment the stop is asked for
     cluster.stop("immediate")
-    away = time.time()
     time.sleep(args.down)
     cluster.start()
     back = time.time()
