@@ -127,7 +127,8 @@ class Practitioner(Person):
              "csrfmiddlewaretoken": _token(page)},
             name="search", catch_response=True,
         ) as response:  # fmt: skip
-            if response.status_code != 200 or not (response.url or "").endswith("/search/"):
+            # post/redirect/get: the answer is the results page
+            if response.status_code != 200 or not (response.url or "").endswith("/search/results/"):
                 response.failure(f"search answered {response.status_code} at {response.url}")
                 return
             self.count("search")
@@ -178,6 +179,9 @@ class Practitioner(Person):
                 self.count("involvement_refused")
             else:
                 self.count("involvement_log")
+                # ... and the record page it redirects to, read again (its own record view)
+                if "/children/" in (response.url or ""):
+                    self.count("record_view")
 
 
 class IndexTeam(Person):

@@ -7,8 +7,8 @@ Reads Locust's CSVs (``locust_stats.csv``, ``locust_stats_history.csv``), ``oper
 AUDIT_ID_BEFORE by action, and prints (and writes ``summary.json``) the numbers for
 docs/performance.md. With ``LOAD_STEPS`` set (the run's ``--steps``), ``steps`` gives each held
 step of users (and the target phase at ``LOAD_USERS``): requests, requests/s, p95 of search,
-record and all requests, failures; the saturation point is the first step where the p95 of
-search, of record or of all requests passes 1 s.
+record, all requests but sign-ins, and sign-ins, failures; the saturation point is the first
+step where the p95 of search, of record or of all requests but sign-ins passes 1 s.
 """
 
 from __future__ import annotations
@@ -39,6 +39,13 @@ def _float(value: str) -> float | None:
         return float(value)
     except (TypeError, ValueError):
         return None
+
+
+SIGN_IN = {"sign-in", "two-factor"}
+
+
+def _median(values: list[float]) -> float | None:
+    return round(statistics.median(values), 1) if values else None
 
 
 def p95(values: list[float]) -> float | None:
@@ -75,8 +82,10 @@ def steps(var: Path, counts: list[int]) -> list[dict]:
                 "failures": sum(r[3] for r in rows),
                 "p95_ms_search": p95([r[2] for r in rows if r[1] == "search"]),
                 "p95_ms_record": p95([r[2] for r in rows if r[1] == "record"]),
-                "p95_ms_all": p95([r[2] for r in rows]),
-                "median_ms_all": round(statistics.median(r[2] for r in rows), 1),
+                # the work itself; a sign-in (an Argon2 hash) happens once a user, while spawning
+                "p95_ms_all_but_sign_in": p95([r[2] for r in rows if r[1] not in SIGN_IN]),
+                "median_ms_all_but_sign_in": _median([r[2] for r in rows if r[1] not in SIGN_IN]),
+                "p95_ms_sign_in": p95([r[2] for r in rows if r[1] in SIGN_IN]),
             }
         )
     return out
@@ -134,7 +143,10 @@ def main() -> int:
         (
             step
             for step in held
-            if any((step[k] or 0) > 1000 for k in ("p95_ms_search", "p95_ms_record", "p95_ms_all"))
+            if any(
+                (step[k] or 0) > 1000
+                for k in ("p95_ms_search", "p95_ms_record", "p95_ms_all_but_sign_in")
+            )
         ),
         None,
     )
