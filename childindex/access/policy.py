@@ -543,7 +543,6 @@ def consent_view(
     a sensitive service names it only to those who see that service's involvement in full
     (its holder, the LA's index team); others see "a sensitive service" while the consent
     stands, and nothing once it is withdrawn (as the involvement itself is then hidden)."""
-    from childindex.consent.models import Scope
 
     today = _today(today)
     if not access.allowed or access.view != View.FULL:
@@ -561,7 +560,6 @@ def can_withdraw_consent(user: User, consent, *, involvements: Iterable) -> Deci
     """A practitioner who may record consent for the child may withdraw it, except that a
     consent to a sensitive service is withdrawn only by one who holds that service's
     involvement."""
-    from childindex.consent.models import Scope
 
     involvements = list(involvements)
     decision = can_record_consent(user, involvements=involvements)

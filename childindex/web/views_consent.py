@@ -16,7 +16,7 @@ from childindex.consent.services import consent_record, consent_withdraw
 from childindex.records import selectors
 from childindex.web.decorators import no_store, requires_search_access
 from childindex.web.forms_consent import ConsentRecordForm, ConsentWithdrawForm
-from childindex.web.forms_journey import apply_service_errors
+from childindex.web.service_errors import add_to_form
 from childindex.web.views_journey import _child_or_404, _viewing_or_redirect, not_allowed
 
 
@@ -53,7 +53,7 @@ def consent_new(request: HttpRequest, index_number: str) -> HttpResponse:
         except PermissionDenied as exc:
             return not_allowed(request, (str(exc),))
         except ValidationError as exc:
-            apply_service_errors(form, exc, {"given_on": "given_day"})
+            add_to_form(form, exc, {"given_on": "given_day"})
         else:
             messages.success(request, "The consent has been recorded.")
             return redirect("web:child-record", index_number=child.index_number)
@@ -85,7 +85,7 @@ def consent_withdrawal(request: HttpRequest, index_number: str, consent_id: int)
         except PermissionDenied as exc:
             return not_allowed(request, (str(exc),))
         except ValidationError as exc:
-            apply_service_errors(form, exc, {"withdrawn_on": "withdrawn_day"})
+            add_to_form(form, exc, {"withdrawn_on": "withdrawn_day"})
         else:
             messages.success(request, "The consent has been withdrawn.")
             return redirect("web:child-record", index_number=child.index_number)
