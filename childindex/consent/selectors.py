@@ -68,7 +68,11 @@ def _entry(
             stands=stands,
             can_withdraw=False,
         )
-    service_name = consent.service.name if consent.scope == Scope.NAMED_SERVICE else ""
+    service_name = (
+        consent.service.name
+        if consent.scope == Scope.NAMED_SERVICE and consent.service is not None
+        else ""
+    )
     return ConsentEntry(
         consent_id=consent.pk,
         view=view,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -16,6 +16,7 @@ from childindex.consent.services import consent_record, consent_withdraw
 from childindex.records import selectors
 from childindex.web.decorators import no_store, requires_search_access
 from childindex.web.forms_consent import ConsentRecordForm, ConsentWithdrawForm
+from childindex.web.http import AuthenticatedRequest
 from childindex.web.service_errors import add_to_form
 from childindex.web.views_journey import _child_or_404, _viewing_or_redirect, not_allowed
 
@@ -23,7 +24,7 @@ from childindex.web.views_journey import _child_or_404, _viewing_or_redirect, no
 @no_store
 @requires_search_access
 @require_http_methods(["GET", "POST"])
-def consent_new(request: HttpRequest, index_number: str) -> HttpResponse:
+def consent_new(request: AuthenticatedRequest, index_number: str) -> HttpResponse:
     child = _child_or_404(request, index_number)
     _, refusal = _viewing_or_redirect(request, child)
     if refusal:
@@ -67,7 +68,9 @@ def consent_new(request: HttpRequest, index_number: str) -> HttpResponse:
 @no_store
 @requires_search_access
 @require_http_methods(["GET", "POST"])
-def consent_withdrawal(request: HttpRequest, index_number: str, consent_id: int) -> HttpResponse:
+def consent_withdrawal(
+    request: AuthenticatedRequest, index_number: str, consent_id: int
+) -> HttpResponse:
     """The confirmation page: what withdrawing does, the date, then a warning button."""
     child = _child_or_404(request, index_number)
     _, refusal = _viewing_or_redirect(request, child)
@@ -89,7 +92,11 @@ def consent_withdrawal(request: HttpRequest, index_number: str, consent_id: int)
         else:
             messages.success(request, "The consent has been withdrawn.")
             return redirect("web:child-record", index_number=child.index_number)
-    covers = consent.service.name if consent.scope == Scope.NAMED_SERVICE else None
+    covers = (
+        consent.service.name
+        if consent.scope == Scope.NAMED_SERVICE and consent.service is not None
+        else None
+    )
     return render(
         request,
         "journey/consent_withdraw.html",
