@@ -8,6 +8,7 @@ a named parent or carer of this child.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -19,7 +20,9 @@ from childindex.audit.models import Action, Outcome
 from childindex.audit.services import audit_record
 from childindex.consent.models import Consent, GivenBy, Scope
 from childindex.directory.models import Service
-from childindex.records.models import Carer, Child, Involvement
+
+if TYPE_CHECKING:  # types only: records sits above consent (import-linter's layers)
+    from childindex.records.models import Carer, Child, Involvement
 
 
 def _require(decision: policy.Decision, *, actor: User, action: str, child: Child) -> None:
@@ -37,7 +40,7 @@ def _require(decision: policy.Decision, *, actor: User, action: str, child: Chil
 
 
 def _involvements(child: Child) -> list[Involvement]:
-    return list(Involvement.objects.filter(child=child).select_related("service"))
+    return list(child.involvements.select_related("service"))
 
 
 def consent_record(

@@ -1,6 +1,5 @@
 from django.urls import path
 
-from childindex.access.decorators import public, requires_index_team, requires_role, signed_in
 from childindex.access.models import Role
 from childindex.web import (
     views,
@@ -15,6 +14,7 @@ from childindex.web import (
     views_reports,
     views_sources,
 )
+from childindex.web.decorators import public, requires_index_team, requires_role, signed_in
 
 app_name = "web"
 
@@ -38,6 +38,7 @@ urlpatterns = [
     path("sign-out/", views_account.sign_out, name="sign-out"),
     path("session/keep-alive/", views_account.keep_alive, name="keep-alive"),
     path("account/", views_account.account, name="account"),
+    path("account/agreement/", views_account.user_agreement, name="agreement"),
     path("account/two-factor/set-up/", views_account.two_factor_set_up, name="two-factor-set-up"),
     path("account/recovery-codes/", views_account.recovery_codes, name="recovery-codes"),
     # The LA index team (views_index_team)
