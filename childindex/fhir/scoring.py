@@ -11,10 +11,12 @@ weaker level as in DuckDB), and adds up the same match weights: the result is th
 ``Candidate`` list, to the bit for weights and levels (``test_scoring``). Blocking is applied
 too, so the pairs are the ones the feeds' scorer would score.
 
-Only the conditions the model's comparisons are written in are understood (equality, IS NULL,
-``list_contains``, ``list_intersect``, Jaro-Winkler, (Damerau-)Levenshtein, a date difference);
-``PythonScorer.supported`` is False for any other (a model trained with new comparisons), and
-``$match`` then uses the feeds' scorer.
+Only the SQL the model's comparisons are written in is understood (AND, OR, parentheses,
+comparisons, IS NULL, ``list_contains``, ``list_intersect``, ``len``, ``length``, ``substr``,
+``left``, Jaro-Winkler, (Damerau-)Levenshtein, a date difference); the term-frequency
+adjustment of an exact name is the DuckDB scorer's (each name's share of the names among the
+candidates and the query, drawn towards u). ``PythonScorer.supported`` is False for anything
+else (a model with new kinds of comparison), and ``$match`` then uses the feeds' scorer.
 """
 
 from __future__ import annotations
@@ -27,112 +29,12 @@ from typing import Any
 
 import jellyfish
 
-from childindex.linkage.model import Candidate, LevelIndex
+from childindex.linkage.comparisons import COLUMNS, TERM_FREQUENCY_KEY
+from childindex.linkage.model import TF_PSEUDO_COUNT, Candidate, LevelIndex
 
 _CLAMP = 1e-300
 Row = dict[str, Any]
 Test = Callable[[Row, Row], bool | None]
-
-_COL = r'"(?P<{}>\w+)_(?P<{}>[lr])"'
-
-
-def _side(row_l: Row, row_r: Row, name: str, side: str) -> Any:
-    return (row_l if side == "l" else row_r).get(name)
-
-
-def _date(value: str | None) -> dt.date | None:
-    return dt.date.fromisoformat(value) if value else None
-
-
-def _atom(text: str) -> Test | None:
-    """One comparison of a level's condition, as a test of a pair (None: not understood)."""
-    text = text.strip()
-    two = _COL.format("a", "sa") + r"\s*,\s*" + _COL.format("b", "sb")
-    patterns: list[tuple[str, Callable[..., Test]]] = [
-        (_COL.format("a", "sa") + r"\s+IS NULL$", _is_null),
-        (_COL.format("a", "sa") + r"\s*=\s*" + _COL.format("b", "sb") + "$", _equal),
-        (rf"list_contains\({two}\)$", _list_contains),
-        (rf"len\(list_intersect\({two}\)\)\s*>\s*0$", _intersect),
-        (rf"jaro_winkler_similarity\({two}\)\s*>=\s*(?P<t>[0-9.]+)$", _jaro_winkler),
-        (rf"damerau_levenshtein\({two}\)\s*<=\s*(?P<t>[0-9]+)$", _damerau),
-        (rf"levenshtein\({two}\)\s*<=\s*(?P<t>[0-9]+)$", _levenshtein),
-        (
-            r"abs\(date_diff\('day',\s*CAST\("
-            + _COL.format("a", "sa")
-            + r"\s+AS DATE\),\s*CAST\("
-            + _COL.format("b", "sb")
-            + r"\s+AS DATE\)\)\)\s*<=\s*(?P<t>[0-9]+)$",
-            _date_diff,
-        ),
-    ]
-    for pattern, make in patterns:
-        found = re.match(pattern, text)
-        if found:
-            return make(**found.groupdict())
-    return None
-
-
-def _pair(a, sa, b=None, sb=None):
-    def values(l_row: Row, r_row: Row):
-        return _side(l_row, r_row, a, sa), _side(l_row, r_row, b, sb) if b else None
-
-    return values
-
-
-def _is_null(a, sa) -> Test:
-    return lambda l_row, r_row: _side(l_row, r_row, a, sa) is None
-
-
-def _equal(a, sa, b, sb) -> Test:
-    values = _pair(a, sa, b, sb)
-
-    def test(l_row, r_row):
-        x, y = values(l_row, r_row)
-        return None if x is None or y is None else x == y
-
-    return test
-
-
-def _list_contains(a, sa, b, sb) -> Test:
-    values = _pair(a, sa, b, sb)
-
-    def test(l_row, r_row):
-        items, x = values(l_row, r_row)
-        return None if items is None or x is None else x in items
-
-    return test
-
-
-def _intersect(a, sa, b, sb) -> Test:
-    values = _pair(a, sa, b, sb)
-
-    def test(l_row, r_row):
-        x, y = values(l_row, r_row)
-        if x is None or y is None:
-            return None
-        return bool({v for v in x if v is not None} & {v for v in y if v is not None})
-
-    return test
-
-
-def _distance(measure, compare) -> Callable[..., Test]:
-    def make(a, sa, b, sb, t) -> Test:
-        values = _pair(a, sa, b, sb)
-        threshold = float(t)
-
-        def test(l_row, r_row):
-            x, y = values(l_row, r_row)
-            return None if x is None or y is None else compare(measure(x, y), threshold)
-
-        return test
-
-    return make
-
-
-_jaro_winkler = _distance(jellyfish.jaro_winkler_similarity, lambda v, t: v >= t)
-_damerau = _distance(jellyfish.damerau_levenshtein_distance, lambda v, t: v <= t)
-_levenshtein = _distance(jellyfish.levenshtein_distance, lambda v, t: v <= t)
-_date_diff = _distance(lambda x, y: abs((_date(x) - _date(y)).days), lambda v, t: v <= t)
 
 
 def _any(tests: Sequence[Test]) -> Test:
@@ -161,15 +63,171 @@ def _all(tests: Sequence[Test]) -> Test:
     return test
 
 
+_TOKEN = re.compile(
+    r"""\s*(?:(?P<column>"\w+")|(?P<string>'[^']*')|(?P<number>\d+(?:\.\d+)?)"""
+    r"""|(?P<op><>|>=|<=|=|>|<)|(?P<punct>[(),])|(?P<word>[A-Za-z_]\w*))"""
+)
+
+
+def _tokens(sql: str) -> list[tuple[str, str]]:
+    out, position = [], 0
+    sql = sql.strip()
+    while position < len(sql):
+        found = _TOKEN.match(sql, position)
+        if not found or found.end() == position:
+            raise ValueError(f"cannot read {sql[position : position + 20]!r}")
+        kind = found.lastgroup or ""
+        out.append((kind, found.group(kind)))
+        position = found.end()
+    return out
+
+
+def _null_safe(function):
+    """SQL's rule: a function of a NULL is NULL."""
+
+    def call(*values):
+        return None if any(v is None for v in values) else function(*values)
+
+    return call
+
+
+def _as_date(value):
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+_FUNCTIONS: dict[str, Callable[..., Any]] = {
+    name: _null_safe(function)
+    for name, function in {
+        "jaro_winkler_similarity": jellyfish.jaro_winkler_similarity,
+        "damerau_levenshtein": jellyfish.damerau_levenshtein_distance,
+        "levenshtein": jellyfish.levenshtein_distance,
+        "list_contains": lambda items, value: value in items,
+        "list_intersect": lambda a, b: [v for v in dict.fromkeys(a) if v is not None and v in b],
+        "len": len,
+        "length": len,
+        "substr": lambda text, start, length: text[int(start) - 1 : int(start) - 1 + int(length)],
+        "left": lambda text, n: text[: int(n)],
+        "abs": abs,
+        "date_diff": lambda part, a, b: (_as_date(b) - _as_date(a)).days,
+    }.items()
+}
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "=": lambda a, b: a == b,
+    "<>": lambda a, b: a != b,
+    ">=": lambda a, b: a >= b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    "<": lambda a, b: a < b,
+}
+Value = Callable[[Row, Row], Any]
+
+
+class _Parser:
+    """A level's SQL condition (the subset the model's comparisons are written in) as a
+    function of a pair, with SQL's NULLs: AND, OR, comparisons, IS [NOT] NULL, parentheses,
+    CAST(... AS DATE), string and number literals, columns "name_l" / "name_r" and the
+    functions above. Anything else raises ValueError."""
+
+    def __init__(self, sql: str) -> None:
+        self.tokens, self.at = _tokens(sql), 0
+
+    def peek(self, value: str | None = None) -> bool:
+        if self.at >= len(self.tokens):
+            return False
+        return value is None or self.tokens[self.at][1].upper() == value
+
+    def take(self, value: str | None = None) -> tuple[str, str]:
+        if not self.peek(value):
+            raise ValueError(f"expected {value or 'more'}")
+        self.at += 1
+        return self.tokens[self.at - 1]
+
+    def parse(self) -> Value:
+        value = self.disjunction()
+        if self.at != len(self.tokens):
+            raise ValueError("unexpected text after the condition")
+        return value
+
+    def disjunction(self) -> Value:
+        parts = [self.conjunction()]
+        while self.peek("OR"):
+            self.take()
+            parts.append(self.conjunction())
+        return parts[0] if len(parts) == 1 else _any(parts)
+
+    def conjunction(self) -> Value:
+        parts = [self.comparison()]
+        while self.peek("AND"):
+            self.take()
+            parts.append(self.comparison())
+        return parts[0] if len(parts) == 1 else _all(parts)
+
+    def comparison(self) -> Value:
+        left = self.value()
+        if self.peek("IS"):
+            self.take()
+            negate = self.peek("NOT")
+            if negate:
+                self.take()
+            self.take("NULL")
+            return lambda l_row, r_row: (left(l_row, r_row) is None) != negate
+        if self.at < len(self.tokens) and self.tokens[self.at][0] == "op":
+            compare = _COMPARE[self.take()[1]]
+            right = self.value()
+
+            def test(l_row, r_row):
+                a, b = left(l_row, r_row), right(l_row, r_row)
+                return None if a is None or b is None else compare(a, b)
+
+            return test
+        return left
+
+    def value(self) -> Value:
+        kind, text = self.take()
+        if kind == "column":
+            found = re.fullmatch(r'"(\w+)_([lr])"', text)
+            if not found:
+                raise ValueError(f"not a pair's column: {text}")
+            name, side = found.groups()
+            if side == "l":
+                return lambda l_row, r_row: l_row.get(name)
+            return lambda l_row, r_row: r_row.get(name)
+        if kind == "string":
+            literal = text[1:-1]
+            return lambda l_row, r_row: literal
+        if kind == "number":
+            number = float(text) if "." in text else int(text)
+            return lambda l_row, r_row: number
+        if text == "(":
+            inner = self.disjunction()
+            self.take(")")
+            return inner
+        if kind == "word" and text.upper() == "CAST":
+            self.take("(")
+            inner = self.disjunction()
+            self.take("AS")
+            self.take("DATE")
+            self.take(")")
+            cast = _null_safe(_as_date)
+            return lambda l_row, r_row: cast(inner(l_row, r_row))
+        if kind == "word" and text.lower() in _FUNCTIONS:
+            function = _FUNCTIONS[text.lower()]
+            self.take("(")
+            args = [self.disjunction()]
+            while self.peek(","):
+                self.take()
+                args.append(self.disjunction())
+            self.take(")")
+            return lambda l_row, r_row: function(*(a(l_row, r_row) for a in args))
+        raise ValueError(f"not understood: {text}")
+
+
 def condition(sql: str) -> Test | None:
-    """A level's SQL condition as a test (OR of ANDs of atoms), or None if not understood."""
-    alternatives = []
-    for part in re.split(r"\s+OR\s+", sql.strip()):
-        atoms = [_atom(a) for a in re.split(r"\s+AND\s+", part)]
-        if any(a is None for a in atoms):
-            return None
-        alternatives.append(atoms[0] if len(atoms) == 1 else _all(atoms))
-    return alternatives[0] if len(alternatives) == 1 else _any(alternatives)
+    """A level's SQL condition as a test of a pair, or None if it is not understood."""
+    try:
+        return _Parser(sql).parse()
+    except (ValueError, KeyError):
+        return None
 
 
 def _blocking(rule: str) -> list[tuple[str, str]] | None:
@@ -190,7 +248,13 @@ class PythonScorer:
         self.levels = LevelIndex(settings)
         self.supported = True
         self._comparisons: list[list[tuple[int, Test | None, float]]] = []
-        for comparison in settings["comparisons"]:
+        # Term-frequency adjustments (as ``linkage.model.ScoringSql``): the comparison's
+        # position, its column, the level, and that level's u, weight and minimum.
+        frequency = settings.get(TERM_FREQUENCY_KEY) or {}
+        self._adjust: dict[tuple[int, int], tuple[str, float, float, float]] = {}
+        for position, comparison in enumerate(settings["comparisons"]):
+            name = comparison["output_column_name"]
+            adjust = frequency.get(name) if name in COLUMNS else None
             levels = comparison["comparison_levels"]
             value = sum(1 for lv in levels if not lv.get("is_null_level")) - 1
             compiled: list[tuple[int, Test | None, float]] = []
@@ -209,6 +273,13 @@ class PythonScorer:
                     self.supported = False
                     m = u = 1.0
                 weight = math.log2(max(float(m), _CLAMP) / max(float(u), _CLAMP))
+                if adjust is not None and level.get("label_for_charts") == adjust["label"]:
+                    self._adjust[(position, value)] = (
+                        name,
+                        max(float(u), _CLAMP),
+                        float(adjust.get("weight", 1.0)),
+                        float(adjust.get("minimum", 0.0001)),
+                    )
                 compiled.append((value, test, weight))
                 value -= 1
             self._comparisons.append(compiled)
@@ -232,6 +303,30 @@ class PythonScorer:
     def score(self, rows: Sequence[Row], index: Sequence[Row], *, min_weight: float):
         """Every blocked pair (row, child) scoring at least ``min_weight``, in the feeds'
         scorer's order (by row, best first, then by the child's id)."""
+        # Each adjusted column's value counts over the index and the rows, as the DuckDB
+        # scorer counts them over its index table and the incoming rows.
+        counts: dict[str, dict[Any, int]] = {}
+        for column, *_ in self._adjust.values():
+            if column not in counts:
+                seen: dict[Any, int] = {}
+                for row in (*index, *rows):
+                    value = row.get(column)
+                    if value is not None:
+                        seen[value] = seen.get(value, 0) + 1
+                counts[column] = seen
+        totals = {column: sum(seen.values()) for column, seen in counts.items()}
+
+        def adjusted(position: int, gamma: int, weight: float, l_row: Row) -> float:
+            column, u, scale, minimum = self._adjust[(position, gamma)]
+            value = l_row.get(column)
+            if value is None:
+                tf = 1.0
+            else:
+                tf = (counts[column].get(value, 0) + TF_PSEUDO_COUNT * u) / (
+                    totals[column] + TF_PSEUDO_COUNT
+                )
+            return weight + scale * math.log2(u / max(tf, minimum))
+
         out = []
         for l_row in rows:
             found = []
@@ -239,9 +334,11 @@ class PythonScorer:
                 if not self._blocked(l_row, r_row):
                     continue
                 gammas, weights = [], []
-                for levels in self._comparisons:
+                for position, levels in enumerate(self._comparisons):
                     for gamma, test, weight in levels:
                         if test is None or test(l_row, r_row):
+                            if (position, gamma) in self._adjust:
+                                weight = adjusted(position, gamma, weight, l_row)
                             gammas.append(gamma)
                             weights.append(weight)
                             break

@@ -59,7 +59,15 @@ def _record(rng: random.Random, uid: str, *, index_side: bool) -> LinkRecord:
         gender=rng.choice(["female", "male", None]),
         postcode=rng.choice(POSTCODES),
         address_line_1=rng.choice(["1 High Street", "1 High St", "2 Low Road", None]),
-        identifiers=rng.choice([{}, {"nhs": "9434765919"}, {"nhs": "9434765870"}]),
+        identifiers=rng.choice(
+            [
+                {},
+                {"nhs": "9434765919"},
+                {"nhs": "9434765870"},
+                {"nhs": "9434765991"},
+                {"nhs": "4934765919"},
+            ]
+        ),
         other_family_names=rng.choice([(), ("Green",), ("Smith",)]) if index_side else (),
         other_postcodes=rng.choice([(), ("BN1 1AA",)]) if index_side else (),
     )
