@@ -283,6 +283,8 @@ class InvolvementFacts(Protocol):
     def service(self) -> _ProvidedBy: ...
     @property
     def child(self) -> _ResponsibleLa: ...
+    @property
+    def ended_on(self) -> dt.date | None: ...
 
 
 class ConsentFacts(Protocol):
@@ -296,6 +298,20 @@ class ConsentFacts(Protocol):
     def given_on(self) -> dt.date: ...
     @property
     def withdrawn_on(self) -> dt.date | None: ...
+
+
+class _NamedService(Protocol):
+    @property
+    def pk(self) -> int: ...
+    @property
+    def sensitive(self) -> bool: ...
+
+
+class ConsentShown(ConsentFacts, Protocol):
+    """A consent as the consent pages show it: with its named service (or none)."""
+
+    @property
+    def service(self) -> _NamedService | None: ...
 
 
 # --- Which children a user can find, and on which fields --------------------------------------
@@ -491,6 +507,99 @@ def shown_only_for_enquiry(
         involvement_view(user, involvement, access=without, consents=consents, today=today)
         == View.HIDDEN
     )
+
+
+# --- Consent ----------------------------------------------------------------------------------
+
+
+def _works_with(user: User, involvements: Iterable[InvolvementFacts]) -> bool:
+    """``user`` holds a current involvement among ``involvements`` (the child's)."""
+    return any(inv.ended_on is None and _holds(user, inv) for inv in involvements)
+
+
+def can_record_consent(
+    user: User,
+    *,
+    involvements: Iterable[InvolvementFacts],
+    service: _NamedService | None = None,
+) -> Decision:
+    """A family's consent is recorded by a practitioner who works with the child (holds a
+    current involvement with them), or by the connected system of an organisation that does.
+    ``involvements``: the child's involvements. Consent to one named ``service`` is recorded
+    only by one who holds that service's involvement."""
+    involvements = list(involvements)
+    decision = can_search(user)
+    if not decision:
+        return decision
+    if user.role not in {Role.PRACTITIONER, Role.CHILD_PROTECTION}:
+        return Decision(False, ("Only a practitioner who works with the child records consent.",))
+    if not _works_with(user, involvements):
+        return Decision(
+            False,
+            (
+                "Only a practitioner who works with the child records or withdraws consent: "
+                "log your involvement first.",
+            ),
+        )
+    if service is not None and not _works_with(
+        user, [inv for inv in involvements if inv.service_id == service.pk]
+    ):
+        return Decision(
+            False, ("Consent to a named service is recorded by that service's practitioner.",)
+        )
+    return Decision(True)
+
+
+def consent_view(
+    user: User,
+    consent: ConsentShown,
+    *,
+    access: RecordAccess,
+    seen_service_ids: Iterable[int],
+    today: dt.date | None = None,
+) -> View:
+    """How ``user`` sees one of the child's consents on a record opened with ``access``.
+
+    ``seen_service_ids``: the services of the involvements this user sees in full. A consent to
+    a sensitive service names it only to those who see that service's involvement in full
+    (its holder, the LA's index team); others see "a sensitive service" while the consent
+    stands, and nothing once it is withdrawn (as the involvement itself is then hidden)."""
+
+    today = _today(today)
+    if not access.allowed or access.view != View.FULL:
+        return View.HIDDEN
+    service = consent.service if consent.scope == Scope.NAMED_SERVICE else None
+    if service is None or not service.sensitive or service.pk in set(seen_service_ids):
+        return View.FULL
+    stands = consent.given_on <= today and (
+        consent.withdrawn_on is None or consent.withdrawn_on > today
+    )
+    return View.SENSITIVE if stands else View.HIDDEN
+
+
+def can_withdraw_consent(
+    user: User, consent: ConsentShown, *, involvements: Iterable[InvolvementFacts]
+) -> Decision:
+    """A practitioner who may record consent for the child may withdraw it, except that a
+    consent to a sensitive service is withdrawn only by one who holds that service's
+    involvement."""
+
+    involvements = list(involvements)
+    decision = can_record_consent(user, involvements=involvements)
+    if not decision:
+        return decision
+    if (
+        consent.scope == Scope.NAMED_SERVICE
+        and consent.service is not None
+        and consent.service.sensitive
+    ):
+        own = [inv for inv in involvements if inv.service_id == consent.service_id]
+        if not any(_holds(user, inv) for inv in own):
+            return Decision(
+                False,
+                ("Only the sensitive service's own practitioner can withdraw this consent.",),
+            )
+    return Decision(True)
 
 
 # --- Changes ----------------------------------------------------------------------------------

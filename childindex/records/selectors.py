@@ -20,6 +20,7 @@ from childindex.access.search_limits import SearchLimitReached, search_limit_tak
 from childindex.access.services import alerts_raise
 from childindex.audit.models import Action, AlertKind, Outcome
 from childindex.audit.services import alert_raise, audit_record
+from childindex.consent.selectors import ConsentEntry, consents_seen
 from childindex.core.routers import replica_reads
 from childindex.directory.models import LocalAuthority, ServiceCategory
 from childindex.records.models import (
@@ -206,6 +207,7 @@ class TeamAroundChild:
     carers: list[CarerEntry] = field(default_factory=list)
     current: list[TeamMember] = field(default_factory=list)
     ended: list[TeamMember] = field(default_factory=list)
+    consents: list[ConsentEntry] = field(default_factory=list)
 
     @property
     def shielded_view(self) -> bool:
@@ -359,23 +361,34 @@ def team_around_child(
             for link in links
         ]
         consents = list(child.consents.all())
-        involvements = (
+        involvements = list(
             Involvement.objects.filter(child=child)
             .select_related("service__organisation", "practitioner", "child")
             .order_by("-is_lead_professional", "service__category", "started_on", "pk")
         )
+        seen_service_ids = set()
         for involvement in involvements:
             view = policy.involvement_view(
                 actor, involvement, access=access, consents=consents, today=today
             )
             if view == policy.View.HIDDEN:
                 continue
+            if view == policy.View.FULL:
+                seen_service_ids.add(involvement.service_id)
             member = _member(actor, involvement, view)
             if policy.shown_only_for_enquiry(
                 actor, involvement, access=access, consents=consents, today=today
             ):
                 member = replace(member, shown_for_enquiry=True)
             (team.current if involvement.is_current else team.ended).append(member)
+        team.consents = consents_seen(
+            actor=actor,
+            child=child,
+            access=access,
+            seen_service_ids=seen_service_ids,
+            involvements=involvements,
+            today=today,
+        )
     audit_record(
         actor=actor,
         action=Action.RECORD_VIEW,

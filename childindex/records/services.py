@@ -239,18 +239,6 @@ def involvement_log(
         basis = Basis.HIDDEN_CONCERN
     if consent is not None and not needs_consent:
         consent = None  # universal and statutory services need no consent
-    if consent is not None:
-        consent_record(
-            actor=actor,
-            child=child,
-            given_by=consent.given_by,
-            carer=consent.carer,
-            # A sensitive service: consent to that one service only.
-            scope=consent.scope if basis == Basis.CONSENT else Scope.NAMED_SERVICE,
-            service=service,
-            given_on=consent.given_on,
-            today=today,
-        )
     involvement = Involvement(
         child=child,
         service=service,
@@ -266,6 +254,20 @@ def involvement_log(
         raise ValidationError(
             {"started_on": "This service's involvement from that date is already logged"}
         ) from exc
+    if consent is not None:
+        # Recorded once the involvement stands: consent is recorded by one who works with
+        # the child (the whole log is one transaction, so a refused consent logs nothing).
+        consent_record(
+            actor=actor,
+            child=child,
+            given_by=consent.given_by,
+            carer=consent.carer,
+            # A sensitive service: consent to that one service only.
+            scope=consent.scope if basis == Basis.CONSENT else Scope.NAMED_SERVICE,
+            service=service,
+            given_on=consent.given_on,
+            today=today,
+        )
     audit_record(
         actor=actor,
         action=Action.INVOLVEMENT_LOG,
