@@ -10,6 +10,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from childindex.access.models import User
+from childindex.access.two_factor import enrolment_code_make
 
 
 def authenticator(user: User) -> TOTPDevice:
@@ -39,6 +40,4 @@ def sign_in_verified(client, user: User) -> TOTPDevice:
 
 def enrolment_code_for(user: User) -> str:
     """A fresh enrolment code for ``user`` (as if the index team had issued it)."""
-    from childindex.access.two_factor import enrolment_code_make
-
     return enrolment_code_make(user, issued_by=user)

@@ -12,7 +12,12 @@ Files (UTF-8, comma-separated, one header line):
 - ``local_authorities.csv``, ``organisations.csv``, ``services.csv``, ``practitioners.csv``;
   the same schools and GP practices in the public registers' layouts, ``edubasealldata.csv``
   and ``epraccur.csv`` (``childindex.synthetic.registers``).
-- ``feeds/<source>.csv`` for each source in ``FEEDS``; ``truth.csv``; ``manifest.json``.
+- ``feeds/<source>.csv`` and its mapping ``feeds/<source>.toml`` for each source in
+  ``FEEDS`` when there is one LA; with several, one set per LA,
+  ``feeds/<LA code>/<source>.csv`` and ``.toml``, each holding the rows of that LA's own
+  organisations' services (a feed writes only for its own LA's organisations), named
+  ``<source>-<la code>`` in the index and in the truth;
+- ``truth.csv`` (every feed row's source, key and child); ``manifest.json``.
 """
 
 from __future__ import annotations
@@ -215,15 +220,29 @@ def profile_error_rates(
     return {**error_rates(HARD_ERROR_RATE if overall is None else overall, overrides), **hard}
 
 
-def feed_mapping_toml(feed: str, la_code: str) -> str:
-    """The mapping (TOML) with which ``childindex feed import`` reads ``feeds/<feed>.csv``."""
+def feed_name(feed: str, la_code: str, *, per_la: bool) -> str:
+    """The source's name in the index and in ``truth.csv``: the feed's own name for one LA,
+    ``<feed>-<la code>`` (lower case, a slug) when each LA has its own set of feeds."""
+    return f"{feed}-{la_code.lower()}" if per_la else feed
+
+
+def feed_path(feed: str, la_code: str, *, per_la: bool) -> str:
+    """A feed's file (without ``.csv`` or ``.toml``) under the output directory."""
+    return f"feeds/{la_code}/{feed}" if per_la else f"feeds/{feed}"
+
+
+def feed_mapping_toml(feed: str, la_code: str, *, per_la: bool = False) -> str:
+    """The mapping (TOML) with which ``childindex feed import`` reads the feed's CSV file."""
     columns = FEED_COLUMNS[feed]
     fields = [c for c in columns if c in _PERSON + _SERVICE]
+    name = feed_name(feed, la_code, per_la=per_la)
+    label = f"{FEED_LABELS[feed]} ({la_code})" if per_la else FEED_LABELS[feed]
     lines = [
-        f"# How `childindex feed import` reads feeds/{feed}.csv (written by childindex generate)",
+        f"# How `childindex feed import` reads {feed_path(feed, la_code, per_la=per_la)}.csv "
+        "(written by childindex generate)",
         "[feed]",
-        f'name = "{feed}"',
-        f'label = "{FEED_LABELS[feed]}"',
+        f'name = "{name}"',
+        f'label = "{label}"',
         f'local_authority = "{la_code}"',
         'kind = "snapshot"',
         f"may_create_children = {'true' if feed in MAY_CREATE_CHILDREN else 'false'}",
@@ -444,7 +463,7 @@ class PopulationWriter:
         self._files: list[IO[str]] = []
         self.counts: dict[str, int] = {}
         self._next_key = dict.fromkeys(FEEDS, 0)
-        self._pending: list[tuple[int, int, str, list[str], str, str]] = []
+        self._pending: list[tuple[int, int, str, str, list[str], str, str]] = []
         self._pending_seq = 0
         self._families = 0
         self._births: Counter = Counter()  # (la code, sex, date of birth) -> children
@@ -498,7 +517,10 @@ class PopulationWriter:
             ),
         )
         self._truth = self._open("truth.csv", TRUTH_COLUMNS)
-        self._feeds = {feed: self._open(f"feeds/{feed}.csv", FEED_COLUMNS[feed]) for feed in FEEDS}
+        # (feed, LA code) -> (file name, source name, writer); opened by write_directory.
+        self._feeds: dict[tuple[str, str], tuple[str, str, Any]] = {}
+        self._first_la = ""
+        self.per_la = False
 
     def _open(self, name: str, header: Iterable[str]) -> Any:
         handle = (self.out_dir / name).open("w", encoding="utf-8", newline="")
@@ -528,10 +550,20 @@ class PopulationWriter:
     def write_directory(self, directory: Directory) -> None:
         self.counts.update(write_registers(self.out_dir, directory))
         self._la_names = {d.la.code: (d.la.name, d.la.nation) for d in directory.las}
-        for feed in FEEDS:
-            (self.out_dir / "feeds" / f"{feed}.toml").write_text(
-                feed_mapping_toml(feed, directory.las[0].la.code), encoding="utf-8"
-            )
+        codes = [d.la.code for d in directory.las]
+        self._first_la, self.per_la = codes[0], len(codes) > 1
+        for code in codes if self.per_la else codes[:1]:
+            for feed in FEEDS:
+                path = feed_path(feed, code, per_la=self.per_la)
+                (self.out_dir / path).parent.mkdir(parents=True, exist_ok=True)
+                (self.out_dir / f"{path}.toml").write_text(
+                    feed_mapping_toml(feed, code, per_la=self.per_la), encoding="utf-8"
+                )
+                self._feeds[feed, code] = (
+                    f"{path}.csv",
+                    feed_name(feed, code, per_la=self.per_la),
+                    self._open(f"{path}.csv", FEED_COLUMNS[feed]),
+                )
 
         def table(name: str, header: tuple[str, ...], rows: Iterable[list[Any]]) -> None:
             writer = self._open(name, header)
@@ -676,9 +708,17 @@ class PopulationWriter:
             self._release()
 
     def _release(self) -> None:
-        _, _, feed, row, child_id, errors = heapq.heappop(self._pending)
-        self._write(f"feeds/{feed}.csv", self._feeds[feed], row)
-        self._write("truth.csv", self._truth, [feed, row[0], child_id, errors])
+        _, _, feed, la_code, row, child_id, errors = heapq.heappop(self._pending)
+        self._feed_row(feed, la_code, row, child_id, errors)
+
+    def _feed_row(
+        self, feed: str, la_code: str, row: list[str], child_id: str, errors: str
+    ) -> None:
+        """One row into the feed of the LA whose organisation provides the service (each LA's
+        own set of feeds), and its line in the truth."""
+        file_name, source, writer = self._feeds[feed, la_code if self.per_la else self._first_la]
+        self._write(file_name, writer, row)
+        self._write("truth.csv", self._truth, [source, row[0], child_id, errors])
 
     def _write_child(self, child: Child) -> None:
         self._births[child.la_code, child.gender, child.date_of_birth] += 1
@@ -749,7 +789,9 @@ class PopulationWriter:
                     inv.practitioner.secure_email,
                     inv.started_on.isoformat(),
                     _iso(inv.ended_on),
-                    inv.source_feed,
+                    feed_name(inv.source_feed, inv.service.organisation.la_code, per_la=self.per_la)
+                    if inv.source_feed
+                    else "",
                     logged_by.username if logged_by else "",
                     int(inv.hidden_concern),
                     int(inv.lead),
@@ -895,14 +937,14 @@ class PopulationWriter:
                     self._families + rng.randint(1, DUPLICATE_DELAY),
                     self._pending_seq,
                     feed,
+                    inv.service.organisation.la_code,
                     row,
                     child.index_number,
                     errors,
                 ),
             )
             return
-        self._write(f"feeds/{feed}.csv", self._feeds[feed], row)
-        self._write("truth.csv", self._truth, [feed, key, child.index_number, errors])
+        self._feed_row(feed, inv.service.organisation.la_code, row, child.index_number, errors)
         if chance() < rates["duplicate"]:
             self._row(feed, child, inv, (*forced, "duplicate"))
 

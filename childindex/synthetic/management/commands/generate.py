@@ -4,7 +4,8 @@
         [--la CODE ... | --las N] [--as-of YYYY-MM-DD] [--error-rate R] [--error KIND=RATE ...]
         [--error-profile default|hard]
 
-Writes DIR/children.csv, DIR/feeds/<source>.csv, DIR/truth.csv and the rest (see
+Writes DIR/children.csv, DIR/feeds/<source>.csv (DIR/feeds/<LA code>/<source>.csv, one set per
+LA, when there are several), DIR/truth.csv and the rest (see
 ``childindex.synthetic.feeds``); ``--load`` also loads the population into the configured
 database. The same options give byte-identical files. ``--as-of`` (the day ages are counted
 to) defaults to today, and is written to DIR/manifest.json so any run can be repeated.
@@ -186,7 +187,10 @@ class Command(BaseCommand):
                 as_of=population_options.as_of.isoformat(),
             )
         files = manifest["files"]
-        per_feed = {feed: files[f"feeds/{feed}.csv"] for feed in FEEDS}
+        per_feed = {
+            feed: sum(n for name, n in files.items() if name.endswith(f"/{feed}.csv"))
+            for feed in FEEDS
+        }
         self.stdout.write(
             f"Wrote {files['children.csv']:,} children and {sum(per_feed.values()):,} feed rows "
             f"({', '.join(f'{feed} {rows:,}' for feed, rows in per_feed.items())}) "
