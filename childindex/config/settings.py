@@ -399,6 +399,9 @@ AUDIT_WITNESS_FILES = [
 ] or ([VAR_DIR / "audit-witness.json"] if MODE == "demo" else [])
 AUDIT_CHECKPOINT_EVERY = _env_int("CHILDINDEX_AUDIT_CHECKPOINT_EVERY", 1000)
 AUDIT_CHECKPOINT_MINUTES = _env_int("CHILDINDEX_AUDIT_CHECKPOINT_MINUTES", 5, minimum=1)
+# The reports' stored counts (coverage, planning, the data quality summary) are counted again
+# by the clock when older than this, and after each import (reports.counts).
+REPORT_COUNTS_MINUTES = _env_int("CHILDINDEX_REPORT_COUNTS_MINUTES", 60, minimum=1)
 # How many reverse proxies in front of the app append to X-Forwarded-For (0: the peer address).
 # The one setting for the client address: the audit trail, throttling and axes all read it
 # (audit.middleware.client_address).

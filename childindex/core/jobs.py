@@ -95,3 +95,19 @@ def orphaned_jobs_requeue(*, now: dt.datetime | None = None) -> list[str]:
             requeued.append(str(job.id))
             log.warning("job %s (%s) lost its worker: queued to run again", job.id, job.task_path)
     return requeued
+
+
+# --- Periodic jobs of the layers above the clock ----------------------------------------------
+# The clock (`childindex monitor`, in the sources layer) queues the periodic jobs it can import;
+# an app above it (the reports) registers its own here from its AppConfig.ready().
+_periodic: list[Any] = []
+
+
+def periodic_job_register(job: Any) -> None:
+    """Have the clock queue ``job`` (a django.tasks task taking no arguments) on every run."""
+    if job not in _periodic:
+        _periodic.append(job)
+
+
+def periodic_jobs() -> list[Any]:
+    return list(_periodic)

@@ -6,8 +6,9 @@ query string: they can carry an index number or a search), the status and the ti
 
 ``AccessRuleMiddleware`` (after ``LoginRequiredMiddleware``) refuses any view that declares no
 access rule (``access.decorators``, ``web.decorators``), sends a signed-in user who has not
-confirmed two-factor to do so before anything but the two-factor pages, and marks every
-signed-in response ``Cache-Control: no-store`` unless the view chose otherwise.
+confirmed two-factor to do so before anything but the two-factor pages, then one who has not
+accepted the user agreement (``access.agreement``) to its page, and marks every signed-in
+response ``Cache-Control: no-store`` unless the view chose otherwise.
 """
 
 from __future__ import annotations
@@ -23,11 +24,16 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 
+from childindex.access import agreement
 from childindex.access.policy import has_two_factor
 from childindex.audit.logging import route_of
 from childindex.web.decorators import Rule, access_rule_of
 
 log = logging.getLogger("childindex.request")
+
+# Signed-in pages open before the user agreement is accepted: the agreement itself and the
+# session's keep-alive (the timeout warning's request).
+AGREEMENT_FREE_VIEWS = frozenset({"web:agreement", "web:keep-alive"})
 
 
 class RequestLogMiddleware:
@@ -107,4 +113,13 @@ class AccessRuleMiddleware:
             target = "web:two-factor" if has_two_factor(user) else "web:two-factor-set-up"
             query = urlencode({"next": request.get_full_path()})
             return HttpResponseRedirect(f"{reverse(target)}?{query}")
+        if (
+            user.is_authenticated
+            and getattr(match, "view_name", "") not in AGREEMENT_FREE_VIEWS
+            and agreement.is_due_for_session(user, request.session)
+        ):
+            # Until the user agreement is accepted (first sign-in, yearly, new terms), the
+            # agreement page is the only page, as the two-factor pages are before it.
+            query = urlencode({"next": request.get_full_path()})
+            return HttpResponseRedirect(f"{reverse('web:agreement')}?{query}")
         return None

@@ -38,6 +38,7 @@ urlpatterns = [
     path("sign-out/", views_account.sign_out, name="sign-out"),
     path("session/keep-alive/", views_account.keep_alive, name="keep-alive"),
     path("account/", views_account.account, name="account"),
+    path("account/agreement/", views_account.user_agreement, name="agreement"),
     path("account/two-factor/set-up/", views_account.two_factor_set_up, name="two-factor-set-up"),
     path("account/recovery-codes/", views_account.recovery_codes, name="recovery-codes"),
     # The LA index team (views_index_team)

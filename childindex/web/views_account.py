@@ -22,7 +22,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp.plugins.otp_static.models import StaticDevice
 
-from childindex.access import policy, sessions, two_factor
+from childindex.access import agreement, policy, sessions, two_factor
 from childindex.access.client_ip import client_ip
 from childindex.access.models import User
 from childindex.access.selectors import account_status
@@ -255,3 +255,26 @@ def recovery_codes(request: AuthenticatedRequest) -> HttpResponse:
 def account(request: AuthenticatedRequest) -> HttpResponse:
     """Your account: role, LA, and where you stand against each access prerequisite."""
     return render(request, "account/account.html", {"status": account_status(request.user)})
+
+
+@signed_in_any_standing
+@require_http_methods(["GET", "POST"])
+def user_agreement(request: AuthenticatedRequest) -> HttpResponse:
+    """The acceptable-use terms: accepted at first sign-in, yearly and when they change
+    (``access.agreement``). Until then the middleware sends every signed-in page here."""
+    if request.method == "POST":
+        agreement.accept(user=request.user, session=request.session, ip_address=client_ip(request))
+        messages.success(request, "You have accepted the user agreement.")
+        return HttpResponseRedirect(_next_url(request))
+    last = agreement.latest(request.user)
+    return render(
+        request,
+        "account/agreement.html",
+        {
+            "version": agreement.VERSION,
+            "last": last,
+            "due": agreement.is_due(request.user),
+            "next": _next_url(request),
+            "changed": last is not None and last.version != agreement.VERSION,
+        },
+    )

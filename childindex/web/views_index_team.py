@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from childindex.access import selectors, services, two_factor
+from childindex.access import agreement, selectors, services, two_factor
 from childindex.access.models import User
 from childindex.records import elsewhere
 from childindex.records.models import AddressStatus, ChildAddress, TransferVia
@@ -61,6 +61,9 @@ def _render_account(request: AuthenticatedRequest, account: User, **forms) -> Ht
         "vetting_form": forms.get("vetting_form") or VettingForm(prefix="vetting"),
         "training_form": forms.get("training_form") or TrainingForm(prefix="training"),
         "is_self": account.pk == request.user.pk,
+        "agreements": agreement.history(account),
+        "agreement_due": agreement.is_due(account),
+        "agreement_version": agreement.VERSION,
     }
     return render(request, "index_team/account.html", context)
 

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -59,6 +60,10 @@ def csv_download(
     return response
 
 
+def _refresh_minutes() -> int:
+    return settings.REPORT_COUNTS_MINUTES
+
+
 def _months(request: AuthenticatedRequest) -> int:
     try:
         return min(max(int(request.GET.get("months", selectors.DEFAULT_STALE_MONTHS)), 1), 60)
@@ -81,8 +86,11 @@ def data_quality(request: AuthenticatedRequest) -> HttpResponse:
         rows = [("worklist", w.title, c) for w, c in summary["worklists"]]
         rows += [("review items waiting", label, c) for label, c in summary["review_ages"]]
         rows += [("row problems", p.feed.label, p.rows) for p in summary["row_problems"]]
+        rows += [("counts as of", summary["as_of"].isoformat(), "")]
         return csv_download("data-quality.csv", ("measure", "what", "count"), rows)
-    return render(request, "reports/data_quality.html", summary)
+    return render(
+        request, "reports/data_quality.html", {**summary, "refresh_minutes": _refresh_minutes()}
+    )
 
 
 @no_store
@@ -119,7 +127,7 @@ def coverage(request: AuthenticatedRequest) -> HttpResponse:
     export = request.GET.get("format") == "csv"
     view = selectors.coverage(actor=request.user, year=year, export=export)
     if export:
-        rows = [
+        rows: list[tuple[object, ...]] = [
             ("single year of age", r.label, r.in_index, r.estimate or "", r.coverage)
             for r in view.by_age
         ]
@@ -133,6 +141,7 @@ def coverage(request: AuthenticatedRequest) -> HttpResponse:
             ("postcode district", d, n, "", f"GP {gp}; school {school}")
             for d, n, gp, school, _ in view.by_district
         ]
+        rows += [("counts as of", view.as_of.isoformat(), "", "", "")]
         return csv_download(
             "coverage.csv",
             ("measure", "group", "children in the index", "estimate", "coverage"),
@@ -164,7 +173,11 @@ def coverage(request: AuthenticatedRequest) -> HttpResponse:
             nonce=nonce,
             unit="per cent",
         )
-    return render(request, "reports/coverage.html", {"view": view, "chart": chart, "trend": trend})
+    return render(
+        request,
+        "reports/coverage.html",
+        {"view": view, "chart": chart, "trend": trend, "refresh_minutes": _refresh_minutes()},
+    )
 
 
 @require_GET
@@ -195,6 +208,7 @@ def planning(request: AuthenticatedRequest) -> HttpResponse:
                 ("month", m, "ended", e),
                 ("month", m, "current", c),
             ]
+        rows += [("counts as of", view.as_of.isoformat(), "", "")]
         return csv_download("planning.csv", ("measure", "group", "what", "count"), rows)
     nonce = get_nonce(request)
     band_chart = charts.bar_chart(
@@ -227,6 +241,7 @@ def planning(request: AuthenticatedRequest) -> HttpResponse:
             "band_chart": band_chart,
             "trend_chart": trend_chart,
             "trend": list(zip(view.months, view.started, view.ended, view.current, strict=True)),
+            "refresh_minutes": _refresh_minutes(),
         },
     )
 
