@@ -122,3 +122,21 @@ def test_every_pair_shows_every_comparison_with_its_level_and_weight(scorer):
     assert [e.comparison for e in found.evidence] == names
     assert {"address", "town"} <= set(names)
     assert all(isinstance(e.weight, float) and e.level for e in found.evidence)
+
+
+def test_a_row_without_a_given_name_that_fits_a_twin_waits_for_a_person(scorer):
+    # Twins at one address: the row has no given name, so nothing tells them apart.
+    twin = record("x", "Archie", "Wright", postcode="WE1 6AA", gender="male")
+    found = pair(scorer, [twin], record("r", "", "Wright", postcode="WE1 6AA", gender="male"))
+    assert found.weight >= 12
+    decision = decide([found], thresholds=Thresholds(12, 0), levels=scorer.levels,
+                      may_create=True)  # fmt: skip
+    assert decision.outcome == Outcome.REVIEW and decision.reason == "given_name_missing"
+    # An identifier of the same type that agrees settles it.
+    scorer.add_index(
+        link_table([record("y", "Archie", "Wright", postcode="WE1 6AA", ids={"nhs": "9434765919"})])
+    )
+    row = record("s", "", "Wright", postcode="WE1 6AA", ids={"nhs": "9434765919"})
+    same = next(c for c in scorer.score(link_table([row]), min_weight=0) if c.other_id == "y")
+    assert decide([same], thresholds=Thresholds(12, 0), levels=scorer.levels,
+                  may_create=True).outcome == Outcome.LINK  # fmt: skip
