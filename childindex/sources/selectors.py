@@ -61,7 +61,9 @@ CAUSE_LABELS = {
 QUEUE_PAGE = 100
 # Comparisons of fields a shield hides: for a candidate whose details the user may not see,
 # which of them agreed with the row would say where the child lives or who they are.
-LOCATING_COMPARISONS = frozenset({"postcode", "nhs", "chi", "hc", "upn", "local_ids"})
+LOCATING_COMPARISONS = frozenset(
+    {"postcode", "address", "town", "nhs", "chi", "hc", "upn", "local_ids"}
+)
 
 
 def _own_la(actor) -> int:
