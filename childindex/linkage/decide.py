@@ -94,8 +94,14 @@ def _twin_rule(levels: LevelIndex) -> Callable[[tuple[int, ...]], bool]:
     agreeing = tuple((position[i], top[i]) for i in IDENTIFIERS if i in top)
     national = tuple(position[i] for i in IDENTIFIERS if i in top and i != "local_ids")
 
+    # A date of birth with day and month swapped or one out, with a given name clearly not
+    # the same: a twin or sibling as well (a twin's row with a slip in the date, a sibling
+    # born a year after), unless an identifier agrees.
+    near_dob = (dob_top - 1, dob_top - 2)
+
     def twin(gammas: tuple[int, ...]) -> bool:
-        if gammas[dob] != dob_top:
+        near = gammas[dob] in near_dob
+        if gammas[dob] != dob_top and not near:
             return False
         if gammas[family] != family_top and gammas[address] < address_top:
             return False
@@ -104,6 +110,8 @@ def _twin_rule(levels: LevelIndex) -> Callable[[tuple[int, ...]], bool]:
             return False  # missing, the same, a nickname or spelling, or the names swapped
         if any(gammas[p] == t for p, t in agreeing):
             return False
+        if near:
+            return level < slip_or_better
         return any(gammas[p] == 0 for p in national) or level < slip_or_better
 
     levels.derived["twin_rule"] = twin

@@ -140,3 +140,21 @@ def test_a_row_without_a_given_name_that_fits_a_twin_waits_for_a_person(scorer):
     same = next(c for c in scorer.score(link_table([row]), min_weight=0) if c.other_id == "y")
     assert decide([same], thresholds=Thresholds(12, 0), levels=scorer.levels,
                   may_create=True).outcome == Outcome.LINK  # fmt: skip
+
+
+def test_a_different_given_name_with_a_date_one_out_or_swapped_is_a_twin_or_sibling(scorer):
+    # Murdo's row with day and month swapped scored above Toby (his twin) on the address.
+    index = [record("x", "Toby", "Henderson", dob=dt.date(2011, 12, 6), postcode="WE1 0BS")]
+    swapped = pair(scorer, index, record("r", "Murdo", "Henderson", dob=dt.date(2011, 6, 12),
+                                         postcode="WE1 0BS"))  # fmt: skip
+    assert level(swapped, "dob").level == "Day and month swapped"
+    assert is_twin_or_sibling(swapped, scorer.levels)
+    # A sibling born a year later (one digit out), the given name with two slips.
+    later = pair(scorer, [], record("s", "Acihe", "Henderson", dob=dt.date(2012, 12, 6),
+                                     postcode="WE1 0BS"))  # fmt: skip
+    assert level(later, "dob").level == "Date of birth one out"
+    assert is_twin_or_sibling(later, scorer.levels)
+    # The same child with a slip in the date and in the name is not.
+    slip = pair(scorer, [], record("t", "Tobi", "Henderson", dob=dt.date(2011, 6, 12),
+                                    postcode="WE1 0BS"))  # fmt: skip
+    assert not is_twin_or_sibling(slip, scorer.levels)
