@@ -7,6 +7,8 @@ fields live in ``access.policy``; this module only holds them.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -74,6 +76,13 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    if TYPE_CHECKING:
+
+        def is_verified(self) -> bool:
+            """Two-factor confirmed this session: set on ``request.user`` by django-otp's
+            ``OTPMiddleware`` (declared here for the type checker only)."""
+            ...
 
     def clean(self) -> None:
         super().clean()

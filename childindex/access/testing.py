@@ -12,6 +12,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from childindex.access import agreement
 from childindex.access.models import AgreementAcceptance, User
+from childindex.access.two_factor import enrolment_code_make
 
 
 def authenticator(user: User) -> TOTPDevice:
@@ -46,6 +47,4 @@ def sign_in_verified(client, user: User, *, agreed: bool = True) -> TOTPDevice:
 
 def enrolment_code_for(user: User) -> str:
     """A fresh enrolment code for ``user`` (as if the index team had issued it)."""
-    from childindex.access.two_factor import enrolment_code_make
-
     return enrolment_code_make(user, issued_by=user)

@@ -76,6 +76,9 @@ class Action(models.TextChoices):
     FHIR_TEAM_READ = "fhir_team_read", "FHIR team read"
     FHIR_TRANSACTION = "fhir_transaction", "FHIR transaction"
     FHIR_INDICATORS_SET = "fhir_indicators_set", "FHIR indicators set"
+    FHIR_CONSENT_READ = "fhir_consent_read", "FHIR Consent read"
+    FHIR_CONSENT_WRITE = "fhir_consent_write", "FHIR Consent written"
+    FHIR_AUDIT_READ = "fhir_audit_read", "FHIR AuditEvent read"
     # Feeds, linkage and reference data
     FEED_CREATE = "feed_create", "Feed added"
     FEED_UPDATE = "feed_update", "Feed changed"

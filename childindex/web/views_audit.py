@@ -15,14 +15,15 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from childindex.access.models import Role, ShieldOverrideReason
 from childindex.access.policy import Purpose
-from childindex.audit import selectors, services
+from childindex.audit import selectors
 from childindex.audit.models import (
     AlertKind,
     AuditEvent,
@@ -30,9 +31,11 @@ from childindex.audit.models import (
     ReviewOutcome,
     action_label,
 )
+from childindex.audit.reviews import alert_review_record
 from childindex.core.identifiers import format_index_number
 from childindex.core.spreadsheets import csv_safe
 from childindex.web.forms_audit import AlertReviewForm, ChildHistoryForm, UserHistoryForm
+from childindex.web.http import AuthenticatedRequest
 
 ALERT_STATUSES = {"open": "Awaiting review", "reviewed": "Reviewed", "all": "All alerts"}
 
@@ -247,13 +250,13 @@ def _csv_response(events: Iterable[AuditEvent], filename: str) -> StreamingHttpR
 
 
 @require_GET
-def audit_home(request: HttpRequest) -> HttpResponse:
+def audit_home(request: AuthenticatedRequest) -> HttpResponse:
     open_alerts = selectors.open_alert_count(auditor=request.user)
     return render(request, "audit/home.html", {"open_alerts": open_alerts})
 
 
 @require_GET
-def child_history(request: HttpRequest) -> HttpResponse:
+def child_history(request: AuthenticatedRequest) -> HttpResponse:
     form = ChildHistoryForm(request.GET or None)
     history = None
     if form.is_bound and form.is_valid():
@@ -281,7 +284,7 @@ def child_history(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def child_history_csv(request: HttpRequest) -> HttpResponse:
+def child_history_csv(request: AuthenticatedRequest) -> HttpResponseBase:
     form = ChildHistoryForm(request.GET)
     if not form.is_valid():
         return redirect(f"{request.path.removesuffix('export.csv')}?{request.GET.urlencode()}")
@@ -297,7 +300,7 @@ def child_history_csv(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def user_history(request: HttpRequest) -> HttpResponse:
+def user_history(request: AuthenticatedRequest) -> HttpResponse:
     form = UserHistoryForm(request.GET or None)
     subject = history = None
     if form.is_bound and form.is_valid():
@@ -322,7 +325,7 @@ def user_history(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def user_history_csv(request: HttpRequest) -> HttpResponse:
+def user_history_csv(request: AuthenticatedRequest) -> HttpResponseBase:
     form = UserHistoryForm(request.GET)
     back = f"{request.path.removesuffix('export.csv')}?{request.GET.urlencode()}"
     if not form.is_valid():
@@ -337,7 +340,7 @@ def user_history_csv(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def alert_list(request: HttpRequest) -> HttpResponse:
+def alert_list(request: AuthenticatedRequest) -> HttpResponse:
     status = request.GET.get("status", "open")
     if status not in ALERT_STATUSES:
         status = "open"
@@ -363,16 +366,14 @@ def alert_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
+def alert_detail(request: AuthenticatedRequest, alert_id: int) -> HttpResponse:
     try:
         alert, reviews = selectors.alert_detail(auditor=request.user, alert_id=alert_id)
     except selectors.NotInYourLA:
         return render(request, "audit/alert_missing.html", status=404)
     form = AlertReviewForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.alert_review_record(
-            auditor=request.user, alert=alert, outcome=form.cleaned_data["outcome"]
-        )
+        alert_review_record(auditor=request.user, alert=alert, outcome=form.cleaned_data["outcome"])
         messages.success(request, "Your review has been recorded.")
         return redirect("web:audit-alert", alert_id=alert.pk)
     return render(

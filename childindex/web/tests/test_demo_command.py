@@ -46,7 +46,7 @@ def test_demo_loads_a_county_and_prints_a_sign_in_for_every_role(tmp_path, setti
         "assessment-system",
         "auditor-tool",
     ]
-    assert lines[0][3] == "read match"
+    assert lines[0][3] == "read match consent.write"
     gp_client = Client()
     token = gp_client.post(
         "/fhir/auth/token",
