@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from childindex.access.decorators import public, signed_in
+from childindex.web.decorators import public, signed_in
 from childindex.config import urls as project_urls
 
 
