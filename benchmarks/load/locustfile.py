@@ -12,7 +12,11 @@ their own authenticator secret, RFC 6238) with an account of their own
 - auditors (1): who accessed a child (``audit child``).
 
 Each operation that the index audits is counted by kind (``operations.json`` at the end), so
-the run's audit events can be counted against it afterwards.
+the run's audit events can be counted against it afterwards. Every request is written to
+``requests.csv`` (time, name, milliseconds, failed, users then) so that the summary can give the
+p95 of each step of users. With ``LOAD_STEPS`` (``50,100,200``) the users are held at each step
+for ``LOAD_STEP_SECONDS`` once reached, then at ``LOAD_USERS`` for ``LOAD_SECONDS`` (the target
+phase), spawned at ``LOAD_SPAWN_RATE`` a second.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from locust import HttpUser, between, events, task
+from locust import HttpUser, LoadTestShape, between, events, task
 from locustfile_helpers import totp  # the same directory
 
 HERE = Path(__file__).resolve().parent
@@ -53,6 +57,20 @@ _lock = threading.Lock()
 with (VAR / "children.csv").open() as handle:
     CHILDREN = list(csv.DictReader(handle))
 OPERATIONS: Counter = Counter()
+REQUESTS: list[tuple[float, str, float, int, int]] = []
+_runner = None
+
+
+@events.init.add_listener
+def _keep_runner(environment, **kwargs) -> None:
+    global _runner
+    _runner = environment.runner
+
+
+@events.request.add_listener
+def _record(request_type, name, response_time, response_length, exception=None, **kwargs) -> None:
+    users = _runner.user_count if _runner is not None else 0
+    REQUESTS.append((time.time(), name, response_time, int(exception is not None), users))
 
 
 def _token(response) -> str:
@@ -109,7 +127,8 @@ class Practitioner(Person):
              "csrfmiddlewaretoken": _token(page)},
             name="search", catch_response=True,
         ) as response:  # fmt: skip
-            if response.status_code != 200 or not (response.url or "").endswith("/search/"):
+            # post/redirect/get: the answer is the results page
+            if response.status_code != 200 or not (response.url or "").endswith("/search/results/"):
                 response.failure(f"search answered {response.status_code} at {response.url}")
                 return
             self.count("search")
@@ -160,6 +179,9 @@ class Practitioner(Person):
                 self.count("involvement_refused")
             else:
                 self.count("involvement_log")
+                # ... and the record page it redirects to, read again (its own record view)
+                if "/children/" in (response.url or ""):
+                    self.count("record_view")
 
 
 class IndexTeam(Person):
@@ -203,6 +225,39 @@ class Auditor(Person):
                 self.count("audit_child")
 
 
+if os.environ.get("LOAD_STEPS"):
+    _HOLD = float(os.environ.get("LOAD_STEP_SECONDS", "60"))
+    _PLAN = [(int(n), _HOLD) for n in os.environ["LOAD_STEPS"].split(",")] + [
+        (int(os.environ.get("LOAD_USERS", "500")), float(os.environ.get("LOAD_SECONDS", "300")))
+    ]
+
+    class Steps(LoadTestShape):
+        """Each step's users held for LOAD_STEP_SECONDS once spawned, then the target phase."""
+
+        rate = float(os.environ.get("LOAD_SPAWN_RATE", "2"))
+        plan = _PLAN
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.ends = []
+            end, users = 0.0, 0
+            for n, hold in self.plan:
+                end += abs(n - users) / self.rate + hold
+                self.ends.append(end)
+                users = n
+
+        def tick(self):
+            elapsed = self.get_run_time()
+            for (n, _), end in zip(self.plan, self.ends, strict=True):
+                if elapsed < end:
+                    return n, self.rate
+            return None
+
+
 @events.quitting.add_listener
 def _write_operations(environment, **kwargs) -> None:
     (VAR / "operations.json").write_text(json.dumps(dict(OPERATIONS), indent=1))
+    with (VAR / "requests.csv").open("w", newline="") as handle:
+        out = csv.writer(handle)
+        out.writerow(("at", "name", "ms", "failed", "users"))
+        out.writerows(REQUESTS)

@@ -11,6 +11,15 @@ API) goes through ``child_search``, so the limit is the same everywhere.
 The counts live in Django's cache (``CACHES["default"]``: a table in the database, shared by
 every worker, in production and the demo), in fixed windows: the current minute and the
 current local day. Every attempt counts, refused ones included, so hammering does not help.
+
+Both windows are one cache entry per user and local day, ``(minute, count this minute, count
+today)``, read once and written once with a timeout that runs to the day's end. Two counters
+with ``add`` and ``incr`` cost two commits and about twenty statements a search on the database
+cache (measured in ``benchmarks/search_limits.py``), and that cache's ``incr`` gives an entry
+its default five-minute timeout, so a day's count was forgotten after five quiet minutes. On
+the database cache a read and a write are not one atomic step: searches of one user that run at
+the same moment can count once between them, so the limit can be passed by at most the number
+of requests one user has in flight at once (the server's workers times their threads).
 """
 
 from __future__ import annotations
@@ -65,16 +74,6 @@ def search_limits_for(user: User) -> SearchLimits:
     return SearchLimits(per_minute=row[0], per_day=row[1])
 
 
-def _count(key: str, timeout: int) -> int:
-    """Add one to the counter at ``key`` (created at 0, kept ``timeout`` seconds)."""
-    cache.add(key, 0, timeout=timeout)
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=timeout)
-        return 1
-
-
 def _resume_message(window: str, limit: int, resume_at: dt.datetime) -> str:
     local = timezone.localtime(resume_at)
     when = (
@@ -99,13 +98,18 @@ def search_limit_take(*, actor: User, now: dt.datetime | None = None) -> None:
     tz = timezone.get_current_timezone()
     day_end = dt.datetime.combine(local_day + dt.timedelta(days=1), dt.time(), tzinfo=tz)
     minute_end = minute_start + dt.timedelta(minutes=1)
-    windows = (
-        ("minute", limits.per_minute, f"{minute_start:%Y%m%d%H%M}", minute_end, 120),
-        ("day", limits.per_day, local_day.isoformat(), day_end, 2 * 24 * 60 * 60),
-    )
+    key = f"childindex:search-limit:{actor.pk}:{local_day.isoformat()}"
+    stamp = f"{minute_start:%Y%m%d%H%M}"
+    held_stamp, this_minute, today = cache.get(key) or ("", 0, 0)
+    this_minute = this_minute + 1 if held_stamp == stamp else 1
+    today += 1
+    # kept an hour past the day's end, counted from ``now`` (a duration, whatever the clock)
+    cache.set(key, (stamp, this_minute, today), timeout=(day_end - now).total_seconds() + 3600)
     reached: tuple[str, int, dt.datetime] | None = None
-    for window, limit, stamp, resume_at, timeout in windows:
-        count = _count(f"childindex:search-limit:{actor.pk}:{window}:{stamp}", timeout)
+    for window, limit, count, resume_at in (
+        ("minute", limits.per_minute, this_minute, minute_end),
+        ("day", limits.per_day, today, day_end),
+    ):
         if count > limit and (reached is None or resume_at > reached[2]):
             reached = (window, limit, resume_at)
     if reached is not None:

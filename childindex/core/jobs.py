@@ -15,9 +15,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+from typing import Any
 
 from django.conf import settings
 from django.db import connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.tasks import TaskResult
 from django.tasks.signals import task_finished, task_started
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult, TaskResultStatus
@@ -34,16 +37,16 @@ def _claim_grace() -> dt.timedelta:
 _LOCK_SPACE = b"cijob:"
 
 
-def _lock_key(job_id) -> int:
+def _lock_key(job_id: object) -> int:
     digest = hashlib.sha256(_LOCK_SPACE + str(job_id).encode()).digest()
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
-def _connection():
+def _connection() -> BaseDatabaseWrapper:
     return connections[DBTaskResult.objects.db]
 
 
-def job_lock_take(sender, task_result, **kwargs) -> None:
+def job_lock_take(sender: object, task_result: TaskResult[..., Any], **kwargs: Any) -> None:
     connection = _connection()
     if connection.vendor != "postgresql" or type(sender).__name__ != "DatabaseBackend":
         return
@@ -51,7 +54,7 @@ def job_lock_take(sender, task_result, **kwargs) -> None:
         cursor.execute("SELECT pg_advisory_lock(%s)", [_lock_key(task_result.id)])
 
 
-def job_lock_release(sender, task_result, **kwargs) -> None:
+def job_lock_release(sender: object, task_result: TaskResult[..., Any], **kwargs: Any) -> None:
     connection = _connection()
     if connection.vendor != "postgresql" or type(sender).__name__ != "DatabaseBackend":
         return
