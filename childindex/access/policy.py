@@ -283,6 +283,8 @@ class InvolvementFacts(Protocol):
     def service(self) -> _ProvidedBy: ...
     @property
     def child(self) -> _ResponsibleLa: ...
+    @property
+    def ended_on(self) -> dt.date | None: ...
 
 
 class ConsentFacts(Protocol):
@@ -296,6 +298,20 @@ class ConsentFacts(Protocol):
     def given_on(self) -> dt.date: ...
     @property
     def withdrawn_on(self) -> dt.date | None: ...
+
+
+class _NamedService(Protocol):
+    @property
+    def pk(self) -> int: ...
+    @property
+    def sensitive(self) -> bool: ...
+
+
+class ConsentShown(ConsentFacts, Protocol):
+    """A consent as the consent pages show it: with its named service (or none)."""
+
+    @property
+    def service(self) -> _NamedService | None: ...
 
 
 # --- Which children a user can find, and on which fields --------------------------------------
@@ -496,12 +512,17 @@ def shown_only_for_enquiry(
 # --- Consent ----------------------------------------------------------------------------------
 
 
-def _works_with(user: User, involvements: Iterable) -> bool:
+def _works_with(user: User, involvements: Iterable[InvolvementFacts]) -> bool:
     """``user`` holds a current involvement among ``involvements`` (the child's)."""
     return any(inv.ended_on is None and _holds(user, inv) for inv in involvements)
 
 
-def can_record_consent(user: User, *, involvements: Iterable, service=None) -> Decision:
+def can_record_consent(
+    user: User,
+    *,
+    involvements: Iterable[InvolvementFacts],
+    service: _NamedService | None = None,
+) -> Decision:
     """A family's consent is recorded by a practitioner who works with the child (holds a
     current involvement with them), or by the connected system of an organisation that does.
     ``involvements``: the child's involvements. Consent to one named ``service`` is recorded
@@ -531,7 +552,7 @@ def can_record_consent(user: User, *, involvements: Iterable, service=None) -> D
 
 def consent_view(
     user: User,
-    consent,
+    consent: ConsentShown,
     *,
     access: RecordAccess,
     seen_service_ids: Iterable[int],
@@ -543,7 +564,6 @@ def consent_view(
     a sensitive service names it only to those who see that service's involvement in full
     (its holder, the LA's index team); others see "a sensitive service" while the consent
     stands, and nothing once it is withdrawn (as the involvement itself is then hidden)."""
-    from childindex.consent.models import Scope
 
     today = _today(today)
     if not access.allowed or access.view != View.FULL:
@@ -557,17 +577,22 @@ def consent_view(
     return View.SENSITIVE if stands else View.HIDDEN
 
 
-def can_withdraw_consent(user: User, consent, *, involvements: Iterable) -> Decision:
+def can_withdraw_consent(
+    user: User, consent: ConsentShown, *, involvements: Iterable[InvolvementFacts]
+) -> Decision:
     """A practitioner who may record consent for the child may withdraw it, except that a
     consent to a sensitive service is withdrawn only by one who holds that service's
     involvement."""
-    from childindex.consent.models import Scope
 
     involvements = list(involvements)
     decision = can_record_consent(user, involvements=involvements)
     if not decision:
         return decision
-    if consent.scope == Scope.NAMED_SERVICE and consent.service.sensitive:
+    if (
+        consent.scope == Scope.NAMED_SERVICE
+        and consent.service is not None
+        and consent.service.sensitive
+    ):
         own = [inv for inv in involvements if inv.service_id == consent.service_id]
         if not any(_holds(user, inv) for inv in own):
             return Decision(

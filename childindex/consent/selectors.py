@@ -10,13 +10,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
 from childindex.access import policy
 from childindex.access.models import User
 from childindex.consent.models import Consent, GivenBy, Scope
-from childindex.records.models import Child, Involvement
+
+if TYPE_CHECKING:  # types only: records sits above consent (import-linter's layers)
+    from childindex.records.models import Child, Involvement
 
 SENSITIVE_SERVICE = "A sensitive service"
 
@@ -65,7 +68,11 @@ def _entry(
             stands=stands,
             can_withdraw=False,
         )
-    service_name = consent.service.name if consent.scope == Scope.NAMED_SERVICE else ""
+    service_name = (
+        consent.service.name
+        if consent.scope == Scope.NAMED_SERVICE and consent.service is not None
+        else ""
+    )
     return ConsentEntry(
         consent_id=consent.pk,
         view=view,
@@ -96,7 +103,7 @@ def consents_seen(
     if not access.allowed or access.view != policy.View.FULL:
         return []
     if involvements is None:
-        involvements = list(Involvement.objects.filter(child=child).select_related("service"))
+        involvements = list(child.involvements.select_related("service"))
     seen = set(seen_service_ids)
     entries = []
     consents = (
@@ -126,9 +133,7 @@ def consent_choices(*, actor: User, child: Child) -> ConsentChoices:
     """The policy's answer (``can_record_consent``), the child's carers who may give consent
     and the actor's own services with a current involvement with the child (for a consent
     to one named service)."""
-    from childindex.records.models import ChildCarer
-
-    involvements = list(Involvement.objects.filter(child=child).select_related("service"))
+    involvements = list(child.involvements.select_related("service"))
     decision = policy.can_record_consent(actor, involvements=involvements)
     if not decision:
         return ConsentChoices(decision, [], [])
@@ -139,7 +144,7 @@ def consent_choices(*, actor: User, child: Child) -> ConsentChoices:
         )
         if held and involvement.service not in services:
             services.append(involvement.service)
-    links = ChildCarer.objects.filter(child=child).select_related("carer").order_by("pk")
+    links = child.carer_links.select_related("carer").order_by("pk")
     carers = [link.carer for link in links]
     return ConsentChoices(decision, carers, services)
 
@@ -153,7 +158,7 @@ def consent_to_withdraw(*, actor: User, child: Child, consent_id: int) -> Consen
     )
     if consent is None:
         return None
-    involvements = list(Involvement.objects.filter(child=child).select_related("service"))
+    involvements = list(child.involvements.select_related("service"))
     if not policy.can_withdraw_consent(actor, consent, involvements=involvements):
         return None
     return consent

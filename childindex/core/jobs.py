@@ -100,14 +100,14 @@ def orphaned_jobs_requeue(*, now: dt.datetime | None = None) -> list[str]:
 # --- Periodic jobs of the layers above the clock ----------------------------------------------
 # The clock (`childindex monitor`, in the sources layer) queues the periodic jobs it can import;
 # an app above it (the reports) registers its own here from its AppConfig.ready().
-_periodic: list = []
+_periodic: list[Any] = []
 
 
-def periodic_job_register(job) -> None:
+def periodic_job_register(job: Any) -> None:
     """Have the clock queue ``job`` (a django.tasks task taking no arguments) on every run."""
     if job not in _periodic:
         _periodic.append(job)
 
 
-def periodic_jobs() -> list:
+def periodic_jobs() -> list[Any]:
     return list(_periodic)

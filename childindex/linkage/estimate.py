@@ -194,7 +194,7 @@ def estimate(
         prior = None
         try:
             linker.training.estimate_probability_two_random_records_match(
-                DETERMINISTIC_RULES, recall=PRIOR_RECALL
+                list[Any](DETERMINISTIC_RULES), recall=PRIOR_RECALL
             )
             prior = linker._settings_obj._probability_two_random_records_match
             facts["prior_from_rules"] = True

@@ -361,12 +361,11 @@ def team_around_child(
             for link in links
         ]
         consents = list(child.consents.all())
-        involvements = (
+        involvements = list(
             Involvement.objects.filter(child=child)
             .select_related("service__organisation", "practitioner", "child")
             .order_by("-is_lead_professional", "service__category", "started_on", "pk")
         )
-        involvements = list(involvements)
         seen_service_ids = set()
         for involvement in involvements:
             view = policy.involvement_view(

@@ -127,6 +127,7 @@ def child_record(
         given, family = other_given.pop(0), other_family.pop(0)
     postcode = line_1 = town = None
     previous: list[str] = []
+    rest: list[str | None]
     for is_current, p, line, *rest in addresses:  # (current, postcode, line 1[, town])
         if is_current:
             postcode, line_1 = p or None, line or None

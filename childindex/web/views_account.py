@@ -259,7 +259,7 @@ def account(request: AuthenticatedRequest) -> HttpResponse:
 
 @signed_in_any_standing
 @require_http_methods(["GET", "POST"])
-def user_agreement(request: HttpRequest) -> HttpResponse:
+def user_agreement(request: AuthenticatedRequest) -> HttpResponse:
     """The acceptable-use terms: accepted at first sign-in, yearly and when they change
     (``access.agreement``). Until then the middleware sends every signed-in page here."""
     if request.method == "POST":

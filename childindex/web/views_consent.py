@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -16,14 +16,15 @@ from childindex.consent.services import consent_record, consent_withdraw
 from childindex.records import selectors
 from childindex.web.decorators import no_store, requires_search_access
 from childindex.web.forms_consent import ConsentRecordForm, ConsentWithdrawForm
-from childindex.web.forms_journey import apply_service_errors
+from childindex.web.http import AuthenticatedRequest
+from childindex.web.service_errors import add_to_form
 from childindex.web.views_journey import _child_or_404, _viewing_or_redirect, not_allowed
 
 
 @no_store
 @requires_search_access
 @require_http_methods(["GET", "POST"])
-def consent_new(request: HttpRequest, index_number: str) -> HttpResponse:
+def consent_new(request: AuthenticatedRequest, index_number: str) -> HttpResponse:
     child = _child_or_404(request, index_number)
     _, refusal = _viewing_or_redirect(request, child)
     if refusal:
@@ -53,7 +54,7 @@ def consent_new(request: HttpRequest, index_number: str) -> HttpResponse:
         except PermissionDenied as exc:
             return not_allowed(request, (str(exc),))
         except ValidationError as exc:
-            apply_service_errors(form, exc, {"given_on": "given_day"})
+            add_to_form(form, exc, {"given_on": "given_day"})
         else:
             messages.success(request, "The consent has been recorded.")
             return redirect("web:child-record", index_number=child.index_number)
@@ -67,7 +68,9 @@ def consent_new(request: HttpRequest, index_number: str) -> HttpResponse:
 @no_store
 @requires_search_access
 @require_http_methods(["GET", "POST"])
-def consent_withdrawal(request: HttpRequest, index_number: str, consent_id: int) -> HttpResponse:
+def consent_withdrawal(
+    request: AuthenticatedRequest, index_number: str, consent_id: int
+) -> HttpResponse:
     """The confirmation page: what withdrawing does, the date, then a warning button."""
     child = _child_or_404(request, index_number)
     _, refusal = _viewing_or_redirect(request, child)
@@ -85,11 +88,15 @@ def consent_withdrawal(request: HttpRequest, index_number: str, consent_id: int)
         except PermissionDenied as exc:
             return not_allowed(request, (str(exc),))
         except ValidationError as exc:
-            apply_service_errors(form, exc, {"withdrawn_on": "withdrawn_day"})
+            add_to_form(form, exc, {"withdrawn_on": "withdrawn_day"})
         else:
             messages.success(request, "The consent has been withdrawn.")
             return redirect("web:child-record", index_number=child.index_number)
-    covers = consent.service.name if consent.scope == Scope.NAMED_SERVICE else None
+    covers = (
+        consent.service.name
+        if consent.scope == Scope.NAMED_SERVICE and consent.service is not None
+        else None
+    )
     return render(
         request,
         "journey/consent_withdraw.html",

@@ -127,7 +127,7 @@ def coverage(request: AuthenticatedRequest) -> HttpResponse:
     export = request.GET.get("format") == "csv"
     view = selectors.coverage(actor=request.user, year=year, export=export)
     if export:
-        rows = [
+        rows: list[tuple[object, ...]] = [
             ("single year of age", r.label, r.in_index, r.estimate or "", r.coverage)
             for r in view.by_age
         ]
