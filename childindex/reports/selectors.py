@@ -259,7 +259,7 @@ REVIEW_AGE_BANDS = (("Up to 7 days", 0, 7), ("8 to 30 days", 8, 30), ("31 to 90 
 
 def _review_ages(la: int) -> list[tuple[str, Count]]:
     now = timezone.now()
-    bands = Counter()
+    bands: Counter[str] = Counter()
     for created in ReviewItem.objects.filter(
         local_authority_id=la, status=ReviewStatus.OPEN
     ).values_list("created_at", flat=True):
@@ -370,9 +370,9 @@ def coverage(*, actor, year: int | None = None, export: bool = False) -> Coverag
         by_district.append((district, n, gp, school, share(gp, n)))
 
     created = counts.by(stored.COVERAGE_CREATED, "month")
-    population = Counter()
-    for y, n in estimates.values_list("year", "population").order_by():
-        population[y] += n
+    population: Counter[int] = Counter()
+    for y, people in estimates.values_list("year", "population").order_by():
+        population[y] += people
     over_time = [
         CoverageRow(f"mid-{y}", Count(created.get(reference_date(y), 0)), Count(population[y]))
         for y in sorted(years)
@@ -413,7 +413,7 @@ def planning(*, actor, months: int = PLANNING_MONTHS, export: bool = False) -> P
             band_children[band] += n
     band_cat: Counter = Counter()
     for _, age, _, category, _, n in counts.of(stored.AGE_CATEGORY):
-        band = age_band(age)
+        band = age_band(age) if age is not None else None
         if band:
             band_cat[band, category] += n
     by_band = [
@@ -513,8 +513,9 @@ def estimates_loaded(*, actor) -> list[dict[str, Any]]:
     decision = policy.can_load_population_estimates(actor)
     if not decision:
         raise PermissionDenied(decision.message)
-    return list(
-        PopulationEstimate.objects.values("local_authority__name", "year")
+    return [
+        dict(row)
+        for row in PopulationEstimate.objects.values("local_authority__name", "year")
         .order_by("local_authority__name", "-year")
         .distinct()
-    )
+    ]
