@@ -313,12 +313,12 @@ def _row_problems(la: int) -> list[RowProblems]:
         reasons[run_id][_reason(column, reason)] += n
     out = []
     for feed in feeds:
-        run = last.get(feed.pk)
-        pk = run.pk if run else 0
+        latest = last.get(feed.pk)
+        pk = latest.pk if latest else 0
         out.append(
             RowProblems(
                 feed,
-                run,
+                latest,
                 Count(counted[pk][ProblemSeverity.REJECTED]),
                 Count(counted[pk][ProblemSeverity.WARNING]),
                 [(r, Count(n)) for r, n in reasons[pk].most_common(3)],
