@@ -33,6 +33,7 @@ def test_monitor_runs_every_periodic_job_inline(settings, tmp_path):
         "detect_irregular_use",
         "notify_many_viewers",
         "notify_no_lead_professional",
+        "refresh_report_counts",
     ):
         assert job in output
     assert "own_address" in output  # the detector says the address check is skipped
@@ -43,7 +44,8 @@ def test_monitor_queues_the_jobs_for_the_worker(settings):
     settings.AUDIT_CHECKPOINT_DIR = None
     out = io.StringIO()
     call_command("monitor", stdout=out)
-    assert "queued 6 jobs" in out.getvalue()  # with the daily lifecycle run
+    # with the daily lifecycle run and the reports' counts (registered by the reports app)
+    assert "queued 7 jobs" in out.getvalue()
 
 
 def test_monitor_refuses_a_silly_interval():
