@@ -33,7 +33,6 @@ def test_monitor_runs_every_periodic_job_inline(settings, tmp_path):
         "detect_irregular_use",
         "notify_many_viewers",
         "notify_no_lead_professional",
-        "refresh_report_counts",
     ):
         assert job in output
     assert "own_address" in output  # the detector says the address check is skipped
@@ -44,7 +43,7 @@ def test_monitor_queues_the_jobs_for_the_worker(settings):
     settings.AUDIT_CHECKPOINT_DIR = None
     out = io.StringIO()
     call_command("monitor", stdout=out)
-    # with the daily lifecycle run and the reports' counts (registered by the reports app)
+    # four every run, the reports' counts (registered by the reports app), and two daily ones
     assert "queued 7 jobs" in out.getvalue()
 
 
