@@ -58,6 +58,7 @@ UNIVERSAL_KINDS = (ServiceKind.SCHOOL, ServiceKind.GP)
 # Measures (StoredCount.measure) and the keys each uses.
 WORKLIST = "worklist"  # category = worklist slug
 AGE_TODAY = "age_today"  # age (on the snapshot's day): active and deceased children
+AGE_TODAY_ACTIVE = "age_today_active"  # age (on the snapshot's day): active children
 AGE_CATEGORY = "age_category"  # age, category: current involvements of active children
 CATEGORY_CHILDREN = "category_children"  # category: active children with a current one
 CATEGORY_INVOLVEMENTS = "category_involvements"  # category: current involvements
@@ -177,10 +178,13 @@ def _district() -> Substr:
     return Substr("postcode", 1, StrIndex("postcode", Value(" ")) - 1)
 
 
-def births(la: int, *, created_before: dt.datetime | None = None) -> dict[dt.date, int]:
-    children = Child.objects.filter(
-        responsible_la_id=la, status__in=[ChildStatus.ACTIVE, ChildStatus.DECEASED]
-    )
+def births(
+    la: int,
+    *,
+    created_before: dt.datetime | None = None,
+    statuses: tuple[str, ...] = (ChildStatus.ACTIVE, ChildStatus.DECEASED),
+) -> dict[dt.date, int]:
+    children = Child.objects.filter(responsible_la_id=la, status__in=statuses)
     if created_before is not None:
         children = children.filter(created_at__lt=created_before)
     return dict(
@@ -241,6 +245,8 @@ def count_la(la: int, *, today: dt.date) -> list[Row]:
     born = births(la)
     for age, n in sorted(by_age(born, today).items()):
         add(AGE_TODAY, n, age=age)
+    for age, n in sorted(by_age(births(la, statuses=(ChildStatus.ACTIVE,)), today).items()):
+        add(AGE_TODAY_ACTIVE, n, age=age)
 
     current = Involvement.objects.filter(
         child__responsible_la_id=la, child__status=ChildStatus.ACTIVE, ended_on__isnull=True

@@ -438,7 +438,7 @@ def planning(*, actor, months: int = PLANNING_MONTHS, export: bool = False) -> P
     counts = stored.counts_for(la)
     categories = list(ServiceCategory.choices)
     band_children: Counter = Counter()
-    for age, n in counts.by(stored.AGE_TODAY, "age").items():
+    for age, n in counts.by(stored.AGE_TODAY_ACTIVE, "age").items():
         band = age_band(age)
         if band:
             band_children[band] += n

@@ -165,3 +165,16 @@ def test_row_problems_per_source_count_the_last_runs_rejected_rows_and_warnings(
     ]
     history = selectors.feed_history(actor=team)["Qz GP"]
     assert [(h.rejected.value, h.warned.value) for h in history] == [(9, 0), (6, 10)]
+
+
+def test_planning_counts_living_children_and_coverage_counts_the_deceased_too(small_la):
+    from childindex.records.models import ChildStatus
+
+    la, team = small_la
+    gone = data.child("Qz9", "Small", dt.date(2015, 3, 1), la=la)
+    gone.status, gone.date_of_death = ChildStatus.DECEASED, dt.date(2025, 1, 1)
+    gone.save()
+    planning = selectors.planning(actor=team)
+    assert sum(n.value for _, n, _ in planning.by_band) == 6
+    coverage = selectors.coverage(actor=team)  # no estimate loaded: ages today
+    assert coverage.total.in_index.value == 7  # as the estimate's mid-year count would
