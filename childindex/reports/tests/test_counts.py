@@ -178,3 +178,13 @@ def test_planning_counts_living_children_and_coverage_counts_the_deceased_too(sm
     assert sum(n.value for _, n, _ in planning.by_band) == 6
     coverage = selectors.coverage(actor=team)  # no estimate loaded: ages today
     assert coverage.total.in_index.value == 7  # as the estimate's mid-year count would
+
+
+def test_counts_stored_by_older_code_are_counted_again_when_read(small_la):
+    from childindex.reports.models import StoredCount
+
+    la, team = small_la
+    first = counts.counts_refresh(la.pk).taken_at
+    StoredCount.objects.filter(measure=counts.VERSION).update(n=counts.COUNTS_VERSION - 1)
+    assert counts.counts_for(la.pk).taken_at > first
+    assert counts.counts_for(la.pk).total(counts.VERSION) == counts.COUNTS_VERSION
