@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from childindex.linkage.comparisons import SWAPPED_GIVEN
 from childindex.linkage.model import Candidate, LevelIndex
 
 
@@ -83,8 +84,11 @@ def _twin_rule(levels: LevelIndex) -> Callable[[tuple[int, ...]], bool]:
     position, top = levels.position, levels.top
     dob, dob_top = position["dob"], top["dob"]
     family, family_top = position["family_name"], top["family_name"]
-    address, address_top = position["postcode"], top["postcode"] - 1
+    address = position["postcode"]
+    # Same postcode or better (older models had "same address" above it).
+    address_top = _gamma_of(levels, "postcode", "Same postcode", top["postcode"] - 1)
     given, given_top = position["given_name"], top["given_name"]
+    swapped = _gamma_of(levels, "given_name", SWAPPED_GIVEN, None)
     variant_or_better = given_top - _VARIANT_FROM_TOP
     slip_or_better = given_top - _SLIP_FROM_TOP
     agreeing = tuple((position[i], top[i]) for i in IDENTIFIERS if i in top)
@@ -96,14 +100,22 @@ def _twin_rule(levels: LevelIndex) -> Callable[[tuple[int, ...]], bool]:
         if gammas[family] != family_top and gammas[address] < address_top:
             return False
         level = gammas[given]
-        if level < 0 or level >= variant_or_better:
-            return False  # missing, the same, or a nickname or spelling
+        if level < 0 or level >= variant_or_better or level == swapped:
+            return False  # missing, the same, a nickname or spelling, or the names swapped
         if any(gammas[p] == t for p, t in agreeing):
             return False
         return any(gammas[p] == 0 for p in national) or level < slip_or_better
 
     levels.derived["twin_rule"] = twin
     return twin
+
+
+def _gamma_of(levels: LevelIndex, comparison: str, label: str, default: int | None):
+    """The gamma of the level with this label (models differ in their levels)."""
+    for gamma, text in levels.labels.get(comparison, {}).items():
+        if text == label and gamma >= 0:
+            return gamma
+    return default
 
 
 def decide(

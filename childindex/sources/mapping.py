@@ -97,7 +97,12 @@ class MappingError(ValueError):
 
 
 class RowError(ValueError):
-    """One row cannot be used; the message is the rejected-rows report's reason."""
+    """One row cannot be used; the message is the row-problems report's reason, ``column``
+    the file's column it is about (blank when it is about the row as a whole)."""
+
+    def __init__(self, message: str, column: str = "") -> None:
+        super().__init__(message)
+        self.column = column
 
 
 @dataclass(frozen=True)
@@ -251,7 +256,7 @@ class ParsedRow:
     key: str
     given_names: str
     family_name: str
-    date_of_birth: dt.date
+    date_of_birth: dt.date | None
     gender: str
     address_line_1: str
     address_line_2: str
@@ -267,6 +272,11 @@ class ParsedRow:
     values: dict[str, str]  # the mapped columns as received
     values_sha256: str
     values_json: str = ""  # ``values`` as canonical JSON (sorted keys), what is hashed
+    # (column, reason) of each value dropped from matching: the row is kept with warnings.
+    warnings: tuple[tuple[str, str], ...] = ()
+    # Given name, family name and date of birth all known: a row may create a child only
+    # then (an incomplete row links when its evidence is strong enough, else goes to review).
+    complete: bool = True
 
 
 def _date(mapping: Mapping, field_name: str, text: str) -> dt.date | None:
@@ -276,7 +286,10 @@ def _date(mapping: Mapping, field_name: str, text: str) -> dt.date | None:
     day = _read_date(mapping.date_formats, text)
     if day is None:
         shapes = " or ".join(mapping.date_formats)
-        raise RowError(f"{field_name} {text[:20]!r} is not a real date in the form {shapes}")
+        raise RowError(
+            f"{field_name} {text[:20]!r} is not a real date in the form {shapes}",
+            mapping.field_columns.get(field_name, ""),
+        )
     return day
 
 
@@ -329,6 +342,20 @@ def _postcode(text: str) -> str:
         raise RowError(f"postcode: {exc}") from exc
 
 
+def _identifies(
+    given: str, family: str, dob: dt.date | None, postcode: str, identifier: bool
+) -> bool:
+    """Enough to identify a child: a name (given or family) with an identifier, a name with a
+    date of birth and a postcode, a full name with a date of birth or a postcode, or a date of
+    birth with an identifier."""
+    name = bool(given or family)
+    return (
+        (identifier and (name or dob is not None))
+        or (name and dob is not None and bool(postcode))
+        or (bool(given and family) and (dob is not None or bool(postcode)))
+    )
+
+
 def parse_row(
     mapping: Mapping, raw: dict[str, str], *, row_number: int, line_number: int, today: dt.date
 ) -> ParsedRow:
@@ -336,43 +363,58 @@ def parse_row(
     values = {c: (raw[c] or "").strip() for c in mapping.used_columns if c in raw}
     key = values.get(mapping.key_column, "")
     if not key:
-        raise RowError(f"no record key in column {mapping.key_column}")
+        raise RowError(f"no record key in column {mapping.key_column}", mapping.key_column)
     if len(key) > 100:
-        raise RowError(f"the record key in column {mapping.key_column} is over 100 characters")
+        raise RowError(
+            f"the record key in column {mapping.key_column} is over 100 characters",
+            mapping.key_column,
+        )
     field_column = mapping.field_columns
     value = values.get
 
     def get(field_name: str) -> str:
         return value(field_column[field_name], "")
 
+    warnings: list[tuple[str, str]] = []
+
+    def dropped(column: str, error: RowError) -> None:
+        warnings.append((column, f"{error} (dropped from matching)"))
+
     given, family = value(field_column["given_names"], ""), value(field_column["family_name"], "")
-    if not given:
-        raise RowError("no given name")
-    if not family:
-        raise RowError("no family name")
-    dob = _date(mapping, "date_of_birth", value(field_column["date_of_birth"], ""))
+    dob_column = field_column["date_of_birth"]
+    try:
+        dob = _date(mapping, "date_of_birth", value(dob_column, ""))
+        if dob is not None and dob > today:
+            raise RowError(f"date_of_birth {dob.isoformat()} is in the future")
+        if dob is not None and dob.year < today.year - OLDEST_CHILD_YEARS:
+            raise RowError(f"date_of_birth {dob.isoformat()} is not a child's")
+    except RowError as exc:
+        dropped(dob_column, exc)
+        dob = None
     start = _date(mapping, "start_date", value(field_column["start_date"], ""))
     end = _date(mapping, "end_date", value(field_column["end_date"], ""))
-    if dob is None:
-        raise RowError("no date of birth")
-    if dob > today:
-        raise RowError(f"date_of_birth {dob.isoformat()} is in the future")
-    if dob.year < today.year - OLDEST_CHILD_YEARS:
-        raise RowError(f"date_of_birth {dob.isoformat()} is not a child's")
     if start is None:
-        raise RowError("no start date")
+        raise RowError("no start date", field_column["start_date"])
     if end is not None and end < start:
-        raise RowError(f"end_date {end.isoformat()} is before start_date {start.isoformat()}")
+        raise RowError(
+            f"end_date {end.isoformat()} is before start_date {start.isoformat()}",
+            field_column["end_date"],
+        )
     gender_text = get("gender")
     gender = mapping.genders.get(gender_text.lower())
     if gender is None:
         raise RowError(
             f"gender {gender_text[:20]!r} is not one the mapping knows "
-            "(add it under [values.gender])"
+            "(add it under [values.gender])",
+            field_column["gender"],
         )
     postcode = get("postcode")
     if postcode:
-        postcode = _postcode(postcode)
+        try:
+            postcode = _postcode(postcode)
+        except RowError as exc:
+            dropped(field_column["postcode"], exc)
+            postcode = ""
     identifiers: dict[str, str] = {}
     local: list[tuple[str, str]] = []
     for column in mapping.identifiers:
@@ -382,11 +424,33 @@ def parse_row(
         try:
             compact = validate_identifier(column.type, text)
         except IdentifierError as exc:
-            raise RowError(f"{column.column}: {exc}") from exc
+            dropped(column.column, RowError(f"{column.column}: {exc}"))
+            continue
         if column.type == IdentifierType.LOCAL:
             local.append((column.issuer, compact))
         else:
             identifiers[column.type] = compact
+    complete = bool(given and family and dob)
+    if not complete and not _identifies(given, family, dob, postcode, bool(identifiers or local)):
+        missing = [
+            label
+            for label, held in (
+                ("given name", given),
+                ("family name", family),
+                ("date of birth", dob),
+                ("postcode", postcode),
+                ("identifier", identifiers or local),
+            )
+            if not held
+        ]
+        dropped_too = "; ".join(reason for _column, reason in warnings)
+        raise RowError(
+            "not enough to identify a child (no "
+            + ", no ".join(missing)
+            + "): a row needs a name with an identifier, or a name with a date of birth and "
+            "a postcode, or a full name with a date of birth or a postcode"
+            + (f"; {dropped_too}" if dropped_too else "")
+        )
     if mapping.fixed_service:
         organisation_code = mapping.fixed_service["organisation_code"]
         service_name = mapping.fixed_service["service_name"]
@@ -417,4 +481,6 @@ def parse_row(
         values=values,
         values_sha256=hashlib.sha256(canonical.encode()).hexdigest(),
         values_json=canonical,
+        warnings=tuple(warnings),
+        complete=complete,
     )

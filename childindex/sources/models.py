@@ -10,6 +10,8 @@ every decision is recorded with who and why.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.db import models
 from django.db.models import F, Q
 
@@ -74,6 +76,9 @@ class ImportRun(TimestampedModel):
     created = models.PositiveIntegerField(default=0)
     sent_to_review = models.PositiveIntegerField(default=0)
     rejected = models.PositiveIntegerField(default=0)
+    warned = models.PositiveIntegerField(
+        default=0, help_text="Rows kept with a warning (a value dropped from matching)."
+    )
     unchanged = models.PositiveIntegerField(default=0)
     ended = models.PositiveIntegerField(default=0, help_text="Involvements a snapshot ended.")
 
@@ -242,23 +247,50 @@ class SourceLink(models.Model):
         return f"{self.source_record} -> {self.child} ({self.get_method_display()})"
 
 
-class RejectedRow(models.Model):
-    """A row that could not be used, with its row number and a reason a person can act on."""
+class ProblemSeverity(models.TextChoices):
+    REJECTED = "rejected", "Rejected"
+    WARNING = "warning", "Accepted with a warning"
 
-    run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="rejected_rows")
+
+class RowProblem(models.Model):
+    """A row problem of a run: a row rejected, or a row kept with a value dropped (a warning),
+    with its row number, the column and a reason a person can act on."""
+
+    run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="row_problems")
     row_number = models.PositiveIntegerField()
     line_number = models.PositiveIntegerField()
     key = models.CharField(max_length=100, blank=True)
+    severity = models.CharField(
+        max_length=10, choices=ProblemSeverity.choices, default=ProblemSeverity.REJECTED
+    )
+    column = models.CharField(max_length=100, blank=True)
     reason = models.CharField(max_length=300)
 
     class Meta:
-        ordering = ["run", "row_number"]
+        ordering = ["run", "row_number", "column"]
         constraints = [
-            models.UniqueConstraint(fields=["run", "row_number"], name="rejected_row_once"),
+            models.UniqueConstraint(
+                fields=["run", "row_number", "column"], name="row_problem_once"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"row {self.row_number}: {self.reason}"
+
+
+class RejectedManager(models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().filter(severity=ProblemSeverity.REJECTED)
+
+
+class RejectedRow(RowProblem):
+    """The rows a run rejected (its row problems of severity rejected)."""
+
+    objects: ClassVar[RejectedManager] = RejectedManager()
+
+    class Meta:
+        proxy = True
+        ordering = ["run", "row_number"]
 
 
 class ReviewStatus(models.TextChoices):

@@ -44,6 +44,7 @@ class BadRow:
     line_number: int
     reason: str
     key: str = ""
+    column: str = ""  # the file's column the reason is about, if one
 
 
 def _encoding(mapping: Mapping) -> str:

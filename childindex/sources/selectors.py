@@ -27,9 +27,9 @@ from childindex.sources.models import (
     Feed,
     ImportRun,
     Merge,
-    RejectedRow,
     ReviewItem,
     ReviewStatus,
+    RowProblem,
     SourceRecord,
 )
 
@@ -51,6 +51,9 @@ CAUSE_LABELS = {
     "may_be_shielded_child": "May be a shielded child",
     "no_candidate_source_may_not_create": "No match, and this source may not add children",
     "may_be_new_child": "May be the same as another new row",
+    "incomplete_row": "No match, and the row is too incomplete to add a child",
+    "given_name_differs": "A different given name, and nothing shows a second child",
+    "conflicts_with_new_child": "Matches a new row that is clearly another child",
 }
 QUEUE_PAGE = 100
 # Comparisons of fields a shield hides: for a candidate whose details the user may not see,
@@ -246,12 +249,14 @@ class FeedHealth:
     backlog: int
     oldest_days: int | None
     rejected_last_run: int
+    warned_last_run: int  # rows kept with a warning
     records: int
 
 
 @replica_reads
 def feed_health(*, actor) -> list[FeedHealth]:
-    """Per source: last run, rows, match rate, review backlog and its age, rejected rows."""
+    """Per source: last run, rows, match rate, review backlog and its age, and the last
+    run's row problems (rows rejected, rows kept with a warning)."""
     return feed_health_of(local_authority_ids=[_own_la(actor)])
 
 
@@ -289,6 +294,7 @@ def feed_health_of(*, local_authority_ids: list[int] | None) -> list[FeedHealth]
                 backlog=queue["count"] if queue else 0,
                 oldest_days=(now - queue["oldest"]).days if queue else None,
                 rejected_last_run=last.rejected if last else 0,
+                warned_last_run=last.warned if last else 0,
                 records=records.get(feed.pk, 0),
             )
         )
@@ -298,15 +304,15 @@ def feed_health_of(*, local_authority_ids: list[int] | None) -> list[FeedHealth]
 @dataclass(frozen=True)
 class RunView:
     run: ImportRun
-    rejected: list[RejectedRow]
+    rejected: list[RowProblem]  # its first row problems, rejected and warnings
     rejected_total: int
 
 
 def import_run(*, actor, pk: int, rejected_limit: int = 200) -> RunView:
-    """An import's progress and counts, and its first rejected rows."""
+    """An import's progress and counts, and its first row problems."""
     la = _own_la(actor)
     run = ImportRun.objects.select_related("feed").get(pk=pk, feed__local_authority_id=la)
-    rows = RejectedRow.objects.filter(run=run).order_by("row_number")
+    rows = RowProblem.objects.filter(run=run).order_by("row_number", "column")
     return RunView(run, list(rows[:rejected_limit]), rows.count())
 
 

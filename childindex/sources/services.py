@@ -1,7 +1,8 @@
 """Writes for feeds and linkage: the linkage model and thresholds, review decisions, merges.
 
 Each service is keyword-only, runs in one transaction and writes its audit event. Imports
-themselves are in ``importer.py`` (a long-running service in chunks, each its own transaction).
+themselves are in the ``importing`` package (a long-running service in chunks, each its own
+transaction).
 """
 
 from __future__ import annotations
@@ -31,7 +32,9 @@ from childindex.records.models import (
     NameKind,
 )
 from childindex.records.search_index import search_keys_refresh
-from childindex.sources.importer import INDEX_BATCH, Importer, WorkRow, chunks
+from childindex.sources.importing.linkage import Linkage, index_tables
+from childindex.sources.importing.parse import WorkRow
+from childindex.sources.importing.write import Writer
 from childindex.sources.mapping import RowError, mapping_from_document, parse_row
 from childindex.sources.models import (
     REASONS_FOR,
@@ -127,12 +130,10 @@ def linkage_model_train(*, actor_label: str, max_pairs: float = 2e6) -> LinkageM
     import pyarrow as pa
 
     from childindex.linkage.model import link_table, train
-    from childindex.sources.index_data import index_link_records, row_record
+    from childindex.sources.index_data import row_record
 
     current = linkage_model_active()
-    index = pa.concat_tables(
-        [link_table(batch) for batch in chunks(index_link_records(batch=INDEX_BATCH), INDEX_BATCH)]
-    )
+    index = pa.concat_tables(list(index_tables()))
     records = []
     mappings: dict[int, Any] = {}
     for feed_id, key, values in SourceRecord.objects.filter(status=RecordStatus.LINKED).values_list(
@@ -221,9 +222,7 @@ def relink_dry_run(
     thresholds: Thresholds | None = None,
     examples: int = 20,
 ) -> DryRun:
-    from childindex.linkage.decide import decide
-    from childindex.linkage.model import Scorer, link_table
-    from childindex.sources.index_data import index_link_records, row_record
+    from childindex.sources.index_data import row_record
 
     model = model or linkage_model_active()
     thresholds = thresholds or thresholds_for(local_authority.pk)
@@ -249,10 +248,8 @@ def relink_dry_run(
         )
     )
     result = DryRun()
-    scorer = Scorer(model.settings)
+    linkage = Linkage(model.settings, thresholds)
     try:
-        for index_batch in chunks(index_link_records(batch=INDEX_BATCH), INDEX_BATCH):
-            scorer.add_index(link_table(index_batch))
         mappings: dict[int, Any] = {}
         for start in range(0, len(records), 20_000):
             batch = records[start : start + 20_000]
@@ -264,23 +261,13 @@ def relink_dry_run(
                 uid = f"s{pk}"
                 rows.append(row_record(uid, parsed))
                 meta[uid] = (feed_name, key, may_create, status, child_id)
-            by_uid: dict[str, list] = {u: [] for u in meta}
-            for c in scorer.score(link_table(rows), min_weight=thresholds.lower):
-                by_uid[c.record_id].append(c)
-            shielded = {
-                str(pk)
-                for pk in Child.objects.filter(
-                    shielded=True, pk__in=[int(c.other_id) for cs in by_uid.values() for c in cs]
-                ).values_list("pk", flat=True)
-            }
-            for uid, (feed_name, key, may_create, status, child_id) in meta.items():
-                decision = decide(
-                    by_uid[uid],
-                    thresholds=thresholds,
-                    levels=scorer.levels,
-                    may_create=may_create,
-                    is_shielded=shielded.__contains__,
-                )
+            if not rows:
+                continue
+            _, decisions = linkage.score_and_decide(
+                rows, may_create=lambda u, meta=meta: meta[u][2]
+            )
+            for uid, (feed_name, key, _may_create, status, child_id) in meta.items():
+                decision = decisions[uid]
                 result.records += 1
                 before = f"linked to {child_id}" if status == RecordStatus.LINKED else "review"
                 if decision.outcome == Outcome.LINK:
@@ -313,7 +300,7 @@ def relink_dry_run(
                         }
                     )
     finally:
-        scorer.close()
+        linkage.close()
     return result
 
 
@@ -326,17 +313,15 @@ def _can_decide(actor, item: ReviewItem) -> None:
         raise PermissionDenied(decision.message)
 
 
-def _applier(item: ReviewItem) -> tuple[Importer, WorkRow]:
+def _applier(item: ReviewItem) -> tuple[Writer, WorkRow]:
+    """The import's writer for the item's feed and run, and the item's row parsed again."""
     record = item.source_record
     feed = record.feed
     mapping = mapping_from_document(feed.mapping, source=feed.name)
-    importer = Importer(
-        run=item.run,
+    writer = Writer(
         feed=feed,
-        mapping=mapping,
-        path=None,  # type: ignore[arg-type]
+        run=item.run,
         model=item.model or linkage_model_active(),
-        thresholds=DEFAULT_THRESHOLDS,
         actor_label=SYSTEM_LABEL,
     )
     try:
@@ -347,12 +332,12 @@ def _applier(item: ReviewItem) -> tuple[Importer, WorkRow]:
             line_number=0,
             today=timezone.localdate(),
         )
-        service_id, basis = importer.catalogue.service(parsed)
+        service_id, basis = writer.catalogue.service(parsed)
     except RowError as exc:
         raise ValidationError(
             f"this record can no longer be read with its feed's mapping: {exc}"
         ) from exc
-    return importer, WorkRow(parsed, service_id, basis, record=record)
+    return writer, WorkRow(parsed, service_id, basis, record=record)
 
 
 def review_decide(
@@ -384,15 +369,15 @@ def review_decide(
                 raise ValidationError("Choose one of the candidates to link to.")
             if child.status == ChildStatus.MERGED:
                 raise ValidationError("That record was merged into another: link to that one.")
-            importer, row = _applier(item)
+            writer, row = _applier(item)
             row.child_id = child.pk
-            _link(importer, row, record, child.pk, actor, now)
+            _link(writer, row, record, child.pk, actor, now)
             item.child = child
             children = [child.index_number]
         elif decision == ReviewDecision.CREATE:
-            importer, row = _applier(item)
-            created = importer.create_children([row])
-            _link(importer, row, record, created[0], actor, now, method=LinkMethod.PERSON)
+            writer, row = _applier(item)
+            created = writer.create_children([row])
+            _link(writer, row, record, created[0], actor, now, method=LinkMethod.PERSON)
             item.child = Child.objects.get(pk=created[0])
             children = [item.child.index_number]
         else:
@@ -426,7 +411,7 @@ def review_decide(
 
 
 def _link(
-    importer: Importer,
+    writer: Writer,
     row: WorkRow,
     record: SourceRecord,
     child_id: int,
@@ -437,8 +422,8 @@ def _link(
     record.status, record.child_id, record.shielded = RecordStatus.LINKED, child_id, False
     record.save(update_fields=["status", "child", "shielded", "updated_at"])
     row.child_id = child_id
-    importer.apply_involvements([row])
-    importer.add_identifiers([row])
+    writer.apply_involvements([row])
+    writer.add_identifiers([row])
     SourceLink.objects.create(
         source_record=record,
         child_id=child_id,

@@ -1,5 +1,7 @@
 from django.conf import settings
 
+from childindex.access import policy
+
 
 def service(request):
     """The service name and whether the data shown is synthetic (for the phase banner)."""
@@ -15,8 +17,6 @@ def navigation(request):
     template). Computed lazily, so pages that do not render the menu pay nothing."""
     from django.urls import reverse
     from django.utils.functional import SimpleLazyObject
-
-    from childindex.access import policy
 
     def items() -> list[dict[str, str]]:
         user = request.user

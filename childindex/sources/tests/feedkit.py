@@ -16,7 +16,7 @@ from childindex.directory.tests.factories import (
 )
 from childindex.records.models import AddressStatus, Child, ChildAddress, ChildIdentifier
 from childindex.records.tests.factories import ChildFactory, ChildNameFactory
-from childindex.sources.importer import feed_import
+from childindex.sources.importing import feed_import
 
 COLUMNS = [
     "id",

@@ -27,7 +27,7 @@ def test_feed_import_reports_its_counts(county):
     path = county.write(
         [
             county.row("A1", "Ruby", "Stone", "2012-01-05"),
-            county.row("A2", "Jack", "Field", "2012-02-30"),
+            county.row("A2", "Jack", "Field", "2012-02-03", sex="Q"),
         ]
     )
     mapping = county.tmp / "gp.toml"

@@ -61,7 +61,7 @@ def test_a_duplicate_column_in_the_header_refuses_the_file(county):
         columns=[*county_columns(), "given"],
     )
     with pytest.raises(FileRefused, match="given.*more than once"):
-        from childindex.sources.importer import feed_import
+        from childindex.sources.importing import feed_import
 
         feed_import(path=path, mapping_text=county.mapping())
 
@@ -83,8 +83,14 @@ def test_a_deeply_nested_mapping_gives_a_clear_error_not_a_traceback():
 
 @pytest.mark.parametrize("key", ["=1+1", " =1+1", "\t=1", "\r=1", "\n=1", "\uff1d1+1", "@SUM(A1)"])
 def test_feed_rejected_neutralises_formulas_in_every_cell(county, key):
-    county.load([county.row(key, "Jack", "Field", "2012-02-30")])
-    out = io.StringIO()
-    call_command("feed", "rejected", "--source", "gp", stdout=out)
-    keys = [row[2] for row in list(csv.reader(io.StringIO(out.getvalue())))[1:] if row[2]]
-    assert keys and all(key.startswith("'") for key in keys)
+    county.load(
+        [
+            county.row(key, "Jack", "Field", "2012-02-03", sex="Q"),  # rejected
+            county.row(key + "w", "Jack", "Field", "2012-02-30"),  # kept with a warning
+        ]
+    )
+    for report in ("rejected", "problems"):
+        out = io.StringIO()
+        call_command("feed", report, "--source", "gp", stdout=out)
+        keys = [row[2] for row in list(csv.reader(io.StringIO(out.getvalue())))[1:] if row[2]]
+        assert keys and all(key.startswith("'") for key in keys)

@@ -15,7 +15,7 @@ from childindex.directory.tests.factories import (
     ServiceFactory,
 )
 from childindex.records.models import Involvement
-from childindex.sources.importer import FeedImportError, feed_import
+from childindex.sources.importing import FeedImportError, feed_import
 from childindex.sources.models import ImportRun, RejectedRow, SourceRecord
 from childindex.sources.tests.feedkit import TODAY, mapping_text
 

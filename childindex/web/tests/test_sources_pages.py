@@ -177,13 +177,14 @@ def test_practitioners_are_refused_the_feed_pages(client, county):
         assert client.get(url).status_code == 403
 
 
-def test_feed_health_shows_last_run_match_rate_backlog_and_rejected_rows(
+def test_feed_health_shows_last_run_match_rate_backlog_and_row_problems(
     client, team, queued, county
 ):
     county.load(
         [
             county.row("B1", "Ruby", "Stone", "2012-01-05"),
-            county.row("B2", "Ruby", "Stone", "2012-02-30"),
+            county.row("B2", "Ruby", "Stone", "2012-02-30"),  # kept, with a warning
+            county.row("B3", "", "", "2012-02-03"),  # nothing to identify a child by
         ],
         name="school",
     )
@@ -193,15 +194,18 @@ def test_feed_health_shows_last_run_match_rate_backlog_and_rejected_rows(
     health = {h.feed.name: h for h in response.context["health"]}
     assert health["gp"].backlog == 2 and health["gp"].oldest_days == 1
     assert health["gp"].match_rate == 0
-    assert health["school"].rejected_last_run == 1 and health["school"].match_rate == 0.5
+    assert health["school"].rejected_last_run == 1 and health["school"].warned_last_run == 1
+    assert health["school"].match_rate == 1 / 3
+    assert "Rows with warnings" in response.content.decode()
 
 
-def test_an_imports_page_shows_its_progress_and_rejected_rows(client, team, county):
+def test_an_imports_page_shows_its_progress_and_row_problems(client, team, county):
     run = county.load([county.row("B1", "Ruby", "Stone", "2012-02-30")])
     response = client.get(f"/index-team/feeds/runs/{run.pk}/")
     assert response.status_code == 200
     assert_govuk_page(response)
     assert "not a real date" in response.content.decode()
+    assert "Accepted with a warning" in response.content.decode()
     assert "Refresh" not in response
     ImportRun.objects.filter(pk=run.pk).update(status="running", rows_done=0)
     ImportRun.objects.filter(pk=run.pk).update(status="running")

@@ -6,7 +6,8 @@ needs no other step. Killed part way, the same command resumes where it stopped.
 rely on this command line: keep it stable.
 
     childindex feed import --source NAME --mapping FILE.toml FILE.csv [--no-progress]
-    childindex feed rejected --source NAME [--run ID]      # the rejected-rows report (CSV)
+    childindex feed problems --source NAME [--run ID]      # the row-problems report (CSV)
+    childindex feed rejected --source NAME [--run ID]      # rejected rows only, as before
 """
 
 from __future__ import annotations
@@ -22,16 +23,16 @@ from django.core.management.base import CommandError, CommandParser
 from django.db import DatabaseError
 
 from childindex.core.spreadsheets import csv_safe
-from childindex.sources.importer import FeedImportError, feed_import, run_counts
+from childindex.sources.importing import FeedImportError, feed_import, run_counts
 from childindex.sources.management.commands._base import OneLineCommand, subparsers
 from childindex.sources.mapping import MappingError
-from childindex.sources.models import Feed, ImportRun, RejectedRow
+from childindex.sources.models import Feed, ImportRun, RejectedRow, RowProblem
 from childindex.sources.moves import feed_deaths_apply, feed_moves_apply
 from childindex.sources.reading import FileRefused
 
 
 class Command(OneLineCommand):
-    help = "Import a source feed (CSV with a TOML mapping), or report its rejected rows."
+    help = "Import a source feed (CSV with a TOML mapping), or report its row problems."
 
     def add_arguments(self, parser: CommandParser) -> None:
         subs = subparsers(parser)
@@ -47,16 +48,20 @@ class Command(OneLineCommand):
             help="no progress bar (a line per committed chunk of rows instead)",
         )
         run.add_argument("--chunk-rows", type=int, default=None, help=argparse.SUPPRESS)
-        report = subs.add_parser("rejected", help="the rejected rows of a source's last run")
-        report.add_argument("--source", required=True, metavar="NAME")
-        report.add_argument("--run", type=int, metavar="ID")
+        for name, help_text in (
+            ("problems", "the row problems (rejected rows, warnings) of a source's last run"),
+            ("rejected", "the rejected rows only, in the old four columns (tools use it)"),
+        ):
+            report = subs.add_parser(name, help=help_text)
+            report.add_argument("--source", required=True, metavar="NAME")
+            report.add_argument("--run", type=int, metavar="ID")
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             if options["action"] == "import":
                 self._import(options)
             else:
-                self._rejected(options)
+                self._problems(options)
         except (MappingError, FileRefused, FeedImportError) as exc:
             raise CommandError(str(exc)) from None
         except DatabaseError as exc:
@@ -94,7 +99,8 @@ class Command(OneLineCommand):
         self.stdout.write(
             f"{run.feed.name}: {counts['read']:,} rows read, {counts['linked']:,} linked, "
             f"{counts['created']:,} new children, {counts['sent_to_review']:,} to review, "
-            f"{counts['rejected']:,} rejected, {counts['unchanged']:,} unchanged, "
+            f"{counts['rejected']:,} rejected, {counts['warned']:,} with warnings, "
+            f"{counts['unchanged']:,} unchanged, "
             f"{counts['ended']:,} involvements ended (run {run.pk}, {elapsed:.1f} s)."
         )
         if moved:
@@ -107,12 +113,12 @@ class Command(OneLineCommand):
                 getattr(run, "timings", {}).items(), key=lambda item: -item[1]
             ):
                 self.stdout.write(f"  {phase}: {seconds:.2f} s (CPU {cpu.get(phase, 0):.2f} s)")
-        if counts["rejected"]:
+        if counts["rejected"] or counts["warned"]:
             self.stdout.write(
-                f"Rejected rows: childindex feed rejected --source {run.feed.name} --run {run.pk}"
+                f"Row problems: childindex feed problems --source {run.feed.name} --run {run.pk}"
             )
 
-    def _rejected(self, options: dict[str, Any]) -> None:
+    def _problems(self, options: dict[str, Any]) -> None:
         feed = Feed.objects.filter(name=options["source"]).first()
         if feed is None:
             raise CommandError(f"no source named {options['source']}")
@@ -121,11 +127,28 @@ class Command(OneLineCommand):
         if run is None:
             raise CommandError(f"no such import run of {feed.name}")
         writer = csv.writer(self.stdout, lineterminator="\n")
-        writer.writerow(["row", "line", "key", "reason"])
-        for row in RejectedRow.objects.filter(run=run).order_by("row_number"):
-            # Keys and reasons quote the feed: neutralised before a spreadsheet can run them.
+        # Keys and reasons quote the feed: neutralised before a spreadsheet can run them.
+        if options["action"] == "rejected":  # the old report, unchanged: tools read it
+            writer.writerow(["row", "line", "key", "reason"])
+            for row in RejectedRow.objects.filter(run=run).order_by("row_number"):
+                writer.writerow(
+                    [csv_safe(v) for v in (row.row_number, row.line_number, row.key, row.reason)]
+                )
+            return
+        writer.writerow(["row", "line", "key", "severity", "column", "reason"])
+        for problem in RowProblem.objects.filter(run=run).order_by("row_number", "column"):
             writer.writerow(
-                [csv_safe(v) for v in (row.row_number, row.line_number, row.key, row.reason)]
+                [
+                    csv_safe(v)
+                    for v in (
+                        problem.row_number,
+                        problem.line_number,
+                        problem.key,
+                        problem.severity,
+                        problem.column,
+                        problem.reason,
+                    )
+                ]
             )
 
 

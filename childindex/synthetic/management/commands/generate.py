@@ -2,8 +2,10 @@
 
     childindex generate --children N --seed S --out DIR [--load]
         [--la CODE ... | --las N] [--as-of YYYY-MM-DD] [--error-rate R] [--error KIND=RATE ...]
+        [--error-profile default|hard]
 
-Writes DIR/children.csv, DIR/feeds/<source>.csv, DIR/truth.csv and the rest (see
+Writes DIR/children.csv, DIR/feeds/<source>.csv (DIR/feeds/<LA code>/<source>.csv, one set per
+LA, when there are several), DIR/truth.csv and the rest (see
 ``childindex.synthetic.feeds``); ``--load`` also loads the population into the configured
 database. The same options give byte-identical files. ``--as-of`` (the day ages are counted
 to) defaults to today, and is written to DIR/manifest.json so any run can be repeated.
@@ -26,8 +28,11 @@ from django.db import DatabaseError
 from childindex.synthetic.feeds import (
     DEFAULT_ERROR_RATE,
     ERROR_KINDS,
+    ERROR_PROFILES,
+    HARD_ERROR_KINDS,
+    HARD_ERROR_RATE,
     PopulationWriter,
-    error_rates,
+    profile_error_rates,
 )
 from childindex.synthetic.load import PopulationLoadError, check_can_load, population_load
 from childindex.synthetic.people import FEEDS
@@ -129,10 +134,18 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--error-rate",
-            default=str(DEFAULT_ERROR_RATE),
+            default=None,
             metavar="R",
             help="about the share of feed rows with an error, 0 to 1 "
-            f"(default {DEFAULT_ERROR_RATE})",
+            f"(default {DEFAULT_ERROR_RATE}; {HARD_ERROR_RATE} with --error-profile hard)",
+        )
+        parser.add_argument(
+            "--error-profile",
+            default="default",
+            choices=ERROR_PROFILES,
+            help="hard adds the public benchmarks' errors: another given name, two slips in "
+            "a name, a missing name or date of birth, names swapped, an impossible date, a "
+            "house number slip, an identifier one digit out that passes its check",
         )
         parser.add_argument(
             "--error",
@@ -174,7 +187,10 @@ class Command(BaseCommand):
                 as_of=population_options.as_of.isoformat(),
             )
         files = manifest["files"]
-        per_feed = {feed: files[f"feeds/{feed}.csv"] for feed in FEEDS}
+        per_feed = {
+            feed: sum(n for name, n in files.items() if name.endswith(f"/{feed}.csv"))
+            for feed in FEEDS
+        }
         self.stdout.write(
             f"Wrote {files['children.csv']:,} children and {sum(per_feed.values()):,} feed rows "
             f"({', '.join(f'{feed} {rows:,}' for feed, rows in per_feed.items())}) "
@@ -202,9 +218,10 @@ class Command(BaseCommand):
         overrides = {}
         for item in options["error"]:
             kind, sep, value = item.partition("=")
-            if not sep or kind.strip() not in ERROR_KINDS:
+            kinds = ERROR_KINDS + (HARD_ERROR_KINDS if options["error_profile"] == "hard" else ())
+            if not sep or kind.strip() not in kinds:
                 raise CommandError(
-                    f"--error takes KIND=RATE with KIND one of {', '.join(ERROR_KINDS)}, "
+                    f"--error takes KIND=RATE with KIND one of {', '.join(kinds)}, "
                     f"not {item[:40]!r}"
                 )
             overrides[kind.strip()] = _rate(value, f"--error {kind.strip()}")
@@ -213,7 +230,12 @@ class Command(BaseCommand):
         la_codes = tuple(c.strip().upper() for c in options["la_codes"] or [DEFAULT_LA_CODE])
         if options.get("las") is not None:
             la_codes = national_la_codes(_whole_number(options["las"], "--las", 1, MAX_LAS))
-        rates = error_rates(_rate(options["error_rate"], "--error-rate"), overrides)
+        overall = options["error_rate"]
+        rates = profile_error_rates(
+            options["error_profile"],
+            None if overall is None else _rate(overall, "--error-rate"),
+            overrides,
+        )
         try:
             population_options = PopulationOptions(
                 children=children,
