@@ -134,20 +134,3 @@ def _mapping(county):
     path = county.tmp / "gp.toml"
     path.write_text(county.mapping(), encoding="utf-8")
     return path
-
-
-def test_a_row_has_one_problem_per_column_in_a_run(county):
-    from childindex.core.tests.constraints import refused_by
-
-    bad = nhs(1)[:-1] + str((int(nhs(1)[-1]) + 1) % 10)
-    run = county.load([county.row("A1", "Ruby", "Stone", "2012-01-05", nhs=bad)])
-    problem = RowProblem.objects.get(run=run)
-    with refused_by("row_problem_once"):
-        RowProblem.objects.create(
-            run=run,
-            row_number=problem.row_number,
-            line_number=problem.line_number,
-            severity=problem.severity,
-            column=problem.column,
-            reason="the same column again",
-        )
