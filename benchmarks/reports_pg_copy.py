@@ -84,7 +84,7 @@ def copy_tables(lite: sqlite3.Connection, pg: psycopg.Connection) -> None:
                     )
                 copy.write_row(row)
                 n += 1
-        if "id" in columns:
+        if "id" in columns and pg_columns["id"] in ("integer", "bigint"):
             pg.execute(
                 f"select setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
                 f'coalesce((select max(id) from "{table}"), 1))'

@@ -50,6 +50,7 @@ __all__ = ["age_on", "reference_date", "school_age_births"]
 
 REPORT_VIEW = Action.REPORT_VIEW
 WORKLIST_PAGE = 50
+ONE_PASS_IDS = 10_000  # a worklist up to this long is listed and counted in one query
 
 AGE_BANDS: tuple[tuple[str, int, int], ...] = (
     ("Under 1", 0, 0),
@@ -236,11 +237,19 @@ def worklist(
         chosen = [by_id[pk] for pk in ids]
         total = len(chosen)
         page, pages = 1, max(1, -(-total // WORKLIST_PAGE))
-    else:  # the count, then one page (a window count over the list sorts all of it first)
-        total = children.count()
+    else:
+        # One pass for a short list (its ids give the count and the page: the filter, the
+        # costly part, runs once); a long list is counted, then one page is read.
+        ids = list(ordered.values_list("pk", flat=True)[: ONE_PASS_IDS + 1])
+        total = len(ids) if len(ids) <= ONE_PASS_IDS else children.count()
         pages = max(1, -(-total // WORKLIST_PAGE))
         page = min(max(1, page), pages)
-        chosen = list(ordered[(page - 1) * WORKLIST_PAGE : page * WORKLIST_PAGE])
+        window = slice((page - 1) * WORKLIST_PAGE, page * WORKLIST_PAGE)
+        if len(ids) <= ONE_PASS_IDS or window.stop <= len(ids):
+            by_id = Child.objects.in_bulk(ids[window])
+            chosen = [by_id[pk] for pk in ids[window]]
+        else:
+            chosen = list(ordered[window])
     rows = _rows(chosen, today)
     _audit(
         actor,

@@ -188,3 +188,17 @@ def test_counts_stored_by_older_code_are_counted_again_when_read(small_la):
     StoredCount.objects.filter(measure=counts.VERSION).update(n=counts.COUNTS_VERSION - 1)
     assert counts.counts_for(la.pk).taken_at > first
     assert counts.counts_for(la.pk).total(counts.VERSION) == counts.COUNTS_VERSION
+
+
+@pytest.mark.parametrize("one_pass", [10_000, 3])
+def test_a_worklist_pages_the_same_in_one_pass_or_counted_then_paged(
+    small_la, monkeypatch, one_pass
+):
+    la, team = small_la
+    monkeypatch.setattr(selectors, "WORKLIST_PAGE", 2)
+    monkeypatch.setattr(selectors, "ONE_PASS_IDS", one_pass)
+    pages = [selectors.worklist(actor=team, slug="no-gp", page=n) for n in (1, 2, 3, 9)]
+    assert [p.count.value for p in pages] == [6, 6, 6, 6]
+    assert [p.page for p in pages] == [1, 2, 3, 3]  # past the end: the last page
+    listed = [r.name for p in pages[:3] for r in p.rows]
+    assert listed == [f"Qz{n} Small" for n in range(6)]  # oldest first, each once
