@@ -90,7 +90,10 @@ def test_limits_are_per_user(county, children):
 
 
 def test_the_cli_search_keeps_the_same_limit(county, children):
-    UsageThresholds.objects.create(local_authority=county["la"], search_limit_per_minute=1)
+    # a day limit of one as well: the two calls run on the real clock and may straddle a minute
+    UsageThresholds.objects.create(
+        local_authority=county["la"], search_limit_per_minute=1, search_limit_per_day=1
+    )
     out = io.StringIO()
     call_command("search", "--as", "pat", "--dob", "2015-03-04", "Olivia", "Smith", stdout=out)
     with pytest.raises(CommandError, match="search again"):
