@@ -337,7 +337,7 @@ def splink_clusters(rows: list[dict[str, str]], identifiers: list[str]) -> dict[
         block_on("date_of_birth"),
         block_on("postcode", "given_names"),
         block_on("family_name", "postcode"),
-        *(block_on(c) for c in identifiers),
+        *(block_on(c) for c in identifiers if c != "gender"),
     ]
     settings = SettingsCreator(
         link_type="dedupe_only",
@@ -473,10 +473,11 @@ def run_generated(work: Path, profile: str, children: int) -> dict:
                         **{c: row.get(c, "") for c in FEBRL_COLUMNS[1:-2]},
                         "nhs_number": row.get("nhs_number", ""),
                         "upn": row.get("upn", ""),
+                        "gender": row.get("gender", ""),
                     }
                 )
     del FEED_COLUMNS
-    splink = splink_clusters(splink_rows, ["nhs_number", "upn"])
+    splink = splink_clusters(splink_rows, ["nhs_number", "upn", "gender"])
     return _report(len(truth), seconds, truth, found, splink, twins)
 
 

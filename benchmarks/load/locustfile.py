@@ -46,6 +46,7 @@ CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 RESULT = re.compile(r'href="/children/(\d+)/purpose/"')
 SERVICE = re.compile(r'<select[^>]*name="service".*?</select>', re.S)
 OPTION = re.compile(r'<option value="(\d+)"')
+NOT_IN_LA = "There is no child with that index number in your LA"
 REVIEW = re.compile(r'href="/index-team/review/(\d+)/"')
 
 _accounts = {role: [] for role in ("practitioner", "index_team", "auditor")}
@@ -86,27 +87,58 @@ class Person(HttpUser):
     def on_start(self) -> None:
         with _lock:
             self.account = next(_iterators[self.role])
+        self.signed_in = False
+        self.sign_in()
+
+    def sign_in(self) -> bool:
+        """Password, then a fresh code, as a person does. A step that got no answer (a dropped
+        connection, a timeout: Locust records that failure) ends the attempt, and the next
+        task signs in again, as a person would: no form is ever posted without its token."""
         page = self.client.get("/sign-in/", name="sign-in")
+        if not _token(page):
+            return False
         response = self.client.post(
             "/sign-in/",
             {"username": self.account["username"], "password": self.account["password"],
              "csrfmiddlewaretoken": _token(page)},
             name="sign-in",
         )  # fmt: skip
+        if not _token(response):
+            return False
         response = self.client.post(
             "/sign-in/two-factor/",
             {"code": totp(self.account["secret"]), "csrfmiddlewaretoken": _token(response)},
             name="two-factor",
         )
-        if response.url and "/sign-in/" in response.url:
+        if response.status_code == 200 and "/sign-in/" in (response.url or ""):
             # The code of this 30 s step was used already (by this account): the next one.
             time.sleep(31 - time.time() % 30)
             page = self.client.get("/sign-in/two-factor/", name="two-factor")
-            self.client.post(
+            if not _token(page):
+                return False
+            response = self.client.post(
                 "/sign-in/two-factor/",
                 {"code": totp(self.account["secret"]), "csrfmiddlewaretoken": _token(page)},
                 name="two-factor",
             )
+        self.signed_in = response.status_code == 200 and "/sign-in/" not in (response.url or "")
+        return self.signed_in
+
+    def ready(self) -> bool:
+        return self.signed_in or self.sign_in()
+
+    def form(self, path: str, name: str):
+        """A form page and its token, or None: no answer (a failure Locust recorded) or an
+        answer that is not the form (signed out: a failure, and the next task signs in)."""
+        with self.client.get(path, name=name, catch_response=True) as page:
+            if page.status_code != 200:
+                page.failure(f"{name} answered {page.status_code}")
+                return None
+            if "/sign-in/" in (page.url or "") or not _token(page):
+                page.failure(f"{name} answered at {page.url}")
+                self.signed_in = False
+                return None
+            return page
 
     def count(self, kind: str) -> None:
         OPERATIONS[kind] += 1
@@ -118,8 +150,12 @@ class Practitioner(Person):
 
     @task(6)
     def search_and_open(self) -> None:
+        if not self.ready():
+            return
         child = random.choice(CHILDREN)
-        page = self.client.get("/search/", name="search form")
+        page = self.form("/search/", "search form")
+        if page is None:
+            return
         with self.client.post(
             "/search/",
             {"name": f"{child['given']} {child['family']}", "dob_day": child["day"],
@@ -137,7 +173,9 @@ class Practitioner(Person):
             return
         self.wait()  # reading the list
         index_number = found[0]
-        page = self.client.get(f"/children/{index_number}/purpose/", name="purpose")
+        page = self.form(f"/children/{index_number}/purpose/", "purpose")
+        if page is None:
+            return
         with self.client.post(
             f"/children/{index_number}/purpose/",
             {"purpose": random.choice(["referral", "welfare_concern", "providing_service"]),
@@ -153,11 +191,11 @@ class Practitioner(Person):
     @task(1)
     def log_involvement(self) -> None:
         index_number = getattr(self, "index_number", None)
-        if not index_number:
+        if not index_number or not self.ready():
             return
-        page = self.client.get(
-            f"/children/{index_number}/involvements/new/", name="involvement form"
-        )
+        page = self.form(f"/children/{index_number}/involvements/new/", "involvement form")
+        if page is None:
+            return
         select = SERVICE.search(page.text)
         services = OPTION.findall(select.group(0)) if select else []
         if page.status_code != 200 or not services:
@@ -190,6 +228,8 @@ class IndexTeam(Person):
 
     @task
     def review(self) -> None:
+        if not self.ready():
+            return
         with self.client.get("/index-team/review/", name="review queue", catch_response=True) as r:
             if r.status_code != 200 or not (r.url or "").endswith("/index-team/review/"):
                 r.failure(f"review queue answered {r.status_code} at {r.url}")
@@ -214,6 +254,8 @@ class Auditor(Person):
 
     @task
     def child_history(self) -> None:
+        if not self.ready():
+            return
         child = random.choice(CHILDREN)
         with self.client.get(
             "/audit/child/", params={"index_number": child["index_number"]},
@@ -221,6 +263,10 @@ class Auditor(Person):
         ) as r:  # fmt: skip
             if r.status_code != 200 or "/audit/child/" not in (r.url or ""):
                 r.failure(f"audit child answered {r.status_code} at {r.url}")
+            elif NOT_IN_LA in r.text:
+                # the child left the LA's part of the index since the list was drawn (the
+                # clock's lifecycle run purges): answered, and not an audit read
+                self.count("audit_child_not_in_la")
             else:
                 self.count("audit_child")
 

@@ -56,36 +56,52 @@ def p95(values: list[float]) -> float | None:
     return round(ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)], 1)
 
 
-def steps(var: Path, counts: list[int]) -> list[dict]:
-    """Requests made while each step's user count was held (not while spawning towards it)."""
+def plan_windows(
+    counts: list[int], holds: list[float], rate: float
+) -> list[tuple[int, float, float]]:
+    """(users, start, end) of each held step, in seconds from the start of the run: the same
+    arithmetic as the locustfile's ``Steps`` shape (spawning at ``rate`` a second, then held)."""
+    windows, end, users = [], 0.0, 0
+    for n, hold in zip(counts, holds, strict=True):
+        end += abs(n - users) / rate + hold
+        windows.append((n, end - hold, end))
+        users = n
+    return windows
+
+
+def steps(var: Path, windows: list[tuple[int, float, float]]) -> list[dict]:
+    """Requests made while each step's user count was held: inside its time window and with
+    that many users running (not while spawning towards it, nor while stopping at the end)."""
     path = var / "requests.csv"
     if not path.exists():
         return []
-    held: dict[int, list[tuple[float, str, float, int]]] = {n: [] for n in counts}
-    for row in csv.DictReader(path.open()):
-        users = int(row["users"])
-        if users in held:
-            held[users].append(
-                (float(row["at"]), row["name"], float(row["ms"]), int(row["failed"]))
-            )
+    rows = [
+        (float(r["at"]), r["name"], float(r["ms"]), int(r["failed"]), int(r["users"]))
+        for r in csv.DictReader(path.open())
+    ]
+    if not rows:
+        return []
+    t0 = min(r[0] for r in rows)
     out = []
-    for users, rows in held.items():
-        if len(rows) < 2:
+    for users, start, end in windows:
+        held = [r for r in rows if t0 + start <= r[0] < t0 + end and r[4] == users]
+        if len(held) < 2:
             continue
-        seconds = rows[-1][0] - rows[0][0]
+        seconds = end - start
+        work = [r[2] for r in held if r[1] not in SIGN_IN]
         out.append(
             {
                 "users": users,
                 "seconds": round(seconds),
-                "requests": len(rows),
-                "rps": round(len(rows) / seconds, 1) if seconds else None,
-                "failures": sum(r[3] for r in rows),
-                "p95_ms_search": p95([r[2] for r in rows if r[1] == "search"]),
-                "p95_ms_record": p95([r[2] for r in rows if r[1] == "record"]),
+                "requests": len(held),
+                "rps": round(len(held) / seconds, 1),
+                "failures": sum(r[3] for r in held),
+                "p95_ms_search": p95([r[2] for r in held if r[1] == "search"]),
+                "p95_ms_record": p95([r[2] for r in held if r[1] == "record"]),
                 # the work itself; a sign-in (an Argon2 hash) happens once a user, while spawning
-                "p95_ms_all_but_sign_in": p95([r[2] for r in rows if r[1] not in SIGN_IN]),
-                "median_ms_all_but_sign_in": _median([r[2] for r in rows if r[1] not in SIGN_IN]),
-                "p95_ms_sign_in": p95([r[2] for r in rows if r[1] in SIGN_IN]),
+                "p95_ms_all_but_sign_in": p95(work),
+                "median_ms_all_but_sign_in": _median(work),
+                "p95_ms_sign_in": p95([r[2] for r in held if r[1] in SIGN_IN]),
             }
         )
     return out
@@ -137,8 +153,11 @@ def main() -> int:
         if line.strip()
     ]
     counts = [int(n) for n in os.environ.get("LOAD_STEPS", "").split(",") if n]
+    holds = [float(os.environ.get("LOAD_STEP_SECONDS", "60"))] * len(counts)
     counts.append(int(os.environ.get("LOAD_USERS", "500")))
-    held = steps(var, counts)
+    holds.append(float(os.environ.get("LOAD_SECONDS", "300")))
+    rate = float(os.environ.get("LOAD_SPAWN_RATE", "2"))
+    held = steps(var, plan_windows(counts, holds, rate))
     saturated = next(
         (
             step

@@ -12,14 +12,9 @@ The counts live in Django's cache (``CACHES["default"]``: a table in the databas
 every worker, in production and the demo), in fixed windows: the current minute and the
 current local day. Every attempt counts, refused ones included, so hammering does not help.
 
-Both windows are one cache entry per user and local day, ``(minute, count this minute, count
-today)``, read once and written once with a timeout that runs to the day's end. Two counters
-with ``add`` and ``incr`` cost two commits and about twenty statements a search on the database
-cache (measured in ``benchmarks/search_limits.py``), and that cache's ``incr`` gives an entry
-its default five-minute timeout, so a day's count was forgotten after five quiet minutes. On
-the database cache a read and a write are not one atomic step: searches of one user that run at
-the same moment can count once between them, so the limit can be passed by at most the number
-of requests one user has in flight at once (the server's workers times their threads).
+Both windows are one cache entry per user and local day (``core.windows.count_in_windows``),
+kept until the day ends: one read and one write a search (measured in
+``benchmarks/search_limits.py``).
 """
 
 from __future__ import annotations
@@ -27,12 +22,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.utils import formats, timezone
 
 from childindex.access.models import User
 from childindex.access.policy import AccessRefused
 from childindex.audit.models import UsageThresholds
+from childindex.core.windows import count_in_windows
 
 DEFAULT_PER_MINUTE = UsageThresholds._meta.get_field("search_limit_per_minute").default
 DEFAULT_PER_DAY = UsageThresholds._meta.get_field("search_limit_per_day").default
@@ -100,11 +95,10 @@ def search_limit_take(*, actor: User, now: dt.datetime | None = None) -> None:
     minute_end = minute_start + dt.timedelta(minutes=1)
     key = f"childindex:search-limit:{actor.pk}:{local_day.isoformat()}"
     stamp = f"{minute_start:%Y%m%d%H%M}"
-    held_stamp, this_minute, today = cache.get(key) or ("", 0, 0)
-    this_minute = this_minute + 1 if held_stamp == stamp else 1
-    today += 1
     # kept an hour past the day's end, counted from ``now`` (a duration, whatever the clock)
-    cache.set(key, (stamp, this_minute, today), timeout=(day_end - now).total_seconds() + 3600)
+    this_minute, today = count_in_windows(
+        key, (stamp, local_day.isoformat()), timeout=(day_end - now).total_seconds() + 3600
+    )
     reached: tuple[str, int, dt.datetime] | None = None
     for window, limit, count, resume_at in (
         ("minute", limits.per_minute, this_minute, minute_end),

@@ -44,6 +44,7 @@ class Action(models.TextChoices):
     REPORT_VIEW = "report_view", "Report viewed"
     EXPORT = "export", "Export"
     LINKS_EXPORT = "links_export", "Links exported"
+    REVIEW_EXPORT = "review_export", "Review items exported"
     SUBJECT_ACCESS_EXPORT = "subject_access_export", "Subject access export"
     # Changes to children's records
     CHANGE = "change", "Change"

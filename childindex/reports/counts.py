@@ -12,8 +12,10 @@ month. A snapshot is refreshed
   older than ``CHILDINDEX_REPORT_COUNTS_MINUTES`` or was counted on an earlier day,
 - on the first page view when the LA has none yet.
 
-The pages say when their counts were taken ("as of"). The worklists are not stored: they are
-counted live (so that a worklist's count and its children always agree) and paged.
+The pages say when their counts were taken ("as of"). A snapshot counted by code that stored
+other measures (``COUNTS_VERSION``) is counted again when it is read. The worklists are not
+stored: they are counted live (so that a worklist's count and its children always agree) and
+paged.
 
 Ages are counted in Python from the number of children born on each day (a few thousand rows
 at any scale), so the database does one grouped scan and no date arithmetic of its own.
@@ -55,9 +57,13 @@ PLANNING_MONTHS = 24
 HEALTH_IDENTIFIERS = ("nhs", "chi", "hc")
 UNIVERSAL_KINDS = (ServiceKind.SCHOOL, ServiceKind.GP)
 
-# Measures (StoredCount.measure) and the keys each uses.
+# Measures (StoredCount.measure) and the keys each uses. VERSION is a row of its own: a
+# snapshot counted by code that stored other measures is counted again when read.
+VERSION = "version"
+COUNTS_VERSION = 2
 WORKLIST = "worklist"  # category = worklist slug
 AGE_TODAY = "age_today"  # age (on the snapshot's day): active and deceased children
+AGE_TODAY_ACTIVE = "age_today_active"  # age (on the snapshot's day): active children
 AGE_CATEGORY = "age_category"  # age, category: current involvements of active children
 CATEGORY_CHILDREN = "category_children"  # category: active children with a current one
 CATEGORY_INVOLVEMENTS = "category_involvements"  # category: current involvements
@@ -177,10 +183,13 @@ def _district() -> Substr:
     return Substr("postcode", 1, StrIndex("postcode", Value(" ")) - 1)
 
 
-def births(la: int, *, created_before: dt.datetime | None = None) -> dict[dt.date, int]:
-    children = Child.objects.filter(
-        responsible_la_id=la, status__in=[ChildStatus.ACTIVE, ChildStatus.DECEASED]
-    )
+def births(
+    la: int,
+    *,
+    created_before: dt.datetime | None = None,
+    statuses: tuple[str, ...] = (ChildStatus.ACTIVE, ChildStatus.DECEASED),
+) -> dict[dt.date, int]:
+    children = Child.objects.filter(responsible_la_id=la, status__in=statuses)
     if created_before is not None:
         children = children.filter(created_at__lt=created_before)
     return dict(
@@ -228,7 +237,7 @@ def _per_district(la: int, services: list[int] | None = None) -> dict[str, int]:
 
 def count_la(la: int, *, today: dt.date) -> list[Row]:
     """Every stored count of one LA, counted now (the slow part: grouped scans)."""
-    rows: list[Row] = []
+    rows: list[Row] = [(VERSION, None, "", "", None, COUNTS_VERSION)]
 
     def add(measure: str, n: int, *, age=None, district="", category="", month=None) -> None:
         if n:
@@ -241,6 +250,8 @@ def count_la(la: int, *, today: dt.date) -> list[Row]:
     born = births(la)
     for age, n in sorted(by_age(born, today).items()):
         add(AGE_TODAY, n, age=age)
+    for age, n in sorted(by_age(births(la, statuses=(ChildStatus.ACTIVE,)), today).items()):
+        add(AGE_TODAY_ACTIVE, n, age=age)
 
     current = Involvement.objects.filter(
         child__responsible_la_id=la, child__status=ChildStatus.ACTIVE, ended_on__isnull=True
@@ -406,7 +417,10 @@ def counts_for(la: int) -> Counts:
         .values_list("measure", "age", "district", "category", "month", "n")
         .order_by("id")
     )
-    return Counts(snapshot.taken_at, snapshot.as_of, rows)
+    counts = Counts(snapshot.taken_at, snapshot.as_of, rows)
+    if counts.total(VERSION) != COUNTS_VERSION:  # counted by older code: other measures
+        return counts_refresh(la)
+    return counts
 
 
 def counted_since(la: int, when: dt.datetime) -> bool:

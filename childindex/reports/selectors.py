@@ -40,9 +40,10 @@ from childindex.reports.suppression import Count, share
 from childindex.sources.models import (
     Feed,
     ImportRun,
-    RejectedRow,
+    ProblemSeverity,
     ReviewItem,
     ReviewStatus,
+    RowProblem,
 )
 
 __all__ = ["age_on", "reference_date", "school_age_births"]
@@ -259,7 +260,7 @@ REVIEW_AGE_BANDS = (("Up to 7 days", 0, 7), ("8 to 30 days", 8, 30), ("31 to 90 
 
 def _review_ages(la: int) -> list[tuple[str, Count]]:
     now = timezone.now()
-    bands = Counter()
+    bands: Counter[str] = Counter()
     for created in ReviewItem.objects.filter(
         local_authority_id=la, status=ReviewStatus.OPEN
     ).values_list("created_at", flat=True):
@@ -272,25 +273,55 @@ def _review_ages(la: int) -> list[tuple[str, Count]]:
 
 @dataclass(frozen=True)
 class RowProblems:
+    """A source's row problems in its last run (the file as it stands): rows rejected, row
+    problems kept with a warning (a value dropped), and the commonest reasons by column."""
+
     feed: Feed
-    rows: Count
     last_run: ImportRun | None
+    rejected: Count
+    warnings: Count
     top_reasons: list[tuple[str, Count]]
+
+    @property
+    def rows(self) -> Count:  # every row problem, for the download's single count
+        return Count(self.rejected.value + self.warnings.value)
+
+
+def _reason(column: str, reason: str) -> str:
+    """A reason without its details (the first words, before a colon), with its column."""
+    short = reason.split(":")[0][:80]
+    return f"{column}: {short}" if column else short
 
 
 def _row_problems(la: int) -> list[RowProblems]:
-    """Rows each source sent that could not be used, over its runs, with the commonest
-    reasons (a reason is the first words of the message, before its details)."""
+    """Per source, the row problems report of its last run (``sources.RowProblem``: severity
+    rejected or warning, row, column, reason); the run's page lists every row."""
+    feeds = list(Feed.objects.filter(local_authority_id=la).order_by("name"))
+    last: dict[int, ImportRun] = {}
+    for run in ImportRun.objects.filter(feed__in=feeds).order_by("feed_id", "started_at", "id"):
+        last[run.feed_id] = run
+    counted: dict[int, Counter[str]] = defaultdict(Counter)
+    reasons: dict[int, Counter[str]] = defaultdict(Counter)
+    for run_id, severity, column, reason, n in (
+        RowProblem.objects.filter(run_id__in=[r.pk for r in last.values()])
+        .values("run_id", "severity", "column", "reason")
+        .annotate(n=DbCount("id"))
+        .values_list("run_id", "severity", "column", "reason", "n")
+        .order_by()
+    ):
+        counted[run_id][severity] += n
+        reasons[run_id][_reason(column, reason)] += n
     out = []
-    for feed in Feed.objects.filter(local_authority_id=la).order_by("name"):
-        rows = RejectedRow.objects.filter(run__feed=feed)
-        reasons = Counter(r.split(":")[0][:80] for r in rows.values_list("reason", flat=True))
+    for feed in feeds:
+        latest = last.get(feed.pk)
+        pk = latest.pk if latest else 0
         out.append(
             RowProblems(
                 feed,
-                Count(sum(reasons.values())),
-                ImportRun.objects.filter(feed=feed).order_by("-started_at", "-id").first(),
-                [(r, Count(n)) for r, n in reasons.most_common(3)],
+                latest,
+                Count(counted[pk][ProblemSeverity.REJECTED]),
+                Count(counted[pk][ProblemSeverity.WARNING]),
+                [(r, Count(n)) for r, n in reasons[pk].most_common(3)],
             )
         )
     return out
@@ -370,9 +401,9 @@ def coverage(*, actor, year: int | None = None, export: bool = False) -> Coverag
         by_district.append((district, n, gp, school, share(gp, n)))
 
     created = counts.by(stored.COVERAGE_CREATED, "month")
-    population = Counter()
-    for y, n in estimates.values_list("year", "population").order_by():
-        population[y] += n
+    population: Counter[int] = Counter()
+    for y, people in estimates.values_list("year", "population").order_by():
+        population[y] += people
     over_time = [
         CoverageRow(f"mid-{y}", Count(created.get(reference_date(y), 0)), Count(population[y]))
         for y in sorted(years)
@@ -407,13 +438,13 @@ def planning(*, actor, months: int = PLANNING_MONTHS, export: bool = False) -> P
     counts = stored.counts_for(la)
     categories = list(ServiceCategory.choices)
     band_children: Counter = Counter()
-    for age, n in counts.by(stored.AGE_TODAY, "age").items():
+    for age, n in counts.by(stored.AGE_TODAY_ACTIVE, "age").items():
         band = age_band(age)
         if band:
             band_children[band] += n
     band_cat: Counter = Counter()
     for _, age, _, category, _, n in counts.of(stored.AGE_CATEGORY):
-        band = age_band(age)
+        band = age_band(age) if age is not None else None
         if band:
             band_cat[band, category] += n
     by_band = [
@@ -470,6 +501,7 @@ class RunHealth:
     sent_to_review: Count
     still_waiting: Count
     rejected: Count
+    warned: Count
 
     @property
     def match_percent(self) -> str:
@@ -478,7 +510,8 @@ class RunHealth:
 
 def feed_history(*, actor, limit: int = 100, export: bool = False) -> dict[str, list[RunHealth]]:
     """Per source, each import run (oldest first, the last ``limit``): rows read, match rate,
-    rows sent to review and how many of those still wait, and rejected rows."""
+    rows sent to review and how many of those still wait, rows rejected and rows kept with a
+    warning (the run's row problems)."""
     la = _la(actor)
     waiting = dict(
         ReviewItem.objects.filter(local_authority_id=la, status=ReviewStatus.OPEN)
@@ -502,6 +535,7 @@ def feed_history(*, actor, limit: int = 100, export: bool = False) -> dict[str, 
                 Count(run.sent_to_review),
                 Count(waiting.get(run.pk, 0)),
                 Count(run.rejected),
+                Count(run.warned),
             )
         )
     _audit(actor, report="feed_history", export=export)
@@ -513,8 +547,9 @@ def estimates_loaded(*, actor) -> list[dict[str, Any]]:
     decision = policy.can_load_population_estimates(actor)
     if not decision:
         raise PermissionDenied(decision.message)
-    return list(
-        PopulationEstimate.objects.values("local_authority__name", "year")
+    return [
+        dict(row)
+        for row in PopulationEstimate.objects.values("local_authority__name", "year")
         .order_by("local_authority__name", "-year")
         .distinct()
-    )
+    ]

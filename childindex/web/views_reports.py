@@ -85,7 +85,11 @@ def data_quality(request: AuthenticatedRequest) -> HttpResponse:
     if export:
         rows = [("worklist", w.title, c) for w, c in summary["worklists"]]
         rows += [("review items waiting", label, c) for label, c in summary["review_ages"]]
-        rows += [("row problems", p.feed.label, p.rows) for p in summary["row_problems"]]
+        rows += [
+            (f"row problems: {severity}", p.feed.label, count)
+            for p in summary["row_problems"]
+            for severity, count in (("rejected", p.rejected), ("warnings", p.warnings))
+        ]
         rows += [("counts as of", summary["as_of"].isoformat(), "")]
         return csv_download("data-quality.csv", ("measure", "what", "count"), rows)
     return render(
@@ -262,6 +266,7 @@ def feed_history(request: AuthenticatedRequest) -> HttpResponse:
                 "sent to review",
                 "still waiting",
                 "rejected",
+                "warnings",
             ),
             (
                 (
@@ -273,6 +278,7 @@ def feed_history(request: AuthenticatedRequest) -> HttpResponse:
                     h.sent_to_review,
                     h.still_waiting,
                     h.rejected,
+                    h.warned,
                 )
                 for feed, runs in history.items()
                 for h in runs
@@ -289,7 +295,8 @@ def feed_history(request: AuthenticatedRequest) -> HttpResponse:
                 charts.line_chart(
                     title=f"{feed}: match rate per import",
                     description="The share of each import's rows the index matched to a "
-                    "child; the table beside it gives the rows, review and rejected counts.",
+                    "child; the table beside it gives the rows, review, rejected and warning "
+                    "counts.",
                     labels=labels,
                     series=[
                         charts.Series(

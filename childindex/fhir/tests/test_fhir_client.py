@@ -136,3 +136,12 @@ def test_fhirpy_records_reads_and_withdraws_a_consent(live_server):
     consent.save()
     again = fhir.reference("Consent", consent.id).to_resource()
     assert again["status"] == "inactive"
+    # And the LA's auditor's tool sees who accessed the child, through the same library.
+    auditor = api_client_create(
+        actor_label="test", name="auditor-fhirpy", kind=ClientKind.AUDITOR, local_authority=la
+    )
+    audit_token = _token(live_server, auditor).json()["access_token"]
+    audit = SyncFHIRClient(f"{live_server.url}/fhir", authorization=f"Bearer {audit_token}")
+    events = audit.resources("AuditEvent").search(patient=child.index_number).fetch()
+    actions = {e["subtype"][0]["code"] for e in events}
+    assert {"consent_record", "consent_withdraw", "record_view"} <= actions

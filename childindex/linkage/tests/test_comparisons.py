@@ -122,3 +122,39 @@ def test_every_pair_shows_every_comparison_with_its_level_and_weight(scorer):
     assert [e.comparison for e in found.evidence] == names
     assert {"address", "town"} <= set(names)
     assert all(isinstance(e.weight, float) and e.level for e in found.evidence)
+
+
+def test_a_row_without_a_given_name_that_fits_a_twin_waits_for_a_person(scorer):
+    # Twins at one address: the row has no given name, so nothing tells them apart.
+    twin = record("x", "Archie", "Wright", postcode="WE1 6AA", gender="male")
+    found = pair(scorer, [twin], record("r", "", "Wright", postcode="WE1 6AA", gender="male"))
+    assert found.weight >= 12
+    decision = decide([found], thresholds=Thresholds(12, 0), levels=scorer.levels,
+                      may_create=True)  # fmt: skip
+    assert decision.outcome == Outcome.REVIEW and decision.reason == "given_name_missing"
+    # An identifier of the same type that agrees settles it.
+    scorer.add_index(
+        link_table([record("y", "Archie", "Wright", postcode="WE1 6AA", ids={"nhs": "9434765919"})])
+    )
+    row = record("s", "", "Wright", postcode="WE1 6AA", ids={"nhs": "9434765919"})
+    same = next(c for c in scorer.score(link_table([row]), min_weight=0) if c.other_id == "y")
+    assert decide([same], thresholds=Thresholds(12, 0), levels=scorer.levels,
+                  may_create=True).outcome == Outcome.LINK  # fmt: skip
+
+
+def test_a_different_given_name_with_a_date_one_out_or_swapped_is_a_twin_or_sibling(scorer):
+    # Murdo's row with day and month swapped scored above Toby (his twin) on the address.
+    index = [record("x", "Toby", "Henderson", dob=dt.date(2011, 12, 6), postcode="WE1 0BS")]
+    swapped = pair(scorer, index, record("r", "Murdo", "Henderson", dob=dt.date(2011, 6, 12),
+                                         postcode="WE1 0BS"))  # fmt: skip
+    assert level(swapped, "dob").level == "Day and month swapped"
+    assert is_twin_or_sibling(swapped, scorer.levels)
+    # A sibling born a year later (one digit out), the given name with two slips.
+    later = pair(scorer, [], record("s", "Acihe", "Henderson", dob=dt.date(2012, 12, 6),
+                                     postcode="WE1 0BS"))  # fmt: skip
+    assert level(later, "dob").level == "Date of birth one out"
+    assert is_twin_or_sibling(later, scorer.levels)
+    # The same child with a slip in the date and in the name is not.
+    slip = pair(scorer, [], record("t", "Tobi", "Henderson", dob=dt.date(2011, 6, 12),
+                                    postcode="WE1 0BS"))  # fmt: skip
+    assert not is_twin_or_sibling(slip, scorer.levels)

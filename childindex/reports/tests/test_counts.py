@@ -114,3 +114,77 @@ def test_stored_counts_name_no_child(small_la):
     numbers = {str(v) for row in counted.rows for v in row}
     for child in la.children.all():
         assert child.index_number not in numbers
+
+
+def test_row_problems_per_source_count_the_last_runs_rejected_rows_and_warnings(small_la):
+    from childindex.sources.models import ProblemSeverity, RowProblem
+
+    la, team = small_la
+    feed = Feed.objects.create(name="qz-gp", label="Qz GP", local_authority=la)
+
+    def run(day: int, problems: list[tuple[str, str, str]]) -> ImportRun:
+        made = ImportRun.objects.create(
+            feed=feed,
+            file_name=f"gp-{day}.csv",
+            file_sha256=f"{day}" * 64,
+            mapping_sha256="0" * 64,
+            started_at=timezone.now() - dt.timedelta(days=10 - day),
+            started_by="tam",
+            status=RunStatus.FINISHED,
+            rejected=sum(p[0] == ProblemSeverity.REJECTED for p in problems),
+            warned=sum(p[0] == ProblemSeverity.WARNING for p in problems),
+        )
+        RowProblem.objects.bulk_create(
+            RowProblem(
+                run=made,
+                row_number=n,
+                line_number=n + 1,
+                severity=severity,
+                column=column,
+                reason=reason,
+            )
+            for n, (severity, column, reason) in enumerate(problems, start=1)
+        )
+        return made
+
+    run(1, [(ProblemSeverity.REJECTED, "date_of_birth", "no date of birth")] * 9)
+    last = run(
+        2,
+        [(ProblemSeverity.REJECTED, "date_of_birth", "no date of birth: row 3")] * 6
+        + [(ProblemSeverity.WARNING, "nhs_number", "not a valid NHS number: 123")] * 8
+        + [(ProblemSeverity.WARNING, "postcode", "not a UK postcode")] * 2,
+    )
+    problems = {p.feed.name: p for p in selectors.data_quality_summary(actor=team)["row_problems"]}
+    gp = problems["qz-gp"]
+    assert gp.last_run == last
+    assert (gp.rejected.value, gp.warnings.value) == (6, 10)  # the last run's only
+    assert [(r, n.shown) for r, n in gp.top_reasons] == [
+        ("nhs_number: not a valid NHS number", "8"),
+        ("date_of_birth: no date of birth", "6"),
+        ("postcode: not a UK postcode", "fewer than 5"),
+    ]
+    history = selectors.feed_history(actor=team)["Qz GP"]
+    assert [(h.rejected.value, h.warned.value) for h in history] == [(9, 0), (6, 10)]
+
+
+def test_planning_counts_living_children_and_coverage_counts_the_deceased_too(small_la):
+    from childindex.records.models import ChildStatus
+
+    la, team = small_la
+    gone = data.child("Qz9", "Small", dt.date(2015, 3, 1), la=la)
+    gone.status, gone.date_of_death = ChildStatus.DECEASED, dt.date(2025, 1, 1)
+    gone.save()
+    planning = selectors.planning(actor=team)
+    assert sum(n.value for _, n, _ in planning.by_band) == 6
+    coverage = selectors.coverage(actor=team)  # no estimate loaded: ages today
+    assert coverage.total.in_index.value == 7  # as the estimate's mid-year count would
+
+
+def test_counts_stored_by_older_code_are_counted_again_when_read(small_la):
+    from childindex.reports.models import StoredCount
+
+    la, team = small_la
+    first = counts.counts_refresh(la.pk).taken_at
+    StoredCount.objects.filter(measure=counts.VERSION).update(n=counts.COUNTS_VERSION - 1)
+    assert counts.counts_for(la.pk).taken_at > first
+    assert counts.counts_for(la.pk).total(counts.VERSION) == counts.COUNTS_VERSION

@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.tasks import Task
 from django.utils import timezone
 
 from childindex.alerts import tasks as alert_tasks
@@ -61,7 +63,7 @@ class Command(BaseCommand):
             if requeued:
                 self.stdout.write(f"queued again {len(requeued)} jobs whose worker died")
             today = timezone.localdate()
-            jobs = [
+            jobs: list[tuple[Task[..., Any], tuple[Any, ...]]] = [
                 (audit_tasks.raise_policy_alerts, ()),
                 (audit_tasks.detect_irregular_use, (today.isoformat(),)),
                 (audit_tasks.detect_irregular_use, ((today - dt.timedelta(days=1)).isoformat(),)),

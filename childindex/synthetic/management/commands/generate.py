@@ -14,17 +14,21 @@ to) defaults to today, and is written to DIR/manifest.json so any run can be rep
 from __future__ import annotations
 
 import datetime as dt
+import io
 import math
 import re
+import sys
 import tempfile
 import time
 from argparse import ArgumentParser
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError
 
+from childindex.core.progress import Progress
 from childindex.synthetic.feeds import (
     DEFAULT_ERROR_RATE,
     ERROR_KINDS,
@@ -75,6 +79,20 @@ def _out_dir(text: str) -> Path:
     except OSError as exc:
         raise CommandError(f"cannot write to --out {text}: {exc.strerror or exc}") from None
     return out
+
+
+def _counted(families: Iterator[Any], bar: Progress) -> Iterator[Any]:
+    """The families, counting their children into ``bar``: a plain line at most every few
+    seconds (a new count each time), the bar redrawn as it goes."""
+    done, shown = 0, time.monotonic()
+    for family in families:
+        done += len(family.children)
+        now = time.monotonic()
+        if bar.tty and now - shown >= 0.2 or not bar.tty and now - shown >= bar.plain_every:
+            bar.update(done)
+            shown = now
+        yield family
+    bar.update(done)
 
 
 class Command(BaseCommand):
@@ -171,12 +189,15 @@ class Command(BaseCommand):
             out, key=population_options.key, as_of=population_options.as_of, rates=rates
         ) as writer:
             writer.write_directory(population.directory)
-            families = writer.passthrough(population.families())
-            if options["load"]:
-                counts = self._load(population, families, population_options)
-            else:
-                for _family in families:
-                    pass
+            with self._progress(
+                options, population_options.children, loading=options["load"]
+            ) as bar:
+                families = _counted(writer.passthrough(population.families()), bar)
+                if options["load"]:
+                    counts = self._load(population, families, population_options)
+                else:
+                    for _family in families:
+                        pass
             writer.write_population_estimates()
             manifest = writer.write_manifest(
                 generator="childindex generate",
@@ -201,6 +222,22 @@ class Command(BaseCommand):
                 f"Loaded {counts['children']:,} children, {counts['involvements']:,} "
                 f"involvements and {counts['practitioners']:,} practitioners into the database."
             )
+
+    def _progress(self, options: dict[str, Any], children: int, *, loading: bool) -> Progress:
+        """Children generated (and loaded) so far, on stderr: a bar on a terminal, otherwise a
+        line every few seconds (``core.progress``); nothing with ``--verbosity 0``."""
+        label = "Generating and loading" if loading else "Generating"
+        stream = getattr(self.stderr, "_out", sys.stderr)
+        if options["verbosity"] < 1:
+            stream = io.StringIO()
+        return Progress(
+            label,
+            children,
+            unit="children",
+            stream=stream,
+            plain_every=5.0,
+            line=lambda done, total: f"{label}: {done:,} of {total:,} children",
+        )
 
     def _parse(self, options: dict[str, Any]) -> tuple[PopulationOptions, dict[str, float], Path]:
         children = _whole_number(options["children"], "--children", 1, MAX_CHILDREN)

@@ -93,7 +93,7 @@ class Command(BaseCommand):
                 seed=options["seed"],
                 out=str(out),
                 load=True,
-                verbosity=0,
+                verbosity=1,  # progress on stderr: the first run takes a minute
             )
             # The sources feed the index as they would in an LA: each generated feed is imported
             # with its mapping, so feed health, rejected rows and the review queue have content.

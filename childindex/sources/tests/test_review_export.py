@@ -1,0 +1,66 @@
+"""`childindex review export`: every open review item's candidates, rank 1 the best, in
+stable columns (issue 11, item 5)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.utils import timezone
+
+from childindex.audit.models import AuditEvent
+from childindex.sources.models import ReviewItem, ReviewStatus
+from childindex.sources.tests.feedkit import make_county
+
+pytestmark = pytest.mark.django_db
+
+
+def export(tmp_path, *args: str) -> list[list[str]]:
+    out = tmp_path / "review.csv"
+    call_command("review", "export", "--out", str(out), *args, stdout=io.StringIO())
+    with out.open(encoding="utf-8", newline="") as handle:
+        return list(csv.reader(handle))
+
+
+def test_review_export_lists_each_open_items_candidates_best_first(county, tmp_path):
+    olivia = county.child("Olivia", "Hart", "2015-03-20")
+    livvy = county.child("Olivia", "Hart", "2015-03-21", line1="3 Oak Lane", postcode="TN34 2AB")
+    # Between the thresholds for both: a different address for one, a day out for the other.
+    county.load(
+        [county.row("A1", "Olivia", "Hart", "2015-03-20", line1="9 Elm Road", postcode="TN34 2AB")]
+    )
+    county.load([county.row("B1", "Ruby", "Stone", "2012-01-05")], may_create=False, name="school")
+    rows = export(tmp_path)
+    assert rows[0] == ["source", "source_record_id", "rank", "child_id", "match_weight", "reason"]
+    gp = [r for r in rows[1:] if r[0] == "gp"]
+    assert [r[2] for r in gp] == [str(i) for i in range(1, len(gp) + 1)]
+    weights = [float(r[4]) for r in gp]
+    assert weights == sorted(weights, reverse=True)
+    assert {r[3] for r in gp} <= {olivia.index_number, livvy.index_number} and gp
+    assert all(r[1] == "A1" and r[5] == "between_thresholds" for r in gp)
+    # An item with no candidate is still listed, with an empty candidate.
+    assert ["school", "B1", "", "", "", "no_candidate_source_may_not_create"] in rows
+    event = AuditEvent.objects.get(action="review_export")
+    assert event.detail["rows"] == len(rows) - 1
+
+
+def test_review_export_filters_by_la_and_source_and_leaves_out_decided_items(county, tmp_path):
+    county.load([county.row("B1", "Ruby", "Stone", "2012-01-05")], may_create=False, name="school")
+    county.load([county.row("B2", "Jack", "Field", "2012-01-05")], may_create=False, name="other")
+    elsewhere = make_county(tmp_path / "x")
+    (tmp_path / "x").mkdir()
+    elsewhere.load([elsewhere.row("C1", "Amy", "Hart", "2013-01-05")], may_create=False, name="far")
+    assert [r[:2] for r in export(tmp_path, "--source", "school")[1:]] == [["school", "B1"]]
+    assert [r[:2] for r in export(tmp_path, "--la", elsewhere.la.code)[1:]] == [["far", "C1"]]
+    ReviewItem.objects.filter(source_record__key="B1").update(
+        status=ReviewStatus.DECIDED,
+        decision="not_same",
+        reason="different_child",
+        decided_at=timezone.now(),
+    )
+    assert [r[1] for r in export(tmp_path, "--la", county.la.code)[1:]] == ["B2"]
+    with pytest.raises(CommandError, match="no local authority ZZZ"):
+        export(tmp_path, "--la", "ZZZ")
