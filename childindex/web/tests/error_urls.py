@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.urls import path
 
-from childindex.web.decorators import public, signed_in
 from childindex.config import urls as project_urls
+from childindex.web.decorators import public, signed_in
 
 
 class Broken(RuntimeError):
