@@ -43,12 +43,34 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
+def _profile_report(profiler, label: str) -> None:
+    if profiler is None:
+        return
+    import io
+    import pstats
+
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out).sort_stats("cumulative")
+    stats.print_stats(r"childindex|oauth2_provider|sqlite3|psycopg", 45)
+    print(f"## profile: {label}")
+    print(out.getvalue())
+    profiler.clear()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--matches", type=int, default=300)
     parser.add_argument("--bundle", type=int, default=1000, help="entries (0: skip)")
     parser.add_argument("--seed", type=int, default=12)
+    parser.add_argument(
+        "--profile", action="store_true", help="print where the time goes (cProfile, top 30)"
+    )
     args = parser.parse_args()
+    profiler = None
+    if args.profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
 
     import django
 
@@ -120,7 +142,7 @@ def main() -> int:
         ]
 
     headers = bearer(gp)
-    wanted = sample(args.matches + 20)
+    wanted = sample(args.matches + 20) if args.matches else []
     times, certain, found = [], 0, 0
     for n, (child, name, postcode) in enumerate(wanted):
         patient = {
@@ -133,11 +155,15 @@ def main() -> int:
         body = json.dumps(
             {"resourceType": "Parameters", "parameter": [{"name": "resource", "resource": patient}]}
         )
+        if profiler and n >= 20:
+            profiler.enable()
         started = time.perf_counter()
         response = http.post(
             "/fhir/Patient/$match", body, content_type="application/fhir+json", **headers
         )
         elapsed = (time.perf_counter() - started) * 1000
+        if profiler:
+            profiler.disable()
         assert response.status_code == 200, response.content[:300]
         if n < 20:
             continue  # warm-up
@@ -147,11 +173,13 @@ def main() -> int:
             found += 1
             if entries[0]["search"]["extension"][0]["valueCode"] == "certain":
                 certain += 1
-    print(
-        f"$match | {len(times)} calls | median {statistics.median(times):.1f} ms | "
-        f"p95 {percentile(times, 95):.1f} ms | max {max(times):.1f} ms | "
-        f"the child first {found / len(times):.1%}, graded certain {certain / len(times):.1%}"
-    )
+    if times:
+        print(
+            f"$match | {len(times)} calls | median {statistics.median(times):.1f} ms | "
+            f"p95 {percentile(times, 95):.1f} ms | max {max(times):.1f} ms | "
+            f"the child first {found / len(times):.1%}, graded certain {certain / len(times):.1%}"
+        )
+    _profile_report(profiler, "$match")
 
     if args.bundle:
         service = (
@@ -199,6 +227,8 @@ def main() -> int:
                 }
             )
         for label in ("first send", "re-sent (unchanged)"):
+            if profiler and label == "first send":
+                profiler.enable()
             started = time.perf_counter()
             response = http.post(
                 "/fhir",
@@ -207,6 +237,9 @@ def main() -> int:
                 **bearer(feed),
             )
             elapsed = time.perf_counter() - started
+            if profiler and label == "first send":
+                profiler.disable()
+                _profile_report(profiler, "Bundle first send")
             assert response.status_code == 200, response.content[:300]
             statuses = [e["response"]["status"] for e in json.loads(response.content)["entry"]]
             print(

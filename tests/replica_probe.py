@@ -31,6 +31,7 @@ from django.db import connections  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from benchmarks.drills.pgcluster import Cluster  # noqa: E402
+from childindex.access import agreement  # noqa: E402
 from childindex.access.demo import create_demo_users  # noqa: E402
 from childindex.access.models import User  # noqa: E402
 from childindex.access.testing import sign_in_verified  # noqa: E402
@@ -79,6 +80,8 @@ la = LocalAuthority.objects.order_by("pk").first()
 create_demo_users(la)
 pat = User.objects.get(username__startswith="demo-practitioner-")
 other = User.objects.get(username__startswith="demo-child-protection-")
+for account in (pat, other):  # the user agreement, as at their first sign-in
+    agreement.accept(user=account)
 own = {service.pk for service in practitioner_services(pat)}
 name = next(  # a child this practitioner's services are not all involved with yet
     n

@@ -66,6 +66,22 @@ def test_imports_point_one_way():
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
 
 
+def test_mypy_finds_nothing():
+    """django-stubs' plugin reads the settings: the test mode's, like the suite's."""
+    environment = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    environment["CHILDINDEX_MODE"] = "test"
+    result = subprocess.run(
+        [str(BIN / "mypy")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=environment,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+
+
 def test_a_bad_database_url_is_one_line_not_a_traceback():
     result = _childindex("check", DATABASE_URL="mysql-ish://nowhere", CHILDINDEX_MODE="test")
     assert result.returncode != 0

@@ -32,9 +32,11 @@ django.setup()
 
 from django.contrib.auth.hashers import make_password  # noqa: E402
 from django.db import transaction  # noqa: E402
+from django.utils import timezone  # noqa: E402
 from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 
-from childindex.access.models import Role, User  # noqa: E402
+from childindex.access import agreement  # noqa: E402
+from childindex.access.models import AgreementAcceptance, Role, User  # noqa: E402
 from childindex.directory.models import LocalAuthority, Organisation  # noqa: E402
 from childindex.records.models import ChildName  # noqa: E402
 
@@ -93,6 +95,10 @@ def main() -> int:
             TOTPDevice.objects.filter(user=user).delete()
             key = _secret_hex(user.username)
             TOTPDevice.objects.create(user=user, name="Authenticator app", key=key, confirmed=True)
+            if agreement.is_due(user):  # accepted as at a first sign-in (issue 17)
+                AgreementAcceptance.objects.create(
+                    user=user, version=agreement.VERSION, accepted_at=timezone.now()
+                )
             secret = base64.b32encode(bytes.fromhex(key)).decode()
             rows.append((user.username, role.value, PASSWORD, secret))
     args.out.parent.mkdir(parents=True, exist_ok=True)

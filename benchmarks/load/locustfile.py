@@ -12,7 +12,11 @@ their own authenticator secret, RFC 6238) with an account of their own
 - auditors (1): who accessed a child (``audit child``).
 
 Each operation that the index audits is counted by kind (``operations.json`` at the end), so
-the run's audit events can be counted against it afterwards.
+the run's audit events can be counted against it afterwards. Every request is written to
+``requests.csv`` (time, name, milliseconds, failed, users then) so that the summary can give the
+p95 of each step of users. With ``LOAD_STEPS`` (``50,100,200``) the users are held at each step
+for ``LOAD_STEP_SECONDS`` once reached, then at ``LOAD_USERS`` for ``LOAD_SECONDS`` (the target
+phase), spawned at ``LOAD_SPAWN_RATE`` a second.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from locust import HttpUser, between, events, task
+from locust import HttpUser, LoadTestShape, between, events, task
 from locustfile_helpers import totp  # the same directory
 
 HERE = Path(__file__).resolve().parent
@@ -42,6 +46,7 @@ CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 RESULT = re.compile(r'href="/children/(\d+)/purpose/"')
 SERVICE = re.compile(r'<select[^>]*name="service".*?</select>', re.S)
 OPTION = re.compile(r'<option value="(\d+)"')
+NOT_IN_LA = "There is no child with that index number in your LA"
 REVIEW = re.compile(r'href="/index-team/review/(\d+)/"')
 
 _accounts = {role: [] for role in ("practitioner", "index_team", "auditor")}
@@ -53,6 +58,20 @@ _lock = threading.Lock()
 with (VAR / "children.csv").open() as handle:
     CHILDREN = list(csv.DictReader(handle))
 OPERATIONS: Counter = Counter()
+REQUESTS: list[tuple[float, str, float, int, int]] = []
+_runner = None
+
+
+@events.init.add_listener
+def _keep_runner(environment, **kwargs) -> None:
+    global _runner
+    _runner = environment.runner
+
+
+@events.request.add_listener
+def _record(request_type, name, response_time, response_length, exception=None, **kwargs) -> None:
+    users = _runner.user_count if _runner is not None else 0
+    REQUESTS.append((time.time(), name, response_time, int(exception is not None), users))
 
 
 def _token(response) -> str:
@@ -68,27 +87,58 @@ class Person(HttpUser):
     def on_start(self) -> None:
         with _lock:
             self.account = next(_iterators[self.role])
+        self.signed_in = False
+        self.sign_in()
+
+    def sign_in(self) -> bool:
+        """Password, then a fresh code, as a person does. A step that got no answer (a dropped
+        connection, a timeout: Locust records that failure) ends the attempt, and the next
+        task signs in again, as a person would: no form is ever posted without its token."""
         page = self.client.get("/sign-in/", name="sign-in")
+        if not _token(page):
+            return False
         response = self.client.post(
             "/sign-in/",
             {"username": self.account["username"], "password": self.account["password"],
              "csrfmiddlewaretoken": _token(page)},
             name="sign-in",
         )  # fmt: skip
+        if not _token(response):
+            return False
         response = self.client.post(
             "/sign-in/two-factor/",
             {"code": totp(self.account["secret"]), "csrfmiddlewaretoken": _token(response)},
             name="two-factor",
         )
-        if response.url and "/sign-in/" in response.url:
+        if response.status_code == 200 and "/sign-in/" in (response.url or ""):
             # The code of this 30 s step was used already (by this account): the next one.
             time.sleep(31 - time.time() % 30)
             page = self.client.get("/sign-in/two-factor/", name="two-factor")
-            self.client.post(
+            if not _token(page):
+                return False
+            response = self.client.post(
                 "/sign-in/two-factor/",
                 {"code": totp(self.account["secret"]), "csrfmiddlewaretoken": _token(page)},
                 name="two-factor",
             )
+        self.signed_in = response.status_code == 200 and "/sign-in/" not in (response.url or "")
+        return self.signed_in
+
+    def ready(self) -> bool:
+        return self.signed_in or self.sign_in()
+
+    def form(self, path: str, name: str):
+        """A form page and its token, or None: no answer (a failure Locust recorded) or an
+        answer that is not the form (signed out: a failure, and the next task signs in)."""
+        with self.client.get(path, name=name, catch_response=True) as page:
+            if page.status_code != 200:
+                page.failure(f"{name} answered {page.status_code}")
+                return None
+            if "/sign-in/" in (page.url or "") or not _token(page):
+                page.failure(f"{name} answered at {page.url}")
+                self.signed_in = False
+                return None
+            return page
 
     def count(self, kind: str) -> None:
         OPERATIONS[kind] += 1
@@ -100,8 +150,12 @@ class Practitioner(Person):
 
     @task(6)
     def search_and_open(self) -> None:
+        if not self.ready():
+            return
         child = random.choice(CHILDREN)
-        page = self.client.get("/search/", name="search form")
+        page = self.form("/search/", "search form")
+        if page is None:
+            return
         with self.client.post(
             "/search/",
             {"name": f"{child['given']} {child['family']}", "dob_day": child["day"],
@@ -109,7 +163,8 @@ class Practitioner(Person):
              "csrfmiddlewaretoken": _token(page)},
             name="search", catch_response=True,
         ) as response:  # fmt: skip
-            if response.status_code != 200 or not (response.url or "").endswith("/search/"):
+            # post/redirect/get: the answer is the results page
+            if response.status_code != 200 or not (response.url or "").endswith("/search/results/"):
                 response.failure(f"search answered {response.status_code} at {response.url}")
                 return
             self.count("search")
@@ -118,7 +173,9 @@ class Practitioner(Person):
             return
         self.wait()  # reading the list
         index_number = found[0]
-        page = self.client.get(f"/children/{index_number}/purpose/", name="purpose")
+        page = self.form(f"/children/{index_number}/purpose/", "purpose")
+        if page is None:
+            return
         with self.client.post(
             f"/children/{index_number}/purpose/",
             {"purpose": random.choice(["referral", "welfare_concern", "providing_service"]),
@@ -134,11 +191,11 @@ class Practitioner(Person):
     @task(1)
     def log_involvement(self) -> None:
         index_number = getattr(self, "index_number", None)
-        if not index_number:
+        if not index_number or not self.ready():
             return
-        page = self.client.get(
-            f"/children/{index_number}/involvements/new/", name="involvement form"
-        )
+        page = self.form(f"/children/{index_number}/involvements/new/", "involvement form")
+        if page is None:
+            return
         select = SERVICE.search(page.text)
         services = OPTION.findall(select.group(0)) if select else []
         if page.status_code != 200 or not services:
@@ -160,6 +217,9 @@ class Practitioner(Person):
                 self.count("involvement_refused")
             else:
                 self.count("involvement_log")
+                # ... and the record page it redirects to, read again (its own record view)
+                if "/children/" in (response.url or ""):
+                    self.count("record_view")
 
 
 class IndexTeam(Person):
@@ -168,6 +228,8 @@ class IndexTeam(Person):
 
     @task
     def review(self) -> None:
+        if not self.ready():
+            return
         with self.client.get("/index-team/review/", name="review queue", catch_response=True) as r:
             if r.status_code != 200 or not (r.url or "").endswith("/index-team/review/"):
                 r.failure(f"review queue answered {r.status_code} at {r.url}")
@@ -192,6 +254,8 @@ class Auditor(Person):
 
     @task
     def child_history(self) -> None:
+        if not self.ready():
+            return
         child = random.choice(CHILDREN)
         with self.client.get(
             "/audit/child/", params={"index_number": child["index_number"]},
@@ -199,10 +263,47 @@ class Auditor(Person):
         ) as r:  # fmt: skip
             if r.status_code != 200 or "/audit/child/" not in (r.url or ""):
                 r.failure(f"audit child answered {r.status_code} at {r.url}")
+            elif NOT_IN_LA in r.text:
+                # the child left the LA's part of the index since the list was drawn (the
+                # clock's lifecycle run purges): answered, and not an audit read
+                self.count("audit_child_not_in_la")
             else:
                 self.count("audit_child")
+
+
+if os.environ.get("LOAD_STEPS"):
+    _HOLD = float(os.environ.get("LOAD_STEP_SECONDS", "60"))
+    _PLAN = [(int(n), _HOLD) for n in os.environ["LOAD_STEPS"].split(",")] + [
+        (int(os.environ.get("LOAD_USERS", "500")), float(os.environ.get("LOAD_SECONDS", "300")))
+    ]
+
+    class Steps(LoadTestShape):
+        """Each step's users held for LOAD_STEP_SECONDS once spawned, then the target phase."""
+
+        rate = float(os.environ.get("LOAD_SPAWN_RATE", "2"))
+        plan = _PLAN
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.ends = []
+            end, users = 0.0, 0
+            for n, hold in self.plan:
+                end += abs(n - users) / self.rate + hold
+                self.ends.append(end)
+                users = n
+
+        def tick(self):
+            elapsed = self.get_run_time()
+            for (n, _), end in zip(self.plan, self.ends, strict=True):
+                if elapsed < end:
+                    return n, self.rate
+            return None
 
 
 @events.quitting.add_listener
 def _write_operations(environment, **kwargs) -> None:
     (VAR / "operations.json").write_text(json.dumps(dict(OPERATIONS), indent=1))
+    with (VAR / "requests.csv").open("w", newline="") as handle:
+        out = csv.writer(handle)
+        out.writerow(("at", "name", "ms", "failed", "users"))
+        out.writerows(REQUESTS)

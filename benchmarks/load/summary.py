@@ -2,16 +2,22 @@
 
     python benchmarks/load/summary.py VAR_DIR AUDIT_ID_BEFORE   (DATABASE_URL: the load database)
 
-Reads Locust's CSVs (``locust_stats.csv``, ``locust_stats_history.csv``) and ``operations.json``
-from VAR_DIR, counts the audit events written after AUDIT_ID_BEFORE by action, and prints (and
-writes ``summary.json``) the numbers for docs/performance.md.
+Reads Locust's CSVs (``locust_stats.csv``, ``locust_stats_history.csv``), ``operations.json`` and
+``requests.csv`` (every request) from VAR_DIR, counts the audit events written after
+AUDIT_ID_BEFORE by action, and prints (and writes ``summary.json``) the numbers for
+docs/performance.md. With ``LOAD_STEPS`` set (the run's ``--steps``), ``steps`` gives each held
+step of users (and the target phase at ``LOAD_USERS``): requests, requests/s, p95 of search,
+record, all requests but sign-ins, and sign-ins, failures; the saturation point is the first
+step where the p95 of search, of record or of all requests but sign-ins passes 1 s.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import math
 import os
+import statistics
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -33,6 +39,72 @@ def _float(value: str) -> float | None:
         return float(value)
     except (TypeError, ValueError):
         return None
+
+
+SIGN_IN = {"sign-in", "two-factor"}
+
+
+def _median(values: list[float]) -> float | None:
+    return round(statistics.median(values), 1) if values else None
+
+
+def p95(values: list[float]) -> float | None:
+    """Nearest-rank 95th percentile."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)], 1)
+
+
+def plan_windows(
+    counts: list[int], holds: list[float], rate: float
+) -> list[tuple[int, float, float]]:
+    """(users, start, end) of each held step, in seconds from the start of the run: the same
+    arithmetic as the locustfile's ``Steps`` shape (spawning at ``rate`` a second, then held)."""
+    windows, end, users = [], 0.0, 0
+    for n, hold in zip(counts, holds, strict=True):
+        end += abs(n - users) / rate + hold
+        windows.append((n, end - hold, end))
+        users = n
+    return windows
+
+
+def steps(var: Path, windows: list[tuple[int, float, float]]) -> list[dict]:
+    """Requests made while each step's user count was held: inside its time window and with
+    that many users running (not while spawning towards it, nor while stopping at the end)."""
+    path = var / "requests.csv"
+    if not path.exists():
+        return []
+    rows = [
+        (float(r["at"]), r["name"], float(r["ms"]), int(r["failed"]), int(r["users"]))
+        for r in csv.DictReader(path.open())
+    ]
+    if not rows:
+        return []
+    t0 = min(r[0] for r in rows)
+    out = []
+    for users, start, end in windows:
+        held = [r for r in rows if t0 + start <= r[0] < t0 + end and r[4] == users]
+        if len(held) < 2:
+            continue
+        seconds = end - start
+        work = [r[2] for r in held if r[1] not in SIGN_IN]
+        out.append(
+            {
+                "users": users,
+                "seconds": round(seconds),
+                "requests": len(held),
+                "rps": round(len(held) / seconds, 1),
+                "failures": sum(r[3] for r in held),
+                "p95_ms_search": p95([r[2] for r in held if r[1] == "search"]),
+                "p95_ms_record": p95([r[2] for r in held if r[1] == "record"]),
+                # the work itself; a sign-in (an Argon2 hash) happens once a user, while spawning
+                "p95_ms_all_but_sign_in": p95(work),
+                "median_ms_all_but_sign_in": _median(work),
+                "p95_ms_sign_in": p95([r[2] for r in held if r[1] in SIGN_IN]),
+            }
+        )
+    return out
 
 
 def main() -> int:
@@ -80,7 +152,39 @@ def main() -> int:
         for line in (var / "loadavg.txt").read_text().splitlines()
         if line.strip()
     ]
+    counts = [int(n) for n in os.environ.get("LOAD_STEPS", "").split(",") if n]
+    holds = [float(os.environ.get("LOAD_STEP_SECONDS", "60"))] * len(counts)
+    counts.append(int(os.environ.get("LOAD_USERS", "500")))
+    holds.append(float(os.environ.get("LOAD_SECONDS", "300")))
+    rate = float(os.environ.get("LOAD_SPAWN_RATE", "2"))
+    held = steps(var, plan_windows(counts, holds, rate))
+    saturated = next(
+        (
+            step
+            for step in held
+            if any(
+                (step[k] or 0) > 1000
+                for k in ("p95_ms_search", "p95_ms_record", "p95_ms_all_but_sign_in")
+            )
+        ),
+        None,
+    )
+    cpu = (var / "locust-cpu.txt").read_text().split() if (var / "locust-cpu.txt").exists() else []
+    locust_cpu = None
+    if len(cpu) >= 3 and cpu[-1].replace(".", "").isdigit():
+        user, system, wall = (float(x) for x in cpu[-3:])
+        locust_cpu = {
+            "cpu_seconds": round(user + system, 1),
+            "wall_seconds": round(wall, 1),
+            "share_of_one_core": round((user + system) / wall, 2) if wall else None,
+        }
     summary = {
+        "steps": held,
+        "saturation_first_step_with_p95_over_1s": saturated,
+        "locust_cpu": locust_cpu,
+        "uptime_before_after": (var / "uptime.txt").read_text().splitlines()
+        if (var / "uptime.txt").exists()
+        else None,
         "requests": requests,
         "saturation_aggregated_p95_over_1s": saturation,
         "audit_events_per_operation": audit,

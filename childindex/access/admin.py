@@ -25,11 +25,11 @@ ACCESS_FIELDS = (
 @admin.register(User)
 class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),
         ("Access to the index", {"fields": ACCESS_FIELDS}),
     )
     add_fieldsets = (
-        *DjangoUserAdmin.add_fieldsets,
+        *(DjangoUserAdmin.add_fieldsets or ()),
         ("Access to the index", {"fields": ("role", "local_authority", "organisation")}),
     )
     list_display = (

@@ -24,6 +24,7 @@ from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 
 from childindex.access import policy
 from childindex.access.client_ip import client_ip
+from childindex.access.models import User
 from childindex.audit.models import Outcome
 from childindex.audit.services import audit_record
 
@@ -58,7 +59,12 @@ class BackOfficeSite(OTPAdminSite):
     site_title = "childindex back office"
 
     def has_permission(self, request: HttpRequest) -> bool:
-        return super().has_permission(request) and bool(policy.can_use_back_office(request.user))
+        user = request.user
+        return (
+            super().has_permission(request)
+            and isinstance(user, User)
+            and bool(policy.can_use_back_office(user))
+        )
 
     def admin_view(self, view: Callable, cacheable: bool = False) -> Callable:
         inner = super().admin_view(view, cacheable)

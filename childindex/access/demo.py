@@ -18,6 +18,12 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from childindex.access import two_factor
 from childindex.access.models import Role, User
+from childindex.directory.models import (
+    Organisation,
+    OrganisationType,
+    Practitioner,
+    ServiceKind,
+)
 
 DEMO_PASSWORD = "synthetic-demo-only-2026"  # noqa: S105  (synthetic demo accounts only)
 
@@ -57,8 +63,6 @@ def _practitioner_for(la, role: str):
     children's social care where there is one."""
     from django.db.models import Count, Q
 
-    from childindex.directory.models import Practitioner, ServiceKind
-
     candidates = (
         Practitioner.objects.filter(organisation__local_authority=la)
         .exclude(user__username__startswith="demo-")
@@ -73,8 +77,6 @@ def _practitioner_for(la, role: str):
 
 
 def _organisation_for(la, role: str):
-    from childindex.directory.models import Organisation, OrganisationType
-
     own = Organisation.objects.filter(local_authority=la).order_by("pk")
     return own.filter(type=OrganisationType.LOCAL_AUTHORITY).first() or own.first()
 

@@ -1,12 +1,10 @@
-"""Session time limits and default-deny by declared access rule.
+"""Session time limits.
 
 ``SessionLimitsMiddleware`` (after ``AuthenticationMiddleware``) ends a session 15 minutes after
 its last request or 10 hours after sign-in, server-side.
 
-``AccessRuleMiddleware`` (after ``LoginRequiredMiddleware``) refuses any view that declares no
-access rule (``access.decorators``), sends a signed-in user who has not confirmed two-factor to
-do so before anything but the two-factor pages, and marks every signed-in response
-``Cache-Control: no-store`` unless the view chose otherwise.
+Default deny by declared access rule renders pages, so it is a web adapter:
+``web.middleware.AccessRuleMiddleware``.
 """
 
 from __future__ import annotations
@@ -14,18 +12,12 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
-from django.urls import reverse
-from django.utils.cache import patch_cache_control
+from django.http import HttpRequest, HttpResponse
 
 from childindex.access import sessions
-from childindex.access.decorators import Rule, access_rule_of
-from childindex.access.policy import has_two_factor
 
 log = logging.getLogger(__name__)
 
@@ -59,34 +51,6 @@ class SessionLimitsMiddleware:
 
     @staticmethod
     def _end(request: HttpRequest, reason: str) -> None:
-        request.childindex_sign_out_reason = reason  # read by the audit receiver
+        request.childindex_sign_out_reason = reason  # type: ignore[attr-defined]  # read by the audit receiver
         logout(request)
         request.session[sessions.SIGNED_OUT_REASON_KEY] = reason
-
-
-class AccessRuleMiddleware:
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
-        if request.user.is_authenticated and not response.has_header("Cache-Control"):
-            patch_cache_control(response, no_store=True, private=True)
-        return response
-
-    def process_view(self, request: HttpRequest, view_func: Callable, view_args, view_kwargs):
-        match = request.resolver_match
-        if match is not None and "admin" in match.namespaces:
-            return None  # the back office is an OTPAdminSite: staff with a verified device
-        rule = access_rule_of(view_func)
-        if rule is None:
-            log.error("view %s declares no access rule; refused", getattr(match, "view_name", ""))
-            return render(request, "account/no_access_rule.html", status=403)
-        if rule.rule in (Rule.PUBLIC, Rule.SIGNING_IN, Rule.API_CLIENT):
-            return None
-        user = request.user
-        if user.is_authenticated and not user.is_verified():
-            target = "web:two-factor" if has_two_factor(user) else "web:two-factor-set-up"
-            query = urlencode({"next": request.get_full_path()})
-            return HttpResponseRedirect(f"{reverse(target)}?{query}")
-        return None

@@ -7,6 +7,8 @@ fields live in ``access.policy``; this module only holds them.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -75,6 +77,13 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.get_full_name() or self.username
 
+    if TYPE_CHECKING:
+
+        def is_verified(self) -> bool:
+            """Two-factor confirmed this session: set on ``request.user`` by django-otp's
+            ``OTPMiddleware`` (declared here for the type checker only)."""
+            ...
+
     def clean(self) -> None:
         super().clean()
         # The constraint user_belongs_to_an_la, as a message: forms that leave out
@@ -128,3 +137,20 @@ class EnrolmentCode(models.Model):
 
     def __str__(self) -> str:
         return f"enrolment code for {self.user} issued {self.issued_at:%Y-%m-%d %H:%M}"
+
+
+class AgreementAcceptance(models.Model):
+    """One acceptance of the index's acceptable-use terms (issue 17): who, when, which version.
+    Append-only: a user accepts at first sign-in, again each year and when the terms change;
+    each is a new row, so the index team can see the whole history (``access.agreement``)."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="agreements")
+    version = models.CharField(max_length=20)
+    accepted_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-accepted_at", "-pk"]
+        indexes = [models.Index(fields=["user", "-accepted_at"], name="agreement_user_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} accepted version {self.version} at {self.accepted_at:%Y-%m-%d %H:%M}"

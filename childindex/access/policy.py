@@ -32,6 +32,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from typing import Protocol
 
 from django.core.exceptions import PermissionDenied
 from django.db import models
@@ -39,6 +40,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from childindex.access.models import Role, User
+from childindex.consent.choices import Scope
+from childindex.records.choices import Basis, ChildStatus
 
 DBS_VALID_FOR_YEARS = 3
 ARCHIVED_VISIBLE_FOR_DAYS = 365
@@ -138,7 +141,7 @@ def has_two_factor(user: User) -> bool:
     device = getattr(user, "otp_device", None)
     if device is not None and device.confirmed and device.user_id == user.pk:
         return True
-    return user_has_device(user, confirmed=True)
+    return bool(user_has_device(user, confirmed=True))
 
 
 # --- Prerequisites ----------------------------------------------------------------------------
@@ -173,7 +176,8 @@ def missing_prerequisites(user: User, *, today: dt.date | None = None) -> list[P
         # to a person in its role: it sees only what that role sees.
         return missing
     expires_on = vetting_expires_on(user)
-    if expires_on is None or expires_on <= today or user.dbs_checked_on > today:
+    checked_on = user.dbs_checked_on
+    if expires_on is None or expires_on <= today or checked_on is None or checked_on > today:
         missing.append(Prerequisite.VETTING)
     if user.training_completed_on is None or user.training_completed_on > today:
         missing.append(Prerequisite.TRAINING)
@@ -237,6 +241,79 @@ def purposes_for(user: User) -> list[Purpose]:
     return []
 
 
+# --- What the policy reads of a record -------------------------------------------------------
+# The policy takes already-fetched objects (``records.Child``, ``records.Involvement``,
+# ``consent.Consent``). It names only the facts it reads, as protocols, so it need not import the
+# apps above it; the type checker holds each model to its protocol where a caller passes one.
+
+
+class ChildFacts(Protocol):
+    @property
+    def status(self) -> str: ...
+    @property
+    def responsible_la_id(self) -> int | None: ...
+    @property
+    def archived_on(self) -> dt.date | None: ...
+    @property
+    def shielded(self) -> bool: ...
+
+
+class _ResponsibleLa(Protocol):
+    @property
+    def responsible_la_id(self) -> int | None: ...
+
+
+class _ProvidedBy(Protocol):
+    @property
+    def organisation_id(self) -> int | None: ...
+
+
+class InvolvementFacts(Protocol):
+    @property
+    def child_id(self) -> int: ...
+    @property
+    def service_id(self) -> int: ...
+    @property
+    def practitioner_id(self) -> int | None: ...
+    @property
+    def logged_by_id(self) -> int | None: ...
+    @property
+    def basis(self) -> str: ...
+    @property
+    def service(self) -> _ProvidedBy: ...
+    @property
+    def child(self) -> _ResponsibleLa: ...
+    @property
+    def ended_on(self) -> dt.date | None: ...
+
+
+class ConsentFacts(Protocol):
+    @property
+    def child_id(self) -> int: ...
+    @property
+    def service_id(self) -> int | None: ...
+    @property
+    def scope(self) -> str: ...
+    @property
+    def given_on(self) -> dt.date: ...
+    @property
+    def withdrawn_on(self) -> dt.date | None: ...
+
+
+class _NamedService(Protocol):
+    @property
+    def pk(self) -> int: ...
+    @property
+    def sensitive(self) -> bool: ...
+
+
+class ConsentShown(ConsentFacts, Protocol):
+    """A consent as the consent pages show it: with its named service (or none)."""
+
+    @property
+    def service(self) -> _NamedService | None: ...
+
+
 # --- Which children a user can find, and on which fields --------------------------------------
 
 
@@ -251,8 +328,6 @@ def findable_children(user: User, *, today: dt.date | None = None) -> Q:
     its own LA's children, including those archived in the last year. Merged records are never
     found (their successor is).
     """
-    from childindex.records.models import ChildStatus
-
     today = _today(today)
     live = Q(status__in=[ChildStatus.ACTIVE, ChildStatus.DECEASED])
     if user.role in {Role.PRACTITIONER, Role.CHILD_PROTECTION}:
@@ -282,7 +357,7 @@ def sees_shielded_details(user: User) -> Q:
 
 def record_access(
     user: User,
-    child,
+    child: ChildFacts,
     *,
     purpose: str | None,
     shield_override: bool = False,
@@ -293,8 +368,6 @@ def record_access(
     ``shield_override`` is a child-protection practitioner's override for one viewing (the
     caller has shown the warning, taken a reason and a fresh two-factor check).
     """
-    from childindex.records.models import ChildStatus
-
     today = _today(today)
     decision = can_search(user, today=today)
     if not decision:
@@ -343,7 +416,7 @@ def can_override_shield(user: User) -> bool:
 # --- Involvements -----------------------------------------------------------------------------
 
 
-def _holds(user: User, involvement) -> bool:
+def _holds(user: User, involvement: InvolvementFacts) -> bool:
     """The practitioner who holds (or logged) an involvement always sees it; so does the
     connected system of the organisation providing it (an API client of that organisation:
     its own records, which it sent or whose indicators it owns)."""
@@ -358,15 +431,14 @@ def _holds(user: User, involvement) -> bool:
     ) or (involvement.logged_by_id is not None and involvement.logged_by_id == user.pk)
 
 
-def consent_stands_for(involvement, consents: Iterable, *, on: dt.date) -> bool:
+def consent_stands_for(
+    involvement: InvolvementFacts, consents: Iterable[ConsentFacts], *, on: dt.date
+) -> bool:
     """Whether a standing consent covers this involvement (``consents``: the child's consents).
 
     Consent to additional services in general covers every non-sensitive additional or
     specialist service; a sensitive service needs consent to that named service.
     """
-    from childindex.consent.models import Scope
-    from childindex.records.models import Basis
-
     for consent in consents:
         if consent.child_id != involvement.child_id:
             continue
@@ -383,15 +455,13 @@ def consent_stands_for(involvement, consents: Iterable, *, on: dt.date) -> bool:
 
 def involvement_view(
     user: User,
-    involvement,
+    involvement: InvolvementFacts,
     *,
     access: RecordAccess,
-    consents: Iterable,
+    consents: Iterable[ConsentFacts],
     today: dt.date | None = None,
 ) -> View:
     """How ``user`` sees one involvement on a record they opened with ``access``."""
-    from childindex.records.models import Basis
-
     today = _today(today)
     if not access.allowed or access.view != View.FULL:
         return View.HIDDEN
@@ -416,7 +486,12 @@ def involvement_view(
 
 
 def shown_only_for_enquiry(
-    user: User, involvement, *, access: RecordAccess, consents, today: dt.date | None = None
+    user: User,
+    involvement: InvolvementFacts,
+    *,
+    access: RecordAccess,
+    consents: Iterable[ConsentFacts],
+    today: dt.date | None = None,
 ) -> bool:
     """Is this involvement shown only because the record was opened for a child protection
     enquiry (it would be hidden otherwise)? The page marks each one, so the practitioner knows
@@ -434,10 +509,103 @@ def shown_only_for_enquiry(
     )
 
 
+# --- Consent ----------------------------------------------------------------------------------
+
+
+def _works_with(user: User, involvements: Iterable[InvolvementFacts]) -> bool:
+    """``user`` holds a current involvement among ``involvements`` (the child's)."""
+    return any(inv.ended_on is None and _holds(user, inv) for inv in involvements)
+
+
+def can_record_consent(
+    user: User,
+    *,
+    involvements: Iterable[InvolvementFacts],
+    service: _NamedService | None = None,
+) -> Decision:
+    """A family's consent is recorded by a practitioner who works with the child (holds a
+    current involvement with them), or by the connected system of an organisation that does.
+    ``involvements``: the child's involvements. Consent to one named ``service`` is recorded
+    only by one who holds that service's involvement."""
+    involvements = list(involvements)
+    decision = can_search(user)
+    if not decision:
+        return decision
+    if user.role not in {Role.PRACTITIONER, Role.CHILD_PROTECTION}:
+        return Decision(False, ("Only a practitioner who works with the child records consent.",))
+    if not _works_with(user, involvements):
+        return Decision(
+            False,
+            (
+                "Only a practitioner who works with the child records or withdraws consent: "
+                "log your involvement first.",
+            ),
+        )
+    if service is not None and not _works_with(
+        user, [inv for inv in involvements if inv.service_id == service.pk]
+    ):
+        return Decision(
+            False, ("Consent to a named service is recorded by that service's practitioner.",)
+        )
+    return Decision(True)
+
+
+def consent_view(
+    user: User,
+    consent: ConsentShown,
+    *,
+    access: RecordAccess,
+    seen_service_ids: Iterable[int],
+    today: dt.date | None = None,
+) -> View:
+    """How ``user`` sees one of the child's consents on a record opened with ``access``.
+
+    ``seen_service_ids``: the services of the involvements this user sees in full. A consent to
+    a sensitive service names it only to those who see that service's involvement in full
+    (its holder, the LA's index team); others see "a sensitive service" while the consent
+    stands, and nothing once it is withdrawn (as the involvement itself is then hidden)."""
+
+    today = _today(today)
+    if not access.allowed or access.view != View.FULL:
+        return View.HIDDEN
+    service = consent.service if consent.scope == Scope.NAMED_SERVICE else None
+    if service is None or not service.sensitive or service.pk in set(seen_service_ids):
+        return View.FULL
+    stands = consent.given_on <= today and (
+        consent.withdrawn_on is None or consent.withdrawn_on > today
+    )
+    return View.SENSITIVE if stands else View.HIDDEN
+
+
+def can_withdraw_consent(
+    user: User, consent: ConsentShown, *, involvements: Iterable[InvolvementFacts]
+) -> Decision:
+    """A practitioner who may record consent for the child may withdraw it, except that a
+    consent to a sensitive service is withdrawn only by one who holds that service's
+    involvement."""
+
+    involvements = list(involvements)
+    decision = can_record_consent(user, involvements=involvements)
+    if not decision:
+        return decision
+    if (
+        consent.scope == Scope.NAMED_SERVICE
+        and consent.service is not None
+        and consent.service.sensitive
+    ):
+        own = [inv for inv in involvements if inv.service_id == consent.service_id]
+        if not any(_holds(user, inv) for inv in own):
+            return Decision(
+                False,
+                ("Only the sensitive service's own practitioner can withdraw this consent.",),
+            )
+    return Decision(True)
+
+
 # --- Changes ----------------------------------------------------------------------------------
 
 
-def can_change_involvement(user: User, involvement) -> Decision:
+def can_change_involvement(user: User, involvement: InvolvementFacts) -> Decision:
     """Nobody edits another practitioner's involvement."""
     if not can_search(user):
         return can_search(user)
@@ -545,7 +713,7 @@ class SubjectAccessRedaction:
 def subject_access_redaction(
     *,
     requester: str,
-    child,
+    child: ChildFacts,
     shield_protects_against_requester: bool,
     accessor_names_shown: bool,
 ) -> SubjectAccessRedaction:
@@ -588,11 +756,11 @@ def subject_access_redaction(
     )
 
 
-def subject_access_involvement_view(redaction: SubjectAccessRedaction, involvement) -> View:
+def subject_access_involvement_view(
+    redaction: SubjectAccessRedaction, involvement: InvolvementFacts
+) -> View:
     """How one involvement appears in a subject access export: in full, as the kind of
     service with its dates only (``View.SHIELDED``: location withheld), or not at all."""
-    from childindex.records.models import Basis
-
     if involvement.basis == Basis.HIDDEN_CONCERN:
         return View.HIDDEN
     if involvement.basis == Basis.SENSITIVE_CONSENT and redaction.sensitive_withheld:

@@ -11,6 +11,10 @@ API) goes through ``child_search``, so the limit is the same everywhere.
 The counts live in Django's cache (``CACHES["default"]``: a table in the database, shared by
 every worker, in production and the demo), in fixed windows: the current minute and the
 current local day. Every attempt counts, refused ones included, so hammering does not help.
+
+Both windows are one cache entry per user and local day (``core.windows.count_in_windows``),
+kept until the day ends: one read and one write a search (measured in
+``benchmarks/search_limits.py``).
 """
 
 from __future__ import annotations
@@ -18,12 +22,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.utils import formats, timezone
 
 from childindex.access.models import User
 from childindex.access.policy import AccessRefused
 from childindex.audit.models import UsageThresholds
+from childindex.core.windows import count_in_windows
 
 DEFAULT_PER_MINUTE = UsageThresholds._meta.get_field("search_limit_per_minute").default
 DEFAULT_PER_DAY = UsageThresholds._meta.get_field("search_limit_per_day").default
@@ -65,16 +69,6 @@ def search_limits_for(user: User) -> SearchLimits:
     return SearchLimits(per_minute=row[0], per_day=row[1])
 
 
-def _count(key: str, timeout: int) -> int:
-    """Add one to the counter at ``key`` (created at 0, kept ``timeout`` seconds)."""
-    cache.add(key, 0, timeout=timeout)
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=timeout)
-        return 1
-
-
 def _resume_message(window: str, limit: int, resume_at: dt.datetime) -> str:
     local = timezone.localtime(resume_at)
     when = (
@@ -99,13 +93,17 @@ def search_limit_take(*, actor: User, now: dt.datetime | None = None) -> None:
     tz = timezone.get_current_timezone()
     day_end = dt.datetime.combine(local_day + dt.timedelta(days=1), dt.time(), tzinfo=tz)
     minute_end = minute_start + dt.timedelta(minutes=1)
-    windows = (
-        ("minute", limits.per_minute, f"{minute_start:%Y%m%d%H%M}", minute_end, 120),
-        ("day", limits.per_day, local_day.isoformat(), day_end, 2 * 24 * 60 * 60),
+    key = f"childindex:search-limit:{actor.pk}:{local_day.isoformat()}"
+    stamp = f"{minute_start:%Y%m%d%H%M}"
+    # kept an hour past the day's end, counted from ``now`` (a duration, whatever the clock)
+    this_minute, today = count_in_windows(
+        key, (stamp, local_day.isoformat()), timeout=(day_end - now).total_seconds() + 3600
     )
     reached: tuple[str, int, dt.datetime] | None = None
-    for window, limit, stamp, resume_at, timeout in windows:
-        count = _count(f"childindex:search-limit:{actor.pk}:{window}:{stamp}", timeout)
+    for window, limit, count, resume_at in (
+        ("minute", limits.per_minute, this_minute, minute_end),
+        ("day", limits.per_day, today, day_end),
+    ):
         if count > limit and (reached is None or resume_at > reached[2]):
             reached = (window, limit, resume_at)
     if reached is not None:

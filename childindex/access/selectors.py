@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from childindex.access import policy, two_factor
@@ -112,36 +112,3 @@ def accounts_lapsing(
     statuses = la_account_statuses(actor=actor, today=today, within_days=within_days)
     lapsing = [s for s in statuses if s.lapses_soon]
     return sorted(lapsing, key=lambda s: s.vetting_expires_on or today)
-
-
-def shielded_children(*, actor: User) -> QuerySet:
-    """The actor's LA's shielded records, soonest review first."""
-    from childindex.records.models import Child, ChildName, ChildStatus, NameKind
-
-    _check(actor, actor.local_authority_id)
-
-    return (
-        Child.objects.filter(responsible_la_id=actor.local_authority_id, shielded=True)
-        .exclude(status=ChildStatus.MERGED)
-        .prefetch_related(
-            Prefetch(
-                "names",
-                queryset=ChildName.objects.filter(kind=NameKind.CURRENT),
-                to_attr="current_names",
-            )
-        )
-        .order_by("shield_review_on", "index_number")
-    )
-
-
-def la_child_by_index_number(*, actor: User, index_number: str):
-    """A record of the actor's own LA by index number (for shielding), or None."""
-    from childindex.records.models import Child
-
-    _check(actor, actor.local_authority_id)
-    digits = "".join(ch for ch in index_number if ch.isdigit())
-    return (
-        Child.objects.filter(responsible_la_id=actor.local_authority_id, index_number=digits)
-        .filter(policy.findable_children(actor))
-        .first()
-    )

@@ -22,6 +22,7 @@ from childindex.access import policy, sessions, two_factor
 from childindex.access.models import ShieldOverrideReason, User
 from childindex.audit.models import Action, Outcome
 from childindex.audit.services import audit_record
+from childindex.records.choices import ChildStatus
 
 SHIELD_OVERRIDE_SESSION_KEY = "childindex_shield_override"
 
@@ -160,8 +161,6 @@ def enrolment_code_redeem(*, user: User, code: str, ip_address: str | None = Non
 
 
 def _check_shield_maintainer(actor: User, child) -> None:
-    from childindex.records.models import ChildStatus
-
     decision = policy.can_maintain_la(actor, child.responsible_la_id)
     if not decision:
         raise PermissionDenied(decision.message)

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import time
 
+from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from childindex.access.models import User
+from childindex.access import agreement
+from childindex.access.models import AgreementAcceptance, User
+from childindex.access.two_factor import enrolment_code_make
 
 
 def authenticator(user: User) -> TOTPDevice:
@@ -27,9 +30,14 @@ def totp_code(device: TOTPDevice, *, at: float | None = None) -> str:
     return f"{totp.token():0{device.digits}d}"
 
 
-def sign_in_verified(client, user: User) -> TOTPDevice:
-    """Sign ``client`` in as ``user`` with a two-factor-verified session (as after the code)."""
+def sign_in_verified(client, user: User, *, agreed: bool = True) -> TOTPDevice:
+    """Sign ``client`` in as ``user`` with a two-factor-verified session (as after the code),
+    the user agreement accepted unless ``agreed=False`` (then every page leads to it)."""
     device = authenticator(user)
+    if agreed and agreement.is_due(user):
+        AgreementAcceptance.objects.create(
+            user=user, version=agreement.VERSION, accepted_at=timezone.now()
+        )
     client.force_login(user)
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
@@ -39,6 +47,4 @@ def sign_in_verified(client, user: User) -> TOTPDevice:
 
 def enrolment_code_for(user: User) -> str:
     """A fresh enrolment code for ``user`` (as if the index team had issued it)."""
-    from childindex.access.two_factor import enrolment_code_make
-
     return enrolment_code_make(user, issued_by=user)

@@ -68,7 +68,7 @@ def _ordinary_access(user: User, child: Child) -> policy.RecordAccess:
     return policy.RecordAccess(False, reason="No ordinary purpose of access.")
 
 
-def _team(child: Child, *, exclude: Iterable[int] = ()) -> list[_Member]:
+def _team(child: Child, *, exclude: Iterable[int | None] = ()) -> list[_Member]:
     """The users behind the child's current involvements (the team around the child)."""
     excluded = set(exclude)
     members: dict[int, _Member] = {}
@@ -197,6 +197,19 @@ def _team_message(
     return None
 
 
+def team_change_receive(
+    sender: object,
+    *,
+    child: Child,
+    change: str,
+    actor: User | None,
+    involvement: Involvement | None = None,
+    **kwargs: object,
+) -> list[Notification]:
+    """``records.signals.team_changed``'s receiver (connected in ``AlertsConfig.ready``)."""
+    return notify_team_change(child=child, change=change, actor=actor, involvement=involvement)
+
+
 def notify_team_change(
     *,
     child: Child,
@@ -319,14 +332,15 @@ def _notify_lead_or_safeguarding(
         .select_related("practitioner__user")
         .first()
     )
-    user = getattr(lead.practitioner, "user", None) if lead and lead.practitioner else None
+    practitioner = lead.practitioner if lead else None
+    user = getattr(practitioner, "user", None) if practitioner else None
     notification = None
-    if user is not None and user.is_active:
+    if practitioner is not None and user is not None and user.is_active:
         access = _ordinary_access(user, child)
         if access.allowed and access.view == policy.View.FULL:
             notification = _create(
                 recipient=user,
-                email=lead.practitioner.secure_email,
+                email=practitioner.secure_email,
                 kind=NotificationKind.MANY_VIEWERS,
                 child=child,
                 message=f"{fact} You are told because you are the child's lead professional. "

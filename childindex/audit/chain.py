@@ -165,7 +165,8 @@ def hash_template(fields: Mapping[str, Any]) -> HashTemplate:
         before, text = text.split(marker.strip('"'), 1)
         pieces.append(before)
     pieces.append(text)
-    return HashTemplate(tuple(pieces))
+    first, second, third = pieces
+    return HashTemplate((first, second, third))
 
 
 @dataclass(frozen=True)

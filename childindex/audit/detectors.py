@@ -50,7 +50,7 @@ ADDRESS_CHECK_SKIPPED = (
     "a child's address with"
 )
 
-POLICY_REASONS = {
+POLICY_REASONS: dict[str, str] = {
     AlertKind.SHIELDED_RECORD: "The record is shielded: every access to a shielded record is "
     "reviewed.",
     AlertKind.SHIELD_OVERRIDE: "A child-protection practitioner overrode the shield on this "
@@ -64,7 +64,7 @@ POLICY_REASONS = {
 def thresholds_for(local_authority_id: int | None) -> UsageThresholds:
     """The LA's alert levels, or the defaults when it has set none."""
     found = UsageThresholds.objects.filter(local_authority_id=local_authority_id).first()
-    return found or UsageThresholds(local_authority_id=local_authority_id)
+    return found or UsageThresholds(local_authority_id=local_authority_id)  # type: ignore[misc]  # null: the defaults
 
 
 def _zone() -> ZoneInfo:
@@ -82,7 +82,7 @@ def _name_key(name: str) -> str:
     return re.sub(r"[^a-z]", "", name.casefold())
 
 
-class _Thresholds(dict):
+class _Thresholds(dict[int | None, UsageThresholds]):
     def __missing__(self, local_authority_id: int | None) -> UsageThresholds:
         self[local_authority_id] = thresholds_for(local_authority_id)
         return self[local_authority_id]
@@ -267,6 +267,8 @@ def detect_views_without_involvement(*, day: dt.date) -> int:
     window_start, _ = _day_bounds(day - dt.timedelta(days=widest - 1))
     views: dict[tuple[int, str], list[dt.datetime]] = defaultdict(list)
     actors: dict[int, tuple[int | None, int | None]] = {}
+    organisation_id: int | None
+    la_id: int | None
     for actor_id, organisation_id, la_id, at, children in (
         AuditEvent.objects.filter(
             at__gte=window_start,

@@ -123,10 +123,23 @@ def alert_operator_checkpoint_failed(exc: BaseException) -> None:
     ``ADMINS`` (``CHILDINDEX_OPERATOR_EMAILS``). The trail keeps being written; what stops is
     its tamper evidence past the last checkpoint, until the folder can be written again."""
     reason = _os_reason(exc) if isinstance(exc, OSError) else str(exc)
-    message = (
+    alert_operator(
         f"Audit checkpoint not written to {settings.AUDIT_CHECKPOINT_DIR}: {reason}. "
         "Free or fix the checkpoint folder; /readyz fails until it can be written."
     )
+
+
+def alert_operator_if_folder_unwritable() -> str | None:
+    """When there was nothing new to sign, the folder is still probed: a full disk is told to
+    the operator before the next checkpoint is due, not after it was lost."""
+    directory = settings.AUDIT_CHECKPOINT_DIR
+    problem = folder_write_problem(Path(directory)) if directory is not None else None
+    if problem:
+        alert_operator(f"{problem}. The next audit checkpoint will fail; /readyz fails until then.")
+    return problem
+
+
+def alert_operator(message: str) -> None:
     logger.critical(message)
     if settings.ADMINS:
         try:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, QuerySet, Subquery
@@ -26,6 +26,15 @@ from childindex.audit.models import Action, Alert, AlertReview, AuditEvent
 from childindex.audit.services import audit_record
 from childindex.core.routers import replica_reads
 from childindex.records.models import Child
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class _Reviewed(TypedDict):
+    outcome: str | None
+    reviewed_at: dt.datetime | None
+
 
 HISTORY_LIMIT = 200
 
@@ -186,7 +195,9 @@ def _period_detail(period: Period) -> dict[str, str | None]:
 # --- Alerts -------------------------------------------------------------------------------------
 
 
-def _with_outcome(alerts: QuerySet[Alert]) -> QuerySet[Alert]:
+def _with_outcome(
+    alerts: QuerySet[Alert],
+) -> QuerySet[WithAnnotations[Alert, _Reviewed]]:
     latest = AlertReview.objects.filter(alert=OuterRef("pk")).order_by("-reviewed_at", "-id")
     return alerts.annotate(
         outcome=Subquery(latest.values("outcome")[:1]),
@@ -194,7 +205,9 @@ def _with_outcome(alerts: QuerySet[Alert]) -> QuerySet[Alert]:
     ).select_related("subject")
 
 
-def alerts_for(*, auditor: Any, status: str = "open", limit: int = HISTORY_LIMIT) -> list[Alert]:
+def alerts_for(
+    *, auditor: Any, status: str = "open", limit: int = HISTORY_LIMIT
+) -> list[WithAnnotations[Alert, _Reviewed]]:
     """The alerts of the auditor's LA: ``open`` (not yet reviewed), ``reviewed`` or ``all``."""
     require_auditor(auditor)
     la_id = auditor.local_authority_id

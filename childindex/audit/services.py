@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -45,10 +45,8 @@ from childindex.audit.models import (
     Action,
     Alert,
     AlertKind,
-    AlertReview,
     AuditEvent,
     Outcome,
-    ReviewOutcome,
     TrailOrigin,
 )
 from childindex.core import routers
@@ -338,7 +336,7 @@ def checkpoint_write(*, now: dt.datetime | None = None) -> checkpoints.Checkpoin
 def alert_raise(
     *,
     kind: str,
-    local_authority_ids: Iterable[int],
+    local_authority_ids: Iterable[int | None],
     reason: str,
     key: str,
     subject: Any | None = None,
@@ -389,26 +387,3 @@ def alert_raise(
                 for la in fresh
             ]
         )
-
-
-def alert_review_record(*, auditor: Any, alert: Alert, outcome: str) -> AlertReview:
-    """An auditor records the outcome of an alert of their own LA (a new row: the alert and
-    its audit event never change). The review is itself audited."""
-    from childindex.access import policy
-
-    decision = policy.can_audit(auditor, alert.local_authority_id)
-    if not decision:
-        raise PermissionDenied(decision.message)
-    if outcome not in ReviewOutcome.values:
-        raise ValueError(f"unknown review outcome {outcome!r}")
-    with transaction.atomic():
-        review = AlertReview.objects.create(
-            alert=alert, outcome=outcome, reviewed_by=auditor, reviewed_at=timezone.now()
-        )
-        audit_record(
-            actor=auditor,
-            action=Action.ALERT_REVIEW,
-            children=alert.children,
-            detail={"alert": alert.pk, "kind": alert.kind, "outcome": outcome},
-        )
-    return review

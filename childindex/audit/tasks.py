@@ -25,7 +25,10 @@ def audit_checkpoint() -> int | None:
     except OSError as exc:  # a full or read-only checkpoint folder: the operator must act
         health.alert_operator_checkpoint_failed(exc)
         raise
-    return written.event_id if written else None
+    if written is None:
+        health.alert_operator_if_folder_unwritable()
+        return None
+    return written.event_id
 
 
 @task

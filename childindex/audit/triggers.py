@@ -90,11 +90,11 @@ class RunSQLForVendor(migrations.RunSQL):
 
     def database_forwards(self, app_label, schema_editor, from_state, to_state) -> None:
         if router.allow_migrate(schema_editor.connection.alias, app_label, **self.hints):
-            self._run_sql(schema_editor, self.forwards(schema_editor.connection.vendor))
+            self._run_sql(schema_editor, self.forwards(schema_editor.connection.vendor))  # type: ignore[attr-defined]  # RunSQL's runner
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state) -> None:
         if router.allow_migrate(schema_editor.connection.alias, app_label, **self.hints):
-            self._run_sql(schema_editor, self.backwards(schema_editor.connection.vendor))
+            self._run_sql(schema_editor, self.backwards(schema_editor.connection.vendor))  # type: ignore[attr-defined]  # RunSQL's runner
 
     def describe(self) -> str:
         return "Make the audit tables append-only (triggers refusing UPDATE and DELETE)"

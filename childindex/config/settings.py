@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -127,7 +128,7 @@ MIDDLEWARE = [
     "childindex.web.middleware.SignedInMarkerMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
-    "childindex.access.middleware.AccessRuleMiddleware",
+    "childindex.web.middleware.AccessRuleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -157,20 +158,24 @@ TEMPLATES = [
 
 
 # --- Database ---------------------------------------------------------------------------------
-def _parse_database_url(url: str) -> dict:
+def _parse_database_url(url: str) -> dict[str, Any]:
     """dj-database-url, plus libpq's several hosts (``postgres://u@h1:p1,h2:p2/db?
     target_session_attrs=read-write``): the connection goes to whichever is the primary."""
     scheme, sep, rest = url.partition("://")
     netloc = rest.split("/", 1)[0].rsplit("@", 1)[-1]
     if "," not in netloc:
-        return dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+        return dict(dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
     hosts, ports = [], []
     for part in netloc.split(","):
         host, _, port = part.partition(":")
         hosts.append(host)
         ports.append(port or "5432")
-    config = dj_database_url.parse(
-        url.replace(netloc, f"{hosts[0]}:{ports[0]}", 1), conn_max_age=60, conn_health_checks=True
+    config = dict(
+        dj_database_url.parse(
+            url.replace(netloc, f"{hosts[0]}:{ports[0]}", 1),
+            conn_max_age=60,
+            conn_health_checks=True,
+        )
     )
     config["HOST"], config["PORT"] = ",".join(hosts), ",".join(ports)
     return config
@@ -214,7 +219,9 @@ for _number, _replica_url in enumerate(
     if not _database_url:
         raise ImproperlyConfigured("DATABASE_REPLICA_URLS needs DATABASE_URL (the primary)")
     try:
-        _replica = dj_database_url.parse(_replica_url, conn_max_age=60, conn_health_checks=True)
+        _replica: dict[str, Any] = dict(
+            dj_database_url.parse(_replica_url, conn_max_age=60, conn_health_checks=True)
+        )
     except (ValueError, KeyError) as exc:
         raise ImproperlyConfigured(f"DATABASE_REPLICA_URLS has an unusable URL: {exc}") from exc
     if _replica.get("ENGINE") != "django.db.backends.postgresql":
@@ -299,8 +306,6 @@ AXES_LOCKOUT_CALLABLE = "childindex.web.views_account.locked_out"
 AXES_CLIENT_IP_CALLABLE = "childindex.access.client_ip.client_ip"
 AXES_VERBOSE = False  # axes would log usernames and addresses; sign-ins go to the audit trail
 AXES_ENABLE_ADMIN = False
-# Reverse proxies in front of the app that append to X-Forwarded-For (0: use the peer address).
-CHILDINDEX_TRUSTED_PROXIES = int(os.environ.get("CHILDINDEX_TRUSTED_PROXIES", "0") or 0)
 
 # --- Two-factor authentication (django-otp: TOTP, and single-use recovery codes) ----------------
 OTP_TOTP_ISSUER = "childindex"
@@ -394,7 +399,12 @@ AUDIT_WITNESS_FILES = [
 ] or ([VAR_DIR / "audit-witness.json"] if MODE == "demo" else [])
 AUDIT_CHECKPOINT_EVERY = _env_int("CHILDINDEX_AUDIT_CHECKPOINT_EVERY", 1000)
 AUDIT_CHECKPOINT_MINUTES = _env_int("CHILDINDEX_AUDIT_CHECKPOINT_MINUTES", 5, minimum=1)
-# How many reverse proxies stand in front of the application (client address for the audit).
+# The reports' stored counts (coverage, planning, the data quality summary) are counted again
+# by the clock when older than this, and after each import (reports.counts).
+REPORT_COUNTS_MINUTES = _env_int("CHILDINDEX_REPORT_COUNTS_MINUTES", 60, minimum=1)
+# How many reverse proxies in front of the app append to X-Forwarded-For (0: the peer address).
+# The one setting for the client address: the audit trail, throttling and axes all read it
+# (audit.middleware.client_address).
 AUDIT_TRUSTED_PROXIES = _env_int("CHILDINDEX_TRUSTED_PROXIES", 0)
 
 # --- Background jobs: django.tasks, stored in the database and run by `childindex db_worker` --

@@ -11,20 +11,13 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import F, Q
 
+from childindex.consent.choices import Scope
 from childindex.core.models import TimestampedModel
 
 
 class GivenBy(models.TextChoices):
     YOUNG_PERSON = "young_person", "The young person"
     PARENT_CARER = "parent_carer", "A parent or carer"
-
-
-class Scope(models.TextChoices):
-    ADDITIONAL_SERVICES = "additional_services", "Additional services in general"
-    NAMED_SERVICE = "named_service", "One named service"
-    # The young person's own consent to keep their record live past 18, up to 25 (for
-    # example a care leaver): the record is archived at 25, or when the consent is withdrawn.
-    RETENTION_TO_25 = "retention_to_25", "Keeping their record until they are 25"
 
 
 INVOLVEMENT_SCOPES = (Scope.ADDITIONAL_SERVICES, Scope.NAMED_SERVICE)

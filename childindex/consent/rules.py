@@ -6,7 +6,7 @@ Plain functions over values so that services, feeds and tests share one rule.
 from __future__ import annotations
 
 from childindex.directory.models import ServiceCategory
-from childindex.records.models import Basis
+from childindex.records.choices import Basis
 
 
 def basis_for_service(*, category: str, sensitive: bool, hidden_concern: bool = False) -> Basis:

@@ -8,6 +8,7 @@ a named parent or carer of this child.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -15,14 +16,33 @@ from django.utils import timezone
 
 from childindex.access import policy
 from childindex.access.models import User
-from childindex.audit.models import Action
+from childindex.audit.models import Action, Outcome
 from childindex.audit.services import audit_record
 from childindex.consent.models import Consent, GivenBy, Scope
 from childindex.directory.models import Service
-from childindex.records.models import Carer, Child
+
+if TYPE_CHECKING:  # types only: records sits above consent (import-linter's layers)
+    from childindex.records.models import Carer, Child, Involvement
 
 
-@transaction.atomic
+def _require(decision: policy.Decision, *, actor: User, action: str, child: Child) -> None:
+    """Refuse (audited) unless the policy allows."""
+    if decision:
+        return
+    audit_record(
+        actor=actor,
+        action=action,
+        outcome=Outcome.DENIED,
+        children=[child.index_number],
+        detail={"reason": decision.message},
+    )
+    raise PermissionDenied(decision.message)
+
+
+def _involvements(child: Child) -> list[Involvement]:
+    return list(child.involvements.select_related("service"))
+
+
 def consent_record(
     *,
     actor: User,
@@ -34,12 +54,20 @@ def consent_record(
     service: Service | None = None,
     today: dt.date | None = None,
 ) -> Consent:
-    """Record a family's consent. A parent or carer must be one of this child's carers; a
+    """Record a family's consent, by a practitioner who works with the child
+    (``policy.can_record_consent``). A parent or carer must be one of this child's carers; a
     named-service consent names the service; consent is never dated in the future."""
     today = today or timezone.localdate()
-    decision = policy.can_log_involvement(actor)
-    if not decision:
-        raise PermissionDenied(decision.message)
+    _require(
+        policy.can_record_consent(
+            actor,
+            involvements=_involvements(child),
+            service=service if scope == Scope.NAMED_SERVICE else None,
+        ),
+        actor=actor,
+        action=Action.CONSENT_RECORD,
+        child=child,
+    )
     errors: dict[str, str] = {}
     if given_by not in GivenBy.values:
         errors["given_by"] = "Select who gave consent"
@@ -66,6 +94,19 @@ def consent_record(
         errors["given_on"] = "The date consent was given must be after the child's birth"
     if errors:
         raise ValidationError(errors)
+    with transaction.atomic():
+        return _create(
+            actor=actor,
+            child=child,
+            given_by=given_by,
+            carer=carer,
+            scope=scope,
+            service=service,
+            given_on=given_on,
+        )
+
+
+def _create(*, actor, child, given_by, carer, scope, service, given_on) -> Consent:
     consent = Consent.objects.create(
         child=child,
         given_by=given_by,
@@ -89,15 +130,24 @@ def consent_record(
     return consent
 
 
-@transaction.atomic
 def consent_withdraw(
     *, actor: User, consent: Consent, withdrawn_on: dt.date, today: dt.date | None = None
 ) -> Consent:
-    """Withdraw a consent: the involvements that relied on it are no longer shown."""
+    """Withdraw a consent: the involvements that relied on it are no longer shown. Only a
+    practitioner who works with the child (``policy.can_withdraw_consent``)."""
     today = today or timezone.localdate()
-    decision = policy.can_log_involvement(actor)
-    if not decision:
-        raise PermissionDenied(decision.message)
+    consent = Consent.objects.select_related("child", "service").get(pk=consent.pk)
+    _require(
+        policy.can_withdraw_consent(actor, consent, involvements=_involvements(consent.child)),
+        actor=actor,
+        action=Action.CONSENT_WITHDRAW,
+        child=consent.child,
+    )
+    with transaction.atomic():
+        return _withdraw(actor=actor, consent=consent, withdrawn_on=withdrawn_on, today=today)
+
+
+def _withdraw(*, actor: User, consent: Consent, withdrawn_on: dt.date, today: dt.date) -> Consent:
     consent = Consent.objects.select_for_update().select_related("child").get(pk=consent.pk)
     if consent.withdrawn_on is not None:
         raise ValidationError({"withdrawn_on": "This consent has already been withdrawn"})

@@ -21,6 +21,7 @@ import datetime as dt
 import operator
 import random
 import re
+from collections.abc import Callable
 from enum import StrEnum
 
 from stdnum import verhoeff
@@ -72,7 +73,7 @@ def mod11_check_digit(first_nine: str) -> int | None:
     """The NHS modulus 11 check digit for nine digits, or None where none exists (10)."""
     if len(first_nine) != len(_MOD11_WEIGHTS):
         raise ValueError("nine digits")
-    total = sum(map(operator.mul, map(int, first_nine), _MOD11_WEIGHTS))
+    total: int = sum(map(operator.mul, map(int, first_nine), _MOD11_WEIGHTS))
     check = 11 - total % 11
     if check == 11:
         return 0
@@ -142,7 +143,7 @@ def validate_upn(value: str) -> str:
     except InvalidChecksum as exc:
         raise IdentifierError(f"{label} has the wrong check letter") from exc
     except StdnumError as exc:  # pragma: no cover
-        raise IdentifierError(f"{label} is not valid: {exc.message}") from exc
+        raise IdentifierError(f"{label} is not valid: {exc}") from exc
 
 
 def validate_index_number(value: str) -> str:
@@ -162,7 +163,7 @@ def validate_local_identifier(value: str) -> str:
     return compact
 
 
-VALIDATORS = {
+VALIDATORS: dict[str, Callable[[str], str]] = {
     IdentifierType.NHS: validate_nhs_number,
     IdentifierType.CHI: validate_chi_number,
     IdentifierType.HC: validate_hc_number,
@@ -174,7 +175,7 @@ VALIDATORS = {
 
 def validate_identifier(kind: str, value: str) -> str:
     """Validate ``value`` as an identifier of ``kind``; returns the compact form."""
-    validator = VALIDATORS.get(kind)  # type: ignore[call-overload]  # a StrEnum is its str
+    validator = VALIDATORS.get(kind)
     if validator is not None:
         return validator(value)
     try:

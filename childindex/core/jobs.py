@@ -15,9 +15,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+from typing import Any
 
 from django.conf import settings
 from django.db import connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.tasks import TaskResult
 from django.tasks.signals import task_finished, task_started
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult, TaskResultStatus
@@ -34,16 +37,16 @@ def _claim_grace() -> dt.timedelta:
 _LOCK_SPACE = b"cijob:"
 
 
-def _lock_key(job_id) -> int:
+def _lock_key(job_id: object) -> int:
     digest = hashlib.sha256(_LOCK_SPACE + str(job_id).encode()).digest()
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
-def _connection():
+def _connection() -> BaseDatabaseWrapper:
     return connections[DBTaskResult.objects.db]
 
 
-def job_lock_take(sender, task_result, **kwargs) -> None:
+def job_lock_take(sender: object, task_result: TaskResult[..., Any], **kwargs: Any) -> None:
     connection = _connection()
     if connection.vendor != "postgresql" or type(sender).__name__ != "DatabaseBackend":
         return
@@ -51,7 +54,7 @@ def job_lock_take(sender, task_result, **kwargs) -> None:
         cursor.execute("SELECT pg_advisory_lock(%s)", [_lock_key(task_result.id)])
 
 
-def job_lock_release(sender, task_result, **kwargs) -> None:
+def job_lock_release(sender: object, task_result: TaskResult[..., Any], **kwargs: Any) -> None:
     connection = _connection()
     if connection.vendor != "postgresql" or type(sender).__name__ != "DatabaseBackend":
         return
@@ -92,3 +95,19 @@ def orphaned_jobs_requeue(*, now: dt.datetime | None = None) -> list[str]:
             requeued.append(str(job.id))
             log.warning("job %s (%s) lost its worker: queued to run again", job.id, job.task_path)
     return requeued
+
+
+# --- Periodic jobs of the layers above the clock ----------------------------------------------
+# The clock (`childindex monitor`, in the sources layer) queues the periodic jobs it can import;
+# an app above it (the reports) registers its own here from its AppConfig.ready().
+_periodic: list[Any] = []
+
+
+def periodic_job_register(job: Any) -> None:
+    """Have the clock queue ``job`` (a django.tasks task taking no arguments) on every run."""
+    if job not in _periodic:
+        _periodic.append(job)
+
+
+def periodic_jobs() -> list[Any]:
+    return list(_periodic)

@@ -29,6 +29,10 @@ from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, connections, router
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Model
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +150,7 @@ def replica_reads[F: Callable[..., Any]](function: F) -> F:
     """Mark a selector that only reads: its queries may go to a healthy replica."""
 
     @wraps(function)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
         if not settings.REPLICA_DATABASES or _pinned.get() or _replica_reads.get():
             return function(*args, **kwargs)
         token = _replica_reads.set(True)
@@ -172,24 +176,26 @@ def replica_reads[F: Callable[..., Any]](function: F) -> F:
 
 
 class ReplicaRouter:
-    def db_for_read(self, model, **hints) -> str:
+    def db_for_read(self, model: type[Model], **hints: Any) -> str:
         if model._meta.app_label in _PRIMARY_ONLY_APPS:
             return PRIMARY
         return read_alias()
 
-    def db_for_write(self, model, **hints) -> str:
+    def db_for_write(self, model: type[Model], **hints: Any) -> str:
         if model._meta.app_label not in _UNPINNING_APPS:
             pin_primary()
         return PRIMARY
 
-    def allow_relation(self, obj1, obj2, **hints) -> bool:
+    def allow_relation(self, obj1: Model, obj2: Model, **hints: Any) -> bool:
         return True  # one database, copied
 
-    def allow_migrate(self, db, app_label, model_name=None, **hints) -> bool:
-        return db == PRIMARY
+    def allow_migrate(
+        self, db: str, app_label: str, model_name: str | None = None, **hints: Any
+    ) -> bool:
+        return bool(db == PRIMARY)
 
 
-def read_connection(model):
+def read_connection(model: type[Model]) -> BaseDatabaseWrapper:
     """The connection a raw-SQL read of ``model``'s tables should use (the router's choice)."""
     return connections[router.db_for_read(model)]
 
@@ -200,10 +206,10 @@ class ReplicaPinMiddleware:
 
     SESSION_KEY = "childindex_primary_until"
 
-    def __init__(self, get_response) -> None:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if not settings.REPLICA_DATABASES:
             return self.get_response(request)
         session = getattr(request, "session", None)

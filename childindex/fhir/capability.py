@@ -5,10 +5,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from childindex.fhir.consents import CONSENT_SCOPE
 from childindex.fhir.mapping import IDENTIFIER_SYSTEMS, MATCH_GRADE
 from childindex.fhir.models import Scope
 from childindex.fhir.team import INDICATOR_EXTENSIONS, SENSITIVE, TEAM_RESOURCES
 
+CONSENT_DOC = (
+    "A family's consents to sharing (category: " + CONSENT_SCOPE + " additional_services, "
+    "named_service or retention_to_25; performer: the Patient or a RelatedPerson; status "
+    "active or inactive once withdrawn). A consent to a sensitive service the client does not "
+    "see in full says only 'A sensitive service'. create: a practitioner system whose "
+    "organisation works with the child records one (a named service: provision.actor "
+    "HealthcareService/<id> of its own). update: PUT status 'inactive' (provision.period.end "
+    "the day) withdraws it; nothing else changes."
+)
 SEARCH_PARAMS = {
     "identifier": ("token", "system|value; systems: see the identifier extension"),
     "name": ("string", "the child's name (with birthdate or address-postalcode)"),
@@ -38,6 +48,36 @@ RESOURCES: list[dict[str, Any]] = [
         }
         for kind in TEAM_RESOURCES
     ),
+    {
+        "type": "Consent",
+        "interaction": ["read", "search-type", "create", "update"],
+        "operation": [],
+        "searchParam": {"patient": ("reference", "the child: Patient/<id> or <id>")},
+        "scope": {
+            "read": Scope.READ,
+            "search-type": Scope.READ,
+            "create": Scope.CONSENT_WRITE,
+            "update": Scope.CONSENT_WRITE,
+        },
+        "documentation": CONSENT_DOC,
+    },
+    {
+        "type": "AuditEvent",
+        "interaction": ["search-type"],
+        "operation": [],
+        "searchParam": {
+            "patient": ("reference", "the child: Patient/<id> or <id> (required)"),
+            "date": ("date", "geYYYY-MM-DD and/or ltYYYY-MM-DD"),
+            "_count": ("number", "at most 200 (the default), newest first"),
+        },
+        "scope": {"search-type": Scope.AUDIT_READ},
+        "documentation": (
+            "Who accessed the child: when (recorded), who and in which role and organisation "
+            "(agent), for what purpose (purposeOfEvent), what (subtype, in "
+            "https://fhir.childindex.uk/CodeSystem/audit-action) and the outcome. For an "
+            "auditor's tool of the child's own LA only; the read is itself audited."
+        ),
+    },
 ]
 FHIR_VERSION = "4.0.1"
 TRANSACTION_DOC = (
@@ -69,7 +109,9 @@ def capability_statement(*, base: str, token_url: str) -> dict[str, Any]:
                 for name, definition in resource["operation"]
             ]
         scopes = ", ".join(f"{k}: {v}" for k, v in resource["scope"].items())
-        entry["documentation"] = f"Scopes needed: {scopes}."
+        entry["documentation"] = f"Scopes needed: {scopes}." + (
+            f" {resource['documentation']}" if resource.get("documentation") else ""
+        )
         resources.append(entry)
     return {
         "resourceType": "CapabilityStatement",
@@ -160,78 +202,63 @@ def openapi_document(*, base: str, token_url: str) -> dict[str, Any]:
             }
         }
     }
+    id_parameter = [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}]
     for resource in RESOURCES:
         kind = resource["type"]
         scope = resource["scope"]
+        interactions = resource["interaction"]
         search_parameters = [
             {"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
             for name in resource["searchParam"]
         ]
-        if "search-type" in resource["interaction"]:
-            paths[f"/{kind}"] = {
-                "get": {
-                    "summary": f"Search {kind}",
-                    "security": [{"oauth2": [scope["search-type"]]}],
-                    "parameters": search_parameters,
-                    "responses": {
-                        "200": {"description": "searchset", "content": fhir_json},
-                        **errors,
-                    },
-                }
+
+        def operation(summary, needs, *, ok, body=None, parameters=None):
+            found: dict[str, Any] = {
+                "summary": summary,
+                "security": [{"oauth2": [needs]}],
+                "responses": {"200": {"description": ok, "content": fhir_json}, **errors},
             }
+            if parameters:
+                found["parameters"] = parameters
+            if body:
+                found["requestBody"] = {"content": body}
+            return found
+
+        if "search-type" in interactions:
+            paths.setdefault(f"/{kind}", {})["get"] = operation(
+                f"Search {kind}", scope["search-type"], ok="searchset", parameters=search_parameters
+            )
+        if "create" in interactions:
+            paths.setdefault(f"/{kind}", {})["post"] = operation(
+                f"Create {kind}", scope["create"], ok=f"{kind} (201 Created)", body=fhir_json
+            )
         if kind == "Patient":
             paths[f"/{kind}/_search"] = {
-                "post": {
-                    "summary": f"Search {kind} (criteria in a form body, not the URL)",
-                    "security": [{"oauth2": [scope["search-type"]]}],
-                    "requestBody": {
-                        "content": {
-                            "application/x-www-form-urlencoded": {"schema": {"type": "object"}}
-                        }
-                    },
-                    "responses": {
-                        "200": {"description": "searchset", "content": fhir_json},
-                        **errors,
-                    },
-                }
+                "post": operation(
+                    f"Search {kind} (criteria in a form body, not the URL)",
+                    scope["search-type"],
+                    ok="searchset",
+                    body={"application/x-www-form-urlencoded": {"schema": {"type": "object"}}},
+                )
             }
-        if "read" in resource["interaction"]:
-            paths[f"/{kind}/{{id}}"] = {
-                "get": {
-                    "summary": f"Read {kind}",
-                    "security": [{"oauth2": [scope["read"]]}],
-                    "parameters": [
-                        {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
-                    ],
-                    "responses": {"200": {"description": kind, "content": fhir_json}, **errors},
-                }
-            }
-        if "update" in resource["interaction"]:
-            paths[f"/{kind}/{{id}}"] = {
-                "put": {
-                    "summary": f"Set or clear the indicators of one's own {kind}",
-                    "security": [{"oauth2": [scope["update"]]}],
-                    "parameters": [
-                        {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
-                    ],
-                    "requestBody": {"content": fhir_json},
-                    "responses": {
-                        "200": {"description": "OperationOutcome", "content": fhir_json},
-                        **errors,
-                    },
-                }
-            }
+        if "read" in interactions:
+            paths.setdefault(f"/{kind}/{{id}}", {})["get"] = operation(
+                f"Read {kind}", scope["read"], ok=kind, parameters=id_parameter
+            )
+        if "update" in interactions:
+            summary = (
+                "Withdraw a consent (status inactive)"
+                if kind == "Consent"
+                else f"Set or clear the indicators of one's own {kind}"
+            )
+            paths.setdefault(f"/{kind}/{{id}}", {})["put"] = operation(
+                summary, scope["update"], ok=kind, body=fhir_json, parameters=id_parameter
+            )
         for name, _definition in resource["operation"]:
             paths[f"/{kind}/${name}"] = {
-                "post": {
-                    "summary": f"{kind} ${name} (IHE PDQm)",
-                    "security": [{"oauth2": [scope[name]]}],
-                    "requestBody": {"content": fhir_json},
-                    "responses": {
-                        "200": {"description": "searchset", "content": fhir_json},
-                        **errors,
-                    },
-                }
+                "post": operation(
+                    f"{kind} ${name} (IHE PDQm)", scope[name], ok="searchset", body=fhir_json
+                )
             }
     return {
         "openapi": "3.1.0",

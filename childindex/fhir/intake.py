@@ -23,8 +23,10 @@ from pydantic import ValidationError
 from childindex.fhir.mapping import IDENTIFIER_SYSTEMS, SYSTEM_TYPES
 from childindex.fhir.models import ApiClient
 from childindex.fhir.outcome import FhirError
+from childindex.records.models import TransferVia
 from childindex.sources.importer import feed_import
 from childindex.sources.models import Feed, RecordStatus, RejectedRow, SourceRecord
+from childindex.sources.moves import feed_moves_apply
 
 COLUMNS = (
     "key",
@@ -205,6 +207,10 @@ def bundle_import(*, client: ApiClient, bundle: dict[str, Any]) -> list[EntryRes
             source=feed_name(client),
             actor_label=f"api:{client.name}",
         )
+    if run.finished_at:
+        # A record whose current address lies in another LA moves the child there, as a feed
+        # row's does (the same transfer, audit and notifications; ``via`` FHIR).
+        feed_moves_apply(run=run, via=TransferVia.FHIR, actor_label=f"api:{client.name}")
     records = {
         r.key: r
         for r in SourceRecord.objects.filter(

@@ -3,8 +3,9 @@ give this client, never writing a child, a source record or a review item.
 
 Candidates come from ``records.selectors.child_search`` (the access policy decides which
 children the client can find and on which fields; the search is audited and rate-limited like
-a person's). They are then scored by the active linkage model exactly as a feed row is
-(``linkage.model.Scorer`` and ``linkage.decide``), on the fields the client may see only: a
+a person's). They are then scored by the active linkage model exactly as a feed row is (the same
+comparisons, weights and ``linkage.decide``; evaluated in plain Python for these few pairs,
+``fhir.scoring``, which gives the feeds' scorer's result), on the fields the client may see only: a
 shielded child's address and identifiers are left out of the comparison for a client that may
 not see them, so a $match cannot tell it where a shielded child lives.
 """
@@ -16,12 +17,14 @@ import threading
 from dataclasses import dataclass
 
 from childindex.access.models import User
+from childindex.fhir.scoring import PythonScorer
 from childindex.linkage.decide import Outcome, decide
 from childindex.linkage.model import Scorer, link_table
 from childindex.linkage.normalise import LinkRecord
 from childindex.records.search import Match, SearchCriteria
 from childindex.records.selectors import child_search
 from childindex.sources.index_data import index_link_records
+from childindex.sources.models import LinkageModel
 from childindex.sources.services import linkage_model_active, thresholds_for
 
 QUERY_ID = "query"
@@ -43,6 +46,37 @@ def _scorer(model) -> Scorer:
     scorer.remove_index(previous)
     previous.clear()
     return scorer
+
+
+_python_scorers: dict[int, tuple] = {}
+
+
+def _active_model():
+    """The active linkage model and its plain-Python scorer, made once per model version (a
+    version's settings never change once saved; training makes a new version). Each call
+    reads only which version is active, not its settings."""
+    active = LinkageModel.objects.filter(active=True).values_list("pk", flat=True).first()
+    if active is None or active not in _python_scorers:
+        model = linkage_model_active()
+        _python_scorers.clear()
+        _python_scorers[model.pk] = (model, PythonScorer(model.settings))
+        active = model.pk
+    return _python_scorers[active]
+
+
+def _score(query: LinkRecord, index: list[LinkRecord]):
+    """The blocked candidates scored by the active model (``fhir.scoring``; DuckDB's scorer
+    for a model whose comparisons the plain-Python one does not understand), and its level
+    index."""
+    model, scorer = _active_model()
+    table = link_table([dataclasses.replace(query, unique_id=QUERY_ID)])
+    if scorer.supported:
+        rows = link_table(index).to_pylist()
+        return scorer.score(table.to_pylist(), rows, min_weight=-1e9), scorer.levels
+    duck = _scorer(model)
+    duck.add_index(link_table(index))
+    _local.scorer[2].extend(r.unique_id for r in index)
+    return duck.score(table, min_weight=-1e9), duck.levels
 
 
 @dataclass(frozen=True)
@@ -74,19 +108,12 @@ def patient_match(
                 other_postcodes=(),
             )
         index.append(child)
-    model = linkage_model_active()
     thresholds = thresholds_for(actor.local_authority_id)
-    scorer = _scorer(model)
-    table = link_table(index)
-    scorer.add_index(table)
-    _local.scorer[2].extend(r.unique_id for r in index)
-    candidates = scorer.score(
-        link_table([dataclasses.replace(record, unique_id=QUERY_ID)]), min_weight=-1e9
-    )
+    candidates, levels = _score(record, index)
     decision = decide(
         [c for c in candidates if c.weight >= thresholds.lower],
         thresholds=thresholds,
-        levels=scorer.levels,
+        levels=levels,
         may_create=False,
     )
     graded = []

@@ -24,6 +24,7 @@ class Scope(models.TextChoices):
     MATCH = "match", "Find a child by demographics ($match) or search"
     FEED_WRITE = "feed.write", "Send a source system's records (transaction Bundles)"
     INDICATOR_WRITE = "indicator.write", "Set or clear the indicators the system owns"
+    CONSENT_WRITE = "consent.write", "Record or withdraw a family's consent"
     AUDIT_READ = "audit.read", "Read the audit trail of the client's own LA"
 
 

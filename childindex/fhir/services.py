@@ -30,7 +30,7 @@ KIND_PURPOSE = {
     ClientKind.AUDITOR: "",
 }
 KIND_SCOPES = {
-    ClientKind.GP_SYSTEM: [Scope.READ, Scope.MATCH],
+    ClientKind.GP_SYSTEM: [Scope.READ, Scope.MATCH, Scope.CONSENT_WRITE],
     ClientKind.FEED: [Scope.FEED_WRITE, Scope.MATCH],
     ClientKind.ASSESSMENT: [Scope.INDICATOR_WRITE, Scope.READ, Scope.MATCH],
     ClientKind.AUDITOR: [Scope.AUDIT_READ],

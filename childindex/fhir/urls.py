@@ -21,5 +21,12 @@ urlpatterns = [
         name="team-search",
     ),
     path("EpisodeOfCare/involvement-<int:involvement_id>", views.episode_update, name="episode"),
+    path("Consent", views.consent_type, name="consent"),
+    path("AuditEvent", views.audit_event_search, name="audit-event-search"),
+    re_path(
+        r"^Consent/(?P<consent_ref>[A-Za-z0-9\-]{1,64})$",
+        views.consent_instance,
+        name="consent-instance",
+    ),
     re_path(r"^(?P<rest>.*)$", views.not_found, name="not-found"),
 ]

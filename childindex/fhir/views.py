@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from functools import wraps
 
+from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
@@ -20,8 +21,19 @@ from childindex.access.client_ip import client_ip
 from childindex.access.decorators import api_client
 from childindex.access.policy import AccessRefused
 from childindex.audit.models import Action
+from childindex.audit.selectors import NotInYourLA, Period, child_access_history
+from childindex.consent.selectors import consent_child, consent_choices, consent_to_withdraw
+from childindex.consent.services import consent_record, consent_withdraw
+from childindex.fhir.audit_events import audit_event_resource
 from childindex.fhir.auth import fhir_endpoint
 from childindex.fhir.capability import SEARCH_PARAMS, capability_statement, openapi_document
+from childindex.fhir.consents import (
+    CONSENT_ID_PREFIX,
+    ConsentInputError,
+    consent_id,
+    consent_resource,
+    consent_values,
+)
 from childindex.fhir.intake import bundle_import
 from childindex.fhir.mapping import (
     FROM_FHIR_GENDER,
@@ -407,3 +419,266 @@ def episode_update(request: HttpRequest, client: ApiClient, involvement_id: int)
             ],
         }
     )
+
+
+# --- Consent ------------------------------------------------------------------------------------
+
+
+def _team_for(request: HttpRequest, client: ApiClient, patient_id: str):
+    child = findable_child(actor=client.account, index_number=patient_id)
+    if child is None:
+        raise FhirError(404, "not-found", NOT_FOUND)
+    try:
+        return team_around_child(
+            actor=client.account, child=child, purpose=client.purpose, ip_address=client_ip(request)
+        )
+    except AccessRefused as refused:
+        raise FhirError(404, "not-found", NOT_FOUND) from refused
+
+
+CONSENT_NOT_FOUND = "No Consent with that id is known to the index or open to this client."
+
+
+def _seen_consent(request: HttpRequest, client: ApiClient, consent_ref: str):
+    """The team and the entry of one consent this client sees, else the one 404."""
+    number = consent_ref.removeprefix(CONSENT_ID_PREFIX)
+    child = consent_child(consent_id=int(number)) if number.isdigit() else None
+    if child is None:
+        raise FhirError(404, "not-found", CONSENT_NOT_FOUND)
+    try:
+        team = _team_for(request, client, child.index_number)
+    except FhirError as error:
+        raise FhirError(404, "not-found", CONSENT_NOT_FOUND) from error
+    entry = next((e for e in team.consents if e.consent_id == int(number)), None)
+    if entry is None:
+        raise FhirError(404, "not-found", CONSENT_NOT_FOUND)
+    return team, entry
+
+
+@fhir_endpoint(Scope.READ, action=Action.FHIR_CONSENT_READ)
+def _consent_search(request: HttpRequest, client: ApiClient) -> HttpResponse:
+    unknown = sorted(set(request.GET) - {"patient"})
+    if unknown:
+        raise FhirError(
+            400,
+            "not-supported",
+            f"Unknown search parameter '{unknown[0][:40]}': Consent is searched by patient only.",
+        )
+    patient_id = request.GET.get("patient", "").removeprefix("Patient/")
+    if not patient_id:
+        raise FhirError(400, "required", "Search Consent by patient: ?patient=<Patient id>.")
+    team = _team_for(request, client, patient_id)
+    entries = [
+        {"resource": consent_resource(team, e), "search": {"mode": "match"}} for e in team.consents
+    ]
+    return fhir_response(searchset(entries, base=_base(request)))
+
+
+def _posted_consent(request: HttpRequest):
+    from fhir.resources.R4B.consent import Consent
+
+    try:
+        body = json.loads(request.body or b"null")
+    except ValueError as error:
+        raise FhirError(400, "invalid", f"The body is not JSON: {error}.") from error
+    if not isinstance(body, dict) or body.get("resourceType") != "Consent":
+        raise FhirError(400, "invalid", "Send a Consent resource.")
+    try:
+        return Consent.model_validate(body)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise FhirError(400, "invalid", f"Invalid Consent at {where}: {first['msg']}.") from error
+
+
+@fhir_endpoint(Scope.CONSENT_WRITE, action=Action.FHIR_CONSENT_WRITE)
+def _consent_create(request: HttpRequest, client: ApiClient) -> HttpResponse:
+    """``POST /fhir/Consent``: record a family's consent (a practitioner system whose
+    organisation works with the child)."""
+    posted = _posted_consent(request)
+    reference = (posted.patient.reference if posted.patient else "") or ""
+    child = findable_child(actor=client.account, index_number=reference.removeprefix("Patient/"))
+    if child is None:
+        raise FhirError(404, "not-found", NOT_FOUND)
+    try:
+        values = consent_values(posted, index_number=child.index_number)
+    except ConsentInputError as error:
+        raise FhirError(400, "invalid", str(error)) from error
+    choices = consent_choices(actor=client.account, child=child)
+    carer = service = None
+    if values["carer_ref"]:
+        n = values["carer_ref"].removeprefix(f"{child.index_number}-carer-")
+        if not n.isdigit() or not 1 <= int(n) <= len(choices.carers):
+            raise FhirError(400, "value", "performer is not one of this child's RelatedPersons.")
+        carer = choices.carers[int(n) - 1]
+    if values["service_ref"]:
+        number = values["service_ref"].removeprefix("involvement-")
+        involvement = (
+            own_involvement_for(actor=client.account, involvement_id=int(number))
+            if number.isdigit()
+            else None
+        )
+        if involvement is None or involvement.child_id != child.pk:
+            raise FhirError(
+                400, "value", "provision.actor is not one of your own services for this child."
+            )
+        service = involvement.service
+    try:
+        consent = consent_record(
+            actor=client.account,
+            child=child,
+            given_by=values["given_by"],
+            carer=carer,
+            scope=values["scope"],
+            service=service,
+            given_on=values["given_on"],
+        )
+    except PermissionDenied as refused:
+        raise FhirError(403, "forbidden", str(refused)) from refused
+    except DjangoValidationError as error:
+        raise FhirError(400, "business-rule", " ".join(error.messages)) from error
+    team, entry = _seen_consent(request, client, consent_id(consent.pk))
+    return fhir_response(
+        consent_resource(team, entry),
+        status=201,
+        headers={"Location": f"{_base(request)}/Consent/{consent_id(consent.pk)}"},
+    )
+
+
+@fhir_endpoint(Scope.READ, action=Action.FHIR_CONSENT_READ)
+def _consent_read(request: HttpRequest, client: ApiClient, consent_ref: str) -> HttpResponse:
+    team, entry = _seen_consent(request, client, consent_ref)
+    return fhir_response(consent_resource(team, entry))
+
+
+@fhir_endpoint(Scope.CONSENT_WRITE, action=Action.FHIR_CONSENT_WRITE)
+def _consent_update(request: HttpRequest, client: ApiClient, consent_ref: str) -> HttpResponse:
+    """``PUT /fhir/Consent/{id}`` with ``status`` ``inactive``: withdraw it, from
+    ``provision.period.end`` (default today). Nothing else about a consent changes."""
+    from django.utils import timezone
+
+    team, entry = _seen_consent(request, client, consent_ref)
+    posted = _posted_consent(request)
+    if posted.id and posted.id != consent_ref:
+        raise FhirError(400, "invalid", f"The Consent's id must be {consent_ref}.")
+    if posted.status != "inactive":
+        raise FhirError(
+            400,
+            "business-rule",
+            "Only a withdrawal can be PUT: send the Consent with status 'inactive' (and "
+            "provision.period.end, the day it was withdrawn); record a new consent with POST.",
+        )
+    end = posted.provision.period.end if posted.provision and posted.provision.period else None
+    withdrawn_on = (end.date() if hasattr(end, "date") else end) or timezone.localdate()
+    if not entry.stands:
+        raise FhirError(400, "business-rule", "This consent has already been withdrawn.")
+    consent = consent_to_withdraw(
+        actor=client.account, child=team.child, consent_id=entry.consent_id
+    )
+    if consent is None:
+        raise FhirError(403, "forbidden", "This client may not withdraw this consent.")
+    try:
+        consent_withdraw(actor=client.account, consent=consent, withdrawn_on=withdrawn_on)
+    except PermissionDenied as refused:
+        raise FhirError(403, "forbidden", str(refused)) from refused
+    except DjangoValidationError as error:
+        raise FhirError(400, "business-rule", " ".join(error.messages)) from error
+    team, entry = _seen_consent(request, client, consent_ref)
+    return fhir_response(consent_resource(team, entry))
+
+
+def consent_type(request: HttpRequest) -> HttpResponse:
+    """``/fhir/Consent``: GET searches (read), POST records (consent.write)."""
+    if request.method == "POST":
+        return _consent_create(request)
+    if request.method != "GET":
+        return outcome_response(
+            FhirError(405, "not-supported", f"{request.method} is not supported: GET or POST.")
+        )
+    return _consent_search(request)
+
+
+def consent_instance(request: HttpRequest, consent_ref: str) -> HttpResponse:
+    """``/fhir/Consent/{id}``: GET reads (read), PUT withdraws (consent.write)."""
+    if request.method == "PUT":
+        return _consent_update(request, consent_ref=consent_ref)
+    if request.method != "GET":
+        return outcome_response(
+            FhirError(405, "not-supported", f"{request.method} is not supported: GET or PUT.")
+        )
+    return _consent_read(request, consent_ref=consent_ref)
+
+
+consent_type = api_client(csrf_exempt(consent_type))
+consent_instance = api_client(csrf_exempt(consent_instance))
+
+
+# --- AuditEvent ---------------------------------------------------------------------------------
+
+AUDIT_PARAMS = ("patient", "date", "_count")
+MAX_AUDIT_COUNT = 200
+
+
+def _audit_period(values: list[str]) -> Period:
+    """``date=geYYYY-MM-DD`` and/or ``date=ltYYYY-MM-DD`` (UK days)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    since = until = None
+    for value in values:
+        prefix, day = value[:2], value[2:]
+        try:
+            start = dt.datetime.combine(dt.date.fromisoformat(day), dt.time())
+        except ValueError as error:
+            raise FhirError(
+                400, "value", "date must be geYYYY-MM-DD or ltYYYY-MM-DD (a day)."
+            ) from error
+        start = timezone.make_aware(start)
+        if prefix == "ge":
+            since = start
+        elif prefix == "lt":
+            until = start
+        else:
+            raise FhirError(400, "value", "date takes the prefixes ge and lt only.")
+    return Period(since=since, until=until)
+
+
+@fhir_endpoint(Scope.AUDIT_READ, action=Action.FHIR_AUDIT_READ)
+def audit_event_search(request: HttpRequest, client: ApiClient) -> HttpResponse:
+    """``GET /fhir/AuditEvent?patient=ID[&date=geYYYY-MM-DD][&date=ltYYYY-MM-DD][&_count=N]``:
+    who accessed the child, newest first, for an auditor's tool of the child's own LA."""
+    _method(request, "GET")
+    unknown = sorted(set(request.GET) - set(AUDIT_PARAMS))
+    if unknown:
+        raise FhirError(
+            400,
+            "not-supported",
+            f"Unknown search parameter '{unknown[0][:40]}': AuditEvent is searched by "
+            f"{', '.join(AUDIT_PARAMS)}.",
+        )
+    patient_id = request.GET.get("patient", "").removeprefix("Patient/")
+    if not patient_id:
+        raise FhirError(400, "required", "Search AuditEvent by patient: ?patient=<Patient id>.")
+    count = request.GET.get("_count", str(MAX_AUDIT_COUNT))
+    if not count.isdigit() or not 1 <= int(count) <= MAX_AUDIT_COUNT:
+        raise FhirError(400, "value", f"_count must be from 1 to {MAX_AUDIT_COUNT}.")
+    try:
+        history = child_access_history(
+            auditor=client.account,
+            index_number=patient_id,
+            period=_audit_period(request.GET.getlist("date")),
+            limit=int(count),
+        )
+    except NotInYourLA as elsewhere:
+        raise FhirError(404, "not-found", NOT_FOUND) from elsewhere
+    except PermissionDenied as refused:
+        raise AccessRefused((str(refused),)) from refused
+    entries = [
+        {
+            "resource": audit_event_resource(event, index_number=patient_id),
+            "search": {"mode": "match"},
+        }
+        for event in history.events
+    ]
+    return fhir_response(searchset(entries, base=_base(request)))

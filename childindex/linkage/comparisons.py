@@ -38,6 +38,7 @@ COLUMNS = (
     "postcodes",
     "sector",
     "address",
+    "town",
     "nhs",
     "chi",
     "hc",
@@ -59,6 +60,9 @@ def _level(sql: str, label: str, m: float, u: float, **extra: Any) -> dict[str, 
     }
 
 
+_FIXED = {"fix_u_probability": True, "fix_m_probability": True}
+
+
 def _null(columns: str, label: str) -> dict[str, Any]:
     return {"sql_condition": columns, "label_for_charts": label, "is_null_level": True}
 
@@ -67,18 +71,62 @@ def _else(m: float, u: float) -> dict[str, Any]:
     return _level("ELSE", "All other comparisons", m, u)
 
 
+# Where each identifier's check character is, and how many of its last characters a second
+# child's number issued just after it (a twin's) may differ in: a one-character slip there is
+# not evidence (see the "one digit out" level).
+_BODIES = {
+    # (first character of the body, its length, trailing characters a sibling's may differ in)
+    "nhs": (1, 9, 2),
+    "hc": (1, 9, 2),
+    "chi": (1, 9, 4),  # day, month, year, two serial digits and the sex digit
+    "upn": (2, 12, 3),  # the check letter first; the last three digits are a school serial
+}
+
+
 def _identifier(column: str, label: str) -> dict[str, Any]:
+    start, length, sibling = _BODIES[column]
+    body_l = f'substr("{column}_l", {start}, {length})'
+    body_r = f'substr("{column}_r", {start}, {length})'
+    kept = length - sibling
     return {
         "output_column_name": column,
         "comparison_description": f"{label}: the same type of identifier only",
         "comparison_levels": [
             _null(f'"{column}_l" IS NULL OR "{column}_r" IS NULL', f"{label} missing"),
-            _level(f'"{column}_l" = "{column}_r"', f"Same {label}", 0.998, 1e-6),
-            # Two valid identifiers of one type that differ: rarely the same child (a typing
-            # slip fails the check digit and the row is rejected before it gets here).
-            _else(0.002, 0.999999),
+            _level(f'"{column}_l" = "{column}_r"', f"Same {label}", 0.997, 1e-6),
+            # One character keyed wrong (the check character fixed up by the system) or two
+            # swapped, in the part that two children's numbers issued one after the other do
+            # not share: in a long number still strong evidence.
+            _level(
+                f"damerau_levenshtein({body_l}, {body_r}) <= 1 "
+                f"AND left({body_l}, {kept}) <> left({body_r}, {kept})",
+                f"{label} one digit out",
+                0.001,
+                2e-6,
+            ),
+            # Two valid identifiers of one type that differ otherwise: rarely the same child.
+            _else(0.002, 0.999997),
         ],
     }
+
+
+# Names whose "Same" level's weight is adjusted by how common the name is (Splink's term
+# frequency adjustment): the same rare name is stronger evidence than the same common one.
+# Kept outside the comparisons (Splink's own ``tf_adjustment_column`` needs its own term
+# frequency tables); ``ScoringSql`` applies it: the level's weight becomes
+# log2(m/u) + weight * log2(u / max(tf, minimum)), tf the name's share of the names held.
+TERM_FREQUENCY_KEY = "childindex_term_frequency"
+TERM_FREQUENCY = {
+    "given_name": {"label": "Same given name", "weight": 1.0, "minimum": 0.0001},
+    "family_name": {"label": "Same family name", "weight": 1.0, "minimum": 0.0001},
+}
+SWAPPED_GIVEN = "Given and family names swapped"
+# Each name in the other's column, allowing a slip in either.
+SWAP = (
+    'jaro_winkler_similarity("given_name_l", "family_name_r") >= 0.92 '
+    'AND jaro_winkler_similarity("family_name_l", "given_name_r") >= 0.92'
+)
+SWAPPED_FAMILY = "Family and given names swapped"
 
 
 COMPARISONS: list[dict[str, Any]] = [
@@ -112,12 +160,20 @@ COMPARISONS: list[dict[str, Any]] = [
                 0.003,
             ),
             _level(
-                'jaro_winkler_similarity("given_name_l", "given_name_r") >= 0.8',
+                SWAP,
+                SWAPPED_GIVEN,
+                0.005,
+                1e-5,
+            ),
+            _level(
+                'jaro_winkler_similarity("given_name_l", "given_name_r") >= 0.8 '
+                'OR (length("given_name_l") >= 5 '
+                'AND damerau_levenshtein("given_name_l", "given_name_r") <= 2)',
                 "Given name similar",
                 0.01,
                 0.02,
             ),
-            _else(0.01, 0.966),
+            _else(0.01, 0.96599),
         ],
     },
     {
@@ -146,12 +202,20 @@ COMPARISONS: list[dict[str, Any]] = [
                 0.002,
             ),
             _level(
-                'jaro_winkler_similarity("family_name_l", "family_name_r") >= 0.8',
+                SWAP,
+                SWAPPED_FAMILY,
+                0.005,
+                1e-5,
+            ),
+            _level(
+                'jaro_winkler_similarity("family_name_l", "family_name_r") >= 0.8 '
+                'OR (length("family_name_l") >= 5 '
+                'AND damerau_levenshtein("family_name_l", "family_name_r") <= 2)',
                 "Family name similar",
                 0.01,
                 0.01,
             ),
-            _else(0.015, 0.983),
+            _else(0.015, 0.98299),
         ],
     },
     {
@@ -168,7 +232,13 @@ COMPARISONS: list[dict[str, Any]] = [
                 0.02,
                 0.002,
             ),
-            _else(0.01, 0.99785),
+            _level(
+                'damerau_levenshtein("dob_l", "dob_r") <= 2',
+                "Date of birth with two slips",
+                0.005,
+                0.01,
+            ),
+            _else(0.005, 0.98785),
         ],
     },
     {
@@ -182,24 +252,66 @@ COMPARISONS: list[dict[str, Any]] = [
     },
     {
         "output_column_name": "postcode",
-        "comparison_description": "Address and postcode",
+        "comparison_description": "Postcode",
         "comparison_levels": [
             _null('"postcode_l" IS NULL OR "postcode_r" IS NULL', "No postcode"),
-            _level(
-                '"postcode_l" = "postcode_r" AND "address_l" = "address_r"',
-                "Same address",
-                0.8,
-                0.00005,
-            ),
-            _level('"postcode_l" = "postcode_r"', "Same postcode", 0.08, 0.0003),
+            _level('"postcode_l" = "postcode_r"', "Same postcode", 0.88, 0.0003),
             _level(
                 'len(list_intersect("postcodes_l", "postcodes_r")) > 0',
                 "A previous address",
                 0.08,
                 0.0002,
             ),
-            _level('"sector_l" = "sector_r"', "Same postcode sector", 0.03, 0.01),
-            _else(0.01, 0.98945),
+            _level(
+                'damerau_levenshtein("postcode_l", "postcode_r") <= 1',
+                "Postcode with a typing slip",
+                0.01,
+                0.0005,
+            ),
+            _level('"sector_l" = "sector_r"', "Same postcode sector", 0.02, 0.01),
+            _else(0.01, 0.989),
+        ],
+    },
+    {
+        "output_column_name": "address",
+        "comparison_description": "First address line (house number and street)",
+        # Most pairs with the same first line share the postcode too: u here is the chance
+        # for two children with the same postcode, and a different line says nothing (the
+        # postcode has said it). Fixed, so that training does not count the postcode twice.
+        "comparison_levels": [
+            _null('"address_l" IS NULL OR "address_r" IS NULL', "No address line"),
+            _level('"address_l" = "address_r"', "Same address line", 0.85, 0.03, **_FIXED),
+            # A slip in the house number or the street ("12 Elm Road", "13 Elm Road").
+            _level(
+                'jaro_winkler_similarity("address_l", "address_r") >= 0.9',
+                "Address line with a slip",
+                0.05,
+                0.02,
+                **_FIXED,
+            ),
+            _level(
+                'jaro_winkler_similarity("address_l", "address_r") >= 0.75',
+                "Address line similar",
+                0.04,
+                0.05,
+                **_FIXED,
+            ),
+            _level("ELSE", "All other comparisons", 0.5, 0.5, **_FIXED),
+        ],
+    },
+    {
+        "output_column_name": "town",
+        "comparison_description": "Town",
+        "comparison_levels": [
+            _null('"town_l" IS NULL OR "town_r" IS NULL', "No town"),
+            _level('"town_l" = "town_r"', "Same town", 0.9, 0.1),
+            _level(
+                'jaro_winkler_similarity("town_l", "town_r") >= 0.9',
+                "Town with a slip",
+                0.03,
+                0.01,
+            ),
+            _else(0.07, 0.89),
         ],
     },
     _identifier("nhs", "NHS number"),
@@ -244,6 +356,10 @@ BLOCKING_RULES = [
     'l."given_name" = r."given_name" AND l."family_name" = r."family_name" '
     'AND l."birth_year" = r."birth_year"',
     'l."postcode" = r."postcode" AND l."given_phonetic" = r."given_phonetic"',
+    # The family at the same address: a slip in the date and in the given name at once.
+    'l."postcode" = r."postcode" AND l."family_phonetic" = r."family_phonetic"',
+    # Names swapped (with the date).
+    'l."dob" = r."dob" AND l."given_phonetic" = r."family_phonetic"',
 ]
 
 # EM re-estimates m one group of comparisons at a time, blocking on the others.
@@ -252,6 +368,11 @@ TRAINING_BLOCKS = [
     'l."given_name" = r."given_name" AND l."family_name" = r."family_name"',
     'l."nhs" = r."nhs"',
 ]
+
+
+def splink_settings(settings: dict[str, Any]) -> dict[str, Any]:
+    """The settings as Splink takes them: without this model's own keys."""
+    return {k: v for k, v in settings.items() if not k.startswith("childindex_")}
 
 
 def default_settings() -> dict[str, Any]:
@@ -266,6 +387,7 @@ def default_settings() -> dict[str, Any]:
             {"blocking_rule": rule, "sql_dialect": "duckdb"} for rule in BLOCKING_RULES
         ],
         "comparisons": copy.deepcopy(COMPARISONS),
+        TERM_FREQUENCY_KEY: copy.deepcopy(TERM_FREQUENCY),
         "sql_dialect": "duckdb",
         "em_convergence": 0.001,
         "max_iterations": 20,

@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from childindex.linkage.comparisons import SWAPPED_GIVEN
 from childindex.linkage.model import Candidate, LevelIndex
 
 
@@ -83,27 +84,72 @@ def _twin_rule(levels: LevelIndex) -> Callable[[tuple[int, ...]], bool]:
     position, top = levels.position, levels.top
     dob, dob_top = position["dob"], top["dob"]
     family, family_top = position["family_name"], top["family_name"]
-    address, address_top = position["postcode"], top["postcode"] - 1
+    address = position["postcode"]
+    # Same postcode or better (older models had "same address" above it).
+    address_top = _gamma_of(levels, "postcode", "Same postcode", top["postcode"] - 1)
     given, given_top = position["given_name"], top["given_name"]
+    swapped = _gamma_of(levels, "given_name", SWAPPED_GIVEN, None)
     variant_or_better = given_top - _VARIANT_FROM_TOP
     slip_or_better = given_top - _SLIP_FROM_TOP
     agreeing = tuple((position[i], top[i]) for i in IDENTIFIERS if i in top)
     national = tuple(position[i] for i in IDENTIFIERS if i in top and i != "local_ids")
 
+    # A date of birth with day and month swapped or one out, with a given name clearly not
+    # the same: a twin or sibling as well (a twin's row with a slip in the date, a sibling
+    # born a year after), unless an identifier agrees.
+    near_dob = (dob_top - 1, dob_top - 2)
+
     def twin(gammas: tuple[int, ...]) -> bool:
-        if gammas[dob] != dob_top:
+        near = gammas[dob] in near_dob
+        if gammas[dob] != dob_top and not near:
             return False
         if gammas[family] != family_top and gammas[address] < address_top:
             return False
         level = gammas[given]
-        if level < 0 or level >= variant_or_better:
-            return False  # missing, the same, or a nickname or spelling
+        if level < 0 or level >= variant_or_better or level == swapped:
+            return False  # missing, the same, a nickname or spelling, or the names swapped
         if any(gammas[p] == t for p, t in agreeing):
             return False
+        if near:
+            return level < slip_or_better
         return any(gammas[p] == 0 for p in national) or level < slip_or_better
 
     levels.derived["twin_rule"] = twin
     return twin
+
+
+def _may_be_twin_without_given_name(levels: LevelIndex) -> Callable[[tuple[int, ...]], bool]:
+    """A row without a given name whose best candidate has its date of birth and its family
+    name or postcode, and no identifier of the same type that agrees: it may be that child's
+    twin, and nothing on the row tells them apart. A person decides."""
+    rule = levels.derived.get("twin_without_given_name")
+    if rule is not None:
+        return rule
+    position, top = levels.position, levels.top
+    given, dob, dob_top = position["given_name"], position["dob"], top["dob"]
+    family, family_top = position["family_name"], top["family_name"]
+    address = position["postcode"]
+    address_top = _gamma_of(levels, "postcode", "Same postcode", top["postcode"] - 1)
+    agreeing = tuple((position[i], top[i]) for i in IDENTIFIERS if i in top)
+
+    def missing(gammas: tuple[int, ...]) -> bool:
+        return (
+            gammas[given] == -1
+            and gammas[dob] == dob_top
+            and (gammas[family] == family_top or gammas[address] >= address_top)
+            and not any(gammas[p] == t for p, t in agreeing)
+        )
+
+    levels.derived["twin_without_given_name"] = missing
+    return missing
+
+
+def _gamma_of(levels: LevelIndex, comparison: str, label: str, default: int | None):
+    """The gamma of the level with this label (models differ in their levels)."""
+    for gamma, text in levels.labels.get(comparison, {}).items():
+        if text == label and gamma >= 0:
+            return gamma
+    return default
 
 
 def decide(
@@ -136,6 +182,14 @@ def decide(
                 twins=twins,
                 shielded=bool(shielded_ids),
                 reason="fits_two_children",
+            )
+        if _may_be_twin_without_given_name(levels)(best.gammas):
+            return Decision(
+                Outcome.REVIEW,
+                candidates=eligible,
+                twins=twins,
+                shielded=bool(shielded_ids),
+                reason="given_name_missing",
             )
         if shielded_ids and best.other_id not in shielded_ids:
             return Decision(

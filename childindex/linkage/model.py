@@ -25,7 +25,13 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from childindex.linkage.comparisons import COLUMNS, LIST_COLUMNS, TRAINING_BLOCKS
+from childindex.linkage.comparisons import (
+    COLUMNS,
+    LIST_COLUMNS,
+    TERM_FREQUENCY_KEY,
+    TRAINING_BLOCKS,
+    splink_settings,
+)
 from childindex.linkage.normalise import (
     GENDERS,
     LinkRecord,
@@ -36,6 +42,7 @@ from childindex.linkage.normalise import (
     identifier_key,
     local_ids,
     postcode_key_columns,
+    town_key,
 )
 
 _INT_COLUMNS = frozenset({"birth_year"})
@@ -93,6 +100,7 @@ def link_table(records: Iterable[LinkRecord]) -> pa.Table:
             for kind in ("nhs", "chi", "hc", "upn")
         },
         local=[r.local_identifiers for r in rows],
+        town=[r.town for r in rows],
     )
 
 
@@ -110,6 +118,7 @@ def link_columns(
     address: list[str | None],
     identifiers: dict[str, list[str | None]],
     local: list[Iterable[str] | None],
+    town: list[str | None] | None = None,
 ) -> pa.Table:
     """The linkage table of records given as columns (what ``LinkRecord`` holds, one list
     per attribute; other names and postcodes as tuples). Each name, date, postcode and
@@ -141,6 +150,10 @@ def link_columns(
         "gender": pa.array([g if g in GENDERS else None for g in gender], type=pa.string()),
         "local_ids": pa.array(
             [local_ids(v) if v else None for v in local], type=pa.list_(pa.string())
+        ),
+        "town": pa.array(
+            [town_key(t) for t in town] if town is not None else [None] * len(uids),
+            type=pa.string(),
         ),
     }
     for kind, values in identifiers.items():
@@ -257,6 +270,7 @@ def _quiet() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
+TF_PSEUDO_COUNT = 500  # names: a term frequency is drawn towards u as if seen among so many
 _CLAMP = 1e-300  # Splink's floor for m and u in a match weight (M_U_CLAMP_MIN)
 
 
@@ -281,10 +295,18 @@ class ScoringSql:
     def __init__(self, settings: dict[str, Any]) -> None:
         self.supported = True
         self.names = [c["output_column_name"] for c in settings["comparisons"]]
+        # Term frequency adjustments (``comparisons.TERM_FREQUENCY``): the column, and the
+        # share of the names held that each value has, joined onto both sides.
+        self.term_frequency: list[str] = []
+        self._frequency_u: dict[str, float] = {}
+        frequency = settings.get(TERM_FREQUENCY_KEY) or {}
         gammas, weights = [], []
         for comparison in settings["comparisons"]:
             name = comparison["output_column_name"]
             levels = comparison["comparison_levels"]
+            adjust = frequency.get(name)
+            if adjust is not None and name in COLUMNS:
+                self.term_frequency.append(name)
             value = sum(1 for lv in levels if not lv.get("is_null_level")) - 1
             gamma, weight = ["CASE"], ["CASE"]
             for level in levels:
@@ -307,19 +329,44 @@ class ScoringSql:
                 if m is None or u is None:
                     self.supported = False
                     m = u = 1.0
-                weight.append(
-                    f"WHEN gamma_{name} = {value} THEN CAST({math.log2(m / u)!r} AS FLOAT8)"
-                )
+                base = f"CAST({math.log2(m / u)!r} AS FLOAT8)"
+                if adjust is not None and level.get("label_for_charts") == adjust["label"]:
+                    # Splink's adjustment: weight x log2(u / tf), tf no lower than minimum.
+                    minimum = float(adjust.get("minimum", 0.0001))
+                    self._frequency_u[name] = u
+                    base += (
+                        f" + CAST({float(adjust.get('weight', 1.0))!r} AS FLOAT8) * "
+                        f'log2(CAST({u!r} AS FLOAT8) / greatest("tf_{name}_l", '
+                        f"CAST({minimum!r} AS FLOAT8)))"
+                    )
+                weight.append(f"WHEN gamma_{name} = {value} THEN {base}")
                 value -= 1
             gammas.append(" ".join([*gamma, f'END AS "gamma_{name}"']))
             weights.append(" ".join([*weight, f'END AS "mw_{name}"']))
+        self.gammas = gammas  # each comparison's gamma as a SQL expression over a pair's sides
         p = settings["probability_two_random_records_match"]
         prior = math.log2(p / (1 - p))
         columns = [c for c in COLUMNS if c != "unique_id"]
         both_sides = ", ".join(
             ["l.unique_id AS unique_id_l", "r.unique_id AS unique_id_r"]
             + [f'l."{c}" AS "{c}_l", r."{c}" AS "{c}_r"' for c in columns]
+            + [f'coalesce("tf_{c}".tf, 1.0) AS "tf_{c}_l"' for c in self.term_frequency]
         )
+        frequency_joins = "".join(
+            f' LEFT JOIN "tf_{c}" ON "tf_{c}".value = l."{c}"' for c in self.term_frequency
+        )
+        # Each name's share of the names held by the index and the incoming rows, drawn
+        # towards the level's u by TF_PSEUDO_COUNT names (a small index says little).
+        self.frequencies = {
+            c: (
+                f'CREATE OR REPLACE TEMP TABLE "tf_{c}" AS '  # noqa: S608 - own SQL
+                f"SELECT value, (CAST(count(*) AS FLOAT8) + {TF_PSEUDO_COUNT * u!r}) / "
+                f"(sum(count(*)) OVER () + {TF_PSEUDO_COUNT}) AS tf FROM "
+                f'(SELECT "{c}" AS value FROM index_children '
+                f'UNION ALL SELECT "{c}" FROM feed_rows) WHERE value IS NOT NULL GROUP BY value'
+            )
+            for c, u in self._frequency_u.items()
+        }
         total = " + ".join([f"CAST({prior!r} AS FLOAT8)", *(f'"mw_{n}"' for n in self.names)])
         power = "POWER(CAST(2 AS FLOAT8), {})"
         # The pairs any blocking rule makes (each once), by row position: the index's rows
@@ -335,8 +382,11 @@ class ScoringSql:
         )
         self.score = (
             f"WITH sides AS (SELECT {both_sides} FROM feed_pairs AS p "  # noqa: S608 - own SQL
-            "JOIN feed_rows AS l ON l.rowid = p.lr JOIN index_children AS r ON r.rowid = p.rr), "
-            f"vectors AS (SELECT unique_id_l, unique_id_r, {', '.join(gammas)} FROM sides), "
+            "JOIN feed_rows AS l ON l.rowid = p.lr JOIN index_children AS r ON r.rowid = p.rr"
+            f"{frequency_joins}), "
+            "vectors AS (SELECT unique_id_l, unique_id_r, "
+            + "".join(f'"tf_{c}_l", ' for c in self.term_frequency)
+            + f"{', '.join(gammas)} FROM sides), "  # noqa: S608 - own SQL
             f"parts AS (SELECT *, {', '.join(weights)} FROM vectors), "
             f"scored AS (SELECT *, {total} AS match_weight FROM parts) "
             "SELECT unique_id_l, unique_id_r, match_weight, "
@@ -378,7 +428,9 @@ class Scorer:
     def _make_linker(self):
         from splink import Linker
 
-        return Linker(self._index_df, self.settings, log_level=None, validate_settings=False)
+        return Linker(
+            self._index_df, splink_settings(self.settings), log_level=None, validate_settings=False
+        )
 
     @property
     def index_size(self) -> int:
@@ -503,10 +555,14 @@ class Scorer:
             self._con.unregister("incoming_rows")
         try:
             self._run(f"CREATE OR REPLACE TEMP TABLE feed_pairs AS {self._sql.pairs}")
+            for sql in self._sql.frequencies.values():
+                self._run(sql)
             result = self._run(self._sql.score, [min_weight])
         finally:
             self._run("DROP TABLE IF EXISTS feed_pairs")
             self._run("DROP TABLE IF EXISTS feed_rows")
+            for column in self._sql.frequencies:
+                self._run(f'DROP TABLE IF EXISTS "tf_{column}"')
         count = len(self._sql.names)
         index = self.levels
         nan = math.isnan
@@ -565,7 +621,9 @@ def train(
     db = DuckDBAPI(con)
     left = db.register(index, table_name="train_index")
     right = db.register(records, table_name="train_records")
-    linker = Linker([left, right], settings, log_level=None, validate_settings=False)
+    linker = Linker(
+        [left, right], splink_settings(settings), log_level=None, validate_settings=False
+    )
     from splink.internals.exceptions import EMTrainingException
 
     linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
@@ -584,6 +642,8 @@ def train(
     trained = linker.misc.save_model_to_json()
     con.close()
     trained.pop("linker_uid", None)
+    if TERM_FREQUENCY_KEY in settings:
+        trained[TERM_FREQUENCY_KEY] = settings[TERM_FREQUENCY_KEY]
     trained["probability_two_random_records_match"] = settings[
         "probability_two_random_records_match"
     ]

@@ -71,6 +71,13 @@ def address_key(line_1: str | None) -> str | None:
     return key or None
 
 
+@lru_cache(maxsize=8192)
+def town_key(town: str | None) -> str | None:
+    """A town's letters, upper case (``"St. Leonards-on-Sea"`` -> ``"STLEONARDSONSEA"``)."""
+    key = name_key(town) if town else ""
+    return key or None
+
+
 def identifier_key(value: str | None) -> str | None:
     """A compact identifier, or None for a missing or placeholder value."""
     if not value:
@@ -104,6 +111,7 @@ class LinkRecord:
     other_family_names: Iterable[str] = ()  # former names, aliases (the index's side)
     other_given_names: Iterable[str] = ()
     other_postcodes: Iterable[str] = ()  # previous addresses (the index's side)
+    town: str | None = None
 
     def row(self) -> dict[str, object]:
         """The columns the linkage model compares (see ``comparisons.COLUMNS``)."""
@@ -135,6 +143,7 @@ class LinkRecord:
             "postcodes": postcodes,
             "sector": sector,
             "address": address_key(self.address_line_1) if self.address_line_1 else None,
+            "town": town_key(self.town),
             "nhs": identifier_key(identifiers.get("nhs")),
             "chi": identifier_key(identifiers.get("chi")),
             "hc": identifier_key(identifiers.get("hc")),

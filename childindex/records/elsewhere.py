@@ -40,7 +40,7 @@ class ChildrenElsewhere:
     truncated: bool
 
 
-def _rows(involvements, *, actor_la_id: int, here_serves: bool) -> list[ElsewhereChild]:
+def _rows(involvements, *, actor_la_id: int | None, here_serves: bool) -> list[ElsewhereChild]:
     by_child: dict[int, dict] = {}
     for inv in involvements:
         child = inv.child

@@ -22,19 +22,13 @@ from childindex.core.identifiers import (
 )
 from childindex.core.models import TimestampedModel
 from childindex.core.postcodes import PostcodeError, normalise_postcode
+from childindex.records.choices import Basis, ChildStatus
 
 
 class Gender(models.TextChoices):
     FEMALE = "female", "Female"
     MALE = "male", "Male"
     NOT_SPECIFIED = "not_specified", "Not specified"
-
-
-class ChildStatus(models.TextChoices):
-    ACTIVE = "active", "Active"
-    ARCHIVED = "archived", "Archived"
-    DECEASED = "deceased", "Deceased"
-    MERGED = "merged", "Merged into another record"
 
 
 class DeathSource(models.TextChoices):
@@ -254,6 +248,10 @@ class ChildAddress(models.Model):
         return self.lived_until is None
 
 
+# The identifier types a child holds (the index number is the child's own field, not a row here).
+HELD_TYPES = frozenset(t for t in IdentifierType if t != IdentifierType.INDEX)
+
+
 class ChildIdentifier(models.Model):
     """A national identifier (NHS, CHI, H&C, UPN) or a source system's local identifier.
 
@@ -264,9 +262,7 @@ class ChildIdentifier(models.Model):
     child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="identifiers")
     type = models.CharField(
         max_length=10,
-        choices=[
-            (t.value, IDENTIFIER_LABELS[t]) for t in IdentifierType if t != IdentifierType.INDEX
-        ],
+        choices=[(t.value, IDENTIFIER_LABELS[t]) for t in IdentifierType if t in HELD_TYPES],
     )
     issuer = models.CharField(
         max_length=60, blank=True, help_text="For a local identifier: the source that issued it."
@@ -306,7 +302,7 @@ class ChildIdentifier(models.Model):
         return f"{self.get_type_display()} {self.value}"
 
     def clean(self) -> None:
-        if self.type not in {value for value, _ in self._meta.get_field("type").flatchoices}:
+        if self.type not in HELD_TYPES:
             return  # the type's own field error says what is wrong
         try:
             self.value = validate_identifier(self.type, self.value)
@@ -365,16 +361,6 @@ class ChildCarer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.carer} ({self.get_relationship_display()})"
-
-
-class Basis(models.TextChoices):
-    """Why an involvement may be shown, decided by its service's category (§3)."""
-
-    UNIVERSAL = "universal", "Universal"
-    CONSENT = "consent", "With consent"
-    SENSITIVE_CONSENT = "sensitive_consent", "Sensitive, with consent"
-    STATUTORY = "statutory", "Statutory"
-    HIDDEN_CONCERN = "hidden_concern", "Concern, without consent"
 
 
 class AssessmentType(models.TextChoices):

@@ -26,6 +26,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from django.db.models import (
     Aggregate,
@@ -461,7 +462,7 @@ def _statement(vendor: str, findable: Q, details: Q, *, at_postcode: bool) -> tu
         .order_by("-hits", "child_id")
         .values("child_id")[:KEY_CANDIDATES]
     )
-    candidates = hits
+    candidates: QuerySet | RawSQL = hits
     if at_postcode:
         postcode = _Slot("postcode", CharField())
         living = ChildAddress.objects.filter(postcode=postcode).values("child_id")
@@ -575,7 +576,8 @@ def _looks(criteria: SearchCriteria) -> Iterator[tuple[list[str], str]]:
 def _any_of(*candidates: QuerySet) -> RawSQL:
     """The child ids of any of these subqueries as ONE subquery (a UNION): an indexed lookup.
     ``Q(pk__in=a) | Q(pk__in=b)`` would make PostgreSQL scan every child instead."""
-    parts, params = [], []
+    parts: list[str] = []
+    params: list[Any] = []
     for n, queryset in enumerate(candidates):
         # Only SQL that Django compiled from these querysets; their parameters are kept apart.
         sql, part_params = queryset.query.sql_with_params()

@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, replace
 
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from childindex.access import policy
@@ -18,6 +20,7 @@ from childindex.access.search_limits import SearchLimitReached, search_limit_tak
 from childindex.access.services import alerts_raise
 from childindex.audit.models import Action, AlertKind, Outcome
 from childindex.audit.services import alert_raise, audit_record
+from childindex.consent.selectors import ConsentEntry, consents_seen
 from childindex.core.routers import replica_reads
 from childindex.directory.models import LocalAuthority, ServiceCategory
 from childindex.records.models import (
@@ -27,6 +30,7 @@ from childindex.records.models import (
     ChildCarer,
     ChildIdentifier,
     ChildName,
+    ChildStatus,
     Gender,
     Involvement,
     NameKind,
@@ -203,6 +207,7 @@ class TeamAroundChild:
     carers: list[CarerEntry] = field(default_factory=list)
     current: list[TeamMember] = field(default_factory=list)
     ended: list[TeamMember] = field(default_factory=list)
+    consents: list[ConsentEntry] = field(default_factory=list)
 
     @property
     def shielded_view(self) -> bool:
@@ -356,23 +361,34 @@ def team_around_child(
             for link in links
         ]
         consents = list(child.consents.all())
-        involvements = (
+        involvements = list(
             Involvement.objects.filter(child=child)
             .select_related("service__organisation", "practitioner", "child")
             .order_by("-is_lead_professional", "service__category", "started_on", "pk")
         )
+        seen_service_ids = set()
         for involvement in involvements:
             view = policy.involvement_view(
                 actor, involvement, access=access, consents=consents, today=today
             )
             if view == policy.View.HIDDEN:
                 continue
+            if view == policy.View.FULL:
+                seen_service_ids.add(involvement.service_id)
             member = _member(actor, involvement, view)
             if policy.shown_only_for_enquiry(
                 actor, involvement, access=access, consents=consents, today=today
             ):
                 member = replace(member, shown_for_enquiry=True)
             (team.current if involvement.is_current else team.ended).append(member)
+        team.consents = consents_seen(
+            actor=actor,
+            child=child,
+            access=access,
+            seen_service_ids=seen_service_ids,
+            involvements=involvements,
+            today=today,
+        )
     audit_record(
         actor=actor,
         action=Action.RECORD_VIEW,
@@ -418,3 +434,41 @@ def own_involvement_for(*, actor: User, involvement_id: int) -> Involvement | No
     if involvement is None or not policy.can_change_involvement(actor, involvement):
         return None
     return involvement
+
+
+# --- The LA index team's shielding pages (their own LA's records) ----------------------------
+
+
+def _require_own_la(actor: User) -> None:
+    decision = policy.can_maintain_la(actor, actor.local_authority_id)
+    if not decision:
+        raise PermissionDenied(decision.message)
+
+
+def shielded_children(*, actor: User) -> QuerySet[Child]:
+    """The actor's LA's shielded records, soonest review first."""
+    _require_own_la(actor)
+
+    return (
+        Child.objects.filter(responsible_la_id=actor.local_authority_id, shielded=True)
+        .exclude(status=ChildStatus.MERGED)
+        .prefetch_related(
+            Prefetch(
+                "names",
+                queryset=ChildName.objects.filter(kind=NameKind.CURRENT),
+                to_attr="current_names",
+            )
+        )
+        .order_by("shield_review_on", "index_number")
+    )
+
+
+def la_child_by_index_number(*, actor: User, index_number: str) -> Child | None:
+    """A record of the actor's own LA by index number (for shielding), or None."""
+    _require_own_la(actor)
+    digits = "".join(ch for ch in index_number if ch.isdigit())
+    return (
+        Child.objects.filter(responsible_la_id=actor.local_authority_id, index_number=digits)
+        .filter(policy.findable_children(actor))
+        .first()
+    )

@@ -15,7 +15,6 @@ from django.utils import timezone
 
 from childindex.access import policy
 from childindex.access.models import User
-from childindex.alerts.services import TeamChange, notify_team_change
 from childindex.audit.models import Action
 from childindex.audit.services import audit_record
 from childindex.consent.models import Scope
@@ -36,6 +35,7 @@ from childindex.records.models import (
     NameKind,
 )
 from childindex.records.search_index import search_keys_refresh
+from childindex.records.signals import TeamChange, team_changed
 
 LEAD_PROFESSIONAL_TAKEN = (
     "Another practitioner is already the lead professional for this child. They must stop "
@@ -189,7 +189,7 @@ class ConsentGiven:
 
 def practitioner_services(actor: User) -> list[Service]:
     """The services a practitioner may log involvements for: their own in the directory."""
-    if actor.practitioner_id is None:
+    if actor.practitioner is None:
         return []
     return list(actor.practitioner.services.select_related("organisation").order_by("name"))
 
@@ -239,18 +239,6 @@ def involvement_log(
         basis = Basis.HIDDEN_CONCERN
     if consent is not None and not needs_consent:
         consent = None  # universal and statutory services need no consent
-    if consent is not None:
-        consent_record(
-            actor=actor,
-            child=child,
-            given_by=consent.given_by,
-            carer=consent.carer,
-            # A sensitive service: consent to that one service only.
-            scope=consent.scope if basis == Basis.CONSENT else Scope.NAMED_SERVICE,
-            service=service,
-            given_on=consent.given_on,
-            today=today,
-        )
     involvement = Involvement(
         child=child,
         service=service,
@@ -266,6 +254,20 @@ def involvement_log(
         raise ValidationError(
             {"started_on": "This service's involvement from that date is already logged"}
         ) from exc
+    if consent is not None:
+        # Recorded once the involvement stands: consent is recorded by one who works with
+        # the child (the whole log is one transaction, so a refused consent logs nothing).
+        consent_record(
+            actor=actor,
+            child=child,
+            given_by=consent.given_by,
+            carer=consent.carer,
+            # A sensitive service: consent to that one service only.
+            scope=consent.scope if basis == Basis.CONSENT else Scope.NAMED_SERVICE,
+            service=service,
+            given_on=consent.given_on,
+            today=today,
+        )
     audit_record(
         actor=actor,
         action=Action.INVOLVEMENT_LOG,
@@ -277,7 +279,13 @@ def involvement_log(
             "consent_recorded": consent is not None,
         },
     )
-    notify_team_change(child=child, change=TeamChange.JOINED, actor=actor, involvement=involvement)
+    team_changed.send(
+        sender=Involvement,
+        child=child,
+        change=TeamChange.JOINED,
+        actor=actor,
+        involvement=involvement,
+    )
     return involvement
 
 
@@ -311,8 +319,12 @@ def involvement_end(
         children=[involvement.child.index_number],
         detail={"involvement": involvement.pk},
     )
-    notify_team_change(
-        child=involvement.child, change=TeamChange.LEFT, actor=actor, involvement=involvement
+    team_changed.send(
+        sender=Involvement,
+        child=involvement.child,
+        change=TeamChange.LEFT,
+        actor=actor,
+        involvement=involvement,
     )
     return involvement
 
@@ -393,14 +405,16 @@ def involvement_indicators_set(
     # The team hears of a change of lead and of an assessment recorded; the other indicators
     # are for whoever opens the record.
     if "is_lead_professional" in changed:
-        notify_team_change(
+        team_changed.send(
+            sender=Involvement,
             child=involvement.child,
             change=TeamChange.LEAD_CHANGED,
             actor=actor,
             involvement=involvement,
         )
     if involvement.assessment_type and {"assessment_type", "assessment_on"} & set(changed):
-        notify_team_change(
+        team_changed.send(
+            sender=Involvement,
             child=involvement.child,
             change=TeamChange.ASSESSMENT_RECORDED,
             actor=actor,

@@ -1,6 +1,9 @@
-"""What the reports hold of their own: the LA's child population estimates (for coverage) and
-the LA's subject-access setting. Every other number a report shows is counted from the index
-when the page is asked for; no report keeps a copy of a child's data.
+"""What the reports hold of their own: the LA's child population estimates (for coverage), the
+LA's subject-access setting, and the stored counts the whole-LA reports read (the data quality
+summary, coverage, planning): counts per LA by measure and age, postcode district, service
+category or month, refreshed by the clock and after each import, so that a page reads a few
+hundred rows instead of aggregating every child. The worklists are counted live. No report
+keeps a copy of a child's data: the stored counts name no child.
 """
 
 from __future__ import annotations
@@ -74,3 +77,40 @@ class SubjectAccessSettings(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.local_authority}: {self.get_accessor_names_display()}"
+
+
+class CountsSnapshot(models.Model):
+    """One LA's stored report counts, as of ``taken_at`` (the newest one is the one shown)."""
+
+    local_authority = models.ForeignKey(
+        "directory.LocalAuthority", on_delete=models.CASCADE, related_name="+"
+    )
+    taken_at = models.DateTimeField()
+    as_of = models.DateField(help_text="The day the ages were counted on.")
+    seconds = models.FloatField(help_text="How long counting took.")
+
+    class Meta:
+        indexes = [models.Index(fields=["local_authority", "-taken_at"], name="snapshot_la_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.local_authority} counts as of {self.taken_at:%Y-%m-%d %H:%M}"
+
+
+class StoredCount(models.Model):
+    """One number of a snapshot: a measure (what is counted) by the keys it is broken down by
+    (an age, a postcode district, a service category or worklist, a month or reference date);
+    keys a measure does not use stay empty."""
+
+    snapshot = models.ForeignKey(CountsSnapshot, on_delete=models.CASCADE, related_name="counts")
+    measure = models.CharField(max_length=30)
+    age = models.SmallIntegerField(null=True)
+    district = models.CharField(max_length=8, blank=True)
+    category = models.CharField(max_length=30, blank=True)
+    month = models.DateField(null=True)
+    n = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["snapshot", "measure"], name="stored_count_measure_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.measure} {self.age} {self.district} {self.category} {self.month}: {self.n}"

@@ -3,8 +3,9 @@ over time, for one LA's index team (``policy.can_read_reports``). Every read is 
 as ``report_view``, a CSV download as ``export``) with the index numbers it showed; counts come
 back as ``Count`` so that every page and download suppresses the same small numbers.
 
-Ages are counted in Python from the number of children born on each day (a few thousand rows
-at any scale), so the database does one grouped scan and no date arithmetic of its own.
+The data quality summary, coverage and planning aggregate the whole LA: they read the LA's
+stored counts (``reports.counts``, refreshed by the clock and after each import) and say when
+those were taken (``as_of``). The worklists are counted live, one page at a time.
 """
 
 from __future__ import annotations
@@ -17,37 +18,38 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count as DbCount
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
-from django.db.models.functions import StrIndex, Substr, TruncMonth
 from django.utils import timezone
 
 from childindex.access import policy
 from childindex.audit.models import Action
 from childindex.audit.services import audit_record
-from childindex.core.identifiers import IdentifierType
-from childindex.directory.models import Service, ServiceCategory, ServiceKind
-from childindex.records.models import (
-    Child,
-    ChildAddress,
-    ChildIdentifier,
-    ChildName,
-    ChildStatus,
-    Involvement,
+from childindex.directory.models import ServiceCategory
+from childindex.records.models import Child, ChildAddress, ChildName
+from childindex.reports import counts as stored
+from childindex.reports.counts import (
+    DEFAULT_STALE_MONTHS,
+    PLANNING_MONTHS,
+    age_on,
+    month_starts,
+    reference_date,
+    school_age_births,
+    worklist_children,
 )
 from childindex.reports.models import MAX_CHILD_AGE, PopulationEstimate
 from childindex.reports.suppression import Count, share
 from childindex.sources.models import (
     Feed,
     ImportRun,
-    RejectedRow,
+    ProblemSeverity,
     ReviewItem,
     ReviewStatus,
-    SourceRecord,
+    RowProblem,
 )
+
+__all__ = ["age_on", "reference_date", "school_age_births"]
 
 REPORT_VIEW = Action.REPORT_VIEW
 WORKLIST_PAGE = 50
-DEFAULT_STALE_MONTHS = 6
 
 AGE_BANDS: tuple[tuple[str, int, int], ...] = (
     ("Under 1", 0, 0),
@@ -56,8 +58,6 @@ AGE_BANDS: tuple[tuple[str, int, int], ...] = (
     ("11 to 15", 11, 15),
     ("16 to 17", 16, 17),
 )
-HEALTH_IDENTIFIERS = (IdentifierType.NHS, IdentifierType.CHI, IdentifierType.HC)
-UNIVERSAL_KINDS = (ServiceKind.SCHOOL, ServiceKind.GP)
 
 
 def _la(actor) -> int:
@@ -67,17 +67,22 @@ def _la(actor) -> int:
     return actor.local_authority_id
 
 
-def _audit(actor, *, report: str, export: bool, children: Iterable[str] = (), **detail: Any):
+def _audit(
+    actor,
+    *,
+    report: str,
+    export: bool,
+    children: Iterable[str] = (),
+    shown: dict[str, Any] | None = None,
+    **detail: Any,
+):
     audit_record(
         actor=actor,
         action=Action.EXPORT if export else REPORT_VIEW,
         children=children,
+        shown=shown,
         detail={"report": report, **detail},
     )
-
-
-def age_on(born: dt.date, day: dt.date) -> int:
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
 def age_band(age: int) -> str | None:
@@ -85,38 +90,6 @@ def age_band(age: int) -> str | None:
         if low <= age <= high:
             return label
     return None
-
-
-def school_age_births(today: dt.date) -> tuple[dt.date, dt.date]:
-    """Compulsory school age in England: Year 1 to Year 11 of this school year, so aged 5 to
-    15 on the 31 August it began (from the term after the fifth birthday, strictly, until the
-    last Friday of June of Year 11; the worklist is a starting list, not a legal finding)."""
-    start_year = today.year if (today.month, today.day) >= (9, 1) else today.year - 1
-    youngest = dt.date(start_year - 5, 8, 31)  # 5 on 31 August
-    oldest = dt.date(start_year - 16, 9, 1)  # not yet 16 on 31 August
-    return oldest, youngest
-
-
-def _live(la: int) -> QuerySet[Child]:
-    return Child.objects.filter(responsible_la_id=la, status=ChildStatus.ACTIVE)
-
-
-def _service_ids(*kinds: str) -> list[int]:
-    """The directory's services of these kinds (a few hundred at most): filtering involvements
-    on their ids lets the database probe its (child, ended_on) index without a join."""
-    return list(Service.objects.filter(kind__in=kinds).values_list("pk", flat=True))
-
-
-def _current(kind: str) -> Exists:
-    return Exists(
-        Involvement.objects.filter(
-            child=OuterRef("pk"), ended_on__isnull=True, service_id__in=_service_ids(kind)
-        )
-    )
-
-
-def _district() -> Any:
-    return Substr("postcode", 1, StrIndex("postcode", Value(" ")) - 1)
 
 
 # --- Data quality: worklists ----------------------------------------------------------------
@@ -161,44 +134,6 @@ WORKLISTS: dict[str, Worklist] = {
 }
 
 
-def _worklist_children(la: int, slug: str, *, today: dt.date, months: int) -> QuerySet[Child]:
-    children = _live(la)
-    if slug == "no-school":
-        oldest, youngest = school_age_births(today)
-        return children.filter(date_of_birth__gte=oldest, date_of_birth__lte=youngest).exclude(
-            _current(ServiceKind.SCHOOL)
-        )
-    if slug == "no-gp":
-        return children.exclude(_current(ServiceKind.GP))
-    if slug == "no-nhs-number":
-        return children.exclude(
-            Exists(
-                ChildIdentifier.objects.filter(child=OuterRef("pk"), type__in=HEALTH_IDENTIFIERS)
-            )
-        )
-    if slug == "stale":
-        since = timezone.now() - dt.timedelta(days=round(30.44 * months))
-        return children.exclude(
-            Exists(
-                SourceRecord.objects.filter(child=OuterRef("pk"), last_run__started_at__gte=since)
-            )
-        )
-    if slug == "two-universal":
-        doubled = Q(pk__in=[])
-        for kind in UNIVERSAL_KINDS:
-            doubled |= Q(
-                pk__in=Involvement.objects.filter(
-                    ended_on__isnull=True, service_id__in=_service_ids(kind)
-                )
-                .values("child_id")
-                .annotate(n=DbCount("service_id", distinct=True))
-                .filter(n__gt=1)
-                .values("child_id")
-            )
-        return children.filter(doubled)
-    raise KeyError(slug)
-
-
 @dataclass(frozen=True)
 class WorklistRow:
     index_number: str
@@ -221,7 +156,13 @@ class WorklistPage:
 
 
 def _rows(children: Sequence[Child], today: dt.date) -> list[WorklistRow]:
+    """The worklist's rows. A shielded child is listed (the LA's index team must follow up a
+    shielded child missing education as much as any other) with what a shield leaves visible
+    to every user, name, date of birth and index number, and no postcode district: nothing on
+    a list locates the child. Opening the record from the list is the access the shield's
+    alert is for (``policy.record_access``)."""
     ids = [c.pk for c in children]
+    located = [c.pk for c in children if not c.shielded]
     names: dict[int, str] = {}
     districts: dict[int, str] = {}
     for start in range(0, len(ids), 5000):  # a download may list every child
@@ -232,10 +173,11 @@ def _rows(children: Sequence[Child], today: dt.date) -> list[WorklistRow]:
                 child_id__in=batch, kind="current"
             ).values_list("child_id", "given_names", "family_name")
         )
+    for start in range(0, len(located), 5000):
         districts.update(
             (child_id, postcode.split(" ")[0])
             for child_id, postcode in ChildAddress.objects.filter(
-                child_id__in=batch, lived_until__isnull=True
+                child_id__in=located[start : start + 5000], lived_until__isnull=True
             )
             .exclude(postcode="")
             .values_list("child_id", "postcode")
@@ -247,7 +189,7 @@ def _rows(children: Sequence[Child], today: dt.date) -> list[WorklistRow]:
             names.get(c.pk, ""),
             c.date_of_birth,
             age_on(c.date_of_birth, today),
-            districts.get(c.pk, ""),
+            "" if c.shielded else districts.get(c.pk, ""),
             c.shielded,
         )
         for c in children
@@ -257,41 +199,48 @@ def _rows(children: Sequence[Child], today: dt.date) -> list[WorklistRow]:
 def data_quality_summary(
     *, actor, months: int = DEFAULT_STALE_MONTHS, export: bool = False
 ) -> dict[str, Any]:
-    """The count on each worklist, the review queue by age and row problems per source."""
+    """The count on each worklist (stored, as of the LA's last count; the stale one is counted
+    live for any other number of months), the review queue by age and row problems per
+    source."""
     la = _la(actor)
-    today = timezone.localdate()
-    counts = {
-        slug: Count(_worklist_children(la, slug, today=today, months=months).count())
-        for slug in WORKLISTS
-    }
+    counts = stored.counts_for(la)
+    numbers = counts.by(stored.WORKLIST, "category")
+    if months != DEFAULT_STALE_MONTHS:
+        today = timezone.localdate()
+        numbers["stale"] = worklist_children(la, "stale", today=today, months=months).count()
     summary = {
-        "worklists": [(WORKLISTS[s], c) for s, c in counts.items()],
+        "worklists": [(w, Count(numbers.get(slug, 0))) for slug, w in WORKLISTS.items()],
         "review_ages": _review_ages(la),
         "row_problems": _row_problems(la),
         "months": months,
+        "as_of": counts.taken_at,
     }
-    _audit(actor, report="data_quality", export=export, months=months)
+    _audit(actor, report="data_quality", export=export, months=months, as_of=counts.taken_at)
     return summary
 
 
 def worklist(
     *, actor, slug: str, page: int = 1, months: int = DEFAULT_STALE_MONTHS, export: bool = False
 ) -> WorklistPage:
-    """One worklist: its count and a page of its children (every child, for a download)."""
+    """One worklist, counted live: its count and a page of its children (every child, for a
+    download), oldest first."""
     la = _la(actor)
     today = timezone.localdate()
-    children = _worklist_children(la, slug, today=today, months=months).order_by(
-        "date_of_birth", "pk"
-    )
-    ids = list(children.values_list("pk", flat=True))  # one pass: the count and the page
-    total = len(ids)
-    pages = max(1, -(-total // WORKLIST_PAGE))
-    page = min(max(1, page), pages)
-    chosen_ids = ids if export else ids[(page - 1) * WORKLIST_PAGE : page * WORKLIST_PAGE]
-    by_id: dict[int, Child] = {}
-    for start in range(0, len(chosen_ids), 5000):
-        by_id.update(Child.objects.in_bulk(chosen_ids[start : start + 5000]))
-    chosen = [by_id[pk] for pk in chosen_ids]
+    children = worklist_children(la, slug, today=today, months=months)
+    ordered = children.order_by("date_of_birth", "pk")
+    if export:  # every child, in batches of the list's ids
+        ids = list(ordered.values_list("pk", flat=True))
+        by_id: dict[int, Child] = {}
+        for start in range(0, len(ids), 5000):
+            by_id.update(Child.objects.in_bulk(ids[start : start + 5000]))
+        chosen = [by_id[pk] for pk in ids]
+        total = len(chosen)
+        page, pages = 1, max(1, -(-total // WORKLIST_PAGE))
+    else:  # the count, then one page (a window count over the list sorts all of it first)
+        total = children.count()
+        pages = max(1, -(-total // WORKLIST_PAGE))
+        page = min(max(1, page), pages)
+        chosen = list(ordered[(page - 1) * WORKLIST_PAGE : page * WORKLIST_PAGE])
     rows = _rows(chosen, today)
     _audit(
         actor,
@@ -301,6 +250,7 @@ def worklist(
         page=page,
         months=months,
         rows=len(rows),
+        shown={"shielded": sum(r.shielded for r in rows), "shielded_location": "withheld"},
     )
     return WorklistPage(WORKLISTS[slug], Count(total), rows, page, pages, months)
 
@@ -310,7 +260,7 @@ REVIEW_AGE_BANDS = (("Up to 7 days", 0, 7), ("8 to 30 days", 8, 30), ("31 to 90 
 
 def _review_ages(la: int) -> list[tuple[str, Count]]:
     now = timezone.now()
-    bands = Counter()
+    bands: Counter[str] = Counter()
     for created in ReviewItem.objects.filter(
         local_authority_id=la, status=ReviewStatus.OPEN
     ).values_list("created_at", flat=True):
@@ -323,35 +273,61 @@ def _review_ages(la: int) -> list[tuple[str, Count]]:
 
 @dataclass(frozen=True)
 class RowProblems:
+    """A source's row problems in its last run (the file as it stands): rows rejected, row
+    problems kept with a warning (a value dropped), and the commonest reasons by column."""
+
     feed: Feed
-    rows: Count
     last_run: ImportRun | None
+    rejected: Count
+    warnings: Count
     top_reasons: list[tuple[str, Count]]
+
+    @property
+    def rows(self) -> Count:  # every row problem, for the download's single count
+        return Count(self.rejected.value + self.warnings.value)
+
+
+def _reason(column: str, reason: str) -> str:
+    """A reason without its details (the first words, before a colon), with its column."""
+    short = reason.split(":")[0][:80]
+    return f"{column}: {short}" if column else short
 
 
 def _row_problems(la: int) -> list[RowProblems]:
-    """Rows each source sent that could not be used, over its runs, with the commonest
-    reasons (a reason is the first words of the message, before its details)."""
+    """Per source, the row problems report of its last run (``sources.RowProblem``: severity
+    rejected or warning, row, column, reason); the run's page lists every row."""
+    feeds = list(Feed.objects.filter(local_authority_id=la).order_by("name"))
+    last: dict[int, ImportRun] = {}
+    for run in ImportRun.objects.filter(feed__in=feeds).order_by("feed_id", "started_at", "id"):
+        last[run.feed_id] = run
+    counted: dict[int, Counter[str]] = defaultdict(Counter)
+    reasons: dict[int, Counter[str]] = defaultdict(Counter)
+    for run_id, severity, column, reason, n in (
+        RowProblem.objects.filter(run_id__in=[r.pk for r in last.values()])
+        .values("run_id", "severity", "column", "reason")
+        .annotate(n=DbCount("id"))
+        .values_list("run_id", "severity", "column", "reason", "n")
+        .order_by()
+    ):
+        counted[run_id][severity] += n
+        reasons[run_id][_reason(column, reason)] += n
     out = []
-    for feed in Feed.objects.filter(local_authority_id=la).order_by("name"):
-        rows = RejectedRow.objects.filter(run__feed=feed)
-        reasons = Counter(r.split(":")[0][:80] for r in rows.values_list("reason", flat=True))
+    for feed in feeds:
+        latest = last.get(feed.pk)
+        pk = latest.pk if latest else 0
         out.append(
             RowProblems(
                 feed,
-                Count(sum(reasons.values())),
-                ImportRun.objects.filter(feed=feed).order_by("-started_at", "-id").first(),
-                [(r, Count(n)) for r, n in reasons.most_common(3)],
+                latest,
+                Count(counted[pk][ProblemSeverity.REJECTED]),
+                Count(counted[pk][ProblemSeverity.WARNING]),
+                [(r, Count(n)) for r, n in reasons[pk].most_common(3)],
             )
         )
     return out
 
 
 # --- Coverage -------------------------------------------------------------------------------
-
-
-def reference_date(year: int) -> dt.date:
-    return dt.date(year, 6, 30)
 
 
 @dataclass(frozen=True)
@@ -384,43 +360,29 @@ class Coverage:
     by_district: list[tuple[str, Count, Count, Count, str]]
     over_time: list[CoverageRow]
     years: list[int]
-
-
-def _births(la: int, *, created_before: dt.datetime | None = None) -> dict[dt.date, int]:
-    children = Child.objects.filter(
-        responsible_la_id=la, status__in=[ChildStatus.ACTIVE, ChildStatus.DECEASED]
-    )
-    if created_before is not None:
-        children = children.filter(created_at__lt=created_before)
-    return dict(
-        children.values("date_of_birth").annotate(n=DbCount("id")).values_list("date_of_birth", "n")
-    )
-
-
-def _by_age(births: dict[dt.date, int], day: dt.date) -> Counter:
-    ages: Counter = Counter()
-    for born, n in births.items():
-        age = age_on(born, day)
-        if 0 <= age <= MAX_CHILD_AGE and born <= day:
-            ages[age] += n
-    return ages
+    as_of: dt.datetime
 
 
 def coverage(*, actor, year: int | None = None, export: bool = False) -> Coverage:
     """Children in the index against the LA's child population estimate, by single year of
-    age at the estimate's mid-year (30 June), by age band, by postcode district, over time."""
+    age at the estimate's mid-year (30 June), by age band, by postcode district, over time
+    (from the LA's stored counts)."""
     la = _la(actor)
     estimates = PopulationEstimate.objects.filter(local_authority_id=la)
-    years = sorted(set(estimates.values_list("year", flat=True)), reverse=True)
+    years = sorted(set(estimates.values_list("year", flat=True).order_by()), reverse=True)
     if year not in years:
         year = years[0] if years else None
-    day = reference_date(year) if year else timezone.localdate()
-    births = _births(la)
-    ages = _by_age(births, day)
+    counts = stored.counts_for(la)
+    if any(reference_date(y) not in counts.by(stored.COVERAGE_CREATED, "month") for y in years):
+        counts = stored.counts_refresh(la)  # estimates loaded since the last count
+    if year:
+        ages = counts.by(stored.COVERAGE_AGE, "age", month=reference_date(year))
+    else:
+        ages = counts.by(stored.AGE_TODAY, "age")
     estimate = dict(estimates.filter(year=year).values_list("age", "population")) if year else {}
 
     def row(label: str, low: int, high: int) -> CoverageRow:
-        n = sum(ages[a] for a in range(low, high + 1))
+        n = sum(ages.get(a, 0) for a in range(low, high + 1))
         est = [estimate[a] for a in range(low, high + 1) if a in estimate]
         return CoverageRow(label, Count(n), Count(sum(est)) if est else None)
 
@@ -428,28 +390,9 @@ def coverage(*, actor, year: int | None = None, export: bool = False) -> Coverag
     by_band = [row(label, low, high) for label, low, high in AGE_BANDS]
     total = row("All children (0 to 17)", 0, MAX_CHILD_AGE)
 
-    def per_district(**involved) -> dict[str, int]:
-        """Active children of the LA by current postcode district (with a current involvement
-        at a service of the kind given, when one is)."""
-        current = {"child__involvements__ended_on__isnull": True} if involved else {}
-        return dict(
-            ChildAddress.objects.filter(
-                child__responsible_la_id=la,
-                child__status=ChildStatus.ACTIVE,
-                lived_until__isnull=True,
-                **current,
-                **involved,
-            )
-            .exclude(postcode="")
-            .annotate(district=_district())
-            .values("district")
-            .annotate(n=DbCount("child_id", distinct=True))
-            .values_list("district", "n")
-        )
-
-    districts = per_district()
-    with_gp = per_district(child__involvements__service__kind=ServiceKind.GP)
-    with_school = per_district(child__involvements__service__kind=ServiceKind.SCHOOL)
+    districts = counts.by(stored.DISTRICT_CHILDREN, "district")
+    with_gp = counts.by(stored.DISTRICT_GP, "district")
+    with_school = counts.by(stored.DISTRICT_SCHOOL, "district")
     by_district = []
     for district in sorted(districts):
         n = Count(districts[district])
@@ -457,15 +400,18 @@ def coverage(*, actor, year: int | None = None, export: bool = False) -> Coverag
         school = Count(with_school.get(district, 0))
         by_district.append((district, n, gp, school, share(gp, n)))
 
-    over_time = []
-    for y in sorted(years):
-        ref = reference_date(y)
-        created_before = dt.datetime.combine(ref + dt.timedelta(days=1), dt.time(), dt.UTC)
-        aged = _by_age(_births(la, created_before=created_before), ref)
-        est = sum(estimates.filter(year=y).values_list("population", flat=True))
-        over_time.append(CoverageRow(f"mid-{y}", Count(sum(aged.values())), Count(est)))
-    _audit(actor, report="coverage", export=export, year=year)
-    return Coverage(year, by_age, by_band, total, by_district, over_time, years)
+    created = counts.by(stored.COVERAGE_CREATED, "month")
+    population: Counter[int] = Counter()
+    for y, people in estimates.values_list("year", "population").order_by():
+        population[y] += people
+    over_time = [
+        CoverageRow(f"mid-{y}", Count(created.get(reference_date(y), 0)), Count(population[y]))
+        for y in sorted(years)
+    ]
+    _audit(actor, report="coverage", export=export, year=year, as_of=counts.taken_at)
+    return Coverage(
+        year, by_age, by_band, total, by_district, over_time, years, as_of=counts.taken_at
+    )
 
 
 # --- Planning statistics ----------------------------------------------------------------------
@@ -481,116 +427,56 @@ class Planning:
     started: list[Count]
     ended: list[Count]
     current: list[Count]
+    as_of: dt.datetime
 
 
-def _month_starts(today: dt.date, count: int) -> list[dt.date]:
-    first = today.replace(day=1)
-    months = []
-    for _ in range(count):
-        months.append(first)
-        first = (first - dt.timedelta(days=1)).replace(day=1)
-    return list(reversed(months))
-
-
-def planning(*, actor, months: int = 24, export: bool = False) -> Planning:
+def planning(*, actor, months: int = PLANNING_MONTHS, export: bool = False) -> Planning:
     """Children and their current involvements by age band, postcode district and service
-    category, and involvements started and ended each month (the last ``months``)."""
+    category, and involvements started and ended each month (the last ``months``, at most
+    the 24 stored), from the LA's stored counts (ages on the day they were counted)."""
     la = _la(actor)
-    today = timezone.localdate()
+    counts = stored.counts_for(la)
     categories = list(ServiceCategory.choices)
-    current = Involvement.objects.filter(
-        child__responsible_la_id=la, child__status=ChildStatus.ACTIVE, ended_on__isnull=True
-    )
     band_children: Counter = Counter()
-    for born, n in _births(la).items():
-        band = age_band(age_on(born, today))
+    for age, n in counts.by(stored.AGE_TODAY_ACTIVE, "age").items():
+        band = age_band(age)
         if band:
             band_children[band] += n
     band_cat: Counter = Counter()
-    for born, category, n in (
-        current.values("child__date_of_birth", "service__category")
-        .annotate(n=DbCount("id"))
-        .values_list("child__date_of_birth", "service__category", "n")
-    ):
-        band = age_band(age_on(born, today))
+    for _, age, _, category, _, n in counts.of(stored.AGE_CATEGORY):
+        band = age_band(age) if age is not None else None
         if band:
             band_cat[band, category] += n
     by_band = [
         (label, Count(band_children[label]), [Count(band_cat[label, c]) for c, _ in categories])
         for label, _, _ in AGE_BANDS
     ]
-    by_category = []
-    per_category = {
-        r["service__category"]: r
-        for r in current.values("service__category").annotate(
-            children=DbCount("child_id", distinct=True), n=DbCount("id")
-        )
-    }
-    for value, label in categories:
-        r = per_category.get(value, {"children": 0, "n": 0})
-        by_category.append((label, Count(r["children"]), Count(r["n"])))
-
-    district_children = dict(
-        ChildAddress.objects.filter(
-            child__responsible_la_id=la, child__status=ChildStatus.ACTIVE, lived_until__isnull=True
-        )
-        .exclude(postcode="")
-        .annotate(district=_district())
-        .values("district")
-        .annotate(n=DbCount("child_id"))
-        .values_list("district", "n")
-    )
+    children = counts.by(stored.CATEGORY_CHILDREN, "category")
+    involvements = counts.by(stored.CATEGORY_INVOLVEMENTS, "category")
+    by_category = [
+        (label, Count(children.get(value, 0)), Count(involvements.get(value, 0)))
+        for value, label in categories
+    ]
     district_cat: Counter = Counter()
-    for district, category, n in (
-        ChildAddress.objects.filter(
-            child__responsible_la_id=la,
-            child__status=ChildStatus.ACTIVE,
-            lived_until__isnull=True,
-            child__involvements__ended_on__isnull=True,
-        )
-        .exclude(postcode="")
-        .annotate(district=_district(), category=F("child__involvements__service__category"))
-        .values("district", "category")
-        .annotate(n=DbCount("child__involvements__id"))
-        .values_list("district", "category", "n")
-    ):
+    for _, _, district, category, _, n in counts.of(stored.DISTRICT_CATEGORY):
         district_cat[district, category] += n
     by_district = [
         (d, Count(n), [Count(district_cat[d, c]) for c, _ in categories])
-        for d, n in sorted(district_children.items())
+        for d, n in sorted(counts.by(stored.DISTRICT_CHILDREN, "district").items())
     ]
 
-    starts = _month_starts(today, months)
-    first = starts[0]
-    involvements = Involvement.objects.filter(
-        child__responsible_la_id=la, child__status=ChildStatus.ACTIVE
-    )
-    started = dict(
-        involvements.filter(started_on__gte=first)
-        .annotate(m=TruncMonth("started_on"))
-        .values("m")
-        .annotate(n=DbCount("id"))
-        .values_list("m", "n")
-    )
-    ended = dict(
-        involvements.filter(ended_on__gte=first)
-        .annotate(m=TruncMonth("ended_on"))
-        .values("m")
-        .annotate(n=DbCount("id"))
-        .values_list("m", "n")
-    )
-    open_before = (
-        involvements.filter(started_on__lt=first)
-        .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=first))
-        .count()
-    )
-    running = open_before
+    all_starts = month_starts(counts.as_of, PLANNING_MONTHS)
+    starts = all_starts[-min(max(1, months), PLANNING_MONTHS) :]
+    started = counts.by(stored.STARTED, "month")
+    ended = counts.by(stored.ENDED, "month")
+    running = counts.total(stored.OPEN_BEFORE)
     current_by_month = []
-    for m in starts:
+    for m in all_starts:
         running += started.get(m, 0)
-        current_by_month.append(Count(running))
+        if m in starts:
+            current_by_month.append(Count(running))
         running -= ended.get(m, 0)
-    _audit(actor, report="planning", export=export, months=months)
+    _audit(actor, report="planning", export=export, months=months, as_of=counts.taken_at)
     return Planning(
         categories=categories,
         by_band=by_band,
@@ -600,6 +486,7 @@ def planning(*, actor, months: int = 24, export: bool = False) -> Planning:
         started=[Count(started.get(m, 0)) for m in starts],
         ended=[Count(ended.get(m, 0)) for m in starts],
         current=current_by_month,
+        as_of=counts.taken_at,
     )
 
 
@@ -614,6 +501,7 @@ class RunHealth:
     sent_to_review: Count
     still_waiting: Count
     rejected: Count
+    warned: Count
 
     @property
     def match_percent(self) -> str:
@@ -622,7 +510,8 @@ class RunHealth:
 
 def feed_history(*, actor, limit: int = 100, export: bool = False) -> dict[str, list[RunHealth]]:
     """Per source, each import run (oldest first, the last ``limit``): rows read, match rate,
-    rows sent to review and how many of those still wait, and rejected rows."""
+    rows sent to review and how many of those still wait, rows rejected and rows kept with a
+    warning (the run's row problems)."""
     la = _la(actor)
     waiting = dict(
         ReviewItem.objects.filter(local_authority_id=la, status=ReviewStatus.OPEN)
@@ -646,6 +535,7 @@ def feed_history(*, actor, limit: int = 100, export: bool = False) -> dict[str, 
                 Count(run.sent_to_review),
                 Count(waiting.get(run.pk, 0)),
                 Count(run.rejected),
+                Count(run.warned),
             )
         )
     _audit(actor, report="feed_history", export=export)
@@ -657,8 +547,9 @@ def estimates_loaded(*, actor) -> list[dict[str, Any]]:
     decision = policy.can_load_population_estimates(actor)
     if not decision:
         raise PermissionDenied(decision.message)
-    return list(
-        PopulationEstimate.objects.values("local_authority__name", "year")
+    return [
+        dict(row)
+        for row in PopulationEstimate.objects.values("local_authority__name", "year")
         .order_by("local_authority__name", "-year")
         .distinct()
-    )
+    ]

@@ -63,6 +63,7 @@ def _parse(handle: IO[str]) -> tuple[dict[tuple[str, int, int], int], set[str]]:
             "The file is not in the ONS mid-year estimate layout (ladcode, laname, country, sex, "
             f"age, population_YYYY): missing {', '.join(missing)}."
         )
+    assert code_col is not None  # checked with the other columns above
     age_col = header.index("age")
     sex_col = header.index("sex")
     totals: dict[tuple[str, int, int], int] = defaultdict(int)

@@ -59,6 +59,7 @@ def directory_held() -> Held:
             for code, number in LocalAuthority.objects.filter(
                 dfe_la_number__isnull=False
             ).values_list("code", "dfe_la_number")
+            if number is not None  # the filter already says so; the type checker needs it here
         },
         la_by_district={
             outward: las[la_id]

@@ -72,7 +72,7 @@ def index_link_records(
             for sql in (
                 f"SELECT child_id, kind, given_names, family_name FROM {table[ChildName]} "  # noqa: S608
                 f"WHERE child_id {where} ORDER BY child_id, id",
-                f"SELECT child_id, lived_until IS NULL, postcode, line_1 "  # noqa: S608
+                f"SELECT child_id, lived_until IS NULL, postcode, line_1, town "  # noqa: S608
                 f"FROM {table[ChildAddress]} WHERE child_id {where} ORDER BY child_id, id",
                 f"SELECT child_id, type, issuer, value FROM {table[ChildIdentifier]} "  # noqa: S608
                 f"WHERE child_id {where} ORDER BY child_id, id",
@@ -125,11 +125,13 @@ def child_record(
             other_family.append(f)
     if not given and not family and other_given:
         given, family = other_given.pop(0), other_family.pop(0)
-    postcode = line_1 = None
+    postcode = line_1 = town = None
     previous: list[str] = []
-    for is_current, p, line in addresses:
+    rest: list[str | None]
+    for is_current, p, line, *rest in addresses:  # (current, postcode, line 1[, town])
         if is_current:
             postcode, line_1 = p or None, line or None
+            town = (rest[0] or None) if rest else None
         elif p:
             previous.append(p)
     national: dict[str, str] = {}
@@ -152,6 +154,7 @@ def child_record(
         other_family,
         other_given,
         previous,
+        town,
     )
 
 
@@ -169,4 +172,8 @@ def row_record(unique_id: str, row: ParsedRow) -> LinkRecord:
         [f"{issuer}:{value}" for issuer, value in row.local_identifiers]
         if row.local_identifiers
         else (),
+        (),
+        (),
+        (),
+        row.town or None,
     )

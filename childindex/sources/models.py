@@ -10,6 +10,8 @@ every decision is recorded with who and why.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.db import models
 from django.db.models import F, Q
 
@@ -284,7 +286,7 @@ class RejectedManager(models.Manager):
 class RejectedRow(RowProblem):
     """The rows a run rejected (its row problems of severity rejected)."""
 
-    objects = RejectedManager()
+    objects: ClassVar[RejectedManager] = RejectedManager()
 
     class Meta:
         proxy = True

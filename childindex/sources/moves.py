@@ -134,12 +134,13 @@ def responsibility_follow_address(
     return transfer
 
 
-def feed_moves_apply(*, run: ImportRun) -> int:
+def feed_moves_apply(*, run: ImportRun, via: str = TransferVia.FEED, actor_label: str = "") -> int:
     """After a feed run: each child linked by a row of this run whose address lies in another
     LA than the one responsible for them, and differs from their current address, moves there
-    (``child_move`` by feed). Only a feed the LA trusts to create children (its own health or
-    registration feed) moves a child, so a stale address in a secondary feed never does.
-    Returns how many children moved to another LA."""
+    (``child_move`` by feed, or ``via`` FHIR for a transaction Bundle's run, named by
+    ``actor_label``). Only a feed the LA trusts to create children (its own health or
+    registration feed, or a FHIR client's feed) moves a child, so a stale address in a
+    secondary feed never does. Returns how many children moved to another LA."""
     feed = run.feed
     if not feed.may_create_children:
         return 0
@@ -170,7 +171,7 @@ def feed_moves_apply(*, run: ImportRun) -> int:
         if la_id is None or la_id == child.responsible_la_id:
             continue
         current = ChildAddress.objects.filter(child=child, lived_until__isnull=True).first()
-        label = f"feed {feed.name} run {run.pk}"
+        label = actor_label or f"feed {feed.name} run {run.pk}"
         if current is not None and current.postcode == postcode:
             # Held at this address already (made by a feed of another LA): only the
             # responsibility follows it.
@@ -179,7 +180,7 @@ def feed_moves_apply(*, run: ImportRun) -> int:
                     actor=None,
                     child=child,
                     on=run.started_at.date(),
-                    via=TransferVia.FEED,
+                    via=via,
                     actor_label=label,
                 )
                 is not None
@@ -199,7 +200,7 @@ def feed_moves_apply(*, run: ImportRun) -> int:
                 postcode=postcode,
             ),
             moved_on=run.started_at.date(),
-            via=TransferVia.FEED,
+            via=via,
             actor_label=label,
         )
         moved += result.transfer is not None

@@ -38,7 +38,9 @@ COMPARISON_LABELS = {
     "family_name": "Family name",
     "dob": "Date of birth",
     "gender": "Gender",
-    "postcode": "Address",
+    "postcode": "Postcode",
+    "address": "Address line",
+    "town": "Town",
     "nhs": "NHS number",
     "chi": "CHI number",
     "hc": "Health and Care number",
@@ -54,11 +56,14 @@ CAUSE_LABELS = {
     "incomplete_row": "No match, and the row is too incomplete to add a child",
     "given_name_differs": "A different given name, and nothing shows a second child",
     "conflicts_with_new_child": "Matches a new row that is clearly another child",
+    "given_name_missing": "No given name, and the match may be a twin",
 }
 QUEUE_PAGE = 100
 # Comparisons of fields a shield hides: for a candidate whose details the user may not see,
 # which of them agreed with the row would say where the child lives or who they are.
-LOCATING_COMPARISONS = frozenset({"postcode", "nhs", "chi", "hc", "upn", "local_ids"})
+LOCATING_COMPARISONS = frozenset(
+    {"postcode", "address", "town", "nhs", "chi", "hc", "upn", "local_ids"}
+)
 
 
 def _own_la(actor) -> int:

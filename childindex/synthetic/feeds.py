@@ -12,7 +12,12 @@ Files (UTF-8, comma-separated, one header line):
 - ``local_authorities.csv``, ``organisations.csv``, ``services.csv``, ``practitioners.csv``;
   the same schools and GP practices in the public registers' layouts, ``edubasealldata.csv``
   and ``epraccur.csv`` (``childindex.synthetic.registers``).
-- ``feeds/<source>.csv`` for each source in ``FEEDS``; ``truth.csv``; ``manifest.json``.
+- ``feeds/<source>.csv`` and its mapping ``feeds/<source>.toml`` for each source in
+  ``FEEDS`` when there is one LA; with several, one set per LA,
+  ``feeds/<LA code>/<source>.csv`` and ``.toml``, each holding the rows of that LA's own
+  organisations' services (a feed writes only for its own LA's organisations), named
+  ``<source>-<la code>`` in the index and in the truth;
+- ``truth.csv`` (every feed row's source, key and child); ``manifest.json``.
 """
 
 from __future__ import annotations
@@ -22,14 +27,18 @@ import datetime as dt
 import heapq
 import json
 import random
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
+from stdnum.gb import upn as stdnum_upn
+
+from childindex.core.identifiers import mod11_check_digit
 from childindex.linkage.nicknames import fold, nicknames_of, spellings_of
 from childindex.synthetic.directory import Directory
-from childindex.synthetic.names import surname_spellings
+from childindex.synthetic.names import BRITISH_BOYS, BRITISH_GIRLS, surname_spellings
 from childindex.synthetic.people import FEEDS, Address, Child, Family, Involvement, school_year
 from childindex.synthetic.registers import write_registers
 
@@ -65,6 +74,25 @@ APPLIES_TO: dict[str, float] = {
 }
 ERROR_KINDS = tuple(ERROR_WEIGHTS)
 DEFAULT_ERROR_RATE = 0.05
+
+# ``--error-profile hard``: the errors of the public linkage benchmarks (FEBRL's kind) that the
+# default profile lacks, each a chance per row it can apply to, on top of the default kinds at
+# HARD_ERROR_RATE. About a third of the rows with errors then carry a changed given name (a
+# slip, a nickname, another spelling, another name, or none), as in those benchmarks.
+HARD_ERROR_RATES: dict[str, float] = {
+    "given_replaced": 0.04,  # another real given name altogether
+    "two_edits": 0.04,  # two slips in one name
+    "given_missing": 0.01,
+    "family_missing": 0.01,
+    "dob_missing": 0.01,
+    "names_swapped": 0.01,  # given and family names in each other's columns
+    "dob_impossible": 0.01,  # 30 February, a 13th month
+    "street_number_typo": 0.03,  # the house number keyed wrong
+    "id_check_typo": 0.03,  # one digit wrong in an identifier, its check digit fixed up
+}
+HARD_ERROR_KINDS = tuple(HARD_ERROR_RATES)
+HARD_ERROR_RATE = 0.25
+ERROR_PROFILES = ("default", "hard")
 
 HOLDS_NHS = frozenset({"gp_registrations", "health_visiting", "social_care"})
 HOLDS_UK_HEALTH = frozenset({"gp_registrations", "health_visiting"})  # CHI and H&C too
@@ -151,6 +179,7 @@ MAY_CREATE_CHILDREN = frozenset(
 )
 IDENTIFIER_COLUMNS = {"nhs_number": "nhs", "chi_number": "chi", "hc_number": "hc", "upn": "upn"}
 DUPLICATE_DELAY = 500  # families
+_GIRLS, _BOYS = frozenset(BRITISH_GIRLS), frozenset(BRITISH_BOYS)
 
 
 def error_rates(overall: float, overrides: Mapping[str, float] | None = None) -> dict[str, float]:
@@ -174,15 +203,46 @@ def error_rates(overall: float, overrides: Mapping[str, float] | None = None) ->
     return rates
 
 
-def feed_mapping_toml(feed: str, la_code: str) -> str:
-    """The mapping (TOML) with which ``childindex feed import`` reads ``feeds/<feed>.csv``."""
+def profile_error_rates(
+    profile: str, overall: float | None = None, overrides: Mapping[str, float] | None = None
+) -> dict[str, float]:
+    """The rates of an error profile: ``default`` is ``error_rates`` as it always was;
+    ``hard`` adds the kinds in HARD_ERROR_RATES (``overrides`` may set those too)."""
+    if profile not in ERROR_PROFILES:
+        raise ValueError(f"unknown error profile {profile!r} (known: {', '.join(ERROR_PROFILES)})")
+    if profile == "default":
+        return error_rates(DEFAULT_ERROR_RATE if overall is None else overall, overrides)
+    overrides = dict(overrides or {})
+    hard = {kind: overrides.pop(kind, rate) for kind, rate in HARD_ERROR_RATES.items()}
+    for kind, rate in hard.items():
+        if not 0 <= rate <= 1:
+            raise ValueError(f"the rate for {kind} must be between 0 and 1")
+    return {**error_rates(HARD_ERROR_RATE if overall is None else overall, overrides), **hard}
+
+
+def feed_name(feed: str, la_code: str, *, per_la: bool) -> str:
+    """The source's name in the index and in ``truth.csv``: the feed's own name for one LA,
+    ``<feed>-<la code>`` (lower case, a slug) when each LA has its own set of feeds."""
+    return f"{feed}-{la_code.lower()}" if per_la else feed
+
+
+def feed_path(feed: str, la_code: str, *, per_la: bool) -> str:
+    """A feed's file (without ``.csv`` or ``.toml``) under the output directory."""
+    return f"feeds/{la_code}/{feed}" if per_la else f"feeds/{feed}"
+
+
+def feed_mapping_toml(feed: str, la_code: str, *, per_la: bool = False) -> str:
+    """The mapping (TOML) with which ``childindex feed import`` reads the feed's CSV file."""
     columns = FEED_COLUMNS[feed]
     fields = [c for c in columns if c in _PERSON + _SERVICE]
+    name = feed_name(feed, la_code, per_la=per_la)
+    label = f"{FEED_LABELS[feed]} ({la_code})" if per_la else FEED_LABELS[feed]
     lines = [
-        f"# How `childindex feed import` reads feeds/{feed}.csv (written by childindex generate)",
+        f"# How `childindex feed import` reads {feed_path(feed, la_code, per_la=per_la)}.csv "
+        "(written by childindex generate)",
         "[feed]",
-        f'name = "{feed}"',
-        f'label = "{FEED_LABELS[feed]}"',
+        f'name = "{name}"',
+        f'label = "{label}"',
         f'local_authority = "{la_code}"',
         'kind = "snapshot"',
         f"may_create_children = {'true' if feed in MAY_CREATE_CHILDREN else 'false'}",
@@ -292,6 +352,91 @@ def _near_date(day: dt.date, rng: random.Random) -> dt.date:
     return day + dt.timedelta(days=1)
 
 
+_STREET_NUMBER = re.compile(r"\d+")
+
+
+def _another_name(given: str, rng: random.Random) -> str:
+    """Another real given name in place of the first one (middle names kept)."""
+    first, *middle = given.split(" ")
+    pool = BRITISH_GIRLS if first in _GIRLS else BRITISH_BOYS if first in _BOYS else None
+    pool = pool or rng.choice((BRITISH_GIRLS, BRITISH_BOYS))
+    other = first
+    while fold(other).upper() == fold(first).upper():
+        other = rng.choice(pool)
+    return " ".join([other, *middle])
+
+
+def _impossible_date(day: dt.date, rng: random.Random) -> str:
+    """A date that is not one: 30 or 31 February, 31 of a short month, a 13th month."""
+    choice = rng.randrange(3)
+    if choice == 0:
+        return f"{day.year:04d}-02-{rng.choice((30, 31)):02d}"
+    if choice == 1:
+        return f"{day.year:04d}-{rng.choice((4, 6, 9, 11)):02d}-31"
+    return f"{day.year:04d}-13-{day.day:02d}"
+
+
+def _mistype_checked(value: str, kind: str, rng: random.Random) -> str:
+    """One digit of the number keyed wrong and its check character worked out again, so the
+    number still passes its check (a system that computes the check digit on entry)."""
+    for _ in range(20):
+        if kind == "upn":
+            body = value[1:]
+            i = rng.randrange(3, len(body))  # not the LA number (the check would refuse it)
+            body = body[:i] + rng.choice([d for d in "0123456789" if d != body[i]]) + body[i + 1 :]
+            return stdnum_upn.calc_check_digit(body) + body
+        body = value[:9]
+        i = rng.randrange(9)
+        body = body[:i] + rng.choice([d for d in "0123456789" if d != body[i]]) + body[i + 1 :]
+        check = mod11_check_digit(body)
+        if check is not None:
+            return f"{body}{check}"
+    return value
+
+
+def hard_errors(fields: dict[str, str], rates: Mapping[str, float], rng: random.Random) -> list:
+    """Apply the hard profile's errors to a row's ``fields`` (given, family, dob, line_1, nhs,
+    upn; text as the row will hold it), in place; returns the kinds applied."""
+    chance = rng.random
+    applied = []
+    if fields["given"] and chance() < rates["given_replaced"]:
+        fields["given"] = _another_name(fields["given"], rng)
+        applied.append("given_replaced")
+    if chance() < rates["two_edits"]:
+        which = "given" if chance() < 0.5 else "family"
+        if len(fields[which]) >= 4:
+            fields[which] = typo(typo(fields[which], rng), rng)
+            applied.append("two_edits")
+    if fields["given"] and fields["family"] and chance() < rates["names_swapped"]:
+        fields["given"], fields["family"] = fields["family"], fields["given"]
+        applied.append("names_swapped")
+    if chance() < rates["dob_impossible"]:
+        fields["dob"] = _impossible_date(dt.date.fromisoformat(fields["dob"][:10]), rng)
+        applied.append("dob_impossible")
+    elif chance() < rates["dob_missing"]:
+        fields["dob"] = ""
+        applied.append("dob_missing")
+    if chance() < rates["given_missing"]:
+        fields["given"] = ""
+        applied.append("given_missing")
+    elif chance() < rates["family_missing"]:
+        fields["family"] = ""
+        applied.append("family_missing")
+    line = fields["line_1"]
+    number = _STREET_NUMBER.search(line)
+    if number and chance() < rates["street_number_typo"]:
+        digits = number.group()
+        wrong = mistype_digits(digits, rng) if len(digits) > 1 else str((int(digits) + 1) % 10)
+        fields["line_1"] = line[: number.start()] + wrong + line[number.end() :]
+        applied.append("street_number_typo")
+    kinds = [k for k in ("nhs", "upn") if fields[k]]
+    if kinds and chance() < rates["id_check_typo"]:
+        kind = rng.choice(kinds)
+        fields[kind] = _mistype_checked(fields[kind], kind, rng)
+        applied.append("id_check_typo")
+    return applied
+
+
 def _year_group(year: int) -> str:
     return {-2: "N1", -1: "N2", 0: "R"}.get(year, str(year) if year > 0 else "")
 
@@ -313,11 +458,12 @@ class PopulationWriter:
         self.out_dir = out_dir
         self.as_of = as_of
         self.rates = dict(rates)
+        self._hard = all(kind in self.rates for kind in HARD_ERROR_KINDS)
         self.rng = random.Random(key + ":feeds")
         self._files: list[IO[str]] = []
         self.counts: dict[str, int] = {}
         self._next_key = dict.fromkeys(FEEDS, 0)
-        self._pending: list[tuple[int, int, str, list[str], str, str]] = []
+        self._pending: list[tuple[int, int, str, str, list[str], str, str]] = []
         self._pending_seq = 0
         self._families = 0
         self._births: Counter = Counter()  # (la code, sex, date of birth) -> children
@@ -371,7 +517,10 @@ class PopulationWriter:
             ),
         )
         self._truth = self._open("truth.csv", TRUTH_COLUMNS)
-        self._feeds = {feed: self._open(f"feeds/{feed}.csv", FEED_COLUMNS[feed]) for feed in FEEDS}
+        # (feed, LA code) -> (file name, source name, writer); opened by write_directory.
+        self._feeds: dict[tuple[str, str], tuple[str, str, Any]] = {}
+        self._first_la = ""
+        self.per_la = False
 
     def _open(self, name: str, header: Iterable[str]) -> Any:
         handle = (self.out_dir / name).open("w", encoding="utf-8", newline="")
@@ -401,10 +550,20 @@ class PopulationWriter:
     def write_directory(self, directory: Directory) -> None:
         self.counts.update(write_registers(self.out_dir, directory))
         self._la_names = {d.la.code: (d.la.name, d.la.nation) for d in directory.las}
-        for feed in FEEDS:
-            (self.out_dir / "feeds" / f"{feed}.toml").write_text(
-                feed_mapping_toml(feed, directory.las[0].la.code), encoding="utf-8"
-            )
+        codes = [d.la.code for d in directory.las]
+        self._first_la, self.per_la = codes[0], len(codes) > 1
+        for code in codes if self.per_la else codes[:1]:
+            for feed in FEEDS:
+                path = feed_path(feed, code, per_la=self.per_la)
+                (self.out_dir / path).parent.mkdir(parents=True, exist_ok=True)
+                (self.out_dir / f"{path}.toml").write_text(
+                    feed_mapping_toml(feed, code, per_la=self.per_la), encoding="utf-8"
+                )
+                self._feeds[feed, code] = (
+                    f"{path}.csv",
+                    feed_name(feed, code, per_la=self.per_la),
+                    self._open(f"{path}.csv", FEED_COLUMNS[feed]),
+                )
 
         def table(name: str, header: tuple[str, ...], rows: Iterable[list[Any]]) -> None:
             writer = self._open(name, header)
@@ -549,9 +708,17 @@ class PopulationWriter:
             self._release()
 
     def _release(self) -> None:
-        _, _, feed, row, child_id, errors = heapq.heappop(self._pending)
-        self._write(f"feeds/{feed}.csv", self._feeds[feed], row)
-        self._write("truth.csv", self._truth, [feed, row[0], child_id, errors])
+        _, _, feed, la_code, row, child_id, errors = heapq.heappop(self._pending)
+        self._feed_row(feed, la_code, row, child_id, errors)
+
+    def _feed_row(
+        self, feed: str, la_code: str, row: list[str], child_id: str, errors: str
+    ) -> None:
+        """One row into the feed of the LA whose organisation provides the service (each LA's
+        own set of feeds), and its line in the truth."""
+        file_name, source, writer = self._feeds[feed, la_code if self.per_la else self._first_la]
+        self._write(file_name, writer, row)
+        self._write("truth.csv", self._truth, [source, row[0], child_id, errors])
 
     def _write_child(self, child: Child) -> None:
         self._births[child.la_code, child.gender, child.date_of_birth] += 1
@@ -622,7 +789,9 @@ class PopulationWriter:
                     inv.practitioner.secure_email,
                     inv.started_on.isoformat(),
                     _iso(inv.ended_on),
-                    inv.source_feed,
+                    feed_name(inv.source_feed, inv.service.organisation.la_code, per_la=self.per_la)
+                    if inv.source_feed
+                    else "",
                     logged_by.username if logged_by else "",
                     int(inv.hidden_concern),
                     int(inv.lead),
@@ -715,14 +884,26 @@ class PopulationWriter:
         if feed in HOLDS_UPN and upn and chance() < rates["upn_missing"]:
             upn = ""
             applied.append("upn_missing")
+        line_1 = address.line_1 if address else ""
+        dob_out = dob_text or dob.isoformat()
+        if self._hard:
+            fields = {"given": given, "family": family, "dob": dob_out, "line_1": line_1}
+            fields["nhs"] = nhs if feed in HOLDS_NHS else ""
+            fields["upn"] = upn if feed in HOLDS_UPN else ""
+            applied += hard_errors(fields, rates, rng)
+            given, family, dob_out, line_1 = (
+                fields[k] for k in ("given", "family", "dob", "line_1")
+            )
+            nhs = fields["nhs"] if feed in HOLDS_NHS else nhs
+            upn = fields["upn"] if feed in HOLDS_UPN else upn
         self._next_key[feed] += rng.randint(1, 7)
         key = f"{KEY_PREFIX[feed]}{self._next_key[feed]:08d}"
         person = [
             given,
             family,
-            dob_text or dob.isoformat(),
+            dob_out,
             child.gender,
-            address.line_1 if address else "",
+            line_1,
             address.line_2 if address else "",
             address.town if address else "",
             address.postcode if address else "",
@@ -756,14 +937,14 @@ class PopulationWriter:
                     self._families + rng.randint(1, DUPLICATE_DELAY),
                     self._pending_seq,
                     feed,
+                    inv.service.organisation.la_code,
                     row,
                     child.index_number,
                     errors,
                 ),
             )
             return
-        self._write(f"feeds/{feed}.csv", self._feeds[feed], row)
-        self._write("truth.csv", self._truth, [feed, key, child.index_number, errors])
+        self._feed_row(feed, inv.service.organisation.la_code, row, child.index_number, errors)
         if chance() < rates["duplicate"]:
             self._row(feed, child, inv, (*forced, "duplicate"))
 

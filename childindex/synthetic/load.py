@@ -41,6 +41,7 @@ from childindex.records.models import (
 )
 from childindex.records.search_index import search_index_rebuild
 from childindex.synthetic import directory as syn
+from childindex.synthetic.feeds import feed_name
 from childindex.synthetic.people import Child as SynChild
 from childindex.synthetic.people import Family
 
@@ -279,6 +280,15 @@ def _basis(refs: _Refs, service: syn.Service, hidden_concern: bool) -> str:
     return basis
 
 
+def _source_feed(refs: _Refs, involvement: Any) -> str:
+    """The feed an involvement came from, as named in the index: with several LAs each LA has
+    its own set of feeds (``childindex.synthetic.feeds.feed_name``)."""
+    feed = involvement.source_feed
+    if not feed:
+        return ""
+    return feed_name(feed, involvement.service.organisation.la_code, per_la=len(refs.las) > 1)
+
+
 def _load_children(batch: list[SynChild], refs: _Refs, counts: Counter[str]) -> None:
     children = _insert(
         Child,
@@ -309,7 +319,9 @@ def _load_children(batch: list[SynChild], refs: _Refs, counts: Counter[str]) -> 
                 )
     _insert(Carer, list(carers.values()))
 
-    names, addresses, identifiers, links, involvements, consents = [], [], [], [], [], []
+    names, addresses, identifiers, involvements = [], [], [], []
+    links: list[Any] = []
+    consents: list[Any] = []
     for c, row in zip(batch, children, strict=True):
         names.append(
             ChildName(
@@ -371,7 +383,7 @@ def _load_children(batch: list[SynChild], refs: _Refs, counts: Counter[str]) -> 
                     started_on=i.started_on,
                     ended_on=i.ended_on,
                     basis=_basis(refs, i.service, i.hidden_concern),
-                    source_feed=i.source_feed,
+                    source_feed=_source_feed(refs, i),
                     logged_by=refs.users[logged_by.secure_email] if logged_by else None,
                     is_lead_professional=i.lead,
                     assessment_type=i.assessment_type,

@@ -17,6 +17,7 @@ import functools
 import random
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from childindex.linkage.nicknames import name_variants, nicknames_of
 from childindex.synthetic import names, places
@@ -208,7 +209,9 @@ class Population:
         family_id = f"F{self._families:07d}"
         origin = self.origin_for(la.nation)
         kind = str(self._pick(FAMILY_KINDS))
-        wanted = rng.choice((1, 1, 2)) if kind == "foster" else int(self._pick(CHILDREN_IN_FAMILY))
+        wanted = (
+            rng.choice((1, 1, 2)) if kind == "foster" else cast(int, self._pick(CHILDREN_IN_FAMILY))
+        )
         births = self._dates_of_birth(min(wanted, quota_left))
         history = self._address_history(la_directory, origin, [dob for dob, _ in births])
         household = _Household(self, origin, kind, la.nation, [dob for dob, _ in births])
@@ -462,6 +465,7 @@ class Population:
     ) -> Carer:
         rng = self.rng
         self._carers += 1
+        pool: tuple[str, ...]
         if origin.key == "english" or rng.random() < 0.3 * origin.british_given_share:
             pool = (
                 (names.OLDER_WOMEN if female else names.OLDER_MEN)

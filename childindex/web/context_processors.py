@@ -1,5 +1,7 @@
 from django.conf import settings
 
+from childindex.access import policy
+
 
 def service(request):
     """The service name and whether the data shown is synthetic (for the phase banner)."""
@@ -16,8 +18,6 @@ def navigation(request):
     from django.urls import reverse
     from django.utils.functional import SimpleLazyObject
 
-    from childindex.access import policy
-
     def items() -> list[dict[str, str]]:
         user = request.user
         if not user.is_authenticated:
@@ -31,7 +31,7 @@ def navigation(request):
                 ("Shielding", "web:index-team-shielding"),
                 ("Living elsewhere", "web:index-team-children-elsewhere"),
                 ("Moves and deaths", "web:index-team-move"),
-                ("Review queue", "web:review-queue"),
+                ("Reviews", "web:review-queue"),
                 ("Feeds", "web:feeds"),
                 ("Reports", "web:reports"),
             ]
@@ -41,11 +41,23 @@ def navigation(request):
             menu += [("Population estimates", "web:population-estimates")]
         if policy.can_audit(user, user.local_authority_id):
             menu += [("Audit", "web:audit-home")]
-        menu += [("Notifications", "web:notifications"), ("Your account", "web:account")]
+        return _items(menu)
+
+    def account_items() -> list[dict[str, str]]:
+        # Your own things sit in the header, beside your name and Sign out, so the service
+        # navigation holds only the areas of work (the index team's nine fit one line at 1280 px).
+        if not request.user.is_authenticated:
+            return []
+        return _items([("Notifications", "web:notifications"), ("Your account", "web:account")])
+
+    def _items(menu: list[tuple[str, str]]) -> list[dict[str, str]]:
         path = request.path
         return [
             {"label": label, "href": (href := reverse(name)), "current": path.startswith(href)}
             for label, name in menu
         ]
 
-    return {"navigation_items": SimpleLazyObject(items)}
+    return {
+        "navigation_items": SimpleLazyObject(items),
+        "account_items": SimpleLazyObject(account_items),
+    }

@@ -5,6 +5,8 @@ Error messages follow the GOV.UK Design System: say what happened and how to fix
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
@@ -104,6 +106,8 @@ class ShieldOverrideForm(CodeForm):
 
 
 class _IndexNumberMixin:
+    cleaned_data: dict[str, Any]
+
     def clean_index_number(self) -> str:
         digits = "".join(ch for ch in self.cleaned_data["index_number"] if ch.isdigit())
         if len(digits) != 11:

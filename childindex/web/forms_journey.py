@@ -7,7 +7,6 @@ and the services, whose reasons are shown against the field they concern.
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import ValidationError
 
 from childindex.consent.models import INVOLVEMENT_SCOPES, GivenBy
 from childindex.records.models import AssessmentType, Gender
@@ -153,15 +152,3 @@ class IndicatorsForm(GovukForm):
             self, "assessment", "The assessment date", required=False
         )
         return cleaned
-
-
-def apply_service_errors(form: forms.Form, error: ValidationError, field_map: dict) -> None:
-    """Show a service's reasons against the form field they concern (or the whole form)."""
-    if hasattr(error, "error_dict"):
-        for key, messages in error.message_dict.items():
-            target = field_map.get(key, key if key in form.fields else None)
-            for message in messages:
-                form.add_error(target, message)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import cast
+
 from django import forms
 
 from childindex.sources.models import REASONS_FOR, ReviewDecision, ReviewReason
@@ -25,12 +28,13 @@ class ReviewDecisionForm(GovukForm):
         error_messages={"required": "Choose why."},
     )
 
-    def __init__(self, *args, candidates: list[tuple[str, str]] = (), **kwargs) -> None:
+    def __init__(self, *args, candidates: Sequence[tuple[str, str]] = (), **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["child"].choices = candidates
+        cast(forms.ChoiceField, self.fields["child"]).choices = candidates
 
     def clean(self) -> dict:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         decision, reason = data.get("decision"), data.get("reason")
         if decision == ReviewDecision.LINK and not data.get("child"):
             self.add_error("child", "Choose the child this record is.")

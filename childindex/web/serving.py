@@ -36,7 +36,7 @@ def default_workers() -> int:
 
 
 def json_logging() -> dict[str, Any]:
-    config = copy.deepcopy(settings.LOGGING)
+    config: dict[str, Any] = copy.deepcopy(settings.LOGGING)
     config["handlers"]["console"]["formatter"] = "json"
     return config
 

@@ -1,11 +1,11 @@
 from django.urls import path
 
-from childindex.access.decorators import public, requires_index_team, requires_role, signed_in
 from childindex.access.models import Role
 from childindex.web import (
     views,
     views_account,
     views_audit,
+    views_consent,
     views_directory,
     views_index_team,
     views_journey,
@@ -14,6 +14,7 @@ from childindex.web import (
     views_reports,
     views_sources,
 )
+from childindex.web.decorators import public, requires_index_team, requires_role, signed_in
 
 app_name = "web"
 
@@ -37,6 +38,7 @@ urlpatterns = [
     path("sign-out/", views_account.sign_out, name="sign-out"),
     path("session/keep-alive/", views_account.keep_alive, name="keep-alive"),
     path("account/", views_account.account, name="account"),
+    path("account/agreement/", views_account.user_agreement, name="agreement"),
     path("account/two-factor/set-up/", views_account.two_factor_set_up, name="two-factor-set-up"),
     path("account/recovery-codes/", views_account.recovery_codes, name="recovery-codes"),
     # The LA index team (views_index_team)
@@ -101,6 +103,16 @@ urlpatterns = [
         "children/<str:index_number>/involvements/<int:involvement_id>/indicators/",
         views_journey.involvement_indicators,
         name="involvement-indicators",
+    ),
+    path(
+        "children/<str:index_number>/consents/new/",
+        views_consent.consent_new,
+        name="consent-record",
+    ),
+    path(
+        "children/<str:index_number>/consents/<int:consent_id>/withdraw/",
+        views_consent.consent_withdrawal,
+        name="consent-withdraw",
     ),
     path("directory/", views_directory.directory, name="directory"),
     path(

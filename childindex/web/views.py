@@ -7,10 +7,11 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from childindex.access import policy
+from childindex.web.http import AuthenticatedRequest
 
 
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedRequest) -> HttpResponse:
     """The start page: search for those who may search; otherwise what they may use, and why
     they cannot search (the policy's own words)."""
     decision = policy.can_search(request.user)

@@ -8,6 +8,7 @@ verifies the session (rotating the key again). An account without two-factor set
 from __future__ import annotations
 
 import time
+from typing import cast
 
 import django_otp
 from django.conf import settings
@@ -21,14 +22,16 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp.plugins.otp_static.models import StaticDevice
 
-from childindex.access import policy, sessions, two_factor
+from childindex.access import agreement, policy, sessions, two_factor
 from childindex.access.client_ip import client_ip
-from childindex.access.decorators import public, signed_in, signed_in_any_standing, signing_in
+from childindex.access.models import User
 from childindex.access.selectors import account_status
 from childindex.access.services import enrolment_code_redeem
 from childindex.audit.models import Action, Outcome
 from childindex.audit.services import audit_record
+from childindex.web.decorators import public, signed_in, signed_in_any_standing, signing_in
 from childindex.web.forms_account import CodeForm, EnrolmentCodeForm, SignInForm
+from childindex.web.http import AuthenticatedRequest
 from childindex.web.middleware import SIGNED_IN_COOKIE
 
 SIGNED_OUT_MESSAGES = {
@@ -74,7 +77,7 @@ class SignInView(LoginView):
 
     def get_success_url(self) -> str:
         next_url = self.get_redirect_url() or reverse(settings.LOGIN_REDIRECT_URL)
-        user = self.request.user
+        user = cast(User, self.request.user)  # signed in by the form, two-factor pending
         if getattr(user, "is_verified", lambda: False)():
             return next_url
         if policy.has_two_factor(user):
@@ -97,7 +100,7 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
 
 @signed_in
 @require_POST
-def keep_alive(request: HttpRequest) -> HttpResponse:
+def keep_alive(request: AuthenticatedRequest) -> HttpResponse:
     """ "Stay signed in" on the timeout warning: a request, so the idle clock starts again."""
     request.session[sessions.SEEN_KEY] = time.time()
     return HttpResponse(status=204)
@@ -105,7 +108,7 @@ def keep_alive(request: HttpRequest) -> HttpResponse:
 
 @signing_in
 @require_POST
-def sign_out(request: HttpRequest) -> HttpResponse:
+def sign_out(request: AuthenticatedRequest) -> HttpResponse:
     """Ends the session server-side: its row is deleted, so a copied cookie no longer works."""
     logout(request)
     request.session[sessions.SIGNED_OUT_REASON_KEY] = "signed_out"
@@ -114,7 +117,7 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 
 @signing_in
 @require_http_methods(["GET", "POST"])
-def two_factor_verify(request: HttpRequest) -> HttpResponse:
+def two_factor_verify(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     next_url = _next_url(request)
     if user.is_verified():
@@ -164,7 +167,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
 
 @signing_in
 @require_http_methods(["GET", "POST"])
-def two_factor_set_up(request: HttpRequest) -> HttpResponse:
+def two_factor_set_up(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     next_url = _next_url(request)
     if policy.has_two_factor(user):
@@ -200,7 +203,7 @@ def two_factor_set_up(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _enrolment_code_step(request: HttpRequest, next_url: str) -> HttpResponse:
+def _enrolment_code_step(request: AuthenticatedRequest, next_url: str) -> HttpResponse:
     """Before any secret is made or shown: the one-time enrolment code from the index team."""
     form = EnrolmentCodeForm(request.POST if "enrolment_code" in request.POST else None)
     if form.is_bound and form.is_valid():
@@ -225,7 +228,7 @@ def _enrolment_code_step(request: HttpRequest, next_url: str) -> HttpResponse:
 
 @signed_in
 @require_http_methods(["GET", "POST"])
-def recovery_codes(request: HttpRequest) -> HttpResponse:
+def recovery_codes(request: AuthenticatedRequest) -> HttpResponse:
     """Recovery codes are shown once: straight after they are made."""
     user = request.user
     if request.method == "POST":
@@ -249,6 +252,29 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
 
 @signed_in_any_standing
 @require_http_methods(["GET"])
-def account(request: HttpRequest) -> HttpResponse:
+def account(request: AuthenticatedRequest) -> HttpResponse:
     """Your account: role, LA, and where you stand against each access prerequisite."""
     return render(request, "account/account.html", {"status": account_status(request.user)})
+
+
+@signed_in_any_standing
+@require_http_methods(["GET", "POST"])
+def user_agreement(request: AuthenticatedRequest) -> HttpResponse:
+    """The acceptable-use terms: accepted at first sign-in, yearly and when they change
+    (``access.agreement``). Until then the middleware sends every signed-in page here."""
+    if request.method == "POST":
+        agreement.accept(user=request.user, session=request.session, ip_address=client_ip(request))
+        messages.success(request, "You have accepted the user agreement.")
+        return HttpResponseRedirect(_next_url(request))
+    last = agreement.latest(request.user)
+    return render(
+        request,
+        "account/agreement.html",
+        {
+            "version": agreement.VERSION,
+            "last": last,
+            "due": agreement.is_due(request.user),
+            "next": _next_url(request),
+            "changed": last is not None and last.version != agreement.VERSION,
+        },
+    )

@@ -10,23 +10,32 @@ read; these views parse, call, render.
 from __future__ import annotations
 
 import csv
-import json
+import zoneinfo
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from childindex.access.models import Role
+from childindex.access.models import Role, ShieldOverrideReason
 from childindex.access.policy import Purpose
-from childindex.audit import selectors, services
-from childindex.audit.models import AlertKind, AuditEvent, Outcome, ReviewOutcome
+from childindex.audit import selectors
+from childindex.audit.models import (
+    AlertKind,
+    AuditEvent,
+    Outcome,
+    ReviewOutcome,
+    action_label,
+)
+from childindex.audit.reviews import alert_review_record
 from childindex.core.identifiers import format_index_number
 from childindex.core.spreadsheets import csv_safe
 from childindex.web.forms_audit import AlertReviewForm, ChildHistoryForm, UserHistoryForm
+from childindex.web.http import AuthenticatedRequest
 
 ALERT_STATUSES = {"open": "Awaiting review", "reviewed": "Reviewed", "all": "All alerts"}
 
@@ -35,10 +44,115 @@ def _label(choices: Any, value: str) -> str:
     return choices(value).label if value in choices.values else value
 
 
+# What an event's detail holds, in words (the page and the CSV read the same words). A key not
+# listed here is shown with its underscores as spaces, never as JSON.
+DETAIL_LABELS = {
+    "reason": "Reason",
+    "reasons": "Reasons",
+    "two_factor": "Two-factor check",
+    "factor": "Checked",
+    "via": "Through",
+    "feed": "Feed",
+    "run": "Import run",
+    "rows_done": "Rows done",
+    "counts": "Counts",
+    "returned": "Results",
+    "export": "Export",
+    "read": "Read",
+    "period": "Period",
+    "since": "from",
+    "until": "to",
+    "invalid": "Invalid fields",
+    "involvement": "Involvement",
+    "changed": "Changed",
+    "kind": "Kind",
+    "responsible_la": "Responsible LA",
+    "merge": "Merge",
+    "page": "Page",
+    "alert": "Alert",
+    "outcome": "Outcome",
+    "review_on": "Review on",
+    "rows": "Rows",
+    "file": "File",
+    "source": "Source",
+    "version": "Version",
+    "previous": "Previous version",
+    "trained": "Trained",
+    "records": "Records",
+    "children": "Children",
+    "view": "Page",
+    "missing": "Missing",
+    "method": "Method",
+    "status": "Status",
+    "account": "Account",
+    "client": "API client",
+    "consent": "Consent",
+    "as_of": "As of",
+    "report": "Report",
+    "review_item": "Review item",
+    "shielded": "Shielded",
+    "user": "User",
+}
+# Values from a closed list, read as their labels.
+DETAIL_VALUES = {
+    "reason": ShieldOverrideReason,
+    "factor": {
+        "password": "password",
+        "two_factor": "two-factor code",
+        "authenticator": "authenticator code",
+        "recovery_code": "recovery code",
+    },
+    "two_factor": {"fresh": "a fresh code was entered", "failed": "the code was wrong"},
+    "via": {"back_office": "the back office"},
+    "kind": AlertKind,
+    "outcome": ReviewOutcome,
+}
+
+
+def _words(key: str) -> str:
+    return DETAIL_LABELS.get(key, key.replace("_", " ").capitalize())
+
+
+def _value(key: str, value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dict):
+        return ", ".join(f"{_words(k).lower()} {_value(k, v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(_value(key, v) for v in value) or "–"
+    closed = DETAIL_VALUES.get(key)
+    if isinstance(closed, dict):
+        return closed.get(str(value), str(value))
+    if closed is not None:
+        return _label(closed, str(value))
+    return str(value)
+
+
 def _plain_dict(values: dict[str, Any]) -> str:
     return "; ".join(
-        f"{key}: {json.dumps(value) if not isinstance(value, str) else value}"
-        for key, value in sorted(values.items())
+        f"{_words(key)}: {_value(key, value)}" for key, value in sorted(values.items())
+    )
+
+
+def detail_reason(event: AuditEvent) -> str:
+    """Why, where the event says it (a shield override's reason, a refusal's words)."""
+    detail = event.detail or {}
+    if "reason" in detail:
+        return _value("reason", detail["reason"])
+    if detail.get("reasons"):
+        return _value("reasons", detail["reasons"])
+    return ""
+
+
+def detail_text(event: AuditEvent) -> str:
+    """The rest of the event's detail as words: "Two-factor check: a fresh code was entered"."""
+    skip = {"reason", "reasons", "criteria"}
+    return "; ".join(
+        f"{_words(key)}: {_value(key, value)}"
+        for key, value in (event.detail or {}).items()
+        if key not in skip
     )
 
 
@@ -52,7 +166,9 @@ def event_row(event: AuditEvent) -> dict[str, Any]:
         "who": event.actor_label,
         "role": _label(Role, event.actor_role) if event.actor_role else "",
         "organisation": organisation,
-        "action": event.action_label,
+        "action": action_label(event.action),
+        "reason": detail_reason(event),
+        "details": detail_text(event),
         "purpose": _label(Purpose, event.purpose) if event.purpose else "",
         "outcome": _label(Outcome, event.outcome),
         "children": [format_index_number(c) if len(c) == 11 else c for c in event.children],
@@ -65,9 +181,11 @@ def event_row(event: AuditEvent) -> dict[str, Any]:
 
 # --- CSV ------------------------------------------------------------------------------------
 
+UK = zoneinfo.ZoneInfo("Europe/London")
+
 CSV_COLUMNS = (
     "event",
-    "when (UTC)",
+    "when (UK time, Europe/London)",
     "user",
     "role",
     "organisation",
@@ -77,7 +195,8 @@ CSV_COLUMNS = (
     "children",
     "search criteria",
     "shown",
-    "detail",
+    "reason",
+    "details",
     "from",
     "request id",
     "hash",
@@ -90,26 +209,29 @@ class _Echo:
 
 
 def _csv_lines(events: Iterable[AuditEvent]) -> Iterator[str]:
+    """The same words as the page: labels, not codes; UK time, not UTC; no JSON."""
     writer = csv.writer(_Echo())
     yield writer.writerow(CSV_COLUMNS)
     for event in events:
+        row = event_row(event)
         yield writer.writerow(
             [
                 csv_safe(v)
                 for v in (
                     event.id,
-                    event.at.isoformat(),
-                    event.actor_label,
-                    event.actor_role,
-                    event.actor_organisation.name if event.actor_organisation else "",
-                    event.action,
-                    event.purpose,
-                    event.outcome,
-                    " ".join(event.children),
-                    json.dumps(event.criteria, sort_keys=True) if event.criteria else "",
-                    json.dumps(event.shown, sort_keys=True) if event.shown else "",
-                    json.dumps(event.detail, sort_keys=True) if event.detail else "",
-                    event.ip_address or "",
+                    event.at.astimezone(UK).strftime("%Y-%m-%d %H:%M:%S"),
+                    row["who"],
+                    row["role"],
+                    row["organisation"],
+                    row["action"],
+                    row["purpose"],
+                    row["outcome"],
+                    " ".join(row["children"]),
+                    row["criteria"],
+                    row["shown"],
+                    row["reason"],
+                    row["details"],
+                    row["ip_address"],
                     event.request_id,
                     event.hash,
                 )
@@ -128,13 +250,13 @@ def _csv_response(events: Iterable[AuditEvent], filename: str) -> StreamingHttpR
 
 
 @require_GET
-def audit_home(request: HttpRequest) -> HttpResponse:
+def audit_home(request: AuthenticatedRequest) -> HttpResponse:
     open_alerts = selectors.open_alert_count(auditor=request.user)
     return render(request, "audit/home.html", {"open_alerts": open_alerts})
 
 
 @require_GET
-def child_history(request: HttpRequest) -> HttpResponse:
+def child_history(request: AuthenticatedRequest) -> HttpResponse:
     form = ChildHistoryForm(request.GET or None)
     history = None
     if form.is_bound and form.is_valid():
@@ -162,7 +284,7 @@ def child_history(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def child_history_csv(request: HttpRequest) -> HttpResponse:
+def child_history_csv(request: AuthenticatedRequest) -> HttpResponseBase:
     form = ChildHistoryForm(request.GET)
     if not form.is_valid():
         return redirect(f"{request.path.removesuffix('export.csv')}?{request.GET.urlencode()}")
@@ -178,7 +300,7 @@ def child_history_csv(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def user_history(request: HttpRequest) -> HttpResponse:
+def user_history(request: AuthenticatedRequest) -> HttpResponse:
     form = UserHistoryForm(request.GET or None)
     subject = history = None
     if form.is_bound and form.is_valid():
@@ -203,7 +325,7 @@ def user_history(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def user_history_csv(request: HttpRequest) -> HttpResponse:
+def user_history_csv(request: AuthenticatedRequest) -> HttpResponseBase:
     form = UserHistoryForm(request.GET)
     back = f"{request.path.removesuffix('export.csv')}?{request.GET.urlencode()}"
     if not form.is_valid():
@@ -218,7 +340,7 @@ def user_history_csv(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def alert_list(request: HttpRequest) -> HttpResponse:
+def alert_list(request: AuthenticatedRequest) -> HttpResponse:
     status = request.GET.get("status", "open")
     if status not in ALERT_STATUSES:
         status = "open"
@@ -244,16 +366,14 @@ def alert_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
+def alert_detail(request: AuthenticatedRequest, alert_id: int) -> HttpResponse:
     try:
         alert, reviews = selectors.alert_detail(auditor=request.user, alert_id=alert_id)
     except selectors.NotInYourLA:
         return render(request, "audit/alert_missing.html", status=404)
     form = AlertReviewForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.alert_review_record(
-            auditor=request.user, alert=alert, outcome=form.cleaned_data["outcome"]
-        )
+        alert_review_record(auditor=request.user, alert=alert, outcome=form.cleaned_data["outcome"])
         messages.success(request, "Your review has been recorded.")
         return redirect("web:audit-alert", alert_id=alert.pk)
     return render(

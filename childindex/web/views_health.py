@@ -22,9 +22,9 @@ from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET
 
-from childindex.access.decorators import public
 from childindex.audit import health
 from childindex.audit.logging import database_unavailable
+from childindex.web.decorators import public
 
 RETRY_AFTER_SECONDS = 5
 

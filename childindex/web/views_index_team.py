@@ -4,22 +4,24 @@ training dates, two-factor reset), who lapses soon, and shielding. Only its own 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from childindex.access import selectors, services, two_factor
-from childindex.access.decorators import no_store, requires_index_team
+from childindex.access import agreement, selectors, services, two_factor
 from childindex.access.models import User
 from childindex.records import elsewhere
 from childindex.records.models import AddressStatus, ChildAddress, TransferVia
+from childindex.records.selectors import la_child_by_index_number, shielded_children
 from childindex.records.services import child_death_record
 from childindex.sources import moves
+from childindex.web.decorators import no_store, requires_index_team
 from childindex.web.forms_account import (
     DeathForm,
     MoveForm,
@@ -27,24 +29,20 @@ from childindex.web.forms_account import (
     TrainingForm,
     VettingForm,
 )
+from childindex.web.http import AuthenticatedRequest
+from childindex.web.service_errors import first_message
 
 
-def _account_or_404(request: HttpRequest, pk: int) -> User:
+def _account_or_404(request: AuthenticatedRequest, pk: int) -> User:
     try:
         return selectors.la_account(actor=request.user, pk=pk)
     except User.DoesNotExist as exc:
         raise Http404("No such account in your LA.") from exc
 
 
-def _first_message(exc: ValidationError | PermissionDenied) -> str:
-    if isinstance(exc, ValidationError):
-        return exc.messages[0]
-    return str(exc) or "You cannot do that."
-
-
 @requires_index_team
 @require_GET
-def accounts(request: HttpRequest) -> HttpResponse:
+def accounts(request: AuthenticatedRequest) -> HttpResponse:
     statuses = selectors.la_account_statuses(actor=request.user)
     return render(
         request,
@@ -57,23 +55,26 @@ def accounts(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _render_account(request: HttpRequest, account: User, **forms) -> HttpResponse:
+def _render_account(request: AuthenticatedRequest, account: User, **forms) -> HttpResponse:
     context = {
         "status": selectors.account_status(account),
         "vetting_form": forms.get("vetting_form") or VettingForm(prefix="vetting"),
         "training_form": forms.get("training_form") or TrainingForm(prefix="training"),
         "is_self": account.pk == request.user.pk,
+        "agreements": agreement.history(account),
+        "agreement_due": agreement.is_due(account),
+        "agreement_version": agreement.VERSION,
     }
     return render(request, "index_team/account.html", context)
 
 
 @requires_index_team
 @require_GET
-def account(request: HttpRequest, pk: int) -> HttpResponse:
+def account(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _render_account(request, _account_or_404(request, pk))
 
 
-ACCOUNT_ACTIONS = {
+ACCOUNT_ACTIONS: dict[str, tuple[Callable[..., object], str]] = {
     "approve": (services.account_approve, "Account approved."),
     "suspend": (services.account_suspend, "Account suspended and signed out everywhere."),
     "reactivate": (services.account_reactivate, "Account re-activated."),
@@ -111,7 +112,7 @@ CONFIRM = {
 
 @requires_index_team
 @require_http_methods(["GET", "POST"])
-def account_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def account_action(request: AuthenticatedRequest, pk: int, action: str) -> HttpResponse:
     if action not in ACCOUNT_ACTIONS:
         raise Http404("No such action.")
     account = _account_or_404(request, pk)
@@ -135,7 +136,7 @@ def account_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     try:
         service(actor=request.user, account=account)
     except (PermissionDenied, ValidationError) as exc:
-        messages.error(request, _first_message(exc))
+        messages.error(request, first_message(exc))
     else:
         messages.success(request, done)
     return redirect("web:index-team-account", pk=account.pk)
@@ -144,13 +145,13 @@ def account_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @no_store
 @requires_index_team
 @require_POST
-def account_enrolment_code(request: HttpRequest, pk: int) -> HttpResponse:
+def account_enrolment_code(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Issue a one-time enrolment code and show it this once (never stored, never again)."""
     account = _account_or_404(request, pk)
     try:
         code = services.enrolment_code_issue(actor=request.user, account=account)
     except (PermissionDenied, ValidationError) as exc:
-        messages.error(request, _first_message(exc))
+        messages.error(request, first_message(exc))
         return redirect("web:index-team-account", pk=account.pk)
     return render(
         request,
@@ -166,9 +167,10 @@ def account_enrolment_code(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires_index_team
 @require_POST
-def account_dates(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+def account_dates(request: AuthenticatedRequest, pk: int, kind: str) -> HttpResponse:
     """Record the date of a DBS check (``vetting``) or of completed training (``training``)."""
     account = _account_or_404(request, pk)
+    form: VettingForm | TrainingForm
     if kind == "vetting":
         form = VettingForm(request.POST, prefix="vetting")
     elif kind == "training":
@@ -186,9 +188,9 @@ def account_dates(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
                     actor=request.user, account=account, completed_on=form.cleaned_data["date"]
                 )
         except ValidationError as exc:
-            form.add_error("day", _first_message(exc))  # inline at the date, and in the summary
+            form.add_error("day", first_message(exc))  # inline at the date, and in the summary
         except PermissionDenied as exc:
-            messages.error(request, _first_message(exc))
+            messages.error(request, first_message(exc))
             return redirect("web:index-team-account", pk=account.pk)
         else:
             messages.success(request, f"{form.date_label} recorded.")
@@ -198,11 +200,11 @@ def account_dates(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 
 @requires_index_team
 @require_http_methods(["GET", "POST"])
-def shielding(request: HttpRequest) -> HttpResponse:
+def shielding(request: AuthenticatedRequest) -> HttpResponse:
     """Shielded records of this LA, soonest review first, and a form to shield one."""
     form = ShieldForm(request.POST or None, prefix="shield")
     if request.method == "POST" and form.is_valid():
-        child = selectors.la_child_by_index_number(
+        child = la_child_by_index_number(
             actor=request.user, index_number=form.cleaned_data["index_number"]
         )
         if child is None:
@@ -213,22 +215,22 @@ def shielding(request: HttpRequest) -> HttpResponse:
                     actor=request.user, child=child, review_on=form.cleaned_data["date"]
                 )
             except (ValidationError, PermissionDenied) as exc:
-                form.add_error("day", _first_message(exc))  # inline at the date, and in the summary
+                form.add_error("day", first_message(exc))  # inline at the date, and in the summary
             else:
                 messages.success(request, f"Record {child.formatted_index_number} is shielded.")
                 return redirect("web:index-team-shielding")
     return render(
         request,
         "index_team/shielding.html",
-        {"form": form, "children": selectors.shielded_children(actor=request.user)},
+        {"form": form, "children": shielded_children(actor=request.user)},
     )
 
 
 @requires_index_team
 @require_http_methods(["GET", "POST"])
-def shield_remove(request: HttpRequest, index_number: str) -> HttpResponse:
+def shield_remove(request: AuthenticatedRequest, index_number: str) -> HttpResponse:
     """Removing a shield is confirmed first: it shows the child's address and services again."""
-    child = selectors.la_child_by_index_number(actor=request.user, index_number=index_number)
+    child = la_child_by_index_number(actor=request.user, index_number=index_number)
     if child is None:
         raise Http404("No such record in your LA.")
     if request.method == "GET" or request.POST.get("confirmed") != "yes":
@@ -254,7 +256,7 @@ def shield_remove(request: HttpRequest, index_number: str) -> HttpResponse:
     try:
         services.shield_remove(actor=request.user, child=child)
     except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, _first_message(exc))
+        messages.error(request, first_message(exc))
     else:
         messages.success(
             request, f"The shield on record {child.formatted_index_number} is removed."
@@ -264,7 +266,7 @@ def shield_remove(request: HttpRequest, index_number: str) -> HttpResponse:
 
 @requires_index_team
 @require_GET
-def children_elsewhere(request: HttpRequest) -> HttpResponse:
+def children_elsewhere(request: AuthenticatedRequest) -> HttpResponse:
     """Children the LA's services work with who live elsewhere, and its children served from
     elsewhere."""
     return render(
@@ -276,15 +278,13 @@ def children_elsewhere(request: HttpRequest) -> HttpResponse:
 
 @requires_index_team
 @require_http_methods(["GET", "POST"])
-def record_move(request: HttpRequest) -> HttpResponse:
+def record_move(request: AuthenticatedRequest) -> HttpResponse:
     """The index team records a child's new address; an address in another LA transfers the
     child there (both index teams and the team around the child are told)."""
     form = MoveForm(request.POST or None, prefix="move")
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        child = selectors.la_child_by_index_number(
-            actor=request.user, index_number=data["index_number"]
-        )
+        child = la_child_by_index_number(actor=request.user, index_number=data["index_number"])
         if child is None:
             form.add_error("index_number", "There is no record with that index number in your LA.")
         else:
@@ -304,7 +304,7 @@ def record_move(request: HttpRequest) -> HttpResponse:
                 )
             except (moves.MoveError, ValidationError, PermissionDenied) as exc:
                 form.add_error(
-                    None, str(exc) if isinstance(exc, moves.MoveError) else _first_message(exc)
+                    None, str(exc) if isinstance(exc, moves.MoveError) else first_message(exc)
                 )
             else:
                 if result.transfer is not None:
@@ -323,14 +323,12 @@ def record_move(request: HttpRequest) -> HttpResponse:
 
 @requires_index_team
 @require_http_methods(["GET", "POST"])
-def record_death(request: HttpRequest) -> HttpResponse:
+def record_death(request: AuthenticatedRequest) -> HttpResponse:
     """The index team records a death and its source; the record stays live a year."""
     form = DeathForm(request.POST or None, prefix="death")
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        child = selectors.la_child_by_index_number(
-            actor=request.user, index_number=data["index_number"]
-        )
+        child = la_child_by_index_number(actor=request.user, index_number=data["index_number"])
         if child is None:
             form.add_error("index_number", "There is no record with that index number in your LA.")
         else:
@@ -342,7 +340,7 @@ def record_death(request: HttpRequest) -> HttpResponse:
                     source=data["source"],
                 )
             except (ValidationError, PermissionDenied) as exc:
-                form.add_error(None, _first_message(exc))
+                form.add_error(None, first_message(exc))
             else:
                 messages.success(
                     request,

@@ -13,14 +13,13 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from childindex.access import policy
 from childindex.access.client_ip import client_ip
-from childindex.access.decorators import no_store, requires_search_access
 from childindex.access.search_limits import SearchLimitReached
 from childindex.access.services import (
     shield_override_active,
@@ -31,6 +30,7 @@ from childindex.consent.models import GivenBy
 from childindex.records import selectors, services
 from childindex.records.models import Child
 from childindex.records.search import Match
+from childindex.web.decorators import no_store, requires_search_access
 from childindex.web.forms_account import ShieldOverrideForm
 from childindex.web.forms_journey import (
     IndicatorsForm,
@@ -38,29 +38,30 @@ from childindex.web.forms_journey import (
     InvolvementLogForm,
     PurposeForm,
     SearchForm,
-    apply_service_errors,
 )
+from childindex.web.http import AuthenticatedRequest
+from childindex.web.service_errors import add_to_form
 
 VIEWING = "viewing"
 
 
-def not_allowed(request: HttpRequest, reasons) -> HttpResponse:
+def not_allowed(request: AuthenticatedRequest, reasons) -> HttpResponse:
     """A 403 page that says what is missing (the policy's reasons)."""
     return render(request, "journey/not_allowed.html", {"reasons": list(reasons)}, status=403)
 
 
-def _ip(request: HttpRequest) -> str | None:
+def _ip(request: AuthenticatedRequest) -> str | None:
     return client_ip(request)
 
 
-def _child_or_404(request: HttpRequest, index_number: str) -> Child:
+def _child_or_404(request: AuthenticatedRequest, index_number: str) -> Child:
     child = selectors.findable_child(actor=request.user, index_number=index_number)
     if child is None:
         raise Http404("No child with that index number can be opened")
     return child
 
 
-def _viewing_purpose(request: HttpRequest, child: Child) -> str | None:
+def _viewing_purpose(request: AuthenticatedRequest, child: Child) -> str | None:
     viewing = request.session.get(VIEWING) or {}
     if viewing.get("index_number") == child.index_number:
         return viewing.get("purpose")
@@ -73,7 +74,7 @@ def _viewing_purpose(request: HttpRequest, child: Child) -> str | None:
 SEARCH_RESULTS = "search_results"
 
 
-def _store_results(request: HttpRequest, form: SearchForm, matches: list[Match]) -> None:
+def _store_results(request: AuthenticatedRequest, form: SearchForm, matches: list[Match]) -> None:
     """The results of the last search, held in the (server-side) session for the results page:
     never in an address, so Back and refresh never resubmit or leak the criteria."""
     request.session[SEARCH_RESULTS] = {
@@ -84,7 +85,7 @@ def _store_results(request: HttpRequest, form: SearchForm, matches: list[Match])
     }
 
 
-def _stored_results(request: HttpRequest) -> dict | None:
+def _stored_results(request: AuthenticatedRequest) -> dict | None:
     stored = request.session.get(SEARCH_RESULTS)
     if not stored:
         return None
@@ -95,7 +96,7 @@ def _stored_results(request: HttpRequest) -> dict | None:
     return {"entered": stored["entered"], "matches": matches}
 
 
-def _end_viewing(request: HttpRequest) -> None:
+def _end_viewing(request: AuthenticatedRequest) -> None:
     request.session.pop(VIEWING, None)  # a new search ends any viewing (and any override)
     shield_override_end(session=request.session)
 
@@ -103,7 +104,7 @@ def _end_viewing(request: HttpRequest) -> None:
 @no_store
 @requires_search_access
 @require_http_methods(["GET", "POST"])
-def search(request: HttpRequest) -> HttpResponse:
+def search(request: AuthenticatedRequest) -> HttpResponse:
     """Find a child. POST, so that names and dates never appear in an address or a log; then
     post/redirect/get to the results page, so the browser's Back never asks to resubmit."""
     _end_viewing(request)
@@ -131,7 +132,7 @@ def search(request: HttpRequest) -> HttpResponse:
 @no_store
 @requires_search_access
 @require_http_methods(["GET"])
-def search_results(request: HttpRequest) -> HttpResponse:
+def search_results(request: AuthenticatedRequest) -> HttpResponse:
     """The results of this session's last search (already audited when it ran), with the search
     form filled in to change it. Coming back here ends any viewing, as a new search does."""
     stored = _stored_results(request)
@@ -146,11 +147,11 @@ def search_results(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _back_to_results(request: HttpRequest) -> bool:
+def _back_to_results(request: AuthenticatedRequest) -> bool:
     return bool(request.session.get(SEARCH_RESULTS))
 
 
-def search_limited(request: HttpRequest, reached: SearchLimitReached) -> HttpResponse:
+def search_limited(request: AuthenticatedRequest, reached: SearchLimitReached) -> HttpResponse:
     """429 Too Many Requests: the page says when searching can resume (and Retry-After)."""
     response = render(
         request,
@@ -169,7 +170,7 @@ def search_limited(request: HttpRequest, reached: SearchLimitReached) -> HttpRes
 @no_store
 @requires_search_access
 @require_http_methods(["GET", "POST"])
-def purpose(request: HttpRequest, index_number: str) -> HttpResponse:
+def purpose(request: AuthenticatedRequest, index_number: str) -> HttpResponse:
     """Why are you opening this record? Asked before every viewing, and audited with it."""
     child = _child_or_404(request, index_number)
     form = PurposeForm(
@@ -192,7 +193,7 @@ def purpose(request: HttpRequest, index_number: str) -> HttpResponse:
 @no_store
 @requires_search_access
 @require_http_methods(["GET"])
-def record(request: HttpRequest, index_number: str) -> HttpResponse:
+def record(request: AuthenticatedRequest, index_number: str) -> HttpResponse:
     """The child's record and the team around the child, as the policy lets this user see it."""
     child = _child_or_404(request, index_number)
     chosen = _viewing_purpose(request, child)
@@ -224,7 +225,7 @@ def record(request: HttpRequest, index_number: str) -> HttpResponse:
 @no_store
 @requires_search_access
 @require_http_methods(["GET", "POST"])
-def shield_override(request: HttpRequest, index_number: str) -> HttpResponse:
+def shield_override(request: AuthenticatedRequest, index_number: str) -> HttpResponse:
     """A child-protection practitioner overrides a shield for this one viewing, after a warning
     that the override is reviewed at once, with a reason from a closed list and a fresh code."""
     if not policy.can_override_shield(request.user):
@@ -257,7 +258,7 @@ def shield_override(request: HttpRequest, index_number: str) -> HttpResponse:
 # --- Your own involvement -----------------------------------------------------------------------
 
 
-def _viewing_or_redirect(request: HttpRequest, child: Child):
+def _viewing_or_redirect(request: AuthenticatedRequest, child: Child):
     chosen = _viewing_purpose(request, child)
     if chosen is None:
         return None, redirect("web:child-purpose", index_number=child.index_number)
@@ -274,7 +275,7 @@ def _viewing_or_redirect(request: HttpRequest, child: Child):
 @no_store
 @requires_search_access
 @require_http_methods(["GET", "POST"])
-def involvement_log(request: HttpRequest, index_number: str) -> HttpResponse:
+def involvement_log(request: AuthenticatedRequest, index_number: str) -> HttpResponse:
     decision = policy.can_log_involvement(request.user)
     if not decision:
         return not_allowed(request, decision.reasons)  # a practitioner in the directory
@@ -311,7 +312,7 @@ def involvement_log(request: HttpRequest, index_number: str) -> HttpResponse:
         except PermissionDenied as exc:
             return not_allowed(request, (str(exc),))
         except ValidationError as exc:
-            apply_service_errors(
+            add_to_form(
                 form,
                 exc,
                 {
@@ -330,7 +331,7 @@ def involvement_log(request: HttpRequest, index_number: str) -> HttpResponse:
     )
 
 
-def _own_involvement(request: HttpRequest, child: Child, involvement_id: int):
+def _own_involvement(request: AuthenticatedRequest, child: Child, involvement_id: int):
     involvement = selectors.own_involvement(
         actor=request.user, child=child, involvement_id=involvement_id
     )
@@ -344,7 +345,9 @@ def _own_involvement(request: HttpRequest, child: Child, involvement_id: int):
 @no_store
 @requires_search_access
 @require_http_methods(["GET", "POST"])
-def involvement_end(request: HttpRequest, index_number: str, involvement_id: int) -> HttpResponse:
+def involvement_end(
+    request: AuthenticatedRequest, index_number: str, involvement_id: int
+) -> HttpResponse:
     child = _child_or_404(request, index_number)
     _, refusal = _viewing_or_redirect(request, child)
     if refusal:
@@ -361,7 +364,7 @@ def involvement_end(request: HttpRequest, index_number: str, involvement_id: int
         except PermissionDenied as exc:
             return not_allowed(request, (str(exc),))
         except ValidationError as exc:
-            apply_service_errors(form, exc, {"ended_on": "ended_day"})
+            add_to_form(form, exc, {"ended_on": "ended_day"})
         else:
             messages.success(request, "Your involvement has been ended.")
             return redirect("web:child-record", index_number=child.index_number)
@@ -381,7 +384,7 @@ def involvement_end(request: HttpRequest, index_number: str, involvement_id: int
 @requires_search_access
 @require_http_methods(["GET", "POST"])
 def involvement_indicators(
-    request: HttpRequest, index_number: str, involvement_id: int
+    request: AuthenticatedRequest, index_number: str, involvement_id: int
 ) -> HttpResponse:
     child = _child_or_404(request, index_number)
     _, refusal = _viewing_or_redirect(request, child)
@@ -418,7 +421,7 @@ def involvement_indicators(
         except PermissionDenied as exc:
             return not_allowed(request, (str(exc),))
         except ValidationError as exc:
-            apply_service_errors(form, exc, {"assessment_on": "assessment_day"})
+            add_to_form(form, exc, {"assessment_on": "assessment_day"})
         else:
             messages.success(request, "Your indicators have been saved.")
             return redirect("web:child-record", index_number=child.index_number)

@@ -3,15 +3,16 @@ accounts by LA and role. Counts and contacts only; no child is shown or can be o
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from childindex.sources import national
+from childindex.web.http import AuthenticatedRequest
 
 
 @require_GET
-def overview(request: HttpRequest) -> HttpResponse:
+def overview(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "national/overview.html",
@@ -20,14 +21,14 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def feeds(request: HttpRequest) -> HttpResponse:
+def feeds(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request, "national/feeds.html", {"feeds": national.national_feed_health(actor=request.user)}
     )
 
 
 @require_GET
-def users(request: HttpRequest) -> HttpResponse:
+def users(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "national/users.html",

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from childindex.alerts import selectors, services
 from childindex.core.identifiers import format_index_number
+from childindex.web.http import AuthenticatedRequest
 
 
 @require_http_methods(["GET", "POST"])
-def notifications(request: HttpRequest) -> HttpResponse:
+def notifications(request: AuthenticatedRequest) -> HttpResponse:
     if request.method == "POST":
         marked = services.notifications_mark_read(user=request.user)
         if marked:

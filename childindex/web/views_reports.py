@@ -14,22 +14,30 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.middleware.csp import get_nonce
+from django.middleware.csp import get_nonce as _lazy_nonce
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_http_methods
 
-from childindex.access.decorators import no_store
 from childindex.access.policy import Requester
 from childindex.core.identifiers import IdentifierError, validate_index_number
 from childindex.core.spreadsheets import csv_safe
 from childindex.records.models import Child
 from childindex.reports import charts, selectors, services, subject_access
 from childindex.reports.suppression import Count
+from childindex.web.decorators import no_store
 from childindex.web.forms_base import GovukForm
+from childindex.web.http import AuthenticatedRequest
+
+
+def get_nonce(request: HttpRequest) -> str | None:
+    """The request's CSP nonce as the charts take it (Django's is a lazy string)."""
+    nonce = _lazy_nonce(request)
+    return None if nonce is None else str(nonce)
 
 
 def _cell(value: Any) -> str:
@@ -52,7 +60,11 @@ def csv_download(
     return response
 
 
-def _months(request: HttpRequest) -> int:
+def _refresh_minutes() -> int:
+    return settings.REPORT_COUNTS_MINUTES
+
+
+def _months(request: AuthenticatedRequest) -> int:
     try:
         return min(max(int(request.GET.get("months", selectors.DEFAULT_STALE_MONTHS)), 1), 60)
     except ValueError:
@@ -60,12 +72,12 @@ def _months(request: HttpRequest) -> int:
 
 
 @require_GET
-def reports_home(request: HttpRequest) -> HttpResponse:
+def reports_home(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "reports/home.html", {"worklists": selectors.WORKLISTS.values()})
 
 
 @require_GET
-def data_quality(request: HttpRequest) -> HttpResponse:
+def data_quality(request: AuthenticatedRequest) -> HttpResponse:
     export = request.GET.get("format") == "csv"
     summary = selectors.data_quality_summary(
         actor=request.user, months=_months(request), export=export
@@ -73,14 +85,21 @@ def data_quality(request: HttpRequest) -> HttpResponse:
     if export:
         rows = [("worklist", w.title, c) for w, c in summary["worklists"]]
         rows += [("review items waiting", label, c) for label, c in summary["review_ages"]]
-        rows += [("row problems", p.feed.label, p.rows) for p in summary["row_problems"]]
+        rows += [
+            (f"row problems: {severity}", p.feed.label, count)
+            for p in summary["row_problems"]
+            for severity, count in (("rejected", p.rejected), ("warnings", p.warnings))
+        ]
+        rows += [("counts as of", summary["as_of"].isoformat(), "")]
         return csv_download("data-quality.csv", ("measure", "what", "count"), rows)
-    return render(request, "reports/data_quality.html", summary)
+    return render(
+        request, "reports/data_quality.html", {**summary, "refresh_minutes": _refresh_minutes()}
+    )
 
 
 @no_store
 @require_GET
-def worklist(request: HttpRequest, slug: str) -> HttpResponse:
+def worklist(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     if slug not in selectors.WORKLISTS:
         raise Http404("No such worklist.")
     export = request.GET.get("format") == "csv"
@@ -104,7 +123,7 @@ def worklist(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
-def coverage(request: HttpRequest) -> HttpResponse:
+def coverage(request: AuthenticatedRequest) -> HttpResponse:
     try:
         year = int(request.GET["year"]) if request.GET.get("year") else None
     except ValueError:
@@ -112,7 +131,7 @@ def coverage(request: HttpRequest) -> HttpResponse:
     export = request.GET.get("format") == "csv"
     view = selectors.coverage(actor=request.user, year=year, export=export)
     if export:
-        rows = [
+        rows: list[tuple[object, ...]] = [
             ("single year of age", r.label, r.in_index, r.estimate or "", r.coverage)
             for r in view.by_age
         ]
@@ -126,6 +145,7 @@ def coverage(request: HttpRequest) -> HttpResponse:
             ("postcode district", d, n, "", f"GP {gp}; school {school}")
             for d, n, gp, school, _ in view.by_district
         ]
+        rows += [("counts as of", view.as_of.isoformat(), "", "", "")]
         return csv_download(
             "coverage.csv",
             ("measure", "group", "children in the index", "estimate", "coverage"),
@@ -157,11 +177,15 @@ def coverage(request: HttpRequest) -> HttpResponse:
             nonce=nonce,
             unit="per cent",
         )
-    return render(request, "reports/coverage.html", {"view": view, "chart": chart, "trend": trend})
+    return render(
+        request,
+        "reports/coverage.html",
+        {"view": view, "chart": chart, "trend": trend, "refresh_minutes": _refresh_minutes()},
+    )
 
 
 @require_GET
-def planning(request: HttpRequest) -> HttpResponse:
+def planning(request: AuthenticatedRequest) -> HttpResponse:
     export = request.GET.get("format") == "csv"
     view = selectors.planning(actor=request.user, export=export)
     labels = [label for _, label in view.categories]
@@ -188,6 +212,7 @@ def planning(request: HttpRequest) -> HttpResponse:
                 ("month", m, "ended", e),
                 ("month", m, "current", c),
             ]
+        rows += [("counts as of", view.as_of.isoformat(), "", "")]
         return csv_download("planning.csv", ("measure", "group", "what", "count"), rows)
     nonce = get_nonce(request)
     band_chart = charts.bar_chart(
@@ -220,12 +245,13 @@ def planning(request: HttpRequest) -> HttpResponse:
             "band_chart": band_chart,
             "trend_chart": trend_chart,
             "trend": list(zip(view.months, view.started, view.ended, view.current, strict=True)),
+            "refresh_minutes": _refresh_minutes(),
         },
     )
 
 
 @require_GET
-def feed_history(request: HttpRequest) -> HttpResponse:
+def feed_history(request: AuthenticatedRequest) -> HttpResponse:
     export = request.GET.get("format") == "csv"
     history = selectors.feed_history(actor=request.user, export=export)
     if export:
@@ -240,6 +266,7 @@ def feed_history(request: HttpRequest) -> HttpResponse:
                 "sent to review",
                 "still waiting",
                 "rejected",
+                "warnings",
             ),
             (
                 (
@@ -251,6 +278,7 @@ def feed_history(request: HttpRequest) -> HttpResponse:
                     h.sent_to_review,
                     h.still_waiting,
                     h.rejected,
+                    h.warned,
                 )
                 for feed, runs in history.items()
                 for h in runs
@@ -267,7 +295,8 @@ def feed_history(request: HttpRequest) -> HttpResponse:
                 charts.line_chart(
                     title=f"{feed}: match rate per import",
                     description="The share of each import's rows the index matched to a "
-                    "child; the table beside it gives the rows, review and rejected counts.",
+                    "child; the table beside it gives the rows, review, rejected and warning "
+                    "counts.",
                     labels=labels,
                     series=[
                         charts.Series(
@@ -328,7 +357,7 @@ class SubjectAccessForm(GovukForm):
 
 @no_store
 @require_http_methods(["GET", "POST"])
-def subject_access_form(request: HttpRequest) -> HttpResponse:
+def subject_access_form(request: AuthenticatedRequest) -> HttpResponse:
     form = SubjectAccessForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -355,7 +384,7 @@ def subject_access_form(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/subject_access_form.html", {"form": form})
 
 
-def _subject_access_output(request: HttpRequest, export, output: str) -> HttpResponse:
+def _subject_access_output(request: AuthenticatedRequest, export, output: str) -> HttpResponse:
     if output == "json":
         response = HttpResponse(
             json.dumps(export.as_json(), indent=2, ensure_ascii=False),
@@ -390,7 +419,7 @@ class EstimatesForm(GovukForm):
 
 
 @require_http_methods(["GET", "POST"])
-def population_estimates(request: HttpRequest) -> HttpResponse:
+def population_estimates(request: AuthenticatedRequest) -> HttpResponse:
     form = EstimatesForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]

@@ -6,26 +6,22 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from childindex.access.decorators import no_store, requires_index_team
 from childindex.records.models import Child
 from childindex.sources import selectors, services
 from childindex.sources.models import ImportRun, ReviewItem, RunStatus
+from childindex.web.decorators import no_store, requires_index_team
 from childindex.web.forms_sources import MergeForm, ReviewDecisionForm
-
-
-def _message(exc: ValidationError | PermissionDenied) -> str:
-    if isinstance(exc, ValidationError):
-        return exc.messages[0]
-    return str(exc) or "You cannot do that."
+from childindex.web.http import AuthenticatedRequest
+from childindex.web.service_errors import first_message
 
 
 @requires_index_team
 @require_GET
-def review_queue(request: HttpRequest) -> HttpResponse:
+def review_queue(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request, "sources/review_queue.html", {"queue": selectors.review_queue(actor=request.user)}
     )
@@ -34,7 +30,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 @no_store
 @requires_index_team
 @require_http_methods(["GET", "POST"])
-def review_item(request: HttpRequest, pk: int) -> HttpResponse:
+def review_item(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     try:
         view = selectors.review_item(actor=request.user, pk=pk)
     except ReviewItem.DoesNotExist as exc:
@@ -58,7 +54,7 @@ def review_item(request: HttpRequest, pk: int) -> HttpResponse:
                 child=child,
             )
         except (ValidationError, PermissionDenied) as exc:
-            form.add_error(None, _message(exc))
+            form.add_error(None, first_message(exc))
         else:
             messages.success(
                 request, f"Decision recorded for {view.record.feed} record {view.record.key}."
@@ -69,7 +65,7 @@ def review_item(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires_index_team
 @require_GET
-def feeds(request: HttpRequest) -> HttpResponse:
+def feeds(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "sources/feeds.html",
@@ -82,7 +78,7 @@ def feeds(request: HttpRequest) -> HttpResponse:
 
 @requires_index_team
 @require_GET
-def import_run(request: HttpRequest, pk: int) -> HttpResponse:
+def import_run(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     try:
         view = selectors.import_run(actor=request.user, pk=pk)
     except ImportRun.DoesNotExist as exc:
@@ -99,7 +95,7 @@ def import_run(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires_index_team
 @require_http_methods(["GET", "POST"])
-def merges(request: HttpRequest) -> HttpResponse:
+def merges(request: AuthenticatedRequest) -> HttpResponse:
     form = MergeForm(request.POST or None, prefix="merge")
     if request.method == "POST" and form.is_valid():
         try:
@@ -115,7 +111,7 @@ def merges(request: HttpRequest) -> HttpResponse:
                     actor=request.user, kept=kept, merged=merged, reason=form.cleaned_data["reason"]
                 )
             except (ValidationError, PermissionDenied) as exc:
-                form.add_error(None, _message(exc))
+                form.add_error(None, first_message(exc))
             else:
                 messages.success(
                     request,
@@ -132,7 +128,7 @@ def merges(request: HttpRequest) -> HttpResponse:
 
 @requires_index_team
 @require_POST
-def unmerge(request: HttpRequest, pk: int) -> HttpResponse:
+def unmerge(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     merge = next(
         (m for m in selectors.merges(actor=request.user, limit=10_000) if m.pk == pk), None
     )
@@ -141,7 +137,7 @@ def unmerge(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.child_unmerge(actor=request.user, merge=merge)
     except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, _message(exc))
+        messages.error(request, first_message(exc))
     else:
         messages.success(
             request,

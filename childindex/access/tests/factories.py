@@ -1,6 +1,7 @@
 """Factories for users: an approved, vetted, trained practitioner in an LA by default, with a
 confirmed authenticator device, so the account meets every access prerequisite
-(``UserFactory(two_factor=False)`` for one that has not set two-factor up)."""
+(``UserFactory(two_factor=False)`` for one that has not set two-factor up), who has accepted
+the user agreement (``UserFactory(agreed=False)`` for one who has not)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ from functools import cache
 
 import factory
 from django.contrib.auth.hashers import make_password
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from factory.django import DjangoModelFactory
 
-from childindex.access.models import Role, User
+from childindex.access import agreement
+from childindex.access.models import AgreementAcceptance, Role, User
 from childindex.directory.tests.factories import LocalAuthorityFactory, PractitionerFactory
 
 SYNTHETIC_PASSWORD = "correct-horse-synthetic-1"
@@ -65,3 +68,12 @@ class UserFactory(DjangoModelFactory):
         """A confirmed authenticator device unless ``two_factor=False``."""
         if create and extracted is not False:
             TOTPDevice.objects.create(user=self, name="Authenticator app", confirmed=True)
+
+    @factory.post_generation
+    def agreed(self, create: bool, extracted, **kwargs) -> None:
+        """The user agreement accepted (current version, now) unless ``agreed=False``, so a
+        test's user reaches the page it asks for rather than the agreement."""
+        if create and extracted is not False:
+            AgreementAcceptance.objects.create(
+                user=self, version=agreement.VERSION, accepted_at=timezone.now()
+            )

@@ -44,6 +44,9 @@ def test_a_demo_user_signs_in_with_the_printed_code(la, client: Client):
     client.post("/sign-in/", {"username": entry.username, "password": entry.password})
     response = client.post("/sign-in/two-factor/", {"code": demo.current_code(entry.totp_secret)})
     assert response.status_code == 302
+    # First sign-in: the user agreement, then the index.
+    assert client.get("/account/")["Location"].startswith("/account/agreement/")
+    client.post("/account/agreement/")
     assert client.get("/account/").status_code == 200
 
 

@@ -101,3 +101,30 @@ def test_a_checkpoint_that_cannot_be_written_alerts_the_operator(checkpointing, 
     [message] = mail.outbox
     assert message.to == ["operator@example.invalid"]
     assert "checkpoint" in message.subject
+
+
+@needs_dev_full
+def test_a_full_checkpoint_disk_alerts_the_operator_even_with_nothing_new_to_sign(
+    checkpointing, settings, caplog
+):
+    settings.ADMINS = ["operator@example.invalid"]
+    record_events(1)
+    checkpoint_write()  # the head is covered: the clock's next run has nothing to sign
+    _full_disk_at(checkpointing / f".readyz-{os.getpid()}")
+    with caplog.at_level(logging.CRITICAL):
+        assert audit_checkpoint.call() is None
+    [record] = [r for r in caplog.records if r.levelno == logging.CRITICAL]
+    assert "no space left on the device" in record.getMessage()
+    assert "/readyz fails" in record.getMessage()
+    [message] = mail.outbox
+    assert message.to == ["operator@example.invalid"]
+
+
+def test_nothing_new_to_sign_and_a_writable_folder_alerts_nobody(checkpointing, settings, caplog):
+    settings.ADMINS = ["operator@example.invalid"]
+    record_events(1)
+    checkpoint_write()
+    with caplog.at_level(logging.CRITICAL):
+        assert audit_checkpoint.call() is None
+    assert not [r for r in caplog.records if r.levelno == logging.CRITICAL]
+    assert not mail.outbox

@@ -88,3 +88,60 @@ def test_fhirpy_drives_the_api(live_server):
     with pytest.raises(ForbiddenError) as refused:
         limited.resources("Patient").search(identifier=child.index_number).fetch()
     assert "forbidden" in str(refused.value)
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_fhirpy_records_reads_and_withdraws_a_consent(live_server):
+    import datetime as dt
+
+    from childindex.directory.tests.factories import ServiceFactory
+    from childindex.fhir.consents import CONSENT_SCOPE
+
+    la = LocalAuthorityFactory()
+    practice = OrganisationFactory(local_authority=la)
+    issued = api_client_create(
+        actor_label="test",
+        name="gp-consent-fhirpy",
+        kind=ClientKind.GP_SYSTEM,
+        local_authority=la,
+        organisation=practice,
+    )
+    child = _child(la)
+    InvolvementFactory(child=child, service=ServiceFactory(organisation=practice))
+    token = _token(live_server, issued).json()["access_token"]
+    fhir = SyncFHIRClient(f"{live_server.url}/fhir", authorization=f"Bearer {token}")
+    consent = fhir.resource(
+        "Consent",
+        status="active",
+        scope={
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/consentscope",
+                    "code": "patient-privacy",
+                }
+            ]
+        },
+        category=[{"coding": [{"system": CONSENT_SCOPE, "code": "additional_services"}]}],
+        patient={"reference": f"Patient/{child.index_number}"},
+        performer=[{"reference": f"Patient/{child.index_number}"}],
+        dateTime=dt.date.today().isoformat(),
+        policyRule={"text": "opt in"},
+    )
+    consent.save()
+    assert consent.id and consent.id.startswith("consent-")
+    found = fhir.resources("Consent").search(patient=child.index_number).fetch()
+    assert [c.id for c in found] == [consent.id]
+    consent["status"] = "inactive"
+    consent.save()
+    again = fhir.reference("Consent", consent.id).to_resource()
+    assert again["status"] == "inactive"
+    # And the LA's auditor's tool sees who accessed the child, through the same library.
+    auditor = api_client_create(
+        actor_label="test", name="auditor-fhirpy", kind=ClientKind.AUDITOR, local_authority=la
+    )
+    audit_token = _token(live_server, auditor).json()["access_token"]
+    audit = SyncFHIRClient(f"{live_server.url}/fhir", authorization=f"Bearer {audit_token}")
+    events = audit.resources("AuditEvent").search(patient=child.index_number).fetch()
+    actions = {e["subtype"][0]["code"] for e in events}
+    assert {"consent_record", "consent_withdraw", "record_view"} <= actions

@@ -151,3 +151,80 @@ def test_the_same_rows_as_csv_and_as_a_bundle_give_the_same_links(client, world,
     }
     assert by_feed["csv_twin"] == by_feed["api_school_feed"]
     assert set(by_feed["csv_twin"].values()) == {c.index_number for c in children}
+
+
+# --- Moves (issue 13 item 3) ---------------------------------------------------------------------
+
+
+def _moving_world(world, *, shielded=False):
+    import random
+
+    from childindex.core.identifiers import synthetic_nhs_number
+    from childindex.directory.models import PostcodeDistrict
+    from childindex.records.tests.factories import ChildIdentifierFactory
+
+    la, school, service, feed, children = world
+    elsewhere = LocalAuthorityFactory()
+    for outward in ("TN34", "TN35"):
+        PostcodeDistrict.objects.create(outward=outward, local_authority=la)
+    PostcodeDistrict.objects.create(outward="BN1", local_authority=elsewhere)
+    child = _child(la, given="Qzmover", family="Qzandle", shielded=shielded)
+    nhs = synthetic_nhs_number(random.Random(41))
+    ChildIdentifierFactory(child=child, type="nhs", value=nhs)
+    bundle = _bundle(feed.client, [child])
+    patient = bundle["entry"][0]["resource"]
+    patient["identifier"].append({"system": "https://fhir.nhs.uk/Id/nhs-number", "value": nhs})
+    patient["address"] = [{"line": ["3 New Road"], "city": "Brighton", "postalCode": "BN1 1AA"}]
+    return la, elsewhere, feed, child, bundle
+
+
+def test_a_bundle_entry_with_an_address_in_another_la_moves_the_child_there(client, world):
+    from childindex.access.tests.factories import UserFactory
+    from childindex.alerts.models import Notification
+    from childindex.alerts.tests.factories import member
+    from childindex.records.models import ResponsibilityTransfer, TransferVia
+
+    la, elsewhere, feed, child, bundle = _moving_world(world)
+    practitioner, _ = member(child)
+    old_team = UserFactory(role="index_team", local_authority=la)
+    new_team = UserFactory(role="index_team", local_authority=elsewhere)
+    body = validated(_post(client, bearer(client, feed), bundle))
+    assert body["entry"][0]["response"]["location"] == f"Patient/{child.index_number}"
+    child.refresh_from_db()
+    assert child.responsible_la == elsewhere
+    transfer = ResponsibilityTransfer.objects.get(child=child)
+    assert (transfer.via, transfer.recorded_by) == (TransferVia.FHIR, "api:school-feed")
+    assert child.addresses.get(lived_until__isnull=True).postcode == "BN1 1AA"
+    told = {n.recipient for n in Notification.objects.filter(kind="moved_la")}
+    assert told >= {old_team, new_team, practitioner}  # as a feed move tells them
+    again = validated(_post(client, bearer(client, feed), bundle))  # applied once
+    assert again["entry"][0]["response"]["status"] == "200 OK"
+    assert ResponsibilityTransfer.objects.filter(child=child).count() == 1
+
+
+def test_a_shielded_childs_move_by_bundle_tells_only_the_index_teams(client, world):
+    from childindex.access.tests.factories import UserFactory
+    from childindex.alerts.models import Notification
+    from childindex.alerts.tests.factories import member
+
+    la, elsewhere, feed, child, bundle = _moving_world(world, shielded=True)
+    practitioner, _ = member(child)
+    old_team = UserFactory(role="index_team", local_authority=la)
+    new_team = UserFactory(role="index_team", local_authority=elsewhere)
+    validated(_post(client, bearer(client, feed), bundle))
+    child.refresh_from_db()
+    assert child.responsible_la == elsewhere
+    told = {n.recipient: n.message for n in Notification.objects.filter(kind="moved_la")}
+    assert set(told) == {old_team, new_team} and practitioner not in told
+    assert "your index team maintains the shield from now on" in told[new_team]
+
+
+def test_a_bundle_address_in_the_same_la_moves_no_responsibility(client, world):
+    from childindex.records.models import ResponsibilityTransfer
+
+    la, elsewhere, feed, child, bundle = _moving_world(world)
+    bundle["entry"][0]["resource"]["address"][0]["postalCode"] = "TN35 9ZZ"
+    validated(_post(client, bearer(client, feed), bundle))
+    child.refresh_from_db()
+    assert child.responsible_la == la
+    assert not ResponsibilityTransfer.objects.exists()

@@ -2,9 +2,9 @@
 every field that can leak carries a marker; every basis; consents standing, withdrawn or
 absent; shielded or not), looked at by an API client — a GP system of an organisation in the
 child's LA or another, or an LA index team's client of either LA — through every FHIR
-response about the child: searches by name and by identifier, $match, the Patient read and
-every resource of the team around the child. Markers the client may not see never appear, and
-(the positive control) the ones it may see do."""
+response about the child: searches by name and by identifier, $match, the Patient read,
+every resource of the team around the child and its consents. Markers the client may not see
+never appear, and (the positive control) the ones it may see do."""
 
 from __future__ import annotations
 
@@ -150,7 +150,7 @@ def test_every_fhir_response_shows_exactly_what_the_client_may_see(db, spec, kin
         elif not allowed:
             assert read.status == 404
         bodies = []
-        for resource in TEAM_RESOURCES:
+        for resource in (*TEAM_RESOURCES, "Consent"):
             page = _page(
                 resource, http.get(f"/fhir/{resource}?patient={child.index_number}", **headers)
             )

@@ -15,7 +15,7 @@ import random
 
 import pytest
 
-from childindex.linkage.comparisons import default_settings
+from childindex.linkage.comparisons import default_settings, splink_settings
 from childindex.linkage.model import Scorer, ScoringSql, link_table, to_table
 from childindex.linkage.normalise import LinkRecord
 
@@ -102,10 +102,11 @@ def _trained_like(settings: dict) -> dict:
 
 @pytest.mark.parametrize(
     "settings",
-    [default_settings(), _trained_like(default_settings())],
+    [splink_settings(default_settings()), splink_settings(_trained_like(default_settings()))],
     ids=["untrained", "trained"],
 )
 def test_direct_scoring_is_splinks(settings):
+    # (Without the term frequency adjustment: that is this model's own, not Splink's.)
     rng = random.Random(11)
     index = link_table(_records(rng, 600, "", index=True))
     rows = link_table(_records(rng, 600, "r", index=False))

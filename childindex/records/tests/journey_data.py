@@ -10,9 +10,11 @@ import datetime as dt
 import itertools
 import random
 
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from childindex.access.models import Role, User
+from childindex.access import agreement
+from childindex.access.models import AgreementAcceptance, Role, User
 from childindex.core.identifiers import new_index_number
 from childindex.directory.models import (
     LocalAuthority,
@@ -106,6 +108,7 @@ def user(
     practitioner: Practitioner | None = None,
     password: str = "correct-horse-battery",  # noqa: S107 - synthetic test account
     two_factor: bool = True,
+    agreed: bool = True,
     **overrides,
 ) -> User:
     fields = {
@@ -123,6 +126,10 @@ def user(
     account = User.objects.create_user(username=username, password=password, **fields)
     if two_factor:
         TOTPDevice.objects.create(user=account, name="default", confirmed=True)
+    if agreed:
+        AgreementAcceptance.objects.create(
+            user=account, version=agreement.VERSION, accepted_at=timezone.now()
+        )
     return account
 
 

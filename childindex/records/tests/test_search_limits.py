@@ -96,3 +96,82 @@ def test_the_cli_search_keeps_the_same_limit(county, children):
     with pytest.raises(CommandError, match="search again"):
         call_command("search", "--as", "pat", "--dob", "2015-03-04", "Olivia", "Smith")
     assert AuditEvent.objects.filter(action="child_search", outcome=Outcome.DENIED).count() == 1
+
+
+DATABASE_CACHE = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "childindex_cache",
+        "OPTIONS": {"MAX_ENTRIES": 2_000_000, "CULL_FREQUENCY": 10},
+    }
+}
+
+
+@pytest.fixture
+def database_cache(settings):
+    """The production cache (a table in the database) instead of the tests' local memory."""
+    from django.core.cache import caches
+    from django.core.management import call_command
+
+    settings.CACHES = DATABASE_CACHE
+    call_command("createcachetable", verbosity=0)
+    caches["default"].clear()
+    yield caches["default"]
+    caches["default"].clear()
+
+
+def test_on_the_database_cache_the_day_count_outlives_five_quiet_minutes(
+    county, children, database_cache
+):
+    """Django's database cache gives ``incr`` its default five-minute timeout, so a day counter
+    kept that way was forgotten after five minutes without a search: pacing searches evaded the
+    day limit. The day's count must live until the day ends."""
+    from django.db import connection
+
+    search(county["pat"], at=timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT expires FROM childindex_cache")
+        expiries = [row[0] for row in cursor.fetchall()]
+    assert expiries
+    soonest = min(expiries)
+    if timezone.is_naive(soonest):
+        soonest = timezone.make_aware(soonest, dt.UTC)
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    midnight = dt.datetime.combine(tomorrow, dt.time(), tzinfo=timezone.get_current_timezone())
+    assert soonest >= midnight
+
+
+def test_on_the_database_cache_the_limits_hold(county, children, database_cache):
+    UsageThresholds.objects.create(
+        local_authority=county["la"], search_limit_per_minute=2, search_limit_per_day=4
+    )
+    search(county["pat"])
+    search(county["pat"])
+    with pytest.raises(SearchLimitReached) as refused:
+        search(county["pat"])
+    assert refused.value.window == "minute"
+    search(county["pat"], at=NOON + dt.timedelta(minutes=1))
+    with pytest.raises(SearchLimitReached) as refused:  # 5 attempts, refused ones count too
+        search(county["pat"], at=NOON + dt.timedelta(minutes=2))
+    assert refused.value.window == "day"
+    search(county["cp"])  # per user
+
+
+def test_one_search_writes_the_cache_once(county, children, database_cache):
+    """Both windows are one entry: one write (one commit) per search, where the two counters
+    took two commits and about twenty statements."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from childindex.access.search_limits import search_limit_take
+
+    search_limit_take(actor=county["pat"], now=NOON)
+    with CaptureQueriesContext(connection) as queries:
+        search_limit_take(actor=county["pat"], now=NOON)
+    cache_writes = [
+        q["sql"]
+        for q in queries.captured_queries
+        if "childindex_cache" in q["sql"]
+        and q["sql"].lstrip().upper().startswith(("UPDATE", "INSERT"))
+    ]
+    assert len(cache_writes) == 1

@@ -113,6 +113,7 @@ def test_a_parents_consent_must_come_from_this_childs_carer(county, children):
 
 
 def test_consent_cannot_be_dated_in_the_future(county, children):
+    log(county, children["olivia"], "sam", "speech")
     with pytest.raises(ValidationError, match="today or in the past"):
         consent_record(
             actor=county["sam"],

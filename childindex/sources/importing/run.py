@@ -443,12 +443,18 @@ def feed_import(
     Raises MappingError, FileRefused or FeedImportError (each with a message to act on)
     before anything is written when the mapping, the file or the feed cannot be used.
     """
+    from childindex.sources.estimation import is_first_import, linkage_model_for_first_import
     from childindex.sources.services import linkage_model_active, thresholds_for
 
     mapping = load_mapping(mapping_text, source=source)
     facts = inspect_file(path, mapping)
     feed = feed_from_mapping(mapping=mapping, actor_label=actor_label)
     model = linkage_model_active()
+    if is_first_import(feed):  # scored by a model estimated on the LA's own data
+        model = linkage_model_for_first_import(
+            feed=feed, mapping=mapping, path=path, current=model, actor_label=actor_label,
+            today=today,
+        )  # fmt: skip
     run = _start_or_resume(feed, facts, mapping, path, model, actor_label)
     if run.model_id and run.model_id != model.pk:
         model = LinkageModel.objects.get(pk=run.model_id)  # a resumed run keeps its model

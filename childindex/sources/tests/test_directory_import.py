@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from childindex.access.models import User
+from childindex.access.models import Role
+from childindex.access.tests.factories import UserFactory
 from childindex.alerts.models import Notification
 from childindex.audit.models import AuditEvent
 from childindex.directory.models import (
@@ -22,11 +23,13 @@ from childindex.directory.models import (
 )
 from childindex.records.models import Child, Involvement, ResponsibilityTransfer, TransferVia
 from childindex.sources.directory_import import directory_import
-from childindex.sources.models import ImportRun
+from childindex.sources.models import ImportRun, RejectedRow, SourceRecord
 
 pytestmark = pytest.mark.django_db
 
-LAS = ("E10000099", "W06000099", "S12000099")
+# Four LAs in three nations; Wealdshire (E10000099) and Marshford (E06000099) are neighbours,
+# so some children live in one and use a GP practice or school in the other.
+LAS = ("E10000099", "W06000099", "S12000099", "E06000099")
 
 
 @pytest.fixture(scope="module")
@@ -232,50 +235,71 @@ def test_a_folder_without_directory_files_is_refused_with_what_it_looks_for(tmp_
 def test_every_generated_feed_imports_into_an_otherwise_empty_index(generated):
     assert not Child.objects.exists()
     run(generated)
-    feeds = sorted(p.stem for p in (generated / "feeds").glob("*.toml"))
-    assert len(feeds) >= 5
-    for feed in feeds:
+    # Several LAs: each has its own set of feeds, feeds/<LA code>/<source>.csv and .toml.
+    feeds = sorted((generated / "feeds").glob("*/*.toml"))
+    assert {p.parent.name for p in feeds} == set(LAS)
+    assert len(feeds) >= 5 * len(LAS)
+    for mapping in feeds:
         call_command(
             "feed",
             "import",
             "--no-progress",
             "--mapping",
-            str(generated / "feeds" / f"{feed}.toml"),
-            str(generated / "feeds" / f"{feed}.csv"),
+            str(mapping),
+            str(mapping.with_suffix(".csv")),
             stdout=io.StringIO(),
         )
-    runs = ImportRun.objects.all()
+    runs = ImportRun.objects.select_related("feed__local_authority")
     assert runs.count() == len(feeds)
     assert all(r.finished_at is not None for r in runs)
+    # A feed writes only for its own LA's organisations: no generated row is refused for that.
+    assert not RejectedRow.objects.filter(reason__contains="own LA").exists()
+    assert RejectedRow.objects.count() < 0.01 * SourceRecord.objects.count()
+    assert {r.feed.local_authority.code for r in runs} == set(LAS)
     assert Child.objects.exists() and Involvement.objects.exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the generator writes one set of feeds across its LAs, and a feed now writes only for "
-    "its own LA's organisations (issue 15), so the rows that carried the move are rejected; "
-    "feeds per LA (issue 13) is the fix",
-)
 def test_a_feed_row_with_an_address_in_another_la_moves_the_child_there(generated):
     run(generated)
+    teams = {
+        code: UserFactory(
+            role=Role.INDEX_TEAM, local_authority=LocalAuthority.objects.get(code=code)
+        )
+        for code in ("E10000099", "E06000099")
+    }
+    # Wealdshire's own GP registrations feed: its practices' patients, a few of whom live
+    # across the boundary in Marshford.
+    feeds = generated / "feeds" / "E10000099"
     call_command(
         "feed",
         "import",
         "--no-progress",
         "--mapping",
-        str(generated / "feeds" / "gp_registrations.toml"),
-        str(generated / "feeds" / "gp_registrations.csv"),
+        str(feeds / "gp_registrations.toml"),
+        str(feeds / "gp_registrations.csv"),
         stdout=io.StringIO(),
     )
     districts = dict(PostcodeDistrict.objects.values_list("outward", "local_authority__code"))
+    living_across = {
+        r["source_record_id"]
+        for r in rows(feeds / "gp_registrations.csv")
+        if r["postcode"] and districts.get(r["postcode"].split()[0]) == "E06000099"
+    }
+    assert living_across
     transfers = ResponsibilityTransfer.objects.filter(via=TransferVia.FEED)
     assert transfers.exists()
-    assert set(transfers.values_list("to_la__code", flat=True)) == {"W06000099", "S12000099"}
+    assert set(transfers.values_list("from_la__code", "to_la__code")) == {
+        ("E10000099", "E06000099")
+    }
     for child in Child.objects.filter(status="active").prefetch_related("addresses"):
         current = [a for a in child.addresses.all() if a.lived_until is None and a.postcode]
         if current:
             assert child.responsible_la.code == districts[current[0].postcode.split()[0]]
-    assert (
-        Notification.objects.filter(kind="moved_la").exists()
-        or not User.objects.filter(role="index_team").exists()
-    )
+    # Both LAs' index teams are told of each transfer.
+    for transfer in transfers:
+        told = set(
+            Notification.objects.filter(
+                kind="moved_la", index_number=transfer.child.index_number
+            ).values_list("recipient", flat=True)
+        )
+        assert {teams["E10000099"].pk, teams["E06000099"].pk} <= told

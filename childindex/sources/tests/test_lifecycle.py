@@ -83,10 +83,21 @@ def test_a_late_run_archives_on_the_birthday_and_a_second_run_changes_nothing():
     assert AuditEvent.objects.filter(action="lifecycle_run").count() == 2  # each run audited
 
 
+def _adviser_of(child):
+    """A personal adviser who works with the child (consent is recorded by one who does)."""
+    adviser = UserFactory(role=Role.PRACTITIONER, with_practitioner=True)
+    InvolvementFactory(
+        child=child,
+        practitioner=adviser.practitioner,
+        service__organisation=adviser.practitioner.organisation,
+    )
+    return adviser
+
+
 def test_with_the_young_persons_consent_the_record_stays_live_until_25():
     child = ChildFactory(date_of_birth=BORN)
     with on(dt.date(2026, 4, 1)):
-        adviser = UserFactory(role=Role.PRACTITIONER, with_practitioner=True)
+        adviser = _adviser_of(child)
         consent_record(
             actor=adviser,
             child=child,
@@ -108,7 +119,7 @@ def test_with_the_young_persons_consent_the_record_stays_live_until_25():
 def test_a_withdrawn_consent_to_25_archives_the_record_from_the_withdrawal():
     child = ChildFactory(date_of_birth=BORN)
     with on(dt.date(2026, 4, 1)):
-        adviser = UserFactory(role=Role.PRACTITIONER, with_practitioner=True)
+        adviser = _adviser_of(child)
         consent = consent_record(
             actor=adviser,
             child=child,
@@ -125,7 +136,7 @@ def test_a_withdrawn_consent_to_25_archives_the_record_from_the_withdrawal():
 def test_only_the_young_person_consents_to_keeping_their_record_to_25():
     child = ChildFactory(date_of_birth=BORN)
     carer = ChildCarerFactory(child=child).carer
-    adviser = UserFactory(role=Role.PRACTITIONER, with_practitioner=True)
+    adviser = _adviser_of(child)
     with pytest.raises(ValidationError, match="Only the young person"):
         consent_record(
             actor=adviser,
@@ -254,3 +265,63 @@ def test_a_shielded_record_is_never_purged():
     result = lifecycle_run(as_of=dt.date(2030, 1, 1))
     assert Child.objects.filter(pk=child.pk).exists()
     assert result.counts["purge_deferred_shielded"] == 1
+
+
+def _state() -> dict[str, object]:
+    """Everything a lifecycle run may change, to compare one run's end with the next's."""
+    return {
+        "children": list(
+            Child.objects.order_by("pk").values_list("pk", "status", "archived_on", "updated_at")
+        ),
+        "rows": [
+            model.objects.count()
+            for model in (ChildName, ChildAddress, Involvement, Carer, AuditEventChild)
+        ],
+        "events": list(
+            AuditEvent.objects.exclude(action="lifecycle_run")
+            .order_by("pk")
+            .values_list("pk", "action")
+        ),
+    }
+
+
+def test_a_second_run_on_a_day_with_every_kind_of_change_due_changes_nothing():
+    adult = ChildFactory(date_of_birth=BORN)
+    care_leaver = ChildFactory(date_of_birth=dt.date(2001, 5, 10))
+    ConsentFactory(
+        child=care_leaver,
+        given_by=GivenBy.YOUNG_PERSON,
+        scope=Scope.RETENTION_TO_25,
+        given_on=dt.date(2019, 4, 1),
+    )
+    deceased = ChildFactory(
+        date_of_birth=dt.date(2015, 3, 1),
+        status=ChildStatus.DECEASED,
+        date_of_death=dt.date(2025, 6, 1),
+        death_source=DeathSource.NHS,
+    )
+    purged = full_record(dt.date(2020, 3, 1))
+    deferred = full_record(dt.date(2020, 3, 1))
+    AlertFactory(
+        kind=AlertKind.BREAK_GLASS,
+        local_authority=deferred.responsible_la,
+        children=[deferred.index_number],
+    )
+    with on(dt.date(2026, 6, 30)):
+        first = lifecycle_run(as_of=dt.date(2026, 6, 30))
+        after_first = _state()
+        second = lifecycle_run(as_of=dt.date(2026, 6, 30))
+    assert {k: v for k, v in first.counts.items() if v} == {
+        "archived_at_18": 1,
+        "archived_at_25": 1,
+        "archived_after_death": 1,
+        "purged": 1,
+        "purge_deferred_open_enquiry": 1,
+    }
+    assert status(adult) == (ChildStatus.ARCHIVED, dt.date(2026, 5, 10))
+    assert status(care_leaver) == (ChildStatus.ARCHIVED, dt.date(2026, 5, 10))
+    assert status(deceased) == (ChildStatus.ARCHIVED, dt.date(2026, 6, 1))
+    assert not Child.objects.filter(pk=purged.pk).exists()
+    assert Child.objects.filter(pk=deferred.pk).exists()
+    assert _state() == after_first
+    assert {k: v for k, v in second.counts.items() if v} == {"purge_deferred_open_enquiry": 1}

@@ -106,7 +106,7 @@ def test_a_link_method_is_known_and_a_link_ends_after_it_starts():
 def test_a_rejected_row_is_reported_once_per_run():
     run = ImportRunFactory()
     RejectedRow.objects.create(run=run, row_number=3, line_number=4, reason="no given name")
-    with refused_by("rejected_row_once"):
+    with refused_by("row_problem_once"):  # one problem per row and column
         RejectedRow.objects.create(run=run, row_number=3, line_number=4, reason="again")
 
 

@@ -90,6 +90,7 @@ def test_a_move_by_a_system_into_another_la_transfers_responsibility_and_tells_e
 def test_a_move_by_the_index_team_keeps_a_history_of_who_was_responsible_when(las):
     old, new = las
     child = ChildFactory(responsible_la=old)
+    practitioner, _ = member(child)
     old_team, new_team = teams(old, new)
     child_move(
         actor=old_team,
@@ -99,6 +100,10 @@ def test_a_move_by_the_index_team_keeps_a_history_of_who_was_responsible_when(la
         via=TransferVia.INDEX_TEAM,
     )
     child.refresh_from_db()
+    told = {n.recipient for n in Notification.objects.filter(kind="moved_la")}
+    assert told == {old_team, new_team, practitioner}
+    event = AuditEvent.objects.get(action="child_responsibility_transfer")
+    assert (event.actor, event.detail["via"]) == (old_team, TransferVia.INDEX_TEAM)
     child_move(
         actor=new_team,
         child=child,
@@ -190,6 +195,7 @@ def test_a_trusted_feeds_row_in_another_la_moves_the_child_and_tells_both_teams(
     PostcodeDistrict.objects.create(outward="TN34", local_authority=county.la)
     PostcodeDistrict.objects.create(outward="BN1", local_authority=elsewhere)
     child = county.child("Olivia", "Hart", "2015-03-20", nhs=feed_nhs(1))
+    practitioner, _ = member(child)
     old_team, new_team = teams(county.la, elsewhere)
     row = county.row(
         "A1",
@@ -205,10 +211,8 @@ def test_a_trusted_feeds_row_in_another_la_moves_the_child_and_tells_both_teams(
     child.refresh_from_db()
     assert child.responsible_la == elsewhere
     assert ResponsibilityTransfer.objects.get(child=child).via == TransferVia.FEED
-    assert {n.recipient for n in Notification.objects.filter(kind="moved_la")} >= {
-        old_team,
-        new_team,
-    }
+    told = {n.recipient for n in Notification.objects.filter(kind="moved_la")}
+    assert {old_team, new_team, practitioner} <= told
     assert feed_moves_apply(run=run) == 0  # applied once
 
 

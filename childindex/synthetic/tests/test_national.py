@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import tomllib
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -90,11 +92,28 @@ def test_some_children_moved_between_las_and_some_use_services_in_another(nation
     assert len(across) > 20
 
 
-def test_the_ground_truth_covers_every_feed_row(national):
-    truth = {(t["source"], t["source_record_id"]) for t in rows(national / "truth.csv")}
-    for feed in (national / "feeds").glob("*.csv"):
-        keys = {(feed.stem, r["source_record_id"]) for r in rows(feed)}
-        assert keys and keys <= truth
+def test_each_la_has_its_own_feeds_and_the_ground_truth_covers_every_row(national):
+    truth = Counter((t["source"], t["source_record_id"]) for t in rows(national / "truth.csv"))
+    assert max(truth.values()) == 1
+    org_la = {o["code"]: o["la_code"] for o in rows(national / "organisations.csv")}
+    assert not list((national / "feeds").glob("*.csv"))  # no one set across the LAs
+    feed_keys: set[tuple[str, str]] = set()
+    las_with_rows, names = set(), set()
+    for mapping in (national / "feeds").glob("*/*.toml"):
+        la_code = mapping.parent.name
+        feed = tomllib.loads(mapping.read_text(encoding="utf-8"))["feed"]
+        assert feed["local_authority"] == la_code
+        assert feed["name"] == f"{mapping.stem}-{la_code.lower()}"
+        names.add(feed["name"])
+        feed_rows = rows(mapping.with_suffix(".csv"))
+        # A feed writes only for its own LA's organisations.
+        assert {org_la[r["organisation_code"]] for r in feed_rows} <= {la_code}
+        feed_keys |= {(feed["name"], r["source_record_id"]) for r in feed_rows}
+        las_with_rows |= {la_code} if feed_rows else set()
+    assert len(las_with_rows) == 150
+    assert feed_keys == set(truth)
+    loaded_feeds = {i["source_feed"] for i in rows(national / "involvements.csv")} - {""}
+    assert loaded_feeds <= names
 
 
 @pytest.mark.django_db

@@ -43,6 +43,7 @@ def _sample_kwargs(child, involvement, account) -> dict[str, object]:
         "practitioner_id": involvement.practitioner_id or 1,
         "service_id": involvement.service_id,
         "alert_id": 1,
+        "consent_id": 1,
     }
 
 

@@ -5,17 +5,17 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import re
 from html.parser import HTMLParser
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 from childindex.access.policy import Prerequisite
 from childindex.access.testing import sign_in_verified
 from childindex.access.tests.factories import UserFactory
-from childindex.alerts.models import Notification
-from childindex.audit.models import Alert, AlertReview, AuditEvent
+from childindex.audit.models import AuditEvent
 from childindex.audit.services import alert_raise, audit_record
 from childindex.audit.tests.factories import auditor_of
 from childindex.core.identifiers import format_index_number
@@ -236,9 +236,9 @@ def test_accesses_export_to_csv_and_the_export_is_audited(client, auditor, child
     response = client.get("/audit/child/export.csv", {"index_number": child.index_number})
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
-    assert rows[0][:3] == ["event", "when (UTC)", "user"]
+    assert rows[0][:3] == ["event", "when (UK time, Europe/London)", "user"]
     assert rows[1][2] == "'=HYPERLINK(1)"  # never a formula in a spreadsheet
-    assert rows[1][8] == child.index_number
+    assert rows[1][8] == format_index_number(child.index_number)
     assert AuditEvent.objects.filter(actor=auditor, action="export").count() == 1
 
 
@@ -256,7 +256,7 @@ def test_what_a_user_accessed_lists_their_searches_and_records(client, auditor, 
     opened(child, user)
     response = client.get("/audit/user/", {"username": user.username})
     body = response.content.decode()
-    assert "Searched for: family_name: Synth" in body
+    assert "Searched for: Family name: Synth" in body
     assert format_index_number(child.index_number) in body
     assert_govuk_page(response)
     event = AuditEvent.objects.get(actor=auditor, action="audit_read")
@@ -274,87 +274,64 @@ def test_what_a_user_accessed_exports_to_csv(client, auditor, la, child):
     opened(child, user)
     response = client.get("/audit/user/export.csv", {"username": user.username})
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
-    assert len(rows) == 2 and rows[1][5] == "record_view"
+    assert len(rows) == 2 and rows[1][5] == "Record opened"
 
 
-# --- Alerts and their review --------------------------------------------------------------
+SECTION_47 = "A section 47 child protection enquiry is under way"
 
 
-@pytest.fixture
-def alert(la, child):
-    subject = UserFactory(local_authority=la)
-    [alert] = alert_raise(
-        kind="views_without_involvement",
-        local_authority_ids=[la.pk],
-        reason="Opened the record of 1 child at least 3 times within 7 days.",
-        key="k1",
-        subject=subject,
+def test_a_shield_override_is_shown_with_its_label_and_reason(client, auditor, la, child):
+    user = UserFactory(local_authority=la)
+    audit_record(
+        actor=user,
+        action="shield_override",
         children=[child.index_number],
+        detail={"reason": "section_47", "two_factor": "fresh"},
     )
-    return alert
-
-
-def test_alerts_awaiting_review_are_listed(client, auditor, alert):
-    response = client.get("/audit/alerts/")
+    response = client.get("/audit/user/", {"username": user.username})
     body = response.content.decode()
-    assert "Repeated views without an involvement" in body and "Awaiting review" in body
-    assert_govuk_page(response)
+    assert "Shield overridden" in body and "shield_override" not in body
+    assert f"Reason: {SECTION_47}" in body and "section_47" not in body
+    assert "Two-factor check: a fresh code was entered" in body
 
 
-def test_an_auditor_records_a_review_outcome_in_its_own_table(client, auditor, alert):
-    response = client.get(f"/audit/alerts/{alert.pk}/")
-    assert "at least 3 times within 7 days" in response.content.decode()
-    assert_govuk_page(response)
-    before = Alert.objects.filter(pk=alert.pk).values().get()
-    response = client.post(f"/audit/alerts/{alert.pk}/", {"outcome": "advice_given"})
-    assert response.status_code == 302
-    review = AlertReview.objects.get(alert=alert)
-    assert (review.outcome, review.reviewed_by) == ("advice_given", auditor)
-    assert Alert.objects.filter(pk=alert.pk).values().get() == before  # the alert never changes
-    assert AuditEvent.objects.filter(actor=auditor, action="alert_review").exists()
-    assert "Reviewed" in client.get("/audit/alerts/", {"status": "reviewed"}).content.decode()
-    assert "There are no alerts here" in client.get("/audit/alerts/").content.decode()
-
-
-def test_a_review_outcome_comes_from_the_closed_list(client, auditor, alert):
-    response = client.post(f"/audit/alerts/{alert.pk}/", {"outcome": "guilty"})
-    assert response.status_code == 400
-    assert "Select the outcome of your review" in response.content.decode()
-    assert not AlertReview.objects.exists()
-    assert_govuk_page(response)
-
-
-def test_an_alert_of_another_la_cannot_be_seen_or_reviewed(client, auditor):
-    other = LocalAuthorityFactory()
-    [foreign] = alert_raise(
-        kind="search_volume", local_authority_ids=[other.pk], reason="r", key="k"
+def test_the_csv_reads_like_the_page_in_uk_time_with_no_json(client, auditor, la, child):
+    user = UserFactory(local_authority=la, username="=cmd|calc")
+    event = audit_record(
+        actor=user,
+        action="shield_override",
+        children=[child.index_number],
+        detail={"reason": "section_47", "two_factor": "fresh"},
     )
-    assert client.get(f"/audit/alerts/{foreign.pk}/").status_code == 404
-    assert (
-        client.post(f"/audit/alerts/{foreign.pk}/", {"outcome": "appropriate"}).status_code == 404
+    audit_record(
+        actor=user,
+        action="child_search",
+        criteria={"family_name": "-Synth", "postcode": "AB1 2CD"},
+        detail={"returned": 3},
     )
-    assert not AlertReview.objects.exists()
+    response = client.get("/audit/user/export.csv", {"username": user.username})
+    text = b"".join(response.streaming_content).decode()
+    header, *rows = list(csv.reader(io.StringIO(text)))
+    assert "detail" not in header and header[1] == "when (UK time, Europe/London)"
+    assert not any("{" in cell or "[" in cell for row in rows for cell in row), "no JSON"
+    by_action = {row[header.index("action")]: dict(zip(header, row, strict=True)) for row in rows}
+    override = by_action["Shield overridden"]
+    assert override["reason"] == SECTION_47
+    assert override["details"] == "Two-factor check: a fresh code was entered"
+    assert override["user"] == "'=cmd|calc"  # still formula-safe
+    # The time is the UK wall-clock time of the UTC instant the trail keeps.
+    uk = event.at.astimezone(dt.UTC).astimezone(ZoneInfo("Europe/London"))
+    assert override["when (UK time, Europe/London)"] == uk.strftime("%Y-%m-%d %H:%M:%S")
+    search = by_action["Search"]
+    assert search["search criteria"] == "Family name: -Synth; Postcode: AB1 2CD"
+    assert search["details"] == "Results: 3"
+    assert all(row[header.index("action")] != "child_search" for row in rows)
 
 
-# --- Your notifications -------------------------------------------------------------------
-
-
-def test_your_notifications_shows_your_own_and_marks_them_read(client, la, child):
-    me, someone_else = UserFactory(local_authority=la), UserFactory(local_authority=la)
-    for recipient, text in ((me, "For me."), (someone_else, "Not for me.")):
-        Notification.objects.create(
-            recipient=recipient,
-            kind="team_joined",
-            index_number=child.index_number,
-            message=text,
-            created_at=child.created_at,
-        )
-    sign_in_verified(client, me)
-    response = client.get("/notifications/")
-    body = response.content.decode()
-    assert "For me." in body and "Not for me." not in body and "New" in body
-    assert_govuk_page(response)
-    client.post("/notifications/")
-    assert Notification.objects.get(recipient=me).is_read
-    assert not Notification.objects.get(recipient=someone_else).is_read
-    assert re.search(r"govuk-tag--blue", client.get("/notifications/").content.decode()) is None
+def test_the_csv_time_is_british_summer_time_in_summer(client, auditor, la, child):
+    user = UserFactory(local_authority=la)
+    with time_machine.travel(dt.datetime(2026, 7, 1, 11, 30, 5, tzinfo=dt.UTC), tick=False):
+        opened(child, user)
+    response = client.get("/audit/user/export.csv", {"username": user.username})
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[1][1] == "2026-07-01 12:30:05"  # BST, one hour ahead of UTC

@@ -155,3 +155,19 @@ def test_suspending_and_removing_a_shield_ask_are_you_sure_first(
     page.get_by_role("button", name="Yes, remove the shield").click()
     child.refresh_from_db()
     assert not child.shielded
+
+
+def test_the_index_teams_navigation_is_one_line_at_1280_px(chromium, live_server, county):
+    """Nine areas of work in the service navigation, on one line; your name, notifications,
+    account and sign out in the header (issue 17: it wrapped at 1280 px)."""
+    page = _page(chromium, viewport={"width": 1280, "height": 800}, bypass_csp=True)
+    sign_in(page, live_server.url, county["index_team"], PASSWORD)
+    page.goto(f"{live_server.url}/index-team/accounts/")
+    items = page.locator(".govuk-service-navigation__item")
+    assert items.count() == 9
+    rows = {round(items.nth(i).bounding_box()["y"]) for i in range(items.count())}
+    assert len(rows) == 1, rows
+    header = page.locator("header nav[aria-label='Your account']")
+    assert header.get_by_role("button", name="Sign out").is_visible()
+    assert header.get_by_role("link", name="Your account").is_visible()
+    assert axe_violations(page) == []

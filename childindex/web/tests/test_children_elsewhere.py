@@ -9,6 +9,8 @@ import pytest
 from childindex.access.models import Role
 from childindex.access.testing import sign_in_verified
 from childindex.access.tests.factories import UserFactory
+from childindex.alerts.models import Notification
+from childindex.alerts.tests.factories import member
 from childindex.audit.models import AuditEvent
 from childindex.directory.tests.factories import OrganisationFactory, ServiceFactory
 from childindex.records.models import ChildName, NameKind
@@ -96,6 +98,8 @@ def test_the_index_team_records_a_move_into_another_la_on_its_page(client, world
     from childindex.records.models import ResponsibilityTransfer
 
     PostcodeDistrict.objects.create(outward="BN1", local_authority=world["other"])
+    practitioner, _ = member(world["local"])
+    their_team = UserFactory(role=Role.INDEX_TEAM, local_authority=world["other"])
     response = client.get("/index-team/move/")
     assert_govuk_page(response)
     response = client.post(
@@ -114,6 +118,9 @@ def test_the_index_team_records_a_move_into_another_la_on_its_page(client, world
     world["local"].refresh_from_db()
     assert world["local"].responsible_la == world["other"]
     assert ResponsibilityTransfer.objects.get().via == "index_team"
+    # Both LAs' index teams and the team around the child are told.
+    told = {n.recipient for n in Notification.objects.filter(kind="moved_la")}
+    assert told == {world["team"], their_team, practitioner}
 
 
 def test_a_move_to_a_postcode_in_no_la_is_an_error_on_the_page(client, world):

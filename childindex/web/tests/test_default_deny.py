@@ -9,11 +9,11 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, get_resolver
 from django_otp.admin import OTPAdminSite
 
-from childindex.access.decorators import Rule, access_rule_of
 from childindex.access.models import Role
 from childindex.access.testing import sign_in_verified
 from childindex.access.tests.factories import UserFactory
 from childindex.audit.models import AuditEvent, Outcome
+from childindex.web.decorators import Rule, access_rule_of
 from childindex.web.tests.page_checks import assert_govuk_page
 
 # The only pages anyone may open without signing in (static files are served by WhiteNoise
@@ -82,10 +82,10 @@ def test_the_back_office_needs_a_verified_two_factor_device():
 def test_default_deny_middleware_is_in_place_in_order():
     order = settings.MIDDLEWARE
     assert order.index("django.contrib.auth.middleware.LoginRequiredMiddleware") < order.index(
-        "childindex.access.middleware.AccessRuleMiddleware"
+        "childindex.web.middleware.AccessRuleMiddleware"
     )
     assert order.index("django_otp.middleware.OTPMiddleware") < order.index(
-        "childindex.access.middleware.AccessRuleMiddleware"
+        "childindex.web.middleware.AccessRuleMiddleware"
     )
     assert "axes.middleware.AxesMiddleware" in order
 
@@ -154,7 +154,7 @@ def test_role_pages_admit_only_their_roles(client, role, status):
 
 
 def test_a_view_cannot_declare_two_rules():
-    from childindex.access.decorators import requires_search_access, signed_in
+    from childindex.web.decorators import requires_search_access, signed_in
 
     def view(request):
         return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 
 import pytest
 from django.db import OperationalError, connection
@@ -71,6 +72,18 @@ def test_readyz_fails_without_checkpoints(client, settings):
     response = client.get("/readyz")
     assert response.status_code == 503
     assert "not configured" in response.json()["checks"]["audit_checkpoint"]
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="Linux /dev/full")
+def test_readyz_fails_when_the_checkpoint_disk_is_full(client, checkpointing):
+    checkpointing.mkdir(parents=True, exist_ok=True)
+    (checkpointing / f".readyz-{os.getpid()}").symlink_to("/dev/full")  # writes: ENOSPC
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["audit_checkpoint"] == (
+        f"the checkpoint folder {checkpointing} cannot be written: "
+        "no space left on the device (the disk is full)"
+    )
 
 
 def test_a_page_when_the_database_is_gone_is_a_503_with_no_traceback_and_no_path_logged(caplog):

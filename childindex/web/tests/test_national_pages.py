@@ -98,6 +98,12 @@ def test_the_national_operator_sees_no_child_on_any_page(client, world, operator
 
 def test_the_national_operator_cannot_search_or_open_a_record(client, world, operator):
     assert client.get(reverse("web:search")).status_code == 403
+    child = world["children"][0]
+    for name in ("web:child-record", "web:child-purpose"):
+        response = client.get(reverse(name, args=[child.index_number]))
+        assert response.status_code == 403
+        assert child.index_number not in response.content.decode()
+    assert not AuditEvent.objects.filter(actor=operator, action="record_view").exists()
 
 
 @pytest.mark.parametrize("role", [Role.PRACTITIONER, Role.INDEX_TEAM, Role.AUDITOR])

@@ -153,3 +153,36 @@ def test_charts_keep_plain_svg_tags_after_a_subject_access_pdf(team_client, chil
     assert pdf["Content-Type"] == "application/pdf"
     html = team_client.get(reverse("web:reports-coverage")).content.decode()
     assert "<title id=" in html and "<desc id=" in html and "svg:" not in html
+
+
+def test_a_worklist_lists_a_shielded_child_without_locating_them_and_raises_no_alert(
+    county, team_client
+):
+    """DESIGN §3: the LA's index team sees its shielded children (it must follow up a shielded
+    child with no GP or school as much as any other), but a list shows only what a shield
+    leaves visible to every user; opening the record raises the shield's alert (§4)."""
+    hidden = data.child(
+        "Sheila", "Refuge", dt.date(2015, 6, 1), la=county["la"], postcode="TN99 9ZZ", shielded=True
+    )
+    data.child("Olive", "Open", dt.date(2015, 6, 2), la=county["la"], postcode="TN77 7YY")
+    url = reverse("web:reports-worklist", kwargs={"slug": "no-gp"})
+    before = AuditEvent.objects.count()
+    html = team_client.get(url).content.decode()
+    assert hidden.formatted_index_number in html and "Sheila Refuge" in html
+    assert "TN99" not in html and "TN77" in html
+    assert "Not shown: the record is shielded" in html
+    body = team_client.get(url + "?format=csv").content.decode()
+    row = next(line for line in body.splitlines() if "Sheila Refuge" in line)
+    assert "TN99" not in body and row.endswith(",,True")
+    events = AuditEvent.objects.filter(id__gt=before)
+    assert not events.filter(action="alert").exists()
+    shielded_rows = html.count("Not shown: the record is shielded")  # the fixture's and hers
+    assert shielded_rows >= 1
+    assert [e.shown["shielded"] for e in events] == [shielded_rows, shielded_rows]
+    response = team_client.post(
+        reverse("web:child-purpose", args=[hidden.index_number]), {"purpose": "data_quality"}
+    )
+    assert response.status_code == 302  # to the record
+    assert team_client.get(response["Location"]).status_code == 200
+    alert = AuditEvent.objects.filter(id__gt=before, action="alert").get()
+    assert alert.detail["kind"] == "shielded_record_access"

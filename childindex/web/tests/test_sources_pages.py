@@ -144,7 +144,7 @@ def test_another_las_shielded_candidate_shows_no_former_name_and_no_locating_evi
     assert "Ruby Shieldwell" in text and "Shielded by another LA: ask its index team" in text
     assert "Birthname" not in text and "TN35 5QZ" not in text and nhs not in text
     assert ">Given name<" in text and ">Date of birth<" in text
-    assert ">Address<" not in text and ">NHS number<" not in text
+    assert ">Postcode<" not in text and ">NHS number<" not in text
 
 
 def test_another_las_unshielded_candidate_shows_its_details_and_all_evidence(client):
@@ -152,7 +152,7 @@ def test_another_las_unshielded_candidate_shows_its_details_and_all_evidence(cli
     sign_in_verified(client, team)
     text = client.get(f"/index-team/review/{item.pk}/").content.decode()
     assert "Rosa Birthname (Former name)" in text and "TN35 5QZ" in text and nhs in text
-    assert ">Address<" in text and ">NHS number<" in text
+    assert ">Postcode<" in text and ">NHS number<" in text
     assert "score 8.0" in text
     assert client.get("/index-team/review/").context["queue"].rows[0].best_weight == 8.0
 

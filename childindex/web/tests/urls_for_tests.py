@@ -3,8 +3,8 @@
 from django.http import HttpResponse
 from django.urls import include, path
 
-from childindex.access.decorators import no_store, requires_role, requires_search_access
 from childindex.access.models import Role
+from childindex.web.decorators import no_store, requires_role, requires_search_access
 
 
 @requires_search_access

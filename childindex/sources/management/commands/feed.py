@@ -16,12 +16,14 @@ import argparse
 import csv
 import sys
 import time
+import tomllib
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 from django.db import DatabaseError
 
+from childindex.core.progress import Progress
 from childindex.core.spreadsheets import csv_safe
 from childindex.sources.importing import FeedImportError, feed_import, run_counts
 from childindex.sources.management.commands._base import OneLineCommand, subparsers
@@ -45,7 +47,8 @@ class Command(OneLineCommand):
         run.add_argument(
             "--no-progress",
             action="store_true",
-            help="no progress bar (a line per committed chunk of rows instead)",
+            help="no progress bar (a line per committed chunk of rows, and a line every few "
+            "seconds while a chunk is being imported)",
         )
         run.add_argument("--chunk-rows", type=int, default=None, help=argparse.SUPPRESS)
         for name, help_text in (
@@ -80,18 +83,19 @@ class Command(OneLineCommand):
             ) from None
         path = Path(options["file"])
         started = time.monotonic()
-        bar = _Progress(self.stderr, plain=options["no_progress"])
         kwargs: dict[str, Any] = {}
         if options.get("chunk_rows"):
             kwargs["chunk_rows"] = max(1, options["chunk_rows"])
-        run = feed_import(
-            path=path,
-            mapping_text=mapping_text,
-            source=options["source"],
-            progress=bar.update,
-            **kwargs,
-        )
-        bar.close()
+        stream = getattr(self.stderr, "_out", sys.stderr)  # the bar redraws in place
+        label = _feed_label(mapping_text, options, path)
+        with _progress(stream, label=label, plain=options["no_progress"]) as bar:
+            run = feed_import(
+                path=path,
+                mapping_text=mapping_text,
+                source=options["source"],
+                progress=lambda run: bar.update(run.rows_done, run.rows_total),
+                **kwargs,
+            )
         moved = feed_moves_apply(run=run) if run.finished_at else 0
         deaths = feed_deaths_apply(run=run) if run.finished_at else 0
         counts = run_counts(run)
@@ -152,36 +156,31 @@ class Command(OneLineCommand):
             )
 
 
-class _Progress:
-    """A bar redrawn in place on a terminal; otherwise a plain line per committed chunk."""
+def _progress(stream: Any, *, label: str, plain: bool) -> Progress:
+    """The import's progress (``core.progress``): a bar on a terminal, redrawn every second;
+    otherwise a line per committed chunk, in the format other tools read ("N of M rows
+    committed (P%)"), and a "still importing" line when a chunk takes a while."""
 
-    WIDTH = 30
+    def committed(done: int, total: int) -> str:
+        percent = 100 if not total else int(100 * done / total)
+        return f"{label}: {done} of {total} rows committed ({percent}%)"
 
-    def __init__(self, stream: Any, *, plain: bool) -> None:
-        self.stream = stream
-        self.drawn = False
-        self.plain = plain or not getattr(sys.stderr, "isatty", lambda: False)()
-        self.started = time.monotonic()
+    def working(done: int, total: int, elapsed: float) -> str:
+        return f"{label}: still importing ({done:,} of {total:,} rows done, {elapsed:.0f} s)"
 
-    def update(self, run: ImportRun) -> None:
-        if self.plain:
-            self.stream.write(
-                f"{run.feed.name}: {run.rows_done} of {run.rows_total} rows "
-                f"committed ({run.percent_done}%)"
-            )
-            self.stream.flush()
-            return
-        filled = self.WIDTH * run.percent_done // 100
-        elapsed = time.monotonic() - self.started
-        rate = f", {run.rows_done / elapsed:,.0f} rows/s" if elapsed > 0 else ""
-        sys.stderr.write(
-            f"\r{run.feed.name} [{'#' * filled}{'.' * (self.WIDTH - filled)}] "
-            f"{run.rows_done:,}/{run.rows_total:,} rows{rate}  "
-        )
-        sys.stderr.flush()
-        self.drawn = True
+    return Progress(
+        label,
+        0,
+        stream=stream,
+        tty=False if plain else None,
+        line=committed,
+        working=working,
+    )
 
-    def close(self) -> None:
-        if self.drawn:
-            sys.stderr.write("\n")
-            sys.stderr.flush()
+
+def _feed_label(mapping_text: str, options: dict[str, Any], path: Path) -> str:
+    try:
+        name = tomllib.loads(mapping_text).get("feed", {}).get("name")
+    except tomllib.TOMLDecodeError:
+        name = None
+    return str(options.get("source") or name or path.stem)

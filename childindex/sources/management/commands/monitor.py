@@ -4,9 +4,10 @@ The database worker (`childindex db_worker`) runs jobs as they are queued; this 
 clock that queues the periodic ones. Every run queues: a signed checkpoint of the audit chain
 (when there are new events), the access policy's alerts, the irregular-use detectors for today
 (and for yesterday, to finish its late hours), and the "many practitioners opened a record"
-notifications. Once a day it also queues the "several services, no lead professional" prompts
-and the lifecycle run (archive at 18 or 25, a year after a death; purge after archiving). It
-lives in the sources app, the layer that may import every periodic job.
+notifications, and the jobs the apps above register (the reports' stored counts, which count
+only the LAs that are due). Once a day it also queues the "several services, no lead
+professional" prompts and the lifecycle run (archive at 18 or 25, a year after a death; purge
+after archiving). It lives in the sources app, the layer that may import every periodic job.
 
     childindex monitor                 queue once (for cron or a systemd timer)
     childindex monitor --every         queue every CHILDINDEX_AUDIT_CHECKPOINT_MINUTES (5) minutes
@@ -19,14 +20,16 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.tasks import Task
 from django.utils import timezone
 
 from childindex.alerts import tasks as alert_tasks
 from childindex.audit import tasks as audit_tasks
-from childindex.core.jobs import orphaned_jobs_requeue
+from childindex.core.jobs import orphaned_jobs_requeue, periodic_jobs
 from childindex.sources import tasks as source_tasks
 
 
@@ -60,7 +63,7 @@ class Command(BaseCommand):
             if requeued:
                 self.stdout.write(f"queued again {len(requeued)} jobs whose worker died")
             today = timezone.localdate()
-            jobs = [
+            jobs: list[tuple[Task[..., Any], tuple[Any, ...]]] = [
                 (audit_tasks.raise_policy_alerts, ()),
                 (audit_tasks.detect_irregular_use, (today.isoformat(),)),
                 (audit_tasks.detect_irregular_use, ((today - dt.timedelta(days=1)).isoformat(),)),
@@ -68,6 +71,7 @@ class Command(BaseCommand):
             ]
             if settings.AUDIT_CHECKPOINT_DIR is not None:
                 jobs.insert(0, (audit_tasks.audit_checkpoint, ()))
+            jobs += [(job, ()) for job in periodic_jobs()]  # the reports' counts, when due
             if last_daily != today:
                 jobs.append((alert_tasks.notify_no_lead_professional, ()))
                 jobs.append((source_tasks.run_lifecycle, (today.isoformat(),)))

@@ -2,8 +2,10 @@
 
     childindex generate --children N --seed S --out DIR [--load]
         [--la CODE ... | --las N] [--as-of YYYY-MM-DD] [--error-rate R] [--error KIND=RATE ...]
+        [--error-profile default|hard]
 
-Writes DIR/children.csv, DIR/feeds/<source>.csv, DIR/truth.csv and the rest (see
+Writes DIR/children.csv, DIR/feeds/<source>.csv (DIR/feeds/<LA code>/<source>.csv, one set per
+LA, when there are several), DIR/truth.csv and the rest (see
 ``childindex.synthetic.feeds``); ``--load`` also loads the population into the configured
 database. The same options give byte-identical files. ``--as-of`` (the day ages are counted
 to) defaults to today, and is written to DIR/manifest.json so any run can be repeated.
@@ -12,22 +14,29 @@ to) defaults to today, and is written to DIR/manifest.json so any run can be rep
 from __future__ import annotations
 
 import datetime as dt
+import io
 import math
 import re
+import sys
 import tempfile
 import time
 from argparse import ArgumentParser
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError
 
+from childindex.core.progress import Progress
 from childindex.synthetic.feeds import (
     DEFAULT_ERROR_RATE,
     ERROR_KINDS,
+    ERROR_PROFILES,
+    HARD_ERROR_KINDS,
+    HARD_ERROR_RATE,
     PopulationWriter,
-    error_rates,
+    profile_error_rates,
 )
 from childindex.synthetic.load import PopulationLoadError, check_can_load, population_load
 from childindex.synthetic.people import FEEDS
@@ -70,6 +79,20 @@ def _out_dir(text: str) -> Path:
     except OSError as exc:
         raise CommandError(f"cannot write to --out {text}: {exc.strerror or exc}") from None
     return out
+
+
+def _counted(families: Iterator[Any], bar: Progress) -> Iterator[Any]:
+    """The families, counting their children into ``bar``: a plain line at most every few
+    seconds (a new count each time), the bar redrawn as it goes."""
+    done, shown = 0, time.monotonic()
+    for family in families:
+        done += len(family.children)
+        now = time.monotonic()
+        if bar.tty and now - shown >= 0.2 or not bar.tty and now - shown >= bar.plain_every:
+            bar.update(done)
+            shown = now
+        yield family
+    bar.update(done)
 
 
 class Command(BaseCommand):
@@ -129,10 +152,18 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--error-rate",
-            default=str(DEFAULT_ERROR_RATE),
+            default=None,
             metavar="R",
             help="about the share of feed rows with an error, 0 to 1 "
-            f"(default {DEFAULT_ERROR_RATE})",
+            f"(default {DEFAULT_ERROR_RATE}; {HARD_ERROR_RATE} with --error-profile hard)",
+        )
+        parser.add_argument(
+            "--error-profile",
+            default="default",
+            choices=ERROR_PROFILES,
+            help="hard adds the public benchmarks' errors: another given name, two slips in "
+            "a name, a missing name or date of birth, names swapped, an impossible date, a "
+            "house number slip, an identifier one digit out that passes its check",
         )
         parser.add_argument(
             "--error",
@@ -158,12 +189,15 @@ class Command(BaseCommand):
             out, key=population_options.key, as_of=population_options.as_of, rates=rates
         ) as writer:
             writer.write_directory(population.directory)
-            families = writer.passthrough(population.families())
-            if options["load"]:
-                counts = self._load(population, families, population_options)
-            else:
-                for _family in families:
-                    pass
+            with self._progress(
+                options, population_options.children, loading=options["load"]
+            ) as bar:
+                families = _counted(writer.passthrough(population.families()), bar)
+                if options["load"]:
+                    counts = self._load(population, families, population_options)
+                else:
+                    for _family in families:
+                        pass
             writer.write_population_estimates()
             manifest = writer.write_manifest(
                 generator="childindex generate",
@@ -174,7 +208,10 @@ class Command(BaseCommand):
                 as_of=population_options.as_of.isoformat(),
             )
         files = manifest["files"]
-        per_feed = {feed: files[f"feeds/{feed}.csv"] for feed in FEEDS}
+        per_feed = {
+            feed: sum(n for name, n in files.items() if name.endswith(f"/{feed}.csv"))
+            for feed in FEEDS
+        }
         self.stdout.write(
             f"Wrote {files['children.csv']:,} children and {sum(per_feed.values()):,} feed rows "
             f"({', '.join(f'{feed} {rows:,}' for feed, rows in per_feed.items())}) "
@@ -185,6 +222,22 @@ class Command(BaseCommand):
                 f"Loaded {counts['children']:,} children, {counts['involvements']:,} "
                 f"involvements and {counts['practitioners']:,} practitioners into the database."
             )
+
+    def _progress(self, options: dict[str, Any], children: int, *, loading: bool) -> Progress:
+        """Children generated (and loaded) so far, on stderr: a bar on a terminal, otherwise a
+        line every few seconds (``core.progress``); nothing with ``--verbosity 0``."""
+        label = "Generating and loading" if loading else "Generating"
+        stream = getattr(self.stderr, "_out", sys.stderr)
+        if options["verbosity"] < 1:
+            stream = io.StringIO()
+        return Progress(
+            label,
+            children,
+            unit="children",
+            stream=stream,
+            plain_every=5.0,
+            line=lambda done, total: f"{label}: {done:,} of {total:,} children",
+        )
 
     def _parse(self, options: dict[str, Any]) -> tuple[PopulationOptions, dict[str, float], Path]:
         children = _whole_number(options["children"], "--children", 1, MAX_CHILDREN)
@@ -202,9 +255,10 @@ class Command(BaseCommand):
         overrides = {}
         for item in options["error"]:
             kind, sep, value = item.partition("=")
-            if not sep or kind.strip() not in ERROR_KINDS:
+            kinds = ERROR_KINDS + (HARD_ERROR_KINDS if options["error_profile"] == "hard" else ())
+            if not sep or kind.strip() not in kinds:
                 raise CommandError(
-                    f"--error takes KIND=RATE with KIND one of {', '.join(ERROR_KINDS)}, "
+                    f"--error takes KIND=RATE with KIND one of {', '.join(kinds)}, "
                     f"not {item[:40]!r}"
                 )
             overrides[kind.strip()] = _rate(value, f"--error {kind.strip()}")
@@ -213,7 +267,12 @@ class Command(BaseCommand):
         la_codes = tuple(c.strip().upper() for c in options["la_codes"] or [DEFAULT_LA_CODE])
         if options.get("las") is not None:
             la_codes = national_la_codes(_whole_number(options["las"], "--las", 1, MAX_LAS))
-        rates = error_rates(_rate(options["error_rate"], "--error-rate"), overrides)
+        overall = options["error_rate"]
+        rates = profile_error_rates(
+            options["error_profile"],
+            None if overall is None else _rate(overall, "--error-rate"),
+            overrides,
+        )
         try:
             population_options = PopulationOptions(
                 children=children,

@@ -11,6 +11,7 @@ shows is synthetic.
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import subprocess
@@ -27,6 +28,14 @@ from childindex.access.demo import create_demo_users, current_code
 from childindex.directory.models import LocalAuthority
 from childindex.fhir.demo import create_demo_clients
 from childindex.records.models import Child
+from childindex.web.demo_examples import Example, demo_examples
+
+EXAMPLE_LABELS = {
+    "shielded": "a shielded child:",
+    "hidden_concern": "a child with a hidden concern:",
+    "sensitive_service": "a child with a sensitive service:",
+    "child_protection_enquiry": "for a child protection enquiry:",
+}
 
 DEFAULT_CHILDREN = 3000
 DEFAULT_SEED = 2026
@@ -84,7 +93,7 @@ class Command(BaseCommand):
                 seed=options["seed"],
                 out=str(out),
                 load=True,
-                verbosity=0,
+                verbosity=1,  # progress on stderr: the first run takes a minute
             )
             # The sources feed the index as they would in an LA: each generated feed is imported
             # with its mapping, so feed health, rejected rows and the review queue have content.
@@ -97,6 +106,18 @@ class Command(BaseCommand):
                     str(mapping.with_suffix(".csv")),
                     verbosity=0,
                 )
+            # A neighbouring trust's transfer of health visiting records, keyed by hand and
+            # without NHS numbers: the rows the model cannot place wait in the review queue.
+            call_command("near-misses", str(out / "feeds"), stdout=io.StringIO())
+            near_misses = out / "feeds" / "health_visiting_transfer.toml"
+            call_command(
+                "feed",
+                "import",
+                "--mapping",
+                str(near_misses),
+                str(near_misses.with_suffix(".csv")),
+                verbosity=0,
+            )
             # The national operator's part: the county's child population estimates (the ONS
             # mid-year estimates layout), which the coverage report compares the index with.
             call_command("population", "load", str(out / "population_estimates.csv"), verbosity=0)
@@ -107,6 +128,7 @@ class Command(BaseCommand):
         clients = create_demo_clients(la)
         self._mark_demo_checkout()
         self._print_welcome(la, users, port)
+        self._print_examples(demo_examples(la))
         self._print_api_clients(clients, port)
         if not options["no_serve"]:
             self._serve(port)
@@ -162,6 +184,21 @@ class Command(BaseCommand):
         path = Path(settings.DATABASES["default"]["NAME"])
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+    def _print_examples(self, examples: dict[str, Example]) -> None:
+        """The children the README's tour names, found by their state in this county."""
+        if not examples:
+            return
+        w = self.stdout.write
+        w("Children to try (find a child by name and postcode, or name and date of birth):")
+        for kind, example in examples.items():
+            where = (
+                f"born {example.date_of_birth:%d %m %Y}"
+                if kind == "shielded"  # a shielded child cannot be found by address
+                else f"postcode {example.postcode}, born {example.date_of_birth:%d %m %Y}"
+            )
+            w(f"  {EXAMPLE_LABELS[kind]:<34} {example.name}, {where}")
+        w("")
 
     def _print_api_clients(self, clients, port: int) -> None:
         w = self.stdout.write

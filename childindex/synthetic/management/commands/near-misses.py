@@ -1,0 +1,34 @@
+"""`childindex near-misses FEEDS_DIR`: write a small feed of near misses beside generated feeds.
+
+    childindex near-misses out/county/feeds
+
+Writes ``health_visiting_transfer.csv`` and its mapping ``health_visiting_transfer.toml`` from
+the generated ``health_visiting`` feed (``childindex.synthetic.near_misses``): records keyed by
+hand without NHS numbers, from a source that may not add children, so that importing it
+(``childindex feed import --mapping ...``) fills the review queue. The demo runs it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from childindex.synthetic.near_misses import write_near_miss_feed
+
+
+class Command(BaseCommand):
+    help = "Write a feed of near misses (for the review queue) beside generated feeds."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("feeds", help="the generated feeds folder, e.g. out/county/feeds")
+
+    def handle(self, *args, **options) -> None:
+        feeds = Path(options["feeds"])
+        if not (feeds / "health_visiting.csv").is_file():
+            raise CommandError(f"{feeds} has no health_visiting.csv: run childindex generate")
+        try:
+            mapping = write_near_miss_feed(feeds)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(str(mapping))

@@ -1,0 +1,48 @@
+"""The one path from a service's refusal to the page: ``ValidationError`` or ``PermissionDenied``.
+
+Services raise ``ValidationError`` (bad input: the reasons, per field where they know it) and
+``PermissionDenied`` (the policy said no: ``access.policy.AccessRefused`` carries the reasons).
+A view catches them and hands them here:
+
+- ``add_to_form`` puts every reason against the field it concerns (``field_map`` maps a
+  service's field name to the form's), or against the whole form, so the GOV.UK error summary
+  lists it;
+- ``first_message`` gives the one sentence for a form error at one place or a flash message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from django import forms
+from django.core.exceptions import PermissionDenied, ValidationError
+
+REFUSED = "You cannot do that."
+
+
+def first_message(exc: ValidationError | PermissionDenied) -> str:
+    """The first reason of a service's error, in words the user can act on."""
+    if isinstance(exc, ValidationError):
+        return exc.messages[0]
+    return str(exc) or REFUSED
+
+
+def add_to_form(
+    form: forms.BaseForm,
+    exc: ValidationError | PermissionDenied,
+    field_map: Mapping[str, str | None] | None = None,
+) -> None:
+    """Show every reason of a service's error against the form field it concerns (``field_map``
+    first, then a field of the same name), or against the whole form."""
+    if isinstance(exc, PermissionDenied):
+        form.add_error(None, first_message(exc))
+        return
+    field_map = field_map or {}
+    if hasattr(exc, "error_dict"):
+        for key, messages in exc.message_dict.items():
+            target = field_map.get(key, key if key in form.fields else None)
+            for message in messages:
+                form.add_error(target, message)
+    else:
+        for message in exc.messages:
+            form.add_error(None, message)
