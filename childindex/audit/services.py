@@ -179,6 +179,9 @@ def _index_numbers(children: Iterable[Any]) -> list[str]:
     return list(dict.fromkeys(n for n in numbers if n))
 
 
+_ACTIONS = frozenset(Action.values)  # built once: ``Action.values`` makes a new list each time
+
+
 class UnknownAction(ValueError):
     """An action that is not a member of ``Action`` (the trail's closed list)."""
 
@@ -205,7 +208,7 @@ def audit_record(
     The request's id and client address are taken from the current request when not given.
     The actor's role, organisation and LA are copied onto the event as they are now.
     """
-    if action not in Action.values:
+    if action not in _ACTIONS:
         raise UnknownAction(
             f"{action!r} is not an audit action: add it to childindex.audit.models.Action"
         )
