@@ -102,7 +102,8 @@ class PostgresCopies:
 
 def _mixed_feed(generated: Path, out: Path) -> tuple[Path, Path]:
     """The GP feed's rows (children in the index), the same rows made into children the index
-    does not hold (another family name and postcode, no NHS number), and three bad rows."""
+    does not hold (another family name and postcode, no NHS number), a row kept with a warning
+and three rejected rows."""
     source = generated / "feeds" / "gp_registrations.csv"
     with source.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
@@ -118,9 +119,23 @@ def _mixed_feed(generated: Path, out: Path) -> tuple[Path, Path]:
             postcode="WE9 9ZZ",
         )
         mixed.append(other)
-    mixed.insert(17, dict(rows[0], source_record_id="BAD1", date_of_birth="2012-02-30"))
-    mixed.insert(150, dict(rows[1], source_record_id="BAD2", nhs_number="9990000001"))
-    mixed.insert(300, dict(rows[2], source_record_id="BAD3", given_names=""))
+    # kept with a warning (an impossible date of birth is dropped from matching, not fatal)
+    mixed.insert(9, dict(rows[3], source_record_id="WARN1", date_of_birth="2012-02-30"))
+    # rejected: a gender that cannot be read, a start date that cannot be read, nothing that
+    # identifies a child
+    mixed.insert(17, dict(rows[0], source_record_id="BAD1", gender="robot"))
+    mixed.insert(150, dict(rows[1], source_record_id="BAD2", start_date="2020-13-45"))
+    mixed.insert(
+        300,
+        dict(
+            rows[2],
+            source_record_id="BAD3",
+            given_names="",
+            family_name="",
+            date_of_birth="",
+            nhs_number="",
+        ),
+    )
     path = out / "mixed.csv"
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=header, lineterminator="\n")
