@@ -102,8 +102,8 @@ class PostgresCopies:
 
 def _mixed_feed(generated: Path, out: Path) -> tuple[Path, Path]:
     """The GP feed's rows (children in the index), the same rows made into children the index
-    does not hold (another family name and postcode, no NHS number), a row kept with a warning
-and three rejected rows."""
+    does not hold (another family name and postcode, no NHS number), one row kept with a
+    warning and three rejected rows."""
     source = generated / "feeds" / "gp_registrations.csv"
     with source.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
