@@ -113,7 +113,7 @@ def multiply(pg: psycopg.Connection, times: int) -> None:
         pg.execute(
             f"insert into records_child (id, index_number, merged_into_id, {', '.join(rest)}) "
             f"select id + {offset}, "
-            f"((index_number::bigint + {k} * 7919 * 1000003) % 90000000000 "
+            f"((index_number::bigint + {k * 7919 * 1000003}) % 90000000000 "  # bigint, not int4
             f"+ 10000000000)::text, merged_into_id + {offset}, {', '.join(rest)} "
             f"from records_child where id <= {base} on conflict (index_number) do nothing"
         )
