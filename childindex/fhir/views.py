@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from functools import wraps
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -199,23 +200,32 @@ def patient_search(request: HttpRequest, client: ApiClient) -> HttpResponse:
     return fhir_response(searchset(entries, base=_base(request)))
 
 
-def _parameters(request: HttpRequest):
-    from fhir.resources.R4B.parameters import Parameters
-
+def _json_body(request: HttpRequest) -> object:
     try:
-        body = json.loads(request.body or b"null")
+        return json.loads(request.body or b"null")
     except ValueError as error:
         raise FhirError(400, "invalid", f"The body is not JSON: {error}.") from error
-    if not isinstance(body, dict) or body.get("resourceType") != "Parameters":
-        raise FhirError(400, "invalid", "POST a Parameters resource holding a Patient.")
+
+
+def _posted(request: HttpRequest, model: Any, *, hint: str) -> Any:
+    """The request's body as the FHIR resource ``model`` (an R4B model class), or a 400
+    OperationOutcome saying what is wrong: not JSON, another resource, or where it is invalid."""
+    body = _json_body(request)
+    name = model.get_resource_type()
+    if not isinstance(body, dict) or body.get("resourceType") != name:
+        raise FhirError(400, "invalid", hint)
     try:
-        return Parameters.model_validate(body)
+        return model.model_validate(body)
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise FhirError(
-            400, "invalid", f"Invalid Parameters at {where}: {first['msg']}."
-        ) from error
+        raise FhirError(400, "invalid", f"Invalid {name} at {where}: {first['msg']}.") from error
+
+
+def _parameters(request: HttpRequest) -> Any:
+    from fhir.resources.R4B.parameters import Parameters
+
+    return _posted(request, Parameters, hint="POST a Parameters resource holding a Patient.")
 
 
 @fhir_endpoint(Scope.MATCH, action=Action.FHIR_PATIENT_MATCH)
@@ -327,10 +337,7 @@ def team_search(request: HttpRequest, client: ApiClient, resource_type: str) -> 
 def transaction(request: HttpRequest, client: ApiClient) -> HttpResponse:
     """``POST /fhir`` with a transaction Bundle of a source system's records."""
     _method(request, "POST")
-    try:
-        bundle = json.loads(request.body or b"null")
-    except ValueError as error:
-        raise FhirError(400, "invalid", f"The body is not JSON: {error}.") from error
+    bundle = _json_body(request)
     if not isinstance(bundle, dict):
         raise FhirError(400, "invalid", "POST a Bundle of type 'transaction'.")
     results = bundle_import(client=client, bundle=bundle)
@@ -474,21 +481,10 @@ def _consent_search(request: HttpRequest, client: ApiClient) -> HttpResponse:
     return fhir_response(searchset(entries, base=_base(request)))
 
 
-def _posted_consent(request: HttpRequest):
+def _posted_consent(request: HttpRequest) -> Any:
     from fhir.resources.R4B.consent import Consent
 
-    try:
-        body = json.loads(request.body or b"null")
-    except ValueError as error:
-        raise FhirError(400, "invalid", f"The body is not JSON: {error}.") from error
-    if not isinstance(body, dict) or body.get("resourceType") != "Consent":
-        raise FhirError(400, "invalid", "Send a Consent resource.")
-    try:
-        return Consent.model_validate(body)
-    except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise FhirError(400, "invalid", f"Invalid Consent at {where}: {first['msg']}.") from error
+    return _posted(request, Consent, hint="Send a Consent resource.")
 
 
 @fhir_endpoint(Scope.CONSENT_WRITE, action=Action.FHIR_CONSENT_WRITE)
