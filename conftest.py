@@ -6,7 +6,7 @@ os.environ.setdefault("CHILDINDEX_MODE", "test")
 
 # The audit tables are append-only (database triggers); the plugin lets the test runner's flush
 # empty them between transactional tests.
-pytest_plugins = ["childindex.audit.testing"]
+pytest_plugins = ["childindex.audit.testing", "childindex.testkit.fixtures"]
 
 
 import pytest  # noqa: E402

@@ -18,9 +18,9 @@ from childindex.core.identifiers import (
     UPN_LA_NUMBERS,
     IdentifierError,
     IdentifierType,
-    _mod11_check_digit,
     chi_date_of_birth,
     format_index_number,
+    mod11_check_digit,
     new_index_number,
     synthetic_chi_number,
     synthetic_hc_number,
@@ -57,7 +57,7 @@ def mod11_body_without_check_digit(prefix: str = "") -> str:
     """The first nine digits (starting ``prefix``) whose modulus 11 check digit would be 10."""
     for i in range(10 ** (9 - len(prefix))):
         body = prefix + f"{i:0{9 - len(prefix)}d}"
-        if _mod11_check_digit(body) is None:
+        if mod11_check_digit(body) is None:
             return body
     raise AssertionError(f"no body starting {prefix} lacks a check digit")
 
@@ -97,7 +97,7 @@ def test_nhs_number_whose_check_digit_would_be_10_is_never_issued():
 
 
 def test_nhs_number_whose_remainder_is_0_has_check_digit_0():
-    body = next(f"{i:09d}" for i in range(10**9) if _mod11_check_digit(f"{i:09d}") == 0)
+    body = next(f"{i:09d}" for i in range(10**9) if mod11_check_digit(f"{i:09d}") == 0)
     assert validate_nhs_number(body + "0") == body + "0"
 
 
@@ -108,7 +108,7 @@ def test_nhs_number_has_exactly_the_one_completion_our_mod11_computes(body):
     for last in "0123456789":
         with contextlib.suppress(IdentifierError):
             valid.append(validate_nhs_number(body + last))
-    check = _mod11_check_digit(body)
+    check = mod11_check_digit(body)
     assert valid == ([] if check is None else [body + str(check)])
 
 
@@ -136,7 +136,7 @@ def test_every_single_digit_error_and_adjacent_swap_in_an_nhs_number_is_caught()
 
 
 def mod11_number(body: str) -> str:
-    check = _mod11_check_digit(body)
+    check = mod11_check_digit(body)
     assert check is not None, body
     return body + str(check)
 
@@ -149,7 +149,7 @@ def test_hc_number_in_range_with_good_check_digit_is_accepted():
 @pytest.mark.parametrize("body", ["319999999", "400000000", "943476591", "100000000"])
 def test_hc_number_outside_320_to_399_million_is_refused_even_with_a_good_check_digit(body):
     candidates = [body, str(int(body) - 1), str(int(body) + 1)]
-    number = next(mod11_number(b) for b in candidates if _mod11_check_digit(b) is not None)
+    number = next(mod11_number(b) for b in candidates if mod11_check_digit(b) is not None)
     assert not HC_RANGE[0] <= int(number) <= HC_RANGE[1]
     with pytest.raises(IdentifierError, match="320 000 0000 and 399 999 9999"):
         validate_hc_number(number)
@@ -203,7 +203,7 @@ def chi_with_body(body: str) -> str:
     """A modulus-11-valid CHI number from a body, adjusting the sex digit if needed."""
     for sex_digit in "0123456789":
         candidate = body[:8] + sex_digit
-        if _mod11_check_digit(candidate) is not None:
+        if mod11_check_digit(candidate) is not None:
             return mod11_number(candidate)
     raise AssertionError(body)
 

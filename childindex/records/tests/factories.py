@@ -21,7 +21,7 @@ from childindex.access.tests.factories import UserFactory
 from childindex.core.identifiers import (
     UPN_LA_NUMBERS,
     IdentifierType,
-    _mod11_check_digit,
+    mod11_check_digit,
     new_index_number,
     synthetic_chi_number,
 )
@@ -72,7 +72,7 @@ def _mod11_from_sequence(base: int, n: int, span: int) -> str:
     """
     for last in range(10):
         body = str(base + 10 * (n % span) + last)
-        check = _mod11_check_digit(body)
+        check = mod11_check_digit(body)
         if check is not None:
             return body + str(check)
     raise AssertionError("unreachable: of ten such bodies at most one lacks a check digit")

@@ -11,7 +11,7 @@ from childindex.records.models import Child, ChildName
 from childindex.records.search import parse_criteria
 from childindex.records.search_models import ChildSearchKey
 from childindex.records.selectors import child_search
-from childindex.records.tests import journey_data as data
+from childindex.testkit.journey import journey_user
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +26,7 @@ def test_the_generators_load_builds_the_search_keys(tmp_path, fast_password_hash
         .select_related("child")
         .first()
     )
-    searcher = data.user("searcher", la=name.child.responsible_la)
+    searcher = journey_user("searcher", la=name.child.responsible_la)
     found = child_search(
         actor=searcher,
         criteria=parse_criteria(

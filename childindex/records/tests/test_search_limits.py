@@ -29,70 +29,70 @@ def search(actor, *, at=NOON):
     )
 
 
-def test_the_default_limits_are_ones_a_busy_safeguarding_hub_never_meets(county):
-    limits = search_limits_for(county["pat"])
+def test_the_default_limits_are_ones_a_busy_safeguarding_hub_never_meets(journey):
+    limits = search_limits_for(journey.pat)
     assert (limits.per_minute, limits.per_day) == (30, 300)
 
 
 def test_the_search_past_the_minute_limit_is_refused_with_when_searching_can_resume(
-    county, children
+    journey, children
 ):
-    UsageThresholds.objects.create(local_authority=county["la"], search_limit_per_minute=3)
+    UsageThresholds.objects.create(local_authority=journey.la, search_limit_per_minute=3)
     for _ in range(3):
-        search(county["pat"])
+        search(journey.pat)
     with pytest.raises(SearchLimitReached) as refused:
-        search(county["pat"])
+        search(journey.pat)
     assert isinstance(refused.value, AccessRefused)
     assert refused.value.resume_at == dt.datetime(2026, 11, 18, 12, 1, tzinfo=dt.UTC)
     assert "12:01" in " ".join(refused.value.reasons)
     # the next minute searches again
-    search(county["pat"], at=NOON + dt.timedelta(minutes=1))
+    search(journey.pat, at=NOON + dt.timedelta(minutes=1))
 
 
-def test_a_refused_search_is_audited_and_alerts_the_las_auditors_at_once(county, children):
-    UsageThresholds.objects.create(local_authority=county["la"], search_limit_per_minute=2)
-    search(county["pat"])
-    search(county["pat"])
+def test_a_refused_search_is_audited_and_alerts_the_las_auditors_at_once(journey, children):
+    UsageThresholds.objects.create(local_authority=journey.la, search_limit_per_minute=2)
+    search(journey.pat)
+    search(journey.pat)
     for _ in range(3):  # three refusals in one window: one alert, three audit events
         with pytest.raises(SearchLimitReached):
-            search(county["pat"])
+            search(journey.pat)
     denied = AuditEvent.objects.filter(
-        action="child_search", outcome=Outcome.DENIED, actor=county["pat"]
+        action="child_search", outcome=Outcome.DENIED, actor=journey.pat
     )
     assert denied.count() == 3
     assert denied.first().detail["limit"] == "minute"
     assert denied.first().children == []
     alerts = Alert.objects.filter(kind=AlertKind.SEARCH_LIMIT)
     assert [(a.local_authority_id, a.subject_id) for a in alerts] == [
-        (county["la"].pk, county["pat"].pk)
+        (journey.la.pk, journey.pat.pk)
     ]
     assert "2 searches" in alerts[0].reason
 
 
-def test_the_day_limit_holds_across_minutes_and_resumes_at_midnight(county, children):
+def test_the_day_limit_holds_across_minutes_and_resumes_at_midnight(journey, children):
     UsageThresholds.objects.create(
-        local_authority=county["la"], search_limit_per_minute=30, search_limit_per_day=2
+        local_authority=journey.la, search_limit_per_minute=30, search_limit_per_day=2
     )
-    search(county["pat"])
-    search(county["pat"], at=NOON + dt.timedelta(minutes=5))
+    search(journey.pat)
+    search(journey.pat, at=NOON + dt.timedelta(minutes=5))
     with pytest.raises(SearchLimitReached) as refused:
-        search(county["pat"], at=NOON + dt.timedelta(minutes=10))
+        search(journey.pat, at=NOON + dt.timedelta(minutes=10))
     tomorrow = timezone.localdate(NOON) + dt.timedelta(days=1)
     midnight = dt.datetime.combine(tomorrow, dt.time(), tzinfo=timezone.get_current_timezone())
     assert refused.value.resume_at == midnight
     assert refused.value.window == "day"
 
 
-def test_limits_are_per_user(county, children):
-    UsageThresholds.objects.create(local_authority=county["la"], search_limit_per_minute=1)
-    search(county["pat"])
-    search(county["cp"])  # another user of the same LA is not held back
+def test_limits_are_per_user(journey, children):
+    UsageThresholds.objects.create(local_authority=journey.la, search_limit_per_minute=1)
+    search(journey.pat)
+    search(journey.cp)  # another user of the same LA is not held back
 
 
-def test_the_cli_search_keeps_the_same_limit(county, children):
+def test_the_cli_search_keeps_the_same_limit(journey, children):
     # a day limit of one as well: the two calls run on the real clock and may straddle a minute
     UsageThresholds.objects.create(
-        local_authority=county["la"], search_limit_per_minute=1, search_limit_per_day=1
+        local_authority=journey.la, search_limit_per_minute=1, search_limit_per_day=1
     )
     out = io.StringIO()
     call_command("search", "--as", "pat", "--dob", "2015-03-04", "Olivia", "Smith", stdout=out)
@@ -124,14 +124,14 @@ def database_cache(settings):
 
 
 def test_on_the_database_cache_the_day_count_outlives_five_quiet_minutes(
-    county, children, database_cache
+    journey, children, database_cache
 ):
     """Django's database cache gives ``incr`` its default five-minute timeout, so a day counter
     kept that way was forgotten after five minutes without a search: pacing searches evaded the
     day limit. The day's count must live until the day ends."""
     from django.db import connection
 
-    search(county["pat"], at=timezone.now())
+    search(journey.pat, at=timezone.now())
     with connection.cursor() as cursor:
         cursor.execute("SELECT expires FROM childindex_cache")
         expiries = [row[0] for row in cursor.fetchall()]
@@ -144,23 +144,23 @@ def test_on_the_database_cache_the_day_count_outlives_five_quiet_minutes(
     assert soonest >= midnight
 
 
-def test_on_the_database_cache_the_limits_hold(county, children, database_cache):
+def test_on_the_database_cache_the_limits_hold(journey, children, database_cache):
     UsageThresholds.objects.create(
-        local_authority=county["la"], search_limit_per_minute=2, search_limit_per_day=4
+        local_authority=journey.la, search_limit_per_minute=2, search_limit_per_day=4
     )
-    search(county["pat"])
-    search(county["pat"])
+    search(journey.pat)
+    search(journey.pat)
     with pytest.raises(SearchLimitReached) as refused:
-        search(county["pat"])
+        search(journey.pat)
     assert refused.value.window == "minute"
-    search(county["pat"], at=NOON + dt.timedelta(minutes=1))
+    search(journey.pat, at=NOON + dt.timedelta(minutes=1))
     with pytest.raises(SearchLimitReached) as refused:  # 5 attempts, refused ones count too
-        search(county["pat"], at=NOON + dt.timedelta(minutes=2))
+        search(journey.pat, at=NOON + dt.timedelta(minutes=2))
     assert refused.value.window == "day"
-    search(county["cp"])  # per user
+    search(journey.cp)  # per user
 
 
-def test_one_search_writes_the_cache_once(county, children, database_cache):
+def test_one_search_writes_the_cache_once(journey, children, database_cache):
     """Both windows are one entry: one write (one commit) per search, where the two counters
     took two commits and about twenty statements."""
     from django.db import connection
@@ -168,9 +168,9 @@ def test_one_search_writes_the_cache_once(county, children, database_cache):
 
     from childindex.access.search_limits import search_limit_take
 
-    search_limit_take(actor=county["pat"], now=NOON)
+    search_limit_take(actor=journey.pat, now=NOON)
     with CaptureQueriesContext(connection) as queries:
-        search_limit_take(actor=county["pat"], now=NOON)
+        search_limit_take(actor=journey.pat, now=NOON)
     cache_writes = [
         q["sql"]
         for q in queries.captured_queries

@@ -13,18 +13,18 @@ from django.utils import timezone
 
 from childindex.access.models import Role
 from childindex.access.testing import sign_in_verified
-from childindex.records.tests import journey_data as data
 from childindex.reports import counts, selectors
 from childindex.reports.models import CountsSnapshot
 from childindex.sources.models import Feed, ImportRun, RunStatus
+from childindex.testkit.journey import journey_child, journey_la, journey_user
 
 
 @pytest.fixture
 def small_la(db, fast_password_hashing):
-    la = data.local_authority("E10000021", "Qzshire")
-    team = data.user("tam", la=la, role=Role.INDEX_TEAM)
+    la = journey_la("E10000021", "Qzshire")
+    team = journey_user("tam", la=la, role=Role.INDEX_TEAM)
     for n in range(6):
-        data.child(f"Qz{n}", "Small", dt.date(2015, 1, 1 + n), la=la)
+        journey_child(f"Qz{n}", "Small", dt.date(2015, 1, 1 + n), la=la)
     return la, team
 
 
@@ -37,7 +37,7 @@ def test_the_summary_reads_the_stored_counts_and_the_worklist_counts_live(small_
     la, team = small_la
     assert _no_gp(team) == 6  # the first view counts the LA
     for n in range(6, 12):
-        data.child(f"Qz{n}", "Small", dt.date(2015, 2, 1 + n), la=la)
+        journey_child(f"Qz{n}", "Small", dt.date(2015, 2, 1 + n), la=la)
     assert _no_gp(team) == 6  # as of the last count
     assert selectors.worklist(actor=team, slug="no-gp").count.value == 12  # live
     counts.counts_refresh(la.pk)
@@ -171,7 +171,7 @@ def test_planning_counts_living_children_and_coverage_counts_the_deceased_too(sm
     from childindex.records.models import ChildStatus
 
     la, team = small_la
-    gone = data.child("Qz9", "Small", dt.date(2015, 3, 1), la=la)
+    gone = journey_child("Qz9", "Small", dt.date(2015, 3, 1), la=la)
     gone.status, gone.date_of_death = ChildStatus.DECEASED, dt.date(2025, 1, 1)
     gone.save()
     planning = selectors.planning(actor=team)

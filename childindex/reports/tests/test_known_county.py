@@ -10,36 +10,22 @@ import datetime as dt
 from collections import Counter
 from pathlib import Path
 
-import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from childindex.access.models import User
-from childindex.access.testing import authenticator
 from childindex.audit.models import AuditEvent
 from childindex.directory.models import Service
 from childindex.records.models import Child, Involvement
 from childindex.reports import selectors
 from childindex.reports.models import PopulationEstimate
+from childindex.testkit.generated import GENERATED_LA
 
-LA = "E10000099"
+LA = GENERATED_LA  # the county the fixture generates
 
 
 def rows(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
-
-
-@pytest.fixture
-def county(db, tmp_path):
-    out = tmp_path / "county"
-    call_command(
-        "generate", "--children", "400", "--seed", "11", "--out", str(out), "--la", LA, "--load"
-    )
-    call_command("population", "load", str(out / "population_estimates.csv"))
-    team = User.objects.get(role="index_team", local_authority__code=LA)
-    authenticator(team)
-    return out, team
 
 
 def _active(out: Path) -> list[dict[str, str]]:
@@ -56,8 +42,8 @@ def _current_kinds(out: Path) -> dict[str, set[str]]:
     return held
 
 
-def test_no_gp_and_no_nhs_number_worklists_count_the_files(county):
-    out, team = county
+def test_no_gp_and_no_nhs_number_worklists_count_the_files(generated_county):
+    out, team = generated_county.out, generated_county.team
     active = _active(out)
     held = _current_kinds(out)
     summary = selectors.data_quality_summary(actor=team)
@@ -80,8 +66,8 @@ def test_no_gp_and_no_nhs_number_worklists_count_the_files(county):
     assert len(page.rows) == min(counts["no-gp"], selectors.WORKLIST_PAGE)
 
 
-def test_coverage_counts_the_children_and_the_estimate_file(county):
-    out, team = county
+def test_coverage_counts_the_children_and_the_estimate_file(generated_county):
+    out, team = generated_county.out, generated_county.team
     estimates = rows(out / "population_estimates.csv")
     year = max(
         int(k.removeprefix("population_")) for k in estimates[0] if k.startswith("population_")
@@ -107,8 +93,8 @@ def test_coverage_counts_the_children_and_the_estimate_file(county):
     assert view.total.in_index.value <= view.total.estimate.value  # estimates are raised
 
 
-def test_planning_counts_current_involvements_by_category(county):
-    out, team = county
+def test_planning_counts_current_involvements_by_category(generated_county):
+    out, team = generated_county.out, generated_county.team
     services = {
         (s["organisation_code"], s["name"]): s["category"] for s in rows(out / "services.csv")
     }
@@ -129,8 +115,8 @@ def test_planning_counts_current_involvements_by_category(county):
     assert sum(n.value for _, n, _ in view.by_band) == len(active)
 
 
-def test_every_report_read_is_audited_with_what_it_showed(county):
-    _, team = county
+def test_every_report_read_is_audited_with_what_it_showed(generated_county):
+    team = generated_county.team
     before = AuditEvent.objects.count()
     page = selectors.worklist(actor=team, slug="no-gp")
     selectors.coverage(actor=team)
@@ -153,8 +139,8 @@ def _services(out: Path) -> dict[tuple[str, str], dict[str, str]]:
     return {(s["organisation_code"], s["name"]): s for s in rows(out / "services.csv")}
 
 
-def test_the_two_schools_or_two_gps_worklist_counts_the_files(county):
-    out, team = county
+def test_the_two_schools_or_two_gps_worklist_counts_the_files(generated_county):
+    out, team = generated_county.out, generated_county.team
     services = _services(out)
     active = {c["child_id"] for c in _active(out)}
     held: dict[tuple[str, str], set] = {}
@@ -188,8 +174,8 @@ def test_the_two_schools_or_two_gps_worklist_counts_the_files(county):
     assert {w.slug: c.value for w, c in summary["worklists"]}["two-universal"] == len(expected)
 
 
-def test_coverage_by_postcode_district_counts_the_files(county):
-    out, team = county
+def test_coverage_by_postcode_district_counts_the_files(generated_county):
+    out, team = generated_county.out, generated_county.team
     services = _services(out)
     kinds: dict[str, set[str]] = {}
     for inv in rows(out / "involvements.csv"):
@@ -208,8 +194,8 @@ def test_coverage_by_postcode_district_counts_the_files(county):
     assert got == {d: (children[d], gp[d], school[d]) for d in children}
 
 
-def test_planning_by_age_band_and_by_month_counts_the_files(county):
-    out, team = county
+def test_planning_by_age_band_and_by_month_counts_the_files(generated_county):
+    out, team = generated_county.out, generated_county.team
     services = _services(out)
     today = timezone.localdate()
     active = {c["child_id"]: dt.date.fromisoformat(c["date_of_birth"]) for c in _active(out)}
@@ -235,9 +221,9 @@ def test_planning_by_age_band_and_by_month_counts_the_files(county):
 
 
 def test_feed_health_counts_the_rows_of_the_imported_file_and_the_import_counts_again(
-    county, django_capture_on_commit_callbacks
+    generated_county, django_capture_on_commit_callbacks
 ):
-    out, team = county
+    out, team = generated_county.out, generated_county.team
     before = selectors.data_quality_summary(actor=team)["as_of"]
     feed = out / "feeds" / "gp_registrations.csv"
     with django_capture_on_commit_callbacks(execute=True):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 
 import pytest
 from django.test import Client
@@ -15,16 +16,26 @@ from childindex.access.testing import sign_in_verified
 from childindex.audit import detectors
 from childindex.audit.models import Alert, AuditEvent
 from childindex.consent.models import Consent, GivenBy, Scope
-from childindex.records.models import Basis, Involvement, Relationship
-from childindex.records.tests import journey_data as data
+from childindex.records.models import Basis, Child, Involvement, Relationship
+from childindex.testkit.journey import journey_child
 
 ADDRESS_POSTCODE = "TN35 9QZ"
 
 
+@dataclass(frozen=True)
+class SubjectAccessWorld:
+    """A shielded child whose every field holds a marker, a sibling, and the index team's
+    signed-in client (in the journey's county)."""
+
+    child: Child
+    sibling: Child
+    client: Client
+
+
 @pytest.fixture
-def world(county):
-    la = county["la"]
-    child = data.child(
+def world(journey):
+    la = journey.la
+    child = journey_child(
         "Qzmarkerchild",
         "Qzfamily",
         dt.date(2011, 2, 3),
@@ -34,58 +45,60 @@ def world(county):
         shielded=True,
         carers=(("Qzmother", "Qzfamily", Relationship.MOTHER),),
     )
-    sibling = data.child("Qzsibling", "Qzfamily", dt.date(2013, 4, 5), la=la, postcode="TN34 2AA")
+    sibling = journey_child(
+        "Qzsibling", "Qzfamily", dt.date(2013, 4, 5), la=la, postcode="TN34 2AA"
+    )
     start = dt.date.today() - dt.timedelta(days=100)
     Involvement.objects.create(
         child=child,
-        service=county["pastoral"],
-        practitioner=county["teacher"],
+        service=journey.pastoral,
+        practitioner=journey.teacher,
         started_on=start,
         basis=Basis.UNIVERSAL,
-        logged_by=county["pat"],
+        logged_by=journey.pat,
     )
     Involvement.objects.create(
         child=child,
-        service=county["sexual_health"],
-        practitioner=county["therapist"],
+        service=journey.sexual_health,
+        practitioner=journey.therapist,
         started_on=start,
         basis=Basis.SENSITIVE_CONSENT,
-        logged_by=county["sam"],
+        logged_by=journey.sam,
     )
     Consent.objects.create(
         child=child,
         given_by=GivenBy.YOUNG_PERSON,
         scope=Scope.NAMED_SERVICE,
-        service=county["sexual_health"],
+        service=journey.sexual_health,
         given_on=start,
-        recorded_by=county["sam"],
+        recorded_by=journey.sam,
     )
     Involvement.objects.create(
         child=child,
-        service=county["speech"],
-        practitioner=county["therapist"],
+        service=journey.speech,
+        practitioner=journey.therapist,
         started_on=start,
         basis=Basis.HIDDEN_CONCERN,
-        logged_by=county["sam"],
+        logged_by=journey.sam,
     )
     Involvement.objects.create(
         child=sibling,
-        service=county["pastoral"],
-        practitioner=county["teacher"],
+        service=journey.pastoral,
+        practitioner=journey.teacher,
         started_on=start,
         basis=Basis.UNIVERSAL,
-        logged_by=county["pat"],
+        logged_by=journey.pat,
     )
     client = Client()
-    sign_in_verified(client, county["index_team"])
-    return {"child": child, "sibling": sibling, "client": client, **county}
+    sign_in_verified(client, journey.index_team)
+    return SubjectAccessWorld(child=child, sibling=sibling, client=client)
 
 
 def export(world, requester, *, shield="yes", output="json"):
-    response = world["client"].post(
+    response = world.client.post(
         reverse("web:reports-subject-access"),
         {
-            "index_number": world["child"].index_number,
+            "index_number": world.child.index_number,
             "requester": requester,
             "shield": shield,
             "output": output,
@@ -102,7 +115,7 @@ def test_the_young_person_gets_their_record_but_not_hidden_concerns_or_other_chi
     services = [i["service"] for i in got["involvements"]]
     assert "Young people's sexual health clinic" in services  # their own confidential service
     assert "Speech and language therapy" not in services  # the hidden concern
-    assert "Qzsibling" not in body and world["sibling"].index_number not in body
+    assert "Qzsibling" not in body and world.sibling.index_number not in body
     assert "07700 900 123" not in body  # a carer's phone is never included
 
 
@@ -126,10 +139,10 @@ def test_the_location_is_withheld_from_the_parent_the_shield_protects_against(wo
 
 
 def test_a_shielded_record_needs_the_shield_question_answered(world):
-    response = world["client"].post(
+    response = world.client.post(
         reverse("web:reports-subject-access"),
         {
-            "index_number": world["child"].index_number,
+            "index_number": world.child.index_number,
             "requester": "parent_with_pr",
             "output": "json",
         },
@@ -148,7 +161,7 @@ def test_producing_an_export_is_audited_and_raises_no_alert(world):
     export(world, "parent_with_pr", shield="yes")
     events = list(AuditEvent.objects.filter(id__gt=before))
     assert [e.action for e in events] == ["subject_access_export"]
-    assert events[0].children == [world["child"].index_number]
+    assert events[0].children == [world.child.index_number]
     assert events[0].detail["requester"] == "parent_with_pr"
     alerts_before = Alert.objects.count()
     detectors.run_all()
@@ -157,9 +170,9 @@ def test_producing_an_export_is_audited_and_raises_no_alert(world):
     assert Alert.objects.count() == alerts_before
 
 
-def test_an_index_number_of_another_la_is_not_found(world, county):
-    other = data.child("Qzother", "Qzla", dt.date(2012, 1, 1), la=county["other_la"])
-    response = world["client"].post(
+def test_an_index_number_of_another_la_is_not_found(world, journey):
+    other = journey_child("Qzother", "Qzla", dt.date(2012, 1, 1), la=journey.other_la)
+    response = world.client.post(
         reverse("web:reports-subject-access"),
         {"index_number": other.index_number, "requester": "young_person", "output": "json"},
     )

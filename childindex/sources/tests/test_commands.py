@@ -23,15 +23,15 @@ def run(*args: str) -> str:
     return out.getvalue()
 
 
-def test_feed_import_reports_its_counts(county):
-    path = county.write(
+def test_feed_import_reports_its_counts(feed_county):
+    path = feed_county.write(
         [
-            county.row("A1", "Ruby", "Stone", "2012-01-05"),
-            county.row("A2", "Jack", "Field", "2012-02-03", sex="Q"),
+            feed_county.row("A1", "Ruby", "Stone", "2012-01-05"),
+            feed_county.row("A2", "Jack", "Field", "2012-02-03", sex="Q"),
         ]
     )
-    mapping = county.tmp / "gp.toml"
-    mapping.write_text(county.mapping(), encoding="utf-8")
+    mapping = feed_county.tmp / "gp.toml"
+    mapping.write_text(feed_county.mapping(), encoding="utf-8")
     out = run("feed", "import", "--no-progress", "--mapping", str(mapping), str(path))
     assert "2 rows read" in out and "1 new children" in out and "1 rejected" in out
     report = run("feed", "rejected", "--source", "gp")
@@ -40,18 +40,18 @@ def test_feed_import_reports_its_counts(county):
     assert rows[1][:3] == ["2", "3", "A2"]
 
 
-def test_feed_import_refuses_a_file_without_required_columns_in_one_line(county):
-    path = county.write([["A1"]], columns=["id"])
-    mapping = county.tmp / "gp.toml"
-    mapping.write_text(county.mapping(), encoding="utf-8")
+def test_feed_import_refuses_a_file_without_required_columns_in_one_line(feed_county):
+    path = feed_county.write([["A1"]], columns=["id"])
+    mapping = feed_county.tmp / "gp.toml"
+    mapping.write_text(feed_county.mapping(), encoding="utf-8")
     with pytest.raises(CommandError, match="lacks required columns: given, family, dob"):
         run("feed", "import", "--no-progress", "--mapping", str(mapping), str(path))
     with pytest.raises(CommandError, match="cannot read the mapping"):
-        run("feed", "import", "--mapping", str(county.tmp / "none.toml"), str(path))
+        run("feed", "import", "--mapping", str(feed_county.tmp / "none.toml"), str(path))
 
 
-def test_links_export_writes_source_key_and_index_number(county, tmp_path):
-    county.load([county.row("A1", "Ruby", "Stone", "2012-01-05")])
+def test_links_export_writes_source_key_and_index_number(feed_county, tmp_path):
+    feed_county.load([feed_county.row("A1", "Ruby", "Stone", "2012-01-05")])
     out = tmp_path / "links.csv"
     run("links", "export", "--out", str(out))
     rows = list(csv.reader(out.open(encoding="utf-8")))
@@ -60,25 +60,39 @@ def test_links_export_writes_source_key_and_index_number(county, tmp_path):
     assert AuditEvent.objects.filter(action="links_export").exists()
 
 
-def test_thresholds_show_a_dry_run_and_change_only_with_apply(county):
-    county.child("Olivia", "Hart", "2015-03-20")
-    county.load(
-        [county.row("A1", "Olivia", "Hart", "2015-03-20", line1="9 Oak Lane", postcode="BN1 2AB")],
+def test_thresholds_show_a_dry_run_and_change_only_with_apply(feed_county):
+    feed_county.child("Olivia", "Hart", "2015-03-20")
+    feed_county.load(
+        [
+            feed_county.row(
+                "A1", "Olivia", "Hart", "2015-03-20", line1="9 Oak Lane", postcode="BN1 2AB"
+            )
+        ],
         may_create=False,
     )
-    out = run("linkage", "thresholds", "--la", county.la.code, "--upper", "1", "--lower", "0")
+    out = run("linkage", "thresholds", "--la", feed_county.la.code, "--upper", "1", "--lower", "0")
     assert "review -> link: 1" in out and "Nothing changed" in out
     assert not LinkageThreshold.objects.exists()
-    run("linkage", "thresholds", "--la", county.la.code, "--upper", "1", "--lower", "0", "--apply")
+    run(
+        "linkage",
+        "thresholds",
+        "--la",
+        feed_county.la.code,
+        "--upper",
+        "1",
+        "--lower",
+        "0",
+        "--apply",
+    )
     assert LinkageThreshold.objects.get().upper == 1
     with pytest.raises(CommandError, match="lower threshold must not be above"):
-        run("linkage", "thresholds", "--la", county.la.code, "--upper", "1", "--lower", "5")
+        run("linkage", "thresholds", "--la", feed_county.la.code, "--upper", "1", "--lower", "5")
 
 
-def test_a_trained_model_is_stored_as_a_new_inactive_version(county):
-    county.load(
+def test_a_trained_model_is_stored_as_a_new_inactive_version(feed_county):
+    feed_county.load(
         [
-            county.row(
+            feed_county.row(
                 f"A{i}", given, family, f"201{i % 10}-0{i % 9 + 1}-1{i % 9}", line1=f"{i} Elm Road"
             )
             for i, (given, family) in enumerate(
@@ -97,7 +111,7 @@ def test_a_trained_model_is_stored_as_a_new_inactive_version(county):
     assert "Trained version 2" in out
     assert not LinkageModel.objects.get(version=2).active
     assert "v2" in run("linkage", "models")
-    dry = run("linkage", "activate", "--version", "2", "--la", county.la.code)
+    dry = run("linkage", "activate", "--version", "2", "--la", feed_county.la.code)
     assert "records looked at" in dry and "Nothing changed" in dry
-    run("linkage", "activate", "--version", "2", "--la", county.la.code, "--apply")
+    run("linkage", "activate", "--version", "2", "--la", feed_county.la.code, "--apply")
     assert LinkageModel.objects.get(active=True).version == 2

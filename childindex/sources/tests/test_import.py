@@ -36,18 +36,18 @@ def record(key: str) -> SourceRecord:
     return SourceRecord.objects.get(key=key)
 
 
-def test_a_mapping_that_declares_its_source_makes_the_feed(county):
-    run = county.load([county.row("A1", "Olivia", "Hart", "2015-03-20", nhs=nhs(1))])
+def test_a_mapping_that_declares_its_source_makes_the_feed(feed_county):
+    run = feed_county.load([feed_county.row("A1", "Olivia", "Hart", "2015-03-20", nhs=nhs(1))])
     feed = Feed.objects.get(name="gp")
-    assert feed.local_authority == county.la and feed.may_create_children
+    assert feed.local_authority == feed_county.la and feed.may_create_children
     assert run.status == RunStatus.FINISHED
     assert (run.read, run.created, run.linked) == (1, 1, 0)
     assert AuditEvent.objects.filter(action="feed_create").count() == 1
 
 
-def test_a_row_links_to_the_child_already_in_the_index(county):
-    child = county.child("Olivia", "Hart", "2015-03-20", nhs=nhs(1))
-    run = county.load([county.row("A1", "Olivia", "Hart", "2015-03-20", nhs=nhs(1))])
+def test_a_row_links_to_the_child_already_in_the_index(feed_county):
+    child = feed_county.child("Olivia", "Hart", "2015-03-20", nhs=nhs(1))
+    run = feed_county.load([feed_county.row("A1", "Olivia", "Hart", "2015-03-20", nhs=nhs(1))])
     assert (run.linked, run.created) == (1, 0)
     linked = record("A1")
     assert linked.child == child and linked.status == RecordStatus.LINKED
@@ -56,23 +56,25 @@ def test_a_row_links_to_the_child_already_in_the_index(county):
     involvement = linked.involvement
     assert (involvement.child, involvement.service, involvement.source_feed) == (
         child,
-        county.service,
+        feed_county.service,
         "gp",
     )
-    assert involvement.practitioner == county.practitioner
+    assert involvement.practitioner == feed_county.practitioner
     event = AuditEvent.objects.get(action="feed_record_applied")
     assert event.children == [child.index_number]
     assert event.detail["changes"] == ["involvement_started"]
 
 
-def test_twins_are_never_linked_to_each_other(county):
-    olivia = county.child("Olivia", "Hart", "2015-03-20")
-    amelia = county.child("Amelia", "Hart", "2015-03-20")
-    run = county.load(
+def test_twins_are_never_linked_to_each_other(feed_county):
+    olivia = feed_county.child("Olivia", "Hart", "2015-03-20")
+    amelia = feed_county.child("Amelia", "Hart", "2015-03-20")
+    run = feed_county.load(
         [
-            county.row("A1", "Olivia", "Hart", "2015-03-20"),
-            county.row("A2", "Amelia", "Hart", "2015-03-20"),
-            county.row("A3", "Grace", "Hart", "2015-03-20"),  # a third child, not yet in the index
+            feed_county.row("A1", "Olivia", "Hart", "2015-03-20"),
+            feed_county.row("A2", "Amelia", "Hart", "2015-03-20"),
+            feed_county.row(
+                "A3", "Grace", "Hart", "2015-03-20"
+            ),  # a third child, not yet in the index
         ]
     )
     assert record("A1").child == olivia
@@ -81,38 +83,38 @@ def test_twins_are_never_linked_to_each_other(county):
     assert third not in (olivia, amelia) and run.created == 1
 
 
-def test_a_twin_with_a_keying_slip_and_a_different_nhs_number_is_not_linked(county):
-    county.child("Ava", "Hart", "2015-03-20", nhs=nhs(1))
-    county.load([county.row("A1", "Eva", "Hart", "2015-03-20", nhs=nhs(2))])
+def test_a_twin_with_a_keying_slip_and_a_different_nhs_number_is_not_linked(feed_county):
+    feed_county.child("Ava", "Hart", "2015-03-20", nhs=nhs(1))
+    feed_county.load([feed_county.row("A1", "Eva", "Hart", "2015-03-20", nhs=nhs(2))])
     assert record("A1").child.date_of_birth.isoformat() == "2015-03-20"
     assert Child.objects.count() == 2
 
 
-def test_a_keying_slip_in_the_given_name_links_when_the_nhs_number_agrees(county):
-    child = county.child("Poppy", "Hussein", "2021-07-18", nhs=nhs(1))
-    county.load([county.row("A1", "oppy", "Hussein", "2021-07-18", nhs=nhs(1))])
+def test_a_keying_slip_in_the_given_name_links_when_the_nhs_number_agrees(feed_county):
+    child = feed_county.child("Poppy", "Hussein", "2021-07-18", nhs=nhs(1))
+    feed_county.load([feed_county.row("A1", "oppy", "Hussein", "2021-07-18", nhs=nhs(1))])
     assert record("A1").child == child
 
 
-def test_day_and_month_swapped_still_links(county):
-    child = county.child("Oliver", "Hart", "2015-03-08", gender="male")
-    county.load([county.row("A1", "Oliver", "Hart", "2015-08-03", sex="M")])
+def test_day_and_month_swapped_still_links(feed_county):
+    child = feed_county.child("Oliver", "Hart", "2015-03-08", gender="male")
+    feed_county.load([feed_county.row("A1", "Oliver", "Hart", "2015-08-03", sex="M")])
     assert record("A1").child == child
 
 
-def test_a_nickname_links_to_the_formal_name(county):
-    child = county.child("Alfred", "Hart", "2015-03-20", gender="male")
-    county.load([county.row("A1", "Alfie", "Hart", "2015-03-20", sex="M")])
+def test_a_nickname_links_to_the_formal_name(feed_county):
+    child = feed_county.child("Alfred", "Hart", "2015-03-20", gender="male")
+    feed_county.load([feed_county.row("A1", "Alfie", "Hart", "2015-03-20", sex="M")])
     assert record("A1").child == child
 
 
-def test_identifiers_are_compared_only_within_their_type(county):
+def test_identifiers_are_compared_only_within_their_type(feed_county):
     shared = synthetic_hc_number(random.Random(7))  # also a check-valid NHS number
-    holder = county.child("Ruby", "Stone", "2012-01-05")
+    holder = feed_county.child("Ruby", "Stone", "2012-01-05")
     ChildIdentifier.objects.create(child=holder, type="hc", value=shared)
-    county.load(
+    feed_county.load(
         [
-            county.row(
+            feed_county.row(
                 "A1",
                 "Jack",
                 "Field",
@@ -128,19 +130,19 @@ def test_identifiers_are_compared_only_within_their_type(county):
     assert ChildIdentifier.objects.filter(type="nhs", value=shared).exists()
 
 
-def test_a_local_identifier_is_kept_with_its_issuer(county):
-    county.load([county.row("A1", "Ruby", "Stone", "2012-01-05", local="PAT-001")])
+def test_a_local_identifier_is_kept_with_its_issuer(feed_county):
+    feed_county.load([feed_county.row("A1", "Ruby", "Stone", "2012-01-05", local="PAT-001")])
     identifier = ChildIdentifier.objects.get(type="local")
     assert (identifier.issuer, identifier.value) == ("gp", "PAT-001")
     assert identifier.child == record("A1").child
 
 
-def test_a_placeholder_identifier_is_ignored(county):
-    a = county.child("Ruby", "Stone", "2012-01-05")
+def test_a_placeholder_identifier_is_ignored(feed_county):
+    a = feed_county.child("Ruby", "Stone", "2012-01-05")
     ChildIdentifier.objects.create(child=a, type="nhs", value="0000000000")
-    county.load(
+    feed_county.load(
         [
-            county.row(
+            feed_county.row(
                 "A1",
                 "Jack",
                 "Field",
@@ -156,37 +158,41 @@ def test_a_placeholder_identifier_is_ignored(county):
     assert not ChildIdentifier.objects.filter(child=record("A1").child).exists()
 
 
-def test_a_row_that_may_be_a_shielded_child_waits_shielded_for_a_person(county):
-    county.child(
+def test_a_row_that_may_be_a_shielded_child_waits_shielded_for_a_person(feed_county):
+    feed_county.child(
         "Olivia", "Hart", "2015-03-20", shielded=True, line1="2 Refuge Row", postcode="TN35 2AB"
     )
-    county.load(
-        [county.row("A1", "Olivia", "Hart", "2015-03-20", line1="7 Elm Road", postcode="BN1 2AB")]
+    feed_county.load(
+        [
+            feed_county.row(
+                "A1", "Olivia", "Hart", "2015-03-20", line1="7 Elm Road", postcode="BN1 2AB"
+            )
+        ]
     )
     item = ReviewItem.objects.get()
     assert item.shielded and item.cause == "may_be_shielded_child"
     assert record("A1").shielded and record("A1").child is None
 
 
-def test_a_row_of_the_shielded_child_itself_links_to_them(county):
-    child = county.child("Olivia", "Hart", "2015-03-20", shielded=True, nhs=nhs(1))
-    county.load([county.row("A1", "Olivia", "Hart", "2015-03-20", nhs=nhs(1))])
+def test_a_row_of_the_shielded_child_itself_links_to_them(feed_county):
+    child = feed_county.child("Olivia", "Hart", "2015-03-20", shielded=True, nhs=nhs(1))
+    feed_county.load([feed_county.row("A1", "Olivia", "Hart", "2015-03-20", nhs=nhs(1))])
     assert record("A1").child == child and not ReviewItem.objects.exists()
 
 
-def test_a_source_that_may_not_create_sends_an_unknown_child_to_review(county):
-    run = county.load([county.row("A1", "Ruby", "Stone", "2012-01-05")], may_create=False)
+def test_a_source_that_may_not_create_sends_an_unknown_child_to_review(feed_county):
+    run = feed_county.load([feed_county.row("A1", "Ruby", "Stone", "2012-01-05")], may_create=False)
     assert (run.sent_to_review, run.created) == (1, 0)
     item = ReviewItem.objects.get()
     assert item.cause == "no_candidate_source_may_not_create" and item.candidates == []
     assert not Child.objects.exists()
 
 
-def test_a_sources_own_duplicate_becomes_one_new_child(county):
-    run = county.load(
+def test_a_sources_own_duplicate_becomes_one_new_child(feed_county):
+    run = feed_county.load(
         [
-            county.row("A1", "Ruby", "Stone", "2012-01-05", nhs=nhs(1)),
-            county.row("A2", "Ruby", "Stone", "2012-01-05", nhs=nhs(1)),
+            feed_county.row("A1", "Ruby", "Stone", "2012-01-05", nhs=nhs(1)),
+            feed_county.row("A2", "Ruby", "Stone", "2012-01-05", nhs=nhs(1)),
         ]
     )
     assert run.created == 1 and run.linked == 1
@@ -194,10 +200,14 @@ def test_a_sources_own_duplicate_becomes_one_new_child(county):
     assert Child.objects.count() == 1
 
 
-def test_a_row_between_the_thresholds_goes_to_review_with_its_evidence(county):
-    child = county.child("Olivia", "Hart", "2015-03-20")
-    county.load(
-        [county.row("A1", "Olivia", "Hart", "2015-03-20", line1="9 Oak Lane", postcode="BN1 2AB")],
+def test_a_row_between_the_thresholds_goes_to_review_with_its_evidence(feed_county):
+    child = feed_county.child("Olivia", "Hart", "2015-03-20")
+    feed_county.load(
+        [
+            feed_county.row(
+                "A1", "Olivia", "Hart", "2015-03-20", line1="9 Oak Lane", postcode="BN1 2AB"
+            )
+        ],
         may_create=False,
     )
     item = ReviewItem.objects.get()
@@ -212,23 +222,23 @@ def test_a_row_between_the_thresholds_goes_to_review_with_its_evidence(county):
 # --- bad input -------------------------------------------------------------------------
 
 
-def test_bad_rows_are_reported_with_row_number_and_reason_and_the_rest_imports(county):
-    good = county.row("A1", "Ruby", "Stone", "2012-01-05")
+def test_bad_rows_are_reported_with_row_number_and_reason_and_the_rest_imports(feed_county):
+    good = feed_county.row("A1", "Ruby", "Stone", "2012-01-05")
     rows = [
         good,
-        county.row("A2", "Jack", "Field", "2012-02-30"),  # impossible date
-        county.row("A3", "Jack", "Field", "2012-02-03", nhs="9990000001"),  # check digit
-        county.row("A4", "Jack", "Field", "2012-02-03", service="No such service"),
-        county.row("", "Jack", "Field", "2012-02-03"),
-        county.row("A6", "Jack", "Field", "2012-02-03", sex="Q"),
-        county.row("A1", "Ruby", "Stone", "2012-01-05"),  # the same key again
+        feed_county.row("A2", "Jack", "Field", "2012-02-30"),  # impossible date
+        feed_county.row("A3", "Jack", "Field", "2012-02-03", nhs="9990000001"),  # check digit
+        feed_county.row("A4", "Jack", "Field", "2012-02-03", service="No such service"),
+        feed_county.row("", "Jack", "Field", "2012-02-03"),
+        feed_county.row("A6", "Jack", "Field", "2012-02-03", sex="Q"),
+        feed_county.row("A1", "Ruby", "Stone", "2012-01-05"),  # the same key again
     ]
-    path = county.write(rows)
+    path = feed_county.write(rows)
     with path.open("a", encoding="utf-8") as handle:
         handle.write("A8,too,few,fields\n")
     from childindex.sources.importing import feed_import
 
-    run = feed_import(path=path, mapping_text=county.mapping())
+    run = feed_import(path=path, mapping_text=feed_county.mapping())
     # The impossible date and the failed check digit are warnings: the rows are kept (the
     # one without a date of birth may not create a child: it waits for review).
     assert (run.read, run.created, run.sent_to_review, run.rejected, run.warned) == (
@@ -252,39 +262,41 @@ def test_bad_rows_are_reported_with_row_number_and_reason_and_the_rest_imports(c
     assert RejectedRow.objects.get(run=run, row_number=8).line_number == 9
 
 
-def test_a_file_without_a_required_column_is_refused_before_any_row_is_read(county):
-    path = county.write([["A1", "Ruby"]], columns=["id", "given"])
+def test_a_file_without_a_required_column_is_refused_before_any_row_is_read(feed_county):
+    path = feed_county.write([["A1", "Ruby"]], columns=["id", "given"])
     from childindex.sources.importing import feed_import
 
     with pytest.raises(
         FileRefused, match="lacks required columns: family, dob, start, org, service"
     ):
-        feed_import(path=path, mapping_text=county.mapping())
+        feed_import(path=path, mapping_text=feed_county.mapping())
     assert not ImportRun.objects.exists() and not Feed.objects.exists()
 
 
-def test_a_file_in_the_wrong_encoding_is_refused_and_imports_when_the_mapping_says(county):
-    path = county.write([county.row("A1", "Zoë", "Ménard", "2012-01-05")], encoding="latin-1")
+def test_a_file_in_the_wrong_encoding_is_refused_and_imports_when_the_mapping_says(feed_county):
+    path = feed_county.write(
+        [feed_county.row("A1", "Zoë", "Ménard", "2012-01-05")], encoding="latin-1"
+    )
     from childindex.sources.importing import feed_import
 
     with pytest.raises(FileRefused, match="is not utf-8"):
-        feed_import(path=path, mapping_text=county.mapping())
+        feed_import(path=path, mapping_text=feed_county.mapping())
     assert not ImportRun.objects.exists()
-    run = feed_import(path=path, mapping_text=county.mapping(encoding="latin-1"))
+    run = feed_import(path=path, mapping_text=feed_county.mapping(encoding="latin-1"))
     assert run.created == 1
     assert record("A1").child.names.get().family_name == "Ménard"
 
 
-def test_a_mapping_must_agree_with_the_source_named_on_the_command_line(county):
+def test_a_mapping_must_agree_with_the_source_named_on_the_command_line(feed_county):
     from childindex.sources.importing import feed_import
 
     with pytest.raises(MappingError, match="does not match"):
-        feed_import(path=county.write([]), mapping_text=county.mapping(), source="school")
+        feed_import(path=feed_county.write([]), mapping_text=feed_county.mapping(), source="school")
 
 
-def test_dates_are_read_in_the_mappings_format(county):
-    run = county.load(
-        [county.row("A1", "Ruby", "Stone", "05/01/2012", start="01/09/2020")],
+def test_dates_are_read_in_the_mappings_format(feed_county):
+    run = feed_county.load(
+        [feed_county.row("A1", "Ruby", "Stone", "05/01/2012", start="01/09/2020")],
         date_format="%d/%m/%Y",
     )
     assert run.created == 1
@@ -310,31 +322,31 @@ def _state():
     )
 
 
-def test_re_importing_the_same_file_changes_nothing(county):
-    county.child("Olivia", "Hart", "2015-03-20", nhs=nhs(1))
+def test_re_importing_the_same_file_changes_nothing(feed_county):
+    feed_county.child("Olivia", "Hart", "2015-03-20", nhs=nhs(1))
     rows = [
-        county.row("A1", "Olivia", "Hart", "2015-03-20", nhs=nhs(1)),
-        county.row("A2", "Ruby", "Stone", "2012-01-05"),
-        county.row("A3", "Jack", "Field", "2012-02-30"),
+        feed_county.row("A1", "Olivia", "Hart", "2015-03-20", nhs=nhs(1)),
+        feed_county.row("A2", "Ruby", "Stone", "2012-01-05"),
+        feed_county.row("A3", "Jack", "Field", "2012-02-30"),
     ]
-    path = county.write(rows)
+    path = feed_county.write(rows)
     from childindex.sources.importing import feed_import
 
-    feed_import(path=path, mapping_text=county.mapping())
+    feed_import(path=path, mapping_text=feed_county.mapping())
     before = _state()
-    again = feed_import(path=path, mapping_text=county.mapping())
+    again = feed_import(path=path, mapping_text=feed_county.mapping())
     assert _state() == before
     assert (again.unchanged, again.linked, again.created, again.rejected) == (3, 0, 0, 0)
 
 
-def test_a_snapshot_that_no_longer_lists_a_child_ends_their_involvement(county):
-    county.load(
+def test_a_snapshot_that_no_longer_lists_a_child_ends_their_involvement(feed_county):
+    feed_county.load(
         [
-            county.row("A1", "Olivia", "Hart", "2015-03-20"),
-            county.row("A2", "Ruby", "Stone", "2012-01-05"),
+            feed_county.row("A1", "Olivia", "Hart", "2015-03-20"),
+            feed_county.row("A2", "Ruby", "Stone", "2012-01-05"),
         ]
     )
-    run = county.load([county.row("A1", "Olivia", "Hart", "2015-03-20")])
+    run = feed_county.load([feed_county.row("A1", "Olivia", "Hart", "2015-03-20")])
     assert run.ended == 1
     ended = record("A2")
     assert ended.withdrawn_run == run
@@ -344,32 +356,32 @@ def test_a_snapshot_that_no_longer_lists_a_child_ends_their_involvement(county):
     assert event.detail["changes"] == ["involvement_ended_not_listed"]
 
 
-def test_a_snapshot_listing_a_child_again_reopens_their_involvement(county):
-    rows = [county.row("A1", "Olivia", "Hart", "2015-03-20")]
-    county.load(rows)
-    county.load([county.row("A2", "Ruby", "Stone", "2012-01-05")])
+def test_a_snapshot_listing_a_child_again_reopens_their_involvement(feed_county):
+    rows = [feed_county.row("A1", "Olivia", "Hart", "2015-03-20")]
+    feed_county.load(rows)
+    feed_county.load([feed_county.row("A2", "Ruby", "Stone", "2012-01-05")])
     assert record("A1").involvement.ended_on is not None
-    county.load(rows + [county.row("A2", "Ruby", "Stone", "2012-01-05")])
+    feed_county.load(rows + [feed_county.row("A2", "Ruby", "Stone", "2012-01-05")])
     assert record("A1").involvement.ended_on is None and record("A1").withdrawn_run is None
 
 
-def test_a_rejected_row_of_a_known_record_does_not_end_its_involvement(county):
-    county.load([county.row("A1", "Olivia", "Hart", "2015-03-20")])
-    run = county.load([county.row("A1", "Olivia", "Hart", "2015-03-20", sex="Q")])
+def test_a_rejected_row_of_a_known_record_does_not_end_its_involvement(feed_county):
+    feed_county.load([feed_county.row("A1", "Olivia", "Hart", "2015-03-20")])
+    run = feed_county.load([feed_county.row("A1", "Olivia", "Hart", "2015-03-20", sex="Q")])
     assert run.rejected == 1 and run.ended == 0
     assert record("A1").involvement.ended_on is None
 
 
-def test_a_change_feed_updates_only_what_it_names(county):
-    county.load(
+def test_a_change_feed_updates_only_what_it_names(feed_county):
+    feed_county.load(
         [
-            county.row("A1", "Olivia", "Hart", "2015-03-20"),
-            county.row("A2", "Ruby", "Stone", "2012-01-05"),
+            feed_county.row("A1", "Olivia", "Hart", "2015-03-20"),
+            feed_county.row("A2", "Ruby", "Stone", "2012-01-05"),
         ],
         kind="changes",
     )
-    run = county.load(
-        [county.row("A2", "Ruby", "Stone", "2012-01-05", end="2026-10-01")], kind="changes"
+    run = feed_county.load(
+        [feed_county.row("A2", "Ruby", "Stone", "2012-01-05", end="2026-10-01")], kind="changes"
     )
     assert run.ended == 0
     assert record("A1").involvement.ended_on is None
@@ -380,18 +392,18 @@ def test_a_change_feed_updates_only_what_it_names(county):
     )
 
 
-def test_a_record_that_moves_to_another_start_date_ends_the_involvement_it_named(county):
-    county.load([county.row("A1", "Olivia", "Hart", "2015-03-20", start="2020-01-01")])
+def test_a_record_that_moves_to_another_start_date_ends_the_involvement_it_named(feed_county):
+    feed_county.load([feed_county.row("A1", "Olivia", "Hart", "2015-03-20", start="2020-01-01")])
     first = record("A1").involvement
-    county.load([county.row("A1", "Olivia", "Hart", "2015-03-20", start="2021-01-01")])
+    feed_county.load([feed_county.row("A1", "Olivia", "Hart", "2015-03-20", start="2021-01-01")])
     first.refresh_from_db()
     assert first.ended_on is not None
     assert record("A1").involvement.started_on.isoformat() == "2021-01-01"
 
 
-def test_a_child_a_feed_creates_is_searchable_at_once(county):
+def test_a_child_a_feed_creates_is_searchable_at_once(feed_county):
     from childindex.records.search_models import ChildSearchKey
 
-    county.load([county.row("A1", "Ruby", "Stone", "2012-01-05")])
+    feed_county.load([feed_county.row("A1", "Ruby", "Stone", "2012-01-05")])
     child = record("A1").child
     assert ChildSearchKey.objects.filter(child=child).exists()

@@ -16,12 +16,12 @@ from childindex.sources.reading import FileRefused
 pytestmark = pytest.mark.django_db
 
 
-def test_a_nul_byte_in_a_row_is_a_row_problem_and_the_run_finishes(county):
+def test_a_nul_byte_in_a_row_is_a_row_problem_and_the_run_finishes(feed_county):
     rows = [
-        county.row("A1", "Ruby\x00", "Stone", "2012-01-05"),
-        county.row("A2", "Jack", "Field", "2012-02-03"),
+        feed_county.row("A1", "Ruby\x00", "Stone", "2012-01-05"),
+        feed_county.row("A2", "Jack", "Field", "2012-02-03"),
     ]
-    run = county.load(rows)
+    run = feed_county.load(rows)
     assert run.status == RunStatus.FINISHED
     assert run.rows_done == 2
     rejected = RejectedRow.objects.get(run=run)
@@ -30,14 +30,14 @@ def test_a_nul_byte_in_a_row_is_a_row_problem_and_the_run_finishes(county):
     assert SourceRecord.objects.filter(key="A2").exists()
 
 
-def test_a_nul_byte_in_the_key_is_not_stored(county):
-    run = county.load([county.row("A\x001", "Ruby", "Stone", "2012-01-05")])
+def test_a_nul_byte_in_the_key_is_not_stored(feed_county):
+    run = feed_county.load([feed_county.row("A\x001", "Ruby", "Stone", "2012-01-05")])
     rejected = RejectedRow.objects.get(run=run)
     assert "\x00" not in rejected.key
 
 
-def test_a_duplicate_column_in_the_header_refuses_the_file(county):
-    path = county.write(
+def test_a_duplicate_column_in_the_header_refuses_the_file(feed_county):
+    path = feed_county.write(
         [
             [
                 "A1",
@@ -63,11 +63,11 @@ def test_a_duplicate_column_in_the_header_refuses_the_file(county):
     with pytest.raises(FileRefused, match="given.*more than once"):
         from childindex.sources.importing import feed_import
 
-        feed_import(path=path, mapping_text=county.mapping())
+        feed_import(path=path, mapping_text=feed_county.mapping())
 
 
 def county_columns() -> list[str]:
-    from childindex.sources.tests.feedkit import COLUMNS
+    from childindex.testkit.feeds import COLUMNS
 
     return list(COLUMNS)
 
@@ -82,11 +82,11 @@ def test_a_deeply_nested_mapping_gives_a_clear_error_not_a_traceback():
 
 
 @pytest.mark.parametrize("key", ["=1+1", " =1+1", "\t=1", "\r=1", "\n=1", "\uff1d1+1", "@SUM(A1)"])
-def test_feed_rejected_neutralises_formulas_in_every_cell(county, key):
-    county.load(
+def test_feed_rejected_neutralises_formulas_in_every_cell(feed_county, key):
+    feed_county.load(
         [
-            county.row(key, "Jack", "Field", "2012-02-03", sex="Q"),  # rejected
-            county.row(key + "w", "Jack", "Field", "2012-02-30"),  # kept with a warning
+            feed_county.row(key, "Jack", "Field", "2012-02-03", sex="Q"),  # rejected
+            feed_county.row(key + "w", "Jack", "Field", "2012-02-30"),  # kept with a warning
         ]
     )
     for report in ("rejected", "problems"):

@@ -27,7 +27,7 @@ from childindex.records.models import (
 from childindex.records.tests.factories import ChildFactory
 from childindex.sources.importing import feed_import
 from childindex.sources.moves import MoveError, child_move, feed_deaths_apply, feed_moves_apply
-from childindex.sources.tests.feedkit import COLUMNS, TODAY
+from childindex.testkit.feeds import COLUMNS, TODAY
 
 pytestmark = pytest.mark.django_db
 MOVED_ON = dt.date(2026, 10, 1)
@@ -190,14 +190,14 @@ def feed_nhs(n: int) -> str:
     return synthetic_nhs_number(random.Random(n))
 
 
-def test_a_trusted_feeds_row_in_another_la_moves_the_child_and_tells_both_teams(county):
+def test_a_trusted_feeds_row_in_another_la_moves_the_child_and_tells_both_teams(feed_county):
     elsewhere = LocalAuthorityFactory()
-    PostcodeDistrict.objects.create(outward="TN34", local_authority=county.la)
+    PostcodeDistrict.objects.create(outward="TN34", local_authority=feed_county.la)
     PostcodeDistrict.objects.create(outward="BN1", local_authority=elsewhere)
-    child = county.child("Olivia", "Hart", "2015-03-20", nhs=feed_nhs(1))
+    child = feed_county.child("Olivia", "Hart", "2015-03-20", nhs=feed_nhs(1))
     practitioner, _ = member(child)
-    old_team, new_team = teams(county.la, elsewhere)
-    row = county.row(
+    old_team, new_team = teams(feed_county.la, elsewhere)
+    row = feed_county.row(
         "A1",
         "Olivia",
         "Hart",
@@ -206,7 +206,7 @@ def test_a_trusted_feeds_row_in_another_la_moves_the_child_and_tells_both_teams(
         line1="3 New Road",
         postcode="BN1 1AA",
     )
-    run = county.load([row])
+    run = feed_county.load([row])
     assert feed_moves_apply(run=run) == 1
     child.refresh_from_db()
     assert child.responsible_la == elsewhere
@@ -216,24 +216,26 @@ def test_a_trusted_feeds_row_in_another_la_moves_the_child_and_tells_both_teams(
     assert feed_moves_apply(run=run) == 0  # applied once
 
 
-def test_an_untrusted_feed_never_moves_a_child(county):
+def test_an_untrusted_feed_never_moves_a_child(feed_county):
     elsewhere = LocalAuthorityFactory()
     PostcodeDistrict.objects.create(outward="BN1", local_authority=elsewhere)
-    child = county.child("Olivia", "Hart", "2015-03-20", nhs=feed_nhs(1))
-    row = county.row("A1", "Olivia", "Hart", "2015-03-20", nhs=feed_nhs(1), postcode="BN1 1AA")
-    run = county.load([row], may_create=False)
+    child = feed_county.child("Olivia", "Hart", "2015-03-20", nhs=feed_nhs(1))
+    row = feed_county.row("A1", "Olivia", "Hart", "2015-03-20", nhs=feed_nhs(1), postcode="BN1 1AA")
+    run = feed_county.load([row], may_create=False)
     assert feed_moves_apply(run=run) == 0
     child.refresh_from_db()
-    assert child.responsible_la == county.la
+    assert child.responsible_la == feed_county.la
 
 
-def test_a_date_of_death_may_arrive_in_a_trusted_feed(county):
-    child = county.child("Olivia", "Hart", "2015-03-20", nhs=feed_nhs(1))
-    mapping = county.mapping().replace(
+def test_a_date_of_death_may_arrive_in_a_trusted_feed(feed_county):
+    child = feed_county.child("Olivia", "Hart", "2015-03-20", nhs=feed_nhs(1))
+    mapping = feed_county.mapping().replace(
         'end_date = "end"', 'end_date = "end"\ndate_of_death = "died"'
     )
-    row = county.row("A1", "Olivia", "Hart", "2015-03-20", nhs=feed_nhs(1)) | {"died": "2026-10-02"}
-    path = county.write([row], columns=[*COLUMNS, "died"])
+    row = feed_county.row("A1", "Olivia", "Hart", "2015-03-20", nhs=feed_nhs(1)) | {
+        "died": "2026-10-02"
+    }
+    path = feed_county.write([row], columns=[*COLUMNS, "died"])
     run = feed_import(path=path, mapping_text=mapping, today=TODAY)
     assert feed_deaths_apply(run=run) == 1
     child.refresh_from_db()

@@ -17,7 +17,7 @@ from childindex.directory.tests.factories import (
 from childindex.records.models import Involvement
 from childindex.sources.importing import FeedImportError, feed_import
 from childindex.sources.models import ImportRun, RejectedRow, SourceRecord
-from childindex.sources.tests.feedkit import TODAY, mapping_text
+from childindex.testkit.feeds import TODAY, mapping_text
 
 pytestmark = pytest.mark.django_db
 
@@ -31,13 +31,13 @@ def other_la_service():
 
 
 def test_a_row_naming_another_las_organisation_is_a_row_problem_and_writes_nothing(
-    county, other_la_service
+    feed_county, other_la_service
 ):
     nhs = synthetic_nhs_number(random.Random(7))
-    shielded = county.child("Olivia", "Hart", "2015-03-20", nhs=nhs, shielded=True)
-    row = county.row("X1", "Olivia", "Hart", "2015-03-20", nhs=nhs)
+    shielded = feed_county.child("Olivia", "Hart", "2015-03-20", nhs=nhs, shielded=True)
+    row = feed_county.row("X1", "Olivia", "Hart", "2015-03-20", nhs=nhs)
     row |= {"org": other_la_service.organisation.code, "service": other_la_service.name}
-    run = county.load([row, county.row("A2", "Amy", "Stone", "2016-01-02")])
+    run = feed_county.load([row, feed_county.row("A2", "Amy", "Stone", "2016-01-02")])
     rejected = RejectedRow.objects.get(run=run)
     assert rejected.row_number == 1
     assert "another local authority" in rejected.reason
@@ -48,15 +48,15 @@ def test_a_row_naming_another_las_organisation_is_a_row_problem_and_writes_nothi
 
 
 def test_a_mapping_whose_fixed_service_is_another_las_is_refused_before_anything_is_written(
-    county, other_la_service
+    feed_county, other_la_service
 ):
-    text = mapping_text(la_code=county.la.code).replace(
+    text = mapping_text(la_code=feed_county.la.code).replace(
         "[record]",
         f'[service]\norganisation_code = "{other_la_service.organisation.code}"\n'
         f'service_name = "{other_la_service.name}"\n\n[record]',
     )
     text = text.replace('organisation_code = "org"\nservice_name = "service"\n', "")
-    path = county.write([county.row("A1", "Amy", "Stone", "2016-01-02")])
+    path = feed_county.write([feed_county.row("A1", "Amy", "Stone", "2016-01-02")])
     with pytest.raises(FeedImportError, match="another local authority"):
         feed_import(path=path, mapping_text=text, today=TODAY)
     assert not ImportRun.objects.exists()

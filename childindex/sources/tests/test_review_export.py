@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from childindex.audit.models import AuditEvent
 from childindex.sources.models import ReviewItem, ReviewStatus
-from childindex.sources.tests.feedkit import make_county
+from childindex.testkit import feeds
 
 pytestmark = pytest.mark.django_db
 
@@ -25,14 +25,22 @@ def export(tmp_path, *args: str) -> list[list[str]]:
         return list(csv.reader(handle))
 
 
-def test_review_export_lists_each_open_items_candidates_best_first(county, tmp_path):
-    olivia = county.child("Olivia", "Hart", "2015-03-20")
-    livvy = county.child("Olivia", "Hart", "2015-03-21", line1="3 Oak Lane", postcode="TN34 2AB")
-    # Between the thresholds for both: a different address for one, a day out for the other.
-    county.load(
-        [county.row("A1", "Olivia", "Hart", "2015-03-20", line1="9 Elm Road", postcode="TN34 2AB")]
+def test_review_export_lists_each_open_items_candidates_best_first(feed_county, tmp_path):
+    olivia = feed_county.child("Olivia", "Hart", "2015-03-20")
+    livvy = feed_county.child(
+        "Olivia", "Hart", "2015-03-21", line1="3 Oak Lane", postcode="TN34 2AB"
     )
-    county.load([county.row("B1", "Ruby", "Stone", "2012-01-05")], may_create=False, name="school")
+    # Between the thresholds for both: a different address for one, a day out for the other.
+    feed_county.load(
+        [
+            feed_county.row(
+                "A1", "Olivia", "Hart", "2015-03-20", line1="9 Elm Road", postcode="TN34 2AB"
+            )
+        ]
+    )
+    feed_county.load(
+        [feed_county.row("B1", "Ruby", "Stone", "2012-01-05")], may_create=False, name="school"
+    )
     rows = export(tmp_path)
     assert rows[0] == ["source", "source_record_id", "rank", "child_id", "match_weight", "reason"]
     gp = [r for r in rows[1:] if r[0] == "gp"]
@@ -47,10 +55,14 @@ def test_review_export_lists_each_open_items_candidates_best_first(county, tmp_p
     assert event.detail["rows"] == len(rows) - 1
 
 
-def test_review_export_filters_by_la_and_source_and_leaves_out_decided_items(county, tmp_path):
-    county.load([county.row("B1", "Ruby", "Stone", "2012-01-05")], may_create=False, name="school")
-    county.load([county.row("B2", "Jack", "Field", "2012-01-05")], may_create=False, name="other")
-    elsewhere = make_county(tmp_path / "x")
+def test_review_export_filters_by_la_and_source_and_leaves_out_decided_items(feed_county, tmp_path):
+    feed_county.load(
+        [feed_county.row("B1", "Ruby", "Stone", "2012-01-05")], may_create=False, name="school"
+    )
+    feed_county.load(
+        [feed_county.row("B2", "Jack", "Field", "2012-01-05")], may_create=False, name="other"
+    )
+    elsewhere = feeds.feed_county(tmp_path / "x")
     (tmp_path / "x").mkdir()
     elsewhere.load([elsewhere.row("C1", "Amy", "Hart", "2013-01-05")], may_create=False, name="far")
     assert [r[:2] for r in export(tmp_path, "--source", "school")[1:]] == [["school", "B1"]]
@@ -61,6 +73,6 @@ def test_review_export_filters_by_la_and_source_and_leaves_out_decided_items(cou
         reason="different_child",
         decided_at=timezone.now(),
     )
-    assert [r[1] for r in export(tmp_path, "--la", county.la.code)[1:]] == ["B2"]
+    assert [r[1] for r in export(tmp_path, "--la", feed_county.la.code)[1:]] == ["B2"]
     with pytest.raises(CommandError, match="no local authority ZZZ"):
         export(tmp_path, "--la", "ZZZ")

@@ -28,16 +28,16 @@ def nhs(n: int) -> str:
     return synthetic_nhs_number(random.Random(n))
 
 
-def test_an_incomplete_row_links_when_its_evidence_is_strong_and_never_creates(county):
-    child = county.child("Olivia", "Hart", "2015-03-20", nhs=nhs(1))
-    run = county.load(
+def test_an_incomplete_row_links_when_its_evidence_is_strong_and_never_creates(feed_county):
+    child = feed_county.child("Olivia", "Hart", "2015-03-20", nhs=nhs(1))
+    run = feed_county.load(
         [
             # No given name, no date of birth: the NHS number, family name and address.
-            county.row("A1", "", "Hart", "", nhs=nhs(1)),
+            feed_county.row("A1", "", "Hart", "", nhs=nhs(1)),
             # An impossible date and no identifier: kept, but no child is made from it.
-            county.row("A2", "Jack", "Field", "2012-02-30", postcode="TN35 2BB"),
+            feed_county.row("A2", "Jack", "Field", "2012-02-30", postcode="TN35 2BB"),
             # No family name, a date of birth and a postcode: kept; nothing matches.
-            county.row("A3", "Amir", "", "2016-07-01", postcode="TN36 3AB"),
+            feed_county.row("A3", "Amir", "", "2016-07-01", postcode="TN36 3AB"),
         ]
     )
     assert (run.read, run.linked, run.created, run.sent_to_review, run.rejected) == (
@@ -63,12 +63,12 @@ def test_an_incomplete_row_links_when_its_evidence_is_strong_and_never_creates(c
     assert run.warned == 1
 
 
-def test_a_row_with_nothing_to_identify_a_child_is_rejected(county):
-    run = county.load(
+def test_a_row_with_nothing_to_identify_a_child_is_rejected(feed_county):
+    run = feed_county.load(
         [
-            county.row("A1", "Ruby", "", "", postcode=""),  # a given name only
-            county.row("A2", "", "", "2012-01-05", postcode="TN34 1AA"),  # no name at all
-            county.row("", "Ruby", "Stone", "2012-01-05"),  # no key
+            feed_county.row("A1", "Ruby", "", "", postcode=""),  # a given name only
+            feed_county.row("A2", "", "", "2012-01-05", postcode="TN34 1AA"),  # no name at all
+            feed_county.row("", "Ruby", "Stone", "2012-01-05"),  # no key
         ]
     )
     assert (run.read, run.rejected, run.created, run.sent_to_review) == (3, 3, 0, 0)
@@ -79,10 +79,10 @@ def test_a_row_with_nothing_to_identify_a_child_is_rejected(county):
     assert not SourceRecord.objects.exists()
 
 
-def test_an_identifier_failing_its_check_is_dropped_from_matching_and_reported(county):
-    other = county.child("Jack", "Field", "2012-02-03", nhs=nhs(2), postcode="TN35 2BB")
+def test_an_identifier_failing_its_check_is_dropped_from_matching_and_reported(feed_county):
+    other = feed_county.child("Jack", "Field", "2012-02-03", nhs=nhs(2), postcode="TN35 2BB")
     bad = nhs(1)[:-1] + str((int(nhs(1)[-1]) + 1) % 10)  # the check digit broken
-    run = county.load([county.row("A1", "Ruby", "Stone", "2012-01-05", nhs=bad)])
+    run = feed_county.load([feed_county.row("A1", "Ruby", "Stone", "2012-01-05", nhs=bad)])
     assert (run.created, run.rejected, run.warned) == (1, 0, 1)
     record = SourceRecord.objects.get(key="A1")
     assert record.child != other and record.values["nhs"] == bad  # kept as received
@@ -93,11 +93,11 @@ def test_an_identifier_failing_its_check_is_dropped_from_matching_and_reported(c
     assert not RejectedRow.objects.exists()
 
 
-def test_the_row_problems_report_lists_both_severities_and_the_old_report_stays(county):
-    run = county.load(
+def test_the_row_problems_report_lists_both_severities_and_the_old_report_stays(feed_county):
+    run = feed_county.load(
         [
-            county.row("A1", "Ruby", "Stone", "2012-01-05", postcode="ZZ"),
-            county.row("A2", "Ruby", "", "", postcode=""),
+            feed_county.row("A1", "Ruby", "Stone", "2012-01-05", postcode="ZZ"),
+            feed_county.row("A2", "Ruby", "", "", postcode=""),
         ]
     )
     out = io.StringIO()
@@ -114,23 +114,29 @@ def test_the_row_problems_report_lists_both_severities_and_the_old_report_stays(
     ]
 
 
-def test_the_import_summary_counts_warnings_beside_rejections(county):
-    path = county.write(
+def test_the_import_summary_counts_warnings_beside_rejections(feed_county):
+    path = feed_county.write(
         [
-            county.row("A1", "Ruby", "Stone", "2012-01-05", nhs="9990000001"),
-            county.row("A2", "", "", "", postcode=""),
+            feed_county.row("A1", "Ruby", "Stone", "2012-01-05", nhs="9990000001"),
+            feed_county.row("A2", "", "", "", postcode=""),
         ]
     )
     out = io.StringIO()
     call_command(
-        "feed", "import", str(path), "--mapping", str(_mapping(county)), "--no-progress", stdout=out
+        "feed",
+        "import",
+        str(path),
+        "--mapping",
+        str(_mapping(feed_county)),
+        "--no-progress",
+        stdout=out,
     )
     text = out.getvalue()
     assert "1 rejected, 1 with warnings" in text
     assert "Row problems: childindex feed problems --source gp --run" in text
 
 
-def _mapping(county):
-    path = county.tmp / "gp.toml"
-    path.write_text(county.mapping(), encoding="utf-8")
+def _mapping(feed_county):
+    path = feed_county.tmp / "gp.toml"
+    path.write_text(feed_county.mapping(), encoding="utf-8")
     return path

@@ -35,16 +35,20 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def team(county):
-    return UserFactory(role=Role.INDEX_TEAM, local_authority=county.la)
+def team(feed_county):
+    return UserFactory(role=Role.INDEX_TEAM, local_authority=feed_county.la)
 
 
 @pytest.fixture
-def item(county):
+def item(feed_county):
     """A review item: the same name and date of birth as a child, at another address."""
-    child = county.child("Olivia", "Hart", "2015-03-20")
-    county.load(
-        [county.row("A1", "Olivia", "Hart", "2015-03-20", line1="9 Oak Lane", postcode="BN1 2AB")],
+    child = feed_county.child("Olivia", "Hart", "2015-03-20")
+    feed_county.load(
+        [
+            feed_county.row(
+                "A1", "Olivia", "Hart", "2015-03-20", line1="9 Oak Lane", postcode="BN1 2AB"
+            )
+        ],
         may_create=False,
     )
     review = ReviewItem.objects.get()
@@ -136,11 +140,11 @@ def _everything(child):
     }
 
 
-def test_a_merge_and_its_unmerge_put_everything_back(county, team):
-    county.load(
+def test_a_merge_and_its_unmerge_put_everything_back(feed_county, team):
+    feed_county.load(
         [
-            county.row("A1", "Olivia", "Hart", "2015-03-20", nhs="9990000026"),
-            county.row(
+            feed_county.row("A1", "Olivia", "Hart", "2015-03-20", nhs="9990000026"),
+            feed_county.row(
                 "B1",
                 "Livvy",
                 "Hart-Jones",
@@ -184,9 +188,9 @@ def test_a_merge_and_its_unmerge_put_everything_back(county, team):
     assert actions == ["child_merge", "child_unmerge"]
 
 
-def test_merging_with_a_shielded_record_shields_the_one_kept_until_unmerged(county, team):
-    kept = county.child("Olivia", "Hart", "2015-03-20")
-    merged = county.child("Olivia", "Hart", "2015-03-20", shielded=True)
+def test_merging_with_a_shielded_record_shields_the_one_kept_until_unmerged(feed_county, team):
+    kept = feed_county.child("Olivia", "Hart", "2015-03-20")
+    merged = feed_county.child("Olivia", "Hart", "2015-03-20", shielded=True)
     merge = child_merge(actor=team, kept=kept, merged=merged, reason="confirmed_with_source")
     kept.refresh_from_db()
     assert kept.shielded
@@ -195,8 +199,11 @@ def test_merging_with_a_shielded_record_shields_the_one_kept_until_unmerged(coun
     assert not kept.shielded
 
 
-def test_only_the_las_own_index_team_merges(county):
-    a, b = county.child("Olivia", "Hart", "2015-03-20"), county.child("Liv", "Hart", "2015-03-20")
+def test_only_the_las_own_index_team_merges(feed_county):
+    a, b = (
+        feed_county.child("Olivia", "Hart", "2015-03-20"),
+        feed_county.child("Liv", "Hart", "2015-03-20"),
+    )
     with pytest.raises(PermissionDenied):
         child_merge(
             actor=UserFactory(role=Role.INDEX_TEAM),
@@ -206,8 +213,11 @@ def test_only_the_las_own_index_team_merges(county):
         )
 
 
-def test_two_current_lead_professionals_stop_a_merge(county, team):
-    a, b = county.child("Olivia", "Hart", "2015-03-20"), county.child("Liv", "Hart", "2015-03-20")
+def test_two_current_lead_professionals_stop_a_merge(feed_county, team):
+    a, b = (
+        feed_county.child("Olivia", "Hart", "2015-03-20"),
+        feed_county.child("Liv", "Hart", "2015-03-20"),
+    )
     InvolvementFactory(child=a, is_lead_professional=True)
     InvolvementFactory(child=b, is_lead_professional=True)
     with pytest.raises(ValidationError, match="lead professional"):
@@ -217,24 +227,26 @@ def test_two_current_lead_professionals_stop_a_merge(county, team):
 # --- thresholds and their dry run ---------------------------------------------------------------
 
 
-def test_the_dry_run_shows_what_new_thresholds_would_re_link_without_writing(item, county):
-    linked = county.child("Ruby", "Stone", "2012-01-05")
-    county.load([county.row("R1", "Ruby", "Stone", "2012-01-05")], may_create=False)
+def test_the_dry_run_shows_what_new_thresholds_would_re_link_without_writing(item, feed_county):
+    linked = feed_county.child("Ruby", "Stone", "2012-01-05")
+    feed_county.load([feed_county.row("R1", "Ruby", "Stone", "2012-01-05")], may_create=False)
     assert SourceRecord.objects.get(key="R1").child == linked
     events = AuditEvent.objects.count()
-    lower = relink_dry_run(local_authority=county.la, thresholds=Thresholds(upper=2, lower=0))
+    lower = relink_dry_run(local_authority=feed_county.la, thresholds=Thresholds(upper=2, lower=0))
     assert lower.records == 2 and lower.changes == {"review -> link": 1}
     assert lower.examples[0]["key"] == "A1"
-    higher = relink_dry_run(local_authority=county.la, thresholds=Thresholds(upper=100, lower=0))
+    higher = relink_dry_run(
+        local_authority=feed_county.la, thresholds=Thresholds(upper=100, lower=0)
+    )
     assert higher.changes == {"linked -> review": 1}
     assert AuditEvent.objects.count() == events
     assert SourceRecord.objects.get(key="A1").status == RecordStatus.REVIEW
 
 
-def test_setting_thresholds_is_audited_and_used(county):
-    linkage_thresholds_set(actor_label="ops", local_authority=county.la, upper=20, lower=5)
-    assert thresholds_for(county.la.pk) == Thresholds(20, 5)
+def test_setting_thresholds_is_audited_and_used(feed_county):
+    linkage_thresholds_set(actor_label="ops", local_authority=feed_county.la, upper=20, lower=5)
+    assert thresholds_for(feed_county.la.pk) == Thresholds(20, 5)
     event = AuditEvent.objects.get(action="linkage_thresholds_set")
     assert event.detail["after"] == [20, 5]
     with pytest.raises(ValidationError):
-        linkage_thresholds_set(actor_label="ops", local_authority=county.la, upper=1, lower=5)
+        linkage_thresholds_set(actor_label="ops", local_authority=feed_county.la, upper=1, lower=5)

@@ -25,9 +25,9 @@ def record(key: str) -> SourceRecord:
 # --- item 3: twins ----------------------------------------------------------------------
 
 
-def test_a_different_given_name_with_nothing_showing_a_second_child_goes_to_review(county):
-    amy = county.child("Amy", "Hart", "2015-03-20")
-    run = county.load([county.row("A1", "Zoe", "Hart", "2015-03-20")])
+def test_a_different_given_name_with_nothing_showing_a_second_child_goes_to_review(feed_county):
+    amy = feed_county.child("Amy", "Hart", "2015-03-20")
+    run = feed_county.load([feed_county.row("A1", "Zoe", "Hart", "2015-03-20")])
     assert (run.created, run.linked, run.sent_to_review) == (0, 0, 1)
     assert Child.objects.count() == 1
     item = ReviewItem.objects.get()
@@ -36,37 +36,37 @@ def test_a_different_given_name_with_nothing_showing_a_second_child_goes_to_revi
     assert record("A1").status == RecordStatus.REVIEW
 
 
-def test_a_twin_is_kept_apart_when_gender_disagrees(county):
-    county.child("Amy", "Hart", "2015-03-20")
-    run = county.load([county.row("A1", "Zak", "Hart", "2015-03-20", sex="M")])
+def test_a_twin_is_kept_apart_when_gender_disagrees(feed_county):
+    feed_county.child("Amy", "Hart", "2015-03-20")
+    run = feed_county.load([feed_county.row("A1", "Zak", "Hart", "2015-03-20", sex="M")])
     assert run.created == 1 and Child.objects.count() == 2
 
 
-def test_a_twin_is_kept_apart_when_an_identifier_disagrees(county):
-    county.child("Amy", "Hart", "2015-03-20", nhs=nhs(1))
-    run = county.load([county.row("A1", "Zoe", "Hart", "2015-03-20", nhs=nhs(2))])
+def test_a_twin_is_kept_apart_when_an_identifier_disagrees(feed_county):
+    feed_county.child("Amy", "Hart", "2015-03-20", nhs=nhs(1))
+    run = feed_county.load([feed_county.row("A1", "Zoe", "Hart", "2015-03-20", nhs=nhs(2))])
     assert run.created == 1 and Child.objects.count() == 2
 
 
-def test_a_twin_is_kept_apart_when_the_same_source_lists_both_under_different_keys(county):
-    amy = county.child("Amy", "Hart", "2015-03-20")
-    county.load([county.row("A1", "Amy", "Hart", "2015-03-20")])
+def test_a_twin_is_kept_apart_when_the_same_source_lists_both_under_different_keys(feed_county):
+    amy = feed_county.child("Amy", "Hart", "2015-03-20")
+    feed_county.load([feed_county.row("A1", "Amy", "Hart", "2015-03-20")])
     assert record("A1").child == amy
-    run = county.load(
+    run = feed_county.load(
         [
-            county.row("A1", "Amy", "Hart", "2015-03-20"),
-            county.row("A2", "Zoe", "Hart", "2015-03-20"),
+            feed_county.row("A1", "Amy", "Hart", "2015-03-20"),
+            feed_county.row("A2", "Zoe", "Hart", "2015-03-20"),
         ]
     )
     assert run.created == 1 and record("A2").child not in (None, amy)
 
 
-def test_a_twin_is_kept_apart_when_the_same_file_lists_both(county):
-    amy = county.child("Amy", "Hart", "2015-03-20")
-    run = county.load(
+def test_a_twin_is_kept_apart_when_the_same_file_lists_both(feed_county):
+    amy = feed_county.child("Amy", "Hart", "2015-03-20")
+    run = feed_county.load(
         [
-            county.row("A1", "Amy", "Hart", "2015-03-20"),
-            county.row("A2", "Zoe", "Hart", "2015-03-20"),
+            feed_county.row("A1", "Amy", "Hart", "2015-03-20"),
+            feed_county.row("A2", "Zoe", "Hart", "2015-03-20"),
         ]
     )
     assert (run.linked, run.created) == (1, 1)
@@ -76,15 +76,15 @@ def test_a_twin_is_kept_apart_when_the_same_file_lists_both(county):
 # --- item 4: a file's own copies ----------------------------------------------------------
 
 
-def test_five_copies_of_a_child_in_one_file_give_one_child(county):
+def test_five_copies_of_a_child_in_one_file_give_one_child(feed_county):
     rows = [
-        county.row("C1", "Isabella", "Thornton", "2016-04-12", line1="14 Mill Lane"),
-        county.row("C2", "Isabela", "Thornton", "2016-04-12", line1="14 Mill Lane"),
-        county.row("C3", "Isabella", "Thornten", "2016-04-12", line1="14 Mill Lane"),
-        county.row("C4", "Isabella", "Thornton", "2016-04-13", line1="14 Mill Lane"),
-        county.row("C5", "Bella", "Thornton", "2016-04-12", line1="14 Mill Ln"),
+        feed_county.row("C1", "Isabella", "Thornton", "2016-04-12", line1="14 Mill Lane"),
+        feed_county.row("C2", "Isabela", "Thornton", "2016-04-12", line1="14 Mill Lane"),
+        feed_county.row("C3", "Isabella", "Thornten", "2016-04-12", line1="14 Mill Lane"),
+        feed_county.row("C4", "Isabella", "Thornton", "2016-04-13", line1="14 Mill Lane"),
+        feed_county.row("C5", "Bella", "Thornton", "2016-04-12", line1="14 Mill Ln"),
     ]
-    run = county.load(rows)
+    run = feed_county.load(rows)
     print(
         [
             (i.source_record.key, i.cause, [round(c["weight"], 1) for c in i.candidates])
@@ -96,14 +96,14 @@ def test_five_copies_of_a_child_in_one_file_give_one_child(county):
     assert {record(f"C{i}").child_id for i in range(1, 6)} == {Child.objects.get().pk}
 
 
-def test_copies_in_one_file_never_chain_two_clearly_different_rows(county):
+def test_copies_in_one_file_never_chain_two_clearly_different_rows(feed_county):
     # A~B and B~C, but A and C are twins (same birth, family and address, names differ).
     rows = [
-        county.row("A", "Amy", "Hart", "2015-03-20"),
-        county.row("B", "Amy Zoe", "Hart", "2015-03-20"),
-        county.row("C", "Zoe", "Hart", "2015-03-20"),
+        feed_county.row("A", "Amy", "Hart", "2015-03-20"),
+        feed_county.row("B", "Amy Zoe", "Hart", "2015-03-20"),
+        feed_county.row("C", "Zoe", "Hart", "2015-03-20"),
     ]
-    county.load(rows)
+    feed_county.load(rows)
     a, c = record("A"), record("C")
     assert a.child is not None
     assert c.child != a.child  # never one child: a new one, or waiting for a person

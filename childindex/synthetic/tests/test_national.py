@@ -15,8 +15,8 @@ from childindex.directory.models import LocalAuthority, PostcodeDistrict
 from childindex.records.models import Child
 from childindex.records.search import parse_criteria
 from childindex.records.selectors import child_search
-from childindex.records.tests import journey_data as data
 from childindex.synthetic.places import national_la_codes
+from childindex.testkit.journey import journey_organisation, journey_practitioner, journey_user
 
 
 def rows(path: Path) -> list[dict[str, str]]:
@@ -130,10 +130,10 @@ def test_150_las_load_and_a_practitioner_searches_the_whole_nation(national, tmp
     far = rows(out / "children.csv")[-1]  # in the last LA generated
     assert far["la_code"] != "E10000099"
     home = LocalAuthority.objects.get(code="E10000099")
-    searcher = data.user(
+    searcher = journey_user(
         "national-searcher",
         la=home,
-        practitioner=data.practitioner(data.organisation(home), "Sam", "Ng"),
+        practitioner=journey_practitioner(journey_organisation(home), "Sam", "Ng"),
     )
     matches = child_search(
         actor=searcher,

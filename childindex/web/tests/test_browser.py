@@ -70,10 +70,10 @@ def heading(page) -> str:
 
 
 def test_a_practitioner_finds_a_child_and_logs_their_involvement(
-    browser_page, live_server, county, children
+    browser_page, live_server, journey, children
 ):
     page = browser_page
-    sign_in(page, live_server.url, county["pat"], "correct-horse-battery")
+    sign_in(page, live_server.url, journey.pat, "correct-horse-battery")
 
     assert heading(page) == "Find a child"  # the start page after signing in
     page.get_by_role("button", name="Start a search").click()

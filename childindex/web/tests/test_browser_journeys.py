@@ -69,7 +69,9 @@ def axe_violations(page) -> list[str]:
     ]
 
 
-def test_the_core_journey_has_no_wcag_22_a_or_aa_violation(chromium, live_server, county, children):
+def test_the_core_journey_has_no_wcag_22_a_or_aa_violation(
+    chromium, live_server, journey, children
+):
     page = _page(chromium, bypass_csp=True)
     checked: dict[str, list[str]] = {}
 
@@ -80,7 +82,7 @@ def test_the_core_journey_has_no_wcag_22_a_or_aa_violation(chromium, live_server
     check("sign-in")
     page.get_by_role("button", name="Continue").click()  # the sign-in page with its errors
     check("sign-in with errors")
-    sign_in(page, live_server.url, county["pat"], PASSWORD)
+    sign_in(page, live_server.url, journey.pat, PASSWORD)
     page.goto(f"{live_server.url}/search/")
     check("search")
     page.get_by_role("button", name="Search").click()
@@ -104,12 +106,12 @@ def test_the_core_journey_has_no_wcag_22_a_or_aa_violation(chromium, live_server
 
 
 def test_back_from_the_purpose_page_returns_to_the_results_without_resubmitting(
-    chromium, live_server, county, children
+    chromium, live_server, journey, children
 ):
     page = _page(chromium)
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    sign_in(page, live_server.url, county["pat"], PASSWORD)
+    sign_in(page, live_server.url, journey.pat, PASSWORD)
     page.goto(f"{live_server.url}/search/")
     page.get_by_label("Name").fill("olivia smith")
     page.get_by_label("Year").fill("2015")
@@ -130,10 +132,10 @@ def test_back_from_the_purpose_page_returns_to_the_results_without_resubmitting(
 
 
 def test_suspending_and_removing_a_shield_ask_are_you_sure_first(
-    chromium, live_server, county, children
+    chromium, live_server, journey, children
 ):
-    team, pat = county["index_team"], county["pat"]
-    child = ChildFactory(responsible_la=county["la"], shielded=True, shield_review_on="2030-01-01")
+    team, pat = journey.index_team, journey.pat
+    child = ChildFactory(responsible_la=journey.la, shielded=True, shield_review_on="2030-01-01")
     page = _page(chromium)
     sign_in(page, live_server.url, team, PASSWORD)
 
@@ -157,11 +159,11 @@ def test_suspending_and_removing_a_shield_ask_are_you_sure_first(
     assert not child.shielded
 
 
-def test_the_index_teams_navigation_is_one_line_at_1280_px(chromium, live_server, county):
+def test_the_index_teams_navigation_is_one_line_at_1280_px(chromium, live_server, journey):
     """Nine areas of work in the service navigation, on one line; your name, notifications,
     account and sign out in the header (issue 17: it wrapped at 1280 px)."""
     page = _page(chromium, viewport={"width": 1280, "height": 800}, bypass_csp=True)
-    sign_in(page, live_server.url, county["index_team"], PASSWORD)
+    sign_in(page, live_server.url, journey.index_team, PASSWORD)
     page.goto(f"{live_server.url}/index-team/accounts/")
     items = page.locator(".govuk-service-navigation__item")
     assert items.count() == 9

@@ -17,20 +17,18 @@ pytestmark = pytest.mark.django_db
 START = dt.date(2025, 9, 1)
 
 
-def log(county, child, who, service):
-    return services.involvement_log(
-        actor=county[who], child=child, service=county[service], started_on=START
-    )
+def log(child, actor, service):
+    return services.involvement_log(actor=actor, child=child, service=service, started_on=START)
 
 
 def record_url(child):
     return reverse("web:consent-record", args=[child.index_number])
 
 
-def test_the_involvement_card_links_to_recording_a_consent(client, county, children):
-    olivia = children["olivia"]
-    log(county, olivia, "sam", "speech")
-    page = open_record(signed_in(client, county["sam"]), olivia).content.decode()
+def test_the_involvement_card_links_to_recording_a_consent(client, journey, children):
+    olivia = children.olivia
+    log(olivia, journey.sam, journey.speech)
+    page = open_record(signed_in(client, journey.sam), olivia).content.decode()
     assert record_url(olivia) in page
     response = client.get(record_url(olivia))
     assert_govuk_page(response)
@@ -38,12 +36,12 @@ def test_the_involvement_card_links_to_recording_a_consent(client, county, child
 
 
 def test_a_practitioner_records_a_parents_consent_and_others_then_see_the_service(
-    client, county, children
+    client, journey, children
 ):
-    olivia = children["olivia"]
-    log(county, olivia, "sam", "speech")
+    olivia = children.olivia
+    log(olivia, journey.sam, journey.speech)
     carer = olivia.carer_links.get().carer
-    open_record(signed_in(client, county["sam"]), olivia)
+    open_record(signed_in(client, journey.sam), olivia)
     response = client.post(
         record_url(olivia),
         {
@@ -60,16 +58,16 @@ def test_a_practitioner_records_a_parents_consent_and_others_then_see_the_servic
     assert (consent.carer, consent.scope, consent.recorded_by) == (
         carer,
         Scope.ADDITIONAL_SERVICES,
-        county["sam"],
+        journey.sam,
     )
-    page = open_record(signed_in(client, county["pat"]), olivia).content.decode()
+    page = open_record(signed_in(client, journey.pat), olivia).content.decode()
     assert "Speech and language therapy" in page and "Additional services in general" in page
 
 
-def test_a_missing_answer_is_shown_in_the_summary_with_a_link(client, county, children):
-    olivia = children["olivia"]
-    log(county, olivia, "sam", "speech")
-    open_record(signed_in(client, county["sam"]), olivia)
+def test_a_missing_answer_is_shown_in_the_summary_with_a_link(client, journey, children):
+    olivia = children.olivia
+    log(olivia, journey.sam, journey.speech)
+    open_record(signed_in(client, journey.sam), olivia)
     response = client.post(record_url(olivia), {"given_by": "parent_carer"})
     assert response.status_code == 200
     assert_govuk_page(response)
@@ -79,26 +77,26 @@ def test_a_missing_answer_is_shown_in_the_summary_with_a_link(client, county, ch
     assert not Consent.objects.exists()
 
 
-def test_a_practitioner_who_does_not_work_with_the_child_is_refused(client, county, children):
-    olivia = children["olivia"]
-    open_record(signed_in(client, county["pat"]), olivia)
+def test_a_practitioner_who_does_not_work_with_the_child_is_refused(client, journey, children):
+    olivia = children.olivia
+    open_record(signed_in(client, journey.pat), olivia)
     response = client.get(record_url(olivia))
     assert response.status_code == 403
     assert "works with the child" in response.content.decode()
 
 
-def test_withdrawing_asks_for_confirmation_then_withdraws(client, county, children):
-    olivia = children["olivia"]
-    log(county, olivia, "sam", "speech")
+def test_withdrawing_asks_for_confirmation_then_withdraws(client, journey, children):
+    olivia = children.olivia
+    log(olivia, journey.sam, journey.speech)
     consent = consent_record(
-        actor=county["sam"],
+        actor=journey.sam,
         child=olivia,
         given_by=GivenBy.YOUNG_PERSON,
         scope=Scope.ADDITIONAL_SERVICES,
         given_on=START,
     )
     url = reverse("web:consent-withdraw", args=[olivia.index_number, consent.pk])
-    page = open_record(signed_in(client, county["sam"]), olivia).content.decode()
+    page = open_record(signed_in(client, journey.sam), olivia).content.decode()
     assert url in page
     confirm = client.get(url)
     assert_govuk_page(confirm)
@@ -118,23 +116,23 @@ def test_withdrawing_asks_for_confirmation_then_withdraws(client, county, childr
     )
     assert response.status_code == 302
     assert Consent.objects.get().withdrawn_on == today
-    page = open_record(signed_in(client, county["pat"]), olivia).content.decode()
+    page = open_record(signed_in(client, journey.pat), olivia).content.decode()
     assert "Speech and language therapy" not in page
 
 
-def test_nobody_else_may_withdraw_a_sensitive_services_consent(client, county, children):
-    olivia = children["olivia"]
-    log(county, olivia, "pat", "pastoral")
-    log(county, olivia, "sam", "sexual_health")
+def test_nobody_else_may_withdraw_a_sensitive_services_consent(client, journey, children):
+    olivia = children.olivia
+    log(olivia, journey.pat, journey.pastoral)
+    log(olivia, journey.sam, journey.sexual_health)
     consent = consent_record(
-        actor=county["sam"],
+        actor=journey.sam,
         child=olivia,
         given_by=GivenBy.YOUNG_PERSON,
         scope=Scope.NAMED_SERVICE,
-        service=county["sexual_health"],
+        service=journey.sexual_health,
         given_on=START,
     )
-    page = open_record(signed_in(client, county["pat"]), olivia).content.decode()
+    page = open_record(signed_in(client, journey.pat), olivia).content.decode()
     assert "sexual health" not in page.lower()
     url = reverse("web:consent-withdraw", args=[olivia.index_number, consent.pk])
     assert url not in page

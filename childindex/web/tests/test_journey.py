@@ -11,7 +11,7 @@ from childindex.access.testing import sign_in_verified
 from childindex.audit.models import AuditEvent, Outcome
 from childindex.consent.models import Consent, GivenBy, Scope
 from childindex.records.models import Basis, Involvement
-from childindex.records.tests import journey_data as data
+from childindex.testkit.journey import journey_practitioner, journey_user
 from childindex.web.tests.pages import assert_govuk_page
 
 pytestmark = pytest.mark.django_db
@@ -50,15 +50,15 @@ def involvement(child, service, practitioner, user, **fields):
 # --- Search ---------------------------------------------------------------------------------------
 
 
-def test_the_search_page_follows_govuk_conventions(client, county):
-    response = signed_in(client, county["pat"]).get(reverse("web:search"))
+def test_the_search_page_follows_govuk_conventions(client, journey):
+    response = signed_in(client, journey.pat).get(reverse("web:search"))
     assert response.status_code == 200
     assert assert_govuk_page(response) == "Find a child"
 
 
-def test_a_search_lists_ranked_children_without_their_address(client, county, children):
+def test_a_search_lists_ranked_children_without_their_address(client, journey, children):
     response = search(
-        signed_in(client, county["pat"]),
+        signed_in(client, journey.pat),
         name="Olivia Smith",
         dob_day="4",
         dob_month="3",
@@ -66,19 +66,19 @@ def test_a_search_lists_ranked_children_without_their_address(client, county, ch
     )
     page = response.content.decode()
     assert "Olivia Smith" in page and "4 March 2015" in page and "Hastings" in page
-    assert children["olivia"].formatted_index_number in page
+    assert children.olivia.formatted_index_number in page
     results = page.split('id="results"')[1]
     assert "High Street" not in results and "TN34 1AA" not in results
-    assert reverse("web:child-purpose", args=[children["olivia"].index_number]) in page
+    assert reverse("web:child-purpose", args=[children.olivia.index_number]) in page
 
 
-def test_a_year_alone_is_a_date_of_birth(client, county, children):
-    page = search(signed_in(client, county["pat"]), name="Olivia Smith", dob_year="2015")
+def test_a_year_alone_is_a_date_of_birth(client, journey, children):
+    page = search(signed_in(client, journey.pat), name="Olivia Smith", dob_year="2015")
     assert "Olivia Smith" in page.content.decode()
 
 
-def test_too_little_to_search_says_what_to_add(client, county, children):
-    page = search(signed_in(client, county["pat"]), name="Olivia Smith").content.decode()
+def test_too_little_to_search_says_what_to_add(client, journey, children):
+    page = search(signed_in(client, journey.pat), name="Olivia Smith").content.decode()
     assert "There is a problem" in page and "date of birth (or year of birth) or postcode" in page
 
 
@@ -93,8 +93,8 @@ def test_too_little_to_search_says_what_to_add(client, county, children):
         ({"name": "Olivia", "postcode": "'; DROP TABLE x;--"}, "full postcode"),
     ],
 )
-def test_bad_search_input_is_shown_as_an_error_on_the_form(client, county, fields, says):
-    response = search(signed_in(client, county["pat"]), **fields)
+def test_bad_search_input_is_shown_as_an_error_on_the_form(client, journey, fields, says):
+    response = search(signed_in(client, journey.pat), **fields)
     assert response.status_code == 200
     assert says in response.content.decode()
     # Refused, and audited as a refused search naming the fields at fault, not what was typed.
@@ -103,9 +103,9 @@ def test_bad_search_input_is_shown_as_an_error_on_the_form(client, county, field
     assert not any(str(v) in str(event.detail) for v in fields.values() if len(str(v)) > 2)
 
 
-def test_markup_in_a_field_is_refused_and_escaped(client, county):
+def test_markup_in_a_field_is_refused_and_escaped(client, journey):
     response = search(
-        signed_in(client, county["pat"]), name="<script>alert(1)</script>", dob_year="2015"
+        signed_in(client, journey.pat), name="<script>alert(1)</script>", dob_year="2015"
     )
     page = response.content.decode()
     assert "<script>alert(1)</script>" not in page
@@ -113,8 +113,8 @@ def test_markup_in_a_field_is_refused_and_escaped(client, county):
     assert "only include letters" in page
 
 
-def test_a_shielded_childs_postcode_search_looks_like_no_match(client, county, children):
-    client = signed_in(client, county["pat"])
+def test_a_shielded_childs_postcode_search_looks_like_no_match(client, journey, children):
+    client = signed_in(client, journey.pat)
     shielded = search(client, name="Ruby Hidden", postcode="TN35 5AA").content.decode()
     nobody = search(client, name="Nobody Here", postcode="TN35 5AB").content.decode()
     assert "No match" in shielded and "No match" in nobody
@@ -125,8 +125,8 @@ def test_a_shielded_childs_postcode_search_looks_like_no_match(client, county, c
     assert strip(shielded) == strip(nobody)
 
 
-def test_an_account_without_training_cannot_search_and_is_told(client, county):
-    user = data.user("untrained", la=county["la"], training_completed_on=None)
+def test_an_account_without_training_cannot_search_and_is_told(client, journey):
+    user = journey_user("untrained", la=journey.la, training_completed_on=None)
     response = signed_in(client, user).get(reverse("web:search"))
     assert response.status_code == 403
     assert_govuk_page(response)
@@ -141,59 +141,57 @@ def test_signed_out_users_are_sent_to_sign_in(client):
 # --- Purpose and record -------------------------------------------------------------------
 
 
-def test_a_record_asks_the_purpose_first(client, county, children):
-    client = signed_in(client, county["pat"])
-    url = reverse("web:child-record", args=[children["olivia"].index_number])
+def test_a_record_asks_the_purpose_first(client, journey, children):
+    client = signed_in(client, journey.pat)
+    url = reverse("web:child-record", args=[children.olivia.index_number])
     response = client.get(url)
-    assert response["Location"] == reverse(
-        "web:child-purpose", args=[children["olivia"].index_number]
-    )
+    assert response["Location"] == reverse("web:child-purpose", args=[children.olivia.index_number])
     page = client.get(response["Location"])
     assert assert_govuk_page(page) == "Why are you opening this record?"
     assert "Child protection enquiry" not in page.content.decode()  # not a practitioner's
 
 
-def test_a_purpose_not_open_to_the_role_is_refused(client, county, children):
-    client = signed_in(client, county["pat"])
+def test_a_purpose_not_open_to_the_role_is_refused(client, journey, children):
+    client = signed_in(client, journey.pat)
     response = client.post(
-        reverse("web:child-purpose", args=[children["olivia"].index_number]),
+        reverse("web:child-purpose", args=[children.olivia.index_number]),
         {"purpose": "child_protection_enquiry"},
     )
     page = response.content.decode()
     assert response.status_code == 200 and "Select why you are opening this record" in page
 
 
-def test_the_purpose_lasts_one_viewing_of_one_child(client, county, children):
-    client = signed_in(client, county["pat"])
-    open_record(client, children["olivia"])
-    other = client.get(reverse("web:child-record", args=[children["mo"].index_number]))
+def test_the_purpose_lasts_one_viewing_of_one_child(client, journey, children):
+    client = signed_in(client, journey.pat)
+    open_record(client, children.olivia)
+    other = client.get(reverse("web:child-record", args=[children.mo.index_number]))
     assert other.status_code == 302
     client.get(reverse("web:search"))  # a new search ends the viewing
-    again = client.get(reverse("web:child-record", args=[children["olivia"].index_number]))
+    again = client.get(reverse("web:child-record", args=[children.olivia.index_number]))
     assert again.status_code == 302
 
 
-def test_a_record_view_is_audited_with_its_purpose(client, county, children):
-    open_record(signed_in(client, county["pat"]), children["olivia"], "welfare_concern")
+def test_a_record_view_is_audited_with_its_purpose(client, journey, children):
+    open_record(signed_in(client, journey.pat), children.olivia, "welfare_concern")
     event = AuditEvent.objects.filter(action="record_view").last()
     assert event.purpose == "welfare_concern"
-    assert event.children == [children["olivia"].index_number]
+    assert event.children == [children.olivia.index_number]
     assert "Olivia" not in str(event.detail)
 
 
-def test_the_team_around_the_child_shows_who_to_contact(client, county, children):
-    olivia = children["olivia"]
+def test_the_team_around_the_child_shows_who_to_contact(client, journey, children):
+    olivia = children.olivia
     lead = involvement(
         olivia,
-        county["pastoral"],
-        county["teacher"],
-        county["pat"],
+        journey.pastoral,
+        journey.teacher,
+        journey.pat,
         is_lead_professional=True,
         assessment_type="caf",
         assessment_on=dt.date(2025, 1, 6),
     )
     speech = involvement(
-        olivia, county["speech"], county["therapist"], county["sam"], basis=Basis.CONSENT
+        olivia, journey.speech, journey.therapist, journey.sam, basis=Basis.CONSENT
     )
     Consent.objects.create(
         child=olivia,
@@ -201,21 +199,21 @@ def test_the_team_around_the_child_shows_who_to_contact(client, county, children
         carer=olivia.carer_links.get().carer,
         scope=Scope.ADDITIONAL_SERVICES,
         given_on=dt.date(2024, 9, 1),
-        recorded_by=county["sam"],
+        recorded_by=journey.sam,
     )
     involvement(
         olivia,
-        county["pastoral"],
-        county["teacher"],
-        county["pat"],
+        journey.pastoral,
+        journey.teacher,
+        journey.pat,
         started_on=dt.date(2020, 9, 1),
         ended_on=dt.date(2021, 7, 20),
     )
-    viewer = data.user(
-        "val", la=county["la"], practitioner=data.practitioner(county["school"], "Val", "Viewer")
+    viewer = journey_user(
+        "val", la=journey.la, practitioner=journey_practitioner(journey.school, "Val", "Viewer")
     )
     page = open_record(signed_in(client, viewer), olivia).content.decode()
-    assert "Pat Teacher" in page and county["teacher"].secure_email in page
+    assert "Pat Teacher" in page and journey.teacher.secure_email in page
     assert "Lead professional" in page and "Common Assessment Framework" in page
     assert "Speech and language therapy" in page and "Sam Therapist" in page
     assert page.index("Ended involvements") > page.index("Speech and language therapy")
@@ -223,50 +221,50 @@ def test_the_team_around_the_child_shows_who_to_contact(client, county, children
     assert lead.pk and speech.pk
 
 
-def test_a_sensitive_involvement_shows_only_that_one_is_involved(client, county, children):
-    olivia = children["olivia"]
+def test_a_sensitive_involvement_shows_only_that_one_is_involved(client, journey, children):
+    olivia = children.olivia
     involvement(
         olivia,
-        county["sexual_health"],
-        county["therapist"],
-        county["sam"],
+        journey.sexual_health,
+        journey.therapist,
+        journey.sam,
         basis=Basis.SENSITIVE_CONSENT,
     )
     Consent.objects.create(
         child=olivia,
         given_by=GivenBy.YOUNG_PERSON,
         scope=Scope.NAMED_SERVICE,
-        service=county["sexual_health"],
+        service=journey.sexual_health,
         given_on=dt.date(2024, 9, 1),
-        recorded_by=county["sam"],
+        recorded_by=journey.sam,
     )
-    page = open_record(signed_in(client, county["pat"]), olivia).content.decode()
+    page = open_record(signed_in(client, journey.pat), olivia).content.decode()
     assert "A sensitive service is involved — contact the LA index team" in page
-    assert county["la"].index_team_email in page
+    assert journey.la.index_team_email in page
     assert "sexual health" not in page.lower() and "Sam Therapist" not in page
 
 
-def test_an_involvement_without_consent_is_not_shown_to_others(client, county, children):
+def test_an_involvement_without_consent_is_not_shown_to_others(client, journey, children):
     involvement(
-        children["olivia"],
-        county["speech"],
-        county["therapist"],
-        county["sam"],
+        children.olivia,
+        journey.speech,
+        journey.therapist,
+        journey.sam,
         basis=Basis.CONSENT,
     )
-    page = open_record(signed_in(client, county["pat"]), children["olivia"]).content.decode()
+    page = open_record(signed_in(client, journey.pat), children.olivia).content.decode()
     assert "Speech and language therapy" not in page
-    own = open_record(signed_in(client, county["sam"]), children["olivia"]).content.decode()
+    own = open_record(signed_in(client, journey.sam), children.olivia).content.decode()
     assert "Speech and language therapy" in own
 
 
-def test_a_shielded_record_shows_only_what_a_shield_allows(client, county, children):
-    ruby = children["ruby"]
-    involvement(ruby, county["pastoral"], county["teacher"], county["sam"])
-    page = open_record(signed_in(client, county["sam"]), ruby).content.decode()
+def test_a_shielded_record_shows_only_what_a_shield_allows(client, journey, children):
+    ruby = children.ruby
+    involvement(ruby, journey.pastoral, journey.teacher, journey.sam)
+    page = open_record(signed_in(client, journey.sam), ruby).content.decode()
     assert "This record is shielded" in page
     assert "Ruby Hidden" in page and "12 June 2014" in page and "Rose Hidden" in page
-    assert county["la"].index_team_phone in page
+    assert journey.la.index_team_phone in page
     for locating in (
         "TN35",
         "High Street",
@@ -274,7 +272,7 @@ def test_a_shielded_record_shows_only_what_a_shield_allows(client, county, child
         "Hastings Primary",
         "Pat Teacher",
         "07700",
-        children["nhs"]["ruby"],
+        children.nhs["ruby"],
     ):
         assert locating not in page
     event = AuditEvent.objects.filter(action="record_view").last()
@@ -288,16 +286,16 @@ def log_url(child):
     return reverse("web:involvement-log", args=[child.index_number])
 
 
-def test_a_practitioner_logs_their_involvement_and_sees_it_in_the_team(client, county, children):
-    client = signed_in(client, county["pat"])
-    olivia = children["olivia"]
+def test_a_practitioner_logs_their_involvement_and_sees_it_in_the_team(client, journey, children):
+    client = signed_in(client, journey.pat)
+    olivia = children.olivia
     open_record(client, olivia)
     form = client.get(log_url(olivia))
     assert assert_govuk_page(form) == "Log your involvement"
     response = client.post(
         log_url(olivia),
         {
-            "service": county["pastoral"].pk,
+            "service": journey.pastoral.pk,
             "started_day": "2",
             "started_month": "9",
             "started_year": "2025",
@@ -307,21 +305,21 @@ def test_a_practitioner_logs_their_involvement_and_sees_it_in_the_team(client, c
     page = client.get(response["Location"]).content.decode()
     assert "has been logged" in page and "Pastoral care" in page and "Change indicators" in page
     created = Involvement.objects.get(child=olivia)
-    assert created.basis == Basis.UNIVERSAL and created.logged_by == county["pat"]
+    assert created.basis == Basis.UNIVERSAL and created.logged_by == journey.pat
     assert AuditEvent.objects.filter(
         action="involvement_log", children=[olivia.index_number]
     ).exists()
 
 
-def test_a_specialist_involvement_with_a_carers_consent_is_shown(client, county, children):
-    client = signed_in(client, county["sam"])
-    olivia = children["olivia"]
+def test_a_specialist_involvement_with_a_carers_consent_is_shown(client, journey, children):
+    client = signed_in(client, journey.sam)
+    olivia = children.olivia
     open_record(client, olivia)
     carer = olivia.carer_links.get().carer
     response = client.post(
         log_url(olivia),
         {
-            "service": county["speech"].pk,
+            "service": journey.speech.pk,
             "started_day": "2",
             "started_month": "9",
             "started_year": "2025",
@@ -339,19 +337,19 @@ def test_a_specialist_involvement_with_a_carers_consent_is_shown(client, county,
     assert (consent.carer, consent.scope, consent.recorded_by) == (
         carer,
         Scope.ADDITIONAL_SERVICES,
-        county["sam"],
+        journey.sam,
     )
-    page = open_record(signed_in(client, county["pat"]), olivia).content.decode()
+    page = open_record(signed_in(client, journey.pat), olivia).content.decode()
     assert "Speech and language therapy" in page
 
 
-def test_consent_given_must_say_by_whom(client, county, children):
-    client = signed_in(client, county["sam"])
-    open_record(client, children["olivia"])
+def test_consent_given_must_say_by_whom(client, journey, children):
+    client = signed_in(client, journey.sam)
+    open_record(client, children.olivia)
     response = client.post(
-        log_url(children["olivia"]),
+        log_url(children.olivia),
         {
-            "service": county["speech"].pk,
+            "service": journey.speech.pk,
             "started_day": "2",
             "started_month": "9",
             "started_year": "2025",
@@ -375,14 +373,14 @@ def test_consent_given_must_say_by_whom(client, county, children):
     ],
 )
 def test_a_bad_start_date_is_refused_and_nothing_is_stored(
-    client, county, children, day, month, year, says
+    client, journey, children, day, month, year, says
 ):
-    client = signed_in(client, county["pat"])
-    open_record(client, children["olivia"])
+    client = signed_in(client, journey.pat)
+    open_record(client, children.olivia)
     response = client.post(
-        log_url(children["olivia"]),
+        log_url(children.olivia),
         {
-            "service": county["pastoral"].pk,
+            "service": journey.pastoral.pk,
             "started_day": day,
             "started_month": month,
             "started_year": year,
@@ -392,26 +390,26 @@ def test_a_bad_start_date_is_refused_and_nothing_is_stored(
     assert not Involvement.objects.exists()
 
 
-def test_only_a_practitioner_in_the_directory_can_log(client, county, children):
-    client = signed_in(client, county["cp"])
-    open_record(client, children["olivia"])
-    response = client.get(log_url(children["olivia"]))
+def test_only_a_practitioner_in_the_directory_can_log(client, journey, children):
+    client = signed_in(client, journey.cp)
+    open_record(client, children.olivia)
+    response = client.get(log_url(children.olivia))
     assert response.status_code == 403
     assert "Only a practitioner in the directory" in response.content.decode()
 
 
-def test_indicators_one_lead_professional_at_a_time(client, county, children):
-    olivia = children["olivia"]
+def test_indicators_one_lead_professional_at_a_time(client, journey, children):
+    olivia = children.olivia
     involvement(
         olivia,
-        county["speech"],
-        county["therapist"],
-        county["sam"],
+        journey.speech,
+        journey.therapist,
+        journey.sam,
         basis=Basis.STATUTORY,
         is_lead_professional=True,
     )
-    mine = involvement(olivia, county["pastoral"], county["teacher"], county["pat"])
-    client = signed_in(client, county["pat"])
+    mine = involvement(olivia, journey.pastoral, journey.teacher, journey.pat)
+    client = signed_in(client, journey.pat)
     open_record(client, olivia)
     url = reverse("web:involvement-indicators", args=[olivia.index_number, mine.pk])
     assert assert_govuk_page(client.get(url)) == "Your indicators"
@@ -422,10 +420,10 @@ def test_indicators_one_lead_professional_at_a_time(client, county, children):
     assert not mine.is_lead_professional and not mine.taking_action
 
 
-def test_indicators_are_set_and_cleared(client, county, children):
-    olivia = children["olivia"]
-    mine = involvement(olivia, county["pastoral"], county["teacher"], county["pat"])
-    client = signed_in(client, county["pat"])
+def test_indicators_are_set_and_cleared(client, journey, children):
+    olivia = children.olivia
+    mine = involvement(olivia, journey.pastoral, journey.teacher, journey.pat)
+    client = signed_in(client, journey.pat)
     open_record(client, olivia)
     url = reverse("web:involvement-indicators", args=[olivia.index_number, mine.pk])
     response = client.post(
@@ -447,12 +445,12 @@ def test_indicators_are_set_and_cleared(client, county, children):
     assert not mine.is_lead_professional and mine.assessment_type == ""
 
 
-def test_nobody_changes_another_practitioners_involvement(client, county, children):
-    olivia = children["olivia"]
+def test_nobody_changes_another_practitioners_involvement(client, journey, children):
+    olivia = children.olivia
     theirs = involvement(
-        olivia, county["speech"], county["therapist"], county["sam"], basis=Basis.STATUTORY
+        olivia, journey.speech, journey.therapist, journey.sam, basis=Basis.STATUTORY
     )
-    client = signed_in(client, county["pat"])
+    client = signed_in(client, journey.pat)
     page = open_record(client, olivia).content.decode()
     assert "Speech and language therapy" in page and "Change indicators" not in page
     for name in ("web:involvement-indicators", "web:involvement-end"):
@@ -474,10 +472,10 @@ def test_nobody_changes_another_practitioners_involvement(client, county, childr
     assert theirs.ended_on is None and not theirs.is_lead_professional
 
 
-def test_ending_an_involvement_moves_it_below(client, county, children):
-    olivia = children["olivia"]
-    mine = involvement(olivia, county["pastoral"], county["teacher"], county["pat"])
-    client = signed_in(client, county["pat"])
+def test_ending_an_involvement_moves_it_below(client, journey, children):
+    olivia = children.olivia
+    mine = involvement(olivia, journey.pastoral, journey.teacher, journey.pat)
+    client = signed_in(client, journey.pat)
     open_record(client, olivia)
     url = reverse("web:involvement-end", args=[olivia.index_number, mine.pk])
     assert assert_govuk_page(client.get(url)) == "End your involvement"
@@ -500,33 +498,33 @@ def test_ending_an_involvement_moves_it_below(client, county, children):
 # --- Directory ------------------------------------------------------------------------------------
 
 
-def test_the_directory_finds_practitioners_and_services(client, county):
-    client = signed_in(client, county["pat"])
+def test_the_directory_finds_practitioners_and_services(client, journey):
+    client = signed_in(client, journey.pat)
     response = client.get(reverse("web:directory"), {"q": "therapist"})
     assert assert_govuk_page(response) == "Directory"
     assert "Sam Therapist" in response.content.decode()
     response = client.get(reverse("web:directory"), {"q": "speech trust"})
     assert "Speech and language therapy" in response.content.decode()
-    person = client.get(reverse("web:directory-practitioner", args=[county["therapist"].pk]))
+    person = client.get(reverse("web:directory-practitioner", args=[journey.therapist.pk]))
     assert assert_govuk_page(person) == "Sam Therapist"
-    assert county["therapist"].secure_email in person.content.decode()
-    svc = client.get(reverse("web:directory-service", args=[county["speech"].pk]))
+    assert journey.therapist.secure_email in person.content.decode()
+    svc = client.get(reverse("web:directory-service", args=[journey.speech.pk]))
     assert assert_govuk_page(svc) == "Speech and language therapy"
 
 
-def test_the_directory_needs_an_authorised_account(client, county):
-    user = data.user("nodbs", la=county["la"], dbs_checked_on=None)
+def test_the_directory_needs_an_authorised_account(client, journey):
+    user = journey_user("nodbs", la=journey.la, dbs_checked_on=None)
     response = signed_in(client, user).get(reverse("web:directory"), {"q": "sam"})
     assert response.status_code == 403 and "DBS" in response.content.decode()
 
 
 def test_a_child_protection_practitioner_overrides_a_shield_for_one_viewing(
-    client, county, children
+    client, journey, children
 ):
     from childindex.access.testing import totp_code
 
-    ruby = children["ruby"]
-    device = sign_in_verified(client, county["cp"])
+    ruby = children.ruby
+    device = sign_in_verified(client, journey.cp)
     page = open_record(client, ruby, "child_protection_enquiry").content.decode()
     assert "This record is shielded" in page and "TN35 5AA" not in page
     override_url = reverse("web:child-shield-override", args=[ruby.index_number])
@@ -539,22 +537,22 @@ def test_a_child_protection_practitioner_overrides_a_shield_for_one_viewing(
     assert "TN35 5AA" in page and "because you overrode the shield" in page
     kinds = set(AuditEvent.objects.filter(action="alert").values_list("detail__kind", flat=True))
     assert {"shielded_record_access", "shield_override", "child_protection_break_glass"} <= kinds
-    open_record(client, children["olivia"], "child_protection_enquiry")  # leaving ends it
+    open_record(client, children.olivia, "child_protection_enquiry")  # leaving ends it
     page = open_record(client, ruby, "child_protection_enquiry").content.decode()
     assert "TN35 5AA" not in page
 
 
-def test_only_a_child_protection_practitioner_may_override_a_shield(client, county, children):
-    client = signed_in(client, county["pat"])
-    page = open_record(client, children["ruby"]).content.decode()
-    url = reverse("web:child-shield-override", args=[children["ruby"].index_number])
+def test_only_a_child_protection_practitioner_may_override_a_shield(client, journey, children):
+    client = signed_in(client, journey.pat)
+    page = open_record(client, children.ruby).content.decode()
+    url = reverse("web:child-shield-override", args=[children.ruby.index_number])
     assert url not in page
     assert client.get(url).status_code == 403
 
 
-def test_a_shield_override_needs_a_fresh_code_and_a_reason(client, county, children):
-    ruby = children["ruby"]
-    sign_in_verified(client, county["cp"])
+def test_a_shield_override_needs_a_fresh_code_and_a_reason(client, journey, children):
+    ruby = children.ruby
+    sign_in_verified(client, journey.cp)
     open_record(client, ruby, "child_protection_enquiry")
     url = reverse("web:child-shield-override", args=[ruby.index_number])
     no_reason = client.post(url, {"code": "123456"})
@@ -570,9 +568,9 @@ def test_a_shield_override_needs_a_fresh_code_and_a_reason(client, county, child
 
 
 def test_a_search_redirects_to_a_results_page_without_the_criteria_in_its_address(
-    client, county, children
+    client, journey, children
 ):
-    signed_in(client, county["pat"])
+    signed_in(client, journey.pat)
     fields = {"name": "Olivia Smith", "dob_year": "2015"}
     response = client.post(reverse("web:search"), fields)
     assert response.status_code == 302
@@ -587,21 +585,21 @@ def test_a_search_redirects_to_a_results_page_without_the_criteria_in_its_addres
     assert AuditEvent.objects.filter(action="child_search").count() == searches
 
 
-def test_the_purpose_page_and_the_record_link_back_to_the_results(client, county, children):
-    search(signed_in(client, county["pat"]), name="Olivia Smith", dob_year="2015")
+def test_the_purpose_page_and_the_record_link_back_to_the_results(client, journey, children):
+    search(signed_in(client, journey.pat), name="Olivia Smith", dob_year="2015")
     back = f'href="{reverse("web:search-results")}" class="govuk-back-link"'
-    purpose = client.get(reverse("web:child-purpose", args=[children["olivia"].index_number]))
+    purpose = client.get(reverse("web:child-purpose", args=[children.olivia.index_number]))
     assert back in purpose.content.decode()
-    assert back in open_record(client, children["olivia"]).content.decode()
+    assert back in open_record(client, children.olivia).content.decode()
     results = client.get(reverse("web:search-results"))
     assert "Olivia Smith" in results.content.decode()
     # Coming back to the results ends the viewing: the record asks for a purpose again.
-    record = client.get(reverse("web:child-record", args=[children["olivia"].index_number]))
+    record = client.get(reverse("web:child-record", args=[children.olivia.index_number]))
     assert record.status_code == 302 and "/purpose/" in record["Location"]
 
 
-def test_the_results_page_without_a_search_goes_to_the_search_page(client, county):
-    signed_in(client, county["pat"])
+def test_the_results_page_without_a_search_goes_to_the_search_page(client, journey):
+    signed_in(client, journey.pat)
     response = client.get(reverse("web:search-results"))
     assert response.status_code == 302 and response["Location"] == reverse("web:search")
     client.post(reverse("web:search"), {"name": "Olivia Smith", "dob_year": "2015"})
@@ -613,12 +611,12 @@ def test_the_results_page_without_a_search_goes_to_the_search_page(client, count
 
 
 def test_a_search_past_the_limit_is_refused_with_429_saying_when_searching_can_resume(
-    client, county, children
+    client, journey, children
 ):
     from childindex.audit.models import Alert, AlertKind, UsageThresholds
 
-    UsageThresholds.objects.create(local_authority=county["la"], search_limit_per_minute=2)
-    signed_in(client, county["pat"])
+    UsageThresholds.objects.create(local_authority=journey.la, search_limit_per_minute=2)
+    signed_in(client, journey.pat)
     fields = {"name": "Olivia Smith", "dob_day": "4", "dob_month": "3", "dob_year": "2015"}
     for _ in range(2):
         assert search(client, **fields).status_code == 200
@@ -635,18 +633,18 @@ def test_a_search_past_the_limit_is_refused_with_429_saying_when_searching_can_r
 
 
 def test_an_enquiry_marks_each_involvement_it_reveals_and_says_an_alert_was_raised(
-    client, county, children
+    client, journey, children
 ):
-    olivia = children["olivia"]
-    involvement(olivia, county["pastoral"], county["teacher"], county["pat"])
+    olivia = children.olivia
+    involvement(olivia, journey.pastoral, journey.teacher, journey.pat)
     involvement(
         olivia,
-        county["speech"],
-        county["therapist"],
-        county["sam"],
+        journey.speech,
+        journey.therapist,
+        journey.sam,
         basis=Basis.HIDDEN_CONCERN,
     )
-    client = signed_in(client, county["cp"])
+    client = signed_in(client, journey.cp)
     page = open_record(client, olivia, "child_protection_enquiry").content.decode()
     assert "An alert was raised when you opened this record" in page
     assert page.count("Shown for your enquiry") == 2  # the banner's count and one tag
@@ -662,24 +660,24 @@ def test_an_enquiry_marks_each_involvement_it_reveals_and_says_an_alert_was_rais
 # --- GOV.UK error messages --------------------------------------------------------------------
 
 
-def test_an_empty_search_says_what_to_enter_inline_and_in_the_summary_with_a_link(client, county):
-    page = signed_in(client, county["pat"]).post(reverse("web:search"), {}).content.decode()
+def test_an_empty_search_says_what_to_enter_inline_and_in_the_summary_with_a_link(client, journey):
+    page = signed_in(client, journey.pat).post(reverse("web:search"), {}).content.decode()
     summary = page.split("govuk-error-summary__list")[1].split("</ul>")[0]
     assert 'href="#id_name"' in summary
     assert 'id="id_name-error"' in page  # the same message, inline at the name field
 
 
-def test_a_too_long_name_gets_a_govuk_message_and_the_input_a_maxlength(client, county):
-    client = signed_in(client, county["pat"])
+def test_a_too_long_name_gets_a_govuk_message_and_the_input_a_maxlength(client, journey):
+    client = signed_in(client, journey.pat)
     assert 'maxlength="200"' in client.get(reverse("web:search")).content.decode()
     page = client.post(reverse("web:search"), {"name": "x" * 5000}).content.decode()
     assert "Name must be 200 characters or fewer" in page
     assert "Ensure this value" not in page
 
 
-def test_a_date_of_birth_error_matches_the_hint(client, county):
+def test_a_date_of_birth_error_matches_the_hint(client, journey):
     page = (
-        signed_in(client, county["pat"])
+        signed_in(client, journey.pat)
         .post(
             reverse("web:search"),
             {"name": "Olivia Smith", "dob_day": "31", "dob_month": "2", "dob_year": "2015"},
@@ -692,23 +690,23 @@ def test_a_date_of_birth_error_matches_the_hint(client, county):
 # --- Who is acting, on whose record -------------------------------------------------------------
 
 
-def test_the_involvement_forms_name_the_child(client, county, children):
-    client = signed_in(client, county["pat"])
-    open_record(client, children["olivia"])
-    url = reverse("web:involvement-log", args=[children["olivia"].index_number])
+def test_the_involvement_forms_name_the_child(client, journey, children):
+    client = signed_in(client, journey.pat)
+    open_record(client, children.olivia)
+    url = reverse("web:involvement-log", args=[children.olivia.index_number])
     assert "Olivia Smith, index number" in client.get(url).content.decode()
 
 
-def test_an_unknown_address_gets_the_styled_page_not_found(client, county):
-    response = signed_in(client, county["pat"]).get("/no-such-page/")
+def test_an_unknown_address_gets_the_styled_page_not_found(client, journey):
+    response = signed_in(client, journey.pat).get("/no-such-page/")
     assert response.status_code == 404
     assert assert_govuk_page(response) == "Page not found"
 
 
-def test_nhs_numbers_are_shown_3_3_4_and_the_match_is_explained(client, county, children):
-    olivia = children["olivia"]
+def test_nhs_numbers_are_shown_3_3_4_and_the_match_is_explained(client, journey, children):
+    olivia = children.olivia
     nhs = olivia.identifiers.get(type="nhs").value
-    page = open_record(signed_in(client, county["pat"]), olivia).content.decode()
+    page = open_record(signed_in(client, journey.pat), olivia).content.decode()
     assert f"{nhs[:3]} {nhs[3:6]} {nhs[6:]}" in page
     results = search(client, name="Olivia Smith", dob_year="2015").content.decode()
     assert "Match is how closely" in results

@@ -12,7 +12,7 @@ from django.urls import reverse
 from childindex.access.models import Role
 from childindex.access.testing import sign_in_verified
 from childindex.audit.models import AuditEvent
-from childindex.records.tests import journey_data as data
+from childindex.testkit.journey import journey_child, journey_la, journey_user
 from childindex.web.tests.page_checks import assert_govuk_page
 
 PAGES = [
@@ -32,9 +32,9 @@ CSV_PAGES = [p for p in PAGES if p[0] not in ("web:reports", "web:reports-subjec
 
 
 @pytest.fixture
-def team_client(county, children):
+def team_client(journey, children):
     client = Client()
-    sign_in_verified(client, county["index_team"])
+    sign_in_verified(client, journey.index_team)
     return client
 
 
@@ -71,9 +71,9 @@ def test_every_report_page_view_is_audited(team_client, name, kwargs):
     assert AuditEvent.objects.filter(id__gt=before, action="report_view").count() == 1
 
 
-def test_a_worklist_download_neutralises_formulas(county, team_client):
+def test_a_worklist_download_neutralises_formulas(journey, team_client):
     for prefix in ("=HYPERLINK(1)", " =1+1", "\uff1dSUM(A1)"):
-        data.child(prefix, "Formula", dt.date(2015, 1, 1), la=county["la"])
+        journey_child(prefix, "Formula", dt.date(2015, 1, 1), la=journey.la)
     body = team_client.get(
         reverse("web:reports-worklist", kwargs={"slug": "no-gp"}) + "?format=csv"
     ).content.decode()
@@ -83,27 +83,27 @@ def test_a_worklist_download_neutralises_formulas(county, team_client):
 
 
 def test_small_counts_are_shown_as_fewer_than_5(db, fast_password_hashing):
-    la = data.local_authority("E10000021", "Qzshire")
+    la = journey_la("E10000021", "Qzshire")
     client = Client()
-    sign_in_verified(client, data.user("tam", la=la, role=Role.INDEX_TEAM))
+    sign_in_verified(client, journey_user("tam", la=la, role=Role.INDEX_TEAM))
     url = reverse("web:reports-worklist", kwargs={"slug": "no-gp"})
     for n in range(3):
-        data.child(f"Qz{n}", "Small", dt.date(2015, 1, 1 + n), la=la)
+        journey_child(f"Qz{n}", "Small", dt.date(2015, 1, 1 + n), la=la)
     html = client.get(url).content.decode()
     assert "Children: fewer than 5" in html and "Children: 3" not in html
     for n in range(3, 6):
-        data.child(f"Qz{n}", "Small", dt.date(2015, 1, 1 + n), la=la)
+        journey_child(f"Qz{n}", "Small", dt.date(2015, 1, 1 + n), la=la)
     assert "Children: 6" in client.get(url).content.decode()
 
 
 @pytest.mark.parametrize("who", ["pat", "cp", "auditor", "other_team", "national"])
-def test_only_the_las_own_index_team_reads_the_reports(county, children, who):
+def test_only_the_las_own_index_team_reads_the_reports(journey, children, who):
     users = {
-        "pat": county["pat"],
-        "cp": county["cp"],
-        "auditor": data.user("audrey", la=county["la"], role=Role.AUDITOR),
-        "other_team": data.user("otto", la=county["other_la"], role=Role.INDEX_TEAM),
-        "national": data.user("nia", la=None, role=Role.NATIONAL_OPERATOR),
+        "pat": journey.pat,
+        "cp": journey.cp,
+        "auditor": journey_user("audrey", la=journey.la, role=Role.AUDITOR),
+        "other_team": journey_user("otto", la=journey.other_la, role=Role.INDEX_TEAM),
+        "national": journey_user("nia", la=None, role=Role.NATIONAL_OPERATOR),
     }
     client = Client()
     sign_in_verified(client, users[who])
@@ -112,7 +112,7 @@ def test_only_the_las_own_index_team_reads_the_reports(county, children, who):
         if who == "other_team":
             # another LA's team reaches the pages but sees only its own LA (none here)
             assert response.status_code == 200
-            assert children["olivia"].index_number not in response.content.decode()
+            assert children.olivia.index_number not in response.content.decode()
         else:
             assert response.status_code == 403, (who, name)
 
@@ -122,9 +122,9 @@ def test_the_national_operator_loads_estimates_from_the_page(db, fast_password_h
 
     from childindex.reports.models import PopulationEstimate
 
-    la = data.local_authority("E10000021", "Qzshire")
+    la = journey_la("E10000021", "Qzshire")
     client = Client()
-    sign_in_verified(client, data.user("nia", la=None, role=Role.NATIONAL_OPERATOR))
+    sign_in_verified(client, journey_user("nia", la=None, role=Role.NATIONAL_OPERATOR))
     url = reverse("web:population-estimates")
     assert_govuk_page(client.get(url))
     rows = ["ladcode23,laname23,country,sex,age,population_2025"]
@@ -145,7 +145,7 @@ def test_charts_keep_plain_svg_tags_after_a_subject_access_pdf(team_client, chil
     pdf = team_client.post(
         reverse("web:reports-subject-access"),
         {
-            "index_number": children["olivia"].index_number,
+            "index_number": children.olivia.index_number,
             "requester": "young_person",
             "output": "pdf",
         },
@@ -156,15 +156,15 @@ def test_charts_keep_plain_svg_tags_after_a_subject_access_pdf(team_client, chil
 
 
 def test_a_worklist_lists_a_shielded_child_without_locating_them_and_raises_no_alert(
-    county, team_client
+    journey, team_client
 ):
     """DESIGN §3: the LA's index team sees its shielded children (it must follow up a shielded
     child with no GP or school as much as any other), but a list shows only what a shield
     leaves visible to every user; opening the record raises the shield's alert (§4)."""
-    hidden = data.child(
-        "Sheila", "Refuge", dt.date(2015, 6, 1), la=county["la"], postcode="TN99 9ZZ", shielded=True
+    hidden = journey_child(
+        "Sheila", "Refuge", dt.date(2015, 6, 1), la=journey.la, postcode="TN99 9ZZ", shielded=True
     )
-    data.child("Olive", "Open", dt.date(2015, 6, 2), la=county["la"], postcode="TN77 7YY")
+    journey_child("Olive", "Open", dt.date(2015, 6, 2), la=journey.la, postcode="TN77 7YY")
     url = reverse("web:reports-worklist", kwargs={"slug": "no-gp"})
     before = AuditEvent.objects.count()
     html = team_client.get(url).content.decode()

@@ -21,35 +21,29 @@ from childindex.records.tests.factories import (
 )
 from childindex.sources.models import ImportRun, Merge, RecordStatus, ReviewItem, SourceRecord
 from childindex.sources.tests.factories import ReviewItemFactory
-from childindex.sources.tests.feedkit import make_county
 from childindex.web.tests.page_checks import assert_govuk_page
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def county(tmp_path):
-    return make_county(tmp_path)
-
-
-@pytest.fixture
-def team(client, county):
-    user = UserFactory(role=Role.INDEX_TEAM, local_authority=county.la)
+def team(client, feed_county):
+    user = UserFactory(role=Role.INDEX_TEAM, local_authority=feed_county.la)
     sign_in_verified(client, user)
     return user
 
 
 @pytest.fixture
-def queued(county):
+def queued(feed_county):
     """Two review items (same name and date of birth as a child, another address); the
     first is a day older."""
-    child = county.child("Olivia", "Hart", "2015-03-20")
-    county.load(
+    child = feed_county.child("Olivia", "Hart", "2015-03-20")
+    feed_county.load(
         [
-            county.row(
+            feed_county.row(
                 "A1", "Olivia", "Hart", "2015-03-20", line1="9 Oak Lane", postcode="BN1 2AB"
             ),
-            county.row(
+            feed_county.row(
                 "A2", "Olivia", "Hart", "2015-03-20", line1="3 Ash Road", postcode="BN1 3AB"
             ),
         ],
@@ -171,20 +165,20 @@ def test_a_shielded_candidates_score_counts_only_the_evidence_shown(client):
     assert client.get("/index-team/review/").context["queue"].rows[0].best_weight == 0.0
 
 
-def test_practitioners_are_refused_the_feed_pages(client, county):
-    sign_in_verified(client, UserFactory(role=Role.PRACTITIONER, local_authority=county.la))
+def test_practitioners_are_refused_the_feed_pages(client, feed_county):
+    sign_in_verified(client, UserFactory(role=Role.PRACTITIONER, local_authority=feed_county.la))
     for url in ("/index-team/review/", "/index-team/feeds/", "/index-team/merges/"):
         assert client.get(url).status_code == 403
 
 
 def test_feed_health_shows_last_run_match_rate_backlog_and_row_problems(
-    client, team, queued, county
+    client, team, queued, feed_county
 ):
-    county.load(
+    feed_county.load(
         [
-            county.row("B1", "Ruby", "Stone", "2012-01-05"),
-            county.row("B2", "Ruby", "Stone", "2012-02-30"),  # kept, with a warning
-            county.row("B3", "", "", "2012-02-03"),  # nothing to identify a child by
+            feed_county.row("B1", "Ruby", "Stone", "2012-01-05"),
+            feed_county.row("B2", "Ruby", "Stone", "2012-02-30"),  # kept, with a warning
+            feed_county.row("B3", "", "", "2012-02-03"),  # nothing to identify a child by
         ],
         name="school",
     )
@@ -199,8 +193,8 @@ def test_feed_health_shows_last_run_match_rate_backlog_and_row_problems(
     assert "Rows with warnings" in response.content.decode()
 
 
-def test_an_imports_page_shows_its_progress_and_row_problems(client, team, county):
-    run = county.load([county.row("B1", "Ruby", "Stone", "2012-02-30")])
+def test_an_imports_page_shows_its_progress_and_row_problems(client, team, feed_county):
+    run = feed_county.load([feed_county.row("B1", "Ruby", "Stone", "2012-02-30")])
     response = client.get(f"/index-team/feeds/runs/{run.pk}/")
     assert response.status_code == 200
     assert_govuk_page(response)
@@ -213,9 +207,9 @@ def test_an_imports_page_shows_its_progress_and_row_problems(client, team, count
     assert running["Refresh"] == "5"
 
 
-def test_merging_and_unmerging_from_the_page(client, team, county):
-    kept = county.child("Olivia", "Hart", "2015-03-20")
-    merged = county.child("Livvy", "Hart", "2015-03-20")
+def test_merging_and_unmerging_from_the_page(client, team, feed_county):
+    kept = feed_county.child("Olivia", "Hart", "2015-03-20")
+    merged = feed_county.child("Livvy", "Hart", "2015-03-20")
     response = client.post(
         "/index-team/merges/",
         {
