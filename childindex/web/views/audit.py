@@ -34,7 +34,7 @@ from childindex.audit.models import (
 from childindex.audit.reviews import alert_review_record
 from childindex.core.identifiers import format_index_number
 from childindex.core.spreadsheets import csv_safe
-from childindex.web.forms_audit import AlertReviewForm, ChildHistoryForm, UserHistoryForm
+from childindex.web.forms.audit import AlertReviewForm, ChildHistoryForm, UserHistoryForm
 from childindex.web.http import AuthenticatedRequest
 
 ALERT_STATUSES = {"open": "Awaiting review", "reviewed": "Reviewed", "all": "All alerts"}
