@@ -22,7 +22,7 @@ import pytest
 
 from childindex.access import policy
 from childindex.access.models import Role, User
-from childindex.access.policy import Alert, Purpose, View
+from childindex.access.policy import AccessAlert, Purpose, Visibility
 from childindex.consent.models import Consent, GivenBy, Scope
 from childindex.records.models import Basis, Child, ChildStatus, Involvement
 
@@ -92,9 +92,9 @@ EVERY = None  # a column a row leaves open: the row covers every value of it
 class Opens:
     """A record opened: how much of it is seen, whether hidden concerns show, the alerts."""
 
-    view: View
+    view: Visibility
     reveals_hidden: bool = False
-    alerts: tuple[Alert, ...] = ()
+    alerts: tuple[AccessAlert, ...] = ()
 
 
 REFUSED = None  # the record does not open (the policy says why)
@@ -134,7 +134,7 @@ P = Purpose
 EVERY_PURPOSE = frozenset(Purpose)
 REF_WELFARE_SERVICE = _purposes(P.REFERRAL, P.WELFARE_CONCERN, P.PROVIDING_SERVICE)
 INDEX_TEAM_PURPOSES = _purposes(P.DATA_QUALITY, P.REFERRAL, P.WELFARE_CONCERN)
-SHIELD_ALERT = (Alert.SHIELDED_RECORD,)
+SHIELD_ALERT = (AccessAlert.SHIELDED_RECORD,)
 
 RECORD_TABLE: tuple[RecordRow, ...] = (
     # Who opens a record at all (§1: the actors and what they do).
@@ -184,7 +184,7 @@ RECORD_TABLE: tuple[RecordRow, ...] = (
         "§3 practitioners search the whole index (children move between LAs): the whole record",
         _roles(Role.PRACTITIONER),
         REF_WELFARE_SERVICE,
-        Opens(View.FULL),
+        Opens(Visibility.FULL),
         shielded=False,
     ),
     RecordRow(
@@ -193,14 +193,14 @@ RECORD_TABLE: tuple[RecordRow, ...] = (
         "practitioner may override",
         _roles(Role.PRACTITIONER),
         REF_WELFARE_SERVICE,
-        Opens(View.SHIELDED, alerts=SHIELD_ALERT),
+        Opens(Visibility.SHIELDED, alerts=SHIELD_ALERT),
         shielded=True,
     ),
     RecordRow(
         "§3 (and §1) the child-protection practitioner sees what any practitioner sees",
         _roles(Role.CHILD_PROTECTION),
         REF_WELFARE_SERVICE,
-        Opens(View.FULL),
+        Opens(Visibility.FULL),
         shielded=False,
     ),
     RecordRow(
@@ -208,7 +208,7 @@ RECORD_TABLE: tuple[RecordRow, ...] = (
         "'child protection enquiry'; each such opening raises an alert for review",
         _roles(Role.CHILD_PROTECTION),
         _purposes(P.CHILD_PROTECTION_ENQUIRY),
-        Opens(View.FULL, reveals_hidden=True, alerts=(Alert.BREAK_GLASS,)),
+        Opens(Visibility.FULL, reveals_hidden=True, alerts=(AccessAlert.BREAK_GLASS,)),
         shielded=False,
     ),
     RecordRow(
@@ -216,7 +216,7 @@ RECORD_TABLE: tuple[RecordRow, ...] = (
         "shielded summary (so no hidden concern shows through it); the access raises an alert",
         _roles(Role.CHILD_PROTECTION),
         _purposes(*REF_WELFARE_SERVICE, P.CHILD_PROTECTION_ENQUIRY),
-        Opens(View.SHIELDED, alerts=SHIELD_ALERT),
+        Opens(Visibility.SHIELDED, alerts=SHIELD_ALERT),
         shielded=True,
         override=False,
     ),
@@ -225,7 +225,7 @@ RECORD_TABLE: tuple[RecordRow, ...] = (
         "warning that the override is reviewed at once",
         _roles(Role.CHILD_PROTECTION),
         REF_WELFARE_SERVICE,
-        Opens(View.FULL, alerts=(Alert.SHIELDED_RECORD, Alert.SHIELD_OVERRIDE)),
+        Opens(Visibility.FULL, alerts=(AccessAlert.SHIELDED_RECORD, AccessAlert.SHIELD_OVERRIDE)),
         shielded=True,
         override=True,
     ),
@@ -235,9 +235,13 @@ RECORD_TABLE: tuple[RecordRow, ...] = (
         _roles(Role.CHILD_PROTECTION),
         _purposes(P.CHILD_PROTECTION_ENQUIRY),
         Opens(
-            View.FULL,
+            Visibility.FULL,
             reveals_hidden=True,
-            alerts=(Alert.SHIELDED_RECORD, Alert.SHIELD_OVERRIDE, Alert.BREAK_GLASS),
+            alerts=(
+                AccessAlert.SHIELDED_RECORD,
+                AccessAlert.SHIELD_OVERRIDE,
+                AccessAlert.BREAK_GLASS,
+            ),
         ),
         shielded=True,
         override=True,
@@ -246,7 +250,7 @@ RECORD_TABLE: tuple[RecordRow, ...] = (
         "§1 the index team maintains its LA's part of the index: the whole record",
         _roles(Role.INDEX_TEAM),
         INDEX_TEAM_PURPOSES,
-        Opens(View.FULL),
+        Opens(Visibility.FULL),
         own_la=True,
         shielded=False,
     ),
@@ -255,7 +259,7 @@ RECORD_TABLE: tuple[RecordRow, ...] = (
         "maintains in full, and every access to a shielded record raises an alert",
         _roles(Role.INDEX_TEAM),
         INDEX_TEAM_PURPOSES,
-        Opens(View.FULL, alerts=SHIELD_ALERT),
+        Opens(Visibility.FULL, alerts=SHIELD_ALERT),
         own_la=True,
         shielded=True,
     ),
@@ -317,8 +321,8 @@ class InvolvementRow:
     is the answer of the record's row (a view, or None where the record was refused)."""
 
     design: str
-    opened: frozenset[View | None]
-    answer: View
+    opened: frozenset[Visibility | None]
+    answer: Visibility
     bases: frozenset[Basis] = EVERY_BASIS
     consents: frozenset[str] = EVERY_CONSENT
     held: bool | None = EVERY  # the viewer is the practitioner who holds it
@@ -336,44 +340,44 @@ class InvolvementRow:
         )
 
 
-FULL_RECORD = frozenset({View.FULL})
+FULL_RECORD = frozenset({Visibility.FULL})
 
 INVOLVEMENT_TABLE: tuple[InvolvementRow, ...] = (
     InvolvementRow(
         "§3 access needs and purpose: a record that does not open shows nothing of it",
         frozenset({None}),
-        View.HIDDEN,
+        Visibility.HIDDEN,
     ),
     InvolvementRow(
         "§3 shielded: nothing that locates the child (address, school, GP, practitioners)",
-        frozenset({View.SHIELDED}),
-        View.HIDDEN,
+        frozenset({Visibility.SHIELDED}),
+        Visibility.HIDDEN,
     ),
     InvolvementRow(
         "§1/§2 a practitioner logs, ends and sets the indicators of their own involvement: "
         "the one who holds it always sees it",
         FULL_RECORD,
-        View.FULL,
+        Visibility.FULL,
         held=True,
     ),
     InvolvementRow(
         "§3 universal: held without consent; every authorised user",
         FULL_RECORD,
-        View.FULL,
+        Visibility.FULL,
         bases=frozenset({Basis.UNIVERSAL}),
         held=False,
     ),
     InvolvementRow(
         "§3 statutory: a legal duty; every authorised user",
         FULL_RECORD,
-        View.FULL,
+        Visibility.FULL,
         bases=frozenset({Basis.STATUTORY}),
         held=False,
     ),
     InvolvementRow(
         "§3 consent: every authorised user while consent stands",
         FULL_RECORD,
-        View.FULL,
+        Visibility.FULL,
         bases=frozenset({Basis.CONSENT}),
         consents=frozenset({"standing"}),
         held=False,
@@ -381,7 +385,7 @@ INVOLVEMENT_TABLE: tuple[InvolvementRow, ...] = (
     InvolvementRow(
         "§3 consent: only once consent is recorded; on withdrawal it is no longer shown",
         FULL_RECORD,
-        View.HIDDEN,
+        Visibility.HIDDEN,
         bases=frozenset({Basis.CONSENT}),
         consents=NOT_STANDING,
         held=False,
@@ -390,7 +394,7 @@ INVOLVEMENT_TABLE: tuple[InvolvementRow, ...] = (
         "§3 sensitive consent: every authorised user sees that a sensitive service is "
         "involved, never which one or who",
         FULL_RECORD,
-        View.SENSITIVE,
+        Visibility.SENSITIVE,
         bases=frozenset({Basis.SENSITIVE_CONSENT}),
         consents=frozenset({"standing"}),
         held=False,
@@ -400,7 +404,7 @@ INVOLVEMENT_TABLE: tuple[InvolvementRow, ...] = (
         "§3 sensitive consent: contact goes through the LA index team, who can see it and "
         "pass the message on",
         FULL_RECORD,
-        View.FULL,
+        Visibility.FULL,
         bases=frozenset({Basis.SENSITIVE_CONSENT}),
         consents=frozenset({"standing"}),
         held=False,
@@ -410,7 +414,7 @@ INVOLVEMENT_TABLE: tuple[InvolvementRow, ...] = (
         "§3 sensitive consent: explicit consent of the young person (or parent) for that "
         "service; without it (or after withdrawal) nothing is shown",
         FULL_RECORD,
-        View.HIDDEN,
+        Visibility.HIDDEN,
         bases=frozenset({Basis.SENSITIVE_CONSENT}),
         consents=NOT_STANDING,
         held=False,
@@ -419,7 +423,7 @@ INVOLVEMENT_TABLE: tuple[InvolvementRow, ...] = (
         "§3 hidden concern: a child-protection practitioner who opens the record under "
         "'child protection enquiry' sees it",
         FULL_RECORD,
-        View.FULL,
+        Visibility.FULL,
         bases=frozenset({Basis.HIDDEN_CONCERN}),
         held=False,
         reveals_hidden=True,
@@ -427,7 +431,7 @@ INVOLVEMENT_TABLE: tuple[InvolvementRow, ...] = (
     InvolvementRow(
         "§3 hidden concern: nobody else, whatever consent is held",
         FULL_RECORD,
-        View.HIDDEN,
+        Visibility.HIDDEN,
         bases=frozenset({Basis.HIDDEN_CONCERN}),
         held=False,
         reveals_hidden=False,
@@ -532,7 +536,7 @@ def test_general_consent_does_not_cover_a_sensitive_service():
     access = policy.record_access(user, child, purpose=Purpose.REFERRAL, today=TODAY)
     assert policy.involvement_view(
         user, involvement, access=access, consents=general, today=TODAY
-    ) == (View.HIDDEN)
+    ) == (Visibility.HIDDEN)
 
 
 def test_consent_to_another_named_service_does_not_cover_this_one():
@@ -549,7 +553,7 @@ def test_consent_to_another_named_service_does_not_cover_this_one():
     consents[0].service_id = SERVICE_ID + 1
     access = policy.record_access(user, child, purpose=Purpose.REFERRAL, today=TODAY)
     view = policy.involvement_view(user, involvement, access=access, consents=consents, today=TODAY)
-    assert view == View.HIDDEN
+    assert view == Visibility.HIDDEN
 
 
 def test_consent_given_in_the_future_or_for_another_child_does_not_stand():
@@ -574,7 +578,7 @@ def test_involvement_logged_by_the_viewer_is_always_theirs_to_see():
     )
     access = policy.record_access(user, child, purpose=Purpose.REFERRAL, today=TODAY)
     view = policy.involvement_view(user, involvement, access=access, consents=[], today=TODAY)
-    assert view == View.FULL
+    assert view == Visibility.FULL
 
 
 def test_override_by_an_ordinary_practitioner_is_ignored():
@@ -586,8 +590,8 @@ def test_override_by_an_ordinary_practitioner_is_ignored():
         shield_override=True,
         today=TODAY,
     )
-    assert access.view == View.SHIELDED
-    assert Alert.SHIELD_OVERRIDE not in access.alerts
+    assert access.view == Visibility.SHIELDED
+    assert AccessAlert.SHIELD_OVERRIDE not in access.alerts
 
 
 def test_merged_record_is_never_opened_even_by_its_index_team():
