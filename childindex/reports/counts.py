@@ -33,6 +33,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import reduce
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -151,7 +152,7 @@ def _still_doubled() -> Q:
     return reduce(operator.or_, [Q(_two_current(service_ids(kind))) for kind in UNIVERSAL_KINDS])
 
 
-def doubled_children(la: int) -> QuerySet[Involvement]:
+def doubled_children(la: int) -> QuerySet[Involvement, Any]:
     """The ids of the LA's active children with current involvements at two or more different
     services of one universal kind (two schools, two GPs), found at a count: one grouped pass
     over the LA's current involvements at those services, a child's first and last service of
@@ -211,7 +212,7 @@ def worklist_children(la: int, slug: str, *, today: dt.date, months: int) -> Que
         # started since (ids are issued in order), each checked again now: a few thousand
         # probes instead of grouping every current involvement of the LA on each view.
         counts = counts_for(la)
-        since = Involvement.objects.filter(
+        started_since = Involvement.objects.filter(
             pk__gt=counts.involvements_upto,
             ended_on__isnull=True,
             service_id__in=service_ids(*UNIVERSAL_KINDS),
@@ -219,7 +220,7 @@ def worklist_children(la: int, slug: str, *, today: dt.date, months: int) -> Que
         listed = ListedChild.objects.filter(
             snapshot_id=counts.snapshot_id, worklist=LISTED_WORKLIST
         ).values("child_id")
-        return children.filter(Q(pk__in=listed) | Q(pk__in=since)).filter(_still_doubled())
+        return children.filter(Q(pk__in=listed) | Q(pk__in=started_since)).filter(_still_doubled())
     raise KeyError(slug)
 
 
