@@ -220,7 +220,8 @@ def worklist_children(la: int, slug: str, *, today: dt.date, months: int) -> Que
         listed = ListedChild.objects.filter(
             snapshot_id=counts.snapshot_id, worklist=LISTED_WORKLIST
         ).values("child_id")
-        return children.filter(Q(pk__in=listed) | Q(pk__in=started_since)).filter(_still_doubled())
+        # one subquery (a union, not an OR of two): the database starts from these children
+        return children.filter(pk__in=listed.union(started_since)).filter(_still_doubled())
     raise KeyError(slug)
 
 
