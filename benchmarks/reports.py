@@ -6,6 +6,8 @@
     # old code against new, side by side in one run: OLD is a copy of the old code's tree
     # (git archive), both run on the same database, in alternating rounds
     ... benchmarks/reports.py --compare /tmp/reports_old --rounds 5 --runs 3
+    # or the old code on its own copy of the database (migrated back to the old code's tables)
+    ... benchmarks/reports.py --compare /tmp/reports_old --compare-database postgres://.../old
 
 The database must already hold a population (``childindex generate --children N --load``) and,
 for the coverage report, estimates (``childindex population load population_estimates.csv``).
@@ -45,6 +47,12 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print the times as JSON")
     parser.add_argument("--compare", metavar="OLD_ROOT", help="time OLD_ROOT's code and this")
     parser.add_argument("--rounds", type=int, default=5, help="with --compare")
+    parser.add_argument(
+        "--compare-database",
+        metavar="URL",
+        help="with --compare: the old code's own copy of the database (when the new code's "
+        "migrations changed tables the old code writes)",
+    )
     args = parser.parse_args()
     if args.compare:
         return compare(args)
@@ -164,8 +172,11 @@ def compare(args) -> None:
         for side, root in sides.items():
             command = [sys.executable, __file__, "--code-root", root, "--runs", str(args.runs)]
             command += ["--json"] + (["--only", args.only] if args.only else [])
+            env = dict(os.environ)
+            if side == "old" and args.compare_database:
+                env["DATABASE_URL"] = args.compare_database
             out = subprocess.run(  # noqa: S603 (this script, with its own arguments)
-                command, check=True, capture_output=True, text=True
+                command, check=True, capture_output=True, text=True, env=env
             ).stdout
             result = json.loads(out.strip().splitlines()[-1])
             if Path(result["code"]).resolve() != Path(root).resolve():

@@ -39,6 +39,7 @@ from childindex.core import routers  # noqa: E402
 from childindex.directory.models import LocalAuthority  # noqa: E402
 from childindex.records.models import ChildName, Involvement  # noqa: E402
 from childindex.records.services import practitioner_services  # noqa: E402
+from childindex.reports.counts import counts_refresh  # noqa: E402
 
 ALIASES = ["default", *settings.REPLICA_DATABASES]
 findings: dict = {}
@@ -89,6 +90,11 @@ name = next(  # a child this practitioner's services are not all involved with y
     if not own <= set(Involvement.objects.filter(child=n.child).values_list("service_id", flat=1))
 )
 child = name.child
+team = User.objects.get(username__startswith="demo-index-team-")
+operator = User.objects.get(username__startswith="demo-national-operator-")
+for account in (team, operator):
+    agreement.accept(user=account)
+counts_refresh(la.pk)  # the clock's stored counts, so that a report view writes nothing else
 standby_caught_up()
 routers.health.forget()
 
@@ -127,6 +133,58 @@ findings["record"] = {
     "reads_on": sorted(where(seen, "records_involvement")),
     "audit_on": sorted(where(seen, "audit_append")),
 }
+
+# 2b. Every report page and download of the index team (and the national operator's estimates
+#     page): its reads from the replica (children, stored counts, feeds, the access log), its
+#     audit event on the primary.
+REPORT_TABLES = ('"records_', '"reports_', '"sources_', '"directory_', '"audit_auditevent"')
+
+
+def report_reads(seen) -> list[str]:
+    return sorted(
+        {
+            alias
+            for alias, sql in seen
+            if sql.startswith("SELECT") and any(table in sql for table in REPORT_TABLES)
+        }
+    )
+
+
+reports_client = Client(raise_request_exception=False)
+sign_in_verified(reports_client, team)
+operator_client = Client(raise_request_exception=False)
+sign_in_verified(operator_client, operator)
+base = "/index-team/reports/"
+pages = {
+    "data quality": (reports_client, "GET", f"{base}data-quality/", None),
+    "data quality CSV": (reports_client, "GET", f"{base}data-quality/?format=csv", None),
+    **{
+        f"worklist {slug}": (reports_client, "GET", f"{base}data-quality/{slug}/", None)
+        for slug in ("no-school", "no-gp", "no-nhs-number", "stale", "two-universal")
+    },
+    "worklist CSV": (reports_client, "GET", f"{base}data-quality/no-gp/?format=csv", None),
+    "coverage": (reports_client, "GET", f"{base}coverage/", None),
+    "coverage CSV": (reports_client, "GET", f"{base}coverage/?format=csv", None),
+    "planning": (reports_client, "GET", f"{base}planning/", None),
+    "planning CSV": (reports_client, "GET", f"{base}planning/?format=csv", None),
+    "feed health": (reports_client, "GET", f"{base}feed-health/", None),
+    "subject access": (
+        reports_client,
+        "POST",
+        f"{base}subject-access/",
+        {"index_number": child.index_number, "requester": "young_person", "output": "html"},
+    ),
+    "population estimates": (operator_client, "GET", "/national/population-estimates/", None),
+}
+findings["reports"] = {}
+for label, (browser, method, url, data) in pages.items():
+    with recording() as seen:
+        response = browser.post(url, data) if method == "POST" else browser.get(url)
+    findings["reports"][label] = {
+        "status": response.status_code,
+        "reads_on": report_reads(seen),
+        "audit_on": sorted(where(seen, "audit_append")),
+    }
 
 # 3. Log an involvement while the standby's replay is paused (it cannot have the new row), then
 #    the record page: read your own write, from the primary.

@@ -114,3 +114,12 @@ def test_a_replica_gone_mid_request_or_before_sends_reads_to_the_primary(finding
     assert (gone["status"], gone["found"]) == (200, True)
     assert "default" in gone["candidates_on"]
     assert findings["gone"] == {"status": 200, "candidates_on": ["default"]}
+
+
+def test_every_report_page_reads_the_replica_and_audits_on_the_primary(findings):
+    reports = findings["reports"]
+    assert len(reports) == 15
+    for label, seen in reports.items():
+        assert seen["status"] == 200, label
+        assert seen["reads_on"] == ["replica1"], label
+        assert seen["audit_on"] == ["default"], label

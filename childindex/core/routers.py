@@ -3,8 +3,9 @@
 The rules:
 
 - Only reads that a selector marks ``@replica_reads`` (search candidates, the record page,
-  the audit trail's reports) may go to a replica; every other read, and every write, goes to
-  the primary (``default``). Audit appends are raw SQL on ``default``: always the primary.
+  the audit trail's reports, feed health, the reports app's pages) may go to a replica; every
+  other read, and every write, goes to the primary (``default``). Audit appends are raw SQL
+  on ``default``: always the primary.
 - Read your own write: once a request writes anything but its session or sign-in bookkeeping,
   every later read of that request goes to the primary, and so does every read of the same
   session for ``REPLICA_MAX_LAG_SECONDS`` + 1 seconds (``ReplicaPinMiddleware``): after logging

@@ -2,8 +2,10 @@
 LA's subject-access setting, and the stored counts the whole-LA reports read (the data quality
 summary, coverage, planning): counts per LA by measure and age, postcode district, service
 category or month, refreshed by the clock and after each import, so that a page reads a few
-hundred rows instead of aggregating every child. The worklists are counted live. No report
-keeps a copy of a child's data: the stored counts name no child.
+hundred rows instead of aggregating every child; and the children found at that count on the one
+worklist that needs the whole LA grouped (two schools or two GPs), each checked again live when
+listed. No report keeps a copy of a child's data: a stored count names no child, and a listed
+child is a reference to the record, nothing copied from it.
 """
 
 from __future__ import annotations
@@ -88,6 +90,11 @@ class CountsSnapshot(models.Model):
     taken_at = models.DateTimeField()
     as_of = models.DateField(help_text="The day the ages were counted on.")
     seconds = models.FloatField(help_text="How long counting took.")
+    involvements_upto = models.BigIntegerField(
+        default=0,
+        help_text="The newest involvement's id when counting began: a worklist page checks "
+        "the children of later involvements as well as the listed ones.",
+    )
 
     class Meta:
         indexes = [models.Index(fields=["local_authority", "-taken_at"], name="snapshot_la_idx")]
@@ -114,3 +121,22 @@ class StoredCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.measure} {self.age} {self.district} {self.category} {self.month}: {self.n}"
+
+
+class ListedChild(models.Model):
+    """A child found on a worklist at a count of the LA: the two-schools-or-two-GPs worklist,
+    whose finding groups every current involvement of the LA (seconds for a large LA, too slow
+    for each page view). The worklist page lists these children, and the children of any
+    involvement started since the count, only after checking each of them again: a child whose
+    second school has ended since drops off at once, and a page never links to a child who is
+    no longer on the list."""
+
+    snapshot = models.ForeignKey(CountsSnapshot, on_delete=models.CASCADE, related_name="listed")
+    worklist = models.CharField(max_length=30)
+    child = models.ForeignKey("records.Child", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        indexes = [models.Index(fields=["snapshot", "worklist"], name="listed_child_worklist_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.worklist}: child {self.child_id}"

@@ -23,6 +23,7 @@ from django.utils import timezone
 from childindex.access import policy
 from childindex.audit.models import Action
 from childindex.audit.services import audit_record
+from childindex.core.routers import replica_reads
 from childindex.directory.models import ServiceCategory
 from childindex.records.models import Child, ChildAddress, ChildName
 from childindex.reports import counts as stored
@@ -197,6 +198,7 @@ def _rows(children: Sequence[Child], today: dt.date) -> list[WorklistRow]:
     ]
 
 
+@replica_reads
 def data_quality_summary(
     *, actor, months: int = DEFAULT_STALE_MONTHS, export: bool = False
 ) -> dict[str, Any]:
@@ -220,6 +222,7 @@ def data_quality_summary(
     return summary
 
 
+@replica_reads
 def worklist(
     *, actor, slug: str, page: int = 1, months: int = DEFAULT_STALE_MONTHS, export: bool = False
 ) -> WorklistPage:
@@ -372,6 +375,7 @@ class Coverage:
     as_of: dt.datetime
 
 
+@replica_reads
 def coverage(*, actor, year: int | None = None, export: bool = False) -> Coverage:
     """Children in the index against the LA's child population estimate, by single year of
     age at the estimate's mid-year (30 June), by age band, by postcode district, over time
@@ -439,6 +443,7 @@ class Planning:
     as_of: dt.datetime
 
 
+@replica_reads
 def planning(*, actor, months: int = PLANNING_MONTHS, export: bool = False) -> Planning:
     """Children and their current involvements by age band, postcode district and service
     category, and involvements started and ended each month (the last ``months``, at most
@@ -517,6 +522,7 @@ class RunHealth:
         return "–" if self.match_rate is None else f"{100 * self.match_rate:.1f}%"
 
 
+@replica_reads
 def feed_history(*, actor, limit: int = 100, export: bool = False) -> dict[str, list[RunHealth]]:
     """Per source, each import run (oldest first, the last ``limit``): rows read, match rate,
     rows sent to review and how many of those still wait, rows rejected and rows kept with a
@@ -551,6 +557,7 @@ def feed_history(*, actor, limit: int = 100, export: bool = False) -> dict[str, 
     return dict(sorted(out.items()))
 
 
+@replica_reads
 def estimates_loaded(*, actor) -> list[dict[str, Any]]:
     """Which LAs and mid-years have population estimates (the national operator's page)."""
     decision = policy.can_load_population_estimates(actor)

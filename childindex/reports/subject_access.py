@@ -24,6 +24,7 @@ from childindex.audit.models import Action, AuditEvent, AuditEventChild
 from childindex.audit.services import audit_record
 from childindex.consent.models import Consent, Scope
 from childindex.core.identifiers import IDENTIFIER_LABELS, IdentifierType
+from childindex.core.routers import replica_reads
 from childindex.records.models import Child, ChildStatus, Involvement
 from childindex.reports.models import AccessorNames, SubjectAccessSettings
 from childindex.sources.models import SourceLink
@@ -184,6 +185,7 @@ def _d(day: dt.date | None) -> str:
     return day.isoformat() if day else ""
 
 
+@replica_reads
 def la_child(*, actor, index_number: str) -> Child:
     """A child of the index team's own LA (any status but merged), by index number."""
     decision = policy.can_read_reports(actor, actor.local_authority_id)
@@ -194,6 +196,7 @@ def la_child(*, actor, index_number: str) -> Child:
     )
 
 
+@replica_reads
 def subject_access_export(
     *,
     actor,

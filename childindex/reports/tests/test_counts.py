@@ -13,10 +13,17 @@ from django.utils import timezone
 
 from childindex.access.models import Role
 from childindex.access.testing import sign_in_verified
+from childindex.records.models import Child, Involvement
 from childindex.reports import counts, selectors
-from childindex.reports.models import CountsSnapshot
+from childindex.reports.models import CountsSnapshot, ListedChild
 from childindex.sources.models import Feed, ImportRun, RunStatus
-from childindex.testkit.journey import journey_child, journey_la, journey_user
+from childindex.testkit.journey import (
+    journey_child,
+    journey_la,
+    journey_organisation,
+    journey_service,
+    journey_user,
+)
 
 
 @pytest.fixture
@@ -202,3 +209,63 @@ def test_a_worklist_pages_the_same_in_one_pass_or_counted_then_paged(
     assert [p.page for p in pages] == [1, 2, 3, 3]  # past the end: the last page
     listed = [r.name for p in pages[:3] for r in p.rows]
     assert listed == [f"Qz{n} Small" for n in range(6)]  # oldest first, each once
+
+
+def _two_universal(team) -> tuple[int, list[str]]:
+    page = selectors.worklist(actor=team, slug="two-universal")
+    return page.count.value, [row.index_number for row in page.rows]
+
+
+def test_the_two_schools_worklist_lists_what_the_count_found_and_checks_each_child_again(
+    small_la,
+):
+    """The count stores the children it found (grouping every current involvement of the LA);
+    the page checks each again, so a child whose second school has ended drops off at once,
+    and a child given a second school since the count appears at once, before any recount."""
+    la, team = small_la
+    first, second = (
+        journey_service(journey_organisation(la, name), "Pupils") for name in ("Qz Primary", "Qz Academy")
+    )
+    gp = journey_service(journey_organisation(la, "Qz Surgery"), "Patients", kind="gp")
+    kids = list(Child.objects.filter(responsible_la=la).order_by("pk"))
+    on = dt.date(2025, 9, 1)
+    for kid in kids:
+        Involvement.objects.create(
+            child=kid, service=first, started_on=on, basis="statutory", source_feed="feed"
+        )
+        Involvement.objects.create(
+            child=kid, service=gp, started_on=on, basis="statutory", source_feed="feed"
+        )
+    Involvement.objects.create(
+        child=kids[0], service=second, started_on=on, basis="statutory", source_feed="feed"
+    )
+    Involvement.objects.create(
+        child=kids[1], service=second, started_on=on, basis="statutory", source_feed="feed"
+    )
+    counts.counts_refresh(la.pk)
+    snapshot = CountsSnapshot.objects.get(local_authority=la)
+    assert set(ListedChild.objects.filter(snapshot=snapshot).values_list("child_id", flat=1)) == {
+        kids[0].pk,
+        kids[1].pk,
+    }
+    assert _two_universal(team) == (2, [kids[0].index_number, kids[1].index_number])
+
+    # kids[0]'s first school ends; kids[2] gets a second GP; kids[3] a second school, ended
+    Involvement.objects.filter(child=kids[0], service=first).update(ended_on=dt.date.today())
+    other_gp = journey_service(journey_organisation(la, "Qz Health Centre"), "Patients", kind="gp")
+    Involvement.objects.create(
+        child=kids[2], service=other_gp, started_on=on, basis="statutory", source_feed="feed"
+    )
+    Involvement.objects.create(
+        child=kids[3],
+        service=second,
+        started_on=on,
+        ended_on=on,
+        basis="statutory",
+        source_feed="feed",
+    )
+    assert CountsSnapshot.objects.get(local_authority=la).pk == snapshot.pk  # no recount
+    assert _two_universal(team) == (2, [kids[1].index_number, kids[2].index_number])
+    counts.counts_refresh(la.pk)
+    assert set(ListedChild.objects.values_list("child_id", flat=1)) == {kids[1].pk, kids[2].pk}
+    assert _two_universal(team) == (2, [kids[1].index_number, kids[2].index_number])
