@@ -415,7 +415,7 @@ def test_a_shielded_record_offers_no_logging_and_the_refusal_says_why_in_the_tra
     response = client.get(log_url(ruby))
     assert response.status_code == 403
     event = AuditEvent.objects.get(request_id=response["X-Request-ID"])
-    assert (event.action, event.outcome) == ("request_refused", Outcome.DENIED)
+    assert (event.action, event.outcome) == ("request_refused", EventOutcome.DENIED)
     assert event.children == [ruby.index_number]
     assert event.detail["view"] == "web:involvement-log" and event.detail["status"] == 403
     assert event.detail["reasons"] == [
