@@ -9,7 +9,10 @@ as a person does: password, then a fresh code. Practitioners take over the gener
 practitioner accounts (each has a practitioner and services); index-team and auditor accounts
 are made in the first LA's own organisation. Distinct accounts keep per-user limits (search
 limits, two-factor codes that work once) per simulated user. Also writes ``--children``: name
-and date of birth of children to search for.
+and date of birth of children to search for: active children whose record the clock's daily
+lifecycle run will not archive in the next ``--lifecycle-margin`` days (60), that is children
+who are not 18 by then, so that a record a simulated practitioner is working on is not archived
+under them by the LA's ordinary day (the record would then be gone: 404).
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from childindex.access import agreement  # noqa: E402
 from childindex.access.models import AgreementAcceptance, Role, User  # noqa: E402
 from childindex.directory.models import LocalAuthority, Organisation  # noqa: E402
 from childindex.records.models import ChildName  # noqa: E402
+from childindex.sources.lifecycle import ARCHIVE_AGE, years_before  # noqa: E402
 
 PASSWORD = "synthetic-load-test-only-2026"  # noqa: S105 - synthetic accounts only
 
@@ -54,6 +58,7 @@ def main() -> int:
     parser.add_argument("--auditors", type=int, default=50)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--children", type=Path, required=True)
+    parser.add_argument("--lifecycle-margin", type=int, default=60, metavar="DAYS")
     args = parser.parse_args()
     la = LocalAuthority.objects.order_by("pk").first()
     today = dt.date.today()
@@ -104,7 +109,11 @@ def main() -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with args.out.open("w", newline="") as handle:
         csv.writer(handle).writerows([("username", "role", "password", "secret"), *rows])
-    names = ChildName.objects.filter(kind="current", child__status="active").select_related("child")
+    # Not 18 by today + margin (archive at 18; those kept to 25 with consent are left out too).
+    not_due = years_before(today + dt.timedelta(days=args.lifecycle_margin), ARCHIVE_AGE)
+    names = ChildName.objects.filter(
+        kind="current", child__status="active", child__date_of_birth__gt=not_due
+    ).select_related("child")
     with args.children.open("w", newline="") as handle:
         out = csv.writer(handle)
         out.writerow(("given", "family", "day", "month", "year", "index_number"))

@@ -7,8 +7,14 @@ their own authenticator secret, RFC 6238) with an account of their own
 (``benchmarks/load/accounts.py``), then works with a think time between actions:
 
 - practitioners (weight 4): search for a child by name and date of birth (``search``), open
-  the record with a purpose (``record``), now and then log their involvement (``involvement``);
-- index teams (1): open the review queue (``review queue``) and an item in it (``review item``);
+  the record with a purpose (``record``), now and then log their involvement (``involvement``)
+  when the record offers it, as a person does: a shielded record's page has no "Log your
+  involvement" button (the form would refuse, 403: "This record is shielded");
+- index teams (1): open the review queue (``review queue``) and an item in it (``review item``),
+  and decide some of them (``review decision``, ``LOAD_REVIEW_DECIDE``, 0.6 of the items opened):
+  link the item to its first candidate, or leave it unlinked (not the same child); an item with
+  no candidate becomes a new child, or is left. An item a colleague decided meanwhile is
+  answered "already decided" (counted apart: the right answer, no change);
 - auditors (1): who accessed a child (``audit child``).
 
 Each operation that the index audits is counted by kind (``operations.json`` at the end), so
@@ -48,6 +54,11 @@ SERVICE = re.compile(r'<select[^>]*name="service".*?</select>', re.S)
 OPTION = re.compile(r'<option value="(\d+)"')
 NOT_IN_LA = "There is no child with that index number in your LA"
 REVIEW = re.compile(r'href="/index-team/review/(\d+)/"')
+LOG_BUTTON = re.compile(r'href="/children/\d+/involvements/new/"')
+CANDIDATE = re.compile(r'name="child" type="radio" value="(\d+)"')
+# a colleague's decision came first: the item page says who decided (or the form's error)
+ALREADY_DECIDED = re.compile(r"already been decided|>Decided: ")
+DECIDE = float(os.environ.get("LOAD_REVIEW_DECIDE", "0.6"))
 
 _accounts = {role: [] for role in ("practitioner", "index_team", "auditor")}
 with (VAR / "accounts.csv").open() as handle:
@@ -186,7 +197,11 @@ class Practitioner(Person):
                 response.failure(f"record answered {response.status_code}")
                 return
             self.count("record_view")
-        self.index_number = index_number
+            # a shielded record's page offers no "Log your involvement": a person cannot log
+            offered = bool(LOG_BUTTON.search(response.text))
+            if not offered:
+                self.count("record_without_log_button")
+        self.index_number = index_number if offered else None
 
     @task(1)
     def log_involvement(self) -> None:
@@ -236,16 +251,48 @@ class IndexTeam(Person):
                 return
             self.count("review_queue")
             items = REVIEW.findall(r.text)
-        if items:
-            self.wait()
-            with self.client.get(
-                f"/index-team/review/{random.choice(items[:20])}/", name="review item",
-                catch_response=True,
-            ) as r:  # fmt: skip
-                if r.status_code != 200 or "/index-team/review/" not in (r.url or ""):
-                    r.failure(f"review item answered {r.status_code} at {r.url}")
-                else:
-                    self.count("review_item")
+        if not items:
+            self.count("review_queue_empty")
+            return
+        self.wait()  # reading the queue
+        pk = random.choice(items)
+        with self.client.get(
+            f"/index-team/review/{pk}/", name="review item", catch_response=True
+        ) as r:
+            if r.status_code != 200 or "/index-team/review/" not in (r.url or ""):
+                r.failure(f"review item answered {r.status_code} at {r.url}")
+                return
+            self.count("review_item")
+            token, candidates = _token(r), CANDIDATE.findall(r.text)
+            still_open = 'name="decision"' in r.text  # the decision form
+        if not still_open:  # decided by a colleague since the queue was read: nothing to do
+            self.count("review_already_decided")
+            return
+        if random.random() >= DECIDE:
+            return  # left for later (or for a colleague)
+        self.wait()  # comparing the record with its candidates
+        if candidates and random.random() < 0.8:
+            reason = random.choice(["keying_error", "known_change", "confirmed_with_source"])
+            data = {"decision": "link", "child": candidates[0], "reason": reason}
+        elif candidates:
+            data = {"decision": "not_same", "reason": "different_child"}
+        elif random.random() < 0.7:
+            data = {"decision": "create", "reason": "new_to_index"}
+        else:
+            data = {"decision": "not_same", "reason": "not_this_la"}
+        with self.client.post(
+            f"/index-team/review/{pk}/", {**data, "csrfmiddlewaretoken": token},
+            name="review decision", catch_response=True,
+        ) as r:  # fmt: skip
+            # decided: redirected to the queue; a colleague's decision first: the item again
+            if r.status_code == 200 and (r.url or "").endswith("/index-team/review/"):
+                self.count("review_decide")
+                self.count(f"review_decide_{data['decision']}")
+            elif r.status_code == 200 and ALREADY_DECIDED.search(r.text):
+                r.success()
+                self.count("review_decide_already_decided")
+            else:
+                r.failure(f"review decision answered {r.status_code} at {r.url}")
 
 
 class Auditor(Person):

@@ -24,13 +24,16 @@ from urllib.parse import urlsplit
 
 import psycopg
 
-# operation counted by the locustfile -> audit action it must have written exactly once
+# audit action -> the operations counted by the locustfile that each write it exactly once
 AUDITED = {
-    "search": "child_search",
-    "record_view": "record_view",
-    "involvement_log": "involvement_log",
-    "review_item": "review_item_view",
-    "audit_child": "audit_read",
+    "child_search": ("search",),
+    "record_view": ("record_view",),
+    "involvement_log": ("involvement_log",),
+    # a decision's POST shows the item again (its candidates are read to check the choice),
+    # whether it decides or finds a colleague's decision
+    "review_item_view": ("review_item", "review_decide", "review_decide_already_decided"),
+    "review_decide": ("review_decide",),
+    "audit_read": ("audit_child",),
 }
 
 
@@ -142,11 +145,31 @@ def main() -> int:
             "SELECT action, count(*) FROM audit_auditevent WHERE id > %s GROUP BY action",
             (before,),
         ).fetchall()
+        # refusals by page and status (the event names the view, never the path)
+        refused = connection.execute(
+            "SELECT detail->>'view', detail->>'status', count(*) FROM audit_auditevent"
+            " WHERE id > %s AND action = 'request_refused' GROUP BY 1, 2 ORDER BY 3 DESC",
+            (before,),
+        ).fetchall()
     events = dict(rows)
-    audit = {
-        op: {"operations": operations.get(op, 0), "events": events.get(action, 0)}
-        for op, action in AUDITED.items()
-    }
+    failures_csv = var / "locust_failures.csv"
+    failures = (
+        [
+            {"name": r["Name"], "error": r["Error"], "occurrences": int(r["Occurrences"])}
+            for r in csv.DictReader(failures_csv.open())
+        ]
+        if failures_csv.exists()
+        else []
+    )
+    audit = {}
+    for action, ops in AUDITED.items():
+        counted = sum(operations.get(op, 0) for op in ops)
+        audit[action] = {
+            "operations": counted,
+            "events": events.get(action, 0),
+            "difference": events.get(action, 0) - counted,
+            "from": list(ops),
+        }
     loads = [
         float(line.split()[1])
         for line in (var / "loadavg.txt").read_text().splitlines()
@@ -188,6 +211,11 @@ def main() -> int:
         "requests": requests,
         "saturation_aggregated_p95_over_1s": saturation,
         "audit_events_per_operation": audit,
+        "operations": operations,
+        "failures": failures,
+        "request_refused_by_view_and_status": [
+            {"view": view, "status": status, "events": n} for view, status, n in refused
+        ],
         "all_audit_events_by_action": events,
         "load_average_1min": {
             "min": min(loads, default=None),

@@ -51,8 +51,9 @@ class RequestContextMiddleware:
     is in the trail (issue 15, finding 7): a request that wrote no event of its own gets one,
     ``page_view`` when a signed-in user was shown a page, ``request_refused`` (outcome denied)
     for a refusal: 4xx, a CSRF failure, or a page asked for before signing in. The event names
-    the view, the method and the status, and the child when the address names one (an index
-    number), never a query string."""
+    the view, the method and the status, the refusal's reasons when the page gave them
+    (``request.refusal_reasons``: the policy's sentences, such as "This record is shielded."),
+    and the child when the address names one (an index number), never a query string."""
 
     def __init__(self, get_response) -> None:
         self.get_response = get_response
@@ -90,13 +91,21 @@ def _audit_request(request: HttpRequest, response: HttpResponse) -> None:
     if refused and not signed_in and match is None:
         return  # an unknown address asked for by nobody in particular: nothing to record
     index_number = str((match.kwargs if match else {}).get("index_number", ""))
+    detail: dict[str, object] = {
+        "view": view,
+        "method": request.method,
+        "status": response.status_code,
+    }
+    reasons = getattr(request, "refusal_reasons", None)
+    if refused and reasons:  # the page's own sentences (a view's 403 "not allowed" page)
+        detail["reasons"] = [str(reason)[:200] for reason in reasons][:5]
     audit_record(
         actor=user if signed_in else None,
         actor_label="" if signed_in else "(not signed in)",
         action="request_refused" if refused else "page_view",
         outcome=EventOutcome.DENIED if refused else EventOutcome.ALLOWED,
         children=[index_number] if index_number.isdigit() else [],
-        detail={"view": view, "method": request.method, "status": response.status_code},
+        detail=detail,
     )
 
 

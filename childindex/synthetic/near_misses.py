@@ -24,8 +24,9 @@ from childindex.synthetic.feeds import name_variant_options, typo
 FEED = "health_visiting_transfer"
 LABEL = "Health visiting (records transferred from a neighbouring trust)"
 SOURCE = "health_visiting"
-ROWS = 24  # near misses of children in the index
+ROWS = 24  # near misses of children in the index (the demo's; the load test asks for more)
 STRANGERS = 3  # children the index has never seen
+MAX_ROWS = 100_000
 
 
 def _swap_day_month(day: dt.date) -> dt.date | None:
@@ -34,10 +35,10 @@ def _swap_day_month(day: dt.date) -> dt.date | None:
     return day.replace(month=day.day, day=day.month)
 
 
-def _near_miss(row: dict[str, str], n: int, rng: random.Random) -> dict[str, str]:
+def _near_miss(row: dict[str, str], n: int, rng: random.Random, batch: str) -> dict[str, str]:
     """The row as a neighbouring trust's clerk might have keyed it, without its NHS number."""
     out = dict(row)
-    out["source_record_id"] = f"HVT{n:06d}"
+    out["source_record_id"] = f"HVT{batch}{n:06d}"
     for column in ("nhs_number", "chi_number", "hc_number"):
         if column in out:
             out[column] = ""
@@ -68,13 +69,13 @@ def _near_miss(row: dict[str, str], n: int, rng: random.Random) -> dict[str, str
 STRANGER_NAMES = (("Marigold", "Quennell"), ("Tobiah", "Fairweather"), ("Elowen", "Strachan"))
 
 
-def _stranger(template: dict[str, str], n: int, rng: random.Random) -> dict[str, str]:
+def _stranger(template: dict[str, str], n: int, rng: random.Random, batch: str) -> dict[str, str]:
     out = {key: "" for key in template}
     for column in ("organisation_code", "service_name", "practitioner_email", "start_date"):
         out[column] = template[column]
     given, family = STRANGER_NAMES[n % len(STRANGER_NAMES)]
     out.update(
-        source_record_id=f"HVT9{n:05d}",
+        source_record_id=f"HVT{batch}9{n:05d}",
         given_names=given,
         family_name=family,
         date_of_birth=(dt.date(2024, 1, 1) + dt.timedelta(days=rng.randrange(600))).isoformat(),
@@ -83,29 +84,40 @@ def _stranger(template: dict[str, str], n: int, rng: random.Random) -> dict[str,
     return out
 
 
-def write_near_miss_feed(feeds: Path, *, seed: int = 17) -> Path:
+def write_near_miss_feed(
+    feeds: Path, *, seed: int = 17, rows: int = ROWS, strangers: int = STRANGERS, batch: str = ""
+) -> Path:
     """Write ``feeds/health_visiting_transfer.csv`` and its mapping beside the generated feeds;
-    returns the mapping's path (for ``childindex feed import --mapping``)."""
+    returns the mapping's path (for ``childindex feed import --mapping``).
+
+    ``rows`` near misses (at most one a child, so fewer when the feed names fewer children) and
+    ``strangers``. ``batch`` (letters and digits) goes into every record's key, so that another
+    batch written later (the load test tops its review queue up before each run) is new records
+    rather than the same ones again."""
+    if not 1 <= rows <= MAX_ROWS or not 0 <= strangers <= MAX_ROWS:
+        raise ValueError(f"ask for 1 to {MAX_ROWS:,} near misses and 0 to {MAX_ROWS:,} strangers")
+    if batch and not (batch.isascii() and batch.isalnum() and len(batch) <= 12):
+        raise ValueError("a batch is up to 12 letters and digits")
     source_csv = feeds / f"{SOURCE}.csv"
     with source_csv.open(newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
         header = list(reader.fieldnames or [])
-        rows = list(reader)
-    if not rows:
+        source_rows = list(reader)
+    if not source_rows:
         raise ValueError(f"{source_csv} has no rows to make near misses from")
     rng = random.Random(seed)
     # One row per child, spread through the feed.
     seen: set[tuple[str, str, str]] = set()
     picked = []
-    for row in rng.sample(rows, len(rows)):
+    for row in rng.sample(source_rows, len(source_rows)):
         who = (row["given_names"], row["family_name"], row["date_of_birth"])
         if who not in seen:
             seen.add(who)
             picked.append(row)
-        if len(picked) == ROWS:
+        if len(picked) == rows:
             break
-    out_rows = [_near_miss(row, n, rng) for n, row in enumerate(picked)]
-    out_rows += [_stranger(rows[0], n, rng) for n in range(STRANGERS)]
+    out_rows = [_near_miss(row, n, rng, batch) for n, row in enumerate(picked)]
+    out_rows += [_stranger(source_rows[0], n, rng, batch) for n in range(strangers)]
     target = feeds / f"{FEED}.csv"
     with target.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=header)

@@ -28,6 +28,15 @@ from gunicorn.app.base import BaseApplication
 
 GRACEFUL_TIMEOUT_SECONDS = 30
 REQUEST_TIMEOUT_SECONDS = 60  # a worker silent this long is killed and replaced
+# How long an idle kept-alive connection stays open. Longer than the idle time of whatever
+# reuses connections in front of the server (nginx's upstream ``keepalive_timeout`` is 60 s by
+# default; the load test's simulated people think up to 20 s), so the server never closes a
+# connection that the client is at that moment sending a request on: that request would get no
+# answer at all (``RemoteDisconnected``; status 0 in Locust). gunicorn's own default, 2 s (5 s
+# here before 3 December), is meant for servers with clients connected directly. Idle
+# connections cost no thread (they wait in the worker's poller).
+KEEPALIVE_SECONDS = 75
+MAX_REQUESTS = 5000  # a worker is recycled after about this many requests (0: never)
 
 
 def default_workers() -> int:
@@ -61,7 +70,18 @@ class Server(BaseApplication):
         return WSGIHandler()
 
 
+def _setting(name: str, default: int, low: int, high: int) -> int:
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise ValueError(f"{name} must be a number from {low} to {high}, not {text[:12]!r}")
+    return int(text)
+
+
 def gunicorn_options(*, host: str, port: int, workers: int, threads: int) -> dict[str, Any]:
+    keepalive = _setting("CHILDINDEX_WEB_KEEPALIVE", KEEPALIVE_SECONDS, 0, 3600)
+    max_requests = _setting("CHILDINDEX_WEB_MAX_REQUESTS", MAX_REQUESTS, 0, 10_000_000)
     return {
         "bind": [f"{host}:{port}"],
         "workers": workers,
@@ -70,10 +90,12 @@ def gunicorn_options(*, host: str, port: int, workers: int, threads: int) -> dic
         "preload_app": True,
         "graceful_timeout": GRACEFUL_TIMEOUT_SECONDS,
         "timeout": REQUEST_TIMEOUT_SECONDS,
-        "keepalive": 5,
-        # Recycle a worker now and then (a slow leak never grows without bound).
-        "max_requests": 5000,
-        "max_requests_jitter": 500,
+        "keepalive": keepalive,
+        # Recycle a worker now and then (a slow leak never grows without bound). A stopping
+        # worker answers a request already arriving on a kept-alive connection with
+        # "Connection: close" (gunicorn's gthread worker lingers 2 s), so recycling drops none.
+        "max_requests": max_requests,
+        "max_requests_jitter": max_requests // 10,
         "accesslog": None,
         "errorlog": "-",
         "loglevel": "info",
@@ -86,7 +108,7 @@ def gunicorn_options(*, host: str, port: int, workers: int, threads: int) -> dic
     }
 
 
-def serve(*, host: str, port: int, workers: int, threads: int) -> None:
-    """Run until stopped (SIGTERM: graceful)."""
+def serve(options: dict[str, Any]) -> None:
+    """Run with ``gunicorn_options(...)`` until stopped (SIGTERM: graceful)."""
     connections.close_all()  # the start-up check's connection is not inherited by workers
-    Server(gunicorn_options(host=host, port=port, workers=workers, threads=threads)).run()
+    Server(options).run()

@@ -398,6 +398,29 @@ def test_only_a_practitioner_in_the_directory_can_log(client, journey, children)
     assert "Only a practitioner in the directory" in response.content.decode()
 
 
+def test_a_shielded_record_offers_no_logging_and_the_refusal_says_why_in_the_trail(
+    client, journey, children
+):
+    """The load test's three 403s (issue 16): a practitioner asking for the involvement form of
+    a shielded record. Its page has no "Log your involvement" button, and the refusal's audit
+    event gives the reason, so the trail alone tells a shield from an archived record."""
+    ruby = children.ruby
+    client = signed_in(client, journey.pat)
+    page = open_record(client, ruby).content.decode()
+    assert "This record is shielded" in page and log_url(ruby) not in page
+    assert log_url(children.olivia) in open_record(client, children.olivia).content.decode()
+    open_record(client, ruby)
+    response = client.get(log_url(ruby))
+    assert response.status_code == 403
+    event = AuditEvent.objects.get(request_id=response["X-Request-ID"])
+    assert (event.action, event.outcome) == ("request_refused", EventOutcome.DENIED)
+    assert event.children == [ruby.index_number]
+    assert event.detail["view"] == "web:involvement-log" and event.detail["status"] == 403
+    assert event.detail["reasons"] == [
+        "This record is shielded. Contact the LA index team to add to it."
+    ]
+
+
 def test_indicators_one_lead_professional_at_a_time(client, journey, children):
     olivia = children.olivia
     involvement(

@@ -46,8 +46,12 @@ VIEWING = "viewing"
 
 
 def not_allowed(request: AuthenticatedRequest, reasons) -> HttpResponse:
-    """A 403 page that says what is missing (the policy's reasons)."""
-    return render(request, "journey/not_allowed.html", {"reasons": list(reasons)}, status=403)
+    """A 403 page that says what is missing (the policy's reasons). The reasons (the policy's
+    own sentences, naming no child) go into the refusal's audit event too, so the trail says why
+    (``audit.middleware``)."""
+    reasons = [str(reason) for reason in reasons]
+    request.refusal_reasons = reasons  # type: ignore[attr-defined]
+    return render(request, "journey/not_allowed.html", {"reasons": reasons}, status=403)
 
 
 def _ip(request: AuthenticatedRequest) -> str | None:

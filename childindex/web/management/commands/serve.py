@@ -62,5 +62,11 @@ class Command(BaseCommand):
                 f"static files are not collected in {settings.STATIC_ROOT}: "
                 "run `childindex collectstatic --noinput` first"
             )
+        try:  # CHILDINDEX_WEB_KEEPALIVE, CHILDINDEX_WEB_MAX_REQUESTS
+            config = serving.gunicorn_options(
+                host=options["host"], port=port, workers=workers, threads=threads
+            )
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
         self.check(display_num_errors=False)
-        serving.serve(host=options["host"], port=port, workers=workers, threads=threads)
+        serving.serve(config)
