@@ -8,6 +8,7 @@ than refreshing child by child.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 
@@ -68,6 +69,23 @@ def search_keys_refresh(*, child_ids: Iterable[int]) -> None:
     with transaction.atomic():
         ChildSearchKey.objects.filter(child_id__in=ids).delete()
         _insert(_keys_for(ids))
+
+
+def search_keys_add(
+    *, children: Iterable[tuple[int, Iterable[tuple[str, str]], dt.date, Iterable[str]]]
+) -> int:
+    """The search keys of children just created, from the values written for them: (child id,
+    its names as (given, family), date of birth, postcodes). The same keys as
+    ``search_keys_refresh`` derives from the database, without deleting keys a new child cannot
+    have or reading back what the caller holds (a feed's first load creates thousands)."""
+    keys: dict[int, set[str]] = {}
+    for child_id, names, born, postcodes in children:
+        tokens: list[str] = []
+        for given, family in names:
+            tokens += name_tokens(given) + name_tokens(family)
+        districts = {postcode_district(p) for p in postcodes if p}
+        keys[child_id] = child_keys(tokens, date_of_birth=born, districts=districts)
+    return _insert(keys)
 
 
 def search_index_rebuild(
