@@ -42,9 +42,8 @@ from django.utils import timezone
 from childindex.audit import checkpoints, context, witness
 from childindex.audit.chain import (
     GENESIS,
-    Encoded,
     HashTemplate,
-    canonical_json,
+    SharedTemplate,
     hash_template,
     plain,
 )
@@ -312,17 +311,13 @@ def audit_record_many(
         "shown": {},
     }
     # The shared fields' canonical JSON once; each event adds its moment, children and detail.
-    encoded = {name: Encoded(canonical_json(value)) for name, value in shared.items()}
+    templates = SharedTemplate(shared)
     prepared: list[tuple[dt.datetime, list[str], dict[str, Any], HashTemplate]] = []
     for children, detail in entries:
         at = timezone.now()
         numbers = _index_numbers(children)
         detail = plain(detail or {})
-        template = hash_template(
-            {**encoded, "id": None, "at": at, "children": numbers, "detail": detail,
-             "prev_hash": None}
-        )  # fmt: skip
-        prepared.append((at, numbers, detail, template))
+        prepared.append((at, numbers, detail, templates.template(at, numbers, detail)))
     if not prepared:
         return 0
     with transaction.atomic(savepoint=False):

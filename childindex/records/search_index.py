@@ -47,7 +47,12 @@ def _insert(keys: dict[int, set[str]]) -> int:
     """Write these keys: with COPY on PostgreSQL (several times faster than INSERTs for the
     millions of rows of a rebuild), one prepared INSERT on SQLite."""
     table = connection.ops.quote_name(ChildSearchKey._meta.db_table)
-    rows = [(child_id, key) for child_id, child_keys_ in keys.items() for key in child_keys_]
+    # In the unique index's order (key, child): each insert lands next to the one before
+    # instead of anywhere in the index (a first load writes hundreds of thousands of keys).
+    rows = sorted(
+        ((child_id, key) for child_id, child_keys_ in keys.items() for key in child_keys_),
+        key=lambda row: (row[1], row[0]),
+    )
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             with cursor.copy(f"COPY {table} (child_id, key) FROM STDIN") as copy:
