@@ -49,18 +49,15 @@ def _insert(keys: dict[int, set[str]]) -> int:
     table = connection.ops.quote_name(ChildSearchKey._meta.db_table)
     # In the unique index's order (key, child): each insert lands next to the one before
     # instead of anywhere in the index (a first load writes hundreds of thousands of keys).
-    rows = sorted(
-        ((child_id, key) for child_id, child_keys_ in keys.items() for key in child_keys_),
-        key=lambda row: (row[1], row[0]),
-    )
+    rows = sorted((key, child_id) for child_id, child_keys_ in keys.items() for key in child_keys_)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.copy(f"COPY {table} (child_id, key) FROM STDIN") as copy:
+            with cursor.copy(f"COPY {table} (key, child_id) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
         else:
             cursor.executemany(
-                f"INSERT INTO {table} (child_id, key) VALUES (%s, %s)",  # noqa: S608 - table name only
+                f"INSERT INTO {table} (key, child_id) VALUES (%s, %s)",  # noqa: S608 - table name only
                 rows,
             )
     return len(rows)
