@@ -270,7 +270,7 @@ def audit_record_many(
     action: str,
     entries: Iterable[tuple[Iterable[str], dict[str, Any]]],
     actor_label: str = "",
-    outcome: str = Outcome.ALLOWED,
+    outcome: str = EventOutcome.ALLOWED,
     purpose: str = "",
 ) -> int:
     """Append one audit event per entry (its children and detail) to the chain, as one batch.
@@ -293,7 +293,7 @@ def audit_record_many(
     authenticated = actor is not None and getattr(actor, "pk", None) is not None
     label = actor_label or (getattr(actor, "username", "") if authenticated else "") or "system"
     shared: dict[str, Any] = {
-        "actor_id": actor.pk if authenticated else None,
+        "actor_id": getattr(actor, "pk", None) if authenticated else None,
         "actor_label": label[:150],
         "actor_role": getattr(actor, "role", "") if authenticated else "",
         "actor_organisation_id": (
@@ -358,7 +358,8 @@ def _append_many(
         adapt = connection.ops.adapt_datetimefield_value
         criteria, shown = json.dumps(shared["criteria"]), json.dumps(shared["shown"])
         before = tuple(shared[c] for c in _COLUMNS[2:12])  # actor_id ... request_id
-        events, children = [], []
+        events: list[tuple[Any, ...]] = []
+        children: list[tuple[str, int]] = []
         event_id = head_id
         for at, numbers, detail, template in prepared:
             event_id += 1
