@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from itertools import islice
+from operator import itemgetter
 from typing import Any
 
 from childindex.linkage.decide import Decision, Thresholds, decide
@@ -80,23 +81,13 @@ def candidate_json(c: Candidate) -> dict[str, Any]:
     }
 
 
-def _blocking_columns(record: LinkRecord) -> dict[str, Any]:
-    """The index child's blocking columns, as ``link_table`` computes them (the same cached
-    functions; the first given name, the family name and the postcode do not depend on the
-    child's other names and addresses)."""
-    given, _, _, given_sound = given_key_columns(record.given_names or "", ())
-    family, _, family_sound = family_key_columns(record.family_name or "", ())
-    dob, swapped_dob, year = dob_columns(record.date_of_birth)
-    return {
-        "given_name": given,
-        "given_phonetic": given_sound,
-        "family_name": family,
-        "family_phonetic": family_sound,
-        "dob": dob,
-        "dob_swapped": swapped_dob,
-        "birth_year": year,
-        "postcode": postcode_key_columns(record.postcode or None, ())[0],
-    }
+# The order of an index child's blocking columns in ``CandidateIndex.candidates``; each is
+# computed as ``link_table`` computes it (the same cached functions: the first given name, the
+# family name and the postcode do not depend on the child's other names and addresses).
+_BLOCKING_ORDER = (
+    "given_name", "given_phonetic", "family_name", "family_phonetic",
+    "dob", "dob_swapped", "birth_year", "postcode",
+)  # fmt: skip
 
 
 class CandidateIndex:
@@ -120,13 +111,17 @@ class CandidateIndex:
             for rule in settings["blocking_rules_to_generate_predictions"]
         ]
         self.rules = [blocking_pairs(rule) for rule in rules]
-        self.usable = self.scorer.direct and all(
-            pairs is not None
-            and (
-                all(right in _CHEAP_COLUMNS for _, right in pairs)
-                or (len(pairs) == 1 and pairs[0][1] in _IDENTIFIER_COLUMNS)
+        self.usable = (
+            self.scorer.direct
+            and set(self.scorer.frequency_columns) <= set(_BLOCKING_ORDER)
+            and all(
+                pairs is not None
+                and (
+                    all(right in _CHEAP_COLUMNS for _, right in pairs)
+                    or (len(pairs) == 1 and pairs[0][1] in _IDENTIFIER_COLUMNS)
+                )
+                for pairs in self.rules
             )
-            for pairs in self.rules
         )
         self._held: list[str] = []
 
@@ -148,17 +143,41 @@ class CandidateIndex:
                 if None not in key
             }
             wanted.append((pairs, keys))
-        frequency = self.scorer.frequency_columns
-        counts: dict[str, dict[str, int]] = {c: defaultdict(int) for c in frequency}
+        # Each child's blocking columns as one tuple (in _BLOCKING_ORDER), its parts worked
+        # out once per distinct name, date and postcode; each rule a getter of its columns.
+        getters = [
+            (itemgetter(*(_BLOCKING_ORDER.index(right) for _, right in pairs)), keys, len(pairs))
+            for pairs, keys in wanted
+        ]
+        frequency = [(c, _BLOCKING_ORDER.index(c)) for c in self.scorer.frequency_columns]
+        counts: dict[str, dict[str, int]] = {c: defaultdict(int) for c, _ in frequency}
         found: set[int] = set()
+        names: dict[tuple[str, str], tuple[Any, ...]] = {}
+        days: dict[Any, tuple[Any, ...]] = {}
+        places: dict[Any, tuple[Any, ...]] = {}
         for record in index_blocking_records(batch=INDEX_BATCH):
-            values = _blocking_columns(record)
-            for column in frequency:
-                value = values[column]
+            name = (record.given_names or "", record.family_name or "")
+            part = names.get(name)
+            if part is None:
+                given, _, _, given_sound = given_key_columns(name[0], ())
+                family, _, family_sound = family_key_columns(name[1], ())
+                part = names[name] = (given, given_sound, family, family_sound)
+            day = days.get(record.date_of_birth)
+            if day is None:
+                day = days[record.date_of_birth] = dob_columns(record.date_of_birth)
+            place = places.get(record.postcode)
+            if place is None:
+                place = places[record.postcode] = (
+                    postcode_key_columns(record.postcode or None, ())[0],
+                )
+            values = part + day + place
+            for column, position in frequency:
+                value = values[position]
                 if value is not None:
                     counts[column][value] += 1
-            for pairs, keys in wanted:
-                if tuple(values[right] for _, right in pairs) in keys:
+            for getter, keys, size in getters:
+                key = getter(values)
+                if (key if size > 1 else (key,)) in keys:
                     found.add(int(record.unique_id))
                     break
         for kind, values in by_identifier.items():
