@@ -169,6 +169,40 @@ def hash_template(fields: Mapping[str, Any]) -> HashTemplate:
     return HashTemplate((first, second, third))
 
 
+class SharedTemplate:
+    """The templates of events that share every hashed field but their moment, children and
+    detail (a batch of one writer's events), made by filling in those three values only.
+
+    ``template(at, children, detail)`` is exactly ``hash_template`` of the shared fields with
+    those three: the shared part is serialised once for the batch, not once per event."""
+
+    _MARKERS = (
+        ("at", "\x00at\x00"),
+        ("children", "\x00children\x00"),
+        ("detail", "\x00detail\x00"),
+    )
+
+    def __init__(self, shared: Mapping[str, Any]) -> None:
+        fields = {
+            **shared,
+            **{name: Encoded(marker) for name, marker in self._MARKERS},
+            "id": None,
+            "prev_hash": None,
+        }
+        first, self._second, self._third = hash_template(fields).pieces
+        parts = []
+        for _, marker in self._MARKERS:  # sorted keys put all three before the id
+            before, first = first.split(marker, 1)
+            parts.append(before)
+        parts.append(first)
+        self._parts = tuple(parts)
+
+    def template(self, at: dt.datetime, children: Any, detail: Any) -> HashTemplate:
+        a, b, c, d = self._parts
+        first = f"{a}{_encode(at)}{b}{canonical_json(children)}{c}{canonical_json(detail)}{d}"
+        return HashTemplate((first, self._second, self._third))
+
+
 @dataclass(frozen=True)
 class Break:
     """The first event that does not fit the chain, and what is wrong with it."""

@@ -40,7 +40,13 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from childindex.audit import checkpoints, context, witness
-from childindex.audit.chain import GENESIS, HashTemplate, hash_template, plain
+from childindex.audit.chain import (
+    GENESIS,
+    HashTemplate,
+    SharedTemplate,
+    hash_template,
+    plain,
+)
 from childindex.audit.models import (
     Action,
     Alert,
@@ -256,6 +262,131 @@ def audit_record(
         # The access policy's alerts (shield override, break-glass) reach auditors at once.
         transaction.on_commit(_queue_policy_alerts, robust=True)
     return event
+
+
+def audit_record_many(
+    *,
+    actor: Any | None,
+    action: str,
+    entries: Iterable[tuple[Iterable[str], dict[str, Any]]],
+    actor_label: str = "",
+    outcome: str = EventOutcome.ALLOWED,
+    purpose: str = "",
+) -> int:
+    """Append one audit event per entry (its children and detail) to the chain, as one batch.
+
+    The same events, field for field, as calling ``audit_record`` once per entry with the same
+    actor, action, outcome and purpose (each with its own moment, id and place in the chain);
+    only the writing differs, so a bulk writer (a feed import's chunk) does not pay for the
+    chain a statement at a time. Everything but the ids and previous hashes is prepared before
+    the chain lock; under it, one head read, the hashes chained in Python (as
+    ``audit.chain.HashTemplate.digest``, the same SHA-256 ``audit_append`` computes in SQL) and
+    one multi-row insert each for the events and their child-index rows. On PostgreSQL the lock
+    is the same transaction-scoped advisory lock ``audit_append`` takes, taken in its own
+    statement so that the head read after it sees every append committed before (READ
+    COMMITTED), with the same early lock release. Returns the number of events written."""
+    if action not in _ACTIONS:
+        raise UnknownAction(
+            f"{action!r} is not an audit action: add it to childindex.audit.models.Action"
+        )
+    request = context.current()
+    authenticated = actor is not None and getattr(actor, "pk", None) is not None
+    label = actor_label or (getattr(actor, "username", "") if authenticated else "") or "system"
+    shared: dict[str, Any] = {
+        "actor_id": getattr(actor, "pk", None) if authenticated else None,
+        "actor_label": label[:150],
+        "actor_role": getattr(actor, "role", "") if authenticated else "",
+        "actor_organisation_id": (
+            getattr(actor, "organisation_id", None) if authenticated else None
+        ),
+        "actor_local_authority_id": (
+            getattr(actor, "local_authority_id", None) if authenticated else None
+        ),
+        "action": action,
+        "outcome": outcome,
+        "purpose": purpose or "",
+        "ip_address": _ip(request.ip_address),
+        "request_id": request.request_id,
+        "criteria": {},
+        "shown": {},
+    }
+    # The shared fields' canonical JSON once; each event adds its moment, children and detail.
+    templates = SharedTemplate(shared)
+    prepared: list[tuple[dt.datetime, list[str], dict[str, Any], HashTemplate]] = []
+    for children, detail in entries:
+        at = timezone.now()
+        numbers = _index_numbers(children)
+        detail = plain(detail or {})
+        prepared.append((at, numbers, detail, templates.template(at, numbers, detail)))
+    if not prepared:
+        return 0
+    with transaction.atomic(savepoint=False):
+        first_id = _append_many(shared, prepared)
+    last_id = first_id + len(prepared) - 1
+    for _ in prepared:
+        routers.note_effect()
+        context.event_written()
+    if connection.vendor == "postgresql":
+        transaction.on_commit(durability_wait)
+    every = settings.AUDIT_CHECKPOINT_EVERY
+    if every and last_id // every > (first_id - 1) // every and settings.AUDIT_CHECKPOINT_DIR:
+        transaction.on_commit(_queue_checkpoint, robust=True)
+    if action == Action.ALERT and authenticated:
+        transaction.on_commit(_queue_policy_alerts, robust=True)
+    return len(prepared)
+
+
+_LOCK_POSTGRESQL = "SELECT pg_advisory_xact_lock(%s), set_config('synchronous_commit', 'off', true)"
+_COPY_EVENTS = f"COPY audit_auditevent ({', '.join(_COLUMNS)}) FROM STDIN"
+_COPY_CHILDREN = "COPY audit_auditeventchild (index_number, event_id) FROM STDIN"
+
+
+def _append_many(
+    shared: dict[str, Any],
+    prepared: list[tuple[dt.datetime, list[str], dict[str, Any], HashTemplate]],
+) -> int:
+    """Chain and insert a batch under the chain lock; returns the first event's id."""
+    postgresql = connection.vendor == "postgresql"
+    with connection.cursor() as cursor:
+        if postgresql:
+            cursor.execute(_LOCK_POSTGRESQL, [CHAIN_LOCK_KEY])
+            cursor.execute("SELECT id, hash FROM audit_auditevent ORDER BY id DESC LIMIT 1")
+            row = cursor.fetchone()
+            head_id, prev_hash = (0, GENESIS) if row is None else (int(row[0]), row[1])
+        else:
+            head_id, prev_hash = _read_head_sqlite()
+        adapt = connection.ops.adapt_datetimefield_value
+        criteria, shown = json.dumps(shared["criteria"]), json.dumps(shared["shown"])
+        before = tuple(shared[c] for c in _COLUMNS[2:12])  # actor_id ... request_id
+        events: list[tuple[Any, ...]] = []
+        children: list[tuple[str, int]] = []
+        event_id = head_id
+        for at, numbers, detail, template in prepared:
+            event_id += 1
+            event_hash = template.digest(event_id=event_id, prev_hash=prev_hash)
+            events.append(
+                (event_id, at if postgresql else adapt(at), *before, json.dumps(numbers),
+                 criteria, shown, json.dumps(detail), prev_hash, event_hash)
+            )  # fmt: skip
+            children.extend((number, event_id) for number in numbers)
+            prev_hash = event_hash
+        if postgresql:
+            raw = cursor.cursor
+            with raw.copy(_COPY_EVENTS) as stream:
+                for values in events:
+                    stream.write_row(values)
+            if children:
+                with raw.copy(_COPY_CHILDREN) as stream:
+                    for values in children:
+                        stream.write_row(values)
+        else:
+            cursor.executemany(_INSERT_SQLITE, events)
+            if children:
+                cursor.executemany(
+                    "INSERT INTO audit_auditeventchild (index_number, event_id) VALUES (%s, %s)",
+                    children,
+                )
+    return head_id + 1
 
 
 def _queue_checkpoint() -> None:

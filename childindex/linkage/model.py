@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -280,6 +281,18 @@ def _probability(value: Any) -> float | None:
     return max(float(value), _CLAMP)
 
 
+def blocking_pairs(rule: str) -> list[tuple[str, str]] | None:
+    """A blocking rule ``l."a" = r."b" AND ...`` as its (a, b) pairs; None for any other
+    kind of rule."""
+    pairs = []
+    for part in re.split(r"\s+AND\s+", rule.strip()):
+        found = re.match(r'^l\."(\w+)"\s*=\s*r\."(\w+)"$', part.strip())
+        if not found:
+            return None
+        pairs.append((found.group(1), found.group(2)))
+    return pairs
+
+
 class ScoringSql:
     """The model's scoring as one DuckDB query over blocked pairs, written from its Splink
     settings as Splink writes it (``predict``): each comparison's gamma is the first level
@@ -367,6 +380,18 @@ class ScoringSql:
             )
             for c, u in self._frequency_u.items()
         }
+        # The same shares from the index's counts given as a table (``Scorer.index_counts``:
+        # the whole index's names when the index table holds only some of its children).
+        self.counted_frequencies = {
+            c: (
+                f'CREATE OR REPLACE TEMP TABLE "tf_{c}" AS '  # noqa: S608 - own SQL
+                f"SELECT value, (CAST(sum(n) AS FLOAT8) + {TF_PSEUDO_COUNT * u!r}) / "
+                f"(sum(sum(n)) OVER () + {TF_PSEUDO_COUNT}) AS tf FROM "
+                f'(SELECT value, n FROM "index_counts_{c}" '
+                f'UNION ALL SELECT "{c}", 1 FROM feed_rows) WHERE value IS NOT NULL GROUP BY value'
+            )
+            for c, u in self._frequency_u.items()
+        }
         total = " + ".join([f"CAST({prior!r} AS FLOAT8)", *(f'"mw_{n}"' for n in self.names)])
         power = "POWER(CAST(2 AS FLOAT8), {})"
         # The pairs any blocking rule makes (each once), by row position: the index's rows
@@ -424,6 +449,7 @@ class Scorer:
         self._linker = self._make_linker()
         self._batches = 0
         self._sql = ScoringSql(settings)
+        self._counted = False  # term frequencies from ``index_counts``, not the table
 
     def _make_linker(self):
         from splink import Linker
@@ -547,6 +573,42 @@ class Scorer:
             new.drop_table_from_database_and_remove_from_cache(force_non_splink_table=True)
             right.drop_table_from_database_and_remove_from_cache(force_non_splink_table=True)
 
+    @property
+    def frequency_columns(self) -> list[str]:
+        """The columns whose values' shares of the index adjust a weight (term frequency)."""
+        return list(self._sql.frequencies)
+
+    @property
+    def direct(self) -> bool:
+        """Scored by the one DuckDB query (``ScoringSql``), not by Splink."""
+        return self._sql.supported
+
+    def index_counts(self, counts: dict[str, dict[str, int]] | None) -> None:
+        """How often each value of the term-frequency columns occurs in the whole index, for
+        an index table that holds only some of its children (the candidates of a small run):
+        the shares are then counted from these, not from the table, so every weight is the
+        one the whole index gives. None: counted from the table again."""
+        for column in self._sql.frequencies:
+            self._con.execute(f'DROP TABLE IF EXISTS "index_counts_{column}"')
+        self._counted = counts is not None
+        for column, seen in (counts or {}).items():
+            if column not in self._sql.frequencies:
+                continue
+            table = pa.table(
+                {
+                    "value": pa.array(list(seen), type=pa.string()),
+                    "n": pa.array(list(seen.values()), type=pa.int64()),
+                }
+            )
+            self._con.register("incoming_counts", table)
+            try:
+                self._run(
+                    f'CREATE TABLE "index_counts_{column}" AS '  # noqa: S608 - own names
+                    "SELECT * FROM incoming_counts"
+                )
+            finally:
+                self._con.unregister("incoming_counts")
+
     def _score_direct(self, table: pa.Table, min_weight: float) -> list[Candidate]:
         self._con.register("incoming_rows", table)
         try:
@@ -555,7 +617,8 @@ class Scorer:
             self._con.unregister("incoming_rows")
         try:
             self._run(f"CREATE OR REPLACE TEMP TABLE feed_pairs AS {self._sql.pairs}")
-            for sql in self._sql.frequencies.values():
+            frequencies = self._sql.counted_frequencies if self._counted else self._sql.frequencies
+            for sql in frequencies.values():
                 self._run(sql)
             result = self._run(self._sql.score, [min_weight])
         finally:

@@ -8,6 +8,7 @@ than refreshing child by child.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 
@@ -46,15 +47,17 @@ def _insert(keys: dict[int, set[str]]) -> int:
     """Write these keys: with COPY on PostgreSQL (several times faster than INSERTs for the
     millions of rows of a rebuild), one prepared INSERT on SQLite."""
     table = connection.ops.quote_name(ChildSearchKey._meta.db_table)
-    rows = [(child_id, key) for child_id, child_keys_ in keys.items() for key in child_keys_]
+    # In the unique index's order (key, child): each insert lands next to the one before
+    # instead of anywhere in the index (a first load writes hundreds of thousands of keys).
+    rows = sorted((key, child_id) for child_id, child_keys_ in keys.items() for key in child_keys_)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.copy(f"COPY {table} (child_id, key) FROM STDIN") as copy:
+            with cursor.copy(f"COPY {table} (key, child_id) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
         else:
             cursor.executemany(
-                f"INSERT INTO {table} (child_id, key) VALUES (%s, %s)",  # noqa: S608 - table name only
+                f"INSERT INTO {table} (key, child_id) VALUES (%s, %s)",  # noqa: S608 - table name only
                 rows,
             )
     return len(rows)
@@ -68,6 +71,23 @@ def search_keys_refresh(*, child_ids: Iterable[int]) -> None:
     with transaction.atomic():
         ChildSearchKey.objects.filter(child_id__in=ids).delete()
         _insert(_keys_for(ids))
+
+
+def search_keys_add(
+    *, children: Iterable[tuple[int, Iterable[tuple[str, str]], dt.date, Iterable[str]]]
+) -> int:
+    """The search keys of children just created, from the values written for them: (child id,
+    its names as (given, family), date of birth, postcodes). The same keys as
+    ``search_keys_refresh`` derives from the database, without deleting keys a new child cannot
+    have or reading back what the caller holds (a feed's first load creates thousands)."""
+    keys: dict[int, set[str]] = {}
+    for child_id, names, born, postcodes in children:
+        tokens: list[str] = []
+        for given, family in names:
+            tokens += name_tokens(given) + name_tokens(family)
+        districts = {postcode_district(p) for p in postcodes if p}
+        keys[child_id] = child_keys(tokens, date_of_birth=born, districts=districts)
+    return _insert(keys)
 
 
 def search_index_rebuild(

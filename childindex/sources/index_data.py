@@ -103,6 +103,57 @@ def index_link_records(
                 )
 
 
+def index_blocking_records(*, batch: int = 50_000) -> Iterator[LinkRecord]:
+    """Every child of the index (merged records left out) as a LinkRecord holding only what
+    blocking and term frequencies read: its names, date of birth and current postcode, chosen
+    exactly as ``index_link_records`` chooses them (``child_record``; no previous addresses,
+    identifiers, address lines or towns). Read ``batch`` children at a time by id range."""
+    table = {
+        m: connection.ops.quote_name(m._meta.db_table) for m in (Child, ChildName, ChildAddress)
+    }
+    after = 0
+    dates: dict[str | None, dt.date | None] = {None: None}
+    with connection.cursor() as cursor:
+        while True:
+            cursor.execute(
+                f"SELECT id, CAST(date_of_birth AS TEXT) FROM {table[Child]} "  # noqa: S608
+                "WHERE status <> %s AND id > %s ORDER BY id LIMIT %s",
+                [ChildStatus.MERGED, after, batch],
+            )
+            children = cursor.fetchall()
+            if not children:
+                return
+            params = [children[0][0], children[-1][0]]
+            after = children[-1][0]
+            cursor.execute(
+                f"SELECT child_id, kind, given_names, family_name FROM {table[ChildName]} "  # noqa: S608
+                "WHERE child_id BETWEEN %s AND %s ORDER BY child_id, id",
+                params,
+            )
+            names: dict[int, list[tuple]] = {}
+            for child_id, *name in cursor.fetchall():
+                names.setdefault(child_id, []).append(tuple(name))
+            cursor.execute(
+                f"SELECT child_id, postcode, line_1 FROM {table[ChildAddress]} "  # noqa: S608
+                "WHERE child_id BETWEEN %s AND %s AND lived_until IS NULL ORDER BY child_id, id",
+                params,
+            )
+            addresses: dict[int, list[tuple]] = {}
+            for child_id, postcode, line in cursor.fetchall():
+                addresses.setdefault(child_id, []).append((True, postcode, line))
+            for pk, text in children:
+                if text not in dates:
+                    dates[text] = dt.date.fromisoformat(text)
+                yield child_record(
+                    pk,
+                    dob=dates[text],
+                    gender="",
+                    names=names.get(pk, []),
+                    addresses=addresses.get(pk, []),
+                    identifiers=[],
+                )
+
+
 def child_record(
     pk: int,
     *,

@@ -153,3 +153,30 @@ def test_the_hash_template_filled_in_is_the_events_hash(label, criteria, event_i
     assert template.digest(event_id=event_id, prev_hash=prev_hash) == event_hash(
         {**fields, "id": event_id, "prev_hash": prev_hash}
     )
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    label=_AWKWARD,
+    children=st.lists(st.text(alphabet="0123456789", min_size=11, max_size=11), max_size=3),
+    detail=st.dictionaries(_AWKWARD, _AWKWARD | st.integers() | st.none(), max_size=3),
+    microsecond=st.integers(min_value=0, max_value=999_999),
+    event_id=st.integers(min_value=1, max_value=10**15),
+)
+def test_a_batchs_shared_template_filled_in_is_each_events_own_template(
+    label, children, detail, microsecond, event_id
+):
+    """``audit_record_many`` serialises what a batch's events share once: each event's
+    template must be exactly the one ``hash_template`` makes from all its fields."""
+    from childindex.audit.chain import SharedTemplate, hash_template
+
+    fields = _fields(actor_label=label, children=children, detail=detail)
+    fields["at"] = dt.datetime(2026, 12, 3, 11, 0, 0, microsecond, tzinfo=dt.UTC)
+    shared = {
+        k: v for k, v in fields.items() if k not in {"id", "at", "children", "detail", "prev_hash"}
+    }
+    template = SharedTemplate(shared).template(fields["at"], children, detail)
+    assert template == hash_template({**fields, "id": None, "prev_hash": None})
+    assert template.digest(event_id=event_id, prev_hash=GENESIS) == event_hash(
+        {**fields, "id": event_id, "prev_hash": GENESIS}
+    )

@@ -35,3 +35,33 @@ def test_the_generators_load_builds_the_search_keys(tmp_path, fast_password_hash
         ),
     )
     assert name.child.index_number in [m.index_number for m in found]
+
+
+@pytest.mark.django_db
+def test_a_new_childs_keys_from_the_values_written_are_the_keys_read_from_the_database():
+    """``search_keys_add`` (a feed's first load) derives the keys from what it wrote; they must
+    be the keys ``search_keys_refresh`` derives from the database for the same child."""
+    from childindex.records.search_index import search_keys_add, search_keys_refresh
+    from childindex.records.tests.factories import ChildAddressFactory, ChildFactory
+
+    with_address = ChildAddressFactory(postcode="TN34 1AA").child
+    without = ChildFactory()
+    children = []
+    for child in (with_address, without):
+        name = child.names.get()
+        postcodes = list(child.addresses.values_list("postcode", flat=True))
+        children.append(
+            (child.pk, [(name.given_names, name.family_name)], child.date_of_birth, postcodes)
+        )
+
+    def keys():
+        return sorted(ChildSearchKey.objects.values_list("child_id", "key"))
+
+    ChildSearchKey.objects.all().delete()
+    assert search_keys_add(children=children) > 0
+    added = keys()
+    ChildSearchKey.objects.all().delete()
+    search_keys_refresh(child_ids=[with_address.pk, without.pk])
+    assert added == keys()
+    assert {child_id for child_id, _ in added} == {with_address.pk, without.pk}
+    assert any("TN34" in key for _, key in added)

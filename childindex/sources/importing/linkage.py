@@ -13,16 +13,31 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from itertools import islice
+from operator import itemgetter
 from typing import Any
 
 from childindex.linkage.decide import Decision, Thresholds, decide
-from childindex.linkage.model import Candidate, LevelIndex, Scorer, link_table
-from childindex.linkage.normalise import LinkRecord
-from childindex.records.models import Child
+from childindex.linkage.model import Candidate, LevelIndex, Scorer, blocking_pairs, link_table
+from childindex.linkage.normalise import (
+    LinkRecord,
+    dob_columns,
+    family_key_columns,
+    given_key_columns,
+    postcode_key_columns,
+)
+from childindex.records.models import Child, ChildIdentifier
 from childindex.sources.bulk import select_in, table
-from childindex.sources.index_data import index_link_records
+from childindex.sources.index_data import index_blocking_records, index_link_records
 
 INDEX_BATCH = 50_000  # children read into the linkage table at a time (bounded memory)
+# A run of at most this many rows (a Bundle, a small feed file) is scored against only the
+# children its rows' blocking keys find (``CandidateIndex``) instead of the whole index.
+SMALL_RUN = 5_000
+# The columns of an index child blocking can read without building its whole linkage row.
+_NAME_COLUMNS = ("given_name", "given_phonetic", "family_name", "family_phonetic")
+_DATE_COLUMNS = ("dob", "dob_swapped", "birth_year")
+_CHEAP_COLUMNS = frozenset({*_NAME_COLUMNS, *_DATE_COLUMNS, "postcode"})
+_IDENTIFIER_COLUMNS = frozenset({"nhs", "upn", "chi", "hc"})
 
 Timer = Callable[[str], AbstractContextManager[Any]]
 
@@ -66,6 +81,133 @@ def candidate_json(c: Candidate) -> dict[str, Any]:
     }
 
 
+# The order of an index child's blocking columns in ``CandidateIndex.candidates``; each is
+# computed as ``link_table`` computes it (the same cached functions: the first given name, the
+# family name and the postcode do not depend on the child's other names and addresses).
+_BLOCKING_ORDER = (
+    "given_name", "given_phonetic", "family_name", "family_phonetic",
+    "dob", "dob_swapped", "birth_year", "postcode",
+)  # fmt: skip
+
+
+class CandidateIndex:
+    """A small run's rows scored against only the children their blocking keys find, with the
+    same pairs, weights and decisions as against the whole index.
+
+    The scorer pairs a row with a child when a blocking rule's columns are equal, so the
+    children any rule can pair with the run's rows are found first: by identifier in the
+    database, and by names, dates of birth and current postcodes read for every child (one
+    light pass: no previous addresses, identifiers or address lines, and no linkage rows
+    built). Only those children's linkage rows are read and scored. The term-frequency
+    adjustment counts each name's share of the WHOLE index, so the same pass counts them and
+    the scorer takes the counts (``Scorer.index_counts``): each weight is the whole index's.
+    ``usable`` is False for settings this cannot follow (a blocking rule on other columns, or
+    scoring by Splink), and the caller reads the whole index instead."""
+
+    def __init__(self, settings: dict[str, Any]) -> None:
+        self.scorer = Scorer(settings)
+        rules = [
+            rule["blocking_rule"] if isinstance(rule, dict) else str(rule)
+            for rule in settings["blocking_rules_to_generate_predictions"]
+        ]
+        self.rules = [blocking_pairs(rule) for rule in rules]
+        self.usable = (
+            self.scorer.direct
+            and set(self.scorer.frequency_columns) <= set(_BLOCKING_ORDER)
+            and all(
+                pairs is not None
+                and (
+                    all(right in _CHEAP_COLUMNS for _, right in pairs)
+                    or (len(pairs) == 1 and pairs[0][1] in _IDENTIFIER_COLUMNS)
+                )
+                for pairs in self.rules
+            )
+        )
+        self._held: list[str] = []
+
+    def candidates(self, rows: Any) -> tuple[set[int], dict[str, dict[str, int]]]:
+        """The ids of the children any blocking rule pairs with ``rows`` (a linkage table),
+        and the whole index's counts of each term-frequency column's values."""
+        columns = {name: rows.column(name).to_pylist() for name in rows.column_names}
+        wanted: list[tuple[list[tuple[str, str]], set[tuple]]] = []
+        by_identifier: dict[str, set[str]] = defaultdict(set)
+        for pairs in self.rules:
+            assert pairs is not None
+            if pairs[0][1] in _IDENTIFIER_COLUMNS:
+                left, right = pairs[0]
+                by_identifier[right].update(v for v in columns[left] if v is not None)
+                continue
+            keys = {
+                key
+                for key in zip(*(columns[left] for left, _ in pairs), strict=True)
+                if None not in key
+            }
+            wanted.append((pairs, keys))
+        # Each child's blocking columns as one tuple (in _BLOCKING_ORDER), its parts worked
+        # out once per distinct name, date and postcode; each rule a getter of its columns.
+        getters = [
+            (itemgetter(*(_BLOCKING_ORDER.index(right) for _, right in pairs)), keys, len(pairs))
+            for pairs, keys in wanted
+        ]
+        frequency = [(c, _BLOCKING_ORDER.index(c)) for c in self.scorer.frequency_columns]
+        counts: dict[str, dict[str, int]] = {c: defaultdict(int) for c, _ in frequency}
+        found: set[int] = set()
+        names: dict[tuple[str, str], tuple[Any, ...]] = {}
+        days: dict[Any, tuple[Any, ...]] = {}
+        places: dict[Any, tuple[Any, ...]] = {}
+        for record in index_blocking_records(batch=INDEX_BATCH):
+            name = (record.given_names or "", record.family_name or "")
+            part = names.get(name)
+            if part is None:
+                given, _, _, given_sound = given_key_columns(name[0], ())
+                family, _, family_sound = family_key_columns(name[1], ())
+                part = names[name] = (given, given_sound, family, family_sound)
+            day = days.get(record.date_of_birth)
+            if day is None:
+                day = days[record.date_of_birth] = dob_columns(record.date_of_birth)
+            place = places.get(record.postcode)
+            if place is None:
+                place = places[record.postcode] = (
+                    postcode_key_columns(record.postcode or None, ())[0],
+                )
+            values = part + day + place
+            for column, position in frequency:
+                value = values[position]
+                if value is not None:
+                    counts[column][value] += 1
+            for getter, keys, size in getters:
+                key = getter(values)
+                if (key if size > 1 else (key,)) in keys:
+                    found.add(int(record.unique_id))
+                    break
+        for kind, values in by_identifier.items():
+            found.update(
+                child_id
+                for (child_id,) in select_in(
+                    f"SELECT child_id FROM {table(ChildIdentifier)} "  # noqa: S608
+                    "WHERE type = %s AND value IN ({})",
+                    sorted(values),
+                    params=[kind],
+                )
+            )
+        return found, {c: dict(seen) for c, seen in counts.items()}
+
+    def load(self, rows: Any) -> Scorer:
+        """The scorer with these rows' candidates as its index (the last call's removed)."""
+        found, counts = self.candidates(rows)
+        self.scorer.remove_index(self._held)
+        self._held = []
+        if found:
+            part = link_table(index_link_records(child_ids=found))
+            self.scorer.add_index(part)
+            self._held = part.column("unique_id").to_pylist()
+        self.scorer.index_counts(counts)
+        return self.scorer
+
+    def close(self) -> None:
+        self.scorer.close()
+
+
 class Linkage:
     """A model's scorer over the index, read when first needed (a re-sent file of known
     records never reads the index). ``close`` frees it."""
@@ -76,10 +218,18 @@ class Linkage:
         thresholds: Thresholds,
         *,
         timed: Timer | None = None,
+        small: bool = False,
     ) -> None:
         self.settings, self.thresholds = settings, thresholds
         self._timed: Timer = timed or (lambda _phase: nullcontext())
         self._scorer: Scorer | None = None
+        self._small: CandidateIndex | None = None
+        if small:
+            candidates = CandidateIndex(settings)
+            if candidates.usable:
+                self._small = candidates
+            else:
+                candidates.close()
 
     @property
     def loaded(self) -> bool:
@@ -97,7 +247,7 @@ class Linkage:
 
     @property
     def levels(self) -> LevelIndex:
-        return self.scorer.levels
+        return self._small.scorer.levels if self._small is not None else self.scorer.levels
 
     def refresh(self, child_ids: Sequence[int]) -> None:
         """Read these children again (their names, addresses or identifiers changed), exactly
@@ -108,9 +258,13 @@ class Linkage:
 
     def score(self, records: Sequence[LinkRecord]) -> dict[str, list[Candidate]]:
         """Each record's candidates above the lower threshold, best first."""
-        scorer = self.scorer
         with self._timed("linkage rows (feed)"):
             rows = link_table(records)
+        if self._small is not None:
+            with self._timed("read the index (candidates)"):
+                scorer = self._small.load(rows)
+        else:
+            scorer = self.scorer
         with self._timed("score"):
             scored = scorer.score(rows, min_weight=self.thresholds.lower)
         found: dict[str, list[Candidate]] = defaultdict(list)
@@ -120,7 +274,7 @@ class Linkage:
 
     def score_within(self, records: Sequence[LinkRecord]) -> list[Candidate]:
         """Pairs of these records (not the index) above the lower threshold."""
-        scorer = self.scorer
+        scorer = self._small.scorer if self._small is not None else self.scorer
         with self._timed("score"):
             return scorer.score_within(link_table(records), min_weight=self.thresholds.lower)
 
@@ -160,3 +314,6 @@ class Linkage:
         if self._scorer is not None:
             self._scorer.close()
             self._scorer = None
+        if self._small is not None:
+            self._small.close()
+            self._small = None

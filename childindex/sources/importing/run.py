@@ -45,7 +45,7 @@ from childindex.records.models import (
 )
 from childindex.sources.bulk import PlannerStatistics
 from childindex.sources.importing.decide import decide_new_records
-from childindex.sources.importing.linkage import Linkage
+from childindex.sources.importing.linkage import SMALL_RUN, Linkage
 from childindex.sources.importing.parse import Catalogue, parse_chunk, sort_rows
 from childindex.sources.importing.write import Writer
 from childindex.sources.mapping import Mapping, load_mapping
@@ -238,7 +238,10 @@ class Importer:
         self.today = today or timezone.localdate()
         self.progress = progress
         self.catalogue = Catalogue(feed.local_authority_id)
-        self.linkage = Linkage(model.settings, thresholds, timed=self._timed)
+        # A small run (a Bundle, a small file) reads only its rows' candidates from the index.
+        self.linkage = Linkage(
+            model.settings, thresholds, timed=self._timed, small=run.rows_total <= SMALL_RUN
+        )
         self.writer = Writer(
             feed=feed,
             run=run,

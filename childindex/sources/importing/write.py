@@ -15,7 +15,7 @@ from django.db import connection
 from django.utils import timezone
 
 from childindex.audit.models import Action
-from childindex.audit.services import audit_record
+from childindex.audit.services import audit_record_many
 from childindex.core.identifiers import IdentifierType
 from childindex.linkage.decide import Outcome
 from childindex.linkage.normalise import PLACEHOLDER_IDENTIFIERS
@@ -29,7 +29,7 @@ from childindex.records.models import (
     Involvement,
     NameKind,
 )
-from childindex.records.search_index import search_keys_refresh
+from childindex.records.search_index import search_keys_add
 from childindex.records.services import new_index_numbers
 from childindex.sources.bulk import JsonText, insert_rows, moment, select_in, table
 from childindex.sources.importing.linkage import candidate_json
@@ -267,7 +267,9 @@ class Writer:
                         "",
                     )
                 )
-        insert_rows(ChildName, ("child_id", "kind", "given_names", "family_name"), names)
+        insert_rows(
+            ChildName, ("child_id", "kind", "given_names", "family_name"), names, adapted=True
+        )
         insert_rows(
             ChildAddress,
             (
@@ -281,9 +283,24 @@ class Writer:
                 "country",
             ),
             addresses,
+            adapted=True,
         )
         ids = [ids_by_number[number] for number in numbers]
-        search_keys_refresh(child_ids=ids)  # search finds them in the same transaction
+        # Search finds them in the same transaction: their keys from the values just written.
+        search_keys_add(
+            children=(
+                (
+                    row.child_id,
+                    [(row.parsed.given_names, row.parsed.family_name)],
+                    row.parsed.date_of_birth,
+                    [row.parsed.postcode]
+                    if row.parsed.postcode and row.parsed.address_line_1
+                    else [],
+                )
+                for row in rows
+                if row.child_id is not None
+            )
+        )
         return ids
 
     def add_identifiers(self, rows: list[WorkRow]) -> set[int]:
@@ -335,13 +352,11 @@ class Writer:
                     continue
                 held.add((kind, issuer, value))
                 has_type.add((row.child_id, kind))
-                add.append(
-                    ChildIdentifier(child_id=row.child_id, type=kind, issuer=issuer, value=value)
-                )
+                add.append((row.child_id, kind, issuer, value))
                 touched.add(row.child_id)
                 if "child_created" not in row.changes:
                     row.changes.append("identifier_added")
-            ChildIdentifier.objects.bulk_create(add, batch_size=500)
+            insert_rows(ChildIdentifier, ("child_id", "type", "issuer", "value"), add, adapted=True)
         return touched
 
     def apply_involvements(self, rows: list[WorkRow]) -> None:
@@ -378,7 +393,10 @@ class Writer:
                 practitioner_id,
                 feed,
             ]
-        to_create: dict[tuple[int, int, dt.date], Involvement] = {}
+        to_create: dict[tuple[int, int, dt.date], tuple[Any, ...]] = {}
+        key_ends: dict[tuple[int, int, dt.date], dt.date | None] = {}
+        day = connection.ops.adapt_datefield_value
+        feed_name = self.feed.name
         for row in rows:
             p = row.parsed
             key = (row.child_id, row.service_id, p.start_date)
@@ -386,15 +404,11 @@ class Writer:
             found = existing.get(key)
             if found is None:
                 if key not in to_create:
-                    to_create[key] = Involvement(
-                        child_id=row.child_id,
-                        service_id=row.service_id,
-                        practitioner_id=practitioner_id,
-                        started_on=p.start_date,
-                        ended_on=p.end_date,
-                        basis=row.basis,
-                        source_feed=self.feed.name,
-                    )
+                    to_create[key] = (
+                        row.child_id, row.service_id, practitioner_id, day(p.start_date),
+                        day(p.end_date), row.basis, feed_name,
+                    )  # fmt: skip
+                    key_ends[key] = p.end_date
                     row.changes.append("involvement_started")
                 continue
             pk, ended, held_practitioner, feed = found
@@ -409,9 +423,33 @@ class Writer:
             if updates:
                 Involvement.objects.filter(pk=pk).update(updated_at=now, **updates)
                 row.changes.append("involvement_ended" if found[1] else "involvement_updated")
-        Involvement.objects.bulk_create(list(to_create.values()), batch_size=500)
-        for key, inv in to_create.items():
-            existing[key] = [inv.pk, inv.ended_on, inv.practitioner_id, inv.source_feed]
+        if to_create:
+            # One prepared INSERT (``bulk.insert_rows``), then the new ids read back by the
+            # involvement's own key (child, service, start), as the children's are.
+            stamp = moment(now)
+            insert_rows(
+                Involvement,
+                (
+                    "child_id", "service_id", "practitioner_id", "started_on", "ended_on",
+                    "basis", "source_feed", "logged_by_id", "is_lead_professional",
+                    "assessment_type", "assessment_on", "has_information_to_share",
+                    "taking_action", "created_at", "updated_at",
+                ),
+                [values + (None, False, "", None, False, False, stamp, stamp)
+                 for values in to_create.values()],
+                adapted=True,
+            )  # fmt: skip
+            new_children = sorted({key[0] for key in to_create})
+            for pk, child_id, service_id, started in select_in(
+                "SELECT id, child_id, service_id, CAST(started_on AS TEXT) "  # noqa: S608
+                f"FROM {table(Involvement)} WHERE child_id IN ({{}})",
+                new_children,
+            ):
+                if started not in dates:
+                    dates[started] = dt.date.fromisoformat(started)
+                key = (child_id, service_id, dates[started])
+                if key in to_create:
+                    existing[key] = [pk, key_ends[key], to_create[key][2], feed_name]
         moved: dict[int, WorkRow] = {}
         for row in rows:
             inv_id = existing[(row.child_id, row.service_id, row.parsed.start_date)][0]
@@ -472,29 +510,35 @@ class Writer:
         ReviewItem.objects.bulk_create(items, batch_size=500)
 
     def audit(self, rows: list[WorkRow]) -> None:
-        """One audit event per record that changed the index."""
+        """One audit event per record that changed the index, appended as one batch."""
         changed = [r for r in rows if r.changes and r.child_id is not None]
         if not changed:
             return
         numbers = dict(
-            Child.objects.filter(pk__in={r.child_id for r in changed}).values_list(
-                "pk", "index_number"
+            select_in(
+                f"SELECT id, index_number FROM {table(Child)} WHERE id IN ({{}})",  # noqa: S608
+                sorted({r.child_id for r in changed if r.child_id is not None}),
             )
         )
-        for row in changed:
-            audit_record(
-                actor=None,
-                actor_label=self.actor_label,
-                action=Action.FEED_RECORD_APPLIED,
-                children=[numbers[row.child_id]],
-                detail={
-                    "feed": self.feed.name,
-                    "run": self.run.pk,
-                    "key": row.parsed.key,
-                    "row": row.parsed.row_number,
-                    "changes": row.changes,
-                },
-            )
+        feed, run = self.feed.name, self.run.pk
+        audit_record_many(
+            actor=None,
+            actor_label=self.actor_label,
+            action=Action.FEED_RECORD_APPLIED,
+            entries=(
+                (
+                    [numbers[row.child_id]],
+                    {
+                        "feed": feed,
+                        "run": run,
+                        "key": row.parsed.key,
+                        "row": row.parsed.row_number,
+                        "changes": row.changes,
+                    },
+                )
+                for row in changed
+            ),
+        )
 
     def write_problems(self, rejected: list[BadRow], kept: list[WorkRow], counts: Counts) -> None:
         """The chunk's row problems: each rejected row, and each value a kept row had dropped
