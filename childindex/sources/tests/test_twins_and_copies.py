@@ -210,3 +210,23 @@ def test_an_incomplete_row_in_an_earlier_chunk_links_to_a_child_a_later_chunk_cr
     assert ReviewItem.objects.get(source_record=record("C1")).cause == "incomplete_row"
     event = AuditEvent.objects.filter(detail__key="A1").latest("pk")
     assert "linked_at_end_of_run" in event.detail["changes"]
+
+
+def test_an_incomplete_row_finds_its_copy_across_a_postcode_slip_or_with_the_names_swapped(
+    county,
+):
+    # No date of birth to block on: the same names in the same postcode sector, or the names
+    # swapped at the same postcode, still pair the rows.
+    run = county.load(
+        [
+            county.row("A1", "Olivia", "Hart", "2015-03-20", line1="14 Mill Lane"),
+            county.row("A2", "Olivia", "Hart", "", line1="14 Mill Lane", postcode="TN34 1AB"),
+            county.row("A3", "Hart", "Olivia", "", line1="14 Mill Lane"),
+        ]
+    )
+    child = record("A1").child_id
+    assert run.created == 1
+    for key in ("A2", "A3"):
+        linked = record(key).child_id
+        items = ReviewItem.objects.filter(source_record=record(key))
+        assert linked == child or [c["child_id"] for c in items.get().candidates] == [child]
