@@ -27,14 +27,14 @@ from childindex.audit import selectors
 from childindex.audit.models import (
     AlertKind,
     AuditEvent,
-    Outcome,
+    EventOutcome,
     ReviewOutcome,
     action_label,
 )
 from childindex.audit.reviews import alert_review_record
 from childindex.core.identifiers import format_index_number
 from childindex.core.spreadsheets import csv_safe
-from childindex.web.forms_audit import AlertReviewForm, ChildHistoryForm, UserHistoryForm
+from childindex.web.forms.audit import AlertReviewForm, ChildHistoryForm, UserHistoryForm
 from childindex.web.http import AuthenticatedRequest
 
 ALERT_STATUSES = {"open": "Awaiting review", "reviewed": "Reviewed", "all": "All alerts"}
@@ -170,7 +170,7 @@ def event_row(event: AuditEvent) -> dict[str, Any]:
         "reason": detail_reason(event),
         "details": detail_text(event),
         "purpose": _label(Purpose, event.purpose) if event.purpose else "",
-        "outcome": _label(Outcome, event.outcome),
+        "outcome": _label(EventOutcome, event.outcome),
         "children": [format_index_number(c) if len(c) == 11 else c for c in event.children],
         "criteria": _plain_dict(criteria) if isinstance(criteria, dict) else str(criteria),
         "shown": _plain_dict(event.shown),

@@ -27,10 +27,10 @@ from childindex.access.client_ip import client_ip
 from childindex.access.models import User
 from childindex.access.selectors import account_status
 from childindex.access.services import enrolment_code_redeem
-from childindex.audit.models import Action, Outcome
+from childindex.audit.models import Action, EventOutcome
 from childindex.audit.services import audit_record
 from childindex.web.decorators import public, signed_in, signed_in_any_standing, signing_in
-from childindex.web.forms_account import CodeForm, EnrolmentCodeForm, SignInForm
+from childindex.web.forms.account import CodeForm, EnrolmentCodeForm, SignInForm
 from childindex.web.http import AuthenticatedRequest
 from childindex.web.middleware import SIGNED_IN_COOKIE
 
@@ -157,7 +157,7 @@ def two_factor_verify(request: AuthenticatedRequest) -> HttpResponse:
         audit_record(
             actor=user,
             action=Action.SIGN_IN_FAILED,
-            outcome=Outcome.FAILED,
+            outcome=EventOutcome.FAILED,
             detail={"factor": "two_factor"},
             ip_address=client_ip(request),
         )

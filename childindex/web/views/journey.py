@@ -31,8 +31,8 @@ from childindex.records import selectors, services
 from childindex.records.models import Child
 from childindex.records.search import Match
 from childindex.web.decorators import no_store, requires_search_access
-from childindex.web.forms_account import ShieldOverrideForm
-from childindex.web.forms_journey import (
+from childindex.web.forms.account import ShieldOverrideForm
+from childindex.web.forms.journey import (
     IndicatorsForm,
     InvolvementEndForm,
     InvolvementLogForm,
@@ -265,7 +265,7 @@ def _viewing_or_redirect(request: AuthenticatedRequest, child: Child):
     access = policy.record_access(request.user, child, purpose=chosen)
     if not access.allowed:
         return None, not_allowed(request, (access.reason,))
-    if access.view != policy.View.FULL:
+    if access.view != policy.Visibility.FULL:
         return None, not_allowed(
             request, ("This record is shielded. Contact the LA index team to add to it.",)
         )
