@@ -39,18 +39,23 @@ def measure(generated: Path, feeds: list[str] | None = None) -> dict:
     from childindex.sources.models import RecordStatus, ReviewItem, ReviewStatus, SourceRecord
 
     truth: dict[tuple[str, str], tuple[str, str]] = {}
+    sources: set[str] = set()
     with (generated / "truth.csv").open(encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
-            if feeds and row["source"] not in feeds:
+            if feeds and not is_selected(row["source"], feeds):
                 continue
+            sources.add(row["source"])
             truth[(row["source"], row["source_record_id"])] = (row["child_id"], row["errors"])
     family: dict[str, str] = {}
     twin: dict[str, str] = {}
+    shielded: set[str] = set()
     with (generated / "children.csv").open(encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             family[row["child_id"]] = row["family_id"]
             if row["twin_of"]:
                 twin[row["child_id"]] = row["twin_of"]
+            if row.get("shielded") == "1":
+                shielded.add(row["child_id"])
 
     predicted: dict[tuple[str, str], str] = {}
     status: dict[tuple[str, str], str] = {}
@@ -62,8 +67,9 @@ def measure(generated: Path, feeds: list[str] | None = None) -> dict:
             predicted[(name, key)] = number
     open_reviews = ReviewItem.objects.filter(status=ReviewStatus.OPEN)
     if feeds:
-        open_reviews = open_reviews.filter(source_record__feed__name__in=feeds)
+        open_reviews = open_reviews.filter(source_record__feed__name__in=sorted(sources))
     reviews = open_reviews.count()
+    leaks = shielded_leaks(truth, predicted, shielded, open_reviews)
 
     tp = fp = 0
     not_linked = Counter()
@@ -136,19 +142,85 @@ def measure(generated: Path, feeds: list[str] | None = None) -> dict:
         "false_links_by_cause": dict(false_by_cause.most_common()),
         "missed_by_error_kind": dict(missed_by_cause.most_common()),
         "twins_linked_as_one": twins_merged + twins_together,
+        **leaks,
     }
 
 
-SETS = ("febrl1", "febrl1-id", "febrl2", "febrl2-id", "generated-default", "generated-hard")
+def is_selected(source: str, feeds: list[str]) -> bool:
+    """A source in the truth is one of these feeds: its name, or ``<feed>-<la code>`` when
+    each LA has its own set of feeds."""
+    return any(source == f or source.startswith(f"{f}-") for f in feeds)
+
+
+def shielded_leaks(
+    truth: dict[tuple[str, str], tuple[str, str]],
+    predicted: dict[tuple[str, str], str],
+    shielded: set[str],
+    open_reviews,
+) -> dict:
+    """Shielded-duplicate leaks against an index loaded with the county (which holds shielded
+    children; the generator marks them in ``children.csv``). A leak is:
+
+    - a shielded child's row placed on any other child, or made a new child: the shielded
+      child's source data held again under a child that is not shielded;
+    - another child's row placed on a shielded child: a source shown a shielded child;
+    - an open review item that names a shielded child among its candidates (twins included)
+      but is not itself shielded, or whose record is not: a person or source shown that a
+      shielded child may be this one.
+    """
+    from childindex.records.models import Child
+
+    numbers = dict(Child.objects.filter(shielded=True).values_list("pk", "index_number"))
+    rows_of_shielded = placed_elsewhere = placed_on_shielded = 0
+    for key, (child, _) in truth.items():
+        got = predicted.get(key)
+        if child in shielded:
+            rows_of_shielded += 1
+            if got is not None and got != child:
+                placed_elsewhere += 1
+        elif got is not None and got in shielded:
+            placed_on_shielded += 1
+    unshielded_items = items_naming_shielded = 0
+    for item_shielded, record_shielded, candidates in open_reviews.values_list(
+        "shielded", "source_record__shielded", "candidates"
+    ):
+        if any(c.get("child_id") in numbers for c in candidates or []):
+            items_naming_shielded += 1
+            if not (item_shielded and record_shielded):
+                unshielded_items += 1
+    return {
+        "shielded_children": len(shielded),
+        "rows_of_shielded_children": rows_of_shielded,
+        "review_items_naming_a_shielded_child": items_naming_shielded,
+        "shielded_duplicate_leaks": placed_elsewhere + placed_on_shielded + unshielded_items,
+        "shielded_leaks_by_kind": {
+            "shielded_row_on_another_child": placed_elsewhere,
+            "row_on_a_shielded_child": placed_on_shielded,
+            "review_item_not_shielded": unshielded_items,
+        },
+    }
+
+
+SETS = (
+    "febrl1",
+    "febrl1-id",
+    "febrl2",
+    "febrl2-id",
+    "generated-default",
+    "generated-hard",
+    "loaded-default",
+    "loaded-hard",
+)
 
 
 # --- the side-by-side benchmark: data we did not make, and the generator's, into empty indexes
 
 BENCHMARK_DOC = """
-    flock /work/var/bench.lock env PYTHONPATH=. CHILDINDEX_MODE=test \\
+    env PYTHONPATH=. CHILDINDEX_MODE=test \\
         .venv/bin/python benchmarks/linkage_accuracy.py --benchmark WORKDIR \\
-        [--sets febrl1 febrl1-id febrl2 febrl2-id generated-default generated-hard] \\
-        [--children 5000]
+        [--lock /work/var/bench.lock] \\
+        [--sets febrl1 febrl1-id febrl2 febrl2-id generated-default generated-hard \\
+                loaded-default loaded-hard] [--children 5000]
 
 Each set goes through `childindex feed import` into a fresh SQLite database (the directory
 loaded with `childindex directory import --from DIR`, the index empty), and through Splink
@@ -160,6 +232,9 @@ impossible date stays impossible), the Australian postcode written in UK shape (
 first two digits, then the third digit and a letter for the fourth), the same way for every
 record; ``-id`` sets also map the shared identifier (soc_sec_id) as a local identifier.
 Measures are pairwise (records in one child against records of one true person).
+``loaded-*`` sets import the generator's feeds against an index loaded with the county
+(``generate --load``, shielded children among them) and report the record-level measures and
+the shielded-duplicate leaks (``shielded_leaks``).
 """
 
 _INWARD_LETTERS = "ABDEFGHJLN"
@@ -258,17 +333,27 @@ def _write_csv(path: Path, columns: tuple[str, ...], rows: list[dict[str, str]])
         writer.writerows(rows)
 
 
+LOCK: str | None = None  # --lock: each timed import waits for the shared benchmark lock
+
+
 def _childindex(env: dict, *args: str) -> float:
+    import contextlib
+    import fcntl
     import subprocess
     import time
 
-    started = time.monotonic()
-    done = subprocess.run(  # noqa: S603 - our own command
-        [sys.executable, "-m", "childindex", *args], env=env, capture_output=True, text=True
-    )
+    with contextlib.ExitStack() as stack:
+        if LOCK and args[:2] == ("feed", "import"):  # the timed part only, never generation
+            handle = stack.enter_context(open(LOCK, "a"))  # noqa: SIM115 - closed by the stack
+            fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file closes
+        started = time.monotonic()
+        done = subprocess.run(  # noqa: S603 - our own command
+            [sys.executable, "-m", "childindex", *args], env=env, capture_output=True, text=True
+        )
+        seconds = time.monotonic() - started
     if done.returncode:
         raise SystemExit(f"childindex {' '.join(args)} failed:\n{done.stderr[-2000:]}")
-    return time.monotonic() - started
+    return seconds
 
 
 def pairwise(predicted: dict[str, str | None], truth: dict[str, str]) -> dict[str, float]:
@@ -305,14 +390,16 @@ def measure_clusters(keys: list[tuple[str, str]]) -> dict:
     ).iterator(chunk_size=10000):
         auto[f"{feed}:{key}"] = str(child) if state == RecordStatus.LINKED and child else None
     rank1: dict[str, str | None] = {}
+    causes: dict[str, str] = {}
     open_items = 0
-    for feed, key, candidates in ReviewItem.objects.filter(status=ReviewStatus.OPEN).values_list(
-        "source_record__feed__name", "source_record__key", "candidates"
-    ):
+    for feed, key, cause, candidates in ReviewItem.objects.filter(
+        status=ReviewStatus.OPEN
+    ).values_list("source_record__feed__name", "source_record__key", "cause", "candidates"):
         open_items += 1
         best = next((c for c in candidates or [] if c.get("child_id")), None)
         rank1[f"{feed}:{key}"] = str(best["child_id"]) if best else None
-    return {"auto": auto, "rank1": rank1, "open_reviews": open_items}
+        causes[f"{feed}:{key}"] = cause
+    return {"auto": auto, "rank1": rank1, "open_reviews": open_items, "causes": causes}
 
 
 def splink_clusters(rows: list[dict[str, str]], identifiers: list[str]) -> dict[str, str]:
@@ -400,11 +487,49 @@ def _report(rows: int, seconds: float, truth: dict[str, str], found: dict, splin
         1 for members in by_cluster.values() if any(twins.get(m) in members for m in members)
     )
     return {
+        **_summary(rows, seconds, automatic, with_review, theirs, found, twins_merged),
+        "lost_pairs": lost_pairs(truth, auto, resolved, found.get("causes", {})),
+    }
+
+
+def lost_pairs(
+    truth: dict[str, str],
+    auto: dict[str, str | None],
+    resolved: dict[str, str | None],
+    causes: dict[str, str],
+) -> dict[str, int]:
+    """True pairs not in one child once review is resolved by rank 1, by what each of the
+    two rows became: ``linked`` (placed on a child), ``review:<cause>`` with ``+cand`` when
+    its rank-1 candidate is a child, or ``rejected`` (no record)."""
+    people: dict[str, list[str]] = defaultdict(list)
+    for key, person in truth.items():
+        people[person].append(key)
+
+    def what(key: str) -> str:
+        if key in causes:
+            return f"review:{causes[key]}" + ("+cand" if resolved.get(key) else "")
+        if key not in auto:
+            return "rejected"
+        return "placed" if auto[key] else "not_linked"
+
+    lost: Counter[str] = Counter()
+    for keys in people.values():
+        for i, a in enumerate(keys):
+            for b in keys[i + 1 :]:
+                if resolved.get(a) is not None and resolved.get(a) == resolved.get(b):
+                    continue
+                lost[" & ".join(sorted((what(a), what(b))))] += 1
+    return dict(lost.most_common())
+
+
+def _summary(rows, seconds, automatic, with_review, theirs, found, twins_merged) -> dict:
+    return {
         "rows": rows,
         "true_pairs": automatic["true_pairs"],
         "precision_auto": round(automatic["precision"], 6),
         "recall_auto": round(automatic["recall"], 6),
         "f1_review_rank1": round(with_review["f1"], 6),
+        "precision_review_rank1": round(with_review["precision"], 6),
         "recall_review_rank1": round(with_review["recall"], 6),
         "review_share": round(found["open_reviews"] / rows, 6),
         "twins_linked_as_one": twins_merged,
@@ -437,6 +562,10 @@ def run_febrl(work: Path, name: str, directory: Path, la: str, org: str, service
     return _report(len(rows), seconds, truth, found, splink, {})
 
 
+GENERATED_ORDER = ("gp_registrations", "school_census", "health_visiting", "social_care",
+                   "youth_services")  # fmt: skip
+
+
 def run_generated(work: Path, profile: str, children: int) -> dict:
     from childindex.synthetic.feeds import FEED_COLUMNS
     from childindex.synthetic.people import FEEDS
@@ -447,9 +576,7 @@ def run_generated(work: Path, profile: str, children: int) -> dict:
                 "--error-profile", profile)  # fmt: skip
     env = _database(work, f"generated_{profile}", out)
     seconds = 0.0
-    order = ["gp_registrations", "school_census", "health_visiting", "social_care",
-             "youth_services"]  # fmt: skip
-    for feed in order:
+    for feed in GENERATED_ORDER:
         seconds += _childindex(env, "feed", "import", "--no-progress", "--mapping",
                                str(out / "feeds" / f"{feed}.toml"),
                                str(out / "feeds" / f"{feed}.csv"))  # fmt: skip
@@ -481,6 +608,37 @@ def run_generated(work: Path, profile: str, children: int) -> dict:
     return _report(len(truth), seconds, truth, found, splink, twins)
 
 
+def run_loaded(work: Path, profile: str, children: int) -> dict:
+    """The generator's feeds imported against an index loaded with the county (``generate
+    --load``: its children, shielded ones among them): record-level accuracy and the
+    shielded-duplicate leaks (``measure``)."""
+    out = work / f"loaded-{profile}"
+    db = work / f"loaded_{profile}.sqlite3"
+    db.unlink(missing_ok=True)
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "CHILDINDEX_MODE": "test"}
+    _childindex(env, "migrate", "-v0")
+    _childindex(env, "generate", "--children", str(children), "--seed", "1", "--as-of", AS_OF,
+                "--out", str(out), "--error-profile", profile, "--load")  # fmt: skip
+    seconds = 0.0
+    for feed in GENERATED_ORDER:
+        seconds += _childindex(env, "feed", "import", "--no-progress", "--mapping",
+                               str(out / "feeds" / f"{feed}.toml"),
+                               str(out / "feeds" / f"{feed}.csv"))  # fmt: skip
+    import subprocess
+
+    done = subprocess.run(  # noqa: S603 - this script
+        [sys.executable, __file__, "--generated", str(out), "--json"],
+        env={**env, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode:
+        raise SystemExit(done.stderr[-2000:])
+    result = json.loads(done.stdout)
+    rows_per_s = round(result["rows"] / seconds, 1)
+    return {**result, "rows_per_s": rows_per_s, "import_seconds": round(seconds, 1)}
+
+
 def benchmark(work: Path, sets: list[str], children: int) -> dict:
     work.mkdir(parents=True, exist_ok=True)
     directory = work / "directory"
@@ -498,6 +656,8 @@ def benchmark(work: Path, sets: list[str], children: int) -> dict:
                 raise SystemExit("only FEBRL1 and FEBRL2: the other FEBRL sets are reserved")
             results[name] = run_febrl(work, name, directory, la, first["organisation_code"],
                                       first["name"])  # fmt: skip
+        elif name.startswith("loaded-"):
+            results[name] = run_loaded(work, name.removeprefix("loaded-"), children)
         else:
             results[name] = run_generated(work, name.removeprefix("generated-"), children)
         print(name, json.dumps(results[name]), flush=True)
@@ -512,12 +672,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--benchmark", type=Path, metavar="WORKDIR", help=BENCHMARK_DOC)
     parser.add_argument("--sets", nargs="*", default=list(SETS))
     parser.add_argument("--children", type=int, default=5000)
+    parser.add_argument(
+        "--lock", metavar="FILE", help="hold this lock (flock) for each timed feed import only"
+    )
     parser.add_argument("--measure-clusters", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.measure_clusters:
         print(json.dumps(measure_clusters([])))
         return 0
     if args.benchmark:
+        global LOCK
+        LOCK = args.lock
         results = benchmark(args.benchmark, args.sets, args.children)
         (args.benchmark / "results.json").write_text(json.dumps(results, indent=2))
         return 0

@@ -360,6 +360,12 @@ BLOCKING_RULES = [
     'l."postcode" = r."postcode" AND l."family_phonetic" = r."family_phonetic"',
     # Names swapped (with the date).
     'l."dob" = r."dob" AND l."given_phonetic" = r."family_phonetic"',
+    # Both names in the same postcode sector: a date missing or far out, and a slip in the
+    # postcode's last letters (few namesakes share a sector).
+    'l."sector" = r."sector" AND l."given_name" = r."given_name" '
+    'AND l."family_name" = r."family_name"',
+    # Names swapped at the same postcode: with the date missing or out.
+    'l."postcode" = r."postcode" AND l."given_phonetic" = r."family_phonetic"',
 ]
 
 # EM re-estimates m one group of comparisons at a time, blocking on the others.

@@ -22,7 +22,7 @@ The import's own rules on top of ``linkage.decide``:
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 from childindex.linkage.decide import Decision, Outcome, is_twin_or_sibling
 from childindex.linkage.model import Candidate, LevelIndex
@@ -36,6 +36,8 @@ NO_CANDIDATE_MAY_NOT_CREATE = "no_candidate_source_may_not_create"
 INCOMPLETE_ROW = "incomplete_row"  # no candidate, and too little of the row to add a child
 GIVEN_NAME_DIFFERS = "given_name_differs"
 CONFLICTS_WITH_NEW_CHILD = "conflicts_with_new_child"
+SAME_AS_NEW_CHILD = "same_as_new_child"
+MAY_BE_NEW_CHILD = "may_be_new_child"
 NATIONAL_IDENTIFIERS = ("nhs", "chi", "hc", "upn")
 
 
@@ -121,64 +123,127 @@ def _twins_without_evidence(fresh: list[WorkRow], feed_id: int | None) -> None:
             )
 
 
-def cluster_new_children(fresh: list[WorkRow], linkage: Linkage) -> None:
-    """Rows that would create children, scored against each other: a pair above the upper
-    threshold is one new child (transitively, checked for consistency); a pair between the
-    thresholds goes to review."""
-    creating = [r for r in fresh if r.decision and r.decision.outcome == Outcome.CREATE]
-    if len(creating) < 2:
-        return
-    levels = linkage.levels
-    by_uid = {uid(r.parsed.row_number): r for r in creating}
-    partners: dict[str, list[Candidate]] = defaultdict(list)
-    for c in linkage.score_within([row_record(u, r.parsed) for u, r in by_uid.items()]):
-        # record_id < other_id: the later row (other_id) looks back at the earlier one.
-        partners[c.other_id].append(c.flipped())
-    root: dict[str, str] = {}  # a row -> the row whose new child it joins
-    for u in sorted(by_uid):
-        row = by_uid[u]
-        earlier = [c for c in partners.get(u, []) if c.other_id in by_uid]
-        # Grouped by the new child they are (or join): the best row of each, and the new
-        # children one of whose rows this one is clearly different from.
-        best: dict[str, Candidate] = {}
-        agree: dict[str, int] = defaultdict(int)
-        twin_of: dict[str, int] = defaultdict(int)
-        hard: set[str] = set()
-        for c in earlier:
-            group = root.get(c.other_id, c.other_id)
+@dataclass
+class _Groups:
+    """A row's scored partners among the file's rows, grouped by the new child each is (or
+    joins): the best agreeing row of each, the best row that looks like its twin, and the
+    new children one of whose rows it is clearly different from."""
+
+    best: dict[str, Candidate] = field(default_factory=dict)
+    twin_best: dict[str, Candidate] = field(default_factory=dict)
+    agree: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    twin_of: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    hard: set[str] = field(default_factory=set)
+
+    @classmethod
+    def of(cls, partners: list[Candidate], group_of: dict[str, str], levels: LevelIndex) -> _Groups:
+        groups = cls()
+        for c in partners:
+            group = group_of.get(c.other_id)
+            if group is None:
+                continue
             if disagrees(c):
-                hard.add(group)
+                groups.hard.add(group)
             elif is_twin_or_sibling(c, levels):
-                twin_of[group] += 1
+                groups.twin_of[group] += 1
+                if group not in groups.twin_best or c.weight > groups.twin_best[group].weight:
+                    groups.twin_best[group] = c
             else:
-                agree[group] += 1
-                if group not in best or c.weight > best[group].weight:
-                    best[group] = c
+                groups.agree[group] += 1
+                if group not in groups.best or c.weight > groups.best[group].weight:
+                    groups.best[group] = c
+        return groups
+
+    @property
+    def conflicts(self) -> set[str]:
         # A new child is consistent with the row when none of its rows has an identifier or
         # gender that disagrees, and more of its rows agree with the row than look like its
         # twin (a copy spelt "Isabela" does not keep "Bella" from "Isabella"'s child; "Amy"
         # and "Zoe" stay apart even when "Amy Zoe" matches both).
-        conflicts = hard | {g for g in twin_of if twin_of[g] >= agree[g]}
-        ranked = sorted(
-            (c for g, c in best.items() if g not in conflicts),
+        return self.hard | {g for g in self.twin_of if self.twin_of[g] >= self.agree[g]}
+
+    def ranked(self) -> list[Candidate]:
+        conflicts = self.conflicts
+        return sorted(
+            (c for g, c in self.best.items() if g not in conflicts),
             key=lambda c: (-c.weight, c.other_id),
         )
-        outcome = linkage.decide(ranked, may_create=True)
-        chained = [
-            c for g, c in best.items() if g in conflicts and c.weight >= linkage.thresholds.upper
-        ]
+
+    def chained(self, upper: float) -> list[Candidate]:
+        """Agreeing rows above the upper threshold of new children the row conflicts with."""
+        conflicts = self.conflicts
+        return sorted(
+            (c for g, c in self.best.items() if g in conflicts and c.weight >= upper),
+            key=lambda c: (-c.weight, c.other_id),
+        )
+
+    def unexplained_twins(self) -> list[Candidate]:
+        """Rows that look like its twin (a given name altogether different) of new children
+        with nothing that shows a second child: no identifier or gender that disagrees."""
+        return sorted(
+            (c for g, c in self.twin_best.items() if g not in self.hard),
+            key=lambda c: (-c.weight, c.other_id),
+        )
+
+
+def cluster_new_children(fresh: list[WorkRow], linkage: Linkage) -> None:
+    """The file's rows linked to each other as well as to the index.
+
+    Rows that would create children are scored against each other: a pair above the upper
+    threshold is one new child (transitively, checked for consistency); a pair between the
+    thresholds goes to review; a row that looks like the twin of an earlier row's new child
+    (a given name altogether different) with nothing showing a second child goes to review
+    (``given_name_differs``), never silently a second child. Then the incomplete rows that
+    found no candidate in the index (they never create a child) are scored against every
+    new child of the file, whether its rows come before or after them: they link to one when
+    the evidence clears the upper threshold, else wait in review with it as candidate."""
+    creating = [r for r in fresh if r.decision and r.decision.outcome == Outcome.CREATE]
+    followers = [
+        r
+        for r in fresh
+        if r.decision and r.decision.outcome == Outcome.REVIEW
+        and r.decision.reason == INCOMPLETE_ROW and not r.decision.candidates
+    ]  # fmt: skip
+    if not creating or len(creating) + len(followers) < 2:
+        return
+    levels = linkage.levels
+    upper = linkage.thresholds.upper
+    by_uid = {uid(r.parsed.row_number): r for r in creating}
+    follower_uids = {uid(r.parsed.row_number): r for r in followers}
+    earlier: dict[str, list[Candidate]] = defaultdict(list)
+    anywhere: dict[str, list[Candidate]] = defaultdict(list)
+    records = [row_record(u, r.parsed) for u, r in (*by_uid.items(), *follower_uids.items())]
+    for c in linkage.score_within(records):
+        # record_id < other_id: the later row (other_id) looks back at the earlier one.
+        earlier[c.other_id].append(c.flipped())
+        anywhere[c.other_id].append(c.flipped())
+        anywhere[c.record_id].append(c)
+    group_of: dict[str, str] = {}  # a creating row -> the row whose new child it is or joins
+    for u in sorted(by_uid):
+        row = by_uid[u]
+        groups = _Groups.of([c for c in earlier.get(u, []) if c.other_id in by_uid],
+                            group_of, levels)  # fmt: skip
+        outcome = linkage.decide(groups.ranked(), may_create=True)
+        chained = groups.chained(upper)
+        twins = groups.unexplained_twins()
         if outcome.outcome == Outcome.CREATE and chained:
             # It would join a new child through one row, but is clearly different from another.
-            group = root.get(chained[0].other_id, chained[0].other_id)
-            row.new_child_of = by_uid[group].parsed.row_number
+            row.new_child_of = by_uid[group_of[chained[0].other_id]].parsed.row_number
             row.decision = Decision(
-                Outcome.REVIEW,
-                candidates=tuple(sorted(chained, key=lambda c: -c.weight)),
-                reason=CONFLICTS_WITH_NEW_CHILD,
+                Outcome.REVIEW, candidates=tuple(chained), reason=CONFLICTS_WITH_NEW_CHILD
             )
+        elif outcome.outcome == Outcome.CREATE and twins:
+            # Another row's new child has its birth and family or address, and another given
+            # name: a twin, or the same child with the name replaced. A person decides.
+            row.new_child_of = by_uid[group_of[twins[0].other_id]].parsed.row_number
+            row.decision = Decision(
+                Outcome.REVIEW, candidates=tuple(twins), reason=GIVEN_NAME_DIFFERS
+            )
+        elif outcome.outcome == Outcome.CREATE:
+            group_of[u] = u
         elif outcome.outcome == Outcome.LINK and outcome.other_id is not None:
-            target = root.get(outcome.other_id, outcome.other_id)
-            root[u] = target
+            target = group_of[outcome.other_id]
+            group_of[u] = target
             row.new_child_of = by_uid[target].parsed.row_number
             row.decision = Decision(
                 Outcome.LINK,
@@ -186,15 +251,51 @@ def cluster_new_children(fresh: list[WorkRow], linkage: Linkage) -> None:
                 outcome.weight,
                 outcome.candidates,
                 outcome.twins,
-                reason="same_as_new_child",
+                reason=SAME_AS_NEW_CHILD,
             )
         elif outcome.outcome == Outcome.REVIEW:
             row.decision = Decision(
                 Outcome.REVIEW,
                 candidates=outcome.candidates,
                 twins=outcome.twins,
-                reason="may_be_new_child",
+                reason=MAY_BE_NEW_CHILD,
             )
-            row.new_child_of = by_uid[
-                root.get(outcome.candidates[0].other_id, outcome.candidates[0].other_id)
-            ].parsed.row_number
+            row.new_child_of = by_uid[group_of[outcome.candidates[0].other_id]].parsed.row_number
+    for u, row in follower_uids.items():
+        _follow(row, groups=_Groups.of(anywhere.get(u, []), group_of, levels),
+                linkage=linkage, by_uid=by_uid, group_of=group_of)  # fmt: skip
+
+
+def _follow(
+    row: WorkRow,
+    *,
+    groups: _Groups,
+    linkage: Linkage,
+    by_uid: dict[str, WorkRow],
+    group_of: dict[str, str],
+) -> None:
+    """An incomplete row against the file's new children: it links to one when the evidence
+    clears the upper threshold and nothing conflicts; else it waits in review with them."""
+    outcome = linkage.decide(groups.ranked(), may_create=False)
+    chained = groups.chained(linkage.thresholds.upper)
+    twins = groups.unexplained_twins()
+    if outcome.outcome == Outcome.LINK and outcome.other_id is not None:
+        target = group_of[outcome.other_id]
+        row.new_child_of = by_uid[target].parsed.row_number
+        row.decision = Decision(
+            Outcome.LINK, None, outcome.weight, outcome.candidates, outcome.twins,
+            reason=SAME_AS_NEW_CHILD,
+        )  # fmt: skip
+        return
+    if outcome.candidates:
+        candidates, reason = outcome.candidates, outcome.reason
+        if reason == "between_thresholds":
+            reason = MAY_BE_NEW_CHILD
+    elif chained:
+        candidates, reason = tuple(chained), CONFLICTS_WITH_NEW_CHILD
+    elif twins:
+        candidates, reason = tuple(twins), GIVEN_NAME_DIFFERS
+    else:
+        return  # nothing in the file either: it waits as an incomplete row
+    row.new_child_of = by_uid[group_of[candidates[0].other_id]].parsed.row_number
+    row.decision = Decision(Outcome.REVIEW, candidates=candidates, reason=reason)

@@ -35,7 +35,7 @@ from django.utils import timezone
 from childindex.audit.models import Action
 from childindex.audit.services import audit_record
 from childindex.directory.models import LocalAuthority, Organisation
-from childindex.linkage.decide import Thresholds
+from childindex.linkage.decide import Outcome, Thresholds
 from childindex.records.models import (
     Child,
     ChildAddress,
@@ -44,18 +44,23 @@ from childindex.records.models import (
     Involvement,
 )
 from childindex.sources.bulk import PlannerStatistics
-from childindex.sources.importing.decide import decide_new_records
-from childindex.sources.importing.linkage import SMALL_RUN, Linkage
-from childindex.sources.importing.parse import Catalogue, parse_chunk, sort_rows
+from childindex.sources.importing.decide import INCOMPLETE_ROW, decide_new_records, uid
+from childindex.sources.importing.linkage import SMALL_RUN, Linkage, candidate_json
+from childindex.sources.importing.parse import Catalogue, WorkRow, parse_chunk, sort_rows
 from childindex.sources.importing.write import Writer
-from childindex.sources.mapping import Mapping, load_mapping
+from childindex.sources.index_data import row_record
+from childindex.sources.mapping import Mapping, RowError, load_mapping, parse_row
 from childindex.sources.models import (
     Feed,
     FeedKind,
     ImportRun,
     LinkageModel,
+    LinkMethod,
     RecordStatus,
+    ReviewItem,
+    ReviewStatus,
     RunStatus,
+    SourceLink,
     SourceRecord,
 )
 from childindex.sources.reading import BadRow, FileFacts, RawRow, inspect_file, read_rows
@@ -293,6 +298,9 @@ class Importer:
                             self.progress(self.run)
                         with self._timed("read the file"):
                             chunk = list(islice(rows, self.chunk_rows))
+                if self.run.status == RunStatus.RUNNING and self.run.rows_total > self.chunk_rows:
+                    with self._timed("second look (incomplete rows)"):
+                        self._second_look()
                 if self.run.status == RunStatus.RUNNING:
                     with self._timed("finish (snapshot ends)"):
                         self._finish()
@@ -345,6 +353,96 @@ class Importer:
         self.linkage.refresh(new_children)
 
     # -- the end of the file --------------------------------------------------------------
+
+    def _second_look(self) -> None:
+        """The run's incomplete rows still waiting with no candidate, scored again against
+        the index as the run leaves it: a row decided in an earlier chunk than the one that
+        made its child's first record had no child to be scored against. A row whose
+        evidence now clears the upper threshold links (its review item goes: the model
+        decided it, in this run); one with candidates now waits with them. It never creates.
+        """
+        items = [
+            item
+            for item in ReviewItem.objects.filter(
+                run=self.run, status=ReviewStatus.OPEN, cause=INCOMPLETE_ROW
+            ).select_related("source_record")
+            if not item.candidates
+        ]
+        if not items:
+            return
+        rows: dict[str, tuple[ReviewItem, WorkRow]] = {}
+        for item in items:
+            record = item.source_record
+            try:
+                parsed = parse_row(
+                    self.mapping,
+                    record.values,
+                    row_number=record.row_number,
+                    line_number=0,
+                    today=self.today,
+                )
+                service_id, basis = self.catalogue.service(parsed)
+            except RowError:
+                continue  # read when its chunk was; the mapping cannot have changed
+            rows[uid(parsed.row_number)] = (item, WorkRow(parsed, service_id, basis, record=record))
+        _, decisions = self.linkage.score_and_decide(
+            [row_record(u, row.parsed) for u, (_, row) in rows.items()],
+            may_create=lambda _u: False,
+        )
+        with transaction.atomic():
+            run = ImportRun.objects.select_for_update().get(pk=self.run.pk)
+            self.writer.run = run
+            linked: list[WorkRow] = []
+            for u, (item, row) in rows.items():
+                decision = decisions[u]
+                if decision.outcome == Outcome.LINK and decision.other_id is not None:
+                    row.child_id = int(decision.other_id)
+                    row.decision = decision
+                    linked.append(row)
+                    item.delete()
+                elif decision.candidates or decision.twins:
+                    item.candidates = [candidate_json(c) for c in decision.candidates] + [
+                        {**candidate_json(c), "twin_rule": True} for c in decision.twins
+                    ]
+                    item.cause = decision.reason
+                    item.shielded = decision.shielded
+                    item.save(update_fields=["candidates", "cause", "shielded", "updated_at"])
+                    if decision.shielded:
+                        SourceRecord.objects.filter(pk=item.source_record_id).update(shielded=True)
+            if linked:
+                self.writer.apply_involvements(linked)
+                now = timezone.now()
+                for row in linked:
+                    assert row.record is not None and row.decision is not None
+                    SourceRecord.objects.filter(pk=row.record.pk).update(
+                        status=RecordStatus.LINKED,
+                        child_id=row.child_id,
+                        involvement_id=row.involvement_id,
+                        updated_at=now,
+                    )
+                    row.record_id = row.record.pk
+                    row.changes.append("linked_at_end_of_run")
+                touched = self.writer.add_identifiers(linked)
+                SourceLink.objects.bulk_create(
+                    [
+                        SourceLink(
+                            source_record_id=row.record_id,
+                            child_id=row.child_id,
+                            method=LinkMethod.MODEL,
+                            run=run,
+                            model=self.model,
+                            weight=row.decision.weight if row.decision else None,
+                            linked_at=now,
+                        )
+                        for row in linked
+                    ]
+                )
+                self.writer.audit(linked)
+                run.linked += len(linked)
+                run.sent_to_review -= len(linked)
+                run.save(update_fields=["linked", "sent_to_review", "updated_at"])
+                self.linkage.refresh(sorted(touched))
+        self.run = self.writer.run = run
 
     def _finish(self) -> None:
         with transaction.atomic():

@@ -489,8 +489,11 @@ class Writer:
             candidates = []
             for c in decision.candidates:
                 data = candidate_json(c)
-                if data["child_id"] is None and row.new_child_of is not None:
-                    data["child_id"] = by_row[row.new_child_of].child_id
+                if data["child_id"] is None:  # another row of the file: the child it made
+                    partner = by_row.get(int(c.other_id[1:]))
+                    data["child_id"] = partner.child_id if partner else None
+                    if data["child_id"] is None and row.new_child_of is not None:
+                        data["child_id"] = by_row[row.new_child_of].child_id
                 candidates.append(data)
             for c in decision.twins:
                 data = candidate_json(c)

@@ -239,15 +239,18 @@ def test_bad_rows_are_reported_with_row_number_and_reason_and_the_rest_imports(f
     from childindex.sources.importing import feed_import
 
     run = feed_import(path=path, mapping_text=feed_county.mapping())
-    # The impossible date and the failed check digit are warnings: the rows are kept (the
-    # one without a date of birth may not create a child: it waits for review).
-    assert (run.read, run.created, run.sent_to_review, run.rejected, run.warned) == (
+    # The impossible date and the failed check digit are warnings: the rows are kept. The
+    # one without a date of birth may not create a child: it links to the child its copy in
+    # the same file (A3, the same name and address) made.
+    assert (run.read, run.created, run.linked, run.sent_to_review, run.rejected, run.warned) == (
         8,
         2,
         1,
+        0,
         5,
         2,
     )
+    assert record("A2").child == record("A3").child is not None
     warnings = dict(
         RowProblem.objects.filter(run=run, severity="warning").values_list("row_number", "reason")
     )
