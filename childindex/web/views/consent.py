@@ -60,7 +60,7 @@ def consent_new(request: AuthenticatedRequest, index_number: str) -> HttpRespons
             return redirect("web:child-record", index_number=child.index_number)
     return render(
         request,
-        "journey/consent_record.html",
+        "consent/record.html",
         {"form": form, "child": child, "child_name": selectors.child_current_name(child=child)},
     )
 
@@ -99,7 +99,7 @@ def consent_withdrawal(
     )
     return render(
         request,
-        "journey/consent_withdraw.html",
+        "consent/withdraw.html",
         {
             "form": form,
             "child": child,
