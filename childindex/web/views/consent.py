@@ -17,8 +17,8 @@ from childindex.records import selectors
 from childindex.web.decorators import no_store, requires_search_access
 from childindex.web.forms.consent import ConsentRecordForm, ConsentWithdrawForm
 from childindex.web.http import AuthenticatedRequest
-from childindex.web.service_errors import add_to_form
-from childindex.web.views.journey import _child_or_404, _viewing_or_redirect, not_allowed
+from childindex.web.service_errors import add_to_form, not_allowed
+from childindex.web.views.journey import _child_or_404, _viewing_or_redirect
 
 
 @no_store

@@ -55,6 +55,7 @@ def readyz(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@public
 def server_error(request: HttpRequest) -> HttpResponse:
     if database_unavailable(sys.exc_info()[1]):
         response = HttpResponse(render_to_string("health/service_unavailable.html"), status=503)

@@ -7,9 +7,11 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from childindex.access import policy
+from childindex.web.decorators import public, signed_in
 from childindex.web.http import AuthenticatedRequest
 
 
+@signed_in
 @require_GET
 def home(request: AuthenticatedRequest) -> HttpResponse:
     """The start page: search for those who may search; otherwise what they may use, and why
@@ -27,6 +29,7 @@ FOOTER_PAGES = {
 }
 
 
+@public
 @require_GET
 def footer_page(request: HttpRequest, page: str) -> HttpResponse:
     return render(request, FOOTER_PAGES[page])
