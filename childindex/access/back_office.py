@@ -25,7 +25,7 @@ from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 from childindex.access import policy
 from childindex.access.client_ip import client_ip
 from childindex.access.models import User
-from childindex.audit.models import Outcome
+from childindex.audit.models import EventOutcome
 from childindex.audit.services import audit_record
 
 # Models that must never be in the back office: child data, the trail, devices' secrets.
@@ -46,7 +46,7 @@ class AuditedOTPAdminAuthenticationForm(OTPAdminAuthenticationForm):
                 actor=None,
                 actor_label=getattr(user, "username", "") or "(no username)",
                 action="sign_in_failed",
-                outcome=Outcome.FAILED,
+                outcome=EventOutcome.FAILED,
                 detail={"via": "back_office", "factor": "two_factor"},
                 ip_address=client_ip(self.request) if self.request is not None else None,
             )
@@ -96,7 +96,7 @@ def _audit_request(
         actor=user,
         actor_label="" if user else "(not signed in)",
         action="back_office_read",
-        outcome=Outcome.ALLOWED if allowed else Outcome.DENIED,
+        outcome=EventOutcome.ALLOWED if allowed else EventOutcome.DENIED,
         detail=detail,
         ip_address=client_ip(request),
     )

@@ -72,7 +72,7 @@ class Prerequisite(models.TextChoices):
     TWO_FACTOR = "two_factor", "You have not set up two-factor authentication."
 
 
-class View(StrEnum):
+class Visibility(StrEnum):
     """How much of a record (or an involvement) a user sees."""
 
     FULL = "full"
@@ -81,7 +81,7 @@ class View(StrEnum):
     HIDDEN = "hidden"
 
 
-class Alert(StrEnum):
+class AccessAlert(StrEnum):
     """Accesses that raise an alert for the LA's auditors (never a verdict on anyone)."""
 
     SHIELDED_RECORD = "shielded_record_access"
@@ -90,7 +90,7 @@ class Alert(StrEnum):
 
 
 @dataclass(frozen=True)
-class Decision:
+class PolicyDecision:
     allowed: bool
     reasons: tuple[str, ...] = ()
 
@@ -115,9 +115,9 @@ class RecordAccess:
     """The policy's answer to "may this user open this child's record, and how much of it?"."""
 
     allowed: bool
-    view: View = View.HIDDEN
+    view: Visibility = Visibility.HIDDEN
     reveals_hidden: bool = False
-    alerts: tuple[Alert, ...] = field(default_factory=tuple)
+    alerts: tuple[AccessAlert, ...] = field(default_factory=tuple)
     reason: str = ""
 
 
@@ -198,36 +198,38 @@ def standing_missing(user: User, *, today: dt.date | None = None) -> list[Prereq
     return [m for m in missing_prerequisites(user, today=today) if m in STANDING]
 
 
-def can_search(user: User, *, today: dt.date | None = None) -> Decision:
+def can_search(user: User, *, today: dt.date | None = None) -> PolicyDecision:
     if not user.is_authenticated:
-        return Decision(False, ("Sign in to search the index.",))
+        return PolicyDecision(False, ("Sign in to search the index.",))
     missing = missing_prerequisites(user, today=today)
-    return Decision(not missing, tuple(m.label for m in missing))
+    return PolicyDecision(not missing, tuple(m.label for m in missing))
 
 
-def has_role_access(user: User, roles: Iterable[str], *, today: dt.date | None = None) -> Decision:
+def has_role_access(
+    user: User, roles: Iterable[str], *, today: dt.date | None = None
+) -> PolicyDecision:
     """For pages that are not searches (the audit trail, national reports): the account holds
     one of ``roles``, belongs to an LA (a national operator's need not: it works across LAs),
     and meets every prerequisite except the searching role."""
     if not user.is_authenticated:
-        return Decision(False, ("Sign in to use the index.",))
+        return PolicyDecision(False, ("Sign in to use the index.",))
     missing = [m for m in missing_prerequisites(user, today=today) if m != Prerequisite.ROLE]
     reasons = [m.label for m in missing]
     if user.role != Role.NATIONAL_OPERATOR and user.local_authority_id is None:
         reasons.insert(0, NO_LA)
     if user.role not in set(roles):
         reasons.insert(0, "Your role does not give access to this page.")
-    return Decision(not reasons, tuple(reasons))
+    return PolicyDecision(not reasons, tuple(reasons))
 
 
-def can_use_back_office(user: User, *, today: dt.date | None = None) -> Decision:
+def can_use_back_office(user: User, *, today: dt.date | None = None) -> PolicyDecision:
     """The back office (Django's admin) asks what the web asks: an active staff account that is
     approved, not suspended, vetted, trained and enrolled in two-factor (its role aside: the
     back office is for the operators who run the service)."""
     if not user.is_authenticated or not user.is_active or not user.is_staff:
-        return Decision(False, ("Only the service's operators can use the back office.",))
+        return PolicyDecision(False, ("Only the service's operators can use the back office.",))
     missing = [m for m in missing_prerequisites(user, today=today) if m != Prerequisite.ROLE]
-    return Decision(not missing, tuple(m.label for m in missing))
+    return PolicyDecision(not missing, tuple(m.label for m in missing))
 
 
 def purposes_for(user: User) -> list[Purpose]:
@@ -388,24 +390,24 @@ def record_access(
         if not (own_la_team and in_window):
             return RecordAccess(False, reason="This record is archived.")
 
-    alerts: list[Alert] = []
-    view = View.FULL
+    alerts: list[AccessAlert] = []
+    view = Visibility.FULL
     if child.shielded:
-        alerts.append(Alert.SHIELDED_RECORD)
+        alerts.append(AccessAlert.SHIELDED_RECORD)
         if own_la_team:
-            view = View.FULL
+            view = Visibility.FULL
         elif shield_override and user.role == Role.CHILD_PROTECTION:
-            view = View.FULL
-            alerts.append(Alert.SHIELD_OVERRIDE)
+            view = Visibility.FULL
+            alerts.append(AccessAlert.SHIELD_OVERRIDE)
         else:
-            view = View.SHIELDED
+            view = Visibility.SHIELDED
     reveals_hidden = (
         user.role == Role.CHILD_PROTECTION
         and purpose == Purpose.CHILD_PROTECTION_ENQUIRY
-        and view == View.FULL
+        and view == Visibility.FULL
     )
     if reveals_hidden:
-        alerts.append(Alert.BREAK_GLASS)
+        alerts.append(AccessAlert.BREAK_GLASS)
     return RecordAccess(True, view=view, reveals_hidden=reveals_hidden, alerts=tuple(alerts))
 
 
@@ -460,29 +462,33 @@ def involvement_view(
     access: RecordAccess,
     consents: Iterable[ConsentFacts],
     today: dt.date | None = None,
-) -> View:
+) -> Visibility:
     """How ``user`` sees one involvement on a record they opened with ``access``."""
     today = _today(today)
-    if not access.allowed or access.view != View.FULL:
-        return View.HIDDEN
+    if not access.allowed or access.view != Visibility.FULL:
+        return Visibility.HIDDEN
     if _holds(user, involvement):
-        return View.FULL
+        return Visibility.FULL
     own_la_team = (
         user.role == Role.INDEX_TEAM
         and involvement.child.responsible_la_id == user.local_authority_id
     )
     basis = involvement.basis
     if basis in (Basis.UNIVERSAL, Basis.STATUTORY):
-        return View.FULL
+        return Visibility.FULL
     if basis == Basis.CONSENT:
-        return View.FULL if consent_stands_for(involvement, consents, on=today) else View.HIDDEN
+        return (
+            Visibility.FULL
+            if consent_stands_for(involvement, consents, on=today)
+            else Visibility.HIDDEN
+        )
     if basis == Basis.SENSITIVE_CONSENT:
         if not consent_stands_for(involvement, consents, on=today):
-            return View.HIDDEN
-        return View.FULL if own_la_team else View.SENSITIVE
+            return Visibility.HIDDEN
+        return Visibility.FULL if own_la_team else Visibility.SENSITIVE
     if basis == Basis.HIDDEN_CONCERN:
-        return View.FULL if access.reveals_hidden else View.HIDDEN
-    return View.HIDDEN
+        return Visibility.FULL if access.reveals_hidden else Visibility.HIDDEN
+    return Visibility.HIDDEN
 
 
 def shown_only_for_enquiry(
@@ -499,13 +505,13 @@ def shown_only_for_enquiry(
     if not access.reveals_hidden:
         return False
     if involvement_view(user, involvement, access=access, consents=consents, today=today) == (
-        View.HIDDEN
+        Visibility.HIDDEN
     ):
         return False
     without = replace(access, reveals_hidden=False)
     return (
         involvement_view(user, involvement, access=without, consents=consents, today=today)
-        == View.HIDDEN
+        == Visibility.HIDDEN
     )
 
 
@@ -522,7 +528,7 @@ def can_record_consent(
     *,
     involvements: Iterable[InvolvementFacts],
     service: _NamedService | None = None,
-) -> Decision:
+) -> PolicyDecision:
     """A family's consent is recorded by a practitioner who works with the child (holds a
     current involvement with them), or by the connected system of an organisation that does.
     ``involvements``: the child's involvements. Consent to one named ``service`` is recorded
@@ -532,9 +538,11 @@ def can_record_consent(
     if not decision:
         return decision
     if user.role not in {Role.PRACTITIONER, Role.CHILD_PROTECTION}:
-        return Decision(False, ("Only a practitioner who works with the child records consent.",))
+        return PolicyDecision(
+            False, ("Only a practitioner who works with the child records consent.",)
+        )
     if not _works_with(user, involvements):
-        return Decision(
+        return PolicyDecision(
             False,
             (
                 "Only a practitioner who works with the child records or withdraws consent: "
@@ -544,10 +552,10 @@ def can_record_consent(
     if service is not None and not _works_with(
         user, [inv for inv in involvements if inv.service_id == service.pk]
     ):
-        return Decision(
+        return PolicyDecision(
             False, ("Consent to a named service is recorded by that service's practitioner.",)
         )
-    return Decision(True)
+    return PolicyDecision(True)
 
 
 def consent_view(
@@ -557,7 +565,7 @@ def consent_view(
     access: RecordAccess,
     seen_service_ids: Iterable[int],
     today: dt.date | None = None,
-) -> View:
+) -> Visibility:
     """How ``user`` sees one of the child's consents on a record opened with ``access``.
 
     ``seen_service_ids``: the services of the involvements this user sees in full. A consent to
@@ -566,20 +574,20 @@ def consent_view(
     stands, and nothing once it is withdrawn (as the involvement itself is then hidden)."""
 
     today = _today(today)
-    if not access.allowed or access.view != View.FULL:
-        return View.HIDDEN
+    if not access.allowed or access.view != Visibility.FULL:
+        return Visibility.HIDDEN
     service = consent.service if consent.scope == Scope.NAMED_SERVICE else None
     if service is None or not service.sensitive or service.pk in set(seen_service_ids):
-        return View.FULL
+        return Visibility.FULL
     stands = consent.given_on <= today and (
         consent.withdrawn_on is None or consent.withdrawn_on > today
     )
-    return View.SENSITIVE if stands else View.HIDDEN
+    return Visibility.SENSITIVE if stands else Visibility.HIDDEN
 
 
 def can_withdraw_consent(
     user: User, consent: ConsentShown, *, involvements: Iterable[InvolvementFacts]
-) -> Decision:
+) -> PolicyDecision:
     """A practitioner who may record consent for the child may withdraw it, except that a
     consent to a sensitive service is withdrawn only by one who holds that service's
     involvement."""
@@ -595,41 +603,43 @@ def can_withdraw_consent(
     ):
         own = [inv for inv in involvements if inv.service_id == consent.service_id]
         if not any(_holds(user, inv) for inv in own):
-            return Decision(
+            return PolicyDecision(
                 False,
                 ("Only the sensitive service's own practitioner can withdraw this consent.",),
             )
-    return Decision(True)
+    return PolicyDecision(True)
 
 
 # --- Changes ----------------------------------------------------------------------------------
 
 
-def can_change_involvement(user: User, involvement: InvolvementFacts) -> Decision:
+def can_change_involvement(user: User, involvement: InvolvementFacts) -> PolicyDecision:
     """Nobody edits another practitioner's involvement."""
     if not can_search(user):
         return can_search(user)
     if _holds(user, involvement):
-        return Decision(True)
-    return Decision(False, ("Only the practitioner who holds an involvement can change it.",))
+        return PolicyDecision(True)
+    return PolicyDecision(False, ("Only the practitioner who holds an involvement can change it.",))
 
 
-def can_log_involvement(user: User) -> Decision:
+def can_log_involvement(user: User) -> PolicyDecision:
     """Practitioners log their own service's involvement; they need a directory entry."""
     decision = can_search(user)
     if not decision:
         return decision
     if user.role not in {Role.PRACTITIONER, Role.CHILD_PROTECTION} or user.practitioner_id is None:
-        return Decision(False, ("Only a practitioner in the directory can log an involvement.",))
-    return Decision(True)
+        return PolicyDecision(
+            False, ("Only a practitioner in the directory can log an involvement.",)
+        )
+    return PolicyDecision(True)
 
 
-def can_maintain_la(user: User, local_authority_id: int | None) -> Decision:
+def can_maintain_la(user: User, local_authority_id: int | None) -> PolicyDecision:
     """An LA index team maintains only its own LA's partition (accounts, shielding, feeds)."""
     if user.role == Role.INDEX_TEAM and user.local_authority_id == local_authority_id:
         decision = can_search(user)
-        return decision if not decision else Decision(True)
-    return Decision(False, ("Only the LA's own index team can do this.",))
+        return decision if not decision else PolicyDecision(True)
+    return PolicyDecision(False, ("Only the LA's own index team can do this.",))
 
 
 # --- Audit ------------------------------------------------------------------------------------
@@ -637,7 +647,7 @@ def can_maintain_la(user: User, local_authority_id: int | None) -> Decision:
 
 def can_audit(
     user: User, local_authority_id: int | None, *, today: dt.date | None = None
-) -> Decision:
+) -> PolicyDecision:
     """May ``user`` read the audit trail and review alerts about ``local_authority_id``?
 
     Only the LA's own auditors (the information governance team), with every prerequisite of
@@ -646,11 +656,11 @@ def can_audit(
     child's record. Every read they make is itself audited.
     """
     if not user.is_authenticated:
-        return Decision(False, ("Sign in to read the audit trail.",))
+        return PolicyDecision(False, ("Sign in to read the audit trail.",))
     if user.role != Role.AUDITOR:
-        return Decision(False, ("Only auditors can read the audit trail.",))
+        return PolicyDecision(False, ("Only auditors can read the audit trail.",))
     if local_authority_id is None or user.local_authority_id != local_authority_id:
-        return Decision(False, ("Auditors read the audit trail of their own LA only.",))
+        return PolicyDecision(False, ("Auditors read the audit trail of their own LA only.",))
     return has_role_access(user, [Role.AUDITOR], today=today)
 
 
@@ -659,7 +669,7 @@ def can_audit(
 
 def can_read_reports(
     user: User, local_authority_id: int | None, *, today: dt.date | None = None
-) -> Decision:
+) -> PolicyDecision:
     """May ``user`` read ``local_authority_id``'s reports: data quality, coverage, planning
     statistics, feed health and subject access exports?
 
@@ -668,15 +678,15 @@ def can_read_reports(
     suppressed below five on every report all the same (``reports.suppression``).
     """
     if not user.is_authenticated:
-        return Decision(False, ("Sign in to read the reports.",))
+        return PolicyDecision(False, ("Sign in to read the reports.",))
     if user.role != Role.INDEX_TEAM:
-        return Decision(False, ("Only the LA's index team can read its reports.",))
+        return PolicyDecision(False, ("Only the LA's index team can read its reports.",))
     if local_authority_id is None or user.local_authority_id != local_authority_id:
-        return Decision(False, ("An LA index team reads only its own LA's reports.",))
+        return PolicyDecision(False, ("An LA index team reads only its own LA's reports.",))
     return can_search(user, today=today)
 
 
-def can_load_population_estimates(user: User, *, today: dt.date | None = None) -> Decision:
+def can_load_population_estimates(user: User, *, today: dt.date | None = None) -> PolicyDecision:
     """The national operator loads every LA's child population estimates (ONS mid-year
     estimates), which the coverage report compares the index with."""
     return has_role_access(user, [Role.NATIONAL_OPERATOR], today=today)
@@ -758,17 +768,17 @@ def subject_access_redaction(
 
 def subject_access_involvement_view(
     redaction: SubjectAccessRedaction, involvement: InvolvementFacts
-) -> View:
+) -> Visibility:
     """How one involvement appears in a subject access export: in full, as the kind of
-    service with its dates only (``View.SHIELDED``: location withheld), or not at all."""
+    service with its dates only (``Visibility.SHIELDED``: location withheld), or not at all."""
     if involvement.basis == Basis.HIDDEN_CONCERN:
-        return View.HIDDEN
+        return Visibility.HIDDEN
     if involvement.basis == Basis.SENSITIVE_CONSENT and redaction.sensitive_withheld:
-        return View.HIDDEN
-    return View.SHIELDED if redaction.location_withheld else View.FULL
+        return Visibility.HIDDEN
+    return Visibility.SHIELDED if redaction.location_withheld else Visibility.FULL
 
 
-def can_read_national(user: User, *, today: dt.date | None = None) -> Decision:
+def can_read_national(user: User, *, today: dt.date | None = None) -> PolicyDecision:
     """The national operator's pages: the LAs and nations, national counts, feed health and
     accounts by LA and role. Counts only: no page of theirs shows a child."""
     return has_role_access(user, [Role.NATIONAL_OPERATOR], today=today)

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from childindex.access import policy, sessions, two_factor
 from childindex.access.models import ShieldOverrideReason, User
-from childindex.audit.models import Action, Outcome
+from childindex.audit.models import Action, EventOutcome
 from childindex.audit.services import audit_record
 from childindex.records.choices import ChildStatus
 
@@ -151,7 +151,7 @@ def enrolment_code_redeem(*, user: User, code: str, ip_address: str | None = Non
     audit_record(
         actor=user,
         action="enrolment_code_redeem",
-        outcome=Outcome.ALLOWED if used else Outcome.DENIED,
+        outcome=EventOutcome.ALLOWED if used else EventOutcome.DENIED,
         ip_address=ip_address,
     )
     return used
@@ -219,7 +219,7 @@ def shield_override_grant(
     now. The override is remembered in the session for this record only; opening another record
     (``shield_override_active`` for another child) or leaving (``shield_override_end``) ends it.
     Opening the record then gets ``policy.record_access(..., shield_override=True)``, whose
-    alerts ``alerts_raise`` writes.
+    alerts ``access_alerts_raise`` writes.
     """
     if not policy.can_override_shield(actor) or not policy.can_search(actor):
         raise PermissionDenied("Only a child-protection practitioner can override a shield.")
@@ -232,7 +232,7 @@ def shield_override_grant(
         audit_record(
             actor=actor,
             action=Action.SHIELD_OVERRIDE,
-            outcome=Outcome.DENIED,
+            outcome=EventOutcome.DENIED,
             children=[child.index_number],
             detail={"reason": reason, "two_factor": "failed"},
             ip_address=ip_address,
@@ -271,7 +271,7 @@ def shield_override_end(*, session: MutableMapping[str, Any]) -> None:
 # --- Alerts -----------------------------------------------------------------------------------
 
 
-def alerts_raise(
+def access_alerts_raise(
     *,
     actor: User,
     child,

@@ -12,7 +12,7 @@ from django.dispatch import receiver
 
 from childindex.access import sessions
 from childindex.access.client_ip import client_ip
-from childindex.audit.models import Action, Outcome
+from childindex.audit.models import Action, EventOutcome
 from childindex.audit.services import audit_record
 
 
@@ -36,7 +36,7 @@ def audit_sign_in_failed(sender, credentials, request=None, **kwargs) -> None:
         actor=None,
         actor_label=username or "(no username)",
         action=Action.SIGN_IN_FAILED,
-        outcome=Outcome.FAILED,
+        outcome=EventOutcome.FAILED,
         ip_address=_ip(request),
     )
 

@@ -61,7 +61,7 @@ POLICY_REASONS: dict[str, str] = {
 }
 
 
-def thresholds_for(local_authority_id: int | None) -> UsageThresholds:
+def usage_thresholds_for(local_authority_id: int | None) -> UsageThresholds:
     """The LA's alert levels, or the defaults when it has set none."""
     found = UsageThresholds.objects.filter(local_authority_id=local_authority_id).first()
     return found or UsageThresholds(local_authority_id=local_authority_id)  # type: ignore[misc]  # null: the defaults
@@ -84,7 +84,7 @@ def _name_key(name: str) -> str:
 
 class _Thresholds(dict[int | None, UsageThresholds]):
     def __missing__(self, local_authority_id: int | None) -> UsageThresholds:
-        self[local_authority_id] = thresholds_for(local_authority_id)
+        self[local_authority_id] = usage_thresholds_for(local_authority_id)
         return self[local_authority_id]
 
 

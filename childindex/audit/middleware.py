@@ -19,7 +19,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from childindex.audit import context
-from childindex.audit.models import Outcome
+from childindex.audit.models import EventOutcome
 from childindex.audit.services import audit_record
 
 
@@ -94,7 +94,7 @@ def _audit_request(request: HttpRequest, response: HttpResponse) -> None:
         actor=user if signed_in else None,
         actor_label="" if signed_in else "(not signed in)",
         action="request_refused" if refused else "page_view",
-        outcome=Outcome.DENIED if refused else Outcome.ALLOWED,
+        outcome=EventOutcome.DENIED if refused else EventOutcome.ALLOWED,
         children=[index_number] if index_number.isdigit() else [],
         detail={"view": view, "method": request.method, "status": response.status_code},
     )

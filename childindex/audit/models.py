@@ -24,7 +24,7 @@ from django.db import models
 from django.db.models import Q
 
 
-class Outcome(models.TextChoices):
+class EventOutcome(models.TextChoices):
     ALLOWED = "allowed", "Allowed"
     DENIED = "denied", "Denied"
     FAILED = "failed", "Failed"
@@ -170,7 +170,9 @@ class AuditEvent(models.Model):
         db_index=False,
     )
     action = models.CharField(max_length=40, choices=Action.choices)
-    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.ALLOWED)
+    outcome = models.CharField(
+        max_length=10, choices=EventOutcome.choices, default=EventOutcome.ALLOWED
+    )
     purpose = models.CharField(max_length=30, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     request_id = models.CharField(max_length=36, blank=True)
@@ -187,7 +189,7 @@ class AuditEvent(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(id__gte=1), name="audit_event_id_positive"),
             models.CheckConstraint(
-                condition=Q(outcome__in=Outcome.values), name="audit_event_outcome_known"
+                condition=Q(outcome__in=EventOutcome.values), name="audit_event_outcome_known"
             ),
         ]
 

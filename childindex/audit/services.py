@@ -46,7 +46,7 @@ from childindex.audit.models import (
     Alert,
     AlertKind,
     AuditEvent,
-    Outcome,
+    EventOutcome,
     TrailOrigin,
 )
 from childindex.core import routers
@@ -191,7 +191,7 @@ def audit_record(
     actor: Any | None,
     action: str,
     children: Iterable[str] = (),
-    outcome: str = Outcome.ALLOWED,
+    outcome: str = EventOutcome.ALLOWED,
     purpose: str = "",
     detail: dict[str, Any] | None = None,
     ip_address: str | None = None,

@@ -106,7 +106,7 @@ INSTALLED_APPS = [
     "childindex.audit",
     "childindex.sources",
     "childindex.synthetic",
-    "childindex.alerts",
+    "childindex.notifications",
     "childindex.reports",
     "childindex.web",
     "oauth2_provider",

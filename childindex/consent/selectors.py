@@ -27,7 +27,7 @@ SENSITIVE_SERVICE = "A sensitive service"
 @dataclass(frozen=True)
 class ConsentEntry:
     consent_id: int
-    view: policy.View
+    view: policy.Visibility
     scope: str
     covers: str  # what it covers, in words: a named service's name unless the view hides it
     given_by: str
@@ -40,13 +40,13 @@ class ConsentEntry:
 
     @property
     def is_sensitive_view(self) -> bool:
-        return self.view == policy.View.SENSITIVE
+        return self.view == policy.Visibility.SENSITIVE
 
 
 def _entry(
     actor: User,
     consent: Consent,
-    view: policy.View,
+    view: policy.Visibility,
     involvements: list[Involvement],
     today: dt.date,
 ) -> ConsentEntry:
@@ -56,7 +56,7 @@ def _entry(
     can_withdraw = stands and bool(
         policy.can_withdraw_consent(actor, consent, involvements=involvements)
     )
-    if view == policy.View.SENSITIVE:
+    if view == policy.Visibility.SENSITIVE:
         return ConsentEntry(
             consent_id=consent.pk,
             view=view,
@@ -100,7 +100,7 @@ def consents_seen(
     """The child's consents that ``actor`` sees on a record opened with ``access`` (newest
     first). The caller has audited the record view."""
     today = today or timezone.localdate()
-    if not access.allowed or access.view != policy.View.FULL:
+    if not access.allowed or access.view != policy.Visibility.FULL:
         return []
     if involvements is None:
         involvements = list(child.involvements.select_related("service"))
@@ -115,7 +115,7 @@ def consents_seen(
         view = policy.consent_view(
             actor, consent, access=access, seen_service_ids=seen, today=today
         )
-        if view != policy.View.HIDDEN:
+        if view != policy.Visibility.HIDDEN:
             entries.append(_entry(actor, consent, view, involvements, today))
     return entries
 
@@ -124,7 +124,7 @@ def consents_seen(
 class ConsentChoices:
     """What a practitioner may record a consent with, for a child they work with."""
 
-    decision: policy.Decision
+    decision: policy.PolicyDecision
     carers: list
     services: list
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from childindex.access import policy
 from childindex.access.models import User
-from childindex.audit.models import Action, Outcome
+from childindex.audit.models import Action, EventOutcome
 from childindex.audit.services import audit_record
 from childindex.consent.models import Consent, GivenBy, Scope
 from childindex.directory.models import Service
@@ -25,14 +25,14 @@ if TYPE_CHECKING:  # types only: records sits above consent (import-linter's lay
     from childindex.records.models import Carer, Child, Involvement
 
 
-def _require(decision: policy.Decision, *, actor: User, action: str, child: Child) -> None:
+def _require(decision: policy.PolicyDecision, *, actor: User, action: str, child: Child) -> None:
     """Refuse (audited) unless the policy allows."""
     if decision:
         return
     audit_record(
         actor=actor,
         action=action,
-        outcome=Outcome.DENIED,
+        outcome=EventOutcome.DENIED,
         children=[child.index_number],
         detail={"reason": decision.message},
     )

@@ -9,7 +9,7 @@ from typing import Any
 
 from childindex.access.models import Role
 from childindex.access.policy import Purpose
-from childindex.audit.models import Action, AuditEvent, Outcome
+from childindex.audit.models import Action, AuditEvent, EventOutcome
 
 AUDIT_ACTION = "https://fhir.childindex.uk/CodeSystem/audit-action"
 PURPOSE_OF_ACCESS = "https://fhir.childindex.uk/CodeSystem/purpose-of-access"
@@ -53,13 +53,13 @@ def audit_event_resource(event: AuditEvent, *, index_number: str) -> dict[str, A
         ],
         "action": _ACTIONS.get(event.action, "E"),
         "recorded": event.at.isoformat(),
-        "outcome": "0" if event.outcome == Outcome.ALLOWED else "4",
+        "outcome": "0" if event.outcome == EventOutcome.ALLOWED else "4",
         "agent": agents,
         "source": {"observer": {"display": "childindex"}},
         "entity": [{"what": {"reference": f"Patient/{index_number}"}}],
     }
-    if event.outcome != Outcome.ALLOWED:
-        resource["outcomeDesc"] = _label(Outcome, event.outcome)
+    if event.outcome != EventOutcome.ALLOWED:
+        resource["outcomeDesc"] = _label(EventOutcome, event.outcome)
     if event.purpose:
         resource["purposeOfEvent"] = [
             {

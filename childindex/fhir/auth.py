@@ -16,7 +16,7 @@ from childindex.access.client_ip import client_ip
 from childindex.access.decorators import api_client
 from childindex.access.policy import AccessRefused
 from childindex.access.search_limits import SearchLimitReached
-from childindex.audit.models import Outcome
+from childindex.audit.models import EventOutcome
 from childindex.audit.services import audit_record
 from childindex.fhir.limits import client_call_take
 from childindex.fhir.models import ApiClient
@@ -54,7 +54,7 @@ def _refuse(request: HttpRequest, client: ApiClient | None, action: str, error: 
         actor=client.account if client else None,
         actor_label="" if client else "api client (unauthenticated)",
         action=action,
-        outcome=Outcome.DENIED,
+        outcome=EventOutcome.DENIED,
         purpose=client.purpose if client else "",
         detail={
             "status": error.status,

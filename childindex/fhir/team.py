@@ -76,7 +76,7 @@ def _indicators(member: TeamMember) -> list[dict[str, Any]]:
 def episode_of_care(team: TeamAroundChild, member: TeamMember) -> dict[str, Any]:
     patient = {"reference": f"Patient/{team.child.index_number}"}
     status = "finished" if member.ended_on else "active"
-    if member.view == policy.View.SENSITIVE:
+    if member.view == policy.Visibility.SENSITIVE:
         episode: dict[str, Any] = {
             "resourceType": "EpisodeOfCare",
             "id": f"involvement-{member.involvement_id}",
@@ -106,7 +106,7 @@ def episode_of_care(team: TeamAroundChild, member: TeamMember) -> dict[str, Any]
 def care_team(team: TeamAroundChild) -> dict[str, Any]:
     participants = []
     for member in team.current:
-        if member.view == policy.View.SENSITIVE:
+        if member.view == policy.Visibility.SENSITIVE:
             participants.append(
                 {
                     "role": [{"text": SENSITIVE}],
@@ -148,7 +148,7 @@ def _telecom(phone: str, email: str) -> list[dict[str, str]]:
 def practitioner_roles(team: TeamAroundChild) -> list[dict[str, Any]]:
     roles = []
     for member in _members(team):
-        if member.view != policy.View.FULL or not member.practitioner_name:
+        if member.view != policy.Visibility.FULL or not member.practitioner_name:
             continue
         role: dict[str, Any] = {
             "resourceType": "PractitionerRole",
@@ -170,7 +170,7 @@ def practitioner_roles(team: TeamAroundChild) -> list[dict[str, Any]]:
 def healthcare_services(team: TeamAroundChild) -> list[dict[str, Any]]:
     services = []
     for member in _members(team):
-        if member.view != policy.View.FULL:
+        if member.view != policy.Visibility.FULL:
             continue
         service: dict[str, Any] = {
             "resourceType": "HealthcareService",

@@ -17,8 +17,8 @@ from childindex.access import policy
 from childindex.access.models import User
 from childindex.access.policy import AccessRefused
 from childindex.access.search_limits import SearchLimitReached, search_limit_take
-from childindex.access.services import alerts_raise
-from childindex.audit.models import Action, AlertKind, Outcome
+from childindex.access.services import access_alerts_raise
+from childindex.audit.models import Action, AlertKind, EventOutcome
 from childindex.audit.services import alert_raise, audit_record
 from childindex.consent.selectors import ConsentEntry, consents_seen
 from childindex.core.routers import replica_reads
@@ -61,7 +61,7 @@ def child_search(
         audit_record(
             actor=actor,
             action=Action.SEARCH,
-            outcome=Outcome.DENIED,
+            outcome=EventOutcome.DENIED,
             detail={"criteria": criteria.entered, "reasons": list(decision.reasons)},
             ip_address=ip_address,
         )
@@ -92,7 +92,7 @@ def child_search_invalid(*, actor: User, fields: list[str], ip_address: str | No
     audit_record(
         actor=actor,
         action="child_search",
-        outcome=Outcome.DENIED,
+        outcome=EventOutcome.DENIED,
         detail={"invalid": sorted(fields)},
         ip_address=ip_address,
     )
@@ -105,7 +105,7 @@ def _search_limit_refusal(
     event = audit_record(
         actor=actor,
         action=Action.SEARCH,
-        outcome=Outcome.DENIED,
+        outcome=EventOutcome.DENIED,
         detail={
             "criteria": criteria.entered,
             "limit": reached.window,
@@ -155,7 +155,7 @@ class TeamMember:
     """One involvement as this user may see it (``view`` FULL or SENSITIVE)."""
 
     involvement_id: int
-    view: policy.View
+    view: policy.Visibility
     category: str
     service_name: str = ""
     service_kind: str = ""
@@ -179,7 +179,7 @@ class TeamMember:
 
     @property
     def is_sensitive_view(self) -> bool:
-        return self.view == policy.View.SENSITIVE
+        return self.view == policy.Visibility.SENSITIVE
 
 
 @dataclass(frozen=True)
@@ -211,7 +211,7 @@ class TeamAroundChild:
 
     @property
     def shielded_view(self) -> bool:
-        return self.access.view == policy.View.SHIELDED
+        return self.access.view == policy.Visibility.SHIELDED
 
     @property
     def gender_label(self) -> str:
@@ -220,14 +220,18 @@ class TeamAroundChild:
     @property
     def lead_professional(self) -> TeamMember | None:
         return next(
-            (m for m in self.current if m.is_lead_professional and m.view == policy.View.FULL),
+            (
+                m
+                for m in self.current
+                if m.is_lead_professional and m.view == policy.Visibility.FULL
+            ),
             None,
         )
 
     @property
     def raised_enquiry_alert(self) -> bool:
         """Opening the record for a child protection enquiry raised an alert (break glass)."""
-        return policy.Alert.BREAK_GLASS in self.access.alerts
+        return policy.AccessAlert.BREAK_GLASS in self.access.alerts
 
     @property
     def revealed_count(self) -> int:
@@ -235,7 +239,7 @@ class TeamAroundChild:
 
     @property
     def assessments(self) -> list[TeamMember]:
-        return [m for m in self.current if m.assessment_type and m.view == policy.View.FULL]
+        return [m for m in self.current if m.assessment_type and m.view == policy.Visibility.FULL]
 
     @property
     def sensitive_involved(self) -> bool:
@@ -246,15 +250,17 @@ class TeamAroundChild:
         groups = []
         for category in ServiceCategory:
             members = [
-                m for m in self.current if m.category == category and m.view == policy.View.FULL
+                m
+                for m in self.current
+                if m.category == category and m.view == policy.Visibility.FULL
             ]
             if members:
                 groups.append((category.label, members))
         return groups
 
 
-def _member(user: User, involvement: Involvement, view: policy.View) -> TeamMember:
-    if view == policy.View.SENSITIVE:
+def _member(user: User, involvement: Involvement, view: policy.Visibility) -> TeamMember:
+    if view == policy.Visibility.SENSITIVE:
         # "A sensitive service is involved": never which one, nor who.
         return TeamMember(
             involvement_id=involvement.pk,
@@ -315,7 +321,7 @@ def team_around_child(
         audit_record(
             actor=actor,
             action=Action.RECORD_VIEW,
-            outcome=Outcome.DENIED,
+            outcome=EventOutcome.DENIED,
             purpose=purpose or "",
             children=[child.index_number],
             detail={"reason": access.reason},
@@ -323,7 +329,7 @@ def team_around_child(
         )
         raise AccessRefused((access.reason,))
 
-    alerts_raise(
+    access_alerts_raise(
         actor=actor, child=child, access=access, purpose=purpose or "", ip_address=ip_address
     )
     names = list(ChildName.objects.filter(child=child).order_by("kind", "used_until"))
@@ -337,7 +343,7 @@ def team_around_child(
         index_team=child.responsible_la,
     )
     links = ChildCarer.objects.filter(child=child).select_related("carer").order_by("pk")
-    if access.view == policy.View.SHIELDED:
+    if access.view == policy.Visibility.SHIELDED:
         team.carers = [
             CarerEntry(name=str(link.carer), relationship=link.get_relationship_display())
             for link in links
@@ -371,9 +377,9 @@ def team_around_child(
             view = policy.involvement_view(
                 actor, involvement, access=access, consents=consents, today=today
             )
-            if view == policy.View.HIDDEN:
+            if view == policy.Visibility.HIDDEN:
                 continue
-            if view == policy.View.FULL:
+            if view == policy.Visibility.FULL:
                 seen_service_ids.add(involvement.service_id)
             member = _member(actor, involvement, view)
             if policy.shown_only_for_enquiry(
@@ -407,7 +413,7 @@ def team_around_child(
 def consent_carers(*, actor: User, child: Child, purpose: str | None) -> list[Carer]:
     """The child's carers who may give consent, for a user who may see the full record."""
     access = policy.record_access(actor, child, purpose=purpose)
-    if not access.allowed or access.view != policy.View.FULL:
+    if not access.allowed or access.view != policy.Visibility.FULL:
         return []
     return [link.carer for link in ChildCarer.objects.filter(child=child).select_related("carer")]
 

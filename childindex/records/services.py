@@ -68,7 +68,7 @@ def new_index_numbers(count: int) -> list[str]:
     return numbers
 
 
-def _require(decision: policy.Decision) -> None:
+def _require(decision: policy.PolicyDecision) -> None:
     if not decision:
         raise PermissionDenied(decision.message)
 

@@ -2,11 +2,11 @@
 
 ``team_changed`` is sent by the involvement services (``involvement_log``, ``involvement_end``,
 ``involvement_indicators_set``) inside their transaction, after the audit event, with ``child``,
-``change`` (a ``TeamChange``), ``actor`` and ``involvement``. ``alerts`` connects
-``notify_team_change`` to it in ``AlertsConfig.ready``, so ``records`` sits below ``alerts``
-(import-linter's layers) and the team is still told in the same transaction. A receiver's
-error propagates (``send``, not ``send_robust``): the change and its notifications stand or fall
-together, as before.
+``change`` (a ``TeamChange``), ``actor`` and ``involvement``. ``notifications`` connects
+``notify_team_change`` to it in ``NotificationsConfig.ready``, so ``records`` sits below
+``notifications`` (import-linter's layers) and the team is still told in the same transaction. A
+receiver's error propagates (``send``, not ``send_robust``): the change and its notifications
+stand or fall together, as before.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from django.dispatch import Signal
 
 
 class TeamChange(StrEnum):
-    """What changed in the team around a child (the values are ``alerts.NotificationKind``'s)."""
+    """What changed in the team around a child (the values are
+    ``notifications.NotificationKind``'s)."""
 
     JOINED = "team_joined"
     LEFT = "team_left"

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from childindex.access import policy
 from childindex.access.models import Role
-from childindex.access.policy import Purpose, View
+from childindex.access.policy import Purpose, Visibility
 from childindex.audit.models import Action, AuditEvent, AuditEventChild
 from childindex.audit.services import audit_record
 from childindex.consent.models import Consent, Scope
@@ -268,10 +268,10 @@ def subject_access_export(
         .order_by("started_on", "pk")
     ):
         view = policy.subject_access_involvement_view(redaction, inv)
-        if view == View.HIDDEN:
+        if view == Visibility.HIDDEN:
             continue
         shown_services.add(inv.service_id)
-        full = view == View.FULL
+        full = view == Visibility.FULL
         involvements.append(
             {
                 "service_kind": inv.service.get_kind_display(),

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from childindex.access.models import User
-from childindex.alerts.models import NotificationKind
-from childindex.alerts.services import notify_index_teams_of_transfer, notify_team_change
 from childindex.audit.models import Action
 from childindex.audit.services import audit_record
 from childindex.core.postcodes import PostcodeError, normalise_postcode, postcode_district
 from childindex.directory.models import LocalAuthority, PostcodeDistrict
+from childindex.notifications.models import NotificationKind
+from childindex.notifications.services import notify_index_teams_of_transfer, notify_team_change
 from childindex.records.models import (
     AddressStatus,
     Child,

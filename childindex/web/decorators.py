@@ -30,7 +30,7 @@ from childindex.access.decorators import (
     signed_in_any_standing,
     signing_in,
 )
-from childindex.audit.models import Action, Outcome
+from childindex.audit.models import Action, EventOutcome
 from childindex.audit.services import audit_record
 from childindex.web.http import AuthenticatedRequest
 
@@ -80,7 +80,7 @@ def _refuse(
     audit_record(
         actor=request.user,
         action=action,
-        outcome=Outcome.DENIED,
+        outcome=EventOutcome.DENIED,
         detail={"view": _view_name(request), "missing": codes},
         ip_address=client_ip(request),
     )

@@ -103,10 +103,14 @@ def _kind_of(
         for i in involvements
     ]
     hidden_concern = any(
-        i.basis == Basis.HIDDEN_CONCERN and v == policy.View.HIDDEN
+        i.basis == Basis.HIDDEN_CONCERN and v == policy.Visibility.HIDDEN
         for i, v in zip(involvements, views, strict=True)
     )
-    if "sensitive_service" not in found and policy.View.SENSITIVE in views and not hidden_concern:
+    if (
+        "sensitive_service" not in found
+        and policy.Visibility.SENSITIVE in views
+        and not hidden_concern
+    ):
         return "sensitive_service"
     if not hidden_concern:
         return None

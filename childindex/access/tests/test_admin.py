@@ -45,7 +45,7 @@ def test_every_app_of_ours_is_in_the_admin():
         "directory.practitioner",
         "access.user",
         "audit.usagethresholds",
-        "alerts.notificationthresholds",
+        "notifications.notificationthresholds",
     } <= labels
 
 

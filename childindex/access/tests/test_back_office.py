@@ -15,7 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from childindex.access.testing import sign_in_verified, totp_code
 from childindex.access.tests.factories import SYNTHETIC_PASSWORD, UserFactory
-from childindex.audit.models import AuditEvent, Outcome
+from childindex.audit.models import AuditEvent, EventOutcome
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +32,7 @@ CHILD_DATA = {
     "audit.auditeventchild",
     "audit.alert",
     "audit.alertreview",
-    "alerts.notification",
+    "notifications.notification",
     "otp_totp.totpdevice",
     "otp_static.staticdevice",
 }
@@ -72,7 +72,7 @@ def test_every_back_office_read_is_audited(client, staff):
         "admin:access_user_changelist",
         "admin:access_user_change",
     ]
-    assert all(e.actor_id == staff.pk and e.outcome == Outcome.ALLOWED for e in reads)
+    assert all(e.actor_id == staff.pk and e.outcome == EventOutcome.ALLOWED for e in reads)
 
 
 def test_a_search_term_in_the_back_office_is_audited_without_being_logged_in_the_url(client, staff):
@@ -99,7 +99,7 @@ def test_the_back_office_needs_the_same_prerequisites_as_the_web(client, lapse):
     response = client.get(reverse("admin:access_user_changelist"))
     assert response.status_code == 302 and reverse("admin:login") in response["Location"]
     refused = AuditEvent.objects.filter(action="back_office_read").latest("id")
-    assert refused.outcome == Outcome.DENIED
+    assert refused.outcome == EventOutcome.DENIED
 
 
 def test_a_wrong_back_office_two_factor_code_is_audited(client, staff):

@@ -13,7 +13,7 @@ import pytest
 
 from childindex.access import policy
 from childindex.access.models import Role, User
-from childindex.access.policy import Alert, Purpose, View
+from childindex.access.policy import AccessAlert, Purpose, Visibility
 from childindex.consent.models import Consent, GivenBy, Scope
 from childindex.records.models import Basis, Child, ChildStatus, Involvement
 
@@ -78,27 +78,27 @@ def make_child(*, la: int = HOME_LA, shielded: bool = False, **kwargs) -> Child:
 def expected_record(role, same_la, shielded, purpose, override):
     """§3 in the test's own words: (allowed, view, reveals_hidden, alerts)."""
     if role not in SEARCHING or purpose not in PURPOSES_BY_ROLE[role]:
-        return False, View.HIDDEN, False, ()
+        return False, Visibility.HIDDEN, False, ()
     if role == Role.INDEX_TEAM and not same_la:  # an index team maintains only its own LA
-        return False, View.HIDDEN, False, ()
+        return False, Visibility.HIDDEN, False, ()
     alerts = []
-    view = View.FULL
+    view = Visibility.FULL
     if shielded:
-        alerts.append(Alert.SHIELDED_RECORD)  # every access to a shielded record
+        alerts.append(AccessAlert.SHIELDED_RECORD)  # every access to a shielded record
         if role == Role.INDEX_TEAM:
-            view = View.FULL  # the responsible LA's team sees the whole record
+            view = Visibility.FULL  # the responsible LA's team sees the whole record
         elif role == Role.CHILD_PROTECTION and override:
-            view = View.FULL
-            alerts.append(Alert.SHIELD_OVERRIDE)
+            view = Visibility.FULL
+            alerts.append(AccessAlert.SHIELD_OVERRIDE)
         else:
-            view = View.SHIELDED
+            view = Visibility.SHIELDED
     reveals = (
         role == Role.CHILD_PROTECTION
         and purpose == Purpose.CHILD_PROTECTION_ENQUIRY
-        and view == View.FULL
+        and view == Visibility.FULL
     )
     if reveals:
-        alerts.append(Alert.BREAK_GLASS)
+        alerts.append(AccessAlert.BREAK_GLASS)
     return True, view, reveals, tuple(alerts)
 
 
@@ -155,22 +155,22 @@ def make_consents(basis: Basis, state: str, child: Child) -> list[Consent]:
 
 def expected_involvement(role, same_la, shielded, basis, consent, purpose, held, override):
     allowed, record_view, reveals, _ = expected_record(role, same_la, shielded, purpose, override)
-    if not allowed or record_view != View.FULL:
-        return View.HIDDEN  # a shield hides every service and practitioner
+    if not allowed or record_view != Visibility.FULL:
+        return Visibility.HIDDEN  # a shield hides every service and practitioner
     if held:
-        return View.FULL  # the practitioner who holds an involvement always sees it
+        return Visibility.FULL  # the practitioner who holds an involvement always sees it
     if basis in (Basis.UNIVERSAL, Basis.STATUTORY):
-        return View.FULL
+        return Visibility.FULL
     if basis == Basis.CONSENT:
-        return View.FULL if consent == "standing" else View.HIDDEN
+        return Visibility.FULL if consent == "standing" else Visibility.HIDDEN
     if basis == Basis.SENSITIVE_CONSENT:
         if consent != "standing":
-            return View.HIDDEN
+            return Visibility.HIDDEN
         # Others see only that a sensitive service is involved; the responsible LA's index
         # team sees which, to pass messages on.
-        return View.FULL if role == Role.INDEX_TEAM and same_la else View.SENSITIVE
+        return Visibility.FULL if role == Role.INDEX_TEAM and same_la else Visibility.SENSITIVE
     if basis == Basis.HIDDEN_CONCERN:
-        return View.FULL if reveals else View.HIDDEN
+        return Visibility.FULL if reveals else Visibility.HIDDEN
     raise AssertionError(basis)
 
 
@@ -246,7 +246,7 @@ def test_general_consent_does_not_cover_a_sensitive_service():
     access = policy.record_access(user, child, purpose=Purpose.REFERRAL, today=TODAY)
     assert policy.involvement_view(
         user, involvement, access=access, consents=general, today=TODAY
-    ) == (View.HIDDEN)
+    ) == (Visibility.HIDDEN)
 
 
 def test_consent_to_another_named_service_does_not_cover_this_one():
@@ -263,7 +263,7 @@ def test_consent_to_another_named_service_does_not_cover_this_one():
     consents[0].service_id = SERVICE_ID + 1
     access = policy.record_access(user, child, purpose=Purpose.REFERRAL, today=TODAY)
     view = policy.involvement_view(user, involvement, access=access, consents=consents, today=TODAY)
-    assert view == View.HIDDEN
+    assert view == Visibility.HIDDEN
 
 
 def test_consent_given_in_the_future_or_for_another_child_does_not_stand():
@@ -288,7 +288,7 @@ def test_involvement_logged_by_the_viewer_is_always_theirs_to_see():
     )
     access = policy.record_access(user, child, purpose=Purpose.REFERRAL, today=TODAY)
     view = policy.involvement_view(user, involvement, access=access, consents=[], today=TODAY)
-    assert view == View.FULL
+    assert view == Visibility.FULL
 
 
 def test_override_by_an_ordinary_practitioner_is_ignored():
@@ -300,8 +300,8 @@ def test_override_by_an_ordinary_practitioner_is_ignored():
         shield_override=True,
         today=TODAY,
     )
-    assert access.view == View.SHIELDED
-    assert Alert.SHIELD_OVERRIDE not in access.alerts
+    assert access.view == Visibility.SHIELDED
+    assert AccessAlert.SHIELD_OVERRIDE not in access.alerts
 
 
 def test_merged_record_is_never_opened_even_by_its_index_team():

@@ -11,7 +11,7 @@ import pytest
 
 from childindex.access import policy
 from childindex.access.models import Role, User
-from childindex.access.policy import Requester, View
+from childindex.access.policy import Requester, Visibility
 from childindex.records.models import Basis, Child, Involvement
 
 TODAY = dt.date(2026, 6, 15)
@@ -108,10 +108,10 @@ def expected_involvement(requester, basis, location_withheld):
     is disclosed only to the young person; where location is withheld, the rest show the kind
     of service and dates but not the organisation or practitioner."""
     if basis == Basis.HIDDEN_CONCERN:
-        return View.HIDDEN
+        return Visibility.HIDDEN
     if basis == Basis.SENSITIVE_CONSENT and requester != Requester.YOUNG_PERSON:
-        return View.HIDDEN
-    return View.SHIELDED if location_withheld else View.FULL
+        return Visibility.HIDDEN
+    return Visibility.SHIELDED if location_withheld else Visibility.FULL
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from childindex.access import policy, services, sessions
 from childindex.access.models import Role, ShieldOverrideReason, UserSession
 from childindex.access.testing import authenticator, totp_code
 from childindex.access.tests.factories import UserFactory
-from childindex.audit.models import AuditEvent, Outcome
+from childindex.audit.models import AuditEvent, EventOutcome
 from childindex.records.tests.factories import ChildFactory
 
 pytestmark = pytest.mark.django_db
@@ -192,7 +192,7 @@ def test_child_protection_override_needs_a_fresh_code_and_a_listed_reason(shield
     )
     assert services.shield_override_active(session=session, child=shielded_child)
     event = _last("shield_override")
-    assert event.outcome == Outcome.ALLOWED
+    assert event.outcome == EventOutcome.ALLOWED
     assert event.detail == {"reason": "section_47", "two_factor": "fresh"}
 
     # The same code cannot be used twice (for another override, or to sign in).
@@ -204,7 +204,7 @@ def test_child_protection_override_needs_a_fresh_code_and_a_listed_reason(shield
             code=code,
             session={},
         )
-    assert _last("shield_override").outcome == Outcome.DENIED
+    assert _last("shield_override").outcome == EventOutcome.DENIED
 
 
 def test_override_refuses_free_text_reasons(shielded_child):
@@ -270,7 +270,7 @@ def test_opening_with_an_override_raises_alerts_as_audit_events(shielded_child):
         purpose=policy.Purpose.CHILD_PROTECTION_ENQUIRY,
         shield_override=True,
     )
-    raised = services.alerts_raise(
+    raised = services.access_alerts_raise(
         actor=cp, child=shielded_child, access=access, purpose="child_protection_enquiry"
     )
     assert raised == 3

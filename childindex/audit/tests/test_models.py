@@ -17,7 +17,7 @@ from childindex.audit.chain import GENESIS
 from childindex.audit.models import (
     AlertKind,
     AuditEvent,
-    Outcome,
+    EventOutcome,
     ReviewOutcome,
     UsageThresholds,
 )
@@ -60,7 +60,7 @@ def test_audit_event_ids_count_from_one(event_id):
 def test_audit_event_outcome_must_be_known():
     with refused_by("audit_event_outcome_known"):
         raw_event(outcome="maybe")
-    assert raw_event(outcome=Outcome.DENIED).outcome == Outcome.DENIED
+    assert raw_event(outcome=EventOutcome.DENIED).outcome == EventOutcome.DENIED
 
 
 # --- Alerts and their review ------------------------------------------------------------------

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from childindex.audit.models import AuditEvent, Outcome
+from childindex.audit.models import AuditEvent, EventOutcome
 from childindex.consent.models import Consent, GivenBy, Scope
 from childindex.consent.selectors import SENSITIVE_SERVICE
 from childindex.consent.services import consent_record, consent_withdraw
@@ -45,7 +45,7 @@ def test_a_practitioner_who_does_not_work_with_the_child_cannot_record_consent(c
         record(county, children["olivia"], "pat")
     assert not Consent.objects.exists()
     refusal = AuditEvent.objects.get(action="consent_record")
-    assert refusal.outcome == Outcome.DENIED and refusal.actor == county["pat"]
+    assert refusal.outcome == EventOutcome.DENIED and refusal.actor == county["pat"]
     assert refusal.children == [children["olivia"].index_number]
 
 
@@ -53,7 +53,7 @@ def test_a_practitioner_who_works_with_the_child_records_consent_audited(county,
     log(county, children["olivia"], "pat", "pastoral")
     consent = record(county, children["olivia"], "pat")
     event = AuditEvent.objects.get(action="consent_record")
-    assert event.outcome == Outcome.ALLOWED and event.detail["consent"] == consent.pk
+    assert event.outcome == EventOutcome.ALLOWED and event.detail["consent"] == consent.pk
     [entry] = consents(county["sam"], children["olivia"])
     assert entry.covers == "Additional services in general" and entry.stands
 
@@ -96,7 +96,7 @@ def test_a_withdrawal_is_audited_and_cannot_be_repeated(county, children):
     consent = record(county, children["olivia"], "sam")
     consent_withdraw(actor=county["sam"], consent=consent, withdrawn_on=START)
     event = AuditEvent.objects.filter(action="consent_withdraw").get()
-    assert event.outcome == Outcome.ALLOWED and event.detail == {"consent": consent.pk}
+    assert event.outcome == EventOutcome.ALLOWED and event.detail == {"consent": consent.pk}
     with pytest.raises(ValidationError, match="already been withdrawn"):
         consent_withdraw(actor=county["sam"], consent=consent, withdrawn_on=START)
 
@@ -108,7 +108,7 @@ def test_a_refused_withdrawal_is_audited_and_changes_nothing(county, children):
         consent_withdraw(actor=county["pat"], consent=consent, withdrawn_on=START)
     assert Consent.objects.get().withdrawn_on is None
     refusal = AuditEvent.objects.get(action="consent_withdraw")
-    assert refusal.outcome == Outcome.DENIED and refusal.actor == county["pat"]
+    assert refusal.outcome == EventOutcome.DENIED and refusal.actor == county["pat"]
 
 
 def test_a_shielded_childs_consents_are_not_shown_behind_the_shield(county, children):

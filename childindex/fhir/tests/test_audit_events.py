@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from childindex.audit.models import AuditEvent, Outcome
+from childindex.audit.models import AuditEvent, EventOutcome
 from childindex.directory.tests.factories import LocalAuthorityFactory, OrganisationFactory
 from childindex.fhir.audit_events import AUDIT_ACTION, PURPOSE_OF_ACCESS
 from childindex.fhir.models import ClientKind
@@ -82,7 +82,7 @@ def test_a_client_without_audit_read_is_refused_and_audited(client, world):
     assert response.status_code == 403
     assert "audit.read" in validated(response)["issue"][0]["diagnostics"]
     refusal = AuditEvent.objects.filter(action="fhir_audit_read").latest("pk")
-    assert refusal.outcome == Outcome.DENIED and refusal.actor_label == "api:gp-audited"
+    assert refusal.outcome == EventOutcome.DENIED and refusal.actor_label == "api:gp-audited"
 
 
 @pytest.mark.parametrize(

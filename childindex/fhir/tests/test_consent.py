@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from childindex.audit.models import AuditEvent, Outcome
+from childindex.audit.models import AuditEvent, EventOutcome
 from childindex.consent.models import Consent, GivenBy, Scope
 from childindex.consent.tests.factories import ConsentFactory
 from childindex.directory.tests.factories import (
@@ -124,7 +124,7 @@ def test_a_practitioner_system_records_a_carers_consent(client, world):
     assert response["Location"].endswith(f"/fhir/Consent/consent-{consent.pk}")
     assert body["status"] == "active" and body["performer"][0]["display"] == str(world["carer"])
     event = AuditEvent.objects.filter(action="consent_record").get()
-    assert event.actor_label == "api:gp-consent" and event.outcome == Outcome.ALLOWED
+    assert event.actor_label == "api:gp-consent" and event.outcome == EventOutcome.ALLOWED
 
 
 def test_search_and_read_give_the_patients_consents(client, world):

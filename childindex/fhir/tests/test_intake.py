@@ -180,8 +180,8 @@ def _moving_world(world, *, shielded=False):
 
 def test_a_bundle_entry_with_an_address_in_another_la_moves_the_child_there(client, world):
     from childindex.access.tests.factories import UserFactory
-    from childindex.alerts.models import Notification
-    from childindex.alerts.tests.factories import member
+    from childindex.notifications.models import Notification
+    from childindex.notifications.tests.factories import member
     from childindex.records.models import ResponsibilityTransfer, TransferVia
 
     la, elsewhere, feed, child, bundle = _moving_world(world)
@@ -204,8 +204,8 @@ def test_a_bundle_entry_with_an_address_in_another_la_moves_the_child_there(clie
 
 def test_a_shielded_childs_move_by_bundle_tells_only_the_index_teams(client, world):
     from childindex.access.tests.factories import UserFactory
-    from childindex.alerts.models import Notification
-    from childindex.alerts.tests.factories import member
+    from childindex.notifications.models import Notification
+    from childindex.notifications.tests.factories import member
 
     la, elsewhere, feed, child, bundle = _moving_world(world, shielded=True)
     practitioner, _ = member(child)

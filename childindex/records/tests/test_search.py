@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from childindex.audit.models import AuditEvent, Outcome
+from childindex.audit.models import AuditEvent, EventOutcome
 from childindex.records.models import NameKind
 from childindex.records.search import SearchCriteriaError, parse_criteria
 from childindex.records.search_models import ChildSearchKey
@@ -346,7 +346,7 @@ def test_archived_and_merged_children_are_not_found_by_practitioners(county, chi
 def test_every_search_is_audited_with_criteria_and_index_numbers(county, children):
     matches = search(county["pat"], name="Olivia Smith", date_of_birth="2015-03-04")
     event = AuditEvent.objects.filter(action="child_search").last()
-    assert event.actor == county["pat"] and event.outcome == Outcome.ALLOWED
+    assert event.actor == county["pat"] and event.outcome == EventOutcome.ALLOWED
     assert event.detail["criteria"] == {"name": "Olivia Smith", "date_of_birth": "2015-03-04"}
     assert event.children == [m.index_number for m in matches]
 
@@ -357,7 +357,7 @@ def test_an_account_without_its_prerequisites_cannot_search_and_is_told_why(coun
     with pytest.raises(AccessRefused) as refused:
         search(county["pat"], name="Olivia Smith", date_of_birth="2015-03-04")
     assert "training" in refused.value.reasons[0]
-    assert AuditEvent.objects.filter(action="child_search", outcome=Outcome.DENIED).exists()
+    assert AuditEvent.objects.filter(action="child_search", outcome=EventOutcome.DENIED).exists()
 
 
 # --- Bad input --------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from childindex.access.search_limits import SearchLimitReached, search_limits_for
-from childindex.audit.models import Alert, AlertKind, AuditEvent, Outcome, UsageThresholds
+from childindex.audit.models import Alert, AlertKind, AuditEvent, EventOutcome, UsageThresholds
 from childindex.records.search import parse_criteria
 from childindex.records.selectors import AccessRefused, child_search
 
@@ -57,7 +57,7 @@ def test_a_refused_search_is_audited_and_alerts_the_las_auditors_at_once(county,
         with pytest.raises(SearchLimitReached):
             search(county["pat"])
     denied = AuditEvent.objects.filter(
-        action="child_search", outcome=Outcome.DENIED, actor=county["pat"]
+        action="child_search", outcome=EventOutcome.DENIED, actor=county["pat"]
     )
     assert denied.count() == 3
     assert denied.first().detail["limit"] == "minute"
@@ -98,7 +98,9 @@ def test_the_cli_search_keeps_the_same_limit(county, children):
     call_command("search", "--as", "pat", "--dob", "2015-03-04", "Olivia", "Smith", stdout=out)
     with pytest.raises(CommandError, match="search again"):
         call_command("search", "--as", "pat", "--dob", "2015-03-04", "Olivia", "Smith")
-    assert AuditEvent.objects.filter(action="child_search", outcome=Outcome.DENIED).count() == 1
+    assert (
+        AuditEvent.objects.filter(action="child_search", outcome=EventOutcome.DENIED).count() == 1
+    )
 
 
 DATABASE_CACHE = {

@@ -12,7 +12,6 @@ from django.core.management import CommandError, call_command
 
 from childindex.access.models import Role
 from childindex.access.tests.factories import UserFactory
-from childindex.alerts.models import Notification
 from childindex.audit.models import AuditEvent
 from childindex.directory.models import (
     LocalAuthority,
@@ -21,6 +20,7 @@ from childindex.directory.models import (
     Practitioner,
     Service,
 )
+from childindex.notifications.models import Notification
 from childindex.records.models import Child, Involvement, ResponsibilityTransfer, TransferVia
 from childindex.sources.directory_import import directory_import
 from childindex.sources.models import ImportRun, RejectedRow, SourceRecord

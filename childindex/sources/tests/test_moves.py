@@ -11,12 +11,12 @@ from django.db import IntegrityError, transaction
 
 from childindex.access import policy
 from childindex.access.tests.factories import UserFactory
-from childindex.alerts.models import Notification, NotificationKind
-from childindex.alerts.tests.factories import member
 from childindex.audit.models import AuditEvent
 from childindex.core.identifiers import synthetic_nhs_number
 from childindex.directory.models import PostcodeDistrict
 from childindex.directory.tests.factories import LocalAuthorityFactory
+from childindex.notifications.models import Notification, NotificationKind
+from childindex.notifications.tests.factories import member
 from childindex.records.models import (
     AddressStatus,
     ChildAddress,

@@ -33,7 +33,6 @@ from childindex.access.models import Role, User
 from childindex.access.policy import Purpose
 from childindex.access.testing import sign_in_verified
 from childindex.access.tests.factories import UserFactory
-from childindex.alerts.models import NotificationThresholds
 from childindex.consent.models import Scope
 from childindex.consent.tests.factories import ConsentFactory
 from childindex.core.identifiers import (
@@ -49,6 +48,7 @@ from childindex.directory.tests.factories import (
     PractitionerFactory,
     ServiceFactory,
 )
+from childindex.notifications.models import NotificationThresholds
 from childindex.records.models import Basis, Child, Involvement
 from childindex.records.search_index import search_keys_refresh
 from childindex.records.search_text import name_similarity, name_tokens

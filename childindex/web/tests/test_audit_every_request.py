@@ -18,7 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from childindex.access.models import Role
 from childindex.access.testing import sign_in_verified
 from childindex.access.tests.factories import SYNTHETIC_PASSWORD, UserFactory
-from childindex.audit.models import AuditEvent, Outcome
+from childindex.audit.models import AuditEvent, EventOutcome
 from childindex.records.tests.factories import ChildFactory, InvolvementFactory
 from childindex.web.tests.test_default_deny import PUBLIC_ALLOW_LIST, walk
 
@@ -108,7 +108,7 @@ def test_a_refusal_is_audited_as_denied_naming_the_child_asked_for():
     response = client.get(reverse("web:child-purpose", args=[archived.index_number]))
     assert response.status_code == 404
     event = AuditEvent.objects.get(request_id=response["X-Request-ID"])
-    assert event.outcome == Outcome.DENIED
+    assert event.outcome == EventOutcome.DENIED
     assert event.children == [archived.index_number]
     assert event.detail["status"] == 404
 
@@ -120,7 +120,7 @@ def test_the_purpose_page_is_audited_as_a_read_of_that_child():
     response = client.get(reverse("web:child-purpose", args=[child.index_number]))
     assert response.status_code == 200
     event = AuditEvent.objects.get(request_id=response["X-Request-ID"])
-    assert event.outcome == Outcome.ALLOWED and event.children == [child.index_number]
+    assert event.outcome == EventOutcome.ALLOWED and event.children == [child.index_number]
 
 
 def test_a_csrf_failure_is_audited():
@@ -129,7 +129,7 @@ def test_a_csrf_failure_is_audited():
     response = client.post(reverse("web:search"), {"name": "Amy"})
     assert response.status_code == 403
     event = AuditEvent.objects.get(request_id=response["X-Request-ID"])
-    assert event.outcome == Outcome.DENIED
+    assert event.outcome == EventOutcome.DENIED
 
 
 def test_an_invalid_search_is_audited_as_a_refused_search_without_what_was_typed():
@@ -139,7 +139,7 @@ def test_an_invalid_search_is_audited_as_a_refused_search_without_what_was_typed
     response = client.post(reverse("web:search"), {"name": "Zebedee"})
     assert response.status_code == 200
     event = AuditEvent.objects.get(request_id=response["X-Request-ID"])
-    assert (event.action, event.outcome) == ("child_search", Outcome.DENIED)
+    assert (event.action, event.outcome) == ("child_search", EventOutcome.DENIED)
     assert "Zebedee" not in str(event.detail) and event.detail["invalid"]
 
 
@@ -147,4 +147,4 @@ def test_an_anonymous_request_for_a_page_is_audited_as_refused():
     response = Client().get(reverse("web:notifications"))
     assert response.status_code == 302
     event = AuditEvent.objects.get(request_id=response["X-Request-ID"])
-    assert event.outcome == Outcome.DENIED and event.actor is None
+    assert event.outcome == EventOutcome.DENIED and event.actor is None

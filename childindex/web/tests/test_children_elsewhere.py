@@ -9,10 +9,10 @@ import pytest
 from childindex.access.models import Role
 from childindex.access.testing import sign_in_verified
 from childindex.access.tests.factories import UserFactory
-from childindex.alerts.models import Notification
-from childindex.alerts.tests.factories import member
 from childindex.audit.models import AuditEvent
 from childindex.directory.tests.factories import OrganisationFactory, ServiceFactory
+from childindex.notifications.models import Notification
+from childindex.notifications.tests.factories import member
 from childindex.records.models import ChildName, NameKind
 from childindex.records.tests.factories import ChildFactory, InvolvementFactory
 from childindex.web.tests.page_checks import assert_govuk_page

@@ -21,7 +21,7 @@ import childindex.web.views
 from childindex.access.models import Role
 from childindex.access.testing import sign_in_verified
 from childindex.access.tests.factories import UserFactory
-from childindex.audit.models import AuditEvent, Outcome
+from childindex.audit.models import AuditEvent, EventOutcome
 from childindex.config import urls as project_urls
 from childindex.web.decorators import Rule, access_rule_of
 from childindex.web.tests.page_checks import assert_govuk_page
@@ -257,7 +257,7 @@ def test_a_lapsed_account_is_told_exactly_what_is_missing_and_the_lapse_is_audit
     assert user.local_authority.index_team_email in text
     event = AuditEvent.objects.get(action="access_denied_prerequisites")
     assert event.actor == user
-    assert event.outcome == Outcome.DENIED
+    assert event.outcome == EventOutcome.DENIED
     assert event.detail == {"view": "test-search", "missing": ["vetting", "training"]}
 
 

@@ -137,15 +137,15 @@ def _example_state(kind, example, la):
         policy.involvement_view(practitioner, i, access=seen, consents=consents) for i in current
     ]
     if kind == "shielded":
-        return child.shielded and seen.view == policy.View.SHIELDED
-    assert not child.shielded and seen.view == policy.View.FULL
+        return child.shielded and seen.view == policy.Visibility.SHIELDED
+    assert not child.shielded and seen.view == policy.Visibility.FULL
     if kind == "hidden_concern":
         return any(
-            i.basis == Basis.HIDDEN_CONCERN and v == policy.View.HIDDEN
+            i.basis == Basis.HIDDEN_CONCERN and v == policy.Visibility.HIDDEN
             for i, v in zip(current, views, strict=True)
         )
     if kind == "sensitive_service":
-        return policy.View.SENSITIVE in views
+        return policy.Visibility.SENSITIVE in views
     enquiry = policy.record_access(protector, child, purpose="child_protection_enquiry")
     return any(
         policy.shown_only_for_enquiry(protector, i, access=enquiry, consents=consents)

@@ -17,7 +17,7 @@ from childindex.access.models import EnrolmentCode
 from childindex.access.services import account_two_factor_reset, enrolment_code_issue
 from childindex.access.testing import sign_in_verified, totp_code
 from childindex.access.tests.factories import SYNTHETIC_PASSWORD, UserFactory
-from childindex.audit.models import AuditEvent, Outcome
+from childindex.audit.models import AuditEvent, EventOutcome
 from childindex.web.tests.page_checks import assert_govuk_page
 
 pytestmark = pytest.mark.django_db
@@ -86,7 +86,7 @@ def test_an_enrolment_code_works_once(client, newcomer, index_team):
     assert response.status_code == 200
     assert "not valid" in response.content.decode()
     refused = AuditEvent.objects.filter(action="enrolment_code_redeem").latest("id")
-    assert refused.outcome == Outcome.DENIED
+    assert refused.outcome == EventOutcome.DENIED
 
 
 def test_an_enrolment_code_expires_after_72_hours(client, newcomer, index_team):

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from childindex.access.testing import sign_in_verified
-from childindex.audit.models import AuditEvent, Outcome
+from childindex.audit.models import AuditEvent, EventOutcome
 from childindex.consent.models import Consent, GivenBy, Scope
 from childindex.records.models import Basis, Involvement
 from childindex.records.tests import journey_data as data
@@ -99,7 +99,7 @@ def test_bad_search_input_is_shown_as_an_error_on_the_form(client, county, field
     assert says in response.content.decode()
     # Refused, and audited as a refused search naming the fields at fault, not what was typed.
     [event] = AuditEvent.objects.filter(action="child_search")
-    assert event.outcome == Outcome.DENIED and event.detail["invalid"]
+    assert event.outcome == EventOutcome.DENIED and event.detail["invalid"]
     assert not any(str(v) in str(event.detail) for v in fields.values() if len(str(v)) > 2)
 
 
@@ -494,7 +494,9 @@ def test_ending_an_involvement_moves_it_below(client, county, children):
     assert response.status_code == 302
     page = client.get(response["Location"]).content.decode()
     assert "Ended involvements" in page
-    assert AuditEvent.objects.filter(action="involvement_end", outcome=Outcome.ALLOWED).exists()
+    assert AuditEvent.objects.filter(
+        action="involvement_end", outcome=EventOutcome.ALLOWED
+    ).exists()
 
 
 # --- Directory ------------------------------------------------------------------------------------
@@ -627,7 +629,9 @@ def test_a_search_past_the_limit_is_refused_with_429_saying_when_searching_can_r
     assert 0 < int(response["Retry-After"]) <= 61
     page = response.content.decode()
     assert "You can search again at" in page and "Olivia" not in page
-    assert AuditEvent.objects.filter(action="child_search", outcome=Outcome.DENIED).count() == 1
+    assert (
+        AuditEvent.objects.filter(action="child_search", outcome=EventOutcome.DENIED).count() == 1
+    )
     assert Alert.objects.filter(kind=AlertKind.SEARCH_LIMIT).count() == 1
 
 

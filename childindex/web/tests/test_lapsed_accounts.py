@@ -12,7 +12,7 @@ from django.urls import reverse
 from childindex.access.testing import sign_in_verified
 from childindex.access.tests.factories import UserFactory
 from childindex.access.two_factor import recovery_codes_left
-from childindex.audit.models import AuditEvent, Outcome
+from childindex.audit.models import AuditEvent, EventOutcome
 from childindex.web.tests.page_checks import assert_govuk_page
 
 pytestmark = pytest.mark.django_db
@@ -60,7 +60,7 @@ def test_a_lapsed_account_can_do_nothing_else(client, lapsed, url, method):
     response = getattr(client, method)(reverse(url))
     assert response.status_code == 403
     assert recovery_codes_left(user) == before  # not replaced
-    refused = AuditEvent.objects.filter(actor=user, outcome=Outcome.DENIED).latest("id")
+    refused = AuditEvent.objects.filter(actor=user, outcome=EventOutcome.DENIED).latest("id")
     assert refused.action == "access_denied_prerequisites"
 
 

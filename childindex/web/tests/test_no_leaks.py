@@ -34,16 +34,16 @@ from childindex.access.models import Role
 from childindex.access.policy import Purpose
 from childindex.access.testing import totp_code
 from childindex.access.tests.factories import UserFactory
-from childindex.alerts.models import Notification
-from childindex.alerts.services import (
+from childindex.audit.detectors import alerts_from_policy_events
+from childindex.audit.models import Alert
+from childindex.core.identifiers import format_index_number, new_index_number
+from childindex.notifications.models import Notification
+from childindex.notifications.services import (
     TeamChange,
     notification_send_email,
     notify_no_lead_professional,
     notify_team_change,
 )
-from childindex.audit.detectors import alerts_from_policy_events
-from childindex.audit.models import Alert
-from childindex.core.identifiers import format_index_number, new_index_number
 from childindex.records.models import Basis
 from childindex.sources.tests.factories import ReviewItemFactory, SourceRecordFactory
 from childindex.web.tests import leak_worlds as lw

@@ -19,7 +19,7 @@ from childindex.access.models import UserSession
 from childindex.access.testing import authenticator, enrolment_code_for, totp_code
 from childindex.access.tests.factories import SYNTHETIC_PASSWORD as PASSWORD
 from childindex.access.tests.factories import UserFactory
-from childindex.audit.models import AuditEvent, Outcome
+from childindex.audit.models import AuditEvent, EventOutcome
 from childindex.web.tests.page_checks import assert_govuk_page
 
 pytestmark = pytest.mark.django_db
@@ -126,7 +126,7 @@ def test_same_message_for_unknown_user_and_wrong_password(client, monkeypatch):
 def test_failed_sign_ins_are_audited_without_the_password(client):
     password_step(client, "someone", "secret-password-typed-wrong")
     event = AuditEvent.objects.get(action="sign_in_failed")
-    assert event.outcome == Outcome.FAILED
+    assert event.outcome == EventOutcome.FAILED
     assert event.actor is None
     assert event.actor_label == "someone"
     assert event.ip_address == "127.0.0.1"

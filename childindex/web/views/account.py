@@ -27,7 +27,7 @@ from childindex.access.client_ip import client_ip
 from childindex.access.models import User
 from childindex.access.selectors import account_status
 from childindex.access.services import enrolment_code_redeem
-from childindex.audit.models import Action, Outcome
+from childindex.audit.models import Action, EventOutcome
 from childindex.audit.services import audit_record
 from childindex.web.decorators import public, signed_in, signed_in_any_standing, signing_in
 from childindex.web.forms.account import CodeForm, EnrolmentCodeForm, SignInForm
@@ -159,7 +159,7 @@ def two_factor_verify(request: AuthenticatedRequest) -> HttpResponse:
         audit_record(
             actor=user,
             action=Action.SIGN_IN_FAILED,
-            outcome=Outcome.FAILED,
+            outcome=EventOutcome.FAILED,
             detail={"factor": "two_factor"},
             ip_address=client_ip(request),
         )

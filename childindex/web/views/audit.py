@@ -27,7 +27,7 @@ from childindex.audit import selectors
 from childindex.audit.models import (
     AlertKind,
     AuditEvent,
-    Outcome,
+    EventOutcome,
     ReviewOutcome,
     action_label,
 )
@@ -171,7 +171,7 @@ def event_row(event: AuditEvent) -> dict[str, Any]:
         "reason": detail_reason(event),
         "details": detail_text(event),
         "purpose": _label(Purpose, event.purpose) if event.purpose else "",
-        "outcome": _label(Outcome, event.outcome),
+        "outcome": _label(EventOutcome, event.outcome),
         "children": [format_index_number(c) if len(c) == 11 else c for c in event.children],
         "criteria": _plain_dict(criteria) if isinstance(criteria, dict) else str(criteria),
         "shown": _plain_dict(event.shown),

@@ -260,7 +260,7 @@ def _viewing_or_redirect(request: AuthenticatedRequest, child: Child):
     access = policy.record_access(request.user, child, purpose=chosen)
     if not access.allowed:
         return None, not_allowed(request, (access.reason,))
-    if access.view != policy.View.FULL:
+    if access.view != policy.Visibility.FULL:
         return None, not_allowed(
             request, ("This record is shielded. Contact the LA index team to add to it.",)
         )

@@ -8,8 +8,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from childindex.alerts import selectors, services
 from childindex.core.identifiers import format_index_number
+from childindex.notifications import selectors, services
 from childindex.web.decorators import signed_in
 from childindex.web.http import AuthenticatedRequest
 

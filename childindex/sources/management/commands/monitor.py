@@ -27,9 +27,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.tasks import Task
 from django.utils import timezone
 
-from childindex.alerts import tasks as alert_tasks
 from childindex.audit import tasks as audit_tasks
 from childindex.core.jobs import orphaned_jobs_requeue, periodic_jobs
+from childindex.notifications import tasks as notification_tasks
 from childindex.sources import tasks as source_tasks
 
 
@@ -67,13 +67,13 @@ class Command(BaseCommand):
                 (audit_tasks.raise_policy_alerts, ()),
                 (audit_tasks.detect_irregular_use, (today.isoformat(),)),
                 (audit_tasks.detect_irregular_use, ((today - dt.timedelta(days=1)).isoformat(),)),
-                (alert_tasks.notify_many_viewers, ()),
+                (notification_tasks.notify_many_viewers, ()),
             ]
             if settings.AUDIT_CHECKPOINT_DIR is not None:
                 jobs.insert(0, (audit_tasks.audit_checkpoint, ()))
             jobs += [(job, ()) for job in periodic_jobs()]  # the reports' counts, when due
             if last_daily != today:
-                jobs.append((alert_tasks.notify_no_lead_professional, ()))
+                jobs.append((notification_tasks.notify_no_lead_professional, ()))
                 jobs.append((source_tasks.run_lifecycle, (today.isoformat(),)))
                 last_daily = today
             for job, arguments in jobs:

@@ -7,8 +7,8 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from childindex.access.tests.factories import UserFactory
-from childindex.alerts.models import Notification, NotificationKind
 from childindex.directory.tests.factories import ServiceFactory
+from childindex.notifications.models import Notification, NotificationKind
 from childindex.records.tests.factories import InvolvementFactory
 
 

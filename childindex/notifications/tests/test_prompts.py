@@ -6,11 +6,11 @@ import pytest
 from django.core import mail
 
 from childindex.access.tests.factories import UserFactory
-from childindex.alerts.models import Notification, NotificationKind, NotificationThresholds
-from childindex.alerts.services import notify_many_viewers, notify_no_lead_professional
-from childindex.alerts.tests.factories import member
 from childindex.audit.services import audit_record
 from childindex.consent.tests.factories import ConsentFactory
+from childindex.notifications.models import Notification, NotificationKind, NotificationThresholds
+from childindex.notifications.services import notify_many_viewers, notify_no_lead_professional
+from childindex.notifications.tests.factories import member
 from childindex.records.tests.factories import ChildFactory
 
 pytestmark = pytest.mark.django_db

@@ -9,10 +9,10 @@ from __future__ import annotations
 import pytest
 
 from childindex.access.tests.factories import UserFactory
-from childindex.alerts.models import NotificationKind, NotificationThresholds
-from childindex.alerts.tests.factories import NotificationFactory
 from childindex.core.tests.constraints import refused_by
 from childindex.directory.tests.factories import LocalAuthorityFactory
+from childindex.notifications.models import NotificationKind, NotificationThresholds
+from childindex.notifications.tests.factories import NotificationFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -9,6 +9,11 @@ class Migration(migrations.Migration):
 
     initial = True
 
+    # The app was called "alerts" until issue 18 (docs/decisions/0006-notifications-app.md): a
+    # database that applied alerts.0001_initial has these tables already, so this counts as
+    # applied there. The tables keep their old names here; 0002 renames them.
+    replaces = [('alerts', '0001_initial')]
+
     dependencies = [
         ('directory', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
@@ -30,6 +35,7 @@ class Migration(migrations.Migration):
                 ('recipient', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='notifications', to=settings.AUTH_USER_MODEL)),
             ],
             options={
+                'db_table': 'alerts_notification',
                 'ordering': ['-created_at', '-id'],
                 'indexes': [models.Index(fields=['recipient', 'created_at'], name='notification_recipient_idx')],
                 'constraints': [models.CheckConstraint(condition=models.Q(('recipient__isnull', False), models.Q(('email', ''), _negated=True), _connector='OR'), name='notification_has_somewhere_to_go'), models.CheckConstraint(condition=models.Q(('kind__in', ['many_viewers', 'no_lead_professional', 'team_joined', 'team_left', 'lead_changed', 'assessment_recorded', 'moved_la'])), name='notification_kind_known'), models.UniqueConstraint(condition=models.Q(('recipient__isnull', False), models.Q(('key', ''), _negated=True)), fields=('recipient', 'key'), name='notification_sent_once_to_a_user'), models.UniqueConstraint(condition=models.Q(('recipient__isnull', True), models.Q(('key', ''), _negated=True)), fields=('email', 'key'), name='notification_sent_once_to_a_mailbox')],
@@ -45,6 +51,7 @@ class Migration(migrations.Migration):
                 ('local_authority', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='notification_thresholds', to='directory.localauthority')),
             ],
             options={
+                'db_table': 'alerts_notificationthresholds',
                 'verbose_name_plural': 'notification thresholds',
                 'constraints': [models.CheckConstraint(condition=models.Q(('distinct_viewers__gte', 2), ('viewers_window_days__gte', 1), ('services_without_lead__gte', 2)), name='notification_thresholds_sensible')],
             },

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.tasks import task
 
-from childindex.alerts import services
-from childindex.alerts.models import Notification
+from childindex.notifications import services
+from childindex.notifications.models import Notification
 
 
 @task

@@ -6,13 +6,13 @@ import pytest
 
 from childindex.access import policy
 from childindex.access.two_factor import two_factor_reset
-from childindex.alerts.models import Notification
-from childindex.alerts.services import TeamChange, notify_team_change
-from childindex.alerts.tests.factories import member
 from childindex.audit.models import AuditEvent
 from childindex.consent.tests.factories import ConsentFactory
 from childindex.core.identifiers import format_index_number
 from childindex.directory.tests.factories import LocalAuthorityFactory
+from childindex.notifications.models import Notification
+from childindex.notifications.services import TeamChange, notify_team_change
+from childindex.notifications.tests.factories import member
 from childindex.records.tests.factories import ChildFactory
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from childindex.alerts.models import NotificationThresholds
+from childindex.notifications.models import NotificationThresholds
 
 
 @admin.register(NotificationThresholds)

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from childindex.alerts.models import Notification
+from childindex.notifications.models import Notification
 
 
 def notifications_for(*, user: Any, limit: int = 100) -> QuerySet[Notification]:

@@ -24,13 +24,13 @@ from django.utils import timezone
 
 from childindex.access import policy
 from childindex.access.models import Role, User
-from childindex.alerts.models import Notification, NotificationKind, NotificationThresholds
 from childindex.audit.detectors import PRACTITIONER_ROLES, VIEW_ACTIONS
 from childindex.audit.models import Action, AuditEventChild
 from childindex.audit.services import audit_record
 from childindex.consent.models import Consent
 from childindex.core.identifiers import format_index_number
 from childindex.directory.models import LocalAuthority, ServiceCategory
+from childindex.notifications.models import Notification, NotificationKind, NotificationThresholds
 from childindex.records.models import Child, ChildStatus, Involvement
 
 logger = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ class TeamChange:
     MOVED_LA = NotificationKind.MOVED_LA
 
 
-def thresholds_for(local_authority_id: int) -> NotificationThresholds:
+def notification_thresholds_for(local_authority_id: int) -> NotificationThresholds:
     found = NotificationThresholds.objects.filter(local_authority_id=local_authority_id).first()
     return found or NotificationThresholds(local_authority_id=local_authority_id)
 
@@ -119,7 +119,7 @@ def _create(
 
 
 def _queue_email(notification_id: int) -> None:
-    from childindex.alerts.tasks import send_notification_email
+    from childindex.notifications.tasks import send_notification_email
 
     send_notification_email.enqueue(notification_id)
 
@@ -152,7 +152,7 @@ def _who(involvement: Involvement) -> str:
 
 
 def _team_message(
-    change: str, child: Child, involvement: Involvement | None, view: policy.View, on: dt.date
+    change: str, child: Child, involvement: Involvement | None, view: policy.Visibility, on: dt.date
 ) -> str | None:
     """What a team member is told, given how they see the involvement; None: tell them nothing."""
     number = format_index_number(child.index_number)
@@ -167,7 +167,7 @@ def _team_message(
         if change == TeamChange.LEAD_CHANGED:
             return f"Child {number} no longer has a lead professional (from {when})."
         return None
-    if view == policy.View.SENSITIVE:
+    if view == policy.Visibility.SENSITIVE:
         # Others see only that a sensitive service is involved: never who, nor its indicators.
         if change == TeamChange.JOINED:
             return (
@@ -177,7 +177,7 @@ def _team_message(
         if change == TeamChange.LEFT:
             return f"A sensitive service is no longer involved with child {number}."
         return None
-    if view != policy.View.FULL:
+    if view != policy.Visibility.FULL:
         return None
     who = _who(involvement)
     if change == TeamChange.JOINED:
@@ -206,7 +206,7 @@ def team_change_receive(
     involvement: Involvement | None = None,
     **kwargs: object,
 ) -> list[Notification]:
-    """``records.signals.team_changed``'s receiver (connected in ``AlertsConfig.ready``)."""
+    """``records.signals.team_changed``'s receiver (connected in ``NotificationsConfig.ready``)."""
     return notify_team_change(child=child, change=change, actor=actor, involvement=involvement)
 
 
@@ -242,12 +242,12 @@ def notify_team_change(
     sent = []
     for member in _team(child, exclude=exclude):
         access = _ordinary_access(member.user, child)
-        if not access.allowed or access.view != policy.View.FULL:
+        if not access.allowed or access.view != policy.Visibility.FULL:
             continue
         view = (
             policy.involvement_view(member.user, involvement, access=access, consents=consents)
             if involvement is not None
-            else policy.View.FULL
+            else policy.Visibility.FULL
         )
         message = _team_message(change, child, involvement, view, timezone.localdate())
         if message is None:
@@ -275,7 +275,7 @@ def notify_many_viewers(*, now: dt.datetime | None = None) -> int:
     practitioners than the LA's level opened a child's record within its window."""
     now = now or timezone.now()
     las = {la.pk: la for la in LocalAuthority.objects.all()}
-    levels = {la_id: thresholds_for(la_id) for la_id in las}
+    levels = {la_id: notification_thresholds_for(la_id) for la_id in las}
     if not levels:
         return 0
     widest = max(level.viewers_window_days for level in levels.values())
@@ -337,7 +337,7 @@ def _notify_lead_or_safeguarding(
     notification = None
     if practitioner is not None and user is not None and user.is_active:
         access = _ordinary_access(user, child)
-        if access.allowed and access.view == policy.View.FULL:
+        if access.allowed and access.view == policy.Visibility.FULL:
             notification = _create(
                 recipient=user,
                 email=practitioner.secure_email,
@@ -398,7 +398,9 @@ def notify_no_lead_professional(*, now: dt.datetime | None = None) -> int:
     month = timezone.localtime(now).strftime("%Y-%m")
     sent = 0
     for child in candidates.iterator(chunk_size=500):
-        level = levels.setdefault(child.responsible_la_id, thresholds_for(child.responsible_la_id))
+        level = levels.setdefault(
+            child.responsible_la_id, notification_thresholds_for(child.responsible_la_id)
+        )
         if child.services < level.services_without_lead:
             continue
         involvements = list(
@@ -412,7 +414,7 @@ def notify_no_lead_professional(*, now: dt.datetime | None = None) -> int:
         told = []
         for member in _team(child):
             access = _ordinary_access(member.user, child)
-            if not access.allowed or access.view != policy.View.FULL:
+            if not access.allowed or access.view != policy.Visibility.FULL:
                 continue
             seen = sum(
                 1
@@ -420,7 +422,7 @@ def notify_no_lead_professional(*, now: dt.datetime | None = None) -> int:
                 if policy.involvement_view(
                     member.user, involvement, access=access, consents=consents
                 )
-                in (policy.View.FULL, policy.View.SENSITIVE)
+                in (policy.Visibility.FULL, policy.Visibility.SENSITIVE)
             )
             if seen < level.services_without_lead:
                 continue
