@@ -7,15 +7,19 @@ A view catches them and hands them here:
 - ``add_to_form`` puts every reason against the field it concerns (``field_map`` maps a
   service's field name to the form's), or against the whole form, so the GOV.UK error summary
   lists it;
-- ``first_message`` gives the one sentence for a form error at one place or a flash message.
+- ``first_message`` gives the one sentence for a form error at one place or a flash message;
+- ``not_allowed`` is the page (HTTP 403) for a refusal that leaves no form to show it on, with
+  the policy's reasons.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 
 REFUSED = "You cannot do that."
 
@@ -46,3 +50,12 @@ def add_to_form(
     else:
         for message in exc.messages:
             form.add_error(None, message)
+
+
+def not_allowed(request: HttpRequest, reasons: Iterable[str]) -> HttpResponse:
+    """A 403 page that says what is missing (the policy's reasons, or a service's refusal). The
+    reasons (the policy's own sentences, naming no child) go into the refusal's audit event too,
+    so the trail says why (``audit.middleware``)."""
+    said = [str(reason) for reason in reasons]
+    request.refusal_reasons = said  # type: ignore[attr-defined]
+    return render(request, "journey/not_allowed.html", {"reasons": said}, status=403)

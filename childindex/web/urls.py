@@ -1,7 +1,8 @@
+"""The web's URLs. Routing only: every view declares its own access rule (``web.decorators``),
+and a test fails for a pattern that wraps a view in one here (``tests/test_default_deny.py``)."""
+
 from django.urls import path
 
-from childindex.access.models import Role
-from childindex.web.decorators import public, requires_index_team, requires_role, signed_in
 from childindex.web.views import (
     account,
     audit,
@@ -18,19 +19,16 @@ from childindex.web.views import (
 
 app_name = "web"
 
-auditor = requires_role(Role.AUDITOR)
-national_operator = requires_role(Role.NATIONAL_OPERATOR)
-
 urlpatterns = [
-    path("", signed_in(pages.home), name="home"),
+    path("", pages.home, name="home"),
     path(
         "accessibility/",
-        public(pages.footer_page),
+        pages.footer_page,
         {"page": "accessibility"},
         name="accessibility",
     ),
-    path("privacy/", public(pages.footer_page), {"page": "privacy"}, name="privacy"),
-    path("contact/", public(pages.footer_page), {"page": "contact"}, name="contact"),
+    path("privacy/", pages.footer_page, {"page": "privacy"}, name="privacy"),
+    path("contact/", pages.footer_page, {"page": "contact"}, name="contact"),
     # Signing in, two-factor and your account (views.account)
     path("sign-in/", account.sign_in, name="sign-in"),
     path("sign-in/two-factor/", account.two_factor_verify, name="two-factor"),
@@ -121,53 +119,53 @@ urlpatterns = [
     ),
     path("directory/services/<int:service_id>/", directory.service, name="directory-service"),
     # Auditors (issue 5): the audit trail of their LA, alerts and their review.
-    path("audit/", auditor(audit.audit_home), name="audit-home"),
-    path("audit/child/", auditor(audit.child_history), name="audit-child"),
-    path("audit/child/export.csv", auditor(audit.child_history_csv), name="audit-child-csv"),
-    path("audit/user/", auditor(audit.user_history), name="audit-user"),
-    path("audit/user/export.csv", auditor(audit.user_history_csv), name="audit-user-csv"),
-    path("audit/alerts/", auditor(audit.alert_list), name="audit-alerts"),
-    path("audit/alerts/<int:alert_id>/", auditor(audit.alert_detail), name="audit-alert"),
+    path("audit/", audit.audit_home, name="audit-home"),
+    path("audit/child/", audit.child_history, name="audit-child"),
+    path("audit/child/export.csv", audit.child_history_csv, name="audit-child-csv"),
+    path("audit/user/", audit.user_history, name="audit-user"),
+    path("audit/user/export.csv", audit.user_history_csv, name="audit-user-csv"),
+    path("audit/alerts/", audit.alert_list, name="audit-alerts"),
+    path("audit/alerts/<int:alert_id>/", audit.alert_detail, name="audit-alert"),
     # Reports (issue 14): the LA index team's; the national operator's population estimates.
-    path("index-team/reports/", requires_index_team(reports.reports_home), name="reports"),
+    path("index-team/reports/", reports.reports_home, name="reports"),
     path(
         "index-team/reports/data-quality/",
-        requires_index_team(reports.data_quality),
+        reports.data_quality,
         name="reports-data-quality",
     ),
     path(
         "index-team/reports/data-quality/<slug:slug>/",
-        requires_index_team(reports.worklist),
+        reports.worklist,
         name="reports-worklist",
     ),
     path(
         "index-team/reports/coverage/",
-        requires_index_team(reports.coverage),
+        reports.coverage,
         name="reports-coverage",
     ),
     path(
         "index-team/reports/planning/",
-        requires_index_team(reports.planning),
+        reports.planning,
         name="reports-planning",
     ),
     path(
         "index-team/reports/feed-health/",
-        requires_index_team(reports.feed_history),
+        reports.feed_history,
         name="reports-feed-health",
     ),
     path(
         "index-team/reports/subject-access/",
-        requires_index_team(reports.subject_access_form),
+        reports.subject_access_form,
         name="reports-subject-access",
     ),
     # The national operator's pages (issue 13): counts and contacts, never a child.
-    path("national/", national_operator(national.overview), name="national"),
-    path("national/feeds/", national_operator(national.feeds), name="national-feeds"),
-    path("national/users/", national_operator(national.users), name="national-users"),
+    path("national/", national.overview, name="national"),
+    path("national/feeds/", national.feeds, name="national-feeds"),
+    path("national/users/", national.users, name="national-users"),
     path(
         "national/population-estimates/",
-        national_operator(reports.population_estimates),
+        reports.population_estimates,
         name="population-estimates",
     ),
-    path("notifications/", signed_in(notifications.notifications), name="notifications"),
+    path("notifications/", notifications.notifications, name="notifications"),
 ]

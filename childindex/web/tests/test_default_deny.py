@@ -1,7 +1,15 @@
-"""Default deny: every URL's view declares the access rule it enforces; only the sign-in page
-needs no sign-in; a view that declares nothing is refused at run time."""
+"""Default deny: every URL's view declares the access rule it enforces, on the view itself (never
+in a URL conf); only the sign-in page needs no sign-in; a view that declares nothing is refused
+at run time."""
 
 from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+import sys
+import types
+from collections.abc import Iterable
 
 import pytest
 from django.conf import settings
@@ -9,10 +17,12 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, get_resolver
 from django_otp.admin import OTPAdminSite
 
+import childindex.web.views
 from childindex.access.models import Role
 from childindex.access.testing import sign_in_verified
 from childindex.access.tests.factories import UserFactory
 from childindex.audit.models import AuditEvent, EventOutcome
+from childindex.config import urls as project_urls
 from childindex.web.decorators import Rule, access_rule_of
 from childindex.web.tests.page_checks import assert_govuk_page
 
@@ -58,6 +68,66 @@ def undeclared_views(patterns) -> list[str]:
     return problems
 
 
+def _module_level_objects() -> set[int]:
+    """Every object a module of the project names at its top level. A view wrapped inside a
+    ``path()`` call is named by none: only the URL pattern holds it."""
+    return {
+        id(obj)
+        for name, module in list(sys.modules.items())
+        if name.startswith("childindex.")
+        for obj in vars(module).values()
+    }
+
+
+def wrapped_in_the_url_conf(patterns) -> list[str]:
+    """Patterns whose view is no module's object but a URL conf's own: an access rule (or any
+    other wrapper) applied in ``urls.py``, where a reader of the view cannot see it."""
+    defined = _module_level_objects()
+    return [
+        f"{name}: wrapped in the URL conf; declare its rule on the view"
+        for name, callback in walk(patterns)
+        if not name.startswith("admin:") and id(callback) not in defined
+    ]
+
+
+def views_of(module: types.ModuleType) -> Iterable[tuple[str, object]]:
+    """The views a module defines: its public functions whose first parameter is the request
+    (helpers that take one are private, ``_name``)."""
+    for name, obj in vars(module).items():
+        if name.startswith("_") or not inspect.isfunction(obj):
+            continue
+        if obj.__module__ != module.__name__:
+            continue  # imported, not defined here
+        if list(inspect.signature(obj).parameters)[:1] == ["request"]:
+            yield name, obj
+
+
+def views_without_a_rule(modules: Iterable[types.ModuleType]) -> list[str]:
+    return [
+        f"{module.__name__}.{name}: declares no access rule"
+        for module in modules
+        for name, view in views_of(module)
+        if access_rule_of(view) is None
+    ]
+
+
+def web_views_modules() -> list[types.ModuleType]:
+    package = childindex.web.views
+    return [
+        importlib.import_module(f"{package.__name__}.{info.name}")
+        for info in pkgutil.iter_modules(package.__path__)
+    ]
+
+
+# Views Django itself calls, before any URL is resolved, for anyone: the CSRF failure page, the
+# sign-in lock-out page (django-axes) and the 500 handler.
+HANDLERS = {
+    settings.CSRF_FAILURE_VIEW,
+    settings.AXES_LOCKOUT_CALLABLE,
+    project_urls.handler500,
+}
+
+
 def test_every_view_in_the_url_conf_declares_its_access_rule():
     assert undeclared_views(get_resolver().url_patterns) == []
 
@@ -68,6 +138,62 @@ def test_the_walk_finds_an_undeclared_view():
     assert undeclared_views(urls_for_tests.urlpatterns) == [
         "test-undeclared: declares no access rule"
     ]
+
+
+def test_no_url_pattern_wraps_a_view_in_an_access_rule():
+    assert wrapped_in_the_url_conf(get_resolver().url_patterns) == []
+
+
+def test_the_check_finds_a_rule_declared_in_the_url_conf():
+    from childindex.web.tests import urls_for_tests
+
+    assert wrapped_in_the_url_conf(urls_for_tests.urlpatterns) == [
+        "test-wrapped: wrapped in the URL conf; declare its rule on the view"
+    ]
+
+
+def test_every_view_under_web_views_declares_its_access_rule():
+    modules = web_views_modules()
+    assert {"account", "journey", "reports", "pages"} <= {
+        m.__name__.rsplit(".")[-1] for m in modules
+    }
+    assert views_without_a_rule(modules) == []
+
+
+def test_the_scan_finds_an_undeclared_view_and_passes_a_private_helper():
+    def undeclared(request):
+        return None
+
+    def _helper(request):
+        return None
+
+    def not_a_view(event):
+        return None
+
+    module = types.ModuleType("childindex.web.views.stand_in")
+    for function in (undeclared, _helper, not_a_view):
+        function.__module__ = module.__name__
+        setattr(module, function.__name__, function)
+    assert views_without_a_rule([module]) == [
+        "childindex.web.views.stand_in.undeclared: declares no access rule"
+    ]
+
+
+def test_public_views_are_the_allow_listed_pages_and_djangos_handlers():
+    allowed = {
+        callback
+        for name, callback in walk(get_resolver().url_patterns)
+        if name in PUBLIC_ALLOW_LIST
+    }
+    public = {
+        f"{module.__name__}.{name}"
+        for module in web_views_modules()
+        for name, view in views_of(module)
+        if (rule := access_rule_of(view)) is not None
+        and rule.rule == Rule.PUBLIC
+        and view not in allowed
+    }
+    assert public == HANDLERS
 
 
 def test_the_walk_reaches_every_page_of_the_service():

@@ -4,7 +4,7 @@ from django.http import HttpResponse
 from django.urls import include, path
 
 from childindex.access.models import Role
-from childindex.web.decorators import no_store, requires_role, requires_search_access
+from childindex.web.decorators import no_store, requires_role, requires_search_access, signed_in
 
 
 @requires_search_access
@@ -27,10 +27,15 @@ def undeclared(request):
     return HttpResponse("nobody said who may see this")
 
 
+def ruled_in_the_url_conf(request):
+    return HttpResponse("its rule is in urls.py, not on the view")
+
+
 urlpatterns = [
     path("test/search/", search_stand_in, name="test-search"),
     path("test/record/", record_stand_in, name="test-record"),
     path("test/audit/", audit_stand_in, name="test-audit"),
     path("test/undeclared/", undeclared, name="test-undeclared"),
+    path("test/wrapped/", signed_in(ruled_in_the_url_conf), name="test-wrapped"),
     path("", include("childindex.config.urls")),
 ]

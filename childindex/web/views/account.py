@@ -88,12 +88,14 @@ class SignInView(LoginView):
 sign_in = public(SignInView.as_view())
 
 
+@public
 def locked_out(request: HttpRequest, response=None, credentials=None, *args) -> HttpResponse:
     """django-axes: too many failed sign-ins from this address for this username."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     return render(request, "account/locked_out.html", {"minutes": minutes}, status=429)
 
 
+@public
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     return render(request, "account/csrf_failure.html", status=403)
 

@@ -34,6 +34,7 @@ from childindex.audit.models import (
 from childindex.audit.reviews import alert_review_record
 from childindex.core.identifiers import format_index_number
 from childindex.core.spreadsheets import csv_safe
+from childindex.web.decorators import requires_role
 from childindex.web.forms.audit import AlertReviewForm, ChildHistoryForm, UserHistoryForm
 from childindex.web.http import AuthenticatedRequest
 
@@ -249,12 +250,14 @@ def _csv_response(events: Iterable[AuditEvent], filename: str) -> StreamingHttpR
 # --- Pages ----------------------------------------------------------------------------------
 
 
+@requires_role(Role.AUDITOR)
 @require_GET
 def audit_home(request: AuthenticatedRequest) -> HttpResponse:
     open_alerts = selectors.open_alert_count(auditor=request.user)
     return render(request, "audit/home.html", {"open_alerts": open_alerts})
 
 
+@requires_role(Role.AUDITOR)
 @require_GET
 def child_history(request: AuthenticatedRequest) -> HttpResponse:
     form = ChildHistoryForm(request.GET or None)
@@ -283,6 +286,7 @@ def child_history(request: AuthenticatedRequest) -> HttpResponse:
     )
 
 
+@requires_role(Role.AUDITOR)
 @require_GET
 def child_history_csv(request: AuthenticatedRequest) -> HttpResponseBase:
     form = ChildHistoryForm(request.GET)
@@ -299,6 +303,7 @@ def child_history_csv(request: AuthenticatedRequest) -> HttpResponseBase:
     return _csv_response(events, f"who-accessed-{form.cleaned_data['index_number']}.csv")
 
 
+@requires_role(Role.AUDITOR)
 @require_GET
 def user_history(request: AuthenticatedRequest) -> HttpResponse:
     form = UserHistoryForm(request.GET or None)
@@ -324,6 +329,7 @@ def user_history(request: AuthenticatedRequest) -> HttpResponse:
     )
 
 
+@requires_role(Role.AUDITOR)
 @require_GET
 def user_history_csv(request: AuthenticatedRequest) -> HttpResponseBase:
     form = UserHistoryForm(request.GET)
@@ -339,6 +345,7 @@ def user_history_csv(request: AuthenticatedRequest) -> HttpResponseBase:
     return _csv_response(events, f"what-{subject.username}-accessed.csv")
 
 
+@requires_role(Role.AUDITOR)
 @require_GET
 def alert_list(request: AuthenticatedRequest) -> HttpResponse:
     status = request.GET.get("status", "open")
@@ -365,6 +372,7 @@ def alert_list(request: AuthenticatedRequest) -> HttpResponse:
     )
 
 
+@requires_role(Role.AUDITOR)
 @require_http_methods(["GET", "POST"])
 def alert_detail(request: AuthenticatedRequest, alert_id: int) -> HttpResponse:
     try:

@@ -17,8 +17,8 @@ from childindex.records import selectors
 from childindex.web.decorators import no_store, requires_search_access
 from childindex.web.forms.consent import ConsentRecordForm, ConsentWithdrawForm
 from childindex.web.http import AuthenticatedRequest
-from childindex.web.service_errors import add_to_form
-from childindex.web.views.journey import _child_or_404, _viewing_or_redirect, not_allowed
+from childindex.web.service_errors import add_to_form, not_allowed
+from childindex.web.views.journey import _child_or_404, _viewing_or_redirect
 
 
 @no_store
@@ -60,7 +60,7 @@ def consent_new(request: AuthenticatedRequest, index_number: str) -> HttpRespons
             return redirect("web:child-record", index_number=child.index_number)
     return render(
         request,
-        "journey/consent_record.html",
+        "consent/record.html",
         {"form": form, "child": child, "child_name": selectors.child_current_name(child=child)},
     )
 
@@ -99,7 +99,7 @@ def consent_withdrawal(
     )
     return render(
         request,
-        "journey/consent_withdraw.html",
+        "consent/withdraw.html",
         {
             "form": form,
             "child": child,

@@ -16,7 +16,7 @@ from childindex.web.http import AuthenticatedRequest
 def directory(request: AuthenticatedRequest) -> HttpResponse:
     query = (request.GET.get("q") or "").strip()[:100]
     results = selectors.directory_search(query=query) if query else None
-    return render(request, "journey/directory.html", {"query": query, "results": results})
+    return render(request, "directory/directory.html", {"query": query, "results": results})
 
 
 @requires_search_access
@@ -25,7 +25,7 @@ def practitioner(request: AuthenticatedRequest, practitioner_id: int) -> HttpRes
     person = selectors.practitioner_detail(practitioner_id=practitioner_id)
     if person is None:
         raise Http404("No such practitioner")
-    return render(request, "journey/practitioner.html", {"person": person})
+    return render(request, "directory/practitioner.html", {"person": person})
 
 
 @requires_search_access
@@ -34,4 +34,4 @@ def service(request: AuthenticatedRequest, service_id: int) -> HttpResponse:
     found = selectors.service_detail(service_id=service_id)
     if found is None:
         raise Http404("No such service")
-    return render(request, "journey/service.html", {"service": found})
+    return render(request, "directory/service.html", {"service": found})

@@ -55,11 +55,12 @@ def readyz(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@public
 def server_error(request: HttpRequest) -> HttpResponse:
     if database_unavailable(sys.exc_info()[1]):
-        response = HttpResponse(render_to_string("web/service_unavailable.html"), status=503)
+        response = HttpResponse(render_to_string("health/service_unavailable.html"), status=503)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     else:
-        response = HttpResponse(render_to_string("web/server_error.html"), status=500)
+        response = HttpResponse(render_to_string("health/server_error.html"), status=500)
     add_never_cache_headers(response)
     return response

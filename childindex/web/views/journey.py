@@ -40,18 +40,9 @@ from childindex.web.forms.journey import (
     SearchForm,
 )
 from childindex.web.http import AuthenticatedRequest
-from childindex.web.service_errors import add_to_form
+from childindex.web.service_errors import add_to_form, not_allowed
 
 VIEWING = "viewing"
-
-
-def not_allowed(request: AuthenticatedRequest, reasons) -> HttpResponse:
-    """A 403 page that says what is missing (the policy's reasons). The reasons (the policy's
-    own sentences, naming no child) go into the refusal's audit event too, so the trail says why
-    (``audit.middleware``)."""
-    reasons = [str(reason) for reason in reasons]
-    request.refusal_reasons = reasons  # type: ignore[attr-defined]
-    return render(request, "journey/not_allowed.html", {"reasons": reasons}, status=403)
 
 
 def _ip(request: AuthenticatedRequest) -> str | None:
@@ -121,7 +112,7 @@ def search(request: AuthenticatedRequest) -> HttpResponse:
                 actor=request.user, criteria=form.criteria, ip_address=_ip(request)
             )
         except SearchLimitReached as reached:
-            return search_limited(request, reached)
+            return _search_limited(request, reached)
         except selectors.AccessRefused as refused:
             return not_allowed(request, refused.reasons)
         _store_results(request, form, matches)
@@ -155,7 +146,7 @@ def _back_to_results(request: AuthenticatedRequest) -> bool:
     return bool(request.session.get(SEARCH_RESULTS))
 
 
-def search_limited(request: AuthenticatedRequest, reached: SearchLimitReached) -> HttpResponse:
+def _search_limited(request: AuthenticatedRequest, reached: SearchLimitReached) -> HttpResponse:
     """429 Too Many Requests: the page says when searching can resume (and Retry-After)."""
     response = render(
         request,

@@ -7,10 +7,13 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from childindex.access.models import Role
 from childindex.sources import national
+from childindex.web.decorators import requires_role
 from childindex.web.http import AuthenticatedRequest
 
 
+@requires_role(Role.NATIONAL_OPERATOR)
 @require_GET
 def overview(request: AuthenticatedRequest) -> HttpResponse:
     return render(
@@ -20,6 +23,7 @@ def overview(request: AuthenticatedRequest) -> HttpResponse:
     )
 
 
+@requires_role(Role.NATIONAL_OPERATOR)
 @require_GET
 def feeds(request: AuthenticatedRequest) -> HttpResponse:
     return render(
@@ -27,6 +31,7 @@ def feeds(request: AuthenticatedRequest) -> HttpResponse:
     )
 
 
+@requires_role(Role.NATIONAL_OPERATOR)
 @require_GET
 def users(request: AuthenticatedRequest) -> HttpResponse:
     return render(

@@ -10,9 +10,11 @@ from django.views.decorators.http import require_http_methods
 
 from childindex.core.identifiers import format_index_number
 from childindex.notifications import selectors, services
+from childindex.web.decorators import signed_in
 from childindex.web.http import AuthenticatedRequest
 
 
+@signed_in
 @require_http_methods(["GET", "POST"])
 def notifications(request: AuthenticatedRequest) -> HttpResponse:
     if request.method == "POST":

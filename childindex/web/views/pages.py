@@ -7,26 +7,29 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from childindex.access import policy
+from childindex.web.decorators import public, signed_in
 from childindex.web.http import AuthenticatedRequest
 
 
+@signed_in
 @require_GET
 def home(request: AuthenticatedRequest) -> HttpResponse:
     """The start page: search for those who may search; otherwise what they may use, and why
     they cannot search (the policy's own words)."""
     decision = policy.can_search(request.user)
-    return render(request, "web/home.html", {"can_search": decision.allowed, "search": decision})
+    return render(request, "pages/home.html", {"can_search": decision.allowed, "search": decision})
 
 
 # The footer's pages (GOV.UK: every service links to its accessibility statement, privacy notice
 # and how to get help). Public, so someone who cannot sign in can read them.
 FOOTER_PAGES = {
-    "accessibility": "web/accessibility.html",
-    "privacy": "web/privacy.html",
-    "contact": "web/contact.html",
+    "accessibility": "pages/accessibility.html",
+    "privacy": "pages/privacy.html",
+    "contact": "pages/contact.html",
 }
 
 
+@public
 @require_GET
 def footer_page(request: HttpRequest, page: str) -> HttpResponse:
     return render(request, FOOTER_PAGES[page])

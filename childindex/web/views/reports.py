@@ -23,18 +23,19 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_http_methods
 
+from childindex.access.models import Role
 from childindex.access.policy import Requester
 from childindex.core.identifiers import IdentifierError, validate_index_number
 from childindex.core.spreadsheets import csv_safe
 from childindex.records.models import Child
 from childindex.reports import charts, selectors, services, subject_access
 from childindex.reports.suppression import Count
-from childindex.web.decorators import no_store
+from childindex.web.decorators import no_store, requires_index_team, requires_role
 from childindex.web.forms.base import GovukForm
 from childindex.web.http import AuthenticatedRequest
 
 
-def get_nonce(request: HttpRequest) -> str | None:
+def _csp_nonce(request: HttpRequest) -> str | None:
     """The request's CSP nonce as the charts take it (Django's is a lazy string)."""
     nonce = _lazy_nonce(request)
     return None if nonce is None else str(nonce)
@@ -71,11 +72,13 @@ def _months(request: AuthenticatedRequest) -> int:
         return selectors.DEFAULT_STALE_MONTHS
 
 
+@requires_index_team
 @require_GET
 def reports_home(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "reports/home.html", {"worklists": selectors.WORKLISTS.values()})
 
 
+@requires_index_team
 @require_GET
 def data_quality(request: AuthenticatedRequest) -> HttpResponse:
     export = request.GET.get("format") == "csv"
@@ -97,6 +100,7 @@ def data_quality(request: AuthenticatedRequest) -> HttpResponse:
     )
 
 
+@requires_index_team
 @no_store
 @require_GET
 def worklist(request: AuthenticatedRequest, slug: str) -> HttpResponse:
@@ -122,6 +126,7 @@ def worklist(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     return render(request, "reports/worklist.html", {"view": view})
 
 
+@requires_index_team
 @require_GET
 def coverage(request: AuthenticatedRequest) -> HttpResponse:
     try:
@@ -151,7 +156,7 @@ def coverage(request: AuthenticatedRequest) -> HttpResponse:
             ("measure", "group", "children in the index", "estimate", "coverage"),
             rows,
         )
-    nonce = get_nonce(request)
+    nonce = _csp_nonce(request)
     chart = charts.bar_chart(
         title=f"Children in the index against the estimate, mid-{view.year}"
         if view.year
@@ -184,6 +189,7 @@ def coverage(request: AuthenticatedRequest) -> HttpResponse:
     )
 
 
+@requires_index_team
 @require_GET
 def planning(request: AuthenticatedRequest) -> HttpResponse:
     export = request.GET.get("format") == "csv"
@@ -214,7 +220,7 @@ def planning(request: AuthenticatedRequest) -> HttpResponse:
             ]
         rows += [("counts as of", view.as_of.isoformat(), "", "")]
         return csv_download("planning.csv", ("measure", "group", "what", "count"), rows)
-    nonce = get_nonce(request)
+    nonce = _csp_nonce(request)
     band_chart = charts.bar_chart(
         title="Current involvements by age band and service category",
         description="For each age band, the current involvements of each service category; "
@@ -250,6 +256,7 @@ def planning(request: AuthenticatedRequest) -> HttpResponse:
     )
 
 
+@requires_index_team
 @require_GET
 def feed_history(request: AuthenticatedRequest) -> HttpResponse:
     export = request.GET.get("format") == "csv"
@@ -284,7 +291,7 @@ def feed_history(request: AuthenticatedRequest) -> HttpResponse:
                 for h in runs
             ),
         )
-    nonce = get_nonce(request)
+    nonce = _csp_nonce(request)
     feeds = []
     for feed, runs in history.items():
         labels = [h.run.started_at.strftime("%d %b %Y %H:%M") for h in runs]
@@ -355,6 +362,7 @@ class SubjectAccessForm(GovukForm):
         return value
 
 
+@requires_index_team
 @no_store
 @require_http_methods(["GET", "POST"])
 def subject_access_form(request: AuthenticatedRequest) -> HttpResponse:
@@ -418,6 +426,7 @@ class EstimatesForm(GovukForm):
     )
 
 
+@requires_role(Role.NATIONAL_OPERATOR)
 @require_http_methods(["GET", "POST"])
 def population_estimates(request: AuthenticatedRequest) -> HttpResponse:
     form = EstimatesForm(request.POST or None, request.FILES or None)
