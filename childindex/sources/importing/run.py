@@ -44,10 +44,12 @@ from childindex.records.models import (
     Involvement,
 )
 from childindex.sources.bulk import PlannerStatistics
+from childindex.sources.estimation import is_first_import, linkage_model_for_first_import
 from childindex.sources.importing.decide import decide_new_records
 from childindex.sources.importing.linkage import Linkage
 from childindex.sources.importing.parse import Catalogue, parse_chunk, sort_rows
 from childindex.sources.importing.write import Writer
+from childindex.sources.linkage_config import linkage_model_active, thresholds_for
 from childindex.sources.mapping import Mapping, load_mapping
 from childindex.sources.models import (
     Feed,
@@ -443,9 +445,6 @@ def feed_import(
     Raises MappingError, FileRefused or FeedImportError (each with a message to act on)
     before anything is written when the mapping, the file or the feed cannot be used.
     """
-    from childindex.sources.estimation import is_first_import, linkage_model_for_first_import
-    from childindex.sources.services import linkage_model_active, thresholds_for
-
     mapping = load_mapping(mapping_text, source=source)
     facts = inspect_file(path, mapping)
     feed = feed_from_mapping(mapping=mapping, actor_label=actor_label)
