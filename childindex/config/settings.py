@@ -285,7 +285,7 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_NAME = "__Host-childindex-csrf" if PRODUCTION else "childindex-csrf"
-CSRF_FAILURE_VIEW = "childindex.web.views_account.csrf_failure"
+CSRF_FAILURE_VIEW = "childindex.web.views.account.csrf_failure"
 
 AUTHENTICATION_BACKENDS = [
     # Throttles repeated failures before any password is checked (see AXES_* below).
@@ -303,7 +303,7 @@ AXES_COOLOFF_TIME = dt.timedelta(minutes=15)
 # address for the same 15 minutes; a successful sign-in from it clears its count.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "childindex.web.views_account.locked_out"
+AXES_LOCKOUT_CALLABLE = "childindex.web.views.account.locked_out"
 AXES_CLIENT_IP_CALLABLE = "childindex.access.client_ip.client_ip"
 AXES_VERBOSE = False  # axes would log usernames and addresses; sign-ins go to the audit trail
 AXES_ENABLE_ADMIN = False

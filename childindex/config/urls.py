@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from childindex.fhir import views as fhir_views
-from childindex.web import views_health
+from childindex.web.views import health as views_health
 
 # admin.site is the back office (access.back_office, installed by the access app's ready()):
 # a two-factor code and the web's prerequisites; every page audited; no child data.
@@ -22,4 +22,4 @@ urlpatterns = [
 ]
 
 # A database that cannot be reached answers 503 "Sorry, the service is unavailable".
-handler500 = "childindex.web.views_health.server_error"
+handler500 = "childindex.web.views.health.server_error"

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django import forms
 
-from childindex.web.forms_dates import date_fields, read_date
+from childindex.web.forms.dates import date_fields, read_date
 
 
 class OneDate(forms.Form):

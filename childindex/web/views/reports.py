@@ -30,7 +30,7 @@ from childindex.records.models import Child
 from childindex.reports import charts, selectors, services, subject_access
 from childindex.reports.suppression import Count
 from childindex.web.decorators import no_store
-from childindex.web.forms_base import GovukForm
+from childindex.web.forms.base import GovukForm
 from childindex.web.http import AuthenticatedRequest
 
 

@@ -11,8 +11,8 @@ from django import forms
 from childindex.consent.models import INVOLVEMENT_SCOPES, GivenBy
 from childindex.records.models import AssessmentType, Gender
 from childindex.records.search import SearchCriteria, SearchCriteriaError, parse_criteria
-from childindex.web.forms_base import GovukForm
-from childindex.web.forms_dates import date_fields, read_date
+from childindex.web.forms.base import GovukForm
+from childindex.web.forms.dates import date_fields, read_date
 
 MAX_TEXT = 100
 

@@ -30,7 +30,7 @@ from childindex.access.services import enrolment_code_redeem
 from childindex.audit.models import Action, EventOutcome
 from childindex.audit.services import audit_record
 from childindex.web.decorators import public, signed_in, signed_in_any_standing, signing_in
-from childindex.web.forms_account import CodeForm, EnrolmentCodeForm, SignInForm
+from childindex.web.forms.account import CodeForm, EnrolmentCodeForm, SignInForm
 from childindex.web.http import AuthenticatedRequest
 from childindex.web.middleware import SIGNED_IN_COOKIE
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 from django import forms
 
 from childindex.consent.models import GivenBy, Scope
-from childindex.web.forms_base import GovukForm
-from childindex.web.forms_dates import date_fields, read_date
+from childindex.web.forms.base import GovukForm
+from childindex.web.forms.dates import date_fields, read_date
 
 
 class ConsentRecordForm(GovukForm):

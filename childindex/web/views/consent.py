@@ -15,10 +15,10 @@ from childindex.consent.selectors import consent_choices, consent_to_withdraw
 from childindex.consent.services import consent_record, consent_withdraw
 from childindex.records import selectors
 from childindex.web.decorators import no_store, requires_search_access
-from childindex.web.forms_consent import ConsentRecordForm, ConsentWithdrawForm
+from childindex.web.forms.consent import ConsentRecordForm, ConsentWithdrawForm
 from childindex.web.http import AuthenticatedRequest
 from childindex.web.service_errors import add_to_form
-from childindex.web.views_journey import _child_or_404, _viewing_or_redirect, not_allowed
+from childindex.web.views.journey import _child_or_404, _viewing_or_redirect, not_allowed
 
 
 @no_store

@@ -29,7 +29,7 @@ from childindex.core.spreadsheets import csv_safe
 from childindex.monitoring import selectors
 from childindex.monitoring.models import AlertKind, ReviewOutcome
 from childindex.monitoring.services import alert_review_record
-from childindex.web.forms_audit import AlertReviewForm, ChildHistoryForm, UserHistoryForm
+from childindex.web.forms.audit import AlertReviewForm, ChildHistoryForm, UserHistoryForm
 from childindex.web.http import AuthenticatedRequest
 
 ALERT_STATUSES = {"open": "Awaiting review", "reviewed": "Reviewed", "all": "All alerts"}

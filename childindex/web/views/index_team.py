@@ -22,7 +22,7 @@ from childindex.records.selectors import la_child_by_index_number, shielded_chil
 from childindex.records.services import child_death_record
 from childindex.sources import moves
 from childindex.web.decorators import no_store, requires_index_team
-from childindex.web.forms_account import (
+from childindex.web.forms.account import (
     DeathForm,
     MoveForm,
     ShieldForm,

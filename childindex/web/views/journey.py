@@ -31,8 +31,8 @@ from childindex.records import selectors, services
 from childindex.records.models import Child
 from childindex.records.search import Match
 from childindex.web.decorators import no_store, requires_search_access
-from childindex.web.forms_account import ShieldOverrideForm
-from childindex.web.forms_journey import (
+from childindex.web.forms.account import ShieldOverrideForm
+from childindex.web.forms.journey import (
     IndicatorsForm,
     InvolvementEndForm,
     InvolvementLogForm,

@@ -11,8 +11,8 @@ from django.conf import settings
 from childindex.core.identifiers import IdentifierError, validate_index_number
 from childindex.monitoring.models import ReviewOutcome
 from childindex.monitoring.selectors import Period
-from childindex.web.forms_base import GovukForm
-from childindex.web.forms_dates import date_fields, read_date
+from childindex.web.forms.base import GovukForm
+from childindex.web.forms.dates import date_fields, read_date
 
 
 class PeriodForm(GovukForm):

@@ -13,8 +13,8 @@ from django.contrib.auth.forms import AuthenticationForm
 from childindex.access.models import ShieldOverrideReason
 from childindex.core.postcodes import PostcodeError, normalise_postcode
 from childindex.records.models import DeathSource
-from childindex.web.forms_base import GovukForm, govuk_messages
-from childindex.web.forms_dates import date_fields, read_date
+from childindex.web.forms.base import GovukForm, govuk_messages
+from childindex.web.forms.dates import date_fields, read_date
 
 
 class SignInForm(AuthenticationForm):

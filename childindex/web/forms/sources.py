@@ -8,7 +8,7 @@ from typing import cast
 from django import forms
 
 from childindex.sources.models import REASONS_FOR, ReviewDecision, ReviewReason
-from childindex.web.forms_base import GovukForm
+from childindex.web.forms.base import GovukForm
 
 
 class ReviewDecisionForm(GovukForm):

@@ -14,7 +14,7 @@ from childindex.records.models import Child
 from childindex.sources import selectors, services
 from childindex.sources.models import ImportRun, ReviewItem, RunStatus
 from childindex.web.decorators import no_store, requires_index_team
-from childindex.web.forms_sources import MergeForm, ReviewDecisionForm
+from childindex.web.forms.sources import MergeForm, ReviewDecisionForm
 from childindex.web.http import AuthenticatedRequest
 from childindex.web.service_errors import first_message
 
