@@ -29,9 +29,9 @@ from django.db import connection, transaction
 
 from childindex.access.models import Role, User
 from childindex.access.testing import authenticator
-from childindex.audit import selectors
 from childindex.audit.models import AuditEvent
 from childindex.directory.models import LocalAuthority
+from childindex.monitoring import selectors
 from childindex.records.models import Child
 
 USERS = 2800

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
@@ -64,6 +65,61 @@ def test_imports_point_one_way():
         check=False,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+
+
+def _hidden_imports(source: str, path: str) -> list[str]:
+    """The project's imports made inside a function, but an ``AppConfig.ready`` (apps.py) and a
+    task enqueue (an import from a ``tasks`` module): an import hidden in a function hides a
+    loop from import-linter's layers (docs/decisions/0008-layers-inside-apps.md)."""
+    found: list[str] = []
+
+    def visit(node: ast.AST, function: str | None) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
+                visit(child, child.name)
+                continue
+            if function is not None and isinstance(child, ast.Import | ast.ImportFrom):
+                names = (
+                    [child.module or ""]
+                    if isinstance(child, ast.ImportFrom)
+                    else [a.name for a in child.names]
+                )
+                for module in names:
+                    relative = isinstance(child, ast.ImportFrom) and child.level > 0
+                    if not (relative or module.startswith("childindex")):
+                        continue
+                    if (function == "ready" and path.endswith("apps.py")) or module.endswith(
+                        ".tasks"
+                    ):
+                        continue
+                    found.append(f"{path}:{child.lineno} {function}() imports {module}")
+            visit(child, function)
+
+    visit(ast.parse(source), None)
+    return found
+
+
+def test_the_project_is_imported_at_module_level():
+    hidden = []
+    for path in sorted((ROOT / "childindex").rglob("*.py")):
+        if {"migrations", "tests"} & set(path.parts):
+            continue
+        hidden += _hidden_imports(path.read_text(), str(path.relative_to(ROOT)))
+    assert hidden == []
+
+
+def test_an_import_hidden_in_a_function_is_found():
+    source = (
+        "def f():\n    from childindex.records.models import Child\n"
+        "def ready():\n    from childindex.records import signals\n"
+        "def enqueue():\n    from childindex.audit.tasks import audit_checkpoint\n"
+        "def g():\n    import json\n"
+    )
+    assert _hidden_imports(source, "childindex/x/services.py") == [
+        "childindex/x/services.py:2 f() imports childindex.records.models",
+        "childindex/x/services.py:4 ready() imports childindex.records",
+    ]
+    assert len(_hidden_imports(source, "childindex/x/apps.py")) == 1
 
 
 def test_mypy_finds_nothing():

@@ -1,4 +1,4 @@
-"""The audit trail and the alerts raised from it (§4 of the design).
+"""The audit trail (§4 of the design).
 
 - ``AuditEvent``: one append-only row per search, record view, change, export, sign-in and failed
   sign-in: who (and their role, organisation and LA), when (UTC), from where, what, why, the
@@ -9,9 +9,12 @@
 - ``AuditEventChild``: the children of each event as rows, so "who accessed this child" is an
   index lookup rather than a scan of JSON. Derived from the event; ``audit verify`` checks the
   two agree.
-- ``Alert`` and ``AlertReview``: irregular use raised for one LA's auditors, and their review
-  outcome. Both append-only: a review is a new row, never an update of the alert or the event.
-- ``UsageThresholds``: each LA's levels for the irregular-use detectors (defaults when unset).
+- ``UsageThresholds``: each LA's levels for the irregular-use detectors and its search limits
+  (defaults when unset). The search limit (``access.search_limits``) reads it from below
+  monitoring, so it stays with the trail.
+
+The alerts raised from the trail and their review are ``monitoring.models`` (the tables keep
+their ``audit_`` names, and the append-only triggers, ``audit.triggers``, still cover them).
 
 None of this holds a child's personal details: children are named by index number.
 """
@@ -210,84 +213,6 @@ class AuditEventChild(models.Model):
 
     def __str__(self) -> str:
         return f"{self.index_number} in event {self.event_id}"
-
-
-class AlertKind(models.TextChoices):
-    """Why an alert was raised. The first three come from the access policy (every time); the
-    rest from the irregular-use detectors."""
-
-    SHIELDED_RECORD = "shielded_record_access", "Access to a shielded record"
-    SHIELD_OVERRIDE = "shield_override", "Shield overridden for one viewing"
-    BREAK_GLASS = "child_protection_break_glass", "Opened for a child protection enquiry"
-    SEARCH_VOLUME = "search_volume", "Searching far more than peers"
-    OUT_OF_HOURS = "out_of_hours_bulk", "Out-of-hours bulk access"
-    NO_INVOLVEMENT = "views_without_involvement", "Repeated views without an involvement"
-    OWN_SURNAME = "own_surname", "Looking up someone with the user's own surname"
-    SEARCH_LIMIT = "search_limit", "Search limit reached"
-    OTHER = "other", "Other alert"
-
-
-class Alert(models.Model):
-    """Possible irregular use, for one LA's auditors to look at. Never a verdict on anyone.
-
-    ``event`` is the audit event with action "alert" that raised it (the access policy's, or
-    the detector's own). ``reason`` says why it fired in words an auditor can check; it never
-    names a child. An event about a child of one LA by a user of another raises one alert for
-    each LA. ``key`` stops a detector raising the same alert twice.
-    """
-
-    event = models.ForeignKey(AuditEvent, on_delete=models.PROTECT, related_name="alerts")
-    local_authority = models.ForeignKey(
-        "directory.LocalAuthority", on_delete=models.PROTECT, related_name="+"
-    )
-    kind = models.CharField(max_length=40, choices=AlertKind.choices)
-    subject = models.ForeignKey(
-        "access.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    children = models.JSONField(default=list, blank=True)
-    reason = models.TextField()
-    raised_at = models.DateTimeField()
-    key = models.CharField(max_length=200)
-
-    class Meta:
-        ordering = ["-raised_at", "-id"]
-        indexes = [models.Index(fields=["local_authority", "raised_at"], name="alert_la_idx")]
-        constraints = [
-            models.UniqueConstraint(fields=["local_authority", "key"], name="alert_raised_once"),
-            models.CheckConstraint(condition=Q(kind__in=AlertKind.values), name="alert_kind_known"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} ({self.raised_at:%Y-%m-%d})"
-
-
-class ReviewOutcome(models.TextChoices):
-    """What an auditor concluded. A closed list: no free text about anyone's circumstances."""
-
-    APPROPRIATE = "appropriate", "Appropriate use: no further action"
-    ADVICE = "advice_given", "Advice or training given to the user"
-    REFERRED = "referred_to_manager", "Referred to the user's manager"
-    INCIDENT = "ig_incident", "Recorded as an information governance incident"
-
-
-class AlertReview(models.Model):
-    """An auditor's outcome for an alert, with who and when. The newest review stands."""
-
-    alert = models.ForeignKey(Alert, on_delete=models.PROTECT, related_name="reviews")
-    outcome = models.CharField(max_length=30, choices=ReviewOutcome.choices)
-    reviewed_by = models.ForeignKey("access.User", on_delete=models.PROTECT, related_name="+")
-    reviewed_at = models.DateTimeField()
-
-    class Meta:
-        ordering = ["-reviewed_at", "-id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(outcome__in=ReviewOutcome.values), name="review_outcome_known"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_outcome_display()} ({self.reviewed_at:%Y-%m-%d})"
 
 
 class UsageThresholds(models.Model):

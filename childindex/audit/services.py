@@ -49,12 +49,11 @@ from childindex.audit.chain import (
 )
 from childindex.audit.models import (
     Action,
-    Alert,
-    AlertKind,
     AuditEvent,
     EventOutcome,
     TrailOrigin,
 )
+from childindex.audit.signals import policy_alert_recorded
 from childindex.core import routers
 
 logger = logging.getLogger(__name__)
@@ -179,7 +178,7 @@ def _ip(address: str | None) -> str | None:
         return None
 
 
-def _index_numbers(children: Iterable[Any]) -> list[str]:
+def index_numbers(children: Iterable[Any]) -> list[str]:
     """Index numbers as stored: digits only, each once, in the order given."""
     numbers = ("".join(ch for ch in str(child) if ch.isdigit()) for child in children)
     return list(dict.fromkeys(n for n in numbers if n))
@@ -221,7 +220,7 @@ def audit_record(
     request = context.current()
     authenticated = actor is not None and getattr(actor, "pk", None) is not None
     label = actor_label or (getattr(actor, "username", "") if authenticated else "") or "system"
-    children = _index_numbers(children)
+    children = index_numbers(children)
     event = AuditEvent(
         at=timezone.now(),  # when it happened; the chain's order is the ids'
         actor=actor if authenticated else None,
@@ -259,8 +258,9 @@ def audit_record(
     if every and event.id % every == 0 and settings.AUDIT_CHECKPOINT_DIR is not None:
         transaction.on_commit(_queue_checkpoint, robust=True)
     if action == Action.ALERT and authenticated:
-        # The access policy's alerts (shield override, break-glass) reach auditors at once.
-        transaction.on_commit(_queue_policy_alerts, robust=True)
+        # The access policy's alerts (shield override, break-glass) reach auditors at once:
+        # monitoring, above the trail, listens (``audit.signals``) and queues its job.
+        transaction.on_commit(_policy_alert_recorded, robust=True)
     return event
 
 
@@ -395,10 +395,8 @@ def _queue_checkpoint() -> None:
     audit_checkpoint.enqueue()
 
 
-def _queue_policy_alerts() -> None:
-    from childindex.audit.tasks import raise_policy_alerts
-
-    raise_policy_alerts.enqueue()
+def _policy_alert_recorded() -> None:
+    policy_alert_recorded.send(sender=audit_record)
 
 
 # --- Checkpoints ------------------------------------------------------------------------------
@@ -459,62 +457,3 @@ def checkpoint_write(*, now: dt.datetime | None = None) -> checkpoints.Checkpoin
         witness.witness_paths_check(witness_paths, Path(directory))
         witness.witness_advance(witness_paths, written, now=now)
     return written
-
-
-# --- Alerts -----------------------------------------------------------------------------------
-
-
-def alert_raise(
-    *,
-    kind: str,
-    local_authority_ids: Iterable[int | None],
-    reason: str,
-    key: str,
-    subject: Any | None = None,
-    children: Iterable[str] = (),
-    event: AuditEvent | None = None,
-) -> list[Alert]:
-    """Raise an alert for each LA's auditors, once per key.
-
-    Without ``event`` (a detector's finding) an audit event with action "alert" is written
-    first, so every alert is itself in the tamper-evident trail.
-    """
-    la_ids = sorted({la for la in local_authority_ids if la is not None})
-    if not la_ids:
-        return []
-    with transaction.atomic():
-        fresh = [
-            la for la in la_ids if not Alert.objects.filter(local_authority_id=la, key=key).exists()
-        ]
-        if not fresh:
-            return []
-        children = _index_numbers(children)
-        if event is None:
-            event = audit_record(
-                actor=None,
-                actor_label="monitoring",
-                action=Action.ALERT,
-                children=children,
-                detail={
-                    "kind": kind,
-                    "reason": reason,
-                    "subject_user": getattr(subject, "pk", None),
-                    "local_authorities": fresh,
-                },
-            )
-        now = timezone.now()
-        return Alert.objects.bulk_create(
-            [
-                Alert(
-                    event=event,
-                    local_authority_id=la,
-                    kind=kind if kind in AlertKind.values else AlertKind.OTHER,
-                    subject=subject,
-                    children=children,
-                    reason=reason,
-                    raised_at=now,
-                    key=key,
-                )
-                for la in fresh
-            ]
-        )

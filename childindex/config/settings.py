@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "childindex.records",
     "childindex.consent",
     "childindex.audit",
+    "childindex.monitoring",
     "childindex.sources",
     "childindex.synthetic",
     "childindex.notifications",

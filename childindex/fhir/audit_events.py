@@ -1,6 +1,6 @@
 """The audit trail as FHIR R4 ``AuditEvent`` resources, for an LA's auditor's tool (scope
 ``audit.read``): who accessed a child, when, in which organisation and role, for what purpose,
-with what outcome. From ``audit.selectors.child_access_history`` (the policy's ``can_audit``:
+with what outcome. From ``monitoring.selectors.child_access_history`` (the policy's ``can_audit``:
 the client's own LA only; the read is itself audited). No client address is given out."""
 
 from __future__ import annotations

@@ -22,7 +22,6 @@ from childindex.access.client_ip import client_ip
 from childindex.access.decorators import api_client
 from childindex.access.policy import AccessRefused
 from childindex.audit.models import Action
-from childindex.audit.selectors import NotInYourLA, Period, child_access_history
 from childindex.consent.selectors import consent_child, consent_choices, consent_to_withdraw
 from childindex.consent.services import consent_record, consent_withdraw
 from childindex.fhir.audit_events import audit_event_resource
@@ -55,6 +54,7 @@ from childindex.fhir.team import (
     team_resources,
 )
 from childindex.linkage.normalise import LinkRecord
+from childindex.monitoring.selectors import NotInYourLA, Period, child_access_history
 from childindex.records.models import AssessmentType
 from childindex.records.search import SearchCriteriaError, parse_criteria
 from childindex.records.selectors import (

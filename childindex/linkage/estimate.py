@@ -28,7 +28,13 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from childindex.linkage.comparisons import TERM_FREQUENCY_KEY, TRAINING_BLOCKS, splink_settings
+from childindex.linkage.comparisons import (
+    COLUMNS,
+    TERM_FREQUENCY_KEY,
+    TRAINING_BLOCKS,
+    splink_settings,
+)
+from childindex.linkage.model import ScoringSql, _quiet
 
 ESTIMATE_KEY = "childindex_estimate"
 MAX_ROWS = 60_000  # of each side: enough for every level, a few seconds at most
@@ -96,9 +102,6 @@ def _estimate_u(
     random pairs at each level (nearly all are two different children). One query for every
     comparison (Splink runs one per comparison, ten times slower here). Levels not seen keep
     the seed's u; fixed ones keep theirs. Returns the pairs sampled."""
-    from childindex.linkage.comparisons import COLUMNS
-    from childindex.linkage.model import ScoringSql
-
     sql = ScoringSql(settings)
     side = max(2, int(math.sqrt(max_pairs)))
     right = "estimate_index" if linked else "estimate_rows"
@@ -154,8 +157,6 @@ def estimate(
     """Settings estimated without labels on ``index`` and ``records`` (see the module)."""
     from splink import DuckDBAPI, Linker
     from splink.internals.exceptions import EMTrainingException
-
-    from childindex.linkage.model import _quiet
 
     _quiet()
     logging.getLogger("splink").setLevel(logging.ERROR)  # "level not observed": the seed stays

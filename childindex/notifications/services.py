@@ -24,12 +24,12 @@ from django.utils import timezone
 
 from childindex.access import policy
 from childindex.access.models import Role, User
-from childindex.audit.detectors import PRACTITIONER_ROLES, VIEW_ACTIONS
 from childindex.audit.models import Action, AuditEventChild
 from childindex.audit.services import audit_record
 from childindex.consent.models import Consent
 from childindex.core.identifiers import format_index_number
 from childindex.directory.models import LocalAuthority, ServiceCategory
+from childindex.monitoring.detectors import PRACTITIONER_ROLES, VIEW_ACTIONS
 from childindex.notifications.models import Notification, NotificationKind, NotificationThresholds
 from childindex.records.models import Child, ChildStatus, Involvement
 

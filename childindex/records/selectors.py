@@ -18,8 +18,8 @@ from childindex.access.models import User
 from childindex.access.policy import AccessRefused
 from childindex.access.search_limits import SearchLimitReached, search_limit_take
 from childindex.access.services import access_alerts_raise
-from childindex.audit.models import Action, AlertKind, EventOutcome
-from childindex.audit.services import alert_raise, audit_record
+from childindex.audit.models import Action, EventOutcome
+from childindex.audit.services import audit_record
 from childindex.consent.selectors import ConsentEntry, consents_seen
 from childindex.core.routers import replica_reads
 from childindex.directory.models import LocalAuthority, ServiceCategory
@@ -36,6 +36,7 @@ from childindex.records.models import (
     NameKind,
 )
 from childindex.records.search import Match, SearchCriteria, find_children
+from childindex.records.signals import search_limit_reached
 
 # --- Search ------------------------------------------------------------------------------------
 
@@ -101,7 +102,8 @@ def child_search_invalid(*, actor: User, fields: list[str], ip_address: str | No
 def _search_limit_refusal(
     actor: User, criteria: SearchCriteria, reached: SearchLimitReached, ip_address: str | None
 ) -> None:
-    """Audit a search refused by the limit, and alert the LA's auditors (once a window)."""
+    """Audit a search refused by the limit, and tell monitoring (``search_limit_reached``),
+    which alerts the LA's auditors (once a window)."""
     event = audit_record(
         actor=actor,
         action=Action.SEARCH,
@@ -115,19 +117,7 @@ def _search_limit_refusal(
         },
         ip_address=ip_address,
     )
-    per = "a minute" if reached.window == "minute" else "a day"
-    alert_raise(
-        kind=AlertKind.SEARCH_LIMIT,
-        local_authority_ids=[actor.local_authority_id],
-        reason=(
-            f"The user reached the search limit of {reached.limit} searches {per}; "
-            f"searching was refused until "
-            f"{reached.resume_at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC."
-        ),
-        key=f"search_limit:{actor.pk}:{reached.window}:{reached.resume_at:%Y%m%d%H%M}",
-        subject=actor,
-        event=event,
-    )
+    search_limit_reached.send(sender=child_search, actor=actor, reached=reached, event=event)
 
 
 def child_current_name(*, child: Child) -> str:

@@ -27,3 +27,9 @@ class TeamChange(StrEnum):
 
 
 team_changed = Signal()
+
+# A search refused by the user's search limit (``child_search``), sent after the refusal's audit
+# event with ``actor``, ``reached`` (the ``SearchLimitReached``) and ``event`` (that audit
+# event). ``monitoring`` connects ``search_limit_alert_raise`` in ``MonitoringConfig.ready`` and
+# alerts the LA's auditors at once, in the same transaction; its errors propagate.
+search_limit_reached = Signal()

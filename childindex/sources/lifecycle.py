@@ -26,10 +26,11 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 
-from childindex.audit.models import Action, Alert, AlertKind, AlertReview
+from childindex.audit.models import Action
 from childindex.audit.services import audit_record
 from childindex.consent.models import Consent, GivenBy, Scope
 from childindex.directory.models import LocalAuthority
+from childindex.monitoring.models import Alert, AlertKind, AlertReview
 from childindex.records.models import (
     Carer,
     Child,

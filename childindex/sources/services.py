@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+import pyarrow as pa
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -20,8 +21,8 @@ from childindex.audit.models import Action
 from childindex.audit.services import audit_record
 from childindex.consent.models import Consent
 from childindex.directory.models import LocalAuthority
-from childindex.linkage.comparisons import default_settings
-from childindex.linkage.decide import DEFAULT_THRESHOLDS, Outcome, Thresholds
+from childindex.linkage.decide import Outcome, Thresholds
+from childindex.linkage.model import link_table, train
 from childindex.records.models import (
     Child,
     ChildCarer,
@@ -35,6 +36,8 @@ from childindex.records.search_index import search_keys_refresh
 from childindex.sources.importing.linkage import Linkage, index_tables
 from childindex.sources.importing.parse import WorkRow
 from childindex.sources.importing.write import Writer
+from childindex.sources.index_data import row_record
+from childindex.sources.linkage_config import SYSTEM_LABEL, linkage_model_active, thresholds_for
 from childindex.sources.mapping import RowError, mapping_from_document, parse_row
 from childindex.sources.models import (
     REASONS_FOR,
@@ -53,43 +56,7 @@ from childindex.sources.models import (
     SourceRecord,
 )
 
-SYSTEM_LABEL = "childindex linkage"
-
-
 # --- the model and the thresholds -------------------------------------------------------------
-
-
-def linkage_model_active() -> LinkageModel:
-    """The active linkage model; on a new index, version 1: the comparisons' priors."""
-    model = LinkageModel.objects.filter(active=True).first()
-    if model is not None:
-        return model
-    with transaction.atomic():
-        model = LinkageModel.objects.select_for_update().filter(active=True).first()
-        if model is None:
-            version = (
-                LinkageModel.objects.order_by("-version").values_list("version", flat=True).first()
-                or 0
-            ) + 1
-            model = LinkageModel.objects.create(
-                version=version,
-                settings=default_settings(),
-                created_at=timezone.now(),
-                description="Untrained: the comparisons' prior m and u probabilities",
-                active=True,
-            )
-            audit_record(
-                actor=None,
-                actor_label=SYSTEM_LABEL,
-                action=Action.LINKAGE_MODEL_CREATE,
-                detail={"version": model.version, "trained": False},
-            )
-    return model
-
-
-def thresholds_for(local_authority_id: int | None) -> Thresholds:
-    row = LinkageThreshold.objects.filter(local_authority_id=local_authority_id).first()
-    return Thresholds(row.upper, row.lower) if row else DEFAULT_THRESHOLDS
 
 
 def linkage_thresholds_set(
@@ -127,11 +94,6 @@ def linkage_thresholds_set(
 def linkage_model_train(*, actor_label: str, max_pairs: float = 2e6) -> LinkageModel:
     """A new model version trained by EM on the index (its children and the feed rows linked
     to them); stored inactive: activate it after its dry run."""
-    import pyarrow as pa
-
-    from childindex.linkage.model import link_table, train
-    from childindex.sources.index_data import row_record
-
     current = linkage_model_active()
     index = pa.concat_tables(list(index_tables()))
     records = []
@@ -222,8 +184,6 @@ def relink_dry_run(
     thresholds: Thresholds | None = None,
     examples: int = 20,
 ) -> DryRun:
-    from childindex.sources.index_data import row_record
-
     model = model or linkage_model_active()
     thresholds = thresholds or thresholds_for(local_authority.pk)
     person_decided = SourceLink.objects.filter(

@@ -7,9 +7,10 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from childindex.access.tests.factories import UserFactory
-from childindex.audit.models import Action, Alert, AlertKind, AlertReview, ReviewOutcome
+from childindex.audit.models import Action
 from childindex.audit.services import audit_record
 from childindex.directory.tests.factories import LocalAuthorityFactory
+from childindex.monitoring.models import Alert, AlertKind, AlertReview, ReviewOutcome
 
 
 def auditor_of(local_authority, **kwargs):

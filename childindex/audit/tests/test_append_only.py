@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from childindex.audit.models import AlertReview, AuditEvent, AuditEventChild
-from childindex.audit.services import alert_raise, audit_record
+from childindex.audit.models import AuditEvent, AuditEventChild
+from childindex.audit.services import audit_record
 from childindex.audit.tests.factories import auditor_of
 from childindex.directory.tests.factories import LocalAuthorityFactory
+from childindex.monitoring.models import AlertReview
+from childindex.monitoring.services import alert_raise
 
 pytestmark = pytest.mark.django_db
 

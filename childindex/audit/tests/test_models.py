@@ -14,16 +14,11 @@ from django.db.models import Max
 from django.utils import timezone
 
 from childindex.audit.chain import GENESIS
-from childindex.audit.models import (
-    AlertKind,
-    AuditEvent,
-    EventOutcome,
-    ReviewOutcome,
-    UsageThresholds,
-)
+from childindex.audit.models import AuditEvent, EventOutcome, UsageThresholds
 from childindex.audit.tests.factories import AlertFactory, AlertReviewFactory
 from childindex.core.tests.constraints import refused_by
 from childindex.directory.tests.factories import LocalAuthorityFactory
+from childindex.monitoring.models import AlertKind, ReviewOutcome
 
 pytestmark = pytest.mark.django_db
 

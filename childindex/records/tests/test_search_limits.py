@@ -12,7 +12,8 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from childindex.access.search_limits import SearchLimitReached, search_limits_for
-from childindex.audit.models import Alert, AlertKind, AuditEvent, EventOutcome, UsageThresholds
+from childindex.audit.models import AuditEvent, EventOutcome, UsageThresholds
+from childindex.monitoring.models import Alert, AlertKind
 from childindex.records.search import parse_criteria
 from childindex.records.selectors import AccessRefused, child_search
 

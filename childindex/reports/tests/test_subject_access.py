@@ -13,9 +13,10 @@ from django.test import Client
 from django.urls import reverse
 
 from childindex.access.testing import sign_in_verified
-from childindex.audit import detectors
-from childindex.audit.models import Alert, AuditEvent
+from childindex.audit.models import AuditEvent
 from childindex.consent.models import Consent, GivenBy, Scope
+from childindex.monitoring import detectors
+from childindex.monitoring.models import Alert
 from childindex.records.models import Basis, Child, Involvement, Relationship
 from childindex.testkit.journey import journey_child
 

@@ -44,11 +44,13 @@ from childindex.records.models import (
     Involvement,
 )
 from childindex.sources.bulk import PlannerStatistics
+from childindex.sources.estimation import is_first_import, linkage_model_for_first_import
 from childindex.sources.importing.decide import INCOMPLETE_ROW, decide_new_records, uid
 from childindex.sources.importing.linkage import SMALL_RUN, Linkage, candidate_json
 from childindex.sources.importing.parse import Catalogue, WorkRow, parse_chunk, sort_rows
 from childindex.sources.importing.write import Writer
 from childindex.sources.index_data import row_record
+from childindex.sources.linkage_config import linkage_model_active, thresholds_for
 from childindex.sources.mapping import Mapping, RowError, load_mapping, parse_row
 from childindex.sources.models import (
     Feed,
@@ -544,9 +546,6 @@ def feed_import(
     Raises MappingError, FileRefused or FeedImportError (each with a message to act on)
     before anything is written when the mapping, the file or the feed cannot be used.
     """
-    from childindex.sources.estimation import is_first_import, linkage_model_for_first_import
-    from childindex.sources.services import linkage_model_active, thresholds_for
-
     mapping = load_mapping(mapping_text, source=source)
     facts = inspect_file(path, mapping)
     feed = feed_from_mapping(mapping=mapping, actor_label=actor_label)

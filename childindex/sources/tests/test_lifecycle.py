@@ -12,11 +12,12 @@ from django.core.management import call_command
 
 from childindex.access.models import Role
 from childindex.access.tests.factories import UserFactory
-from childindex.audit.models import AlertKind, AuditEvent, AuditEventChild
+from childindex.audit.models import AuditEvent, AuditEventChild
 from childindex.audit.tests.factories import AlertFactory, AlertReviewFactory
 from childindex.consent.models import GivenBy, Scope
 from childindex.consent.services import consent_record, consent_withdraw
 from childindex.consent.tests.factories import ConsentFactory
+from childindex.monitoring.models import AlertKind
 from childindex.records.models import (
     Carer,
     Child,

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.conf import settings
 
-from childindex.audit.models import ReviewOutcome
-from childindex.audit.selectors import Period
 from childindex.core.identifiers import IdentifierError, validate_index_number
+from childindex.monitoring.models import ReviewOutcome
+from childindex.monitoring.selectors import Period
 from childindex.web.forms.base import GovukForm
 from childindex.web.forms.dates import date_fields, read_date
 

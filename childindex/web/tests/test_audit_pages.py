@@ -16,10 +16,11 @@ from childindex.access.policy import Prerequisite
 from childindex.access.testing import sign_in_verified
 from childindex.access.tests.factories import UserFactory
 from childindex.audit.models import AuditEvent
-from childindex.audit.services import alert_raise, audit_record
+from childindex.audit.services import audit_record
 from childindex.audit.tests.factories import auditor_of
 from childindex.core.identifiers import format_index_number
 from childindex.directory.tests.factories import LocalAuthorityFactory
+from childindex.monitoring.services import alert_raise
 from childindex.records.tests.factories import ChildFactory
 
 pytestmark = pytest.mark.django_db

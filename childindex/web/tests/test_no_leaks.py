@@ -34,9 +34,9 @@ from childindex.access.models import Role
 from childindex.access.policy import Purpose
 from childindex.access.testing import totp_code
 from childindex.access.tests.factories import UserFactory
-from childindex.audit.detectors import alerts_from_policy_events
-from childindex.audit.models import Alert
 from childindex.core.identifiers import format_index_number, new_index_number
+from childindex.monitoring.detectors import alerts_from_policy_events
+from childindex.monitoring.models import Alert
 from childindex.notifications.models import Notification
 from childindex.notifications.services import (
     TeamChange,

@@ -23,17 +23,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from childindex.access.models import Role, ShieldOverrideReason
 from childindex.access.policy import Purpose
-from childindex.audit import selectors
-from childindex.audit.models import (
-    AlertKind,
-    AuditEvent,
-    EventOutcome,
-    ReviewOutcome,
-    action_label,
-)
-from childindex.audit.reviews import alert_review_record
+from childindex.audit.models import AuditEvent, EventOutcome, action_label
 from childindex.core.identifiers import format_index_number
 from childindex.core.spreadsheets import csv_safe
+from childindex.monitoring import selectors
+from childindex.monitoring.models import AlertKind, ReviewOutcome
+from childindex.monitoring.services import alert_review_record
 from childindex.web.decorators import requires_role
 from childindex.web.forms.audit import AlertReviewForm, ChildHistoryForm, UserHistoryForm
 from childindex.web.http import AuthenticatedRequest

@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from childindex.audit import tasks as audit_tasks
 from childindex.core.jobs import orphaned_jobs_requeue, periodic_jobs
+from childindex.monitoring import tasks as monitoring_tasks
 from childindex.notifications import tasks as notification_tasks
 from childindex.sources import tasks as source_tasks
 
@@ -64,9 +65,12 @@ class Command(BaseCommand):
                 self.stdout.write(f"queued again {len(requeued)} jobs whose worker died")
             today = timezone.localdate()
             jobs: list[tuple[Task[..., Any], tuple[Any, ...]]] = [
-                (audit_tasks.raise_policy_alerts, ()),
-                (audit_tasks.detect_irregular_use, (today.isoformat(),)),
-                (audit_tasks.detect_irregular_use, ((today - dt.timedelta(days=1)).isoformat(),)),
+                (monitoring_tasks.raise_policy_alerts, ()),
+                (monitoring_tasks.detect_irregular_use, (today.isoformat(),)),
+                (
+                    monitoring_tasks.detect_irregular_use,
+                    ((today - dt.timedelta(days=1)).isoformat(),),
+                ),
                 (notification_tasks.notify_many_viewers, ()),
             ]
             if settings.AUDIT_CHECKPOINT_DIR is not None:

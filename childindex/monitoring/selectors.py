@@ -22,9 +22,10 @@ from django.db.models import OuterRef, QuerySet, Subquery
 
 from childindex.access import policy
 from childindex.access.models import User
-from childindex.audit.models import Action, Alert, AlertReview, AuditEvent
+from childindex.audit.models import Action, AuditEvent
 from childindex.audit.services import audit_record
 from childindex.core.routers import replica_reads
+from childindex.monitoring.models import Alert, AlertReview
 from childindex.records.models import Child
 
 if TYPE_CHECKING:

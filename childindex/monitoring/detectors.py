@@ -3,7 +3,7 @@
 They never decide anything about a user or a child: each alert says why it fired, in words an
 auditor can check against the trail, and waits for a person's review. Each detector reads one
 day of the audit trail (``at`` is indexed), is idempotent (an alert has a key and is raised
-once) and runs as a background job (``audit.tasks.detect_irregular_use``).
+once) and runs as a background job (``monitoring.tasks.detect_irregular_use``).
 
 - **Policy alerts**: every audit event with action "alert" written by the access policy
   (access to a shielded record, a shield override, a child-protection break-glass opening)
@@ -37,8 +37,9 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from childindex.access.models import Role, User
-from childindex.audit.models import Action, Alert, AlertKind, AuditEvent, UsageThresholds
-from childindex.audit.services import alert_raise
+from childindex.audit.models import Action, AuditEvent, UsageThresholds
+from childindex.monitoring.models import Alert, AlertKind
+from childindex.monitoring.services import alert_raise
 from childindex.records.models import Child, ChildCarer, ChildName, Involvement
 
 SEARCH_ACTIONS = frozenset({Action.SEARCH.value})

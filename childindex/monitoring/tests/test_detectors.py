@@ -11,11 +11,12 @@ import pytest
 from django.utils import timezone
 
 from childindex.access.tests.factories import UserFactory
-from childindex.audit import detectors
-from childindex.audit.models import Alert, AlertKind, AuditEvent, UsageThresholds
+from childindex.audit.models import AuditEvent, UsageThresholds
 from childindex.audit.services import audit_record
 from childindex.audit.verify import verify_trail
 from childindex.directory.tests.factories import LocalAuthorityFactory
+from childindex.monitoring import detectors
+from childindex.monitoring.models import Alert, AlertKind
 from childindex.records.tests.factories import (
     ChildCarerFactory,
     ChildFactory,
