@@ -315,7 +315,7 @@ def audit_record_many(
     prepared: list[tuple[dt.datetime, list[str], dict[str, Any], HashTemplate]] = []
     for children, detail in entries:
         at = timezone.now()
-        numbers = _index_numbers(children)
+        numbers = index_numbers(children)
         detail = plain(detail or {})
         prepared.append((at, numbers, detail, templates.template(at, numbers, detail)))
     if not prepared:
@@ -332,7 +332,7 @@ def audit_record_many(
     if every and last_id // every > (first_id - 1) // every and settings.AUDIT_CHECKPOINT_DIR:
         transaction.on_commit(_queue_checkpoint, robust=True)
     if action == Action.ALERT and authenticated:
-        transaction.on_commit(_queue_policy_alerts, robust=True)
+        transaction.on_commit(_policy_alert_recorded, robust=True)
     return len(prepared)
 
 

@@ -224,7 +224,8 @@ def test_the_two_schools_worklist_lists_what_the_count_found_and_checks_each_chi
     and a child given a second school since the count appears at once, before any recount."""
     la, team = small_la
     first, second = (
-        journey_service(journey_organisation(la, name), "Pupils") for name in ("Qz Primary", "Qz Academy")
+        journey_service(journey_organisation(la, name), "Pupils")
+        for name in ("Qz Primary", "Qz Academy")
     )
     gp = journey_service(journey_organisation(la, "Qz Surgery"), "Patients", kind="gp")
     kids = list(Child.objects.filter(responsible_la=la).order_by("pk"))

@@ -36,7 +36,7 @@ SMALL_RUN = 5_000
 # The columns of an index child blocking can read without building its whole linkage row.
 _NAME_COLUMNS = ("given_name", "given_phonetic", "family_name", "family_phonetic")
 _DATE_COLUMNS = ("dob", "dob_swapped", "birth_year")
-_CHEAP_COLUMNS = frozenset({*_NAME_COLUMNS, *_DATE_COLUMNS, "postcode"})
+_CHEAP_COLUMNS = frozenset({*_NAME_COLUMNS, *_DATE_COLUMNS, "postcode", "sector"})
 _IDENTIFIER_COLUMNS = frozenset({"nhs", "upn", "chi", "hc"})
 
 Timer = Callable[[str], AbstractContextManager[Any]]
@@ -86,7 +86,7 @@ def candidate_json(c: Candidate) -> dict[str, Any]:
 # family name and the postcode do not depend on the child's other names and addresses).
 _BLOCKING_ORDER = (
     "given_name", "given_phonetic", "family_name", "family_phonetic",
-    "dob", "dob_swapped", "birth_year", "postcode",
+    "dob", "dob_swapped", "birth_year", "postcode", "sector",
 )  # fmt: skip
 
 
@@ -167,9 +167,8 @@ class CandidateIndex:
                 day = days[record.date_of_birth] = dob_columns(record.date_of_birth)
             place = places.get(record.postcode)
             if place is None:
-                place = places[record.postcode] = (
-                    postcode_key_columns(record.postcode or None, ())[0],
-                )
+                postcode, _, sector = postcode_key_columns(record.postcode or None, ())
+                place = places[record.postcode] = (postcode, sector)
             values = part + day + place
             for column, position in frequency:
                 value = values[position]

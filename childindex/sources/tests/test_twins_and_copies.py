@@ -115,15 +115,15 @@ def test_copies_in_one_file_never_chain_two_clearly_different_rows(feed_county):
 
 
 def test_a_file_row_with_a_different_given_name_and_nothing_showing_a_second_child_goes_to_review(
-    county,
+    feed_county,
 ):
     # The index is empty: the file's first row makes the child, and the second, the same in
     # everything but a given name altogether different, may be its twin or the same child
     # with the name replaced. Nothing shows a second child: a person decides.
-    run = county.load(
+    run = feed_county.load(
         [
-            county.row("A1", "Amy", "Hart", "2015-03-20"),
-            county.row("A2", "Zoe", "Hart", "2015-03-20"),
+            feed_county.row("A1", "Amy", "Hart", "2015-03-20"),
+            feed_county.row("A2", "Zoe", "Hart", "2015-03-20"),
         ]
     )
     assert (run.created, run.linked, run.sent_to_review) == (1, 0, 1)
@@ -133,27 +133,27 @@ def test_a_file_row_with_a_different_given_name_and_nothing_showing_a_second_chi
     assert [c["child_id"] for c in item.candidates] == [amy.pk]
 
 
-def test_twins_in_one_file_are_two_children_when_an_identifier_or_the_gender_disagrees(county):
-    run = county.load(
+def test_twins_in_one_file_are_two_children_when_an_identifier_or_the_gender_disagrees(feed_county):
+    run = feed_county.load(
         [
-            county.row("A1", "Amy", "Hart", "2015-03-20", nhs=nhs(1)),
-            county.row("A2", "Zoe", "Hart", "2015-03-20", nhs=nhs(2)),
-            county.row("B1", "Ella", "Ward", "2016-05-01", line1="9 Oak Road"),
-            county.row("B2", "Noah", "Ward", "2016-05-01", line1="9 Oak Road", sex="M"),
+            feed_county.row("A1", "Amy", "Hart", "2015-03-20", nhs=nhs(1)),
+            feed_county.row("A2", "Zoe", "Hart", "2015-03-20", nhs=nhs(2)),
+            feed_county.row("B1", "Ella", "Ward", "2016-05-01", line1="9 Oak Road"),
+            feed_county.row("B2", "Noah", "Ward", "2016-05-01", line1="9 Oak Road", sex="M"),
         ]
     )
     assert (run.created, run.sent_to_review) == (4, 0)
     assert len({record(k).child_id for k in ("A1", "A2", "B1", "B2")}) == 4
 
 
-def test_an_incomplete_row_links_to_the_child_a_later_row_of_the_same_file_creates(county):
+def test_an_incomplete_row_links_to_the_child_a_later_row_of_the_same_file_creates(feed_county):
     # The incomplete rows come first: they never create a child, but once the file's complete
     # row has made one, they link to it when the evidence is strong.
-    run = county.load(
+    run = feed_county.load(
         [
-            county.row("A1", "Olivia", "", "2015-03-20", line1="14 Mill Lane"),
-            county.row("A2", "Olivia", "Hart", "", line1="14 Mill Lane"),
-            county.row("A3", "Olivia", "Hart", "2015-03-20", line1="14 Mill Lane"),
+            feed_county.row("A1", "Olivia", "", "2015-03-20", line1="14 Mill Lane"),
+            feed_county.row("A2", "Olivia", "Hart", "", line1="14 Mill Lane"),
+            feed_county.row("A3", "Olivia", "Hart", "2015-03-20", line1="14 Mill Lane"),
         ]
     )
     assert (run.created, run.linked, run.sent_to_review) == (1, 2, 0)
@@ -162,14 +162,14 @@ def test_an_incomplete_row_links_to_the_child_a_later_row_of_the_same_file_creat
 
 
 def test_an_incomplete_row_with_weaker_evidence_waits_with_the_files_new_child_as_candidate(
-    county,
+    feed_county,
 ):
-    run = county.load(
+    run = feed_county.load(
         [
-            county.row("A1", "Olivia", "Hart", "2015-03-20", line1="14 Mill Lane"),
+            feed_county.row("A1", "Olivia", "Hart", "2015-03-20", line1="14 Mill Lane"),
             # No date of birth, a slip in the family name, another address at the postcode:
             # not enough to link.
-            county.row("A2", "Olivia", "Harte", "", line1="3 Beach Road"),
+            feed_county.row("A2", "Olivia", "Harte", "", line1="3 Beach Road"),
         ]
     )
     item = ReviewItem.objects.get(source_record=record("A2"))
@@ -177,31 +177,33 @@ def test_an_incomplete_row_with_weaker_evidence_waits_with_the_files_new_child_a
     assert [c["child_id"] for c in item.candidates] == [record("A1").child_id]
 
 
-def test_an_incomplete_row_never_joins_a_new_child_it_is_clearly_different_from(county):
-    run = county.load(
+def test_an_incomplete_row_never_joins_a_new_child_it_is_clearly_different_from(feed_county):
+    run = feed_county.load(
         [
-            county.row("A1", "Amy", "Hart", "2015-03-20", nhs=nhs(1)),
-            county.row("A2", "Amy", "", "2015-03-20", nhs=nhs(2)),
+            feed_county.row("A1", "Amy", "Hart", "2015-03-20", nhs=nhs(1)),
+            feed_county.row("A2", "Amy", "", "2015-03-20", nhs=nhs(2)),
         ]
     )
     assert (run.created, run.linked, run.sent_to_review) == (1, 0, 1)
     assert record("A2").child is None
 
 
-def test_an_incomplete_row_in_an_earlier_chunk_links_to_a_child_a_later_chunk_creates(county):
+def test_an_incomplete_row_in_an_earlier_chunk_links_to_a_child_a_later_chunk_creates(feed_county):
     # A file read in chunks of one row: when the incomplete row is decided, the child it
     # belongs to is not yet in the index. At the end of the run it is scored again.
     from childindex.audit.models import AuditEvent
     from childindex.sources.importing import feed_import
 
     rows = [
-        county.row("A1", "Olivia", "", "2015-03-20", line1="14 Mill Lane"),
-        county.row("B1", "Jack", "Field", "2012-02-03", line1="2 Sea Road", postcode="TN35 2BB"),
-        county.row("A2", "Olivia", "Hart", "2015-03-20", line1="14 Mill Lane"),
-        county.row("C1", "Amir", "", "2016-07-01", postcode="TN36 3AB"),  # nothing, ever
+        feed_county.row("A1", "Olivia", "", "2015-03-20", line1="14 Mill Lane"),
+        feed_county.row(
+            "B1", "Jack", "Field", "2012-02-03", line1="2 Sea Road", postcode="TN35 2BB"
+        ),
+        feed_county.row("A2", "Olivia", "Hart", "2015-03-20", line1="14 Mill Lane"),
+        feed_county.row("C1", "Amir", "", "2016-07-01", postcode="TN36 3AB"),  # nothing, ever
     ]
     run = feed_import(
-        path=county.write(rows), mapping_text=county.mapping(), chunk_rows=1, today=TODAY
+        path=feed_county.write(rows), mapping_text=feed_county.mapping(), chunk_rows=1, today=TODAY
     )
     assert (run.created, run.linked, run.sent_to_review) == (2, 1, 1)
     assert record("A1").status == RecordStatus.LINKED
@@ -213,15 +215,15 @@ def test_an_incomplete_row_in_an_earlier_chunk_links_to_a_child_a_later_chunk_cr
 
 
 def test_an_incomplete_row_finds_its_copy_across_a_postcode_slip_or_with_the_names_swapped(
-    county,
+    feed_county,
 ):
     # No date of birth to block on: the same names in the same postcode sector, or the names
     # swapped at the same postcode, still pair the rows.
-    run = county.load(
+    run = feed_county.load(
         [
-            county.row("A1", "Olivia", "Hart", "2015-03-20", line1="14 Mill Lane"),
-            county.row("A2", "Olivia", "Hart", "", line1="14 Mill Lane", postcode="TN34 1AB"),
-            county.row("A3", "Hart", "Olivia", "", line1="14 Mill Lane"),
+            feed_county.row("A1", "Olivia", "Hart", "2015-03-20", line1="14 Mill Lane"),
+            feed_county.row("A2", "Olivia", "Hart", "", line1="14 Mill Lane", postcode="TN34 1AB"),
+            feed_county.row("A3", "Hart", "Olivia", "", line1="14 Mill Lane"),
         ]
     )
     child = record("A1").child_id
