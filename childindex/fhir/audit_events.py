@@ -15,7 +15,7 @@ AUDIT_ACTION = "https://fhir.childindex.uk/CodeSystem/audit-action"
 PURPOSE_OF_ACCESS = "https://fhir.childindex.uk/CodeSystem/purpose-of-access"
 _REST = {"system": "http://terminology.hl7.org/CodeSystem/audit-event-type", "code": "rest"}
 # FHIR's AuditEventAction: a read, an execute (search and everything else), a create or update.
-_ACTIONS = {
+_ACTIONS: dict[str, str] = {
     Action.RECORD_VIEW: "R",
     Action.SEARCH: "E",
     Action.CONSENT_RECORD: "C",
@@ -36,7 +36,7 @@ def audit_event_resource(event: AuditEvent, *, index_number: str) -> dict[str, A
     if event.actor_role:
         agent["role"] = [{"text": _label(Role, event.actor_role)}]
     agents = [agent]
-    if event.actor_organisation_id:
+    if event.actor_organisation_id and event.actor_organisation is not None:
         agents.append(
             {
                 "who": {"display": event.actor_organisation.name},

@@ -4,7 +4,7 @@ a shielded view simply has nothing more to map."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from childindex.core.identifiers import IdentifierType
 from childindex.records.search import Match
@@ -71,7 +71,7 @@ def patient_from_team(team: TeamAroundChild) -> dict[str, Any]:
     if team.shielded_view:
         patient["meta"] = {"security": [{"system": CONFIDENTIALITY, "code": "R"}]}
     for identifier in team.identifiers:
-        system = IDENTIFIER_SYSTEMS.get(identifier.type)
+        system = IDENTIFIER_SYSTEMS.get(cast(IdentifierType, identifier.type))
         if system and identifier.type != IdentifierType.INDEX:
             patient["identifier"].append({"system": system, "value": identifier.value})
     for name in team.other_names:

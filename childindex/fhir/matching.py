@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 from childindex.access.models import User
 from childindex.fhir.scoring import PythonScorer
@@ -35,7 +36,7 @@ def _scorer(model) -> Scorer:
     """This thread's scorer for the active model, kept between calls: making one (Splink's
     linker on an in-process DuckDB) costs far more than scoring a few candidates with it.
     Its index table holds only the current call's candidates."""
-    cached = getattr(_local, "scorer", None)
+    cached: tuple[Any, Scorer, list[str]] | None = getattr(_local, "scorer", None)
     key = model.pk
     if cached is None or cached[0] != key:
         if cached is not None:

@@ -327,9 +327,9 @@ class PythonScorer:
                 )
             return weight + scale * math.log2(u / max(tf, minimum))
 
-        out = []
+        out: list[Candidate] = []
         for l_row in rows:
-            found = []
+            found: list[tuple[tuple[float, Any], Candidate]] = []
             for r_row in index:
                 if not self._blocked(l_row, r_row):
                     continue
@@ -352,19 +352,18 @@ class PythonScorer:
                 else:
                     probability = 2.0**total / (1.0 + 2.0**total)
                 found.append(
-                    (-total, r_row["unique_id"]),
-                )
-                found[-1] = (
-                    found[-1],
-                    Candidate(
-                        l_row["unique_id"],
-                        r_row["unique_id"],
-                        round(total, 3),
-                        probability,
-                        tuple(gammas),
-                        tuple(weights),
-                        self.levels,
-                    ),
+                    (
+                        (-total, r_row["unique_id"]),
+                        Candidate(
+                            l_row["unique_id"],
+                            r_row["unique_id"],
+                            round(total, 3),
+                            probability,
+                            tuple(gammas),
+                            tuple(weights),
+                            self.levels,
+                        ),
+                    )
                 )
             found.sort(key=lambda pair: pair[0])
             out.extend(candidate for _, candidate in found)

@@ -391,7 +391,7 @@ def episode_update(request: HttpRequest, client: ApiClient, involvement_id: int)
     if assessment is not None:
         kind = getattr(_extension(assessment.extension, "type"), "valueString", None)
         on = getattr(_extension(assessment.extension, "date"), "valueDate", None)
-    flags = {}
+    flags: dict[str, Any] = {}
     for url, name in (
         (LEAD_PROFESSIONAL, "is_lead_professional"),
         (INFORMATION_TO_SHARE, "has_information_to_share"),
@@ -565,7 +565,9 @@ def _consent_update(request: HttpRequest, client: ApiClient, consent_ref: str) -
             "provision.period.end, the day it was withdrawn); record a new consent with POST.",
         )
     end = posted.provision.period.end if posted.provision and posted.provision.period else None
-    withdrawn_on = (end.date() if hasattr(end, "date") else end) or timezone.localdate()
+    withdrawn_on = (
+        end.date() if end is not None and hasattr(end, "date") else end
+    ) or timezone.localdate()
     if not entry.stands:
         raise FhirError(400, "business-rule", "This consent has already been withdrawn.")
     consent = consent_to_withdraw(

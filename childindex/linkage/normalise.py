@@ -217,8 +217,7 @@ def postcode_key_columns(
     postcode = postcode_key(postcode_text) if postcode_text else None
     if others:
         postcodes = {postcode} | {postcode_key(p) for p in others}
-        postcodes.discard(None)
-        postcode_list = tuple(sorted(postcodes)) or None
+        postcode_list = tuple(sorted(p for p in postcodes if p is not None)) or None
     else:
         postcode_list = (postcode,) if postcode else None
     return postcode, postcode_list, postcode[:-2] if postcode else None

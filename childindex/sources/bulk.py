@@ -13,10 +13,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection
-from django.db.models import Model
+from django.db.models import Field, Model
 
 
 class JsonText(str):
@@ -34,14 +34,17 @@ def _statement(
 ) -> tuple[str, str, frozenset[int], frozenset[int]]:
     """(INSERT, COPY, JSON columns, datetime columns) for these fields."""
     meta = model._meta
-    columns, json_fields, moments = [], set(), set()
+    columns: list[str] = []
+    json_fields: set[int] = set()
+    moments: set[int] = set()
     for position, name in enumerate(fields):
-        field = (
+        field = cast(
+            "Field[Any, Any]",
             meta.get_field(name.removesuffix("_id"))
             if name.endswith("_id")
-            else meta.get_field(name)
+            else meta.get_field(name),
         )
-        columns.append(field.column)
+        columns.append(cast(str, field.column))
         if field.get_internal_type() == "JSONField":
             json_fields.add(position)
         elif field.get_internal_type() == "DateTimeField":

@@ -22,6 +22,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import cast
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
@@ -143,12 +144,16 @@ def _archive_due(as_of: dt.date, counts: Counter[str]) -> None:
             "pk", "index_number", "date_of_birth"
         )
     )
-    withdrawn = dict(
-        Consent.objects.filter(
-            child_id__in=[pk for pk, _n, _d in at_18],
-            scope=Scope.RETENTION_TO_25,
-            withdrawn_on__lte=as_of,
-        ).values_list("child_id", "withdrawn_on")
+    # Filtered on withdrawn_on: never None.
+    withdrawn = cast(
+        "dict[int, dt.date]",
+        dict(
+            Consent.objects.filter(
+                child_id__in=[pk for pk, _n, _d in at_18],
+                scope=Scope.RETENTION_TO_25,
+                withdrawn_on__lte=as_of,
+            ).values_list("child_id", "withdrawn_on")
+        ),
     )
     counts["archived_at_18"] += _archive(
         ((pk, n) for pk, n, _dob in at_18),
@@ -166,7 +171,7 @@ def _archive_due(as_of: dt.date, counts: Counter[str]) -> None:
     )
     counts["archived_after_death"] += _archive(
         ((pk, n) for pk, n, _d in deceased),
-        archived_on={pk: years_after(dod, 1) for pk, _n, dod in deceased},
+        archived_on={pk: years_after(cast(dt.date, dod), 1) for pk, _n, dod in deceased},
         reason="a year after the recorded date of death",
     )
 
@@ -274,7 +279,7 @@ def _purge_due(as_of: dt.date, counts: Counter[str]) -> None:
                     action=Action.CHILD_PURGE,
                     children=[locked.index_number],
                     detail={
-                        "archived_on": locked.archived_on.isoformat(),
+                        "archived_on": cast(dt.date, locked.archived_on).isoformat(),
                         "after_years": la.purge_years_after_archive,
                         "local_authority": la.code,
                         "deleted": went,

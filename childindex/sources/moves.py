@@ -168,6 +168,8 @@ def feed_moves_apply(*, run: ImportRun, via: str = TransferVia.FEED, actor_label
             continue
         la_id = districts.get(postcode_district(postcode))
         child = record.child
+        if child is None:  # never: the records are filtered on a child
+            continue
         if la_id is None or la_id == child.responsible_la_id:
             continue
         current = ChildAddress.objects.filter(child=child, lived_until__isnull=True).first()
@@ -229,6 +231,8 @@ def feed_deaths_apply(*, run: ImportRun) -> int:
     for record in records.iterator(chunk_size=2000):
         died = read_mapped_date(mapping, (record.values or {}).get(column, ""))
         child = record.child
+        if child is None:  # never: the records are filtered on a child
+            continue
         if died is None or died < child.date_of_birth or died > run.started_at.date():
             continue
         child_death_record(

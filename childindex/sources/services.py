@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import pyarrow as pa
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -114,7 +114,12 @@ def linkage_model_train(*, actor_label: str, max_pairs: float = 2e6) -> LinkageM
         raise ValidationError(str(exc)) from exc
     with transaction.atomic():
         version = (
-            LinkageModel.objects.order_by("-version").values_list("version", flat=True).first() + 1
+            # The active model exists (``linkage_model_active`` above), so there is a version.
+            cast(
+                int,
+                LinkageModel.objects.order_by("-version").values_list("version", flat=True).first(),
+            )
+            + 1
         )
         model = LinkageModel.objects.create(
             version=version,
@@ -223,9 +228,11 @@ def relink_dry_run(
                 meta[uid] = (feed_name, key, may_create, status, child_id)
             if not rows:
                 continue
-            _, decisions = linkage.score_and_decide(
-                rows, may_create=lambda u, meta=meta: meta[u][2]
-            )
+
+            def row_may_create(uid: str, meta: dict[str, Any] = meta) -> bool:
+                return meta[uid][2]
+
+            _, decisions = linkage.score_and_decide(rows, may_create=row_may_create)
             for uid, (feed_name, key, _may_create, status, child_id) in meta.items():
                 decision = decisions[uid]
                 result.records += 1
@@ -447,7 +454,7 @@ def child_merge(*, actor, kept: Child, merged: Child, reason: str) -> Merge:
             .values_list("pk", flat=True)
         )
         names = list(ChildName.objects.filter(child=merged).values_list("pk", "kind"))
-        moved = {
+        moved: dict[str, Any] = {
             "involvements": involvements,
             "identifiers": list(
                 ChildIdentifier.objects.filter(child=merged).values_list("pk", flat=True)

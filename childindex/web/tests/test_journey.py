@@ -638,7 +638,8 @@ def test_the_results_page_without_a_search_goes_to_the_search_page(client, journ
 def test_a_search_past_the_limit_is_refused_with_429_saying_when_searching_can_resume(
     client, journey, children
 ):
-    from childindex.audit.models import Alert, AlertKind, UsageThresholds
+    from childindex.audit.models import UsageThresholds
+    from childindex.monitoring.models import Alert, AlertKind
 
     UsageThresholds.objects.create(local_authority=journey.la, search_limit_per_minute=2)
     signed_in(client, journey.pat)
