@@ -226,7 +226,7 @@ def shield_override_grant(
     if not child.shielded:
         raise ValidationError("This record is not shielded.")
     if reason not in ShieldOverrideReason.values:
-        raise ValidationError("Choose why you need to override the shield.")
+        raise ValidationError({"reason": "Choose why you need to override the shield."})
     device = two_factor.code_verify(user=actor, code=code, allow_recovery=False)
     if device is None:
         audit_record(
@@ -238,8 +238,10 @@ def shield_override_grant(
             ip_address=ip_address,
         )
         raise ValidationError(
-            "The code from your authenticator app is wrong or already used: "
-            "enter the next code it shows."
+            {
+                "code": "The code from your authenticator app is wrong or already used: "
+                "enter the next code it shows."
+            }
         )
     audit_record(
         actor=actor,

@@ -5,8 +5,8 @@ Services raise ``ValidationError`` (bad input: the reasons, per field where they
 A view catches them and hands them here:
 
 - ``add_to_form`` puts every reason against the field it concerns (``field_map`` maps a
-  service's field name to the form's), or against the whole form, so the GOV.UK error summary
-  lists it;
+  service's field name to the form's; ``field`` takes the rest), or against the whole form, so
+  the GOV.UK error summary lists it. Every view with a form uses it;
 - ``first_message`` gives the one sentence for a form error at one place or a flash message;
 - ``not_allowed`` is the page (HTTP 403) for a refusal that leaves no form to show it on, with
   the policy's reasons.
@@ -35,21 +35,24 @@ def add_to_form(
     form: forms.BaseForm,
     exc: ValidationError | PermissionDenied,
     field_map: Mapping[str, str | None] | None = None,
+    *,
+    field: str | None = None,
 ) -> None:
     """Show every reason of a service's error against the form field it concerns (``field_map``
-    first, then a field of the same name), or against the whole form."""
+    first, then a field of the same name), else against ``field`` (a date the service checks as
+    a whole: inline there and in the summary), else against the whole form."""
     if isinstance(exc, PermissionDenied):
-        form.add_error(None, first_message(exc))
+        form.add_error(field, first_message(exc))
         return
     field_map = field_map or {}
     if hasattr(exc, "error_dict"):
         for key, messages in exc.message_dict.items():
-            target = field_map.get(key, key if key in form.fields else None)
+            target = field_map.get(key, key if key in form.fields else field)
             for message in messages:
                 form.add_error(target, message)
     else:
         for message in exc.messages:
-            form.add_error(None, message)
+            form.add_error(field, message)
 
 
 def not_allowed(request: HttpRequest, reasons: Iterable[str]) -> HttpResponse:

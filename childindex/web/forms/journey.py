@@ -135,16 +135,27 @@ class InvolvementEndForm(GovukForm):
 
 
 class IndicatorsForm(GovukForm):
-    is_lead_professional = forms.BooleanField(required=False)
+    is_lead_professional = forms.BooleanField(required=False, label="I am the lead professional")
     assessment_type = forms.ChoiceField(
         required=False, choices=[("", "No assessment")] + list(AssessmentType.choices)
     )
-    has_information_to_share = forms.BooleanField(required=False)
-    taking_action = forms.BooleanField(required=False)
+    has_information_to_share = forms.BooleanField(
+        required=False, label="I have information to share"
+    )
+    taking_action = forms.BooleanField(required=False, label="I am taking action")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields.update(date_fields("assessment"))
+
+    @property
+    def indicators(self) -> list[forms.BoundField]:
+        """The three yes-or-no indicators: one GOV.UK checkboxes group on the page."""
+        return [
+            self["is_lead_professional"],
+            self["has_information_to_share"],
+            self["taking_action"],
+        ]
 
     def clean(self):
         cleaned = super().clean()

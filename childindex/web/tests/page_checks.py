@@ -1,7 +1,8 @@
 """GOV.UK page conventions every rendered page must keep: one <h1>, a <title> that starts with
-it, every form field labelled, every error in the summary a link to a field on the page, no
-Django default error message, and nothing the CSP forbids (inline styles, scripts without the
-nonce). The suite runs these checks on every HTML page its test client receives (conftest.py)."""
+it, every form field labelled, every error in the summary a link to a field on the page, every
+id an aria-describedby names present and no id used twice, no Django default error message,
+and nothing the CSP forbids (inline styles, scripts without the nonce). The suite runs these
+checks on every HTML page its test client receives (conftest.py)."""
 
 from __future__ import annotations
 
@@ -22,14 +23,22 @@ class _PageParser(HTMLParser):
         self.inline_styles = 0
         self.scripts_without_nonce = 0
         self.ids: set[str] = set()
+        self.duplicate_ids: set[str] = set()  # outside charts: each pygal SVG names its own
+        self._svg = 0
+        self.described_by: list[str] = []  # every id an aria-describedby names
         self.summary_items: list[list[str]] = []  # the hrefs in each error-summary <li>
         self._in: list[str] = []
         self._in_summary = 0
 
     def handle_starttag(self, tag, attrs):
         attributes = dict(attrs)
+        if tag == "svg":
+            self._svg += 1
         if attributes.get("id"):
+            if attributes["id"] in self.ids and not self._svg:
+                self.duplicate_ids.add(attributes["id"])
             self.ids.add(attributes["id"])
+        self.described_by.extend((attributes.get("aria-describedby") or "").split())
         classes = (attributes.get("class") or "").split()
         if (
             tag == "ul"
@@ -56,6 +65,8 @@ class _PageParser(HTMLParser):
                 self.h1.append("")
 
     def handle_endtag(self, tag):
+        if tag == "svg" and self._svg:
+            self._svg -= 1
         if tag == "ul" and self._in_summary:
             self._in_summary -= 1
         if self._in and self._in[-1] == tag:
@@ -108,6 +119,9 @@ def assert_govuk_page(response) -> None:
             assert href.startswith("#") and href[1:] in page.ids, (
                 f"error summary link {href!r} goes to no element on the page"
             )
+    missing = sorted(set(page.described_by) - page.ids)
+    assert not missing, f"aria-describedby names no element on the page: {missing}"
+    assert not page.duplicate_ids, f"ids used twice: {sorted(page.duplicate_ids)}"
     text = _squash(html)
     for default in DJANGO_DEFAULT_MESSAGES:
         assert default not in text, f"Django's default message {default!r} is shown"

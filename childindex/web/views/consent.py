@@ -17,7 +17,7 @@ from childindex.records import selectors
 from childindex.web.decorators import no_store, requires_search_access
 from childindex.web.forms.consent import ConsentRecordForm, ConsentWithdrawForm
 from childindex.web.http import AuthenticatedRequest
-from childindex.web.service_errors import add_to_form, not_allowed
+from childindex.web.service_errors import add_to_form, first_message, not_allowed
 from childindex.web.views.journey import _child_or_404, _viewing_or_redirect
 
 
@@ -52,7 +52,7 @@ def consent_new(request: AuthenticatedRequest, index_number: str) -> HttpRespons
                 given_on=data["given_on"],
             )
         except PermissionDenied as exc:
-            return not_allowed(request, (str(exc),))
+            return not_allowed(request, (first_message(exc),))
         except ValidationError as exc:
             add_to_form(form, exc, {"given_on": "given_day"})
         else:
@@ -86,7 +86,7 @@ def consent_withdrawal(
                 actor=request.user, consent=consent, withdrawn_on=form.cleaned_data["withdrawn_on"]
             )
         except PermissionDenied as exc:
-            return not_allowed(request, (str(exc),))
+            return not_allowed(request, (first_message(exc),))
         except ValidationError as exc:
             add_to_form(form, exc, {"withdrawn_on": "withdrawn_day"})
         else:

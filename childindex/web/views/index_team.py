@@ -30,7 +30,7 @@ from childindex.web.forms.account import (
     VettingForm,
 )
 from childindex.web.http import AuthenticatedRequest
-from childindex.web.service_errors import first_message
+from childindex.web.service_errors import add_to_form, first_message
 
 
 def _account_or_404(request: AuthenticatedRequest, pk: int) -> User:
@@ -188,7 +188,7 @@ def account_dates(request: AuthenticatedRequest, pk: int, kind: str) -> HttpResp
                     actor=request.user, account=account, completed_on=form.cleaned_data["date"]
                 )
         except ValidationError as exc:
-            form.add_error("day", first_message(exc))  # inline at the date, and in the summary
+            add_to_form(form, exc, field="day")  # inline at the date, and in the summary
         except PermissionDenied as exc:
             messages.error(request, first_message(exc))
             return redirect("web:index-team-account", pk=account.pk)
@@ -215,7 +215,7 @@ def shielding(request: AuthenticatedRequest) -> HttpResponse:
                     actor=request.user, child=child, review_on=form.cleaned_data["date"]
                 )
             except (ValidationError, PermissionDenied) as exc:
-                form.add_error("day", first_message(exc))  # inline at the date, and in the summary
+                add_to_form(form, exc, field="day")  # inline at the date, and in the summary
             else:
                 messages.success(request, f"Record {child.formatted_index_number} is shielded.")
                 return redirect("web:index-team-shielding")
@@ -302,10 +302,10 @@ def record_move(request: AuthenticatedRequest) -> HttpResponse:
                     moved_on=data["date"],
                     via=TransferVia.INDEX_TEAM,
                 )
-            except (moves.MoveError, ValidationError, PermissionDenied) as exc:
-                form.add_error(
-                    None, str(exc) if isinstance(exc, moves.MoveError) else first_message(exc)
-                )
+            except moves.MoveError as exc:
+                form.add_error(None, str(exc))
+            except (ValidationError, PermissionDenied) as exc:
+                add_to_form(form, exc)
             else:
                 if result.transfer is not None:
                     messages.success(
@@ -340,7 +340,7 @@ def record_death(request: AuthenticatedRequest) -> HttpResponse:
                     source=data["source"],
                 )
             except (ValidationError, PermissionDenied) as exc:
-                form.add_error(None, first_message(exc))
+                add_to_form(form, exc)
             else:
                 messages.success(
                     request,

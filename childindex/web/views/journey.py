@@ -40,7 +40,7 @@ from childindex.web.forms.journey import (
     SearchForm,
 )
 from childindex.web.http import AuthenticatedRequest
-from childindex.web.service_errors import add_to_form, not_allowed
+from childindex.web.service_errors import add_to_form, first_message, not_allowed
 
 VIEWING = "viewing"
 
@@ -242,9 +242,9 @@ def shield_override(request: AuthenticatedRequest, index_number: str) -> HttpRes
                 ip_address=_ip(request),
             )
         except PermissionDenied as exc:
-            return not_allowed(request, (str(exc),))
+            return not_allowed(request, (first_message(exc),))
         except ValidationError as exc:
-            form.add_error("code" if "code" in str(exc) else None, exc)
+            add_to_form(form, exc)
         else:
             return redirect("web:child-record", index_number=child.index_number)
     return render(request, "journey/shield_override.html", {"form": form, "child": child})
@@ -305,7 +305,7 @@ def involvement_log(request: AuthenticatedRequest, index_number: str) -> HttpRes
                 hidden_concern=data.get("consent_status") == "concern",
             )
         except PermissionDenied as exc:
-            return not_allowed(request, (str(exc),))
+            return not_allowed(request, (first_message(exc),))
         except ValidationError as exc:
             add_to_form(
                 form,
@@ -357,7 +357,7 @@ def involvement_end(
                 actor=request.user, involvement=involvement, ended_on=form.cleaned_data["ended_on"]
             )
         except PermissionDenied as exc:
-            return not_allowed(request, (str(exc),))
+            return not_allowed(request, (first_message(exc),))
         except ValidationError as exc:
             add_to_form(form, exc, {"ended_on": "ended_day"})
         else:
@@ -414,7 +414,7 @@ def involvement_indicators(
                 taking_action=data["taking_action"],
             )
         except PermissionDenied as exc:
-            return not_allowed(request, (str(exc),))
+            return not_allowed(request, (first_message(exc),))
         except ValidationError as exc:
             add_to_form(form, exc, {"assessment_on": "assessment_day"})
         else:

@@ -33,6 +33,7 @@ from childindex.reports.suppression import Count
 from childindex.web.decorators import no_store, requires_index_team, requires_role
 from childindex.web.forms.base import GovukForm
 from childindex.web.http import AuthenticatedRequest
+from childindex.web.service_errors import add_to_form
 
 
 def _csp_nonce(request: HttpRequest) -> str | None:
@@ -440,7 +441,7 @@ def population_estimates(request: AuthenticatedRequest) -> HttpResponse:
         except UnicodeDecodeError:
             form.add_error("file", "The file must be a CSV file in UTF-8")
         except ValidationError as exc:
-            form.add_error("file", exc.messages[0])
+            add_to_form(form, exc, field="file")
         else:
             if not loaded.local_authorities:
                 form.add_error("file", "The file holds no local authority of the index")

@@ -16,7 +16,7 @@ from childindex.sources.models import ImportRun, ReviewItem, RunStatus
 from childindex.web.decorators import no_store, requires_index_team
 from childindex.web.forms.sources import MergeForm, ReviewDecisionForm
 from childindex.web.http import AuthenticatedRequest
-from childindex.web.service_errors import first_message
+from childindex.web.service_errors import add_to_form, first_message
 
 
 @requires_index_team
@@ -54,7 +54,7 @@ def review_item(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 child=child,
             )
         except (ValidationError, PermissionDenied) as exc:
-            form.add_error(None, first_message(exc))
+            add_to_form(form, exc)
         else:
             messages.success(
                 request, f"Decision recorded for {view.record.feed} record {view.record.key}."
@@ -111,7 +111,7 @@ def merges(request: AuthenticatedRequest) -> HttpResponse:
                     actor=request.user, kept=kept, merged=merged, reason=form.cleaned_data["reason"]
                 )
             except (ValidationError, PermissionDenied) as exc:
-                form.add_error(None, first_message(exc))
+                add_to_form(form, exc)
             else:
                 messages.success(
                     request,
