@@ -19,6 +19,8 @@ How a test builds what it needs (the rules; STYLE.md's tests section is the proj
   ``conftest.py`` holds only what is local to that app.
 - A builder builds with the factories and passes the values a test relies on explicitly, so the
   world is the same whatever the factories' defaults become.
+- ``testkit/tests/test_vocabulary.py`` fails for a fixture named ``county``, a ``county[...]`` or
+  ``journey[...]`` read by a string, or an import of the retired builders.
 
 The scenarios:
 

@@ -3,6 +3,8 @@ They see no child: no name, date of birth, address or index number on any of the
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pytest
 from django.urls import reverse
 
@@ -10,15 +12,25 @@ from childindex.access.models import Role
 from childindex.access.testing import sign_in_verified
 from childindex.access.tests.factories import UserFactory
 from childindex.audit.models import AuditEvent
-from childindex.directory.models import PostcodeDistrict
+from childindex.directory.models import LocalAuthority, PostcodeDistrict
 from childindex.directory.tests.factories import LocalAuthorityFactory
-from childindex.records.models import ChildName, ChildStatus, NameKind
+from childindex.records.models import Child, ChildName, ChildStatus, NameKind
 from childindex.records.tests.factories import ChildAddressFactory, ChildFactory
 from childindex.sources.models import Feed
 from childindex.web.tests.page_checks import assert_govuk_page
 
 pytestmark = pytest.mark.django_db
 PAGES = ("web:national", "web:national-feeds", "web:national-users")
+
+
+@dataclass(frozen=True)
+class Nations:
+    """A Welsh LA (Cwm Prawf) with three children, its team and a feed; an English LA with one
+    archived child."""
+
+    wales: LocalAuthority
+    england: LocalAuthority
+    children: list[Child]
 
 
 @pytest.fixture
@@ -36,7 +48,7 @@ def world():
     UserFactory(role=Role.PRACTITIONER, local_authority=wales)
     UserFactory(role=Role.PRACTITIONER, local_authority=wales)
     Feed.objects.create(name="gp_registrations", label="GP registrations", local_authority=wales)
-    return {"wales": wales, "england": england, "children": children}
+    return Nations(wales=wales, england=england, children=children)
 
 
 @pytest.fixture
@@ -58,7 +70,7 @@ def test_the_overview_counts_children_by_nation_and_la_with_index_team_contacts(
     assert nations["england"].counts["archived"] == 1
     assert overview.totals == {"active": 3, "deceased": 0, "archived": 1}
     page = response.content.decode()
-    assert "Cwm Prawf" in page and world["wales"].index_team_email in page
+    assert "Cwm Prawf" in page and world.wales.index_team_email in page
 
 
 def test_feed_health_lists_every_las_feeds(client, world, operator):
@@ -83,7 +95,7 @@ def test_accounts_are_counted_by_la_and_role(client, world, operator):
 def test_the_national_operator_sees_no_child_on_any_page(client, world, operator):
     for name in PAGES:
         page = client.get(reverse(name)).content.decode()
-        for child in world["children"]:
+        for child in world.children:
             assert child.index_number not in page
             assert f"{child.index_number[0:4]} {child.index_number[4:8]}" not in page
             assert child.date_of_birth.isoformat() not in page
@@ -98,7 +110,7 @@ def test_the_national_operator_sees_no_child_on_any_page(client, world, operator
 
 def test_the_national_operator_cannot_search_or_open_a_record(client, world, operator):
     assert client.get(reverse("web:search")).status_code == 403
-    child = world["children"][0]
+    child = world.children[0]
     for name in ("web:child-record", "web:child-purpose"):
         response = client.get(reverse(name, args=[child.index_number]))
         assert response.status_code == 403
