@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import copy
 import os
+import time
 from typing import Any
 
 from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import connections
 from gunicorn.app.base import BaseApplication
+from gunicorn.workers.gthread import STOP_KEEPALIVE_LINGER, ThreadWorker
 
 GRACEFUL_TIMEOUT_SECONDS = 30
 REQUEST_TIMEOUT_SECONDS = 60  # a worker silent this long is killed and replaced
@@ -53,6 +55,25 @@ def json_logging() -> dict[str, Any]:
 def _post_fork(server, worker) -> None:
     # Connections are per process: never share the master's (there should be none open).
     connections.close_all()
+
+
+class Worker(ThreadWorker):
+    """gunicorn's gthread worker, but a stopping one also closes the connections that never
+    sent a request after the short linger it gives kept-alive ones (``STOP_KEEPALIVE_LINGER``,
+    2 s). gunicorn lets those wait out their whole keep-alive (75 s here), so one silent
+    connection (a browser's preconnect, a probe) held a graceful stop for the whole graceful
+    timeout, 30 s: nothing is lost by closing it, it carries no request."""
+
+    _stop_deadline: float | None = None
+
+    def murder_pending(self) -> None:
+        if not self.alive:
+            if self._stop_deadline is None:
+                self._stop_deadline = time.monotonic() + STOP_KEEPALIVE_LINGER
+            # capping every timeout at one deadline keeps the deque in timeout order
+            for conn in self.pending_conns:
+                conn.timeout = min(conn.timeout, self._stop_deadline)
+        super().murder_pending()
 
 
 class Server(BaseApplication):
@@ -86,7 +107,7 @@ def gunicorn_options(*, host: str, port: int, workers: int, threads: int) -> dic
         "bind": [f"{host}:{port}"],
         "workers": workers,
         "threads": threads,
-        "worker_class": "gthread",
+        "worker_class": Worker,  # gthread
         "preload_app": True,
         "graceful_timeout": GRACEFUL_TIMEOUT_SECONDS,
         "timeout": REQUEST_TIMEOUT_SECONDS,

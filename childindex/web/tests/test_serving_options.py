@@ -7,8 +7,12 @@ idle timeout of what reuses connections in front of it (nginx's upstream default
 
 from __future__ import annotations
 
+import time
+from collections import deque
+
 import pytest
 from django.core.management import CommandError, call_command
+from gunicorn.workers.gthread import STOP_KEEPALIVE_LINGER, ThreadWorker
 
 from childindex.web import serving
 
@@ -24,7 +28,7 @@ def test_idle_connections_outlast_a_proxys_and_workers_are_recycled(monkeypatch)
     monkeypatch.delenv("CHILDINDEX_WEB_MAX_REQUESTS", raising=False)
     options = _options()
     assert options["keepalive"] > NGINX_UPSTREAM_KEEPALIVE_TIMEOUT
-    assert options["worker_class"] == "gthread"
+    assert issubclass(options["worker_class"], ThreadWorker)
     assert options["max_requests"] == 5000 and options["max_requests_jitter"] == 500
 
 
@@ -48,3 +52,41 @@ def test_serve_refuses_a_bad_setting_before_it_starts(monkeypatch):
     monkeypatch.setenv("CHILDINDEX_WEB_MAX_REQUESTS", "many")
     with pytest.raises(CommandError, match="CHILDINDEX_WEB_MAX_REQUESTS must be a number"):
         call_command("serve", port="9999", workers="1", threads="1")
+
+
+class _SilentConnection:
+    """A connection that was accepted and never sent a request (a browser's preconnect)."""
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout, self.sock, self.closed = timeout, object(), False
+
+    def close(self, graceful: bool = False) -> None:
+        self.closed = True
+
+
+class _Poller:
+    def unregister(self, sock) -> None:
+        pass
+
+
+def _worker(*, alive: bool, pending: list[_SilentConnection]) -> serving.Worker:
+    worker = object.__new__(serving.Worker)  # no process, sockets or config: the loop's state
+    worker.alive, worker.poller, worker.nr_conns = alive, _Poller(), len(pending)
+    worker.pending_conns = deque(pending)
+    return worker
+
+
+def test_a_stopping_worker_closes_connections_that_never_sent_a_request_after_a_short_linger():
+    now = time.monotonic()
+    silent = _SilentConnection(now + serving.KEEPALIVE_SECONDS)
+    running = _worker(alive=True, pending=[silent])
+    running.murder_pending()
+    assert silent.timeout == now + serving.KEEPALIVE_SECONDS and not silent.closed
+
+    stopping = _worker(alive=False, pending=[silent])
+    stopping.murder_pending()  # the first look after the stop: a short linger, not 75 s
+    assert silent.timeout <= time.monotonic() + STOP_KEEPALIVE_LINGER and not silent.closed
+    stopping._stop_deadline = time.monotonic() - 0.1  # the linger is over
+    silent.timeout = stopping._stop_deadline
+    stopping.murder_pending()
+    assert silent.closed and not stopping.pending_conns and stopping.nr_conns == 0
