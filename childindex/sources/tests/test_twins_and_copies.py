@@ -10,7 +10,7 @@ import pytest
 from childindex.core.identifiers import synthetic_nhs_number
 from childindex.records.models import Child
 from childindex.sources.models import RecordStatus, ReviewItem, SourceRecord
-from childindex.sources.tests.feedkit import TODAY
+from childindex.testkit.feeds import TODAY
 
 pytestmark = pytest.mark.django_db
 
