@@ -1,6 +1,8 @@
-"""Access writes: accounts (approval, suspension, vetting, training, two-factor), shielding, the
-shield override, and the alerts that record access raises. Each one is a transaction that writes
-its own audit event; none holds personal details of a child (children by index number only).
+"""Access writes: accounts (approval, suspension, vetting, training, two-factor), the shield
+override, and the alerts that record access raises. Each one is a transaction that writes its own
+audit event; none holds personal details of a child (children by index number only). Shielding a
+record is a write to the record: ``records.services.shield_set`` and ``shield_remove``, which ask
+the same policy.
 
 An LA's index team maintains only its own LA's accounts and records (``policy.can_maintain_la``)
 and never its own account: someone else approves, vets and suspends you.
@@ -22,7 +24,6 @@ from childindex.access import policy, sessions, two_factor
 from childindex.access.models import ShieldOverrideReason, User
 from childindex.audit.models import Action, EventOutcome
 from childindex.audit.services import audit_record
-from childindex.records.choices import ChildStatus
 
 SHIELD_OVERRIDE_SESSION_KEY = "childindex_shield_override"
 
@@ -155,49 +156,6 @@ def enrolment_code_redeem(*, user: User, code: str, ip_address: str | None = Non
         ip_address=ip_address,
     )
     return used
-
-
-# --- Shielding --------------------------------------------------------------------------------
-
-
-def _check_shield_maintainer(actor: User, child) -> None:
-    decision = policy.can_maintain_la(actor, child.responsible_la_id)
-    if not decision:
-        raise PermissionDenied(decision.message)
-    if child.status == ChildStatus.MERGED:
-        raise ValidationError("This record was merged into another: shield that one instead.")
-
-
-def shield_set(*, actor: User, child, review_on: dt.date, today: dt.date | None = None):
-    """Shield a record (or change its review date). Only the responsible LA's index team."""
-    _check_shield_maintainer(actor, child)
-    if review_on <= _today(today):
-        raise ValidationError("The review date must be in the future.")
-    with transaction.atomic():
-        was_shielded = child.shielded
-        child.shielded = True
-        child.shield_review_on = review_on
-        child.save(update_fields=["shielded", "shield_review_on", "updated_at"])
-        audit_record(
-            actor=actor,
-            action=Action.SHIELD_REVIEW_CHANGE if was_shielded else Action.SHIELD_SET,
-            children=[child.index_number],
-            detail={"review_on": str(review_on)},
-        )
-    return child
-
-
-def shield_remove(*, actor: User, child):
-    """Remove a record's shield. Only the responsible LA's index team."""
-    _check_shield_maintainer(actor, child)
-    if not child.shielded:
-        raise ValidationError("This record is not shielded.")
-    with transaction.atomic():
-        child.shielded = False
-        child.shield_review_on = None
-        child.save(update_fields=["shielded", "shield_review_on", "updated_at"])
-        audit_record(actor=actor, action=Action.SHIELD_REMOVE, children=[child.index_number])
-    return child
 
 
 # --- The shield override (a child-protection practitioner, one viewing) -----------------------

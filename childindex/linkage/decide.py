@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import overload
 
 from childindex.linkage.comparisons import SWAPPED_GIVEN
 from childindex.linkage.model import Candidate, LevelIndex
@@ -78,7 +79,7 @@ def is_twin_or_sibling(candidate: Candidate, levels: LevelIndex) -> bool:
 def _twin_rule(levels: LevelIndex) -> Callable[[tuple[int, ...]], bool]:
     """``is_twin_or_sibling`` on a candidate's gammas, with the model's positions and top
     levels looked up once (it runs for every candidate of every row)."""
-    rule = levels.derived.get("twin_rule")
+    rule: Callable[[tuple[int, ...]], bool] | None = levels.derived.get("twin_rule")
     if rule is not None:
         return rule
     position, top = levels.position, levels.top
@@ -122,7 +123,7 @@ def _may_be_twin_without_given_name(levels: LevelIndex) -> Callable[[tuple[int, 
     """A row without a given name whose best candidate has its date of birth and its family
     name or postcode, and no identifier of the same type that agrees: it may be that child's
     twin, and nothing on the row tells them apart. A person decides."""
-    rule = levels.derived.get("twin_without_given_name")
+    rule: Callable[[tuple[int, ...]], bool] | None = levels.derived.get("twin_without_given_name")
     if rule is not None:
         return rule
     position, top = levels.position, levels.top
@@ -144,7 +145,11 @@ def _may_be_twin_without_given_name(levels: LevelIndex) -> Callable[[tuple[int, 
     return missing
 
 
-def _gamma_of(levels: LevelIndex, comparison: str, label: str, default: int | None):
+@overload
+def _gamma_of(levels: LevelIndex, comparison: str, label: str, default: int) -> int: ...
+@overload
+def _gamma_of(levels: LevelIndex, comparison: str, label: str, default: None) -> int | None: ...
+def _gamma_of(levels: LevelIndex, comparison: str, label: str, default: int | None) -> int | None:
     """The gamma of the level with this label (models differ in their levels)."""
     for gamma, text in levels.labels.get(comparison, {}).items():
         if text == label and gamma >= 0:

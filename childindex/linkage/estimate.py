@@ -142,7 +142,7 @@ def _pairs(con: duckdb.DuckDBPyConnection, rule: str, linked: bool) -> int:
             "SELECT count(*) FROM estimate_rows AS l JOIN estimate_rows AS r "  # noqa: S608
             f"ON {rule} AND l.unique_id < r.unique_id"
         )
-    return con.execute(sql).fetchall()[0][0]
+    return int(con.execute(sql).fetchall()[0][0])
 
 
 def estimate(

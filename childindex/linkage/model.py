@@ -19,7 +19,7 @@ import datetime as dt
 import logging
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,7 +72,12 @@ def to_table(rows: Iterable[dict[str, Any]]) -> pa.Table:
     )
 
 
-def _facts(keys: dict, compute, names: Sequence[str], positions: list[int]) -> list[pa.Array]:
+def _facts(
+    keys: dict[Any, int],
+    compute: Callable[..., tuple[Any, ...]],
+    names: Sequence[str],
+    positions: list[int],
+) -> list[pa.Array]:
     """The columns ``compute`` gives for each distinct key, taken in the rows' order."""
     values = [compute(*key) for key in keys]
     take = pa.array(positions, type=pa.int32())
@@ -125,11 +130,11 @@ def link_columns(
     per attribute; other names and postcodes as tuples). Each name, date, postcode and
     address is normalised once however many rows hold it (an index of 250,000 children has a
     few thousand given names), so a row costs a few dictionary look-ups."""
-    given_keys: dict[tuple, int] = {}
-    family_keys: dict[tuple, int] = {}
-    postcode_keys: dict[tuple, int] = {}
-    dob_keys: dict[tuple, int] = {}
-    address_keys: dict[tuple, int] = {}
+    given_keys: dict[tuple[Any, ...], int] = {}
+    family_keys: dict[tuple[Any, ...], int] = {}
+    postcode_keys: dict[tuple[Any, ...], int] = {}
+    dob_keys: dict[tuple[Any, ...], int] = {}
+    address_keys: dict[tuple[Any, ...], int] = {}
     # dict.setdefault(key, len(d)): the key's position, a new key taking the next one.
     positions = {
         "given": [
@@ -451,7 +456,7 @@ class Scorer:
         self._sql = ScoringSql(settings)
         self._counted = False  # term frequencies from ``index_counts``, not the table
 
-    def _make_linker(self):
+    def _make_linker(self) -> Any:
         from splink import Linker
 
         return Linker(
@@ -460,9 +465,9 @@ class Scorer:
 
     @property
     def index_size(self) -> int:
-        return self._run("SELECT count(*) FROM index_children")[0][0]
+        return int(self._run("SELECT count(*) FROM index_children")[0][0])
 
-    def _run(self, sql: str, params: list[Any] | None = None) -> list[tuple]:
+    def _run(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
         """Execute and read every row (DuckDB refuses new work while a result is open)."""
         return self._con.execute(sql, params or []).fetchall()
 
@@ -492,13 +497,13 @@ class Scorer:
         if wanted:
             self._run("DELETE FROM index_children WHERE unique_id IN (SELECT unnest(?))", [wanted])
 
-    def _register(self, rows: Sequence[dict[str, Any]] | pa.Table):
+    def _register(self, rows: Sequence[dict[str, Any]] | pa.Table) -> Any:
         self._batches += 1
         table = rows if isinstance(rows, pa.Table) else to_table(rows)
         return self._db.register(table, table_name=f"feed_rows_{self._batches}")
 
     def _candidates(
-        self, predictions, min_weight: float, *, within: bool = False
+        self, predictions: Any, min_weight: float, *, within: bool = False
     ) -> list[Candidate]:
         names = [c["output_column_name"] for c in self.settings["comparisons"]]
         columns = ", ".join(

@@ -467,3 +467,49 @@ def child_death_record(
         detail={"source": source},
     )
     return child
+
+
+# --- Shielding --------------------------------------------------------------------------------
+
+
+def _check_shield_maintainer(actor: User, child: Child) -> None:
+    decision = policy.can_maintain_la(actor, child.responsible_la_id)
+    if not decision:
+        raise PermissionDenied(decision.message)
+    if child.status == ChildStatus.MERGED:
+        raise ValidationError("This record was merged into another: shield that one instead.")
+
+
+def shield_set(
+    *, actor: User, child: Child, review_on: dt.date, today: dt.date | None = None
+) -> Child:
+    """Shield a record (or change its review date). Only the responsible LA's index team: the
+    access policy decides (``policy.can_maintain_la``)."""
+    _check_shield_maintainer(actor, child)
+    if review_on <= (today or timezone.localdate()):
+        raise ValidationError("The review date must be in the future.")
+    with transaction.atomic():
+        was_shielded = child.shielded
+        child.shielded = True
+        child.shield_review_on = review_on
+        child.save(update_fields=["shielded", "shield_review_on", "updated_at"])
+        audit_record(
+            actor=actor,
+            action=Action.SHIELD_REVIEW_CHANGE if was_shielded else Action.SHIELD_SET,
+            children=[child.index_number],
+            detail={"review_on": str(review_on)},
+        )
+    return child
+
+
+def shield_remove(*, actor: User, child: Child) -> Child:
+    """Remove a record's shield. Only the responsible LA's index team."""
+    _check_shield_maintainer(actor, child)
+    if not child.shielded:
+        raise ValidationError("This record is not shielded.")
+    with transaction.atomic():
+        child.shielded = False
+        child.shield_review_on = None
+        child.save(update_fields=["shielded", "shield_review_on", "updated_at"])
+        audit_record(actor=actor, action=Action.SHIELD_REMOVE, children=[child.index_number])
+    return child

@@ -17,9 +17,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from childindex.access import agreement, selectors, services, two_factor
 from childindex.access.models import User
 from childindex.records import elsewhere
+from childindex.records import services as records_services
 from childindex.records.models import AddressStatus, ChildAddress, TransferVia
 from childindex.records.selectors import la_child_by_index_number, shielded_children
-from childindex.records.services import child_death_record
 from childindex.sources import moves
 from childindex.web.decorators import no_store, requires_index_team
 from childindex.web.forms.account import (
@@ -211,7 +211,7 @@ def shielding(request: AuthenticatedRequest) -> HttpResponse:
             form.add_error("index_number", "There is no record with that index number in your LA.")
         else:
             try:
-                services.shield_set(
+                records_services.shield_set(
                     actor=request.user, child=child, review_on=form.cleaned_data["date"]
                 )
             except (ValidationError, PermissionDenied) as exc:
@@ -254,7 +254,7 @@ def shield_remove(request: AuthenticatedRequest, index_number: str) -> HttpRespo
             },
         )
     try:
-        services.shield_remove(actor=request.user, child=child)
+        records_services.shield_remove(actor=request.user, child=child)
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, first_message(exc))
     else:
@@ -333,7 +333,7 @@ def record_death(request: AuthenticatedRequest) -> HttpResponse:
             form.add_error("index_number", "There is no record with that index number in your LA.")
         else:
             try:
-                child_death_record(
+                records_services.child_death_record(
                     actor=request.user,
                     child=child,
                     date_of_death=data["date"],
