@@ -23,6 +23,7 @@ from childindex.audit.models import Action
 from childindex.audit.services import audit_record
 from childindex.linkage.estimate import ESTIMATE_KEY, MAX_ROWS, estimate
 from childindex.linkage.model import link_table
+from childindex.linkage.normalise import LinkRecord
 from childindex.sources.index_data import index_link_records, row_record
 from childindex.sources.mapping import Mapping, RowError, parse_row
 from childindex.sources.models import Feed, ImportRun, LinkageModel
@@ -42,10 +43,13 @@ def is_first_import(feed: Feed) -> bool:
     return not ImportRun.objects.filter(feed=feed).exists()
 
 
-def _incoming(path: Path, mapping: Mapping, today: dt.date | None) -> pa.Table:
-    today = today or timezone.localdate()
+def file_records(
+    path: Path, mapping: Mapping, today: dt.date, *, limit: int | None = None
+) -> list[LinkRecord]:
+    """A feed file's rows as linkage records (``row:N`` ids), skipping rows that cannot be
+    read or parsed; at most ``limit`` rows are read."""
     records = []
-    for raw in islice(read_rows(path, mapping, start_after=0), MAX_ROWS):
+    for raw in islice(read_rows(path, mapping, start_after=0), limit):
         if isinstance(raw, BadRow):
             continue
         try:
@@ -59,7 +63,11 @@ def _incoming(path: Path, mapping: Mapping, today: dt.date | None) -> pa.Table:
         except RowError:
             continue
         records.append(row_record(f"row:{raw.row_number}", row))
-    return link_table(records)
+    return records
+
+
+def _incoming(path: Path, mapping: Mapping, today: dt.date | None) -> pa.Table:
+    return link_table(file_records(path, mapping, today or timezone.localdate(), limit=MAX_ROWS))
 
 
 def _index() -> pa.Table:

@@ -12,12 +12,11 @@ from django.core.management import call_command
 from django.db import transaction
 
 from childindex.linkage.decide import Thresholds
+from childindex.sources.estimation import file_records
 from childindex.sources.importing import linkage as facade
 from childindex.sources.importing.linkage import Linkage
-from childindex.sources.index_data import row_record
-from childindex.sources.mapping import RowError, load_mapping, parse_row
+from childindex.sources.mapping import load_mapping
 from childindex.sources.models import SourceLink, SourceRecord
-from childindex.sources.reading import BadRow, read_rows
 from childindex.sources.services import linkage_model_active
 
 pytestmark = pytest.mark.django_db
@@ -42,22 +41,7 @@ def generated(tmp_path) -> Path:
 
 def _records(feeds: Path, name: str):
     mapping = load_mapping((feeds / f"{name}.toml").read_text())
-    records = []
-    for raw in read_rows(feeds / f"{name}.csv", mapping, start_after=0):
-        if isinstance(raw, BadRow):
-            continue
-        try:
-            row = parse_row(
-                mapping,
-                raw.values,
-                row_number=raw.row_number,
-                line_number=raw.line_number,
-                today=TODAY,
-            )
-        except RowError:
-            continue
-        records.append(row_record(f"row:{raw.row_number}", row))
-    return records
+    return file_records(feeds / f"{name}.csv", mapping, TODAY)
 
 
 def _scored(linkage: Linkage, records):
