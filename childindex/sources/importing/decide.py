@@ -17,6 +17,11 @@ The import's own rules on top of ``linkage.decide``:
   copies are one candidate, not five that "fit two children"). It never joins a new child
   one of whose rows it is clearly different from (twins, or an identifier or the gender
   disagreeing): then it goes to review (``conflicts_with_new_child``).
+- Rows of one child that wait together: an incomplete row with no child to be linked to
+  (neither in the index nor made by the file) is offered the file's other waiting
+  incomplete rows that match it above the lower threshold and are not clearly different
+  (``may_be_waiting_row``). Neither creates a child; a person decides them together, so
+  "resolved by its best candidate" puts them in one child.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ GIVEN_NAME_DIFFERS = "given_name_differs"
 CONFLICTS_WITH_NEW_CHILD = "conflicts_with_new_child"
 SAME_AS_NEW_CHILD = "same_as_new_child"
 MAY_BE_NEW_CHILD = "may_be_new_child"
+MAY_BE_WAITING_ROW = "may_be_waiting_row"  # incomplete: its best match is another waiting row
 NATIONAL_IDENTIFIERS = ("nhs", "chi", "hc", "upn")
 
 
@@ -204,7 +210,7 @@ def cluster_new_children(fresh: list[WorkRow], linkage: Linkage) -> None:
         if r.decision and r.decision.outcome == Outcome.REVIEW
         and r.decision.reason == INCOMPLETE_ROW and not r.decision.candidates
     ]  # fmt: skip
-    if not creating or len(creating) + len(followers) < 2:
+    if len(creating) + len(followers) < 2:
         return
     levels = linkage.levels
     upper = linkage.thresholds.upper
@@ -264,6 +270,47 @@ def cluster_new_children(fresh: list[WorkRow], linkage: Linkage) -> None:
     for u, row in follower_uids.items():
         _follow(row, groups=_Groups.of(anywhere.get(u, []), group_of, levels),
                 linkage=linkage, by_uid=by_uid, group_of=group_of)  # fmt: skip
+    _wait_together(follower_uids, anywhere, levels)
+
+
+def _waiting_alone(row: WorkRow) -> bool:
+    decision = row.decision
+    return bool(
+        decision
+        and decision.outcome == Outcome.REVIEW
+        and decision.reason == INCOMPLETE_ROW
+        and not decision.candidates
+    )
+
+
+def _wait_together(
+    followers: dict[str, WorkRow], anywhere: dict[str, list[Candidate]], levels: LevelIndex
+) -> None:
+    """Incomplete rows left with no child to be linked to: each is offered the other such
+    rows of the file that match it (above the lower threshold, as every scored pair is) and
+    are not clearly different from it, best first. They stay in review: two incomplete rows
+    are not enough to make a child without a person, who decides them together."""
+    alone = {u for u, r in followers.items() if _waiting_alone(r)}
+    if len(alone) < 2:
+        return
+    for u in sorted(alone):
+        partners = sorted(
+            (
+                c
+                for c in anywhere.get(u, [])
+                if c.other_id in alone and not clearly_different(c, levels)
+            ),
+            key=lambda c: (-c.weight, c.other_id),
+        )
+        if partners:
+            row = followers[u]
+            assert row.decision is not None
+            row.decision = Decision(
+                Outcome.REVIEW,
+                candidates=tuple(partners),
+                twins=row.decision.twins,
+                reason=MAY_BE_WAITING_ROW,
+            )
 
 
 def _follow(

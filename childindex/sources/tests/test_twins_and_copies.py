@@ -232,3 +232,53 @@ def test_an_incomplete_row_finds_its_copy_across_a_postcode_slip_or_with_the_nam
         linked = record(key).child_id
         items = ReviewItem.objects.filter(source_record=record(key))
         assert linked == child or [c["child_id"] for c in items.get().candidates] == [child]
+
+
+# --- rows of one child that wait together (no complete row to make the child) ---------------
+
+
+def test_two_incomplete_rows_of_one_child_wait_each_with_the_other_as_candidate(feed_county):
+    # Neither row may create a child (one lacks a date of birth, the other a family name),
+    # and the index is empty: each waits for a person with the other row as its candidate,
+    # so that deciding them puts them in one child.
+    run = feed_county.load(
+        [
+            feed_county.row("A1", "Olivia", "", "2015-03-20", line1="14 Mill Lane"),
+            feed_county.row("A2", "Olivia", "Hart", "", line1="14 Mill Lane"),
+        ]
+    )
+    assert (run.created, run.linked, run.sent_to_review) == (0, 0, 2)
+    assert Child.objects.count() == 0
+    for key, other in (("A1", "A2"), ("A2", "A1")):
+        item = ReviewItem.objects.get(source_record=record(key))
+        assert item.cause == "may_be_waiting_row"
+        (candidate,) = item.candidates
+        assert candidate["child_id"] is None
+        assert candidate["source_record_id"] == record(other).pk
+        assert candidate["evidence"]  # every comparison's level and weight, as for a child
+
+
+def test_incomplete_rows_that_are_clearly_different_are_not_each_others_candidate(feed_county):
+    # An identifier that disagrees shows two children: no waiting row is offered.
+    feed_county.load(
+        [
+            feed_county.row("A1", "Olivia", "", "2015-03-20", nhs=nhs(1)),
+            feed_county.row("A2", "Olivia", "Hart", "", nhs=nhs(2)),
+        ]
+    )
+    for key in ("A1", "A2"):
+        item = ReviewItem.objects.get(source_record=record(key))
+        assert (item.cause, item.candidates) == ("incomplete_row", [])
+
+
+def test_a_waiting_row_is_never_offered_when_a_child_is_the_better_candidate(feed_county):
+    # The file's complete row makes the child: the incomplete rows link to it or wait with it,
+    # never with each other.
+    feed_county.load(
+        [
+            feed_county.row("A1", "Olivia", "", "2015-03-20", line1="14 Mill Lane"),
+            feed_county.row("A2", "Olivia", "Hart", "", line1="14 Mill Lane"),
+            feed_county.row("A3", "Olivia", "Hart", "2015-03-20", line1="14 Mill Lane"),
+        ]
+    )
+    assert not ReviewItem.objects.filter(cause="may_be_waiting_row").exists()
