@@ -282,3 +282,35 @@ def test_a_waiting_row_is_never_offered_when_a_child_is_the_better_candidate(fee
         ]
     )
     assert not ReviewItem.objects.filter(cause="may_be_waiting_row").exists()
+
+
+# --- two new children that a later row of the file shows to be one ---------------------------
+
+
+def test_a_row_that_matches_two_new_children_of_the_file_makes_them_one(feed_county):
+    # The first two rows share no blocking key (a slip in each name and in the postcode), so
+    # each made a new child; the third matches both strongly: they are one child.
+    run = feed_county.load(
+        [
+            feed_county.row("A", "Jaxi", "Allard", "2012-12-18", line1="13 Ash Street",
+                            postcode="TN34 1AB"),
+            feed_county.row("B", "Jaxin", "Allad", "2012-12-18", line1="13 Ash Street",
+                            postcode="TN34 1AD"),
+            feed_county.row("C", "Jaxin", "Allard", "2012-12-18", line1="13 Ash Street",
+                            postcode="TN34 1AD"),
+        ]
+    )  # fmt: skip
+    assert (run.created, run.linked, run.sent_to_review) == (1, 2, 0)
+    assert len({record(k).child_id for k in "ABC"}) == 1
+
+
+def test_two_new_children_clearly_different_from_each_other_are_never_made_one(feed_county):
+    # A and B are twins (the gender disagrees); C, with no gender, matches both. Never one.
+    rows = [
+        feed_county.row("A", "Jaxi", "Allard", "2012-12-18", line1="13 Ash Street"),
+        feed_county.row("B", "Jaxin", "Allard", "2012-12-18", line1="13 Ash Street", sex="M"),
+        feed_county.row("C", "Jaxin", "Allard", "2012-12-18", line1="13 Ash Street", sex=""),
+    ]
+    feed_county.load(rows)
+    a, b = record("A"), record("B")
+    assert a.child is not None and b.child is not None and a.child != b.child
