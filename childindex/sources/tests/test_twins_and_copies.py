@@ -314,3 +314,22 @@ def test_two_new_children_clearly_different_from_each_other_are_never_made_one(f
     feed_county.load(rows)
     a, b = record("A"), record("B")
     assert a.child is not None and b.child is not None and a.child != b.child
+
+
+def test_an_incomplete_row_without_a_date_finds_its_copy_by_both_names_across_postcodes(
+    feed_county,
+):
+    # No date of birth, and a postcode in another sector: only both names pair the rows
+    # (a rule for a file's rows against each other, too costly against the whole county).
+    feed_county.load(
+        [
+            feed_county.row("A1", "Hugh", "Smallacombe", "2015-05-08", line1="126 Salsola Street",
+                            postcode="TN34 3AA", local="G-4471"),
+            feed_county.row("A2", "Hugh", "Smallacombe", "", line1="126 Salsola Street",
+                            postcode="TN35 0EA", local="G-4471"),
+        ]
+    )  # fmt: skip
+    child = record("A1").child_id
+    linked = record("A2").child_id
+    items = ReviewItem.objects.filter(source_record=record("A2"))
+    assert linked == child or [c["child_id"] for c in items.get().candidates] == [child]
