@@ -44,7 +44,13 @@ from childindex.records.models import (
     Involvement,
 )
 from childindex.sources.bulk import PlannerStatistics
-from childindex.sources.estimation import is_first_import, linkage_model_for_first_import
+from childindex.sources.estimation import (
+    MAX_ROWS,
+    ReadAhead,
+    is_first_import,
+    linkage_model_for_first_import,
+    read_ahead,
+)
 from childindex.sources.importing.decide import INCOMPLETE_ROW, decide_new_records, uid
 from childindex.sources.importing.linkage import SMALL_RUN, Linkage, candidate_json
 from childindex.sources.importing.parse import Catalogue, WorkRow, parse_chunk, sort_rows
@@ -237,8 +243,10 @@ class Importer:
         chunk_rows: int = CHUNK_ROWS,
         today: dt.date | None = None,
         progress: Progress | None = None,
+        ahead: ReadAhead | None = None,
     ) -> None:
         self.run, self.feed, self.mapping, self.path = run, feed, mapping, path
+        self.ahead = ahead  # the file's first rows, read and parsed for the estimate
         self.model, self.thresholds = model, thresholds
         self.actor_label = actor_label
         self.chunk_rows = chunk_rows
@@ -284,7 +292,12 @@ class Importer:
                 with self._timed("table statistics"):
                     self.statistics.keep()
                 if self.run.rows_done < self.run.rows_total:
-                    rows = read_rows(self.path, self.mapping, start_after=self.run.rows_done)
+                    if self.ahead is not None:
+                        rows = self.ahead.rows(
+                            self.path, self.mapping, start_after=self.run.rows_done
+                        )
+                    else:
+                        rows = read_rows(self.path, self.mapping, start_after=self.run.rows_done)
                     # Chunks end on multiples of chunk_rows, resumed or not.
                     first = self.chunk_rows - self.run.rows_done % self.chunk_rows
                     with self._timed("read the file"):
@@ -317,7 +330,11 @@ class Importer:
     def _chunk(self, chunk: list[RawRow | BadRow]) -> None:
         with self._timed("parse rows"):
             counts, rejected, parsed = parse_chunk(
-                chunk, mapping=self.mapping, catalogue=self.catalogue, today=self.today
+                chunk,
+                mapping=self.mapping,
+                catalogue=self.catalogue,
+                today=self.today,
+                ahead=self.ahead,
             )
         with self._timed("match keys"):
             fresh, known, listed_but_rejected = sort_rows(
@@ -550,10 +567,15 @@ def feed_import(
     facts = inspect_file(path, mapping)
     feed = feed_from_mapping(mapping=mapping, actor_label=actor_label)
     model = linkage_model_active()
+    ahead = None
     if is_first_import(feed):  # scored by a model estimated on the LA's own data
+        # The first rows read and parsed once: for the estimate, then for the import (on
+        # the same day: a row's parse depends on it).
+        today = today or timezone.localdate()
+        ahead = read_ahead(path, mapping, today, limit=MAX_ROWS)
         model = linkage_model_for_first_import(
             feed=feed, mapping=mapping, path=path, current=model, actor_label=actor_label,
-            today=today,
+            today=today, ahead=ahead,
         )  # fmt: skip
     run = _start_or_resume(feed, facts, mapping, path, model, actor_label)
     if run.model_id and run.model_id != model.pk:
@@ -571,6 +593,7 @@ def feed_import(
         chunk_rows=chunk_rows,
         today=today,
         progress=progress,
+        ahead=ahead if run.rows_done == 0 else None,
     )
     run = importer.process()
     run.timings = dict(importer.timings)  # type: ignore[attr-defined]
