@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -58,6 +58,7 @@ class ReadAhead:
     raw: list[RawRow | BadRow]
     parsed: dict[int, ParsedRow | RowError] = field(default_factory=dict)
     complete: bool = True
+    _table: pa.Table | None = None
 
     def records(self) -> list[LinkRecord]:
         """The parsed rows as linkage records (``row:N`` ids), in file order."""
@@ -66,6 +67,21 @@ class ReadAhead:
             for row in self.parsed.values()
             if isinstance(row, ParsedRow)
         ]
+
+    def link_table(self) -> pa.Table:
+        """``link_table(self.records())``, built once (the import takes it too)."""
+        if self._table is None:
+            self._table = link_table(self.records())
+        return self._table
+
+    def link_rows(self, uid: Callable[[int], str]) -> pa.Table:
+        """The same linkage rows with each row's id ``uid(row_number)``: a row's linkage
+        columns depend on its own values only, so they are those ``link_table`` builds from
+        ``row_record(uid(n), row)``."""
+        table = self.link_table()
+        numbers = [int(u.removeprefix("row:")) for u in table.column("unique_id").to_pylist()]
+        ids = pa.array([uid(n) for n in numbers], type=pa.string())
+        return table.set_column(table.schema.get_field_index("unique_id"), "unique_id", ids)
 
     def rows(self, path: Path, mapping: Mapping, *, start_after: int) -> Iterator[RawRow | BadRow]:
         """``read_rows(path, mapping, start_after=...)``: the rows held, then the file's rest.
@@ -143,7 +159,7 @@ def linkage_model_for_first_import(
     ``ahead``: the file's first ``MAX_ROWS`` rows already read (``read_ahead``)."""
     if ahead is None:
         ahead = read_ahead(path, mapping, today or timezone.localdate(), limit=MAX_ROWS)
-    rows = link_table(ahead.records())
+    rows = ahead.link_table()
     if rows.num_rows < MIN_ROWS:
         return current
     try:

@@ -257,6 +257,9 @@ class Importer:
         self.linkage = Linkage(
             model.settings, thresholds, timed=self._timed, small=run.rows_total <= SMALL_RUN
         )
+        if ahead is not None and ahead.parsed:
+            # The first rows' linkage rows, built for the estimate: scored as they are.
+            self.linkage.prepare(ahead.link_rows(uid))
         self.writer = Writer(
             feed=feed,
             run=run,
@@ -313,6 +316,7 @@ class Importer:
                             self.progress(self.run)
                         with self._timed("read the file"):
                             chunk = list(islice(rows, self.chunk_rows))
+                self.linkage.prepare(None)
                 if self.run.status == RunStatus.RUNNING and self.run.rows_total > self.chunk_rows:
                     with self._timed("second look (incomplete rows)"):
                         self._second_look()
