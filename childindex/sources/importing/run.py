@@ -43,14 +43,9 @@ from childindex.records.models import (
     ChildName,
     Involvement,
 )
+from childindex.sources import estimation
 from childindex.sources.bulk import PlannerStatistics
-from childindex.sources.estimation import (
-    MAX_ROWS,
-    ReadAhead,
-    is_first_import,
-    linkage_model_for_first_import,
-    read_ahead,
-)
+from childindex.sources.estimation import is_first_import, linkage_model_for_first_import
 from childindex.sources.importing.decide import INCOMPLETE_ROW, decide_new_records, uid
 from childindex.sources.importing.linkage import SMALL_RUN, Linkage, candidate_json
 from childindex.sources.importing.parse import Catalogue, WorkRow, parse_chunk, sort_rows
@@ -243,7 +238,7 @@ class Importer:
         chunk_rows: int = CHUNK_ROWS,
         today: dt.date | None = None,
         progress: Progress | None = None,
-        ahead: ReadAhead | None = None,
+        ahead: estimation.ReadAhead | None = None,
     ) -> None:
         self.run, self.feed, self.mapping, self.path = run, feed, mapping, path
         self.ahead = ahead  # the file's first rows, read and parsed for the estimate
@@ -576,7 +571,7 @@ def feed_import(
         # The first rows read and parsed once: for the estimate, then for the import (on
         # the same day: a row's parse depends on it).
         today = today or timezone.localdate()
-        ahead = read_ahead(path, mapping, today, limit=MAX_ROWS)
+        ahead = estimation.read_ahead(path, mapping, today, limit=estimation.MAX_ROWS)
         model = linkage_model_for_first_import(
             feed=feed, mapping=mapping, path=path, current=model, actor_label=actor_label,
             today=today, ahead=ahead,
