@@ -86,13 +86,14 @@ class ReadAhead:
     def rows(self, path: Path, mapping: Mapping, *, start_after: int) -> Iterator[RawRow | BadRow]:
         """``read_rows(path, mapping, start_after=...)``: the rows held, then the file's rest.
         Each row held is let go once handed on (memory stays bounded by the chunk)."""
-        held = self.raw
+        held, count = self.raw[::-1], len(self.raw)
         self.raw = []
-        for raw in held:
+        while held:
+            raw = held.pop()
             if raw.row_number > start_after:
                 yield raw
         if not self.complete:
-            yield from read_rows(path, mapping, start_after=max(start_after, len(held)))
+            yield from read_rows(path, mapping, start_after=max(start_after, count))
 
     def take(self, row_number: int) -> ParsedRow | RowError | None:
         """What ``parse_row`` made of this row, if it was read ahead (then forgotten)."""
@@ -101,10 +102,13 @@ class ReadAhead:
 
 def read_ahead(path: Path, mapping: Mapping, today: dt.date, *, limit: int | None) -> ReadAhead:
     """The file's first ``limit`` rows (all: None), read and parsed (see ``ReadAhead``)."""
-    reader = read_rows(path, mapping, start_after=0)
-    raw = list(islice(reader, limit))
-    complete = limit is None or len(raw) < limit or next(reader, None) is None
-    reader.close()
+    # One row past the limit says whether the file goes on.
+    raw = list(
+        islice(read_rows(path, mapping, start_after=0), None if limit is None else limit + 1)
+    )
+    complete = limit is None or len(raw) <= limit
+    if limit is not None:
+        del raw[limit:]
     ahead = ReadAhead(raw, complete=complete)
     for row in raw:
         if isinstance(row, BadRow):

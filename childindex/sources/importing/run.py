@@ -567,6 +567,7 @@ def feed_import(
     feed = feed_from_mapping(mapping=mapping, actor_label=actor_label)
     model = linkage_model_active()
     ahead = None
+    started, cpu = time.perf_counter(), time.process_time()
     if is_first_import(feed):  # scored by a model estimated on the LA's own data
         # The first rows read and parsed once: for the estimate, then for the import (on
         # the same day: a row's parse depends on it).
@@ -576,6 +577,7 @@ def feed_import(
             feed=feed, mapping=mapping, path=path, current=model, actor_label=actor_label,
             today=today, ahead=ahead,
         )  # fmt: skip
+    estimated = time.perf_counter() - started, time.process_time() - cpu
     run = _start_or_resume(feed, facts, mapping, path, model, actor_label)
     if run.model_id and run.model_id != model.pk:
         model = LinkageModel.objects.get(pk=run.model_id)  # a resumed run keeps its model
@@ -595,6 +597,9 @@ def feed_import(
         ahead=ahead if run.rows_done == 0 else None,
     )
     run = importer.process()
+    if ahead is not None:  # reading the first rows ahead, and the estimate made on them
+        importer.timings["estimate the model (first import)"] = estimated[0]
+        importer.cpu["estimate the model (first import)"] = estimated[1]
     run.timings = dict(importer.timings)  # type: ignore[attr-defined]
     run.cpu_timings = dict(importer.cpu)  # type: ignore[attr-defined]
     return run
