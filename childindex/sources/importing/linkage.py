@@ -298,8 +298,7 @@ class Linkage:
         """Pairs of these records (not the index) above the lower threshold."""
         scorer = self._small.scorer if self._small is not None else self.scorer
         with self._timed("score"):
-            rows = self._link_table(records)
-            return scorer.score_within(rows, min_weight=self.thresholds.lower)
+            return scorer.score_within(link_table(records), min_weight=self.thresholds.lower)
 
     def decide(
         self,
