@@ -16,6 +16,7 @@ from itertools import islice
 from operator import itemgetter
 from typing import Any
 
+from childindex.linkage.comparisons import WITHIN_FILE_BLOCKING_RULES
 from childindex.linkage.decide import Decision, Thresholds, decide
 from childindex.linkage.model import Candidate, LevelIndex, Scorer, blocking_pairs, link_table
 from childindex.linkage.normalise import (
@@ -222,6 +223,7 @@ class Linkage:
         self.settings, self.thresholds = settings, thresholds
         self._timed: Timer = timed or (lambda _phase: nullcontext())
         self._scorer: Scorer | None = None
+        self._within: Scorer | None = None  # a file's rows against each other
         self._small: CandidateIndex | None = None
         self._prepared: Any = None  # linkage rows built already (``prepare``)
         self._prepared_at: dict[str, int] = {}
@@ -295,10 +297,22 @@ class Linkage:
         return found
 
     def score_within(self, records: Sequence[LinkRecord]) -> list[Candidate]:
-        """Pairs of these records (not the index) above the lower threshold."""
-        scorer = self._small.scorer if self._small is not None else self.scorer
+        """Pairs of these records (not the index) above the lower threshold, blocked by the
+        model's rules and the file's own (``WITHIN_FILE_BLOCKING_RULES``)."""
+        if self._within is None:
+            rules = list(self.settings["blocking_rules_to_generate_predictions"])
+            self._within = Scorer(
+                {
+                    **self.settings,
+                    "blocking_rules_to_generate_predictions": rules
+                    + [
+                        {"blocking_rule": rule, "sql_dialect": "duckdb"}
+                        for rule in WITHIN_FILE_BLOCKING_RULES
+                    ],
+                }
+            )
         with self._timed("score"):
-            return scorer.score_within(link_table(records), min_weight=self.thresholds.lower)
+            return self._within.score_within(link_table(records), min_weight=self.thresholds.lower)
 
     def decide(
         self,
@@ -339,3 +353,6 @@ class Linkage:
         if self._small is not None:
             self._small.close()
             self._small = None
+        if self._within is not None:
+            self._within.close()
+            self._within = None

@@ -46,7 +46,12 @@ from childindex.records.models import (
 from childindex.sources import estimation
 from childindex.sources.bulk import PlannerStatistics
 from childindex.sources.estimation import is_first_import, linkage_model_for_first_import
-from childindex.sources.importing.decide import INCOMPLETE_ROW, decide_new_records, uid
+from childindex.sources.importing.decide import (
+    INCOMPLETE_ROW,
+    MAY_BE_WAITING_ROW,
+    decide_new_records,
+    uid,
+)
 from childindex.sources.importing.linkage import SMALL_RUN, Linkage, candidate_json
 from childindex.sources.importing.parse import Catalogue, WorkRow, parse_chunk, sort_rows
 from childindex.sources.importing.write import Writer
@@ -373,18 +378,21 @@ class Importer:
     # -- the end of the file --------------------------------------------------------------
 
     def _second_look(self) -> None:
-        """The run's incomplete rows still waiting with no candidate, scored again against
-        the index as the run leaves it: a row decided in an earlier chunk than the one that
-        made its child's first record had no child to be scored against. A row whose
-        evidence now clears the upper threshold links (its review item goes: the model
-        decided it, in this run); one with candidates now waits with them. It never creates.
+        """The run's incomplete rows still waiting with no child as candidate (none, or only
+        other waiting rows), scored again against the index as the run leaves it: a row
+        decided in an earlier chunk than the one that made its child's first record had no
+        child to be scored against. A row whose evidence now clears the upper threshold links
+        (its review item goes: the model decided it, in this run); one with candidates now
+        waits with them. It never creates.
         """
         items = [
             item
             for item in ReviewItem.objects.filter(
-                run=self.run, status=ReviewStatus.OPEN, cause=INCOMPLETE_ROW
+                run=self.run,
+                status=ReviewStatus.OPEN,
+                cause__in=(INCOMPLETE_ROW, MAY_BE_WAITING_ROW),
             ).select_related("source_record")
-            if not item.candidates
+            if not any(c.get("child_id") for c in item.candidates)
         ]
         if not items:
             return
