@@ -312,7 +312,9 @@ class Linkage:
                 }
             )
         with self._timed("score"):
-            return self._within.score_within(link_table(records), min_weight=self.thresholds.lower)
+            return self._within.score_within(
+                self._link_table(records), min_weight=self.thresholds.lower
+            )
 
     def decide(
         self,
