@@ -225,6 +225,8 @@ class Linkage:
         self._scorer: Scorer | None = None
         self._within: Scorer | None = None  # a file's rows against each other
         self._small: CandidateIndex | None = None
+        self._prepared: Any = None  # linkage rows built already (``prepare``)
+        self._prepared_at: dict[str, int] = {}
         if small:
             candidates = CandidateIndex(settings)
             if candidates.usable:
@@ -250,6 +252,27 @@ class Linkage:
     def levels(self) -> LevelIndex:
         return self._small.scorer.levels if self._small is not None else self.scorer.levels
 
+    def prepare(self, rows: Any | None) -> None:
+        """Linkage rows already built (a linkage table: the first import's rows, built once
+        for its estimate), taken instead of building them again for records of the same
+        ids; None forgets them. Only for records made as these rows were (``row_record`` of
+        the same parsed rows)."""
+        self._prepared = rows
+        self._prepared_at = (
+            {}
+            if rows is None
+            else {u: i for i, u in enumerate(rows.column("unique_id").to_pylist())}
+        )
+
+    def _link_table(self, records: Sequence[LinkRecord]) -> Any:
+        """``link_table(records)``, from the prepared rows when it holds them all."""
+        if self._prepared is not None and records:
+            at = self._prepared_at
+            positions = [at.get(r.unique_id) for r in records]
+            if None not in positions:
+                return self._prepared.take(positions)
+        return link_table(records)
+
     def refresh(self, child_ids: Sequence[int]) -> None:
         """Read these children again (their names, addresses or identifiers changed), exactly
         as a resumed import would read them from the database."""
@@ -260,7 +283,7 @@ class Linkage:
     def score(self, records: Sequence[LinkRecord]) -> dict[str, list[Candidate]]:
         """Each record's candidates above the lower threshold, best first."""
         with self._timed("linkage rows (feed)"):
-            rows = link_table(records)
+            rows = self._link_table(records)
         if self._small is not None:
             with self._timed("read the index (candidates)"):
                 scorer = self._small.load(rows)
@@ -289,7 +312,9 @@ class Linkage:
                 }
             )
         with self._timed("score"):
-            return self._within.score_within(link_table(records), min_weight=self.thresholds.lower)
+            return self._within.score_within(
+                self._link_table(records), min_weight=self.thresholds.lower
+            )
 
     def decide(
         self,

@@ -43,6 +43,7 @@ from childindex.records.models import (
     ChildName,
     Involvement,
 )
+from childindex.sources import estimation
 from childindex.sources.bulk import PlannerStatistics
 from childindex.sources.estimation import is_first_import, linkage_model_for_first_import
 from childindex.sources.importing.decide import (
@@ -51,6 +52,7 @@ from childindex.sources.importing.decide import (
     MAY_BE_WAITING_ROW,
     NO_CANDIDATE_MAY_NOT_CREATE,
     decide_new_records,
+    uid,
 )
 from childindex.sources.importing.linkage import SMALL_RUN, Linkage, candidate_json
 from childindex.sources.importing.parse import Catalogue, WorkRow, parse_chunk, sort_rows
@@ -251,8 +253,10 @@ class Importer:
         chunk_rows: int = CHUNK_ROWS,
         today: dt.date | None = None,
         progress: Progress | None = None,
+        ahead: estimation.ReadAhead | None = None,
     ) -> None:
         self.run, self.feed, self.mapping, self.path = run, feed, mapping, path
+        self.ahead = ahead  # the file's first rows, read and parsed for the estimate
         self.model, self.thresholds = model, thresholds
         self.actor_label = actor_label
         self.chunk_rows = chunk_rows
@@ -263,6 +267,9 @@ class Importer:
         self.linkage = Linkage(
             model.settings, thresholds, timed=self._timed, small=run.rows_total <= SMALL_RUN
         )
+        if ahead is not None and ahead.parsed:
+            # The first rows' linkage rows, built for the estimate: scored as they are.
+            self.linkage.prepare(ahead.link_rows(uid))
         self.writer = Writer(
             feed=feed,
             run=run,
@@ -298,7 +305,12 @@ class Importer:
                 with self._timed("table statistics"):
                     self.statistics.keep()
                 if self.run.rows_done < self.run.rows_total:
-                    rows = read_rows(self.path, self.mapping, start_after=self.run.rows_done)
+                    if self.ahead is not None:
+                        rows = self.ahead.rows(
+                            self.path, self.mapping, start_after=self.run.rows_done
+                        )
+                    else:
+                        rows = read_rows(self.path, self.mapping, start_after=self.run.rows_done)
                     # Chunks end on multiples of chunk_rows, resumed or not.
                     first = self.chunk_rows - self.run.rows_done % self.chunk_rows
                     with self._timed("read the file"):
@@ -314,6 +326,7 @@ class Importer:
                             self.progress(self.run)
                         with self._timed("read the file"):
                             chunk = list(islice(rows, self.chunk_rows))
+                self.linkage.prepare(None)
                 if self.run.status == RunStatus.RUNNING:
                     with self._timed("second look (rows waiting for a child)"):
                         self._second_look()
@@ -331,7 +344,11 @@ class Importer:
     def _chunk(self, chunk: list[RawRow | BadRow]) -> None:
         with self._timed("parse rows"):
             counts, rejected, parsed = parse_chunk(
-                chunk, mapping=self.mapping, catalogue=self.catalogue, today=self.today
+                chunk,
+                mapping=self.mapping,
+                catalogue=self.catalogue,
+                today=self.today,
+                ahead=self.ahead,
             )
         with self._timed("match keys"):
             fresh, known, listed_but_rejected = sort_rows(
@@ -584,11 +601,18 @@ def feed_import(
     facts = inspect_file(path, mapping)
     feed = feed_from_mapping(mapping=mapping, actor_label=actor_label)
     model = linkage_model_active()
+    ahead = None
+    started, cpu = time.perf_counter(), time.process_time()
     if is_first_import(feed):  # scored by a model estimated on the LA's own data
+        # The first rows read and parsed once: for the estimate, then for the import (on
+        # the same day: a row's parse depends on it).
+        today = today or timezone.localdate()
+        ahead = estimation.read_ahead(path, mapping, today, limit=estimation.MAX_ROWS)
         model = linkage_model_for_first_import(
             feed=feed, mapping=mapping, path=path, current=model, actor_label=actor_label,
-            today=today,
+            today=today, ahead=ahead,
         )  # fmt: skip
+    estimated = time.perf_counter() - started, time.process_time() - cpu
     run = _start_or_resume(feed, facts, mapping, path, model, actor_label)
     if run.model_id and run.model_id != model.pk:
         model = LinkageModel.objects.get(pk=run.model_id)  # a resumed run keeps its model
@@ -605,8 +629,12 @@ def feed_import(
         chunk_rows=chunk_rows,
         today=today,
         progress=progress,
+        ahead=ahead if run.rows_done == 0 else None,
     )
     run = importer.process()
+    if ahead is not None:  # reading the first rows ahead, and the estimate made on them
+        importer.timings["estimate the model (first import)"] = estimated[0]
+        importer.cpu["estimate the model (first import)"] = estimated[1]
     run.timings = dict(importer.timings)  # type: ignore[attr-defined]
     run.cpu_timings = dict(importer.cpu)  # type: ignore[attr-defined]
     return run
