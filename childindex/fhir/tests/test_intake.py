@@ -330,9 +330,7 @@ def test_a_bundle_sent_while_an_earlier_one_waits_is_queued_behind_it(
         bundle_job_run.call(first)  # the first, then (enqueued by it) the second
         assert BundleJob.objects.get(pk=first).status == BundleJobStatus.DONE
         bundle_job_run.call(second)
-    statuses = {
-        job.pk.hex: [r["status"] for r in job.results] for job in BundleJob.objects.all()
-    }
+    statuses = {job.pk.hex: [r["status"] for r in job.results] for job in BundleJob.objects.all()}
     assert statuses == {
         first.replace("-", ""): ["201 Created"],
         second.replace("-", ""): ["200 OK", "201 Created"],
