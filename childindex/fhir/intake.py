@@ -13,13 +13,17 @@ any entry that is not a valid R4 resource).
 from __future__ import annotations
 
 import csv
+import hashlib
 import logging
 import tempfile
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from django.db import connection
 from django.utils import timezone
 from pydantic import ValidationError
 
@@ -282,39 +286,65 @@ UNFINISHED = (BundleJobStatus.QUEUED, BundleJobStatus.RUNNING)
 JOB_FAILED = "The index could not import this Bundle; send it again, or ask the index team."
 
 
+@contextmanager
+def _job_held(job_id: uuid.UUID) -> Iterator[bool]:
+    """Whether this worker may run the job: on PostgreSQL it holds a session advisory lock
+    named after the job while it runs it (another worker running it holds the lock; a dead
+    worker's lock went with its session, so its job, queued again by the clock, runs again
+    and its import resumes). SQLite has one worker."""
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    key = int.from_bytes(
+        hashlib.sha256(b"cibundle:" + job_id.bytes).digest()[:8], "big", signed=True
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
+        held = bool(cursor.fetchone()[0])
+    try:
+        yield held
+    finally:
+        if held and connection.connection is not None:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+
+
 def bundle_job_import(*, job_id: uuid.UUID) -> tuple[BundleJob | None, uuid.UUID | None]:
     """Import an accepted Bundle, if it is its client's oldest unfinished one (otherwise it
-    waits: the end of the earlier one starts it). Returns the job and the client's next
-    waiting job (to be started now). The records are dropped from the job once imported."""
-    job = BundleJob.objects.select_related("client").filter(pk=job_id).first()
-    if job is None:
-        return None, None
-    earlier = BundleJob.objects.filter(
-        client_id=job.client_id, status__in=UNFINISHED, created_at__lt=job.created_at
-    ).exists()
-    claimed = BundleJob.objects.filter(pk=job.pk, status=BundleJobStatus.QUEUED)
-    if earlier or not claimed.update(status=BundleJobStatus.RUNNING):
-        return job, None  # waits for an earlier one, or another worker has it
-    client = ApiClient.objects.select_related("organisation", "local_authority", "account").get(
-        pk=job.client_id
-    )
-    results: list[EntryResult] = []
-    diagnostics = ""
-    try:
-        if not client.is_active:
-            raise FhirError(403, "forbidden", "The client was revoked before its Bundle ran.")
-        results = rows_import(client=client, rows=job.rows)
-    except (FhirError, FeedImportError) as error:
-        diagnostics = str(error)[:300]
-    except Exception:
-        log.exception("a FHIR Bundle job failed")
-        diagnostics = JOB_FAILED
-    job.status = BundleJobStatus.FAILED if diagnostics else BundleJobStatus.DONE
-    job.results = [
-        {"status": r.status, "location": r.location, "outcome": r.outcome} for r in results
-    ]  # not the source's own keys
-    job.rows, job.diagnostics, job.finished_at = [], diagnostics, timezone.now()
-    job.save(update_fields=["status", "results", "rows", "diagnostics", "finished_at"])
+    waits: the end of the earlier one starts it) and no other worker is running it. A job
+    left running by a worker that died runs again (its import resumes where it stopped).
+    Returns the job and the client's next waiting job (to be started now). The records are
+    dropped from the job once imported."""
+    with _job_held(job_id) as held:
+        job = BundleJob.objects.filter(pk=job_id).first()
+        if job is None or not held or job.finished:
+            return job, None
+        earlier = BundleJob.objects.filter(
+            client_id=job.client_id, status__in=UNFINISHED, created_at__lt=job.created_at
+        ).exists()
+        if earlier:
+            return job, None
+        BundleJob.objects.filter(pk=job.pk).update(status=BundleJobStatus.RUNNING)
+        client = ApiClient.objects.select_related("organisation", "local_authority", "account").get(
+            pk=job.client_id
+        )
+        results: list[EntryResult] = []
+        diagnostics = ""
+        try:
+            if not client.is_active:
+                raise FhirError(403, "forbidden", "The client was revoked before its Bundle ran.")
+            results = rows_import(client=client, rows=job.rows)
+        except (FhirError, FeedImportError) as error:
+            diagnostics = str(error)[:300]
+        except Exception:
+            log.exception("a FHIR Bundle job failed")
+            diagnostics = JOB_FAILED
+        job.status = BundleJobStatus.FAILED if diagnostics else BundleJobStatus.DONE
+        job.results = [
+            {"status": r.status, "location": r.location, "outcome": r.outcome} for r in results
+        ]  # not the source's own keys
+        job.rows, job.diagnostics, job.finished_at = [], diagnostics, timezone.now()
+        job.save(update_fields=["status", "results", "rows", "diagnostics", "finished_at"])
     following = (
         BundleJob.objects.filter(client_id=job.client_id, status=BundleJobStatus.QUEUED)
         .order_by("created_at")

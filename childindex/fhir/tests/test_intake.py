@@ -382,3 +382,20 @@ def test_a_client_may_ask_for_any_bundle_to_be_answered_asynchronously(client, w
     body = validated(client.get(response["Content-Location"], **headers))
     statuses = [e["response"]["status"] for e in body["entry"][0]["resource"]["entry"]]
     assert statuses == ["201 Created"] * 2
+
+
+def test_a_bundle_whose_worker_died_mid_import_runs_again(client, world, estimating):
+    from django.test import override_settings
+
+    from childindex.fhir.models import BundleJob, BundleJobStatus
+    from childindex.fhir.tasks import bundle_job_run
+
+    la, school, service, feed, children = world
+    with override_settings(TASKS=QUEUE_ONLY):
+        job_id = _job_id(_post(client, bearer(client, feed), _bundle(feed.client, children)))
+    # The worker claimed it and died: the clock queues its task again.
+    BundleJob.objects.filter(pk=job_id).update(status=BundleJobStatus.RUNNING)
+    bundle_job_run.call(job_id)
+    job = BundleJob.objects.get(pk=job_id)
+    assert job.status == BundleJobStatus.DONE
+    assert [r["status"] for r in job.results] == ["201 Created"] * 2
