@@ -151,9 +151,9 @@ def compare(args: argparse.Namespace) -> int:
     print(f"{args.feed.name}, {rows:,} rows, {args.runs} runs each, old and new alternating\n")
     print(
         "| code | median elapsed s | rows/s (elapsed) | slowest s | median CPU s | "
-        "rows/s (CPU) | peak RSS MiB | load average (1 min, each run) |"
+        "rows/s (CPU) | slowest CPU s | peak RSS MiB | load average (1 min, each run) |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
     for code in ("old", "new"):
         done = runs[code]
         elapsed = statistics.median(r["elapsed"] for r in done)
@@ -161,10 +161,14 @@ def compare(args: argparse.Namespace) -> int:
         print(
             f"| {code} | {elapsed:.1f} | {rows / elapsed:,.0f} | "
             f"{max(r['elapsed'] for r in done):.1f} | {cpu:.1f} | {rows / cpu:,.0f} | "
+            f"{max(r['cpu'] for r in done):.1f} | "
             f"{statistics.median(r['rss'] for r in done):.0f} | "
             + ", ".join(r["load"] for r in done)
             + " |"
         )
+    for code in ("old", "new"):
+        each = ", ".join(f"{r['elapsed']:.1f} s / {r['cpu']:.1f} CPU s" for r in runs[code])
+        print(f"\n{code}, each run (elapsed / CPU): {each}")
     for code in ("old", "new"):
         print(f"\n{code}, run 1 phases: " + "; ".join(runs[code][0]["phases"]))
     return 0

@@ -392,12 +392,25 @@ def measure_clusters(keys: list[tuple[str, str]]) -> dict:
     rank1: dict[str, str | None] = {}
     causes: dict[str, str] = {}
     open_items = 0
+    keys = {
+        pk: f"{feed}:{key}"
+        for pk, feed, key in SourceRecord.objects.values_list("pk", "feed__name", "key")
+    }
     for feed, key, cause, candidates in ReviewItem.objects.filter(
         status=ReviewStatus.OPEN
     ).values_list("source_record__feed__name", "source_record__key", "cause", "candidates"):
         open_items += 1
-        best = next((c for c in candidates or [] if c.get("child_id")), None)
-        rank1[f"{feed}:{key}"] = str(best["child_id"]) if best else None
+        # Rank 1: a child, or another waiting row (``row:<feed>:<key>``: resolved with it).
+        best = next(
+            (c for c in candidates or [] if c.get("child_id") or c.get("source_record_id")), None
+        )
+        rank1[f"{feed}:{key}"] = (
+            None
+            if best is None
+            else str(best["child_id"])
+            if best.get("child_id")
+            else f"row:{keys[best['source_record_id']]}"
+        )
         causes[f"{feed}:{key}"] = cause
     return {"auto": auto, "rank1": rank1, "open_reviews": open_items, "causes": causes}
 
@@ -475,7 +488,7 @@ def _measure_in(env: dict, keys: list[tuple[str, str]]) -> dict:
 def _report(rows: int, seconds: float, truth: dict[str, str], found: dict, splink: dict,
             twins: dict[str, str]) -> dict:  # fmt: skip
     auto = found["auto"]
-    resolved = {**auto, **{k: v for k, v in found["rank1"].items() if v is not None}}
+    resolved = resolve_by_rank1(auto, found["rank1"])
     automatic = pairwise(auto, truth)
     with_review = pairwise(resolved, truth)
     theirs = pairwise(splink, truth)
@@ -490,6 +503,37 @@ def _report(rows: int, seconds: float, truth: dict[str, str], found: dict, splin
         **_summary(rows, seconds, automatic, with_review, theirs, found, twins_merged),
         "lost_pairs": lost_pairs(truth, auto, resolved, found.get("causes", {})),
     }
+
+
+def resolve_by_rank1(
+    auto: dict[str, str | None], rank1: dict[str, str | None]
+) -> dict[str, str | None]:
+    """Each open review item's row placed on its rank-1 candidate: a child, or another
+    waiting row (``row:<key>``), with which it goes wherever that row goes — to the child one
+    of the rows linked together is on, else to one new child for the rows together."""
+    resolved = {**auto, **{k: v for k, v in rank1.items() if v and not v.startswith("row:")}}
+    parent: dict[str, str] = {}
+
+    def root(key: str) -> str:
+        while parent.get(key, key) != key:
+            key = parent[key]
+        return key
+
+    for key, target in rank1.items():
+        if target and target.startswith("row:"):
+            a, b = root(key), root(target.removeprefix("row:"))
+            if a != b:
+                parent[a] = b
+    groups: dict[str, list[str]] = defaultdict(list)
+    for key in {*parent, *parent.values()}:
+        groups[root(key)].append(key)
+    for top, members in groups.items():
+        placed = sorted(v for m in members if (v := resolved.get(m)) is not None)
+        label = placed[0] if placed else f"rows:{top}"
+        for m in members:
+            if resolved.get(m) is None:
+                resolved[m] = label
+    return resolved
 
 
 def lost_pairs(

@@ -180,8 +180,15 @@ def _ip(address: str | None) -> str | None:
 
 def index_numbers(children: Iterable[Any]) -> list[str]:
     """Index numbers as stored: digits only, each once, in the order given."""
-    numbers = ("".join(ch for ch in str(child) if ch.isdigit()) for child in children)
+    numbers = (_digits(str(child)) for child in children)
     return list(dict.fromkeys(n for n in numbers if n))
+
+
+def _digits(text: str) -> str:
+    # An index number as stored is already digits (ASCII): kept as it is, not rebuilt.
+    if text.isascii() and text.isdigit():
+        return text
+    return "".join(ch for ch in text if ch.isdigit())
 
 
 _ACTIONS = frozenset(Action.values)  # built once: ``Action.values`` makes a new list each time

@@ -368,6 +368,15 @@ BLOCKING_RULES = [
     'l."postcode" = r."postcode" AND l."given_phonetic" = r."family_phonetic"',
 ]
 
+# A file's rows scored against each other (a source's own copies) are also paired on rules
+# the index could not afford, since a file is small beside the county: both names where one
+# of the two rows has no date of birth (with the postcode out of its sector as well, no rule
+# above pairs them).
+WITHIN_FILE_BLOCKING_RULES = [
+    'l."given_name" = r."given_name" AND l."family_name" = r."family_name" '
+    'AND (l."dob" IS NULL OR r."dob" IS NULL)',
+]
+
 # EM re-estimates m one group of comparisons at a time, blocking on the others.
 TRAINING_BLOCKS = [
     'l."dob" = r."dob" AND l."postcode" = r."postcode"',

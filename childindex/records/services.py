@@ -7,6 +7,7 @@ Each service is keyword-only, runs in one transaction, validates, and writes an 
 from __future__ import annotations
 
 import datetime as dt
+import random
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -51,8 +52,9 @@ def new_index_numbers(count: int) -> list[str]:
     number already held is drawn again rather than failing the whole insert."""
     numbers: list[str] = []
     chosen: set[str] = set()
+    source = random.SystemRandom()  # the operating system's randomness, as for one number
     while len(numbers) < count:
-        wanted = [new_index_number() for _ in range(count - len(numbers))]
+        wanted = [new_index_number(source) for _ in range(count - len(numbers))]
         wanted = [n for n in dict.fromkeys(wanted) if n not in chosen]
         held: set[str] = set()
         for start in range(0, len(wanted), 5000):

@@ -5,6 +5,9 @@ The version is a ``LinkageModel`` row like a trained one, inactive (it does not 
 active model for other imports), with ``trained_on`` saying how, on what and for which feed
 it was estimated; the run records it (``ImportRun.model``) and so does every link it makes.
 Where there are too few rows to estimate on, the active model scores the import.
+
+The file's first rows are read and parsed once (``read_ahead``): the estimate is made on
+them, and the import's first chunks take the same rows instead of parsing them again.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
@@ -25,9 +30,9 @@ from childindex.linkage.estimate import ESTIMATE_KEY, MAX_ROWS, estimate
 from childindex.linkage.model import link_table
 from childindex.linkage.normalise import LinkRecord
 from childindex.sources.index_data import index_link_records, row_record
-from childindex.sources.mapping import Mapping, RowError, parse_row
+from childindex.sources.mapping import Mapping, ParsedRow, RowError, parse_row
 from childindex.sources.models import Feed, ImportRun, LinkageModel
-from childindex.sources.reading import BadRow, read_rows
+from childindex.sources.reading import BadRow, RawRow, read_rows
 
 logger = logging.getLogger(__name__)
 
@@ -55,31 +60,90 @@ def estimates_for(feed: Feed | None, rows: int) -> bool:
     return is_first_import(feed) if feed is not None else _estimating()
 
 
+@dataclass
+class ReadAhead:
+    """A feed file's first rows (at most ``limit`` of ``read_rows``), each with what
+    ``parse_row`` made of it (a ``ParsedRow``, or the ``RowError`` it raised): read and
+    parsed once for the estimate, then handed to the import (``rows``), which would
+    otherwise read and parse them again. ``complete``: the file has no rows after these."""
+
+    raw: list[RawRow | BadRow]
+    parsed: dict[int, ParsedRow | RowError] = field(default_factory=dict)
+    complete: bool = True
+    _table: pa.Table | None = None
+
+    def records(self) -> list[LinkRecord]:
+        """The parsed rows as linkage records (``row:N`` ids), in file order."""
+        return [
+            row_record(f"row:{row.row_number}", row)
+            for row in self.parsed.values()
+            if isinstance(row, ParsedRow)
+        ]
+
+    def link_table(self) -> pa.Table:
+        """``link_table(self.records())``, built once (the import takes it too)."""
+        if self._table is None:
+            self._table = link_table(self.records())
+        return self._table
+
+    def link_rows(self, uid: Callable[[int], str]) -> pa.Table:
+        """The same linkage rows with each row's id ``uid(row_number)``: a row's linkage
+        columns depend on its own values only, so they are those ``link_table`` builds from
+        ``row_record(uid(n), row)``."""
+        table = self.link_table()
+        numbers = [int(u.removeprefix("row:")) for u in table.column("unique_id").to_pylist()]
+        ids = pa.array([uid(n) for n in numbers], type=pa.string())
+        return table.set_column(table.schema.get_field_index("unique_id"), "unique_id", ids)
+
+    def rows(self, path: Path, mapping: Mapping, *, start_after: int) -> Iterator[RawRow | BadRow]:
+        """``read_rows(path, mapping, start_after=...)``: the rows held, then the file's rest.
+        Each row held is let go once handed on (memory stays bounded by the chunk)."""
+        held, count = self.raw[::-1], len(self.raw)
+        self.raw = []
+        while held:
+            raw = held.pop()
+            if raw.row_number > start_after:
+                yield raw
+        if not self.complete:
+            yield from read_rows(path, mapping, start_after=max(start_after, count))
+
+    def take(self, row_number: int) -> ParsedRow | RowError | None:
+        """What ``parse_row`` made of this row, if it was read ahead (then forgotten)."""
+        return self.parsed.pop(row_number, None)
+
+
+def read_ahead(path: Path, mapping: Mapping, today: dt.date, *, limit: int | None) -> ReadAhead:
+    """The file's first ``limit`` rows (all: None), read and parsed (see ``ReadAhead``)."""
+    # One row past the limit says whether the file goes on.
+    raw = list(
+        islice(read_rows(path, mapping, start_after=0), None if limit is None else limit + 1)
+    )
+    complete = limit is None or len(raw) <= limit
+    if limit is not None:
+        del raw[limit:]
+    ahead = ReadAhead(raw, complete=complete)
+    for row in raw:
+        if isinstance(row, BadRow):
+            continue
+        try:
+            ahead.parsed[row.row_number] = parse_row(
+                mapping,
+                row.values,
+                row_number=row.row_number,
+                line_number=row.line_number,
+                today=today,
+            )
+        except RowError as exc:
+            ahead.parsed[row.row_number] = exc
+    return ahead
+
+
 def file_records(
     path: Path, mapping: Mapping, today: dt.date, *, limit: int | None = None
 ) -> list[LinkRecord]:
     """A feed file's rows as linkage records (``row:N`` ids), skipping rows that cannot be
     read or parsed; at most ``limit`` rows are read."""
-    records = []
-    for raw in islice(read_rows(path, mapping, start_after=0), limit):
-        if isinstance(raw, BadRow):
-            continue
-        try:
-            row = parse_row(
-                mapping,
-                raw.values,
-                row_number=raw.row_number,
-                line_number=raw.line_number,
-                today=today,
-            )
-        except RowError:
-            continue
-        records.append(row_record(f"row:{raw.row_number}", row))
-    return records
-
-
-def _incoming(path: Path, mapping: Mapping, today: dt.date | None) -> pa.Table:
-    return link_table(file_records(path, mapping, today or timezone.localdate(), limit=MAX_ROWS))
+    return read_ahead(path, mapping, today, limit=limit).records()
 
 
 def _index() -> pa.Table:
@@ -104,10 +168,14 @@ def linkage_model_for_first_import(
     current: LinkageModel,
     actor_label: str,
     today: dt.date | None = None,
+    ahead: ReadAhead | None = None,
 ) -> LinkageModel:
     """A model estimated for this feed's first import, seeded by ``current`` (stored as a new
-    inactive version); ``current`` itself where there is too little to estimate on."""
-    rows = _incoming(path, mapping, today)
+    inactive version); ``current`` itself where there is too little to estimate on.
+    ``ahead``: the file's first ``MAX_ROWS`` rows already read (``read_ahead``)."""
+    if ahead is None:
+        ahead = read_ahead(path, mapping, today or timezone.localdate(), limit=MAX_ROWS)
+    rows = ahead.link_table()
     if rows.num_rows < MIN_ROWS:
         return current
     try:

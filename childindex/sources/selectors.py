@@ -27,6 +27,7 @@ from childindex.sources.models import (
     Feed,
     ImportRun,
     Merge,
+    RecordStatus,
     ReviewItem,
     ReviewStatus,
     RowProblem,
@@ -57,6 +58,7 @@ CAUSE_LABELS = {
     "given_name_differs": "A different given name, and nothing shows a second child",
     "conflicts_with_new_child": "Matches a new row that is clearly another child",
     "given_name_missing": "No given name, and the match may be a twin",
+    "may_be_waiting_row": "Incomplete, and may be the same child as another waiting row",
 }
 QUEUE_PAGE = 100
 # Comparisons of fields a shield hides: for a candidate whose details the user may not see,
@@ -165,6 +167,18 @@ class CandidateView:
     merged: bool = False
 
 
+@dataclass(frozen=True)
+class WaitingRowView:
+    """A candidate that is another row of the LA's feeds, waiting for a person too (two
+    incomplete rows of one child, neither of which may make a child alone)."""
+
+    record: SourceRecord
+    values: list[tuple[str, str]]
+    weight: float
+    probability: float
+    evidence: list[dict[str, Any]]
+
+
 @dataclass
 class ItemView:
     item: ReviewItem
@@ -173,6 +187,7 @@ class ItemView:
     candidates: list[CandidateView]
     cause: str
     decisions: dict[str, list[tuple[str, str]]]
+    waiting_rows: list[WaitingRowView] = field(default_factory=list)
 
 
 def review_item(*, actor, pk: int) -> ItemView:
@@ -181,7 +196,36 @@ def review_item(*, actor, pk: int) -> ItemView:
     item = ReviewItem.objects.select_related("source_record__feed", "run").get(
         pk=pk, local_authority_id=la
     )
-    ids = [c["child_id"] for c in item.candidates if c.get("child_id")]
+    # A candidate that is another row: that row's child once it has one, else the row.
+    rows = {
+        r.pk: r
+        for r in SourceRecord.objects.filter(
+            pk__in=[c["source_record_id"] for c in item.candidates if c.get("source_record_id")],
+            feed__local_authority_id=la,
+        ).select_related("feed")
+    }
+    waiting: list[WaitingRowView] = []
+    offered: list[dict[str, Any]] = []  # candidates that are children
+    for data in item.candidates:
+        row = rows.get(data.get("source_record_id"))
+        if row is not None and row.child_id is not None:
+            offered.append({**data, "child_id": row.child_id})
+        elif row is not None and row.status == RecordStatus.REVIEW:
+            waiting.append(
+                WaitingRowView(
+                    record=row,
+                    values=sorted(row.values.items()),
+                    weight=data["weight"],
+                    probability=data.get("probability", 0.0),
+                    evidence=[
+                        {**e, "label": COMPARISON_LABELS.get(e["comparison"], e["comparison"])}
+                        for e in data.get("evidence", [])
+                    ],
+                )
+            )
+        elif row is None:
+            offered.append(data)
+    ids = [c["child_id"] for c in offered if c.get("child_id")]
     visible = _details_visible(actor, ids)
     children = {
         c.pk: c
@@ -190,8 +234,8 @@ def review_item(*, actor, pk: int) -> ItemView:
         )
     }
     candidates = []
-    for data in item.candidates:
-        child = children.get(data.get("child_id"))
+    for data in offered:
+        child = children.get(data.get("child_id") or 0)
         if child is None:
             continue
         details_visible = child.pk in visible
@@ -231,7 +275,11 @@ def review_item(*, actor, pk: int) -> ItemView:
         action=Action.REVIEW_ITEM_VIEW,
         children=[c.child.index_number for c in candidates],
         purpose=policy.Purpose.DATA_QUALITY,
-        detail={"review_item": item.pk, "shielded": item.shielded},
+        detail={
+            "review_item": item.pk,
+            "shielded": item.shielded,
+            **({"waiting_rows": [w.record.pk for w in waiting]} if waiting else {}),
+        },
     )
     record = item.source_record
     return ItemView(
@@ -243,6 +291,7 @@ def review_item(*, actor, pk: int) -> ItemView:
         decisions={
             d.value: [(r.value, r.label) for r in reasons] for d, reasons in REASONS_FOR.items()
         },
+        waiting_rows=sorted(waiting, key=lambda w: -w.weight),
     )
 
 

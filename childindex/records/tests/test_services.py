@@ -294,7 +294,7 @@ def test_new_index_numbers_are_not_taken_already_nor_repeated(journey, children,
     fresh = identifiers.new_index_number()
     last = identifiers.new_index_number()
     draws = iter([taken[0], taken[1], taken[0], fresh, fresh, fresh, last])
-    monkeypatch.setattr(services, "new_index_number", lambda: next(draws))
+    monkeypatch.setattr(services, "new_index_number", lambda _source=None: next(draws))
     numbers = services.new_index_numbers(2)
     assert len(numbers) == len(set(numbers)) == 2
     assert not set(numbers) & set(taken)

@@ -17,6 +17,11 @@ The import's own rules on top of ``linkage.decide``:
   copies are one candidate, not five that "fit two children"). It never joins a new child
   one of whose rows it is clearly different from (twins, or an identifier or the gender
   disagreeing): then it goes to review (``conflicts_with_new_child``).
+- Rows of one child that wait together: an incomplete row with no child to be linked to
+  (neither in the index nor made by the file) is offered the file's other waiting
+  incomplete rows that match it above the lower threshold and are not clearly different
+  (``may_be_waiting_row``). Neither creates a child; a person decides them together, so
+  "resolved by its best candidate" puts them in one child.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ GIVEN_NAME_DIFFERS = "given_name_differs"
 CONFLICTS_WITH_NEW_CHILD = "conflicts_with_new_child"
 SAME_AS_NEW_CHILD = "same_as_new_child"
 MAY_BE_NEW_CHILD = "may_be_new_child"
+MAY_BE_WAITING_ROW = "may_be_waiting_row"  # incomplete: its best match is another waiting row
 NATIONAL_IDENTIFIERS = ("nhs", "chi", "hc", "upn")
 
 
@@ -204,7 +210,7 @@ def cluster_new_children(fresh: list[WorkRow], linkage: Linkage) -> None:
         if r.decision and r.decision.outcome == Outcome.REVIEW
         and r.decision.reason == INCOMPLETE_ROW and not r.decision.candidates
     ]  # fmt: skip
-    if not creating or len(creating) + len(followers) < 2:
+    if len(creating) + len(followers) < 2:
         return
     levels = linkage.levels
     upper = linkage.thresholds.upper
@@ -219,11 +225,13 @@ def cluster_new_children(fresh: list[WorkRow], linkage: Linkage) -> None:
         anywhere[c.other_id].append(c.flipped())
         anywhere[c.record_id].append(c)
     group_of: dict[str, str] = {}  # a creating row -> the row whose new child it is or joins
+    new_children = _NewChildren(by_uid, group_of, anywhere, levels)
     for u in sorted(by_uid):
         row = by_uid[u]
         groups = _Groups.of([c for c in earlier.get(u, []) if c.other_id in by_uid],
                             group_of, levels)  # fmt: skip
         outcome = linkage.decide(groups.ranked(), may_create=True)
+        outcome = new_children.bridge(outcome, groups.ranked(), upper)
         chained = groups.chained(upper)
         twins = groups.unexplained_twins()
         if outcome.outcome == Outcome.CREATE and chained:
@@ -264,6 +272,111 @@ def cluster_new_children(fresh: list[WorkRow], linkage: Linkage) -> None:
     for u, row in follower_uids.items():
         _follow(row, groups=_Groups.of(anywhere.get(u, []), group_of, levels),
                 linkage=linkage, by_uid=by_uid, group_of=group_of)  # fmt: skip
+    _wait_together(follower_uids, anywhere, levels)
+
+
+class _NewChildren:
+    """The file's new children as groups of rows, and the rule that joins two of them: a
+    row that matches both above the upper threshold shows them to be one child (two copies
+    that no blocking rule paired, each with its own slips), unless a row of one is clearly
+    different from a row of the other (twins, an identifier or the gender disagreeing)."""
+
+    def __init__(
+        self,
+        by_uid: dict[str, WorkRow],
+        group_of: dict[str, str],
+        anywhere: dict[str, list[Candidate]],
+        levels: LevelIndex,
+    ) -> None:
+        self.by_uid, self.group_of, self.levels = by_uid, group_of, levels
+        self.pairs = {(c.record_id, c.other_id): c for cs in anywhere.values() for c in cs}
+
+    def members(self, group: str) -> list[str]:
+        return [u for u, g in self.group_of.items() if g == group]
+
+    def _apart(self, first: str, second: str) -> bool:
+        return any(
+            (c := self.pairs.get((a, b))) is not None and clearly_different(c, self.levels)
+            for a in self.members(first)
+            for b in self.members(second)
+        )
+
+    def bridge(self, outcome: Decision, ranked: list[Candidate], upper: float) -> Decision:
+        """The row's outcome once the new children it matches above the upper threshold
+        are one: a link to the best (they are joined into it), or the outcome unchanged."""
+        strong = [c for c in ranked if c.weight >= upper]
+        if len(strong) < 2 or not (
+            outcome.outcome == Outcome.LINK or outcome.reason == "fits_two_children"
+        ):
+            return outcome
+        best, *others = strong
+        into = self.group_of[best.other_id]
+        joined = [c for c in others if not self._apart(into, self.group_of[c.other_id])]
+        if outcome.outcome != Outcome.LINK and len(joined) < len(others):
+            return outcome  # fits two children that are not shown to be one: a person decides
+        for c in joined:
+            self._join(self.group_of[c.other_id], into, weight=c.weight)
+        return Decision(
+            Outcome.LINK, best.other_id, best.weight, tuple(strong), outcome.twins,
+            reason="above_upper_threshold",
+        )  # fmt: skip
+
+    def _join(self, group: str, into: str, *, weight: float) -> None:
+        """One new child for two: the first row of ``group`` links to ``into``'s new child
+        instead of making one, and the group's rows follow it."""
+        if group == into:
+            return
+        target = self.by_uid[into]
+        for member in self.members(group):
+            self.group_of[member] = into
+            row = self.by_uid[member]
+            row.new_child_of = target.parsed.row_number
+            if member == group:
+                assert row.decision is not None
+                row.decision = Decision(
+                    Outcome.LINK, None, weight, row.decision.candidates, row.decision.twins,
+                    reason=SAME_AS_NEW_CHILD,
+                )  # fmt: skip
+
+
+def _waiting_alone(row: WorkRow) -> bool:
+    decision = row.decision
+    return bool(
+        decision
+        and decision.outcome == Outcome.REVIEW
+        and decision.reason == INCOMPLETE_ROW
+        and not decision.candidates
+    )
+
+
+def _wait_together(
+    followers: dict[str, WorkRow], anywhere: dict[str, list[Candidate]], levels: LevelIndex
+) -> None:
+    """Incomplete rows left with no child to be linked to: each is offered the other such
+    rows of the file that match it (above the lower threshold, as every scored pair is) and
+    are not clearly different from it, best first. They stay in review: two incomplete rows
+    are not enough to make a child without a person, who decides them together."""
+    alone = {u for u, r in followers.items() if _waiting_alone(r)}
+    if len(alone) < 2:
+        return
+    for u in sorted(alone):
+        partners = sorted(
+            (
+                c
+                for c in anywhere.get(u, [])
+                if c.other_id in alone and not clearly_different(c, levels)
+            ),
+            key=lambda c: (-c.weight, c.other_id),
+        )
+        if partners:
+            row = followers[u]
+            assert row.decision is not None
+            row.decision = Decision(
+                Outcome.REVIEW,
+                candidates=tuple(partners),
+                twins=row.decision.twins,
+                reason=MAY_BE_WAITING_ROW,
+            )
 
 
 def _follow(

@@ -16,6 +16,7 @@ from contextlib import AbstractContextManager, nullcontext
 from itertools import islice
 from typing import Any
 
+from childindex.linkage.comparisons import WITHIN_FILE_BLOCKING_RULES
 from childindex.linkage.decide import Decision, Thresholds, decide
 from childindex.linkage.model import Candidate, LevelIndex, Scorer, blocking_pairs, link_table
 from childindex.linkage.normalise import (
@@ -238,7 +239,10 @@ class Linkage:
         self.settings, self.thresholds = settings, thresholds
         self._timed: Timer = timed or (lambda _phase: nullcontext())
         self._scorer: Scorer | None = None
+        self._within: Scorer | None = None  # a file's rows against each other
         self._small: CandidateIndex | None = None
+        self._prepared: Any = None  # linkage rows built already (``prepare``)
+        self._prepared_at: dict[str, int] = {}
         if small:
             candidates = CandidateIndex(settings)
             if candidates.usable:
@@ -264,6 +268,27 @@ class Linkage:
     def levels(self) -> LevelIndex:
         return self._small.scorer.levels if self._small is not None else self.scorer.levels
 
+    def prepare(self, rows: Any | None) -> None:
+        """Linkage rows already built (a linkage table: the first import's rows, built once
+        for its estimate), taken instead of building them again for records of the same
+        ids; None forgets them. Only for records made as these rows were (``row_record`` of
+        the same parsed rows)."""
+        self._prepared = rows
+        self._prepared_at = (
+            {}
+            if rows is None
+            else {u: i for i, u in enumerate(rows.column("unique_id").to_pylist())}
+        )
+
+    def _link_table(self, records: Sequence[LinkRecord]) -> Any:
+        """``link_table(records)``, from the prepared rows when it holds them all."""
+        if self._prepared is not None and records:
+            at = self._prepared_at
+            positions = [at.get(r.unique_id) for r in records]
+            if None not in positions:
+                return self._prepared.take(positions)
+        return link_table(records)
+
     def refresh(self, child_ids: Sequence[int]) -> None:
         """Read these children again (their names, addresses or identifiers changed), exactly
         as a resumed import would read them from the database."""
@@ -274,7 +299,7 @@ class Linkage:
     def score(self, records: Sequence[LinkRecord]) -> dict[str, list[Candidate]]:
         """Each record's candidates above the lower threshold, best first."""
         with self._timed("linkage rows (feed)"):
-            rows = link_table(records)
+            rows = self._link_table(records)
         if self._small is not None:
             with self._timed("read the index (candidates)"):
                 scorer = self._small.load(rows)
@@ -288,10 +313,24 @@ class Linkage:
         return found
 
     def score_within(self, records: Sequence[LinkRecord]) -> list[Candidate]:
-        """Pairs of these records (not the index) above the lower threshold."""
-        scorer = self._small.scorer if self._small is not None else self.scorer
+        """Pairs of these records (not the index) above the lower threshold, blocked by the
+        model's rules and the file's own (``WITHIN_FILE_BLOCKING_RULES``)."""
+        if self._within is None:
+            rules = list(self.settings["blocking_rules_to_generate_predictions"])
+            self._within = Scorer(
+                {
+                    **self.settings,
+                    "blocking_rules_to_generate_predictions": rules
+                    + [
+                        {"blocking_rule": rule, "sql_dialect": "duckdb"}
+                        for rule in WITHIN_FILE_BLOCKING_RULES
+                    ],
+                }
+            )
         with self._timed("score"):
-            return scorer.score_within(link_table(records), min_weight=self.thresholds.lower)
+            return self._within.score_within(
+                self._link_table(records), min_weight=self.thresholds.lower
+            )
 
     def decide(
         self,
@@ -332,3 +371,6 @@ class Linkage:
         if self._small is not None:
             self._small.close()
             self._small = None
+        if self._within is not None:
+            self._within.close()
+            self._within = None

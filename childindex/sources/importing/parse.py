@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from childindex.consent.rules import basis_for_service
 from childindex.directory.models import Practitioner, Service
@@ -115,10 +116,20 @@ class Counts:
     unchanged: int = 0
 
 
+class Parsed(Protocol):
+    def take(self, row_number: int) -> ParsedRow | RowError | None: ...
+
+
 def parse_chunk(
-    chunk: list[RawRow | BadRow], *, mapping: Mapping, catalogue: Catalogue, today: dt.date
+    chunk: list[RawRow | BadRow],
+    *,
+    mapping: Mapping,
+    catalogue: Catalogue,
+    today: dt.date,
+    ahead: Parsed | None = None,
 ) -> tuple[Counts, list[BadRow], list[WorkRow]]:
-    """The chunk's rows parsed: its counts, its row problems and the rows kept."""
+    """The chunk's rows parsed: its counts, its row problems and the rows kept. ``ahead``:
+    rows already parsed (``estimation.ReadAhead``), taken as they are instead of again."""
     counts = Counts(read=len(chunk))
     rejected: list[BadRow] = []
     parsed: list[WorkRow] = []
@@ -127,13 +138,17 @@ def parse_chunk(
             rejected.append(raw)
             continue
         try:
-            row = parse_row(
-                mapping,
-                raw.values,
-                row_number=raw.row_number,
-                line_number=raw.line_number,
-                today=today,
-            )
+            row = ahead.take(raw.row_number) if ahead is not None else None
+            if isinstance(row, RowError):
+                raise row
+            if row is None:
+                row = parse_row(
+                    mapping,
+                    raw.values,
+                    row_number=raw.row_number,
+                    line_number=raw.line_number,
+                    today=today,
+                )
             service_id, basis = catalogue.service(row)
         except RowError as exc:
             key = (raw.values.get(mapping.key_column) or "").strip()[:100]

@@ -43,9 +43,15 @@ from childindex.records.models import (
     ChildName,
     Involvement,
 )
+from childindex.sources import estimation
 from childindex.sources.bulk import PlannerStatistics
 from childindex.sources.estimation import is_first_import, linkage_model_for_first_import
-from childindex.sources.importing.decide import INCOMPLETE_ROW, decide_new_records, uid
+from childindex.sources.importing.decide import (
+    INCOMPLETE_ROW,
+    MAY_BE_WAITING_ROW,
+    decide_new_records,
+    uid,
+)
 from childindex.sources.importing.linkage import SMALL_RUN, Linkage, candidate_json
 from childindex.sources.importing.parse import Catalogue, WorkRow, parse_chunk, sort_rows
 from childindex.sources.importing.write import Writer
@@ -237,8 +243,10 @@ class Importer:
         chunk_rows: int = CHUNK_ROWS,
         today: dt.date | None = None,
         progress: Progress | None = None,
+        ahead: estimation.ReadAhead | None = None,
     ) -> None:
         self.run, self.feed, self.mapping, self.path = run, feed, mapping, path
+        self.ahead = ahead  # the file's first rows, read and parsed for the estimate
         self.model, self.thresholds = model, thresholds
         self.actor_label = actor_label
         self.chunk_rows = chunk_rows
@@ -249,6 +257,9 @@ class Importer:
         self.linkage = Linkage(
             model.settings, thresholds, timed=self._timed, small=run.rows_total <= SMALL_RUN
         )
+        if ahead is not None and ahead.parsed:
+            # The first rows' linkage rows, built for the estimate: scored as they are.
+            self.linkage.prepare(ahead.link_rows(uid))
         self.writer = Writer(
             feed=feed,
             run=run,
@@ -284,7 +295,12 @@ class Importer:
                 with self._timed("table statistics"):
                     self.statistics.keep()
                 if self.run.rows_done < self.run.rows_total:
-                    rows = read_rows(self.path, self.mapping, start_after=self.run.rows_done)
+                    if self.ahead is not None:
+                        rows = self.ahead.rows(
+                            self.path, self.mapping, start_after=self.run.rows_done
+                        )
+                    else:
+                        rows = read_rows(self.path, self.mapping, start_after=self.run.rows_done)
                     # Chunks end on multiples of chunk_rows, resumed or not.
                     first = self.chunk_rows - self.run.rows_done % self.chunk_rows
                     with self._timed("read the file"):
@@ -300,6 +316,7 @@ class Importer:
                             self.progress(self.run)
                         with self._timed("read the file"):
                             chunk = list(islice(rows, self.chunk_rows))
+                self.linkage.prepare(None)
                 if self.run.status == RunStatus.RUNNING and self.run.rows_total > self.chunk_rows:
                     with self._timed("second look (incomplete rows)"):
                         self._second_look()
@@ -317,7 +334,11 @@ class Importer:
     def _chunk(self, chunk: list[RawRow | BadRow]) -> None:
         with self._timed("parse rows"):
             counts, rejected, parsed = parse_chunk(
-                chunk, mapping=self.mapping, catalogue=self.catalogue, today=self.today
+                chunk,
+                mapping=self.mapping,
+                catalogue=self.catalogue,
+                today=self.today,
+                ahead=self.ahead,
             )
         with self._timed("match keys"):
             fresh, known, listed_but_rejected = sort_rows(
@@ -357,18 +378,21 @@ class Importer:
     # -- the end of the file --------------------------------------------------------------
 
     def _second_look(self) -> None:
-        """The run's incomplete rows still waiting with no candidate, scored again against
-        the index as the run leaves it: a row decided in an earlier chunk than the one that
-        made its child's first record had no child to be scored against. A row whose
-        evidence now clears the upper threshold links (its review item goes: the model
-        decided it, in this run); one with candidates now waits with them. It never creates.
+        """The run's incomplete rows still waiting with no child as candidate (none, or only
+        other waiting rows), scored again against the index as the run leaves it: a row
+        decided in an earlier chunk than the one that made its child's first record had no
+        child to be scored against. A row whose evidence now clears the upper threshold links
+        (its review item goes: the model decided it, in this run); one with candidates now
+        waits with them. It never creates.
         """
         items = [
             item
             for item in ReviewItem.objects.filter(
-                run=self.run, status=ReviewStatus.OPEN, cause=INCOMPLETE_ROW
+                run=self.run,
+                status=ReviewStatus.OPEN,
+                cause__in=(INCOMPLETE_ROW, MAY_BE_WAITING_ROW),
             ).select_related("source_record")
-            if not item.candidates
+            if not any(c.get("child_id") for c in item.candidates)
         ]
         if not items:
             return
@@ -550,11 +574,18 @@ def feed_import(
     facts = inspect_file(path, mapping)
     feed = feed_from_mapping(mapping=mapping, actor_label=actor_label)
     model = linkage_model_active()
+    ahead = None
+    started, cpu = time.perf_counter(), time.process_time()
     if is_first_import(feed):  # scored by a model estimated on the LA's own data
+        # The first rows read and parsed once: for the estimate, then for the import (on
+        # the same day: a row's parse depends on it).
+        today = today or timezone.localdate()
+        ahead = estimation.read_ahead(path, mapping, today, limit=estimation.MAX_ROWS)
         model = linkage_model_for_first_import(
             feed=feed, mapping=mapping, path=path, current=model, actor_label=actor_label,
-            today=today,
+            today=today, ahead=ahead,
         )  # fmt: skip
+    estimated = time.perf_counter() - started, time.process_time() - cpu
     run = _start_or_resume(feed, facts, mapping, path, model, actor_label)
     if run.model_id and run.model_id != model.pk:
         model = LinkageModel.objects.get(pk=run.model_id)  # a resumed run keeps its model
@@ -571,8 +602,12 @@ def feed_import(
         chunk_rows=chunk_rows,
         today=today,
         progress=progress,
+        ahead=ahead if run.rows_done == 0 else None,
     )
     run = importer.process()
+    if ahead is not None:  # reading the first rows ahead, and the estimate made on them
+        importer.timings["estimate the model (first import)"] = estimated[0]
+        importer.cpu["estimate the model (first import)"] = estimated[1]
     run.timings = dict(importer.timings)  # type: ignore[attr-defined]
     run.cpu_timings = dict(importer.cpu)  # type: ignore[attr-defined]
     return run

@@ -494,6 +494,9 @@ class Writer:
                     data["child_id"] = partner.child_id if partner else None
                     if data["child_id"] is None and row.new_child_of is not None:
                         data["child_id"] = by_row[row.new_child_of].child_id
+                    if data["child_id"] is None and partner is not None:
+                        # A row that waits too (no child yet): the candidate is that record.
+                        data["source_record_id"] = partner.record_id
                 candidates.append(data)
             for c in decision.twins:
                 data = candidate_json(c)

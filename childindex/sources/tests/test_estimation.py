@@ -4,14 +4,17 @@ later imports of that source use the active model."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pytest
 from django.core.management import call_command
 
 from childindex.audit.models import Action, AuditEvent
-from childindex.sources.estimation import MIN_ROWS
+from childindex.sources.estimation import MIN_ROWS, file_records, read_ahead
+from childindex.sources.mapping import RowError, load_mapping, parse_row
 from childindex.sources.models import ImportRun, LinkageModel, LinkMethod, SourceLink
+from childindex.sources.reading import RawRow, read_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -52,3 +55,42 @@ def test_a_first_import_is_scored_by_a_model_estimated_for_it(tmp_path):
     )  # fmt: skip
     assert ImportRun.objects.order_by("-pk").first().model_id == active.pk
     assert LinkageModel.objects.count() == 2
+
+
+def test_the_rows_read_ahead_for_the_estimate_are_the_files_rows_parsed_once(tmp_path):
+    """The first import reads and parses its first rows once (``read_ahead``): the estimate
+    takes them, and the import's chunks get exactly what reading and parsing again would."""
+    out = tmp_path / "generated"
+    call_command(
+        "generate", "--children", "300", "--seed", "4", "--as-of", "2026-11-21",
+        "--error-rate", "0.3", "--out", str(out),
+        stdout=io.StringIO(), stderr=io.StringIO(),
+    )  # fmt: skip
+    feed = out / "feeds" / "school_census.csv"
+    mapping = load_mapping((out / "feeds" / "school_census.toml").read_text())
+    today = dt.date(2026, 11, 21)
+    every = list(read_rows(feed, mapping))
+    assert len(every) > 150
+
+    whole = read_ahead(feed, mapping, today, limit=None)
+    assert whole.complete and whole.records() == file_records(feed, mapping, today)
+
+    ahead = read_ahead(feed, mapping, today, limit=100)
+    assert not ahead.complete and len(ahead.parsed) == sum(
+        1 for r in every[:100] if isinstance(r, RawRow)
+    )
+    for raw in every[:100]:
+        if not isinstance(raw, RawRow):
+            continue
+        try:
+            expected: object = parse_row(
+                mapping, raw.values, row_number=raw.row_number, line_number=raw.line_number,
+                today=today,
+            )  # fmt: skip
+        except RowError as exc:
+            expected = str(exc)
+        got = ahead.parsed[raw.row_number]
+        assert (str(got) if isinstance(got, RowError) else got) == expected
+    # Handed on from any row, then the rest of the file read as before.
+    assert list(ahead.rows(feed, mapping, start_after=40)) == every[40:]
+    assert read_ahead(feed, mapping, today, limit=len(every)).complete

@@ -42,7 +42,16 @@ def test_review_export_lists_each_open_items_candidates_best_first(feed_county, 
         [feed_county.row("B1", "Ruby", "Stone", "2012-01-05")], may_create=False, name="school"
     )
     rows = export(tmp_path)
-    assert rows[0] == ["source", "source_record_id", "rank", "child_id", "match_weight", "reason"]
+    # The first six columns are the stable interface; columns are only ever appended.
+    assert rows[0][:6] == [
+        "source",
+        "source_record_id",
+        "rank",
+        "child_id",
+        "match_weight",
+        "reason",
+    ]
+    assert rows[0][6:] == ["candidate_source_record_id"]
     gp = [r for r in rows[1:] if r[0] == "gp"]
     assert [r[2] for r in gp] == [str(i) for i in range(1, len(gp) + 1)]
     weights = [float(r[4]) for r in gp]
@@ -50,7 +59,7 @@ def test_review_export_lists_each_open_items_candidates_best_first(feed_county, 
     assert {r[3] for r in gp} <= {olivia.index_number, livvy.index_number} and gp
     assert all(r[1] == "A1" and r[5] == "between_thresholds" for r in gp)
     # An item with no candidate is still listed, with an empty candidate.
-    assert ["school", "B1", "", "", "", "no_candidate_source_may_not_create"] in rows
+    assert ["school", "B1", "", "", "", "no_candidate_source_may_not_create", ""] in rows
     event = AuditEvent.objects.get(action="review_export")
     assert event.detail["rows"] == len(rows) - 1
 
@@ -76,3 +85,18 @@ def test_review_export_filters_by_la_and_source_and_leaves_out_decided_items(fee
     assert [r[1] for r in export(tmp_path, "--la", feed_county.la.code)[1:]] == ["B2"]
     with pytest.raises(CommandError, match="no local authority ZZZ"):
         export(tmp_path, "--la", "ZZZ")
+
+
+def test_review_export_names_a_waiting_row_candidate_in_its_trailing_column(feed_county, tmp_path):
+    # Two incomplete rows of one child and no child yet: each the other's candidate.
+    feed_county.load(
+        [
+            feed_county.row("A1", "Olivia", "", "2015-03-20", line1="14 Mill Lane"),
+            feed_county.row("A2", "Olivia", "Hart", "", line1="14 Mill Lane"),
+        ]
+    )
+    rows = export(tmp_path)
+    lines = {r[1]: r for r in rows[1:]}
+    assert lines["A1"][:3] == ["gp", "A1", "1"] and lines["A2"][:3] == ["gp", "A2", "1"]
+    assert (lines["A1"][3], lines["A1"][5], lines["A1"][6]) == ("", "may_be_waiting_row", "A2")
+    assert lines["A2"][6] == "A1" and float(lines["A1"][4]) == float(lines["A2"][4]) > 0

@@ -3,6 +3,8 @@ thresholds with their dry run."""
 
 from __future__ import annotations
 
+import random
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
@@ -10,8 +12,9 @@ from childindex.access.models import Role
 from childindex.access.tests.factories import UserFactory
 from childindex.audit.models import AuditEvent
 from childindex.consent.tests.factories import ConsentFactory
+from childindex.core.identifiers import synthetic_nhs_number
 from childindex.linkage.decide import Thresholds
-from childindex.records.models import ChildIdentifier, ChildName, ChildStatus, Involvement
+from childindex.records.models import Child, ChildIdentifier, ChildName, ChildStatus, Involvement
 from childindex.records.tests.factories import ChildFactory, InvolvementFactory
 from childindex.sources.models import (
     LinkMethod,
@@ -32,6 +35,10 @@ from childindex.sources.services import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+def nhs_of(n: int) -> str:
+    return synthetic_nhs_number(random.Random(n))
 
 
 @pytest.fixture
@@ -250,3 +257,111 @@ def test_setting_thresholds_is_audited_and_used(feed_county):
     assert event.detail["after"] == [20, 5]
     with pytest.raises(ValidationError):
         linkage_thresholds_set(actor_label="ops", local_authority=feed_county.la, upper=1, lower=5)
+
+
+# --- rows that wait together: a candidate that is another waiting row -------------------------
+
+
+@pytest.fixture
+def waiting_pair(feed_county):
+    """Two incomplete rows of one child and no child yet: each the other's candidate."""
+    feed_county.load(
+        [
+            feed_county.row("A1", "Olivia", "", "2015-03-20", line1="14 Mill Lane"),
+            feed_county.row("A2", "Olivia", "Hart", "", line1="14 Mill Lane"),
+        ]
+    )
+    return SourceRecord.objects.get(key="A1"), SourceRecord.objects.get(key="A2")
+
+
+def test_linking_a_waiting_row_to_another_makes_one_child_for_both(waiting_pair, team):
+    a1, a2 = waiting_pair
+    item = ReviewItem.objects.get(source_record=a1)
+    decided = review_decide(
+        actor=team, item=item, decision="link", reason="keying_error", record=a2
+    )
+    child = decided.child
+    assert child is not None and child.date_of_birth.isoformat() == "2015-03-20"
+    name = child.names.get()
+    assert (name.given_names, name.family_name) == ("Olivia", "Hart")
+    for record in (a1, a2):
+        record.refresh_from_db()
+        assert (record.status, record.child) == (RecordStatus.LINKED, child)
+        assert record.involvement.child == child
+    other = ReviewItem.objects.get(source_record=a2)
+    assert (other.status, other.decision, other.child) == (ReviewStatus.DECIDED, "link", child)
+    events = AuditEvent.objects.filter(action="review_decide").order_by("pk")
+    assert [e.detail["review_item"] for e in events] == [item.pk, other.pk]
+    assert all(e.actor == team and e.children == [child.index_number] for e in events)
+
+
+def test_linking_to_a_row_that_has_a_child_since_links_to_that_child(feed_county, team):
+    feed_county.load(
+        [
+            feed_county.row("A1", "Olivia", "", "2015-03-20", line1="14 Mill Lane"),
+            feed_county.row("A2", "Olivia", "Hart", "", line1="14 Mill Lane"),
+            feed_county.row("A3", "", "Hart", "2015-03-20", line1="14 Mill Lane"),
+        ]
+    )
+    a1, a2 = SourceRecord.objects.get(key="A1"), SourceRecord.objects.get(key="A2")
+    third = ReviewItem.objects.get(source_record__key="A3")
+    review_decide(
+        actor=team,
+        item=ReviewItem.objects.get(source_record=a1),
+        decision="link",
+        reason="keying_error",
+        record=a2,
+    )
+    a1.refresh_from_db()
+    third.refresh_from_db()
+    assert third.status == ReviewStatus.OPEN  # A3 was not decided with them
+    partner = SourceRecord.objects.get(pk=third.candidates[0]["source_record_id"])
+    decided = review_decide(
+        actor=team, item=third, decision="link", reason="keying_error", record=partner
+    )
+    assert decided.child == a1.child
+    assert SourceRecord.objects.get(key="A3").child == a1.child
+    assert Child.objects.count() == 1
+
+
+def test_a_waiting_row_links_only_to_a_row_that_is_its_candidate(waiting_pair, team, feed_county):
+    a1, _a2 = waiting_pair
+    feed_county.load([feed_county.row("B1", "Jack", "", "2012-02-03")], name="other")
+    stranger = SourceRecord.objects.get(key="B1")
+    with pytest.raises(ValidationError, match="one of the candidates"):
+        review_decide(
+            actor=team,
+            item=ReviewItem.objects.get(source_record=a1),
+            decision="link",
+            reason="keying_error",
+            record=stranger,
+        )
+
+
+def test_two_rows_without_a_date_of_birth_between_them_make_no_child(feed_county, team):
+    feed_county.load(
+        [
+            feed_county.row("A1", "Olivia", "Hart", "", line1="14 Mill Lane", nhs=nhs_of(1)),
+            feed_county.row("A2", "Olivia", "", "", line1="14 Mill Lane", nhs=nhs_of(1)),
+        ]
+    )
+    a1, a2 = SourceRecord.objects.get(key="A1"), SourceRecord.objects.get(key="A2")
+    item = ReviewItem.objects.get(source_record=a1)
+    assert [c.get("source_record_id") for c in item.candidates] == [a2.pk]
+    with pytest.raises(ValidationError, match="cannot be made from them"):
+        review_decide(actor=team, item=item, decision="link", reason="keying_error", record=a2)
+    assert ReviewItem.objects.filter(status=ReviewStatus.OPEN).count() == 2
+    assert not AuditEvent.objects.filter(action="review_decide").exists()
+
+
+def test_an_incomplete_row_cannot_create_a_child_on_its_own(waiting_pair, team):
+    a1, _a2 = waiting_pair
+    with pytest.raises(ValidationError, match="cannot add a child on its own"):
+        review_decide(
+            actor=team,
+            item=ReviewItem.objects.get(source_record=a1),
+            decision="create",
+            reason="new_to_index",
+        )
+    a1.refresh_from_db()
+    assert a1.status == RecordStatus.REVIEW

@@ -232,3 +232,104 @@ def test_an_incomplete_row_finds_its_copy_across_a_postcode_slip_or_with_the_nam
         linked = record(key).child_id
         items = ReviewItem.objects.filter(source_record=record(key))
         assert linked == child or [c["child_id"] for c in items.get().candidates] == [child]
+
+
+# --- rows of one child that wait together (no complete row to make the child) ---------------
+
+
+def test_two_incomplete_rows_of_one_child_wait_each_with_the_other_as_candidate(feed_county):
+    # Neither row may create a child (one lacks a date of birth, the other a family name),
+    # and the index is empty: each waits for a person with the other row as its candidate,
+    # so that deciding them puts them in one child.
+    run = feed_county.load(
+        [
+            feed_county.row("A1", "Olivia", "", "2015-03-20", line1="14 Mill Lane"),
+            feed_county.row("A2", "Olivia", "Hart", "", line1="14 Mill Lane"),
+        ]
+    )
+    assert (run.created, run.linked, run.sent_to_review) == (0, 0, 2)
+    assert Child.objects.count() == 0
+    for key, other in (("A1", "A2"), ("A2", "A1")):
+        item = ReviewItem.objects.get(source_record=record(key))
+        assert item.cause == "may_be_waiting_row"
+        (candidate,) = item.candidates
+        assert candidate["child_id"] is None
+        assert candidate["source_record_id"] == record(other).pk
+        assert candidate["evidence"]  # every comparison's level and weight, as for a child
+
+
+def test_incomplete_rows_that_are_clearly_different_are_not_each_others_candidate(feed_county):
+    # An identifier that disagrees shows two children: no waiting row is offered.
+    feed_county.load(
+        [
+            feed_county.row("A1", "Olivia", "", "2015-03-20", nhs=nhs(1)),
+            feed_county.row("A2", "Olivia", "Hart", "", nhs=nhs(2)),
+        ]
+    )
+    for key in ("A1", "A2"):
+        item = ReviewItem.objects.get(source_record=record(key))
+        assert (item.cause, item.candidates) == ("incomplete_row", [])
+
+
+def test_a_waiting_row_is_never_offered_when_a_child_is_the_better_candidate(feed_county):
+    # The file's complete row makes the child: the incomplete rows link to it or wait with it,
+    # never with each other.
+    feed_county.load(
+        [
+            feed_county.row("A1", "Olivia", "", "2015-03-20", line1="14 Mill Lane"),
+            feed_county.row("A2", "Olivia", "Hart", "", line1="14 Mill Lane"),
+            feed_county.row("A3", "Olivia", "Hart", "2015-03-20", line1="14 Mill Lane"),
+        ]
+    )
+    assert not ReviewItem.objects.filter(cause="may_be_waiting_row").exists()
+
+
+# --- two new children that a later row of the file shows to be one ---------------------------
+
+
+def test_a_row_that_matches_two_new_children_of_the_file_makes_them_one(feed_county):
+    # The first two rows share no blocking key (a slip in each name and in the postcode), so
+    # each made a new child; the third matches both strongly: they are one child.
+    run = feed_county.load(
+        [
+            feed_county.row("A", "Jaxi", "Allard", "2012-12-18", line1="13 Ash Street",
+                            postcode="TN34 1AB"),
+            feed_county.row("B", "Jaxin", "Allad", "2012-12-18", line1="13 Ash Street",
+                            postcode="TN34 1AD"),
+            feed_county.row("C", "Jaxin", "Allard", "2012-12-18", line1="13 Ash Street",
+                            postcode="TN34 1AD"),
+        ]
+    )  # fmt: skip
+    assert (run.created, run.linked, run.sent_to_review) == (1, 2, 0)
+    assert len({record(k).child_id for k in "ABC"}) == 1
+
+
+def test_two_new_children_clearly_different_from_each_other_are_never_made_one(feed_county):
+    # A and B are twins (the gender disagrees); C, with no gender, matches both. Never one.
+    rows = [
+        feed_county.row("A", "Jaxi", "Allard", "2012-12-18", line1="13 Ash Street"),
+        feed_county.row("B", "Jaxin", "Allard", "2012-12-18", line1="13 Ash Street", sex="M"),
+        feed_county.row("C", "Jaxin", "Allard", "2012-12-18", line1="13 Ash Street", sex=""),
+    ]
+    feed_county.load(rows)
+    a, b = record("A"), record("B")
+    assert a.child is not None and b.child is not None and a.child != b.child
+
+
+def test_an_incomplete_row_without_a_date_finds_its_copy_by_both_names_across_postcodes(
+    feed_county,
+):
+    # No date of birth, and a postcode in another sector: only both names pair the rows
+    # (a rule for a file's rows against each other, too costly against the whole county).
+    feed_county.load(
+        [
+            feed_county.row("A1", "Hugh", "Smallacombe", "2015-05-08", line1="126 Salsola Street",
+                            postcode="TN34 3AA", local="G-4471"),
+            feed_county.row("A2", "Hugh", "Smallacombe", "", line1="126 Salsola Street",
+                            postcode="TN35 0EA", local="G-4471"),
+        ]
+    )  # fmt: skip
+    child = record("A1").child_id
+    linked = record("A2").child_id
+    items = ReviewItem.objects.filter(source_record=record("A2"))
+    assert linked == child or [c["child_id"] for c in items.get().candidates] == [child]

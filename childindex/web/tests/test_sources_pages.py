@@ -102,6 +102,35 @@ def test_a_decision_without_a_fitting_reason_is_refused_with_a_message(client, t
     assert ReviewItem.objects.get(pk=item.pk).status == "open"
 
 
+def test_a_waiting_row_candidate_is_shown_and_deciding_it_makes_one_child_for_both(
+    client, team, feed_county
+):
+    # Two incomplete rows of one child and no child yet: each the other's candidate.
+    feed_county.load(
+        [
+            feed_county.row("A1", "Olivia", "", "2015-03-20", line1="14 Mill Lane"),
+            feed_county.row("A2", "Olivia", "Hart", "", line1="14 Mill Lane"),
+        ]
+    )
+    item = ReviewItem.objects.get(source_record__key="A1")
+    other = SourceRecord.objects.get(key="A2")
+    response = client.get(f"/index-team/review/{item.pk}/")
+    assert response.status_code == 200
+    assert_govuk_page(response)
+    text = response.content.decode()
+    assert "Other records waiting that may be the same child" in text
+    assert f"{other.feed} record A2" in text and "Same given name" in text
+    assert AuditEvent.objects.get(action="review_item_view").detail["waiting_rows"] == [other.pk]
+    response = client.post(
+        f"/index-team/review/{item.pk}/",
+        {"decision": "link", "child": f"row-{other.pk}", "reason": "keying_error"},
+    )
+    assert response.status_code == 302
+    other.refresh_from_db()
+    assert other.child is not None and SourceRecord.objects.get(key="A1").child == other.child
+    assert not ReviewItem.objects.filter(status="open").exists()
+
+
 def test_another_las_index_team_cannot_open_the_item(client, queued):
     sign_in_verified(client, UserFactory(role=Role.INDEX_TEAM))
     item = ReviewItem.objects.get(source_record__key="A1")

@@ -40,11 +40,18 @@ def review_item(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         for c in view.candidates
         if not c.merged and not c.twin_rule
     ] + [(str(c.child.pk), c.index_number) for c in view.candidates if c.twin_rule]
+    choices += [
+        (f"row-{w.record.pk}", f"The same child as waiting record {w.record.key}")
+        for w in view.waiting_rows
+    ]
     form = ReviewDecisionForm(request.POST or None, candidates=choices)
     if request.method == "POST" and view.item.status == "open" and form.is_valid():
-        child = None
-        if form.cleaned_data.get("child"):
-            child = Child.objects.filter(pk=int(form.cleaned_data["child"])).first()
+        child = record = None
+        chosen = form.cleaned_data.get("child") or ""
+        if chosen.startswith("row-"):
+            record = next(w.record for w in view.waiting_rows if f"row-{w.record.pk}" == chosen)
+        elif chosen:
+            child = Child.objects.filter(pk=int(chosen)).first()
         try:
             services.review_decide(
                 actor=request.user,
@@ -52,6 +59,7 @@ def review_item(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 decision=form.cleaned_data["decision"],
                 reason=form.cleaned_data["reason"],
                 child=child,
+                record=record,
             )
         except (ValidationError, PermissionDenied) as exc:
             add_to_form(form, exc)

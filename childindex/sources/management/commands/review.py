@@ -7,6 +7,12 @@ index number), in source and key order. An item with no candidate has one line w
 child and weight empty. ``reason`` is why the item waits for a person (its cause). Other
 tools rely on this command: keep it stable, like ``links export``. The export is an audit
 event.
+
+A trailing column, ``candidate_source_record_id``, names a candidate that is another waiting
+row of the same source (its key): two incomplete rows of one child, neither of which may
+make a child alone. ``child_id`` is then empty, or that row's child once it has one. For a
+candidate that is a child the column is empty. Readers of the first six columns are
+unaffected.
 """
 
 from __future__ import annotations
@@ -23,9 +29,17 @@ from childindex.core.spreadsheets import csv_safe
 from childindex.directory.models import LocalAuthority
 from childindex.records.models import Child
 from childindex.sources.management.commands._base import OneLineCommand, subparsers
-from childindex.sources.models import Feed, ReviewItem, ReviewStatus
+from childindex.sources.models import Feed, ReviewItem, ReviewStatus, SourceRecord
 
-COLUMNS = ["source", "source_record_id", "rank", "child_id", "match_weight", "reason"]
+COLUMNS = [
+    "source",
+    "source_record_id",
+    "rank",
+    "child_id",
+    "match_weight",
+    "reason",
+    "candidate_source_record_id",  # added after the first six: append, never reorder
+]
 LABEL = "childindex review export"
 
 
@@ -90,20 +104,30 @@ def _lines(items, batch: int = 2000):
 
 
 def _page(page: list[tuple]):
-    ids = {c.get("child_id") for *_, candidates in page for c in candidates or []} - {None}
-    numbers = dict(Child.objects.filter(pk__in=ids).values_list("pk", "index_number"))
+    records = {
+        pk: (key, child)
+        for pk, key, child in SourceRecord.objects.filter(
+            pk__in={c.get("source_record_id") for *_, cs in page for c in cs or []} - {None}
+        ).values_list("pk", "key", "child_id")
+    }
+    ids = {c.get("child_id") for *_, candidates in page for c in candidates or []}
+    ids |= {child for _key, child in records.values()}
+    numbers = dict(Child.objects.filter(pk__in=ids - {None}).values_list("pk", "index_number"))
     for source, key, cause, candidates in page:
-        ranked = sorted(
-            (c for c in candidates or [] if c.get("child_id") in numbers),
-            key=lambda c: (-(c.get("weight") or 0.0), c["child_id"]),
-        )
-        seen: set[int] = set()
+        ranked = []
+        for c in candidates or []:
+            row_key, child = records.get(c.get("source_record_id"), ("", c.get("child_id")))
+            if child in numbers or row_key:
+                ranked.append((-(c.get("weight") or 0.0), child or 0, row_key, child))
+        ranked.sort()
+        seen: set[tuple[int | None, str]] = set()
         rank = 0
-        for c in ranked:
-            if c["child_id"] in seen:  # a child offered twice (a twin and a candidate)
+        for weight, _order, row_key, child in ranked:
+            if (child, row_key) in seen:  # offered twice (a twin and a candidate)
                 continue
-            seen.add(c["child_id"])
+            seen.add((child, row_key))
             rank += 1
-            yield (source, key, rank, numbers[c["child_id"]], f"{c['weight']:.2f}", cause)
+            number = numbers.get(child, "") if child else ""
+            yield (source, key, rank, number, f"{-weight:.2f}", cause, row_key)
         if not rank:
-            yield (source, key, "", "", "", cause)
+            yield (source, key, "", "", "", cause, "")
