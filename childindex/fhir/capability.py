@@ -85,7 +85,13 @@ TRANSACTION_DOC = (
     "system (scope feed.write), imported like a CSV feed row; the Patient carries the "
     "source's own key as an identifier with system "
     "https://fhir.childindex.uk/Id/source/<client name>, and each EpisodeOfCare the "
-    "client's own organisation code in managingOrganization.identifier."
+    "client's own organisation code in managingOrganization.identifier. A client's first "
+    "Bundle of 500 or more records, any Bundle sent while an earlier one still waits, and "
+    "any sent with 'Prefer: respond-async' are answered 202 Accepted (FHIR's asynchronous "
+    "pattern): the worker imports it, its first Bundle scored by a linkage model estimated "
+    "for it on the LA's data; GET the Content-Location URL (/fhir/_bundle/<id>, scope "
+    "feed.write) for 202 while it waits, then a batch-response Bundle holding the "
+    "transaction-response."
 )
 OAUTH_URIS = "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris"
 IDENTIFIER_EXTENSION = "https://fhir.childindex.uk/StructureDefinition/identifier-systems"
@@ -203,6 +209,36 @@ def openapi_document(*, base: str, token_url: str) -> dict[str, Any]:
         }
     }
     id_parameter = [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}]
+    paths["/"] = {
+        "post": {
+            "summary": "A transaction Bundle of a source system's records",
+            "security": [{"oauth2": [Scope.FEED_WRITE]}],
+            "requestBody": {"content": fhir_json},
+            "responses": {
+                "200": {"description": "transaction-response", "content": fhir_json},
+                "202": {
+                    "description": "Accepted for the worker: poll the Content-Location URL",
+                    "content": fhir_json,
+                },
+                **errors,
+            },
+        }
+    }
+    paths["/_bundle/{id}"] = {
+        "get": {
+            "summary": "An accepted Bundle's status (FHIR's asynchronous pattern)",
+            "security": [{"oauth2": [Scope.FEED_WRITE]}],
+            "parameters": id_parameter,
+            "responses": {
+                "200": {
+                    "description": "batch-response holding the transaction-response",
+                    "content": fhir_json,
+                },
+                "202": {"description": "still waiting or running", "content": fhir_json},
+                **errors,
+            },
+        }
+    }
     for resource in RESOURCES:
         kind = resource["type"]
         scope = resource["scope"]

@@ -13,18 +13,26 @@ any entry that is not a valid R4 resource).
 from __future__ import annotations
 
 import csv
+import hashlib
+import logging
 import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from django.db import connection
+from django.utils import timezone
 from pydantic import ValidationError
 
 from childindex.fhir.mapping import IDENTIFIER_SYSTEMS, SYSTEM_TYPES
-from childindex.fhir.models import ApiClient
+from childindex.fhir.models import ApiClient, BundleJob, BundleJobStatus
 from childindex.fhir.outcome import FhirError
 from childindex.records.models import TransferVia
-from childindex.sources.importer import feed_import
+from childindex.sources.estimation import estimates_for
+from childindex.sources.importer import FeedImportError, feed_import
 from childindex.sources.models import Feed, RecordStatus, RejectedRow, SourceRecord
 from childindex.sources.moves import feed_moves_apply
 
@@ -46,6 +54,7 @@ COLUMNS = (
 )
 SOURCE_SYSTEM = "https://fhir.childindex.uk/Id/source/"
 MAX_ENTRIES = 10_000
+log = logging.getLogger(__name__)
 
 
 def source_system(client: ApiClient) -> str:
@@ -184,11 +193,9 @@ def bundle_rows(client: ApiClient, bundle: dict[str, Any]) -> list[dict[str, str
     return rows
 
 
-def bundle_import(*, client: ApiClient, bundle: dict[str, Any]) -> list[EntryResult]:
-    """Import the Bundle as one feed file of the client's feed; one result per record."""
-    if client.organisation is None:
-        raise FhirError(403, "forbidden", "Only an organisation's client sends records.")
-    rows = bundle_rows(client, bundle)
+def rows_import(*, client: ApiClient, rows: list[dict[str, str]]) -> list[EntryResult]:
+    """Import a Bundle's records (``bundle_rows``) as one feed file of the client's feed; one
+    result per record."""
     feed = Feed.objects.filter(name=feed_name(client)).first()
     before = (
         dict(SourceRecord.objects.filter(feed=feed).values_list("key", "values_sha256"))
@@ -232,3 +239,127 @@ def bundle_import(*, client: ApiClient, bundle: dict[str, Any]) -> list[EntryRes
             location = f"Patient/{record.child.index_number}"
         results.append(EntryResult(row["key"], status, location, record.status))
     return results
+
+
+def transaction_response(results: list[EntryResult]) -> dict[str, Any]:
+    """The transaction-response Bundle: one entry per record, in the order sent."""
+    entries = []
+    for result in results:
+        response: dict[str, Any] = {"status": result.status}
+        if result.location:
+            response["location"] = result.location
+        if result.status.startswith("400"):
+            response["outcome"] = {
+                "resourceType": "OperationOutcome",
+                "issue": [{"severity": "error", "code": "invalid", "diagnostics": result.outcome}],
+            }
+        entries.append({"response": response})
+    return {"resourceType": "Bundle", "type": "transaction-response", "entry": entries}
+
+
+def bundle_import(
+    *, client: ApiClient, bundle: dict[str, Any], respond_async: bool = False
+) -> dict[str, Any] | BundleJob:
+    """A transaction Bundle of the client's records: imported now (the transaction-response
+    Bundle), or accepted as a ``BundleJob`` for the worker to import after the response.
+
+    Accepted, not imported now: the client's first Bundle when a linkage model is to be
+    estimated for it (its feed's first import of enough rows, issue 11: tens of seconds of
+    work, which never runs inside a request; the Bundle is then scored by that model, as a
+    first CSV file is); any Bundle sent while an earlier one of the client still waits (its
+    records apply in the order sent); and one sent with ``Prefer: respond-async``. Either way
+    the Bundle is checked whole first (valid R4, the client's own organisation), so a refusal
+    is always immediate and nothing is half written."""
+    if client.organisation is None:
+        raise FhirError(403, "forbidden", "Only an organisation's client sends records.")
+    rows = bundle_rows(client, bundle)
+    waiting = BundleJob.objects.filter(client=client, status__in=UNFINISHED).exists()
+    feed = Feed.objects.filter(name=feed_name(client)).first()
+    if respond_async or waiting or estimates_for(feed, len(rows)):
+        return BundleJob.objects.create(
+            client=client, entries=len(bundle["entry"]), rows=rows, created_at=timezone.now()
+        )
+    return transaction_response(rows_import(client=client, rows=rows))
+
+
+UNFINISHED = (BundleJobStatus.QUEUED, BundleJobStatus.RUNNING)
+JOB_FAILED = "The index could not import this Bundle; send it again, or ask the index team."
+
+
+@contextmanager
+def _job_held(job_id: uuid.UUID) -> Iterator[bool]:
+    """Whether this worker may run the job: on PostgreSQL it holds a session advisory lock
+    named after the job while it runs it (another worker running it holds the lock; a dead
+    worker's lock went with its session, so its job, queued again by the clock, runs again
+    and its import resumes). SQLite has one worker."""
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    key = int.from_bytes(
+        hashlib.sha256(b"cibundle:" + job_id.bytes).digest()[:8], "big", signed=True
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
+        held = bool(cursor.fetchone()[0])
+    try:
+        yield held
+    finally:
+        if held and connection.connection is not None:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+
+
+def bundle_job_import(*, job_id: uuid.UUID) -> tuple[BundleJob | None, uuid.UUID | None]:
+    """Import an accepted Bundle, if it is its client's oldest unfinished one (otherwise it
+    waits: the end of the earlier one starts it) and no other worker is running it. A job
+    left running by a worker that died runs again (its import resumes where it stopped).
+    Returns the job and the client's next waiting job (to be started now). The records are
+    dropped from the job once imported."""
+    with _job_held(job_id) as held:
+        job = BundleJob.objects.filter(pk=job_id).first()
+        if job is None or not held or job.finished:
+            return job, None
+        earlier = BundleJob.objects.filter(
+            client_id=job.client_id, status__in=UNFINISHED, created_at__lt=job.created_at
+        ).exists()
+        if earlier:
+            return job, None
+        BundleJob.objects.filter(pk=job.pk).update(status=BundleJobStatus.RUNNING)
+        client = ApiClient.objects.select_related("organisation", "local_authority", "account").get(
+            pk=job.client_id
+        )
+        results: list[EntryResult] = []
+        diagnostics = ""
+        try:
+            if not client.is_active:
+                raise FhirError(403, "forbidden", "The client was revoked before its Bundle ran.")
+            results = rows_import(client=client, rows=job.rows)
+        except (FhirError, FeedImportError) as error:
+            diagnostics = str(error)[:300]
+        except Exception:
+            log.exception("a FHIR Bundle job failed")
+            diagnostics = JOB_FAILED
+        job.status = BundleJobStatus.FAILED if diagnostics else BundleJobStatus.DONE
+        job.results = [
+            {"status": r.status, "location": r.location, "outcome": r.outcome} for r in results
+        ]  # not the source's own keys
+        job.rows, job.diagnostics, job.finished_at = [], diagnostics, timezone.now()
+        job.save(update_fields=["status", "results", "rows", "diagnostics", "finished_at"])
+    following = (
+        BundleJob.objects.filter(client_id=job.client_id, status=BundleJobStatus.QUEUED)
+        .order_by("created_at")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return job, following
+
+
+def bundle_job_response(job: BundleJob) -> dict[str, Any]:
+    """A finished job's answer as FHIR's asynchronous pattern gives it: a batch-response
+    Bundle whose one entry is the transaction's own response."""
+    results = [EntryResult("", **r) for r in job.results]
+    return {
+        "resourceType": "Bundle",
+        "type": "batch-response",
+        "entry": [{"resource": transaction_response(results), "response": {"status": "200 OK"}}],
+    }

@@ -12,6 +12,8 @@ shown once, when the client is made).
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -90,3 +92,56 @@ class ApiClient(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class BundleJobStatus(models.TextChoices):
+    QUEUED = "queued", "Waiting for the worker"
+    RUNNING = "running", "Being imported"
+    DONE = "done", "Imported"
+    FAILED = "failed", "Could not be imported"
+
+
+class BundleJob(models.Model):
+    """A transaction Bundle accepted to be imported after the response (FHIR's asynchronous
+    request pattern): a feed client's first Bundle, for which a linkage model is estimated on
+    the LA's data (issue 11: tens of seconds, never inside a request), a Bundle sent while an
+    earlier one of the client is still waiting (so that records apply in the order sent), or
+    one sent with ``Prefer: respond-async``. The worker imports it through the same pipeline
+    as any Bundle; the client polls its status URL (its id: a random UUID, no personal data in
+    the URL) for the per-entry responses.
+
+    ``rows`` holds the Bundle's records (as its feed's rows) only until they are imported: the
+    source records keep them from then on, and the job keeps only the responses."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    client = models.ForeignKey(ApiClient, on_delete=models.PROTECT, related_name="bundle_jobs")
+    status = models.CharField(
+        max_length=10, choices=BundleJobStatus.choices, default=BundleJobStatus.QUEUED
+    )
+    entries = models.PositiveIntegerField(help_text="Entries in the Bundle as sent.")
+    rows = models.JSONField(default=list, blank=True)
+    results = models.JSONField(default=list, blank=True)
+    diagnostics = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [models.Index(fields=["client", "status"], name="bundle_job_client_status")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=BundleJobStatus.values), name="bundle_job_status_is_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=[BundleJobStatus.QUEUED, BundleJobStatus.RUNNING])
+                | Q(finished_at__isnull=False),
+                name="bundle_job_finished_has_finished_at",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client_id}:{self.pk}"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (BundleJobStatus.DONE, BundleJobStatus.FAILED)

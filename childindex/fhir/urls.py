@@ -9,6 +9,7 @@ urlpatterns = [
     path("metadata", views.metadata, name="metadata"),
     path("openapi.json", views.openapi, name="openapi"),
     path("auth/token", views.token, name="token"),
+    path("_bundle/<uuid:job_id>", views.bundle_job, name="bundle-job"),
     path("Patient", views.patient_search, name="patient-search"),
     path("Patient/_search", views.patient_search, name="patient-search-post"),
     path("Patient/$match", views.patient_match_view, name="patient-match"),

@@ -7,6 +7,7 @@ trail), as the client's system account with the client's purpose of access.
 from __future__ import annotations
 
 import json
+import uuid
 from functools import wraps
 from typing import Any
 
@@ -22,6 +23,7 @@ from childindex.access.client_ip import client_ip
 from childindex.access.decorators import api_client
 from childindex.access.policy import AccessRefused
 from childindex.audit.models import Action
+from childindex.audit.services import audit_record
 from childindex.consent.selectors import consent_child, consent_choices, consent_to_withdraw
 from childindex.consent.services import consent_record, consent_withdraw
 from childindex.fhir.audit_events import audit_event_resource
@@ -34,7 +36,7 @@ from childindex.fhir.consents import (
     consent_resource,
     consent_values,
 )
-from childindex.fhir.intake import bundle_import
+from childindex.fhir.intake import JOB_FAILED, bundle_import, bundle_job_response
 from childindex.fhir.mapping import (
     FROM_FHIR_GENDER,
     MATCH_GRADE,
@@ -44,8 +46,15 @@ from childindex.fhir.mapping import (
     searchset,
 )
 from childindex.fhir.matching import patient_match
-from childindex.fhir.models import ApiClient, Scope
-from childindex.fhir.outcome import NOT_FOUND, FhirError, fhir_response, outcome_response
+from childindex.fhir.models import ApiClient, BundleJob, BundleJobStatus, Scope
+from childindex.fhir.outcome import (
+    NOT_FOUND,
+    FhirError,
+    fhir_response,
+    operation_outcome,
+    outcome_response,
+)
+from childindex.fhir.tasks import bundle_job_run
 from childindex.fhir.team import (
     ASSESSMENT,
     INFORMATION_TO_SHARE,
@@ -66,6 +75,7 @@ from childindex.records.selectors import (
 from childindex.records.services import involvement_indicators_set
 
 MAX_MATCH_COUNT = 20
+RETRY_AFTER_SECONDS = 5
 
 
 def _base(request: HttpRequest) -> str:
@@ -333,28 +343,68 @@ def team_search(request: HttpRequest, client: ApiClient, resource_type: str) -> 
     return fhir_response(searchset(entries, base=_base(request)))
 
 
+def _prefers_async(request: HttpRequest) -> bool:
+    """``Prefer: respond-async`` (RFC 7240), as FHIR's asynchronous request pattern asks."""
+    prefer = request.headers.get("Prefer", "")
+    return any(p.strip().lower() == "respond-async" for p in prefer.split(","))
+
+
 @fhir_endpoint(Scope.FEED_WRITE, action=Action.FHIR_TRANSACTION)
 def transaction(request: HttpRequest, client: ApiClient) -> HttpResponse:
-    """``POST /fhir`` with a transaction Bundle of a source system's records."""
+    """``POST /fhir`` with a transaction Bundle of a source system's records: the
+    transaction-response now, or ``202 Accepted`` with the status URL to poll (a client's first
+    Bundle, whose linkage model is estimated after the response; see ``intake.bundle_import``)."""
     _method(request, "POST")
     bundle = _json_body(request)
     if not isinstance(bundle, dict):
         raise FhirError(400, "invalid", "POST a Bundle of type 'transaction'.")
-    results = bundle_import(client=client, bundle=bundle)
-    entries = []
-    for result in results:
-        response: dict = {"status": result.status}
-        if result.location:
-            response["location"] = result.location
-        if result.status.startswith("400"):
-            response["outcome"] = {
-                "resourceType": "OperationOutcome",
-                "issue": [{"severity": "error", "code": "invalid", "diagnostics": result.outcome}],
-            }
-        entries.append({"response": response})
-    return fhir_response(
-        {"resourceType": "Bundle", "type": "transaction-response", "entry": entries}
+    answer = bundle_import(client=client, bundle=bundle, respond_async=_prefers_async(request))
+    if not isinstance(answer, BundleJob):
+        return fhir_response(answer)
+    audit_record(
+        actor=client.account,
+        action=Action.FHIR_TRANSACTION,
+        purpose=client.purpose,
+        detail={"api_client": client.name, "accepted": str(answer.pk), "entries": answer.entries},
+        ip_address=client_ip(request),
     )
+    bundle_job_run.enqueue(str(answer.pk))
+    status_url = request.build_absolute_uri(reverse("fhir:bundle-job", args=[answer.pk]))
+    return fhir_response(
+        operation_outcome(
+            "informational",
+            "Accepted: this Bundle is imported after this response (a client's first Bundle "
+            "is scored by a linkage model estimated for its records first). GET the "
+            "Content-Location URL for the transaction-response.",
+            severity="information",
+        ),
+        status=202,
+        headers={"Content-Location": status_url},
+    )
+
+
+@fhir_endpoint(Scope.FEED_WRITE, action=Action.FHIR_TRANSACTION)
+def bundle_job(request: HttpRequest, client: ApiClient, job_id: uuid.UUID) -> HttpResponse:
+    """An accepted Bundle's status: ``202`` while it waits or runs, then ``200`` with a
+    batch-response Bundle holding the transaction-response (FHIR's asynchronous pattern).
+    Only the client that sent it sees it; any other gets the 404 of an unknown job."""
+    _method(request, "GET")
+    job = BundleJob.objects.filter(pk=job_id, client=client).first()
+    if job is None:
+        raise FhirError(404, "not-found", "No accepted Bundle with that id for this client.")
+    if job.status == BundleJobStatus.FAILED:
+        raise FhirError(500, "exception", job.diagnostics or JOB_FAILED)
+    if not job.finished:
+        return fhir_response(
+            operation_outcome(
+                "informational",
+                f"The Bundle is {job.get_status_display().lower()}; ask again later.",
+                severity="information",
+            ),
+            status=202,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS), "X-Progress": job.status},
+        )
+    return fhir_response(bundle_job_response(job))
 
 
 def base(request: HttpRequest) -> HttpResponse:

@@ -451,17 +451,26 @@ class Scorer:
         self._run("CREATE TABLE index_children AS SELECT * FROM empty_index")
         self._con.unregister("empty_index")
         self._index_df = self._db.register("index_children", table_name="index_children_input")
-        self._linker = self._make_linker()
+        self._splink: Any = None  # Splink's linker, made when first needed (see ``_linker``)
         self._batches = 0
         self._sql = ScoringSql(settings)
         self._counted = False  # term frequencies from ``index_counts``, not the table
 
-    def _make_linker(self) -> Any:
-        from splink import Linker
+    @property
+    def _linker(self) -> Any:
+        """Splink's linker over the index table, made on first use: the plain-SQL scorer
+        (``_score_direct``) never needs it, and making it is a tenth of a second, which a
+        small run (a Bundle, a $match) would otherwise pay for nothing."""
+        if self._splink is None:
+            from splink import Linker
 
-        return Linker(
-            self._index_df, splink_settings(self.settings), log_level=None, validate_settings=False
-        )
+            self._splink = Linker(
+                self._index_df,
+                splink_settings(self.settings),
+                log_level=None,
+                validate_settings=False,
+            )
+        return self._splink
 
     @property
     def index_size(self) -> int:

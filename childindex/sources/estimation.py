@@ -40,12 +40,24 @@ MIN_ROWS = 500  # fewer incoming rows than this: too few to estimate on, the act
 INDEX_BATCH = 20_000
 
 
+def _estimating() -> bool:
+    """Estimation is not switched off (CHILDINDEX_LINKAGE_ESTIMATE=0, to measure its cost)."""
+    return os.environ.get("CHILDINDEX_LINKAGE_ESTIMATE", "1") != "0"
+
+
 def is_first_import(feed: Feed) -> bool:
     """No import of this feed (this source for this LA) has started before (and estimation
     is not switched off with CHILDINDEX_LINKAGE_ESTIMATE=0, to measure what it costs)."""
-    if os.environ.get("CHILDINDEX_LINKAGE_ESTIMATE", "1") == "0":
+    return _estimating() and not ImportRun.objects.filter(feed=feed).exists()
+
+
+def estimates_for(feed: Feed | None, rows: int) -> bool:
+    """Whether importing ``rows`` rows into ``feed`` (None: a feed not made yet) would first
+    estimate a model: its first import, with enough rows to estimate on. (Rows that do not
+    parse are not counted by the estimate, so this may say yes where it then does not.)"""
+    if rows < MIN_ROWS:
         return False
-    return not ImportRun.objects.filter(feed=feed).exists()
+    return is_first_import(feed) if feed is not None else _estimating()
 
 
 @dataclass

@@ -103,16 +103,21 @@ def index_link_records(
                 )
 
 
-def index_blocking_records(*, batch: int = 50_000) -> Iterator[LinkRecord]:
-    """Every child of the index (merged records left out) as a LinkRecord holding only what
-    blocking and term frequencies read: its names, date of birth and current postcode, chosen
-    exactly as ``index_link_records`` chooses them (``child_record``; no previous addresses,
-    identifiers, address lines or towns). Read ``batch`` children at a time by id range."""
+def index_blocking_values(
+    *, batch: int = 50_000
+) -> Iterator[tuple[int, str, str, str | None, str | None]]:
+    """Every child of the index (merged records left out) as what blocking and term
+    frequencies read: (id, given names, family name, date of birth as ISO text, current
+    postcode), the name and postcode chosen exactly as ``child_record`` chooses them: the
+    first current name that holds one, else the first other name; the last current address's
+    postcode (None when it has none). No previous addresses, identifiers, address lines or
+    towns, and no LinkRecord per child: plain tuples, ``batch`` children at a time by id."""
     table = {
         m: connection.ops.quote_name(m._meta.db_table) for m in (Child, ChildName, ChildAddress)
     }
     after = 0
-    dates: dict[str | None, dt.date | None] = {None: None}
+    current = NameKind.CURRENT
+    nameless = ("", "")
     with connection.cursor() as cursor:
         while True:
             cursor.execute(
@@ -130,28 +135,23 @@ def index_blocking_records(*, batch: int = 50_000) -> Iterator[LinkRecord]:
                 "WHERE child_id BETWEEN %s AND %s ORDER BY child_id, id",
                 params,
             )
-            names: dict[int, list[tuple]] = {}
-            for child_id, *name in cursor.fetchall():
-                names.setdefault(child_id, []).append(tuple(name))
+            chosen: dict[int, tuple[str, str]] = {}
+            other: dict[int, tuple[str, str]] = {}
+            for child_id, kind, given, family in cursor.fetchall():
+                if kind == current:
+                    if (given or family) and child_id not in chosen:
+                        chosen[child_id] = (given, family)
+                elif child_id not in other:
+                    other[child_id] = (given, family)
             cursor.execute(
-                f"SELECT child_id, postcode, line_1 FROM {table[ChildAddress]} "  # noqa: S608
+                f"SELECT child_id, postcode FROM {table[ChildAddress]} "  # noqa: S608
                 "WHERE child_id BETWEEN %s AND %s AND lived_until IS NULL ORDER BY child_id, id",
                 params,
             )
-            addresses: dict[int, list[tuple]] = {}
-            for child_id, postcode, line in cursor.fetchall():
-                addresses.setdefault(child_id, []).append((True, postcode, line))
+            postcodes = {child_id: postcode or None for child_id, postcode in cursor.fetchall()}
             for pk, text in children:
-                if text not in dates:
-                    dates[text] = dt.date.fromisoformat(text)
-                yield child_record(
-                    pk,
-                    dob=dates[text],
-                    gender="",
-                    names=names.get(pk, []),
-                    addresses=addresses.get(pk, []),
-                    identifiers=[],
-                )
+                given, family = chosen.get(pk) or other.get(pk) or nameless
+                yield pk, given or "", family or "", text, postcodes.get(pk)
 
 
 def child_record(

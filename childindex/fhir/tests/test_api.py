@@ -58,6 +58,7 @@ def test_metadata_is_a_valid_capability_statement_naming_the_token_endpoint(clie
 def test_openapi_document_lists_the_endpoints(client):
     document = client.get("/fhir/openapi.json").json()
     assert {"/metadata", "/Patient", "/Patient/{id}", "/Patient/$match"} <= set(document["paths"])
+    assert {"/", "/_bundle/{id}"} <= set(document["paths"])  # Bundles, and accepted ones
 
 
 def test_no_token_is_401_operation_outcome(client):

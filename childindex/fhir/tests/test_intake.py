@@ -228,3 +228,174 @@ def test_a_bundle_address_in_the_same_la_moves_no_responsibility(client, world):
     child.refresh_from_db()
     assert child.responsible_la == la
     assert not ResponsibilityTransfer.objects.exists()
+
+
+# --- A first Bundle is accepted and imported after the response (its model estimated) ---------
+
+QUEUE_ONLY = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+
+
+@pytest.fixture
+def estimating(monkeypatch):
+    """A first import of two or more rows estimates a model (not 500: the tests' Bundles are
+    small), and the estimate is a recognisable copy of the seed; its calls are counted."""
+    from childindex.sources import estimation
+
+    calls = []
+
+    def fake_estimate(settings, index, rows):
+        calls.append((index.num_rows, rows.num_rows))
+        return {
+            **settings,
+            estimation.ESTIMATE_KEY: {
+                "method": "test",
+                "rows": rows.num_rows,
+                "index_rows": index.num_rows,
+                "seconds": 0,
+            },
+        }
+
+    monkeypatch.setattr(estimation, "MIN_ROWS", 2)
+    monkeypatch.setattr(estimation, "estimate", fake_estimate)
+    return calls
+
+
+def _job_id(response) -> str:
+    assert response.status_code == 202, response.content
+    assert validated(response)["issue"][0]["severity"] == "information"
+    return response["Content-Location"].rstrip("/").rsplit("/", 1)[1]
+
+
+def test_a_first_bundle_is_accepted_and_scored_after_the_response_by_a_model_estimated_for_it(
+    client, world, estimating
+):
+    from django.test import override_settings
+
+    from childindex.fhir.models import BundleJob
+    from childindex.fhir.tasks import bundle_job_run
+    from childindex.sources.models import ImportRun, LinkageModel
+
+    la, school, service, feed, children = world
+    headers = bearer(client, feed)
+    with override_settings(TASKS=QUEUE_ONLY):  # queued for the worker, as in production
+        response = _post(client, headers, _bundle(feed.client, children))
+        job_id = _job_id(response)
+        # Nothing estimated or imported inside the request.
+        assert estimating == [] and not ImportRun.objects.exists()
+        assert SourceRecord.objects.count() == 0
+        waiting = client.get(response["Content-Location"], **headers)
+        assert waiting.status_code == 202 and waiting["Retry-After"]
+        assert validated(waiting)["issue"][0]["severity"] == "information"
+        bundle_job_run.call(job_id)  # what `childindex db_worker` runs
+    assert estimating == [(2, 2)]  # the LA's index and the Bundle's records
+    run = ImportRun.objects.get()
+    assert run.model == LinkageModel.objects.get(trained_on__feed="api_school_feed")
+    assert not run.model.active  # a version of its own, recorded on the run
+    done = client.get(response["Content-Location"], **headers)
+    assert done.status_code == 200
+    body = validated(done)
+    assert body["type"] == "batch-response"
+    answer = body["entry"][0]["resource"]
+    assert answer["type"] == "transaction-response"
+    assert [e["response"]["location"] for e in answer["entry"]] == [
+        f"Patient/{c.index_number}" for c in children
+    ]
+    assert BundleJob.objects.get().rows == []  # the records live on as source records only
+    # The next Bundle is the feed's second import: answered at once, with the active model.
+    again = _post(client, headers, _bundle(feed.client, children))
+    assert again.status_code == 200
+    assert [e["response"]["status"] for e in validated(again)["entry"]] == ["200 OK"] * 2
+    assert estimating == [(2, 2)]
+
+
+def test_a_bundle_sent_while_an_earlier_one_waits_is_queued_behind_it(
+    client, world, estimating, monkeypatch
+):
+    from django.test import override_settings
+
+    from childindex.fhir.models import BundleJob, BundleJobStatus
+    from childindex.fhir.tasks import bundle_job_run
+    from childindex.sources import estimation
+
+    monkeypatch.setattr(estimation, "MIN_ROWS", 1)  # a first Bundle of one record estimates
+
+    la, school, service, feed, children = world
+    headers = bearer(client, feed)
+    with override_settings(TASKS=QUEUE_ONLY):
+        first = _job_id(_post(client, headers, _bundle(feed.client, children[:1])))
+        second = _job_id(_post(client, headers, _bundle(feed.client, children)))
+        bundle_job_run.call(second)  # a worker reaching the later one first leaves it waiting
+        assert BundleJob.objects.get(pk=second).status == BundleJobStatus.QUEUED
+        assert SourceRecord.objects.count() == 0
+        bundle_job_run.call(first)  # the first, then (enqueued by it) the second
+        assert BundleJob.objects.get(pk=first).status == BundleJobStatus.DONE
+        bundle_job_run.call(second)
+    statuses = {job.pk.hex: [r["status"] for r in job.results] for job in BundleJob.objects.all()}
+    assert statuses == {
+        first.replace("-", ""): ["201 Created"],
+        second.replace("-", ""): ["200 OK", "201 Created"],
+    }
+
+
+def test_only_the_client_that_sent_a_bundle_sees_its_status(client, world, estimating):
+    la, school, service, feed, children = world
+    response = _post(client, bearer(client, feed), _bundle(feed.client, children))
+    url = response["Content-Location"]
+    other = api_client_create(
+        actor_label="test",
+        name="other-feed",
+        kind=ClientKind.FEED,
+        local_authority=la,
+        organisation=OrganisationFactory(local_authority=la),
+    )
+    refused = client.get(url, **bearer(client, other))
+    assert refused.status_code == 404
+    assert validated(refused)["issue"][0]["code"] == "not-found"
+    unknown = client.get(url[:-12] + "000000000000", **bearer(client, feed))
+    assert unknown.status_code == 404
+
+
+def test_an_invalid_first_bundle_is_refused_at_once_and_nothing_is_queued(
+    client, world, estimating
+):
+    from childindex.fhir.models import BundleJob
+
+    la, school, service, feed, children = world
+    bundle = _bundle(feed.client, children)
+    bundle["entry"][0]["resource"]["birthDate"] = "not a date"
+    response = _post(client, bearer(client, feed), bundle)
+    assert response.status_code == 400
+    assert not BundleJob.objects.exists() and SourceRecord.objects.count() == 0
+
+
+def test_a_client_may_ask_for_any_bundle_to_be_answered_asynchronously(client, world):
+    la, school, service, feed, children = world
+    headers = bearer(client, feed)
+    response = client.post(
+        "/fhir",
+        json.dumps(_bundle(feed.client, children)),
+        content_type="application/fhir+json",
+        HTTP_PREFER="respond-async",
+        **headers,
+    )
+    _job_id(response)  # the tests' task backend runs the job at once
+    body = validated(client.get(response["Content-Location"], **headers))
+    statuses = [e["response"]["status"] for e in body["entry"][0]["resource"]["entry"]]
+    assert statuses == ["201 Created"] * 2
+
+
+def test_a_bundle_whose_worker_died_mid_import_runs_again(client, world, estimating):
+    from django.test import override_settings
+
+    from childindex.fhir.models import BundleJob, BundleJobStatus
+    from childindex.fhir.tasks import bundle_job_run
+
+    la, school, service, feed, children = world
+    with override_settings(TASKS=QUEUE_ONLY):
+        job_id = _job_id(_post(client, bearer(client, feed), _bundle(feed.client, children)))
+    # The worker claimed it and died: the clock queues its task again.
+    BundleJob.objects.filter(pk=job_id).update(status=BundleJobStatus.RUNNING)
+    bundle_job_run.call(job_id)
+    job = BundleJob.objects.get(pk=job_id)
+    assert job.status == BundleJobStatus.DONE
+    assert [r["status"] for r in job.results] == ["201 Created"] * 2

@@ -76,3 +76,19 @@ def test_the_command_creates_lists_and_revokes(issued):
     out = io.StringIO()
     call_command("api-client", "list", stdout=out)
     assert "tool\tauditor\trevoked" in out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("change", "constraint"),
+    [
+        ({"status": "lost"}, "bundle_job_status_is_known"),
+        ({"status": "done"}, "bundle_job_finished_has_finished_at"),
+        ({"status": "failed"}, "bundle_job_finished_has_finished_at"),
+    ],
+)
+def test_bundle_job_constraints(issued, change, constraint):
+    from childindex.fhir.models import BundleJob
+
+    job = BundleJob.objects.create(client=issued.client, entries=2, created_at=timezone.now())
+    with pytest.raises(IntegrityError, match=constraint), transaction.atomic():
+        BundleJob.objects.filter(pk=job.pk).update(**change)

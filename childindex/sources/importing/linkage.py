@@ -9,11 +9,11 @@ scorer). Nothing here writes.
 
 from __future__ import annotations
 
-from collections import defaultdict
+import datetime as dt
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from itertools import islice
-from operator import itemgetter
 from typing import Any
 
 from childindex.linkage.comparisons import WITHIN_FILE_BLOCKING_RULES
@@ -28,7 +28,7 @@ from childindex.linkage.normalise import (
 )
 from childindex.records.models import Child, ChildIdentifier
 from childindex.sources.bulk import select_in, table
-from childindex.sources.index_data import index_blocking_records, index_link_records
+from childindex.sources.index_data import index_blocking_values, index_link_records
 
 INDEX_BATCH = 50_000  # children read into the linkage table at a time (bounded memory)
 # A run of at most this many rows (a Bundle, a small feed file) is scored against only the
@@ -91,6 +91,41 @@ _BLOCKING_ORDER = (
 )  # fmt: skip
 
 
+def _blocking_columns(
+    givens: Sequence[str],
+    families: Sequence[str],
+    borns: Sequence[str | None],
+    postcodes: Sequence[str | None],
+) -> Callable[[str], list[Any]]:
+    """A batch of index children's blocking columns, each computed (when asked for) as
+    ``link_table`` computes it, by the same cached functions: the first given name, the family
+    name and the postcode do not depend on the child's other names and addresses."""
+    given = {g: given_key_columns(g, ()) for g in set(givens)}
+    family = {f: family_key_columns(f, ()) for f in set(families)}
+    day = {b: dob_columns(dt.date.fromisoformat(b) if b else None) for b in set(borns)}
+    place = {p: postcode_key_columns(p, ()) for p in set(postcodes)}
+    sources: dict[str, tuple[dict[Any, tuple[Any, ...]], Sequence[Any], int]] = {
+        "given_name": (given, givens, 0),
+        "given_phonetic": (given, givens, 3),
+        "family_name": (family, families, 0),
+        "family_phonetic": (family, families, 2),
+        "dob": (day, borns, 0),
+        "dob_swapped": (day, borns, 1),
+        "birth_year": (day, borns, 2),
+        "postcode": (place, postcodes, 0),
+        "sector": (place, postcodes, 2),
+    }
+    made: dict[str, list[Any]] = {}
+
+    def column(name: str) -> list[Any]:
+        if name not in made:
+            parts, raw, position = sources[name]
+            made[name] = [parts[value][position] for value in raw]
+        return made[name]
+
+    return column
+
+
 class CandidateIndex:
     """A small run's rows scored against only the children their blocking keys find, with the
     same pairs, weights and decisions as against the whole index.
@@ -144,42 +179,21 @@ class CandidateIndex:
                 if None not in key
             }
             wanted.append((pairs, keys))
-        # Each child's blocking columns as one tuple (in _BLOCKING_ORDER), its parts worked
-        # out once per distinct name, date and postcode; each rule a getter of its columns.
-        getters = [
-            (itemgetter(*(_BLOCKING_ORDER.index(right) for _, right in pairs)), keys, len(pairs))
-            for pairs, keys in wanted
-        ]
-        frequency = [(c, _BLOCKING_ORDER.index(c)) for c in self.scorer.frequency_columns]
-        counts: dict[str, dict[str, int]] = {c: defaultdict(int) for c, _ in frequency}
+        frequency = list(self.scorer.frequency_columns)
+        counts: dict[str, Counter[Any]] = {c: Counter() for c in frequency}
         found: set[int] = set()
-        names: dict[tuple[str, str], tuple[Any, ...]] = {}
-        days: dict[Any, tuple[Any, ...]] = {}
-        places: dict[Any, tuple[Any, ...]] = {}
-        for record in index_blocking_records(batch=INDEX_BATCH):
-            name = (record.given_names or "", record.family_name or "")
-            part = names.get(name)
-            if part is None:
-                given, _, _, given_sound = given_key_columns(name[0], ())
-                family, _, family_sound = family_key_columns(name[1], ())
-                part = names[name] = (given, given_sound, family, family_sound)
-            day = days.get(record.date_of_birth)
-            if day is None:
-                day = days[record.date_of_birth] = dob_columns(record.date_of_birth)
-            place = places.get(record.postcode)
-            if place is None:
-                postcode, _, sector = postcode_key_columns(record.postcode or None, ())
-                place = places[record.postcode] = (postcode, sector)
-            values = part + day + place
-            for column, position in frequency:
-                value = values[position]
-                if value is not None:
-                    counts[column][value] += 1
-            for getter, keys, size in getters:
-                key = getter(values)
-                if (key if size > 1 else (key,)) in keys:
-                    found.add(int(record.unique_id))
-                    break
+        # A batch of children at a time as columns (in _BLOCKING_ORDER's names), each value
+        # worked out once per distinct name, date and postcode.
+        for batch in chunks(index_blocking_values(batch=INDEX_BATCH), INDEX_BATCH):
+            ids, givens, families, borns, postcodes = zip(*batch, strict=True)
+            columns_of = _blocking_columns(givens, families, borns, postcodes)
+            for column in frequency:
+                counts[column].update(columns_of(column))
+            for pairs, keys in wanted:
+                rights = [columns_of(right) for _, right in pairs]
+                found.update(
+                    ids[i] for i, key in enumerate(zip(*rights, strict=True)) if key in keys
+                )
         for kind, values in by_identifier.items():
             found.update(
                 child_id
@@ -190,7 +204,9 @@ class CandidateIndex:
                     params=[kind],
                 )
             )
-        return found, {c: dict(seen) for c, seen in counts.items()}
+        return found, {
+            c: {v: n for v, n in seen.items() if v is not None} for c, seen in counts.items()
+        }
 
     def load(self, rows: Any) -> Scorer:
         """The scorer with these rows' candidates as its index (the last call's removed)."""
