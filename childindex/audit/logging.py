@@ -3,12 +3,16 @@
 A URL can carry an index number or a search (``?name=...``), so request lines name the route
 that served them (``children/<str:token>/``), never the path or the query string, and
 ``NoPathFilter`` takes the path out of Django's own request log lines ("Internal Server Error:
-/path") the same way. Client addresses are never logged (they go into audit events only).
+/path") the same way. Client addresses are never logged (they go into audit events only), nor
+a database error's ``DETAIL`` line, which quotes the values of the row at fault (an NHS number
+in a duplicate key).
 """
 
 from __future__ import annotations
 
 import logging
+import re
+import traceback
 
 from django.db import DatabaseError, InterfaceError, OperationalError
 
@@ -60,4 +64,22 @@ class NoPathFilter(logging.Filter):
             record.args = (first[0] if first else type(record.exc_info[1]).__name__,)
             record.exc_info = None
             record.exc_text = None
+        elif record.exc_info and _quotes_values(record.exc_info[1]):
+            # PostgreSQL's DETAIL quotes the row ("Key (type, value)=(nhs, 9434765919) already
+            # exists"): the traceback goes on without it (both formatters print exc_text).
+            text = "".join(traceback.format_exception(*record.exc_info))
+            record.exc_text = WITHHELD_DETAIL.sub(r"\1DETAIL: (withheld: it quotes the row)", text)
+            record.exc_info = None
         return True
+
+
+# A database error's DETAIL (and its psycopg twin) may quote the values of the row at fault.
+WITHHELD_DETAIL = re.compile(r"(?m)^(\s*)DETAIL:.*$")
+
+
+def _quotes_values(exc: BaseException | None) -> bool:
+    while exc is not None:
+        if isinstance(exc, DatabaseError) or "DETAIL:" in str(exc):
+            return "DETAIL:" in "".join(traceback.format_exception(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False

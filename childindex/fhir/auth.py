@@ -16,6 +16,7 @@ from childindex.access.client_ip import client_ip
 from childindex.access.decorators import api_client
 from childindex.access.policy import AccessRefused
 from childindex.access.search_limits import SearchLimitReached
+from childindex.audit import context
 from childindex.audit.models import EventOutcome
 from childindex.audit.services import audit_record
 from childindex.fhir.limits import client_call_take
@@ -49,9 +50,17 @@ def _client(request: HttpRequest) -> ApiClient:
     return client
 
 
-def _refuse(request: HttpRequest, client: ApiClient | None, action: str, error: FhirError):
+def _refuse(
+    request: HttpRequest,
+    client: ApiClient | None,
+    action: str,
+    error: FhirError,
+    patient_id: object = "",
+):
+    patient = str(patient_id)
     audit_record(
         actor=client.account if client else None,
+        children=[patient] if patient.isdigit() else [],  # a Patient's id is its index number
         actor_label="" if client else "api client (unauthenticated)",
         action=action,
         outcome=EventOutcome.DENIED,
@@ -120,8 +129,11 @@ def fhir_endpoint(scope: str | None, *, action: str) -> Callable:
                     ),
                 )
             except FhirError as error:
-                if error.status in (401, 403, 429):
-                    return _refuse(request, client, action, error)
+                # Every refusal is an event naming the client: the policy's and the limits',
+                # and a call the API cannot answer (400, 404: a child nobody holds, criteria
+                # that make no search) unless the selector refusing it wrote one already.
+                if error.status in (401, 403, 429) or not context.events_written():
+                    return _refuse(request, client, action, error, kwargs.get("patient_id", ""))
                 return outcome_response(error)
             except Exception:
                 log.exception("FHIR API call failed")

@@ -22,11 +22,12 @@ from django.db.models import OuterRef, QuerySet, Subquery
 
 from childindex.access import policy
 from childindex.access.models import User
-from childindex.audit.models import Action, AuditEvent
+from childindex.audit.models import Action, AuditEvent, EventOutcome
 from childindex.audit.services import audit_record
 from childindex.core.routers import replica_reads
 from childindex.monitoring.models import Alert, AlertReview
 from childindex.records.models import Child
+from childindex.records.selectors import child_lookup_refused
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -91,17 +92,24 @@ def _child_events(index_number: str, period: Period) -> QuerySet[AuditEvent]:
     return period.apply(events).select_related("actor_organisation").order_by("-id")
 
 
-def _checked_child(auditor: Any, index_number: str) -> None:
+CHILD_ELSEWHERE = "There is no child with that index number in your LA's part of the index."
+
+
+def _checked_child(auditor: Any, index_number: str, *, action: str) -> None:
+    """Refuse a child outside the auditor's LA (or no such child); the refusal is audited,
+    naming the number asked for, like every refused lookup of a child."""
     child_la = (
         Child.objects.filter(index_number=index_number)
         .values_list("responsible_la_id", flat=True)
         .first()
     )
-    _require(
-        auditor,
-        child_la,
-        elsewhere="There is no child with that index number in your LA's part of the index.",
-    )
+    try:
+        _require(auditor, child_la, elsewhere=CHILD_ELSEWHERE)
+    except NotInYourLA:
+        child_lookup_refused(
+            actor=auditor, index_number=index_number, action=action, reason=CHILD_ELSEWHERE
+        )
+        raise
 
 
 @replica_reads
@@ -109,7 +117,7 @@ def child_access_history(
     *, auditor: Any, index_number: str, period: Period = Period(), limit: int = HISTORY_LIMIT
 ) -> History:
     """Who accessed the child, when and why: the newest events first."""
-    _checked_child(auditor, index_number)
+    _checked_child(auditor, index_number, action=Action.AUDIT_READ)
     audit_record(
         actor=auditor,
         action=Action.AUDIT_READ,
@@ -124,7 +132,7 @@ def child_access_export(
     *, auditor: Any, index_number: str, period: Period = Period()
 ) -> Iterator[AuditEvent]:
     """Every event about the child (oldest first) for a CSV export, which is audited."""
-    _checked_child(auditor, index_number)
+    _checked_child(auditor, index_number, action=Action.EXPORT)
     audit_record(
         actor=auditor,
         action=Action.EXPORT,
@@ -134,13 +142,23 @@ def child_access_export(
     return _child_events(index_number, period).order_by("id").iterator(chunk_size=2000)
 
 
-def _checked_user(auditor: Any, username: str) -> User:
+USER_ELSEWHERE = "There is no user with that username in your LA."
+
+
+def _checked_user(auditor: Any, username: str, *, action: str) -> User:
+    """Refuse a user outside the auditor's LA (or no such user), audited: the event names the
+    account asked about when there is one (never the text typed)."""
     subject = User.objects.filter(username=username).first()
-    _require(
-        auditor,
-        subject.local_authority_id if subject else None,
-        elsewhere="There is no user with that username in your LA.",
-    )
+    try:
+        _require(auditor, subject.local_authority_id if subject else None, elsewhere=USER_ELSEWHERE)
+    except NotInYourLA:
+        audit_record(
+            actor=auditor,
+            action=action,
+            outcome=EventOutcome.DENIED,
+            detail={"user": subject.pk if subject else None, "reason": USER_ELSEWHERE},
+        )
+        raise
     assert subject is not None
     return subject
 
@@ -155,7 +173,7 @@ def user_access_history(
     *, auditor: Any, username: str, period: Period = Period(), limit: int = HISTORY_LIMIT
 ) -> tuple[User, History]:
     """What the user accessed (searches, records, changes, exports, sign-ins): newest first."""
-    subject = _checked_user(auditor, username)
+    subject = _checked_user(auditor, username, action=Action.AUDIT_READ)
     audit_record(
         actor=auditor,
         action=Action.AUDIT_READ,
@@ -172,7 +190,7 @@ def user_access_history(
 def user_access_export(
     *, auditor: Any, username: str, period: Period = Period()
 ) -> tuple[User, Iterator[AuditEvent]]:
-    subject = _checked_user(auditor, username)
+    subject = _checked_user(auditor, username, action=Action.EXPORT)
     audit_record(
         actor=auditor,
         action=Action.EXPORT,

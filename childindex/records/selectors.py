@@ -459,12 +459,38 @@ def shielded_children(*, actor: User) -> QuerySet[Child]:
     )
 
 
+NOT_IN_YOUR_LA = "There is no record with that index number in your LA."
+
+
+def child_lookup_refused(
+    *, actor: User, index_number: str, action: str = Action.ACCESS_DENIED, reason: str
+) -> None:
+    """Audit a child asked for by index number that the actor may not see or act on: not in
+    their LA's part of the index, or no such child (they are not told which). The event names
+    the number asked for, so the child's "who accessed this child" shows the attempt, and says
+    the reason the user read. Every lookup of a child by index number for an LA's own work
+    (shielding, moves, deaths, merges, subject access, the auditors' history) refuses through
+    here (``web/tests/test_refusals_audited.py`` walks the pages that take one)."""
+    digits = "".join(ch for ch in index_number if ch.isdigit())
+    audit_record(
+        actor=actor,
+        action=action,
+        outcome=EventOutcome.DENIED,
+        children=[digits],
+        detail={"reason": reason},
+    )
+
+
 def la_child_by_index_number(*, actor: User, index_number: str) -> Child | None:
-    """A record of the actor's own LA by index number (for shielding), or None."""
+    """A record of the actor's own LA by index number (shielding, moves, deaths), or None
+    (audited as refused)."""
     _require_own_la(actor)
     digits = "".join(ch for ch in index_number if ch.isdigit())
-    return (
+    child = (
         Child.objects.filter(responsible_la_id=actor.local_authority_id, index_number=digits)
         .filter(policy.findable_children(actor))
         .first()
     )
+    if child is None:
+        child_lookup_refused(actor=actor, index_number=digits, reason=NOT_IN_YOUR_LA)
+    return child

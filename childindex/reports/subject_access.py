@@ -26,6 +26,7 @@ from childindex.consent.models import Consent, Scope
 from childindex.core.identifiers import IDENTIFIER_LABELS, IdentifierType
 from childindex.core.routers import replica_reads
 from childindex.records.models import Child, ChildStatus, Involvement
+from childindex.records.selectors import child_lookup_refused
 from childindex.reports.models import AccessorNames, SubjectAccessSettings
 from childindex.sources.models import SourceLink
 
@@ -191,9 +192,18 @@ def la_child(*, actor, index_number: str) -> Child:
     decision = policy.can_read_reports(actor, actor.local_authority_id)
     if not decision:
         raise PermissionDenied(decision.message)
-    return Child.objects.exclude(status=ChildStatus.MERGED).get(
-        index_number=index_number, responsible_la_id=actor.local_authority_id
-    )
+    try:
+        return Child.objects.exclude(status=ChildStatus.MERGED).get(
+            index_number=index_number, responsible_la_id=actor.local_authority_id
+        )
+    except Child.DoesNotExist:
+        child_lookup_refused(
+            actor=actor,
+            index_number=index_number,
+            action=Action.SUBJECT_ACCESS_EXPORT,
+            reason="No record of your LA has that index number",
+        )
+        raise
 
 
 @replica_reads

@@ -9,7 +9,7 @@ a shield leaves visible. Opening a review item shows children, so it is an audit
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,12 +22,14 @@ from childindex.audit.models import Action
 from childindex.audit.services import audit_record
 from childindex.core.routers import replica_reads
 from childindex.records.models import Child, ChildStatus, NameKind
+from childindex.records.selectors import child_lookup_refused
 from childindex.sources.models import (
     REASONS_FOR,
     Feed,
     ImportRun,
     Merge,
     RecordStatus,
+    RejectedRow,
     ReviewItem,
     ReviewStatus,
     RowProblem,
@@ -371,6 +373,50 @@ def import_run(*, actor, pk: int, rejected_limit: int = 200) -> RunView:
     return RunView(run, list(rows[:rejected_limit]), rows.count())
 
 
+class NoSuchRun(LookupError):
+    """The source or the import run asked for does not exist (the message says which)."""
+
+
+@dataclass(frozen=True)
+class RowProblemsReport:
+    run: ImportRun
+    problems: Iterator[RowProblem]  # in row and column order
+
+
+ROW_PROBLEMS_EXPORT = "row problems (CSV)"
+REJECTED_ROWS_EXPORT = "rejected rows (CSV)"
+
+
+def row_problems_export(
+    *, actor_label: str, source: str, run_id: int | None = None, rejected_only: bool = False
+) -> RowProblemsReport:
+    """A source's row problems (its last run's, or run ``run_id``'s) for the operator's
+    report. They quote the source's rows (keys, values that failed a check), so handing them
+    out is an export, audited with the operator's command as actor before a row is read."""
+    feed = Feed.objects.filter(name=source).first()
+    if feed is None:
+        raise NoSuchRun(f"no source named {source[:60]}")
+    runs = ImportRun.objects.filter(feed=feed)
+    run = runs.filter(pk=run_id).first() if run_id else runs.first()
+    if run is None:
+        raise NoSuchRun(f"no such import run of {feed.name}")
+    problems = (RejectedRow if rejected_only else RowProblem).objects.filter(run=run)
+    audit_record(
+        actor=None,
+        actor_label=actor_label,
+        action=Action.EXPORT,
+        purpose=policy.Purpose.DATA_QUALITY,
+        detail={
+            "export": REJECTED_ROWS_EXPORT if rejected_only else ROW_PROBLEMS_EXPORT,
+            "source": feed.name,
+            "run": run.pk,
+            "rows": problems.count(),
+        },
+    )
+    ordered = problems.order_by("row_number", "column").iterator(chunk_size=2000)
+    return RowProblemsReport(run, ordered)
+
+
 def recent_runs(*, actor, limit: int = 20) -> list[ImportRun]:
     la = _own_la(actor)
     return list(
@@ -390,6 +436,16 @@ def merges(*, actor, limit: int = 50) -> list[Merge]:
 
 
 def la_child(*, actor, index_number: str) -> Child:
-    """A child of the user's LA, by index number (for a merge)."""
+    """A child of the user's LA, by index number (for a merge); ``Child.DoesNotExist``
+    (audited as a refused merge) for any other."""
     la = _own_la(actor)
-    return Child.objects.get(index_number=index_number, responsible_la_id=la)
+    try:
+        return Child.objects.get(index_number=index_number, responsible_la_id=la)
+    except Child.DoesNotExist:
+        child_lookup_refused(
+            actor=actor,
+            index_number=index_number,
+            action=Action.CHILD_MERGE,
+            reason="Both index numbers must be records of your LA.",
+        )
+        raise

@@ -188,7 +188,11 @@ def relink_dry_run(
     model: LinkageModel | None = None,
     thresholds: Thresholds | None = None,
     examples: int = 20,
+    actor_label: str = SYSTEM_LABEL,
 ) -> DryRun:
+    """What the model or thresholds would re-link. It reads every linked or waiting source row
+    of the LA and hands back keys and children, so it is audited (a report, with the operator's
+    command as actor) though it changes nothing."""
     model = model or linkage_model_active()
     thresholds = thresholds or thresholds_for(local_authority.pk)
     person_decided = SourceLink.objects.filter(
@@ -268,6 +272,21 @@ def relink_dry_run(
                     )
     finally:
         linkage.close()
+    audit_record(
+        actor=None,
+        actor_label=actor_label,
+        action=Action.REPORT_VIEW,
+        purpose=policy.Purpose.DATA_QUALITY,
+        detail={
+            "report": "re-link dry run",
+            "local_authority": local_authority.code,
+            "model": model.version,
+            "thresholds": [thresholds.upper, thresholds.lower],
+            "records": result.records,
+            "changes": result.changes,
+            "examples": len(result.examples),
+        },
+    )
     return result
 
 

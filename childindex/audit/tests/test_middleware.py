@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 import pytest
+from django.db import IntegrityError
 from django.http import HttpResponse
 from django.test import RequestFactory
+from pythonjsonlogger.json import JsonFormatter
 
 from childindex.audit import context
-from childindex.audit.logging import RequestIdFilter
+from childindex.audit.logging import NoPathFilter, RequestIdFilter
 from childindex.audit.middleware import RequestContextMiddleware, client_address
 
 
@@ -68,3 +71,24 @@ def test_outside_a_request_the_log_shows_a_dash(bad):
     record = logging.LogRecord("x", logging.INFO, __file__, 1, bad, None, None)
     RequestIdFilter().filter(record)
     assert record.request_id == "-"
+
+
+def test_a_database_errors_detail_quoting_a_rows_values_is_not_logged():
+    """PostgreSQL's DETAIL names the row's values (here an NHS number): a 500's traceback is
+    logged without that line, through the JSON formatter and the plain one alike."""
+    try:
+        raise IntegrityError(
+            'duplicate key value violates unique constraint "identifier_unique"\n'
+            "DETAIL:  Key (type, value)=(nhs, 9434765919) already exists."
+        )
+    except IntegrityError:
+        exc_info = sys.exc_info()
+    for formatter in (logging.Formatter(), JsonFormatter()):
+        record = logging.LogRecord(
+            "django.request", logging.ERROR, __file__, 1, "Internal Server Error", (), exc_info
+        )
+        assert NoPathFilter().filter(record)
+        text = formatter.format(record)
+        assert "9434765919" not in text
+        assert "identifier_unique" in text and "IntegrityError" in text
+        assert "DETAIL: (withheld: it quotes the row)" in text

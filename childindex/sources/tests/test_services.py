@@ -9,8 +9,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from childindex.access.models import Role
+from childindex.access.policy import Purpose
 from childindex.access.tests.factories import UserFactory
-from childindex.audit.models import AuditEvent
+from childindex.audit.models import Action, AuditEvent
 from childindex.consent.tests.factories import ConsentFactory
 from childindex.core.identifiers import synthetic_nhs_number
 from childindex.linkage.decide import Thresholds
@@ -246,7 +247,9 @@ def test_the_dry_run_shows_what_new_thresholds_would_re_link_without_writing(ite
         local_authority=feed_county.la, thresholds=Thresholds(upper=100, lower=0)
     )
     assert higher.changes == {"linked -> review": 1}
-    assert AuditEvent.objects.count() == events
+    # Nothing written but each dry run's own audit event: it read the LA's source rows.
+    read = list(AuditEvent.objects.filter(id__gt=events).values_list("action", "purpose"))
+    assert read == [(Action.REPORT_VIEW, Purpose.DATA_QUALITY)] * 2
     assert SourceRecord.objects.get(key="A1").status == RecordStatus.REVIEW
 
 

@@ -190,9 +190,12 @@ def test_a_child_of_another_la_is_not_shown(client, auditor):
     body = response.content.decode()
     assert "There is no child with that index number in your LA" in body
     assert other.responsible_la.name not in body
-    # The request is in the trail (every request is), naming no child.
+    # The refusal is in the trail, naming the child asked for (so the child's own LA's
+    # auditors see the attempt), never which LA holds it.
     events = AuditEvent.objects.filter(actor=auditor).exclude(action="sign_in")
-    assert [(e.action, e.children) for e in events] == [("page_view", [])]
+    assert [(e.action, e.outcome, e.children) for e in events] == [
+        ("audit_read", "denied", [other.index_number])
+    ]
 
 
 def test_a_mistyped_index_number_is_explained(client, auditor):

@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from childindex.access.models import User
 from childindex.records.search import SearchCriteriaError, parse_criteria
-from childindex.records.selectors import AccessRefused, child_search
+from childindex.records.selectors import AccessRefused, child_search, child_search_invalid
 
 
 class Command(BaseCommand):
@@ -42,6 +42,7 @@ class Command(BaseCommand):
                 identifier=options["identifier"],
             )
         except SearchCriteriaError as exc:
+            child_search_invalid(actor=actor, fields=list(exc.errors))
             raise CommandError("; ".join(exc.errors.values())) from exc
         try:
             matches = child_search(actor=actor, criteria=criteria)

@@ -28,9 +28,9 @@ from childindex.core.spreadsheets import csv_safe
 from childindex.sources.importing import FeedImportError, feed_import, run_counts
 from childindex.sources.management.commands._base import OneLineCommand, subparsers
 from childindex.sources.mapping import MappingError
-from childindex.sources.models import Feed, ImportRun, RejectedRow, RowProblem
 from childindex.sources.moves import feed_deaths_apply, feed_moves_apply
 from childindex.sources.reading import FileRefused
+from childindex.sources.selectors import NoSuchRun, row_problems_export
 
 
 class Command(OneLineCommand):
@@ -123,24 +123,27 @@ class Command(OneLineCommand):
             )
 
     def _problems(self, options: dict[str, Any]) -> None:
-        feed = Feed.objects.filter(name=options["source"]).first()
-        if feed is None:
-            raise CommandError(f"no source named {options['source']}")
-        runs = ImportRun.objects.filter(feed=feed)
-        run = runs.filter(pk=options["run"]).first() if options["run"] else runs.first()
-        if run is None:
-            raise CommandError(f"no such import run of {feed.name}")
+        rejected_only = options["action"] == "rejected"
+        try:
+            report = row_problems_export(
+                actor_label=f"childindex feed {options['action']}",
+                source=options["source"],
+                run_id=options["run"],
+                rejected_only=rejected_only,
+            )
+        except NoSuchRun as exc:
+            raise CommandError(str(exc)) from None
         writer = csv.writer(self.stdout, lineterminator="\n")
         # Keys and reasons quote the feed: neutralised before a spreadsheet can run them.
-        if options["action"] == "rejected":  # the old report, unchanged: tools read it
+        if rejected_only:  # the old report, unchanged: tools read it
             writer.writerow(["row", "line", "key", "reason"])
-            for row in RejectedRow.objects.filter(run=run).order_by("row_number"):
+            for row in report.problems:
                 writer.writerow(
                     [csv_safe(v) for v in (row.row_number, row.line_number, row.key, row.reason)]
                 )
             return
         writer.writerow(["row", "line", "key", "severity", "column", "reason"])
-        for problem in RowProblem.objects.filter(run=run).order_by("row_number", "column"):
+        for problem in report.problems:
             writer.writerow(
                 [
                     csv_safe(v)

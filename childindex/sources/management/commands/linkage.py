@@ -103,7 +103,8 @@ class Command(OneLineCommand):
             raise CommandError(f"no linkage model version {options['version']}")
         la = self._la(options["la"])
         self._report(
-            relink_dry_run(local_authority=la, model=model), f"model v{model.version} for {la.code}"
+            relink_dry_run(local_authority=la, model=model, actor_label=LABEL),
+            f"model v{model.version} for {la.code}",
         )
         if options["apply"]:
             linkage_model_activate(actor_label=LABEL, model=model)
@@ -119,7 +120,7 @@ class Command(OneLineCommand):
             raise CommandError(str(exc)) from None
         current = thresholds_for(la.pk)
         self._report(
-            relink_dry_run(local_authority=la, thresholds=wanted),
+            relink_dry_run(local_authority=la, thresholds=wanted, actor_label=LABEL),
             f"{la.code} from {current.upper}/{current.lower} to {wanted.upper}/{wanted.lower}",
         )
         if options["apply"]:
