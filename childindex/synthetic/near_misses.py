@@ -35,6 +35,14 @@ def _swap_day_month(day: dt.date) -> dt.date | None:
     return day.replace(month=day.day, day=day.month)
 
 
+def _year_before(day: dt.date) -> dt.date:
+    """The same day a year earlier; 29 February becomes the 28th (a year with no 29th)."""
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:
+        return day.replace(year=day.year - 1, day=28)
+
+
 def _near_miss(row: dict[str, str], n: int, rng: random.Random, batch: str) -> dict[str, str]:
     """The row as a neighbouring trust's clerk might have keyed it, without its NHS number."""
     out = dict(row)
@@ -47,7 +55,7 @@ def _near_miss(row: dict[str, str], n: int, rng: random.Random, batch: str) -> d
     if kind == 0:  # the family name mistyped, day and month swapped (or a year out)
         out["family_name"] = typo(row["family_name"], rng)
         swapped = _swap_day_month(born)
-        out["date_of_birth"] = (swapped or born.replace(year=born.year - 1)).isoformat()
+        out["date_of_birth"] = (swapped or _year_before(born)).isoformat()
     elif kind == 1:  # another spelling of the names, an old address
         options = name_variant_options(row["given_names"], row["family_name"])
         given, family = (

@@ -38,7 +38,19 @@ REQUEST_TIMEOUT_SECONDS = 60  # a worker silent this long is killed and replaced
 # here before 3 December), is meant for servers with clients connected directly. Idle
 # connections cost no thread (they wait in the worker's poller).
 KEEPALIVE_SECONDS = 75
-MAX_REQUESTS = 5000  # a worker is recycled after about this many requests (0: never)
+# A worker is recycled after about this many requests (``CHILDINDEX_WEB_MAX_REQUESTS``; 0, the
+# default: never). Recycling is a remedy for a memory leak, and none is known. It costs
+# answers: closing a worker's idle kept-alive connections races with requests their clients
+# are sending at that moment, which get no answer at all (the load test lost 23 of 13,009 at
+# two recycles, 3 December; the keep-alive probe under saturation loses 31 of 6,451 with
+# recycling every 100 requests, 0 of 8,693 without). See ``Worker`` for how a recycling worker
+# keeps that race small when an operator turns it on.
+MAX_REQUESTS = 0
+# How long a worker that is recycling (not one told to stop) keeps its kept-alive connections,
+# answering the next request on each with "Connection: close" (the client then opens a new
+# connection to another worker): longer than the time people and proxies leave a connection idle
+# between requests (the load test's think time, 5-20 s), and shorter than the graceful timeout.
+RECYCLE_LINGER_SECONDS = 25
 
 
 def default_workers() -> int:
@@ -58,13 +70,59 @@ def _post_fork(server, worker) -> None:
 
 
 class Worker(ThreadWorker):
-    """gunicorn's gthread worker, but a stopping one also closes the connections that never
-    sent a request after the short linger it gives kept-alive ones (``STOP_KEEPALIVE_LINGER``,
-    2 s). gunicorn lets those wait out their whole keep-alive (75 s here), so one silent
-    connection (a browser's preconnect, a probe) held a graceful stop for the whole graceful
-    timeout, 30 s: nothing is lost by closing it, it carries no request."""
+    """gunicorn's gthread worker, with two changes to how it stops.
+
+    - A stopping worker also closes the connections that never sent a request after the short
+      linger it gives kept-alive ones (``STOP_KEEPALIVE_LINGER``, 2 s). gunicorn lets those wait
+      out their whole keep-alive (75 s here), so one silent connection (a browser's preconnect,
+      a probe) held a graceful stop for the whole graceful timeout, 30 s: nothing is lost by
+      closing it, it carries no request.
+    - A worker that recycles (``max_requests`` reached; not one told to stop by a signal, whose
+      server is going away) keeps its kept-alive connections ``RECYCLE_LINGER_SECONDS``
+      instead of 2 s, answering the next request on each with "Connection: close". Closing an
+      idle connection races with a request its client may be sending on it that instant (no
+      answer at all: status 0); after 2 s nearly every connection of a busy worker is idle and
+      is closed at one moment, after 25 s nearly every client has come back and was told to
+      reconnect. A signal during the linger shortens it to gunicorn's 2 s.
+    """
 
     _stop_deadline: float | None = None
+    _recycle_deadline: float | None = None
+    _signalled = False
+
+    def _recycling(self) -> bool:
+        return not self._signalled and bool(self.max_requests) and self.nr >= self.max_requests
+
+    def _recycle_linger_end(self) -> float | None:
+        """When a recycling worker's linger ends (fixed the first time it is asked), or None
+        for a worker that is running or was told to stop."""
+        if self.alive or not self._recycling():
+            return None
+        if self._recycle_deadline is None:
+            self._recycle_deadline = time.monotonic() + RECYCLE_LINGER_SECONDS
+        return self._recycle_deadline
+
+    def handle_exit(self, sig, frame) -> None:
+        self._signalled = True
+        if not self.alive:  # recycling already: the server is stopping, so the short linger
+            self.method_queue.defer(
+                super()._cap_keepalive, time.monotonic() + STOP_KEEPALIVE_LINGER
+            )
+        super().handle_exit(sig, frame)
+
+    def _cap_keepalive(self, deadline: float) -> None:
+        # gunicorn's run() calls this once, as the worker stops
+        end = self._recycle_linger_end()
+        super()._cap_keepalive(deadline if end is None else end)
+
+    def finish_request(self, conn, fs) -> None:
+        super().finish_request(conn, fs)
+        end = self._recycle_linger_end()
+        if end is not None and self.keepalived_conns and self.keepalived_conns[-1] is conn:
+            # a request begun before the recycle, answered with keep-alive: gunicorn gives its
+            # connection 2 s; it lingers to the same end (the deque stays in timeout order:
+            # every entry before it is capped at that end, or expires sooner)
+            conn.timeout = min(end, time.monotonic() + self.cfg.keepalive)
 
     def murder_pending(self) -> None:
         if not self.alive:
@@ -112,9 +170,7 @@ def gunicorn_options(*, host: str, port: int, workers: int, threads: int) -> dic
         "graceful_timeout": GRACEFUL_TIMEOUT_SECONDS,
         "timeout": REQUEST_TIMEOUT_SECONDS,
         "keepalive": keepalive,
-        # Recycle a worker now and then (a slow leak never grows without bound). A stopping
-        # worker answers a request already arriving on a kept-alive connection with
-        # "Connection: close" (gunicorn's gthread worker lingers 2 s), so recycling drops none.
+        # Recycling a worker now and then (off by default: see MAX_REQUESTS and Worker).
         "max_requests": max_requests,
         "max_requests_jitter": max_requests // 10,
         "accesslog": None,

@@ -115,3 +115,19 @@ def test_a_trained_model_is_stored_as_a_new_inactive_version(feed_county):
     assert "records looked at" in dry and "Nothing changed" in dry
     run("linkage", "activate", "--version", "2", "--la", feed_county.la.code, "--apply")
     assert LinkageModel.objects.get(active=True).version == 2
+
+
+def test_feed_import_yields_the_cpu_to_people_unless_told_not_to(feed_county, monkeypatch):
+    """A batch import runs below the web server's priority (niceness 10 by default): on a shared
+    machine it must not take the cores people's searches are waiting for."""
+    lowered: list[int] = []
+    monkeypatch.setattr("os.nice", lambda increment: lowered.append(increment))
+    path = feed_county.write([feed_county.row("A1", "Ruby", "Stone", "2012-01-05")])
+    mapping = feed_county.tmp / "gp.toml"
+    mapping.write_text(feed_county.mapping(), encoding="utf-8")
+    run("feed", "import", "--no-progress", "--mapping", str(mapping), str(path))
+    assert lowered == [10]
+    run("feed", "import", "--no-progress", "--nice", "0", "--mapping", str(mapping), str(path))
+    assert lowered == [10]
+    with pytest.raises(CommandError, match="invalid choice: 20"):
+        run("feed", "import", "--nice", "20", "--mapping", str(mapping), str(path))

@@ -5,7 +5,7 @@ rejected with its row number and a reason). A mapping may declare its source, so
 needs no other step. Killed part way, the same command resumes where it stopped. Other tools
 rely on this command line: keep it stable.
 
-    childindex feed import --source NAME --mapping FILE.toml FILE.csv [--no-progress]
+    childindex feed import --source NAME --mapping FILE.toml FILE.csv [--no-progress] [--nice N]
     childindex feed problems --source NAME [--run ID]      # the row-problems report (CSV)
     childindex feed rejected --source NAME [--run ID]      # rejected rows only, as before
 """
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import sys
 import time
 import tomllib
@@ -32,6 +33,14 @@ from childindex.sources.moves import feed_deaths_apply, feed_moves_apply
 from childindex.sources.reading import FileRefused
 from childindex.sources.selectors import NoSuchRun, row_problems_export
 
+# A batch import is work nobody is waiting for at that moment; people searching and opening
+# records are. On a machine the import shares with the web server (the load test: 2 cores,
+# 500 people and the county's school census), an import at the same priority takes a core that
+# the web server's requests then queue for. So the import lowers its own CPU priority (the
+# operating system's niceness; its database work follows, as the import waits on its answers)
+# and still gets every cycle nobody else wants. docs/performance.md has the measurements.
+IMPORT_NICENESS = 10
+
 
 class Command(OneLineCommand):
     help = "Import a source feed (CSV with a TOML mapping), or report its row problems."
@@ -49,6 +58,15 @@ class Command(OneLineCommand):
             action="store_true",
             help="no progress bar (a line per committed chunk of rows, and a line every few "
             "seconds while a chunk is being imported)",
+        )
+        run.add_argument(
+            "--nice",
+            type=int,
+            default=IMPORT_NICENESS,
+            choices=range(20),
+            metavar="N",
+            help=f"lower this import's CPU priority by N (0 to 19; default {IMPORT_NICENESS}), "
+            "so that people using the service at the same time come first",
         )
         run.add_argument("--chunk-rows", type=int, default=None, help=argparse.SUPPRESS)
         for name, help_text in (
@@ -82,6 +100,8 @@ class Command(OneLineCommand):
                 f"cannot read the mapping {mapping_path}: {getattr(exc, 'strerror', None) or exc}"
             ) from None
         path = Path(options["file"])
+        if options["nice"]:
+            os.nice(options["nice"])  # this process only; never raised again (needs privilege)
         started = time.monotonic()
         kwargs: dict[str, Any] = {}
         if options.get("chunk_rows"):
