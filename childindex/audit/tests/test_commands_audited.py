@@ -30,7 +30,7 @@ pytestmark = pytest.mark.django_db
 
 
 @dataclass(frozen=True)
-class County:
+class ImportedFeed:
     """The feed county after one import with a rejected row and a warning, a child the operator
     can search for, and a user to search as."""
 
@@ -40,7 +40,7 @@ class County:
     username: str
 
 
-Invocation = Callable[[County], list[str]]
+Invocation = Callable[[ImportedFeed], list[str]]
 
 # Commands that read or write a child's or a source row's personal data: how to run each on the
 # county so that it does.
@@ -186,7 +186,7 @@ def test_the_walk_catches_a_new_subcommand_and_a_stale_entry():
 
 
 @pytest.fixture
-def county(feed_county: FeedCounty) -> County:
+def imported_feed(feed_county: FeedCounty) -> ImportedFeed:
     feed_county.child("Ruby", "Stone", "2012-01-05")
     mapping = feed_county.tmp / "gp.toml"
     mapping.write_text(feed_county.mapping(), encoding="utf-8")
@@ -198,7 +198,7 @@ def county(feed_county: FeedCounty) -> County:
         ]
     )
     csv_path = feed_county.write([feed_county.row("B1", "Jack", "Field", "2012-02-03")])
-    return County(feed_county, csv_path, mapping, UserFactory.create().username)
+    return ImportedFeed(feed_county, csv_path, mapping, UserFactory.create().username)
 
 
 def _params():
@@ -209,16 +209,20 @@ def _params():
 
 @pytest.mark.parametrize(("name", "sub", "invocation"), list(_params()))
 def test_a_command_touching_children_leaves_an_event_naming_who_ran_it(
-    county: County, name: str, sub: str, invocation: Invocation
+    imported_feed: ImportedFeed, name: str, sub: str, invocation: Invocation
 ):
     before = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
     call_command(
-        name, *filter(None, [sub]), *invocation(county), stdout=io.StringIO(), stderr=io.StringIO()
+        name,
+        *filter(None, [sub]),
+        *invocation(imported_feed),
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
     )
     events = list(AuditEvent.objects.filter(id__gt=before))
     assert events, f"childindex {name} {sub} left no audit event"
     for event in events:
-        named = event.actor is not None and event.actor.username == county.username
+        named = event.actor is not None and event.actor.username == imported_feed.username
         assert named or event.actor_label.startswith("childindex "), (
             f"{event.action} names neither the user nor the command: {event.actor_label!r}"
         )
@@ -233,11 +237,11 @@ REFUSALS: dict[str, tuple[str, Invocation]] = {
 
 
 @pytest.mark.parametrize("refusal", sorted(REFUSALS))
-def test_a_commands_refusal_is_an_event_naming_the_user(county: County, refusal: str):
+def test_a_commands_refusal_is_an_event_naming_the_user(imported_feed: ImportedFeed, refusal: str):
     name, invocation = REFUSALS[refusal]
     with pytest.raises(CommandError):
-        call_command(name, *invocation(county), stdout=io.StringIO(), stderr=io.StringIO())
+        call_command(name, *invocation(imported_feed), stdout=io.StringIO(), stderr=io.StringIO())
     event = AuditEvent.objects.order_by("-id").first()
     assert event is not None and event.actor is not None
-    assert (event.actor.username, event.outcome) == (county.username, EventOutcome.DENIED)
+    assert (event.actor.username, event.outcome) == (imported_feed.username, EventOutcome.DENIED)
     assert "Ruby" not in str(event.detail)

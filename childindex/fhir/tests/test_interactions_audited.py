@@ -108,6 +108,14 @@ CALLS: dict[str, list[Call]] = {
             client=ClientKind.AUDITOR,
         ),
     ],
+    "fhir:bundle-job": [
+        Call(
+            "get",
+            lambda c: "/fhir/_bundle/00000000-0000-0000-0000-000000000000",
+            refused=True,
+            client=ClientKind.FEED,
+        ),
+    ],
     "fhir-root": [
         Call(
             "post", lambda c: "/fhir", lambda c: {"resourceType": "Bundle"}, True, ClientKind.FEED
