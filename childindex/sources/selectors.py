@@ -59,6 +59,7 @@ CAUSE_LABELS = {
     "conflicts_with_new_child": "Matches a new row that is clearly another child",
     "given_name_missing": "No given name, and the match may be a twin",
     "may_be_waiting_row": "Incomplete, and may be the same child as another waiting row",
+    "child_made_by_another_feed": "A child another feed added since matches it",
 }
 QUEUE_PAGE = 100
 # Comparisons of fields a shield hides: for a candidate whose details the user may not see,

@@ -44,6 +44,7 @@ CONFLICTS_WITH_NEW_CHILD = "conflicts_with_new_child"
 SAME_AS_NEW_CHILD = "same_as_new_child"
 MAY_BE_NEW_CHILD = "may_be_new_child"
 MAY_BE_WAITING_ROW = "may_be_waiting_row"  # incomplete: its best match is another waiting row
+CHILD_MADE_BY_ANOTHER_FEED = "child_made_by_another_feed"  # found at a later import
 NATIONAL_IDENTIFIERS = ("nhs", "chi", "hc", "upn")
 
 

@@ -47,8 +47,10 @@ from childindex.sources import estimation
 from childindex.sources.bulk import PlannerStatistics
 from childindex.sources.estimation import is_first_import, linkage_model_for_first_import
 from childindex.sources.importing.decide import (
+    CHILD_MADE_BY_ANOTHER_FEED,
     INCOMPLETE_ROW,
     MAY_BE_WAITING_ROW,
+    NO_CANDIDATE_MAY_NOT_CREATE,
     decide_new_records,
     uid,
 )
@@ -57,7 +59,13 @@ from childindex.sources.importing.parse import Catalogue, WorkRow, parse_chunk, 
 from childindex.sources.importing.write import Writer
 from childindex.sources.index_data import row_record
 from childindex.sources.linkage_config import linkage_model_active, thresholds_for
-from childindex.sources.mapping import Mapping, RowError, load_mapping, parse_row
+from childindex.sources.mapping import (
+    Mapping,
+    RowError,
+    load_mapping,
+    mapping_from_document,
+    parse_row,
+)
 from childindex.sources.models import (
     Feed,
     FeedKind,
@@ -73,6 +81,8 @@ from childindex.sources.models import (
 )
 from childindex.sources.reading import BadRow, FileFacts, RawRow, inspect_file, read_rows
 
+# Causes of a review item that waits because no child was there to be its candidate.
+WAITING_FOR_A_CHILD = (INCOMPLETE_ROW, MAY_BE_WAITING_ROW, NO_CANDIDATE_MAY_NOT_CREATE)
 CHUNK_ROWS = 20_000  # rows per transaction (and per linkage call)
 SQLITE_CACHE_KIB = 262_144  # SQLite's page cache during an import: 256 MiB, not its 2 MiB
 IMPORT_LABEL = "childindex feed import"
@@ -317,8 +327,8 @@ class Importer:
                         with self._timed("read the file"):
                             chunk = list(islice(rows, self.chunk_rows))
                 self.linkage.prepare(None)
-                if self.run.status == RunStatus.RUNNING and self.run.rows_total > self.chunk_rows:
-                    with self._timed("second look (incomplete rows)"):
+                if self.run.status == RunStatus.RUNNING:
+                    with self._timed("second look (rows waiting for a child)"):
                         self._second_look()
                 if self.run.status == RunStatus.RUNNING:
                     with self._timed("finish (snapshot ends)"):
@@ -378,39 +388,48 @@ class Importer:
     # -- the end of the file --------------------------------------------------------------
 
     def _second_look(self) -> None:
-        """The run's incomplete rows still waiting with no child as candidate (none, or only
-        other waiting rows), scored again against the index as the run leaves it: a row
-        decided in an earlier chunk than the one that made its child's first record had no
-        child to be scored against. A row whose evidence now clears the upper threshold links
-        (its review item goes: the model decided it, in this run); one with candidates now
-        waits with them. It never creates.
+        """The LA's rows still waiting with no child as candidate (none, or only other
+        waiting rows), scored again against the index as this run leaves it: a row decided
+        before the child it belongs to was first made — in an earlier chunk of this run, or
+        by another feed imported after it (the GP row that lacks a name, the school census
+        that makes the child later). This feed's row whose evidence now clears the upper
+        threshold links (its review item goes: the model decided it, in this run); a row of
+        another feed or an earlier run waits with that child as its candidate
+        (``child_made_by_another_feed``: a person confirms; an import writes only its own
+        run's records); one with candidates now waits with them. It never creates.
         """
         items = [
             item
             for item in ReviewItem.objects.filter(
-                run=self.run,
+                local_authority_id=self.feed.local_authority_id,
                 status=ReviewStatus.OPEN,
-                cause__in=(INCOMPLETE_ROW, MAY_BE_WAITING_ROW),
-            ).select_related("source_record")
+                cause__in=WAITING_FOR_A_CHILD,
+            ).select_related("source_record__feed")
             if not any(c.get("child_id") for c in item.candidates)
         ]
         if not items:
             return
+        mappings: dict[int, Mapping] = {self.feed.pk: self.mapping}
         rows: dict[str, tuple[ReviewItem, WorkRow]] = {}
         for item in items:
             record = item.source_record
+            feed = record.feed
             try:
+                if feed.pk not in mappings:
+                    mappings[feed.pk] = mapping_from_document(feed.mapping, source=feed.name)
                 parsed = parse_row(
-                    self.mapping,
+                    mappings[feed.pk],
                     record.values,
                     row_number=record.row_number,
                     line_number=0,
                     today=self.today,
                 )
-                service_id, basis = self.catalogue.service(parsed)
+                service_id, basis = (
+                    self.catalogue.service(parsed) if item.run_id == self.run.pk else (0, "")
+                )
             except RowError:
-                continue  # read when its chunk was; the mapping cannot have changed
-            rows[uid(parsed.row_number)] = (item, WorkRow(parsed, service_id, basis, record=record))
+                continue  # its feed's mapping no longer reads it: it waits as it is
+            rows[f"r{item.pk:09d}"] = (item, WorkRow(parsed, service_id, basis, record=record))
         _, decisions = self.linkage.score_and_decide(
             [row_record(u, row.parsed) for u, (_, row) in rows.items()],
             may_create=lambda _u: False,
@@ -421,16 +440,24 @@ class Importer:
             linked: list[WorkRow] = []
             for u, (item, row) in rows.items():
                 decision = decisions[u]
-                if decision.outcome == Outcome.LINK and decision.other_id is not None:
+                own = item.run_id == self.run.pk  # this run's row: it may link it
+                if own and decision.outcome == Outcome.LINK and decision.other_id is not None:
                     row.child_id = int(decision.other_id)
                     row.decision = decision
                     linked.append(row)
                     item.delete()
                 elif decision.candidates or decision.twins:
-                    item.candidates = [candidate_json(c) for c in decision.candidates] + [
-                        {**candidate_json(c), "twin_rule": True} for c in decision.twins
+                    waiting = [c for c in item.candidates if c.get("source_record_id")]
+                    item.candidates = [
+                        *(candidate_json(c) for c in decision.candidates),
+                        *({**candidate_json(c), "twin_rule": True} for c in decision.twins),
+                        *waiting,  # the rows it may wait with stay, after the children
                     ]
-                    item.cause = decision.reason
+                    item.cause = (
+                        CHILD_MADE_BY_ANOTHER_FEED
+                        if decision.outcome == Outcome.LINK
+                        else decision.reason
+                    )
                     item.shielded = decision.shielded
                     item.save(update_fields=["candidates", "cause", "shielded", "updated_at"])
                     if decision.shielded:

@@ -333,3 +333,19 @@ def test_an_incomplete_row_without_a_date_finds_its_copy_by_both_names_across_po
     linked = record("A2").child_id
     items = ReviewItem.objects.filter(source_record=record("A2"))
     assert linked == child or [c["child_id"] for c in items.get().candidates] == [child]
+
+
+def test_a_row_waiting_with_no_candidate_is_offered_the_child_a_later_feed_makes(feed_county):
+    # The GP row lacks a given name: it waits. The health visiting feed, imported later, makes
+    # the child; the GP row then waits with that child as its candidate (another feed's row is
+    # not linked by this import: a person confirms).
+    feed_county.load([feed_county.row("P1", "", "Adeyemi", "2012-07-20", line1="134 Quarry Lane")])
+    assert ReviewItem.objects.get(source_record=record("P1")).candidates == []
+    feed_county.load(
+        [feed_county.row("H1", "Ngozi", "Adeyemi", "2012-07-20", line1="134 Quarry Lane")],
+        name="hv",
+    )
+    child = record("H1").child_id
+    item = ReviewItem.objects.get(source_record=record("P1"), status="open")
+    assert [c["child_id"] for c in item.candidates][:1] == [child]
+    assert item.cause in ("child_made_by_another_feed", "given_name_missing")
