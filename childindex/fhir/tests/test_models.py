@@ -81,7 +81,7 @@ def test_the_command_creates_lists_and_revokes(issued):
 @pytest.mark.parametrize(
     ("change", "constraint"),
     [
-        ({"status": "lost"}, "bundle_job_status_is_known"),
+        ({"status": "lost", "finished_at": timezone.now()}, "bundle_job_status_is_known"),
         ({"status": "done"}, "bundle_job_finished_has_finished_at"),
         ({"status": "failed"}, "bundle_job_finished_has_finished_at"),
     ],
