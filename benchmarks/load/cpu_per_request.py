@@ -192,7 +192,9 @@ def main() -> int:
         for _ in range(args.warm_up if name != "sign-in" else 1):
             rotate()
             operation()
-        app, db, wall = [], [], []
+        app: list[float] = []
+        db: list[float] = []
+        wall: list[float] = []
         profile = cProfile.Profile(time.process_time) if name == args.profile else None
         for _ in range(rounds):
             rotate()
