@@ -53,7 +53,9 @@ def world():
 
 @pytest.fixture
 def operator(client):
-    user = UserFactory(national_operator=True)
+    # a name no child can have: the pages show the signed-in user's name, and a generated one
+    # ("Linda Smith") once shared a child's family name, failing the no-child check
+    user = UserFactory(national_operator=True, first_name="Nationalop", last_name="Qxoperator")
     sign_in_verified(client, user)
     return user
 
