@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pytest
+from django.utils.html import escape
 
 from childindex.access.models import Role, User
 from childindex.access.testing import sign_in_verified
@@ -35,8 +36,9 @@ class Elsewhere:
 
 
 def name_of(child) -> str:
+    """The child's current name as the page's HTML carries it (an O'Brien is escaped)."""
     n = ChildName.objects.get(child=child, kind=NameKind.CURRENT)
-    return f"{n.given_names} {n.family_name}"
+    return escape(f"{n.given_names} {n.family_name}")
 
 
 @pytest.fixture
