@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from childindex.access import policy
@@ -441,11 +441,13 @@ def _require_own_la(actor: User) -> None:
         raise PermissionDenied(decision.message)
 
 
-def shielded_children(*, actor: User) -> QuerySet[Child]:
-    """The actor's LA's shielded records, soonest review first."""
+def shielded_children(*, actor: User) -> list[Child]:
+    """The actor's LA's shielded records, soonest review first. The list shows each record's
+    number and name, so it is a read of each: audited as the ``shielded_records`` report,
+    naming every child it lists."""
     _require_own_la(actor)
 
-    return (
+    children: list[Child] = list(
         Child.objects.filter(responsible_la_id=actor.local_authority_id, shielded=True)
         .exclude(status=ChildStatus.MERGED)
         .prefetch_related(
@@ -457,6 +459,14 @@ def shielded_children(*, actor: User) -> QuerySet[Child]:
         )
         .order_by("shield_review_on", "index_number")
     )
+    audit_record(
+        actor=actor,
+        action=Action.REPORT_VIEW,
+        children=[c.index_number for c in children],
+        detail={"report": "shielded_records"},
+        shown={"shielded": len(children)},
+    )
+    return children
 
 
 NOT_IN_YOUR_LA = "There is no record with that index number in your LA."

@@ -427,12 +427,21 @@ def recent_runs(*, actor, limit: int = 20) -> list[ImportRun]:
 
 
 def merges(*, actor, limit: int = 50) -> list[Merge]:
+    """The LA's latest merges. Each names its two records, so the list is audited as the
+    ``merges`` report, naming both children of every merge shown."""
     la = _own_la(actor)
-    return list(
+    shown = list(
         Merge.objects.filter(Q(kept__responsible_la_id=la))
         .select_related("kept", "merged", "merged_by", "unmerged_by")
         .order_by("-merged_at")[:limit]
     )
+    audit_record(
+        actor=actor,
+        action=Action.REPORT_VIEW,
+        children=dict.fromkeys(c.index_number for m in shown for c in (m.kept, m.merged)),
+        detail={"report": "merges", "merges": len(shown)},
+    )
+    return shown
 
 
 def la_child(*, actor, index_number: str) -> Child:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from childindex.access.models import Role, User
 from childindex.access.testing import sign_in_verified
 from childindex.access.tests.factories import UserFactory
+from childindex.audit.models import Action, AuditEvent
 from childindex.records.models import Child
 from childindex.records.tests.factories import ChildFactory
 from childindex.web.tests.pages import assert_govuk_page
@@ -160,6 +161,22 @@ def test_shielding_page_shields_and_unshields_a_record_of_the_la(client, team):
     assert client.post(remove, {"confirmed": "yes"}).status_code == 302
     child.refresh_from_db()
     assert not child.shielded
+
+
+def test_the_shielded_list_is_audited_with_every_child_it_shows(client, team):
+    """A list of shielded records is a read of each: "who accessed this child" must show it."""
+    review = TODAY + dt.timedelta(days=30)
+    listed = [
+        ChildFactory(responsible_la=team.local_authority, shielded=True, shield_review_on=review)
+        for _ in range(2)
+    ]
+    ChildFactory(shielded=True, shield_review_on=review)  # another LA's: not listed
+    ChildFactory(responsible_la=team.local_authority)  # not shielded: not listed
+    client.get("/index-team/shielding/")
+    event = AuditEvent.objects.get(action=Action.REPORT_VIEW, actor=team)
+    assert event.detail["report"] == "shielded_records"
+    assert sorted(event.children) == sorted(c.index_number for c in listed)
+    assert event.shown == {"shielded": 2}
 
 
 def test_another_las_record_cannot_be_shielded_from_here(client, team):

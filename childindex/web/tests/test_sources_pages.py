@@ -11,7 +11,7 @@ from django.utils import timezone
 from childindex.access.models import Role
 from childindex.access.testing import sign_in_verified
 from childindex.access.tests.factories import UserFactory
-from childindex.audit.models import AuditEvent
+from childindex.audit.models import Action, AuditEvent
 from childindex.records.models import ChildStatus
 from childindex.records.tests.factories import (
     ChildAddressFactory,
@@ -253,6 +253,10 @@ def test_merging_and_unmerging_from_the_page(client, team, feed_county):
     assert merged.status == ChildStatus.MERGED
     page = client.get("/index-team/merges/")
     assert_govuk_page(page)
+    # The list names both records of each merge: a read of both, audited with them.
+    event = AuditEvent.objects.filter(action=Action.REPORT_VIEW, actor=team).latest("pk")
+    assert event.detail == {"report": "merges", "merges": 1}
+    assert sorted(event.children) == sorted([kept.index_number, merged.index_number])
     merge = Merge.objects.get()
     assert client.post(f"/index-team/merges/{merge.pk}/unmerge/").status_code == 302
     merged.refresh_from_db()
