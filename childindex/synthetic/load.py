@@ -40,12 +40,15 @@ from childindex.records.models import (
     Involvement,
 )
 from childindex.records.search_index import search_index_rebuild
+from childindex.sources.bulk import PlannerStatistics
 from childindex.synthetic import directory as syn
 from childindex.synthetic.feeds import feed_name
 from childindex.synthetic.people import Child as SynChild
 from childindex.synthetic.people import Family
 
 BATCH_CHILDREN = 2000
+# The tables a load fills with the families, analysed at its end.
+LOADED_MODELS = (Child, ChildName, ChildAddress, ChildIdentifier, Carer, ChildCarer, Involvement)
 # Rows per INSERT. SQLite keeps up to 128 prepared statements per connection, and a multi-row
 # INSERT's grows with its rows: small fixed-size inserts keep the loader's memory flat.
 INSERT_ROWS = 100
@@ -89,6 +92,8 @@ def population_load(
         if batch:
             _load_children(batch, refs, counts)
         search_index_rebuild()  # the search keys, in one pass after the bulk load
+        # the planner's statistics of what was loaded (SQLite never analyses by itself)
+        PlannerStatistics(LOADED_MODELS).keep()
         audit_record(
             actor=None,
             actor_label=LOADER_LABEL,
