@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import gc
 import json
 import os
 import random
@@ -69,6 +70,12 @@ def main() -> int:
     parser.add_argument("--matches", type=int, default=300)
     parser.add_argument("--bundle", type=int, default=1000, help="entries (0: skip)")
     parser.add_argument("--seed", type=int, default=12)
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="later Bundles (each of new records, then re-sent unchanged): median and p95",
+    )
     parser.add_argument(
         "--profile", action="store_true", help="print where the time goes (cProfile, top 30)"
     )
@@ -250,25 +257,39 @@ def main() -> int:
                 )
             return entries
 
-        # Two Bundles of different children: the client's first (its feed's first import, for
-        # which a linkage model is estimated on the LA's data, once per source), then a later
-        # one of new records (a client's steady state: the target), then that one
+        # The client's first Bundle (its feed's first import, for which a linkage model is
+        # estimated on the LA's data, once per source), then ``--repeat`` later Bundles of new
+        # records of other children (a client's steady state: the target), each sent
         # again unchanged. The token is fetched before the clock starts.
-        drawn = sample(2 * half)
-        sends = [
-            ("a new client's first Bundle (model estimated)", bundle_entries(drawn[:half], "a")),
-            ("a later Bundle of new records", bundle_entries(drawn[half : 2 * half], "b")),
-        ]
-        sends.append(("the later Bundle re-sent (unchanged)", sends[1][1]))
+        drawn = sample((1 + args.repeat) * half)
+        first = bundle_entries(drawn[:half], "a")
+        sends = [("a new client's first Bundle (model estimated)", first)]
+        for r in range(args.repeat):
+            later = bundle_entries(drawn[(1 + r) * half : (2 + r) * half], f"b{r}-")
+            sends.append(("a later Bundle of new records", later))
+            sends.append(("the later Bundle re-sent (unchanged)", later))
         headers = bearer(feed)
-        for label, entries in sends:
-            profiled = profiler is not None and label.startswith("a later")
+        collecting = {"cpu": 0.0, "started": 0.0}
+
+        def collected(phase, _info):  # the garbage collector's CPU time inside a request
+            if phase == "start":
+                collecting["started"] = time.process_time()
+            else:
+                collecting["cpu"] += time.process_time() - collecting["started"]
+
+        gc.callbacks.append(collected)
+        measured: dict[str, list[tuple[float, float, float]]] = {}
+        sizes: dict[str, list[int]] = {}
+        for n, (label, entries) in enumerate(sends):
+            profiled = profiler is not None and n == 1
             body = json.dumps({"resourceType": "Bundle", "type": "transaction", "entry": entries})
             if profiled:
                 profiler.enable()
+            collecting["cpu"] = 0.0
             started, cpu = time.perf_counter(), time.process_time()
             response = http.post("/fhir", body, content_type="application/fhir+json", **headers)
             elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+            in_gc = collecting["cpu"]
             if profiled:
                 profiler.disable()
                 _profile_report(profiler, label)
@@ -295,12 +316,28 @@ def main() -> int:
                 answer = json.loads(response.content)
             statuses = [e["response"]["status"] for e in answer["entry"]]
             queued = DBTaskResult.objects.filter(status="READY").count()
+            measured.setdefault(label, []).append((elapsed, cpu, in_gc))
+            sizes.setdefault(label, []).append(len(entries))
             print(
                 f"Bundle {label} | {len(entries)} entries ({len(statuses)} records) | "
                 f"{elapsed:.2f} s | {len(entries) / elapsed:,.0f} entries/s | CPU {cpu:.2f} s "
-                f"({len(entries) / cpu:,.0f} entries/s) | "
+                f"({len(entries) / cpu:,.0f} entries/s; garbage collection {in_gc:.2f} s) | "
                 f"{statuses.count('201 Created')} created, {statuses.count('200 OK')} ok | "
                 f"{queued} background job(s) queued for the worker{worker}"
+            )
+        gc.callbacks.remove(collected)
+        for label, runs in measured.items():
+            if len(runs) < 2:
+                continue
+            elapsed_s, cpu_s, gc_s = (sorted(column) for column in zip(*runs, strict=True))
+            print(
+                f"Summary: {label} | {len(runs)} runs of {min(sizes[label])}-{max(sizes[label])} "
+                "entries | "
+                f"elapsed median {statistics.median(elapsed_s):.3f} s, "
+                f"p95 {percentile(elapsed_s, 95):.3f} s | CPU median "
+                f"{statistics.median(cpu_s):.3f} s, p95 {percentile(cpu_s, 95):.3f} s | "
+                f"garbage collection median {statistics.median(gc_s):.3f} s, "
+                f"p95 {percentile(gc_s, 95):.3f} s"
             )
     return 0
 

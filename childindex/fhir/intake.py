@@ -121,37 +121,82 @@ def _model(n: int, resource: dict[str, Any]):
         raise _invalid(n, f"invalid {kind} at {where}: {first['msg']}.") from error
 
 
+def _patient_fields(client: ApiClient, patient: Any) -> tuple[str | None, dict[str, str]]:
+    """A Patient's record key (its identifier in the client's own system; None when it has
+    none) and the row's Patient half."""
+    own = source_system(client)
+    key = next((i.value for i in patient.identifier or [] if i.system == own), None)
+    identifiers = {
+        SYSTEM_TYPES[i.system].value: i.value
+        for i in patient.identifier or []
+        if i.system in SYSTEM_TYPES and i.system != IDENTIFIER_SYSTEMS.get("index")
+    }
+    name = (patient.name or [None])[0]
+    address = (patient.address or [None])[0]
+    return key, {
+        "given_names": " ".join(name.given or []) if name else "",
+        "family_name": (name.family or "") if name else "",
+        "date_of_birth": patient.birthDate.isoformat() if patient.birthDate else "",
+        "gender": {"female": "female", "male": "male"}.get(patient.gender or "", ""),
+        "address_line_1": (address.line or [""])[0] if address else "",
+        "town": (address.city or "") if address else "",
+        "postcode": (address.postalCode or "") if address else "",
+        "nhs_number": identifiers.get("nhs", ""),
+        "upn": identifiers.get("upn", ""),
+    }
+
+
+def _episode_fields(episode: Any) -> tuple[str, str, dict[str, str]]:
+    """An EpisodeOfCare's patient reference, managing organisation's code and the row's
+    EpisodeOfCare half."""
+    organisation = episode.managingOrganization
+    code = organisation.identifier.value if organisation and organisation.identifier else ""
+    service = (episode.type or [None])[0]
+    period = episode.period
+    return (
+        episode.patient.reference or "",
+        code or "",
+        {
+            "service_name": (service.text or "") if service else "",
+            "start_date": period.start.isoformat() if period and period.start else "",
+            "end_date": period.end.isoformat() if period and period.end else "",
+        },
+    )
+
+
 def bundle_rows(client: ApiClient, bundle: dict[str, Any]) -> list[dict[str, str]]:
-    """The Bundle's records as feed rows; raises FhirError (400/403) for the whole Bundle."""
+    """The Bundle's records as feed rows; raises FhirError (400/403) for the whole Bundle.
+
+    Each entry's resource is validated once (R4B), and only what its row takes is kept of it
+    (not the validated model: a Bundle's thousands of model objects would live to the end)."""
     if bundle.get("resourceType") != "Bundle" or bundle.get("type") != "transaction":
         raise FhirError(400, "invalid", "POST a Bundle of type 'transaction' to /fhir.")
     entries = bundle.get("entry") or []
     if not entries or len(entries) > MAX_ENTRIES:
         raise FhirError(400, "invalid", f"A Bundle needs 1 to {MAX_ENTRIES} entries.")
-    patients: dict[str, tuple[int, Any]] = {}
-    episodes: list[tuple[int, Any]] = []
+    patients: dict[str, tuple[int, str | None, dict[str, str]]] = {}
+    episodes: list[tuple[int, tuple[str, str, dict[str, str]]]] = []
     for n, entry in enumerate(entries, start=1):
         if not isinstance(entry, dict) or not isinstance(entry.get("resource"), dict):
             raise _invalid(n, "each entry needs a resource.")
         model = _model(n, entry["resource"])
         if model.get_resource_type() == "Patient":
-            patients[entry.get("fullUrl") or f"Patient/{model.id}"] = (n, model)
+            patients[entry.get("fullUrl") or f"Patient/{model.id}"] = (
+                n,
+                *_patient_fields(client, model),
+            )
         else:
-            episodes.append((n, model))
+            episodes.append((n, _episode_fields(model)))
     own = source_system(client)
     rows = []
     used = set()
-    for n, episode in episodes:
-        reference = episode.patient.reference or ""
+    for n, (reference, code, episode) in episodes:
         if reference not in patients:
             raise _invalid(n, "patient.reference must be the fullUrl of a Patient entry.")
         used.add(reference)
-        _, patient = patients[reference]
-        key = next((i.value for i in patient.identifier or [] if i.system == own), None)
+        _, key, patient = patients[reference]
         if not key:
             raise _invalid(n, f"its Patient needs an identifier with system {own} (your key).")
-        organisation = episode.managingOrganization
-        code = organisation.identifier.value if organisation and organisation.identifier else ""
         if code != client.organisation.code:
             raise FhirError(
                 403,
@@ -160,34 +205,9 @@ def bundle_rows(client: ApiClient, bundle: dict[str, Any]) -> list[dict[str, str
                 f"({client.organisation.code}); managingOrganization.identifier.value is "
                 f"{code[:20] or 'missing'}.",
             )
-        service = (episode.type or [None])[0]
-        identifiers = {
-            SYSTEM_TYPES[i.system].value: i.value
-            for i in patient.identifier or []
-            if i.system in SYSTEM_TYPES and i.system != IDENTIFIER_SYSTEMS.get("index")
-        }
-        name = (patient.name or [None])[0]
-        address = (patient.address or [None])[0]
-        period = episode.period
-        rows.append(
-            {
-                "key": key,
-                "given_names": " ".join(name.given or []) if name else "",
-                "family_name": (name.family or "") if name else "",
-                "date_of_birth": patient.birthDate.isoformat() if patient.birthDate else "",
-                "gender": {"female": "female", "male": "male"}.get(patient.gender or "", ""),
-                "address_line_1": (address.line or [""])[0] if address else "",
-                "town": (address.city or "") if address else "",
-                "postcode": (address.postalCode or "") if address else "",
-                "organisation_code": code,
-                "service_name": (service.text or "") if service else "",
-                "start_date": period.start.isoformat() if period and period.start else "",
-                "end_date": period.end.isoformat() if period and period.end else "",
-                "nhs_number": identifiers.get("nhs", ""),
-                "upn": identifiers.get("upn", ""),
-            }
-        )
-    unused = [n for ref, (n, _) in patients.items() if ref not in used]
+        row = {"key": key, **patient, "organisation_code": code, **episode}
+        rows.append({column: row[column] for column in COLUMNS})
+    unused = [n for ref, (n, _, _) in patients.items() if ref not in used]
     if unused:
         raise _invalid(unused[0], "a Patient needs an EpisodeOfCare (the involvement it records).")
     return rows

@@ -469,9 +469,9 @@ __all__ = [
 
 
 # The derived search-key table lives in its own module (owned by search); registered here.
-from childindex.records.search_models import ChildSearchKey  # noqa: E402
+from childindex.records.search_models import ChildLinkageKeys, ChildSearchKey  # noqa: E402
 
-__all__ += ["ChildSearchKey"]
+__all__ += ["ChildLinkageKeys", "ChildSearchKey"]
 
 
 class TransferVia(models.TextChoices):

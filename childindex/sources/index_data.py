@@ -8,7 +8,7 @@ their successor holds what they held.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 from django.db import connection
 
@@ -21,7 +21,14 @@ from childindex.records.models import (
     ChildStatus,
     NameKind,
 )
+from childindex.records.search_models import ChildLinkageKeys
+from childindex.sources.bulk import select_in
 from childindex.sources.mapping import ParsedRow
+
+LOOKUP_BATCH = 500  # keys a query (a bound parameter each, several a key)
+# The count of every value not asked for, under a value no linkage key can be (a key is None
+# or holds letters and digits).
+OTHER_VALUES = ""
 
 
 def index_link_records(
@@ -103,55 +110,54 @@ def index_link_records(
                 )
 
 
-def index_blocking_values(
-    *, batch: int = 50_000
-) -> Iterator[tuple[int, str, str, str | None, str | None]]:
-    """Every child of the index (merged records left out) as what blocking and term
-    frequencies read: (id, given names, family name, date of birth as ISO text, current
-    postcode), the name and postcode chosen exactly as ``child_record`` chooses them: the
-    first current name that holds one, else the first other name; the last current address's
-    postcode (None when it has none). No previous addresses, identifiers, address lines or
-    towns, and no LinkRecord per child: plain tuples, ``batch`` children at a time by id."""
-    table = {
-        m: connection.ops.quote_name(m._meta.db_table) for m in (Child, ChildName, ChildAddress)
-    }
-    after = 0
-    current = NameKind.CURRENT
-    nameless = ("", "")
+def index_blocking_matches(rules: Iterable[tuple[Sequence[str], Iterable[tuple]]]) -> set[int]:
+    """The children (merged records left out) whose linkage keys (``ChildLinkageKeys``) equal
+    one of a rule's keys on all of its columns: each rule as (its index-side columns, the keys
+    sought, each a tuple of values in those columns' order; a key holding None pairs nothing).
+    Found through the table's indexes, a few hundred keys a query: never every child."""
+    found: set[int] = set()
+    keys_table = connection.ops.quote_name(ChildLinkageKeys._meta.db_table)
     with connection.cursor() as cursor:
-        while True:
-            cursor.execute(
-                f"SELECT id, CAST(date_of_birth AS TEXT) FROM {table[Child]} "  # noqa: S608
-                "WHERE status <> %s AND id > %s ORDER BY id LIMIT %s",
-                [ChildStatus.MERGED, after, batch],
-            )
-            children = cursor.fetchall()
-            if not children:
-                return
-            params = [children[0][0], children[-1][0]]
-            after = children[-1][0]
-            cursor.execute(
-                f"SELECT child_id, kind, given_names, family_name FROM {table[ChildName]} "  # noqa: S608
-                "WHERE child_id BETWEEN %s AND %s ORDER BY child_id, id",
-                params,
-            )
-            chosen: dict[int, tuple[str, str]] = {}
-            other: dict[int, tuple[str, str]] = {}
-            for child_id, kind, given, family in cursor.fetchall():
-                if kind == current:
-                    if (given or family) and child_id not in chosen:
-                        chosen[child_id] = (given, family)
-                elif child_id not in other:
-                    other[child_id] = (given, family)
-            cursor.execute(
-                f"SELECT child_id, postcode FROM {table[ChildAddress]} "  # noqa: S608
-                "WHERE child_id BETWEEN %s AND %s AND lived_until IS NULL ORDER BY child_id, id",
-                params,
-            )
-            postcodes = {child_id: postcode or None for child_id, postcode in cursor.fetchall()}
-            for pk, text in children:
-                given, family = chosen.get(pk) or other.get(pk) or nameless
-                yield pk, given or "", family or "", text, postcodes.get(pk)
+        for columns, keys in rules:
+            wanted = sorted({key for key in keys if None not in key})
+            names = [connection.ops.quote_name(c) for c in columns]
+            on = " AND ".join(f"t.{n} = k.{n}" for n in names)
+            for start in range(0, len(wanted), LOOKUP_BATCH):
+                part = wanted[start : start + LOOKUP_BATCH]
+                row = f"({', '.join(['%s'] * len(columns))})"
+                cursor.execute(
+                    f"WITH k ({', '.join(names)}) AS (VALUES {', '.join([row] * len(part))}) "  # noqa: S608 - own names
+                    f"SELECT DISTINCT t.child_id FROM k JOIN {keys_table} AS t ON {on}",
+                    [value for key in part for value in key],
+                )
+                found.update(child_id for (child_id,) in cursor.fetchall())
+    return found
+
+
+def index_value_counts(values: dict[str, Iterable[str]]) -> dict[str, dict[str, int]]:
+    """How many children of the whole index (merged records left out) hold each of these
+    values of a linkage key column, by column; plus, under ``OTHER_VALUES``, how many hold
+    any other value (not None), so the counts add up to the index's total as counting every
+    child's value would (the term-frequency shares' denominator)."""
+    keys_table = connection.ops.quote_name(ChildLinkageKeys._meta.db_table)
+    counts: dict[str, dict[str, int]] = {}
+    with connection.cursor() as cursor:
+        for column, wanted in values.items():
+            name = connection.ops.quote_name(column)
+            cursor.execute(f"SELECT COUNT({name}) FROM {keys_table}")  # noqa: S608 - own names
+            total = cursor.fetchone()[0]
+            seen = {
+                value: n
+                for value, n in select_in(
+                    f"SELECT {name}, COUNT(*) FROM {keys_table} "  # noqa: S608 - own names
+                    f"WHERE {name} IN ({{}}) GROUP BY {name}",
+                    sorted({v for v in wanted if v is not None}),
+                    batch=LOOKUP_BATCH,
+                )
+            }
+            rest = total - sum(seen.values())
+            counts[column] = {**seen, OTHER_VALUES: rest} if rest else seen
+    return counts
 
 
 def child_record(

@@ -17,6 +17,7 @@ from childindex.directory.tests.factories import (
     ServiceFactory,
 )
 from childindex.records.models import AddressStatus, Child
+from childindex.records.search_index import search_keys_refresh
 from childindex.records.tests.factories import (
     ChildAddressFactory,
     ChildFactory,
@@ -212,6 +213,9 @@ class FeedCounty:
             ChildIdentifierFactory.create(child=child, type="nhs", issuer="", value=nhs)
         if upn:
             ChildIdentifierFactory.create(child=child, type="upn", issuer="", value=upn)
+        # What the records services keep with a child's names and address (its search and
+        # linkage keys), so search and a feed's blocking find it as they find a real child.
+        search_keys_refresh(child_ids=[child.pk])
         return child
 
 

@@ -9,8 +9,7 @@ scorer). Nothing here writes.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from itertools import islice
@@ -19,25 +18,22 @@ from typing import Any
 from childindex.linkage.comparisons import WITHIN_FILE_BLOCKING_RULES
 from childindex.linkage.decide import Decision, Thresholds, decide
 from childindex.linkage.model import Candidate, LevelIndex, Scorer, blocking_pairs, link_table
-from childindex.linkage.normalise import (
-    LinkRecord,
-    dob_columns,
-    family_key_columns,
-    given_key_columns,
-    postcode_key_columns,
-)
+from childindex.linkage.normalise import LinkRecord
 from childindex.records.models import Child, ChildIdentifier
+from childindex.records.search_index import LINKAGE_KEY_COLUMNS
 from childindex.sources.bulk import select_in, table
-from childindex.sources.index_data import index_blocking_values, index_link_records
+from childindex.sources.index_data import (
+    index_blocking_matches,
+    index_link_records,
+    index_value_counts,
+)
 
 INDEX_BATCH = 50_000  # children read into the linkage table at a time (bounded memory)
 # A run of at most this many rows (a Bundle, a small feed file) is scored against only the
 # children its rows' blocking keys find (``CandidateIndex``) instead of the whole index.
 SMALL_RUN = 5_000
-# The columns of an index child blocking can read without building its whole linkage row.
-_NAME_COLUMNS = ("given_name", "given_phonetic", "family_name", "family_phonetic")
-_DATE_COLUMNS = ("dob", "dob_swapped", "birth_year")
-_CHEAP_COLUMNS = frozenset({*_NAME_COLUMNS, *_DATE_COLUMNS, "postcode", "sector"})
+# The columns of an index child that blocking reads from its stored linkage keys.
+_CHEAP_COLUMNS = frozenset(LINKAGE_KEY_COLUMNS)
 _IDENTIFIER_COLUMNS = frozenset({"nhs", "upn", "chi", "hc"})
 
 Timer = Callable[[str], AbstractContextManager[Any]]
@@ -82,61 +78,18 @@ def candidate_json(c: Candidate) -> dict[str, Any]:
     }
 
 
-# The order of an index child's blocking columns in ``CandidateIndex.candidates``; each is
-# computed as ``link_table`` computes it (the same cached functions: the first given name, the
-# family name and the postcode do not depend on the child's other names and addresses).
-_BLOCKING_ORDER = (
-    "given_name", "given_phonetic", "family_name", "family_phonetic",
-    "dob", "dob_swapped", "birth_year", "postcode", "sector",
-)  # fmt: skip
-
-
-def _blocking_columns(
-    givens: Sequence[str],
-    families: Sequence[str],
-    borns: Sequence[str | None],
-    postcodes: Sequence[str | None],
-) -> Callable[[str], list[Any]]:
-    """A batch of index children's blocking columns, each computed (when asked for) as
-    ``link_table`` computes it, by the same cached functions: the first given name, the family
-    name and the postcode do not depend on the child's other names and addresses."""
-    given = {g: given_key_columns(g, ()) for g in set(givens)}
-    family = {f: family_key_columns(f, ()) for f in set(families)}
-    day = {b: dob_columns(dt.date.fromisoformat(b) if b else None) for b in set(borns)}
-    place = {p: postcode_key_columns(p, ()) for p in set(postcodes)}
-    sources: dict[str, tuple[dict[Any, tuple[Any, ...]], Sequence[Any], int]] = {
-        "given_name": (given, givens, 0),
-        "given_phonetic": (given, givens, 3),
-        "family_name": (family, families, 0),
-        "family_phonetic": (family, families, 2),
-        "dob": (day, borns, 0),
-        "dob_swapped": (day, borns, 1),
-        "birth_year": (day, borns, 2),
-        "postcode": (place, postcodes, 0),
-        "sector": (place, postcodes, 2),
-    }
-    made: dict[str, list[Any]] = {}
-
-    def column(name: str) -> list[Any]:
-        if name not in made:
-            parts, raw, position = sources[name]
-            made[name] = [parts[value][position] for value in raw]
-        return made[name]
-
-    return column
-
-
 class CandidateIndex:
     """A small run's rows scored against only the children their blocking keys find, with the
     same pairs, weights and decisions as against the whole index.
 
     The scorer pairs a row with a child when a blocking rule's columns are equal, so the
     children any rule can pair with the run's rows are found first: by identifier in the
-    database, and by names, dates of birth and current postcodes read for every child (one
-    light pass: no previous addresses, identifiers or address lines, and no linkage rows
-    built). Only those children's linkage rows are read and scored. The term-frequency
-    adjustment counts each name's share of the WHOLE index, so the same pass counts them and
-    the scorer takes the counts (``Scorer.index_counts``): each weight is the whole index's.
+    database, and by the rules' keys in each child's stored linkage keys
+    (``records.ChildLinkageKeys``, kept with the search keys), through its indexes: never
+    every child. Only those children's linkage rows are read and scored. The term-frequency
+    adjustment counts each name's share of the WHOLE index, so the rows' names are counted in
+    the same table and the scorer takes the counts (``Scorer.index_counts``): each weight is
+    the whole index's.
     ``usable`` is False for settings this cannot follow (a blocking rule on other columns, or
     scoring by Splink), and the caller reads the whole index instead."""
 
@@ -149,7 +102,7 @@ class CandidateIndex:
         self.rules = [blocking_pairs(rule) for rule in rules]
         self.usable = (
             self.scorer.direct
-            and set(self.scorer.frequency_columns) <= set(_BLOCKING_ORDER)
+            and set(self.scorer.frequency_columns) <= _CHEAP_COLUMNS
             and all(
                 pairs is not None
                 and (
@@ -163,9 +116,10 @@ class CandidateIndex:
 
     def candidates(self, rows: Any) -> tuple[set[int], dict[str, dict[str, int]]]:
         """The ids of the children any blocking rule pairs with ``rows`` (a linkage table),
-        and the whole index's counts of each term-frequency column's values."""
+        and the whole index's counts of the rows' values of each term-frequency column (with
+        every other value's count, so the shares' denominator is the whole index's)."""
         columns = {name: rows.column(name).to_pylist() for name in rows.column_names}
-        wanted: list[tuple[list[tuple[str, str]], set[tuple]]] = []
+        wanted: list[tuple[list[str], set[tuple]]] = []
         by_identifier: dict[str, set[str]] = defaultdict(set)
         for pairs in self.rules:
             assert pairs is not None
@@ -173,27 +127,9 @@ class CandidateIndex:
                 left, right = pairs[0]
                 by_identifier[right].update(v for v in columns[left] if v is not None)
                 continue
-            keys = {
-                key
-                for key in zip(*(columns[left] for left, _ in pairs), strict=True)
-                if None not in key
-            }
-            wanted.append((pairs, keys))
-        frequency = list(self.scorer.frequency_columns)
-        counts: dict[str, Counter[Any]] = {c: Counter() for c in frequency}
-        found: set[int] = set()
-        # A batch of children at a time as columns (in _BLOCKING_ORDER's names), each value
-        # worked out once per distinct name, date and postcode.
-        for batch in chunks(index_blocking_values(batch=INDEX_BATCH), INDEX_BATCH):
-            ids, givens, families, borns, postcodes = zip(*batch, strict=True)
-            columns_of = _blocking_columns(givens, families, borns, postcodes)
-            for column in frequency:
-                counts[column].update(columns_of(column))
-            for pairs, keys in wanted:
-                rights = [columns_of(right) for _, right in pairs]
-                found.update(
-                    ids[i] for i, key in enumerate(zip(*rights, strict=True)) if key in keys
-                )
+            keys = set(zip(*(columns[left] for left, _ in pairs), strict=True))
+            wanted.append(([right for _, right in pairs], keys))
+        found = index_blocking_matches(wanted)
         for kind, values in by_identifier.items():
             found.update(
                 child_id
@@ -204,9 +140,8 @@ class CandidateIndex:
                     params=[kind],
                 )
             )
-        return found, {
-            c: {v: n for v, n in seen.items() if v is not None} for c, seen in counts.items()
-        }
+        counts = index_value_counts({c: columns[c] for c in self.scorer.frequency_columns})
+        return found, counts
 
     def load(self, rows: Any) -> Scorer:
         """The scorer with these rows' candidates as its index (the last call's removed)."""

@@ -12,7 +12,12 @@ from django.core.management import call_command
 from django.db import transaction
 
 from childindex.linkage.decide import Thresholds
+from childindex.linkage.model import link_table
+from childindex.records.models import Child, ChildName
+from childindex.records.search_index import LINKAGE_KEY_COLUMNS, search_keys_refresh
+from childindex.records.search_models import ChildLinkageKeys
 from childindex.sources.estimation import file_records
+from childindex.sources.index_data import index_link_records
 from childindex.sources.importing import linkage as facade
 from childindex.sources.importing.linkage import Linkage
 from childindex.sources.mapping import load_mapping
@@ -146,3 +151,47 @@ def test_settings_whose_blocking_it_cannot_follow_read_the_whole_index():
     finally:
         linkage.close()
     assert facade.SMALL_RUN >= 1000  # a Bundle of 2,000 entries is a small run
+
+
+def _stored_keys() -> dict[str, tuple]:
+    columns = ("child_id", *LINKAGE_KEY_COLUMNS)
+    return {str(row[0]): row[1:] for row in ChildLinkageKeys.objects.values_list(*columns)}
+
+
+def _linkage_columns() -> dict[str, tuple]:
+    """Every live child's blocking columns as the whole index's linkage table has them."""
+    index = link_table(index_link_records())
+    columns = [index.column(c).to_pylist() for c in LINKAGE_KEY_COLUMNS]
+    return dict(zip(index.column("unique_id").to_pylist(), zip(*columns, strict=True), strict=True))
+
+
+def test_the_stored_linkage_keys_are_the_linkage_tables_columns(generated):
+    """Every child's stored linkage keys (built by the load, written with the search keys)
+    are its columns in the linkage's own table; after a name changes and a child is merged,
+    the refresh the services call keeps them so (the merged record has none)."""
+    assert _stored_keys() == _linkage_columns()
+    renamed, merged, kept = Child.objects.filter(status="active").order_by("pk")[:3]
+    ChildName.objects.filter(child=renamed, kind="current").update(
+        given_names="Zebedee-Jo", family_name="O'Quinn Smith"
+    )
+    Child.objects.filter(pk=merged.pk).update(status="merged", merged_into=kept)
+    search_keys_refresh(child_ids=[renamed.pk, merged.pk])
+    stored = _stored_keys()
+    assert str(merged.pk) not in stored
+    assert stored[str(renamed.pk)][:4] == ("ZEBEDEE", "SBT", "OQUINNSMITH", "OKNSM0")
+    assert stored == _linkage_columns()
+
+
+def test_a_small_run_finds_its_candidates_in_the_stored_linkage_keys(generated):
+    """Without the stored keys the small run finds no candidate by name, date or postcode
+    (so the tests above can fail)."""
+    records = _records(generated, "school_census")
+    settings = linkage_model_active().settings
+    small = Linkage(settings, ALL_PAIRS, small=True)
+    try:
+        with_keys = _scored(small, records)[0]
+        ChildLinkageKeys.objects.all().delete()
+        without = _scored(small, records)[0]
+        assert sum(map(len, without.values())) < sum(map(len, with_keys.values()))
+    finally:
+        small.close()
