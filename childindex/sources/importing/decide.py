@@ -377,7 +377,8 @@ class _Copies:
                 continue  # alone: decided as a lone row (it conflicts with that child)
             own = self.best_within(u)
             others = [c for c in refused[u] if self.find(c.other_id) != group]
-            if own is not None and others and own.weight - max(c.weight for c in others) < AMBIGUITY_MARGIN:
+            rival = max((c.weight for c in others), default=None)
+            if own is not None and rival is not None and own.weight - rival < AMBIGUITY_MARGIN:
                 self._take_out(u)
                 by_group: dict[str, Candidate] = {}
                 for c in (own, *others):

@@ -368,10 +368,10 @@ def test_two_copies_sharing_only_the_date_of_birth_in_one_file_are_blocked_toget
     # rule against the county blocks on alone. Within one file it is cheap.
     run = feed_county.load(
         [
-            feed_county.row("A", "Joe", "Clarke", "2011-04-20", sex="", line1="172 Crowder Circuit",
-                            postcode="TN35 2BA"),
-            feed_county.row("B", "Joeb", "Cachia", "2011-04-20", sex="", line1="172 Crowder Circuit",
-                            postcode="TN53 2BA"),
+            feed_county.row("A", "Joe", "Clarke", "2011-04-20", sex="",
+                            line1="172 Crowder Circuit", postcode="TN35 2BA"),
+            feed_county.row("B", "Joeb", "Cachia", "2011-04-20", sex="",
+                            line1="172 Crowder Circuit", postcode="TN53 2BA"),
         ]
     )  # fmt: skip
     assert run.created == 1 and Child.objects.count() == 1
