@@ -12,11 +12,13 @@ The import's own rules on top of ``linkage.decide``:
   silently becomes a new child. Where the index holds the row's own child too, the row links
   or is reviewed as usual.
 - An incomplete row (no given name, family name or date of birth) never creates a child.
-- A file's own copies of a child become one new child, linked transitively: a row joins the
-  new child of the earlier row it matches best (its candidates grouped by new child, so five
-  copies are one candidate, not five that "fit two children"). It never joins a new child
-  one of whose rows it is clearly different from (twins, or an identifier or the gender
-  disagreeing): then it goes to review (``conflicts_with_new_child``).
+- A file's own copies of a child become one new child, linked transitively: the file's rows
+  are joined by their pairs above the upper threshold, strongest first (``_Copies``), so
+  the order of the file does not decide which copy makes the child. Two rows clearly
+  different from each other (twins, or an identifier or the gender disagreeing) are never
+  in one child: a row that would join a new child through one row but is clearly different
+  from another goes to review (``conflicts_with_new_child``), one that matches two new
+  children that may not be joined as strongly as each other waits (``fits_two_children``).
 - Rows of one child that wait together: an incomplete row with no child to be linked to
   (neither in the index nor made by the file) is offered the file's other waiting
   incomplete rows that match it above the lower threshold and are not clearly different
