@@ -371,9 +371,18 @@ BLOCKING_RULES = [
 # A file's rows scored against each other (a source's own copies) are also paired on rules
 # the index could not afford, since a file is small beside the county: both names where one
 # of the two rows has no date of birth (with the postcode out of its sector as well, no rule
-# above pairs them).
+# above pairs them); the date of birth alone; one name in the postcode sector without a date.
 WITHIN_FILE_BLOCKING_RULES = [
     'l."given_name" = r."given_name" AND l."family_name" = r."family_name" '
+    'AND (l."dob" IS NULL OR r."dob" IS NULL)',
+    # The date of birth alone: both names edited and the postcode mistyped. Against the
+    # county it pairs every child born that day; one file's rows share a date far less.
+    'l."dob" = r."dob"',
+    # One name in the same postcode sector where a row has no date (a slip in the other
+    # name and in the postcode's last letters).
+    'l."sector" = r."sector" AND l."given_name" = r."given_name" '
+    'AND (l."dob" IS NULL OR r."dob" IS NULL)',
+    'l."sector" = r."sector" AND l."family_name" = r."family_name" '
     'AND (l."dob" IS NULL OR r."dob" IS NULL)',
 ]
 

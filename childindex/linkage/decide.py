@@ -76,6 +76,12 @@ def is_twin_or_sibling(candidate: Candidate, levels: LevelIndex) -> bool:
     return _twin_rule(levels)(candidate.gammas)
 
 
+def may_be_twin_without_given_name(candidate: Candidate, levels: LevelIndex) -> bool:
+    """No given name on one side, the same date of birth and family name or postcode, and no
+    identifier of the same type that agrees: nothing tells the child from its twin."""
+    return _may_be_twin_without_given_name(levels)(candidate.gammas)
+
+
 def _twin_rule(levels: LevelIndex) -> Callable[[tuple[int, ...]], bool]:
     """``is_twin_or_sibling`` on a candidate's gammas, with the model's positions and top
     levels looked up once (it runs for every candidate of every row)."""

@@ -12,11 +12,13 @@ The import's own rules on top of ``linkage.decide``:
   silently becomes a new child. Where the index holds the row's own child too, the row links
   or is reviewed as usual.
 - An incomplete row (no given name, family name or date of birth) never creates a child.
-- A file's own copies of a child become one new child, linked transitively: a row joins the
-  new child of the earlier row it matches best (its candidates grouped by new child, so five
-  copies are one candidate, not five that "fit two children"). It never joins a new child
-  one of whose rows it is clearly different from (twins, or an identifier or the gender
-  disagreeing): then it goes to review (``conflicts_with_new_child``).
+- A file's own copies of a child become one new child, linked transitively: the file's rows
+  are joined by their pairs above the upper threshold, strongest first (``_Copies``), so
+  the order of the file does not decide which copy makes the child. Two rows clearly
+  different from each other (twins, or an identifier or the gender disagreeing) are never
+  in one child: a row that would join a new child through one row but is clearly different
+  from another goes to review (``conflicts_with_new_child``), one that matches two new
+  children that may not be joined as strongly as each other waits (``fits_two_children``).
 - Rows of one child that wait together: an incomplete row with no child to be linked to
   (neither in the index nor made by the file) is offered the file's other waiting
   incomplete rows that match it above the lower threshold and are not clearly different
@@ -29,7 +31,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
-from childindex.linkage.decide import Decision, Outcome, is_twin_or_sibling
+from childindex.linkage.decide import (
+    AMBIGUITY_MARGIN,
+    Decision,
+    Outcome,
+    is_twin_or_sibling,
+    may_be_twin_without_given_name,
+)
 from childindex.linkage.model import Candidate, LevelIndex
 from childindex.sources.bulk import select_in, table
 from childindex.sources.importing.linkage import Linkage
@@ -196,55 +204,74 @@ class _Groups:
 def cluster_new_children(fresh: list[WorkRow], linkage: Linkage) -> None:
     """The file's rows linked to each other as well as to the index.
 
-    Rows that would create children are scored against each other: a pair above the upper
-    threshold is one new child (transitively, checked for consistency); a pair between the
-    thresholds goes to review; a row that looks like the twin of an earlier row's new child
-    (a given name altogether different) with nothing showing a second child goes to review
-    (``given_name_differs``), never silently a second child. Then the incomplete rows that
-    found no candidate in the index (they never create a child) are scored against every
-    new child of the file, whether its rows come before or after them: they link to one when
-    the evidence clears the upper threshold, else wait in review with it as candidate."""
+    The rows that would create children, and the incomplete rows that found no candidate in
+    the index, are scored against each other. Their pairs above the upper threshold join
+    them strongest first (``_Copies``): each group of two or more rows is one new child
+    (made by its first complete row; the others link to it), never one holding two rows that
+    are clearly different. A row that matches another group as strongly as its own, which it
+    may not join, waits for a person (``fits_two_children``). Then each row left alone is
+    decided against those children and the lone rows before it that made one: a pair between
+    the thresholds goes to review (``may_be_new_child``); a row that looks like the twin of
+    one (a given name altogether different) with nothing showing a second child goes to
+    review (``given_name_differs``), never silently a second child. The incomplete rows
+    (they never create a child) link to a child of the file or wait with it as candidate,
+    else wait with each other (``_wait_together``)."""
     creating = [r for r in fresh if r.decision and r.decision.outcome == Outcome.CREATE]
-    followers = [
-        r
-        for r in fresh
-        if r.decision and r.decision.outcome == Outcome.REVIEW
-        and r.decision.reason == INCOMPLETE_ROW and not r.decision.candidates
-    ]  # fmt: skip
+    followers = [r for r in fresh if _waiting_alone(r)]
     if len(creating) + len(followers) < 2:
         return
     levels = linkage.levels
     upper = linkage.thresholds.upper
-    by_uid = {uid(r.parsed.row_number): r for r in creating}
+    rows = {uid(r.parsed.row_number): r for r in (*creating, *followers)}
     follower_uids = {uid(r.parsed.row_number): r for r in followers}
-    earlier: dict[str, list[Candidate]] = defaultdict(list)
     anywhere: dict[str, list[Candidate]] = defaultdict(list)
-    records = [row_record(u, r.parsed) for u, r in (*by_uid.items(), *follower_uids.items())]
+    records = [row_record(u, r.parsed) for u, r in sorted(rows.items())]
     for c in linkage.score_within(records):
-        # record_id < other_id: the later row (other_id) looks back at the earlier one.
-        earlier[c.other_id].append(c.flipped())
-        anywhere[c.other_id].append(c.flipped())
         anywhere[c.record_id].append(c)
-    group_of: dict[str, str] = {}  # a creating row -> the row whose new child it is or joins
-    new_children = _NewChildren(by_uid, group_of, anywhere, levels)
-    for u in sorted(by_uid):
-        row = by_uid[u]
-        groups = _Groups.of([c for c in earlier.get(u, []) if c.other_id in by_uid],
-                            group_of, levels)  # fmt: skip
+        anywhere[c.other_id].append(c.flipped())
+    copies = _Copies(sorted(rows), anywhere, levels)
+    copies.join_strongest_first(upper)
+
+    group_of: dict[str, str] = {}  # a row -> the row whose new child it is or joins
+    for members in copies.groups():
+        makers = [u for u in members if u not in follower_uids]
+        if not makers:
+            continue  # incomplete rows only: no child to be made (they wait, below)
+        maker = makers[0]
+        group_of.update(dict.fromkeys(members, maker))
+        for u in members:
+            if u != maker:
+                best = copies.best_within(u)
+                assert best is not None  # groups() keeps only rows with one
+                rows[u].new_child_of = rows[maker].parsed.row_number
+                rows[u].decision = Decision(
+                    Outcome.LINK, None, best.weight, (best,), reason=SAME_AS_NEW_CHILD
+                )
+    for u, candidates in copies.torn.items():
+        candidates = tuple(c for c in candidates if c.other_id in group_of)
+        if candidates:
+            rows[u].new_child_of = rows[group_of[candidates[0].other_id]].parsed.row_number
+        rows[u].decision = Decision(
+            Outcome.REVIEW, candidates=candidates, reason="fits_two_children"
+        )
+    for u in copies.lone():
+        if u in follower_uids:
+            continue
+        row = rows[u]
+        groups = _Groups.of(anywhere.get(u, []), group_of, levels)
         outcome = linkage.decide(groups.ranked(), may_create=True)
-        outcome = new_children.bridge(outcome, groups.ranked(), upper)
         chained = groups.chained(upper)
         twins = groups.unexplained_twins()
         if outcome.outcome == Outcome.CREATE and chained:
             # It would join a new child through one row, but is clearly different from another.
-            row.new_child_of = by_uid[group_of[chained[0].other_id]].parsed.row_number
+            row.new_child_of = rows[group_of[chained[0].other_id]].parsed.row_number
             row.decision = Decision(
                 Outcome.REVIEW, candidates=tuple(chained), reason=CONFLICTS_WITH_NEW_CHILD
             )
         elif outcome.outcome == Outcome.CREATE and twins:
             # Another row's new child has its birth and family or address, and another given
             # name: a twin, or the same child with the name replaced. A person decides.
-            row.new_child_of = by_uid[group_of[twins[0].other_id]].parsed.row_number
+            row.new_child_of = rows[group_of[twins[0].other_id]].parsed.row_number
             row.decision = Decision(
                 Outcome.REVIEW, candidates=tuple(twins), reason=GIVEN_NAME_DIFFERS
             )
@@ -253,91 +280,161 @@ def cluster_new_children(fresh: list[WorkRow], linkage: Linkage) -> None:
         elif outcome.outcome == Outcome.LINK and outcome.other_id is not None:
             target = group_of[outcome.other_id]
             group_of[u] = target
-            row.new_child_of = by_uid[target].parsed.row_number
+            row.new_child_of = rows[target].parsed.row_number
             row.decision = Decision(
-                Outcome.LINK,
-                None,
-                outcome.weight,
-                outcome.candidates,
-                outcome.twins,
+                Outcome.LINK, None, outcome.weight, outcome.candidates, outcome.twins,
                 reason=SAME_AS_NEW_CHILD,
-            )
-        elif outcome.outcome == Outcome.REVIEW:
+            )  # fmt: skip
+        else:
+            reason = outcome.reason
+            if reason == "between_thresholds":
+                reason = MAY_BE_NEW_CHILD
             row.decision = Decision(
-                Outcome.REVIEW,
-                candidates=outcome.candidates,
-                twins=outcome.twins,
-                reason=MAY_BE_NEW_CHILD,
+                Outcome.REVIEW, candidates=outcome.candidates, twins=outcome.twins, reason=reason
             )
-            row.new_child_of = by_uid[group_of[outcome.candidates[0].other_id]].parsed.row_number
+            row.new_child_of = rows[group_of[outcome.candidates[0].other_id]].parsed.row_number
     for u, row in follower_uids.items():
-        _follow(row, groups=_Groups.of(anywhere.get(u, []), group_of, levels),
-                linkage=linkage, by_uid=by_uid, group_of=group_of)  # fmt: skip
+        if _waiting_alone(row):
+            _follow(row, groups=_Groups.of(anywhere.get(u, []), group_of, levels),
+                    linkage=linkage, by_uid=rows, group_of=group_of)  # fmt: skip
     _wait_together(follower_uids, anywhere, levels)
 
 
-class _NewChildren:
-    """The file's new children as groups of rows, and the rule that joins two of them: a
-    row that matches both above the upper threshold shows them to be one child (two copies
-    that no blocking rule paired, each with its own slips), unless a row of one is clearly
-    different from a row of the other (twins, an identifier or the gender disagreeing)."""
+class _Copies:
+    """A file's rows joined into groups (new children) by their pairs above the upper
+    threshold, strongest first, the way a single-linkage clustering of the pairs is built,
+    with a check at each join: two groups are never joined when a row of one is clearly
+    different from a row of the other (an identifier or the gender disagrees), or when as
+    many of their pairs look like twins as agree (a copy spelt "Isabela" does not keep
+    "Bella" from "Isabella"'s child; "Amy" and "Zoe" stay apart even when "Amy Zoe" matches
+    both). Pairs where one row has no given name and nothing tells the child from its twin
+    never join. Because the strongest pairs are joined first, the order of the file does not
+    decide: two strong copies are one child even when a weak copy comes before them.
+
+    A row that matches a group it may not join about as strongly (within
+    ``AMBIGUITY_MARGIN``) as its own group is taken out of its group: it fits two children
+    (``torn``, with the best row of each group, best first)."""
 
     def __init__(
-        self,
-        by_uid: dict[str, WorkRow],
-        group_of: dict[str, str],
-        anywhere: dict[str, list[Candidate]],
-        levels: LevelIndex,
+        self, uids: list[str], anywhere: dict[str, list[Candidate]], levels: LevelIndex
     ) -> None:
-        self.by_uid, self.group_of, self.levels = by_uid, group_of, levels
-        self.pairs = {(c.record_id, c.other_id): c for cs in anywhere.values() for c in cs}
+        self.anywhere, self.levels = anywhere, levels
+        self.parent = {u: u for u in uids}
+        self.members: dict[str, list[str]] = {u: [u] for u in uids}
+        self.torn: dict[str, list[Candidate]] = {}
 
-    def members(self, group: str) -> list[str]:
-        return [u for u, g in self.group_of.items() if g == group]
+    def find(self, u: str) -> str:
+        while self.parent[u] != u:
+            self.parent[u] = self.parent[self.parent[u]]
+            u = self.parent[u]
+        return u
 
-    def _apart(self, first: str, second: str) -> bool:
-        return any(
-            (c := self.pairs.get((a, b))) is not None and clearly_different(c, self.levels)
-            for a in self.members(first)
-            for b in self.members(second)
+    def _consistent(self, first: str, second: str) -> bool:
+        twins = agree = 0
+        for member in self.members[first]:
+            for c in self.anywhere.get(member, []):
+                if c.other_id not in self.parent or self.find(c.other_id) != second:
+                    continue
+                if disagrees(c):
+                    return False
+                if is_twin_or_sibling(c, self.levels):
+                    twins += 1
+                else:
+                    agree += 1
+        return twins < agree
+
+    def _join(self, c: Candidate) -> bool:
+        first, second = self.find(c.record_id), self.find(c.other_id)
+        if first == second:
+            return True
+        if not self._consistent(first, second):
+            return False
+        if len(self.members[first]) < len(self.members[second]):
+            first, second = second, first
+        self.parent[second] = first
+        self.members[first].extend(self.members.pop(second))
+        return True
+
+    def join_strongest_first(self, upper: float) -> None:
+        strong = sorted(
+            (
+                c
+                for u, cs in self.anywhere.items()
+                for c in cs
+                if c.record_id < c.other_id
+                and c.weight >= upper
+                and not clearly_different(c, self.levels)
+                and not may_be_twin_without_given_name(c, self.levels)
+            ),
+            key=lambda c: (-c.weight, c.record_id, c.other_id),
+        )
+        refused: dict[str, list[Candidate]] = defaultdict(list)
+        for c in strong:
+            if not self._join(c):
+                refused[c.record_id].append(c)
+                refused[c.other_id].append(c.flipped())
+        for u in sorted(refused):
+            group = self.find(u)
+            if len(self.members[group]) < 2:
+                continue  # alone: decided as a lone row (it conflicts with that child)
+            own = self.best_within(u)
+            others = [c for c in refused[u] if self.find(c.other_id) != group]
+            rival = max((c.weight for c in others), default=None)
+            if own is not None and rival is not None and own.weight - rival < AMBIGUITY_MARGIN:
+                self._take_out(u)
+                by_group: dict[str, Candidate] = {}
+                for c in (own, *others):
+                    g = self.find(c.other_id)
+                    if g not in by_group or c.weight > by_group[g].weight:
+                        by_group[g] = c
+                self.torn[u] = sorted(by_group.values(), key=lambda c: (-c.weight, c.other_id))
+
+    def _take_out(self, u: str) -> None:
+        group = self.find(u)
+        rest = [m for m in self.members.pop(group) if m != u]
+        for m in rest:
+            self.parent[m] = rest[0]
+        self.members[rest[0]] = rest
+        self.parent[u] = u
+        self.members[u] = [u]
+
+    def best_within(self, u: str) -> Candidate | None:
+        """The row's best agreeing pair in its own group."""
+        group = self.find(u)
+        return max(
+            (
+                c
+                for c in self.anywhere.get(u, [])
+                if c.other_id in self.parent
+                and self.find(c.other_id) == group
+                and not clearly_different(c, self.levels)
+            ),
+            key=lambda c: (c.weight, c.other_id),
+            default=None,
         )
 
-    def bridge(self, outcome: Decision, ranked: list[Candidate], upper: float) -> Decision:
-        """The row's outcome once the new children it matches above the upper threshold
-        are one: a link to the best (they are joined into it), or the outcome unchanged."""
-        strong = [c for c in ranked if c.weight >= upper]
-        if len(strong) < 2 or not (
-            outcome.outcome == Outcome.LINK or outcome.reason == "fits_two_children"
-        ):
-            return outcome
-        best, *others = strong
-        into = self.group_of[best.other_id]
-        joined = [c for c in others if not self._apart(into, self.group_of[c.other_id])]
-        if outcome.outcome != Outcome.LINK and len(joined) < len(others):
-            return outcome  # fits two children that are not shown to be one: a person decides
-        for c in joined:
-            self._join(self.group_of[c.other_id], into, weight=c.weight)
-        return Decision(
-            Outcome.LINK, best.other_id, best.weight, tuple(strong), outcome.twins,
-            reason="above_upper_threshold",
-        )  # fmt: skip
+    def groups(self) -> list[list[str]]:
+        """Groups of two or more rows, each in file order. A row left with no agreeing pair
+        in its group (its group was joined through a row taken out) is taken out too."""
+        while loose := [
+            u
+            for members in self.members.values()
+            if len(members) > 1
+            for u in members
+            if self.best_within(u) is None
+        ]:
+            self._take_out(loose[0])
+        return sorted(sorted(members) for members in self.members.values() if len(members) > 1)
 
-    def _join(self, group: str, into: str, *, weight: float) -> None:
-        """One new child for two: the first row of ``group`` links to ``into``'s new child
-        instead of making one, and the group's rows follow it."""
-        if group == into:
-            return
-        target = self.by_uid[into]
-        for member in self.members(group):
-            self.group_of[member] = into
-            row = self.by_uid[member]
-            row.new_child_of = target.parsed.row_number
-            if member == group:
-                assert row.decision is not None
-                row.decision = Decision(
-                    Outcome.LINK, None, weight, row.decision.candidates, row.decision.twins,
-                    reason=SAME_AS_NEW_CHILD,
-                )  # fmt: skip
+    def lone(self) -> list[str]:
+        """Rows in no group (and not torn), in file order."""
+        return sorted(
+            u
+            for members in self.members.values()
+            if len(members) == 1
+            for u in members
+            if u not in self.torn
+        )
 
 
 def _waiting_alone(row: WorkRow) -> bool:
