@@ -182,6 +182,19 @@ def _parse_database_url(url: str) -> dict[str, Any]:
     return config
 
 
+def _prepared_statements() -> dict[str, Any]:
+    """PostgreSQL: parameters bound by the server, and psycopg's prepared statements, so that
+    a statement run again on a connection (the session, the user, the two-factor device, the
+    audit append, the search) is parsed and planned once, not at every request (ADR 0015).
+    ``CHILDINDEX_DB_PREPARED=false`` turns both off (Django's default: parameters merged into
+    the SQL by the client), for a connection pooler in transaction mode that cannot keep
+    prepared statements (PgBouncer before 1.21)."""
+    if not _env_bool("CHILDINDEX_DB_PREPARED", True):
+        return {}
+    # The second run of a statement on a connection prepares it (psycopg keeps the last 100).
+    return {"server_side_binding": True, "prepare_threshold": 1}
+
+
 _database_url = os.environ.get("DATABASE_URL", "").strip()
 if _database_url:
     try:
@@ -198,6 +211,7 @@ if _database_url:
     if _db["ENGINE"] == "django.db.backends.postgresql":
         # An unreachable server is reported in seconds, not after the operating system's timeout.
         _db.setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
+        _db["OPTIONS"].update(_prepared_statements())
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     _db = {
@@ -228,6 +242,7 @@ for _number, _replica_url in enumerate(
     if _replica.get("ENGINE") != "django.db.backends.postgresql":
         raise ImproperlyConfigured("DATABASE_REPLICA_URLS must be postgres:// URLs")
     _replica.setdefault("OPTIONS", {})["connect_timeout"] = 2
+    _replica["OPTIONS"].update(_prepared_statements())
     _replica["TEST"] = {"MIRROR": "default"}
     DATABASES[f"replica{_number + 1}"] = _replica
     REPLICA_DATABASES.append(f"replica{_number + 1}")

@@ -67,3 +67,27 @@ def test_production_refuses_a_short_secret(tmp_path):
     result = _run(tmp_path, "check", CHILDINDEX_SECRET_KEY="short")
     assert result.returncode != 0
     assert "at least 50 characters" in result.stderr
+
+
+def test_postgresql_connections_prepare_repeated_statements_unless_told_not_to(tmp_path):
+    """ADR 0015: the primary and every replica bind parameters on the server and prepare a
+    statement at its second run; CHILDINDEX_DB_PREPARED=false keeps Django's default (for a
+    pooler that cannot hold prepared statements)."""
+    script = (
+        "from django.conf import settings as s; "
+        "print([(a, s.DATABASES[a]['OPTIONS'].get('server_side_binding'),"
+        " s.DATABASES[a]['OPTIONS'].get('prepare_threshold')) for a in sorted(s.DATABASES)])"
+    )
+    urls = {
+        "DATABASE_URL": "postgres://childindex@db1:5432/childindex",
+        "DATABASE_REPLICA_URLS": "postgres://childindex@db2:5432/childindex",
+    }
+    on = _run(tmp_path, "shell", "--no-imports", "-c", script, **urls)
+    off = _run(
+        tmp_path, "shell", "--no-imports", "-c", script, CHILDINDEX_DB_PREPARED="false", **urls
+    )
+    assert on.returncode == 0 and off.returncode == 0, on.stderr + off.stderr
+    assert on.stdout.strip().splitlines()[-1] == ("[('default', True, 1), ('replica1', True, 1)]")
+    assert off.stdout.strip().splitlines()[-1] == (
+        "[('default', None, None), ('replica1', None, None)]"
+    )
