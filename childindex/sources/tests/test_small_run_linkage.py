@@ -17,9 +17,9 @@ from childindex.records.models import Child, ChildName
 from childindex.records.search_index import LINKAGE_KEY_COLUMNS, search_keys_refresh
 from childindex.records.search_models import ChildLinkageKeys
 from childindex.sources.estimation import file_records
-from childindex.sources.index_data import index_link_records
 from childindex.sources.importing import linkage as facade
 from childindex.sources.importing.linkage import Linkage
+from childindex.sources.index_data import index_link_records
 from childindex.sources.mapping import load_mapping
 from childindex.sources.models import SourceLink, SourceRecord
 from childindex.sources.services import linkage_model_active
