@@ -384,6 +384,11 @@ WITHIN_FILE_BLOCKING_RULES = [
     'AND (l."dob" IS NULL OR r."dob" IS NULL)',
     'l."sector" = r."sector" AND l."family_name" = r."family_name" '
     'AND (l."dob" IS NULL OR r."dob" IS NULL)',
+    # The source's own identifier: one child under two keys of one source, whatever else
+    # was keyed differently (a row of a source holds one such identifier of each issuer, so
+    # the lists are equal where they share one). Against the county it is not needed: a
+    # source's rows already linked keep their child by their key.
+    'l."local_ids" = r."local_ids"',
 ]
 
 # EM re-estimates m one group of comparisons at a time, blocking on the others.
