@@ -205,7 +205,7 @@ def test_no_statement_of_a_search_scans_a_table_of_children(journey, children, c
 
 
 def test_a_child_holds_each_search_key_once(journey, children):
-    """Constraint "search_key_unique": one (key, child) row."""
+    """The primary key (key, child): one row of a key for a child."""
     from django.db import IntegrityError, transaction
 
     row = ChildSearchKey.objects.filter(child=children.olivia).first()
