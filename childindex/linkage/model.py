@@ -308,16 +308,20 @@ class ScoringSql:
     to the bit (``test_direct_scoring_is_splinks``); this skips its per-call work (building
     and parsing SQL, a dataset per call, string join keys), half of an import's scoring.
     ``supported`` is False for settings it does not cover (term-frequency adjustments, a
-    level without a number for m or u), which Splink then scores."""
+    level without a number for m or u), which Splink then scores.
 
-    def __init__(self, settings: dict[str, Any]) -> None:
+    ``within``: the pairs of the rows with each other (``feed_rows`` on both sides, each pair
+    once, the lower id on the left), as Splink's ``dedupe_only`` predicts them, and like it
+    without this model's term-frequency adjustment."""
+
+    def __init__(self, settings: dict[str, Any], *, within: bool = False) -> None:
         self.supported = True
         self.names = [c["output_column_name"] for c in settings["comparisons"]]
         # Term frequency adjustments (``comparisons.TERM_FREQUENCY``): the column, and the
         # share of the names held that each value has, joined onto both sides.
         self.term_frequency: list[str] = []
         self._frequency_u: dict[str, float] = {}
-        frequency = settings.get(TERM_FREQUENCY_KEY) or {}
+        frequency = {} if within else settings.get(TERM_FREQUENCY_KEY) or {}
         gammas, weights = [], []
         for comparison in settings["comparisons"]:
             name = comparison["output_column_name"]
@@ -405,14 +409,19 @@ class ScoringSql:
             rule["blocking_rule"] if isinstance(rule, dict) else str(rule)
             for rule in settings["blocking_rules_to_generate_predictions"]
         ]
+        other = "feed_rows" if within else "index_children"
         self.pairs = " UNION ".join(
             "SELECT l.rowid AS lr, r.rowid AS rr FROM feed_rows AS l "  # noqa: S608 - own SQL
-            f"JOIN index_children AS r ON {rule}"
+            + (
+                f"JOIN feed_rows AS r ON ({rule}) AND l.unique_id < r.unique_id"
+                if within
+                else f"JOIN index_children AS r ON {rule}"
+            )
             for rule in rules
         )
         self.score = (
             f"WITH sides AS (SELECT {both_sides} FROM feed_pairs AS p "  # noqa: S608 - own SQL
-            "JOIN feed_rows AS l ON l.rowid = p.lr JOIN index_children AS r ON r.rowid = p.rr"
+            f"JOIN feed_rows AS l ON l.rowid = p.lr JOIN {other} AS r ON r.rowid = p.rr"
             f"{frequency_joins}), "
             "vectors AS (SELECT unique_id_l, unique_id_r, "
             + "".join(f'"tf_{c}_l", ' for c in self.term_frequency)
@@ -454,6 +463,7 @@ class Scorer:
         self._splink: Any = None  # Splink's linker, made when first needed (see ``_linker``)
         self._batches = 0
         self._sql = ScoringSql(settings)
+        self._within_sql = ScoringSql(settings, within=True)
         self._counted = False  # term frequencies from ``index_counts``, not the table
 
     @property
@@ -623,24 +633,27 @@ class Scorer:
             finally:
                 self._con.unregister("incoming_counts")
 
-    def _score_direct(self, table: pa.Table, min_weight: float) -> list[Candidate]:
+    def _score_direct(
+        self, table: pa.Table, min_weight: float, *, within: bool = False
+    ) -> list[Candidate]:
+        query = self._within_sql if within else self._sql
         self._con.register("incoming_rows", table)
         try:
             self._run("CREATE OR REPLACE TEMP TABLE feed_rows AS SELECT * FROM incoming_rows")
         finally:
             self._con.unregister("incoming_rows")
         try:
-            self._run(f"CREATE OR REPLACE TEMP TABLE feed_pairs AS {self._sql.pairs}")
-            frequencies = self._sql.counted_frequencies if self._counted else self._sql.frequencies
+            self._run(f"CREATE OR REPLACE TEMP TABLE feed_pairs AS {query.pairs}")
+            frequencies = query.counted_frequencies if self._counted else query.frequencies
             for sql in frequencies.values():
                 self._run(sql)
-            result = self._run(self._sql.score, [min_weight])
+            result = self._run(query.score, [min_weight])
         finally:
             self._run("DROP TABLE IF EXISTS feed_pairs")
             self._run("DROP TABLE IF EXISTS feed_rows")
-            for column in self._sql.frequencies:
+            for column in query.frequencies:
                 self._run(f'DROP TABLE IF EXISTS "tf_{column}"')
-        count = len(self._sql.names)
+        count = len(query.names)
         index = self.levels
         nan = math.isnan
         return [
@@ -659,10 +672,14 @@ class Scorer:
     def score_within(
         self, rows: Sequence[dict[str, Any]] | pa.Table, *, min_weight: float
     ) -> list[Candidate]:
-        """Blocked pairs of rows within ``rows`` (each pair once, the lower id on the left)."""
+        """Blocked pairs of rows within ``rows`` (each pair once, the lower id on the left), as
+        Splink's ``dedupe_only`` predicts them: by the one DuckDB query where the settings
+        allow (``ScoringSql(within=True)``), else by Splink."""
         table = rows if isinstance(rows, pa.Table) else to_table(rows)
         if table.num_rows < 2:
             return []
+        if self._within_sql.supported:
+            return self._score_direct(table, min_weight, within=True)
         left, right = self._register(table), self._register(table)
         predictions = self._linker.inference.predict_between(
             left,

@@ -15,7 +15,11 @@ import random
 
 import pytest
 
-from childindex.linkage.comparisons import default_settings, splink_settings
+from childindex.linkage.comparisons import (
+    WITHIN_FILE_BLOCKING_RULES,
+    default_settings,
+    splink_settings,
+)
 from childindex.linkage.model import Scorer, ScoringSql, link_table, to_table
 from childindex.linkage.normalise import LinkRecord
 
@@ -124,6 +128,38 @@ def test_direct_scoring_is_splinks(settings):
         return c.record_id, c.other_id, c.weight, c.probability, tuple(c.gammas), tuple(c.weights)
 
     assert len(direct) > 1000
+    assert [key(c) for c in direct] == [key(c) for c in splink]
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [default_settings(), _trained_like(default_settings())],
+    ids=["untrained", "trained"],
+)
+def test_direct_scoring_of_rows_against_each_other_is_splinks(settings):
+    # A file's rows scored against each other (its own copies), with the file's own blocking
+    # rules, one of them not an equality: the same pairs, levels, weights and probabilities as
+    # Splink's dedupe_only prediction (which has no term-frequency adjustment either).
+    settings = copy.deepcopy(settings)
+    settings["blocking_rules_to_generate_predictions"] += [
+        {"blocking_rule": rule, "sql_dialect": "duckdb"} for rule in WITHIN_FILE_BLOCKING_RULES
+    ]
+    rng = random.Random(12)
+    rows = link_table(_records(rng, 500, "r", index=False))
+    scorer = Scorer(settings)
+    try:
+        assert scorer._within_sql.supported
+        direct = scorer.score_within(rows, min_weight=-60)
+        scorer._within_sql.supported = False  # the same call through Splink
+        splink = scorer.score_within(rows, min_weight=-60)
+    finally:
+        scorer.close()
+
+    def key(c):
+        return c.record_id, c.other_id, c.weight, c.probability, tuple(c.gammas), tuple(c.weights)
+
+    assert len(direct) > 1000
+    assert all(c.record_id < c.other_id for c in direct)
     assert [key(c) for c in direct] == [key(c) for c in splink]
 
 
