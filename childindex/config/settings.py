@@ -219,9 +219,7 @@ else:
         "NAME": str(VAR_DIR / "childindex.sqlite3"),
         "OPTIONS": {
             "transaction_mode": "IMMEDIATE",
-            # A 64 MB page cache: a first load's chunk of new children fits (ADR 0016).
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-            "PRAGMA cache_size=-65536;",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             "timeout": 20,
         },
     }
