@@ -22,7 +22,7 @@ class ChildSearchKey(models.Model):
 
     The primary key is (key, child): one index serves lookups by key and the uniqueness rule,
     and the table is that index (``WITHOUT ROWID`` on SQLite, migration 0007), so a first load
-    writing twenty keys for each new child fills two B-trees, not four (ADR 0016)."""
+    writing twenty keys for each new child fills two B-trees, not three (ADR 0016)."""
 
     pk = models.CompositePrimaryKey("key", "child")
     child = models.ForeignKey("records.Child", on_delete=models.CASCADE, related_name="+")
