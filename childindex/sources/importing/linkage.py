@@ -176,6 +176,7 @@ class Linkage:
         self._scorer: Scorer | None = None
         self._within: Scorer | None = None  # a file's rows against each other
         self._small: CandidateIndex | None = None
+        self._stale: set[int] = set()  # children to read again before the next scoring
         self._prepared: Any = None  # linkage rows built already (``prepare``)
         self._prepared_at: dict[str, int] = {}
         if small:
@@ -197,6 +198,10 @@ class Linkage:
                 for part in index_tables():
                     scorer.add_index(part)
                 self._scorer = scorer
+        if self._stale:
+            stale, self._stale = sorted(self._stale), set()
+            with self._timed("read the index"):
+                self._scorer.replace_index(link_table(index_link_records(child_ids=stale)))
         return self._scorer
 
     @property
@@ -226,10 +231,11 @@ class Linkage:
 
     def refresh(self, child_ids: Sequence[int]) -> None:
         """Read these children again (their names, addresses or identifiers changed), exactly
-        as a resumed import would read them from the database."""
+        as a resumed import would read them from the database: before the scorer is next
+        used, so a run's last chunk (the only one of most files) never reads back the
+        children it has just made."""
         if child_ids and self._scorer is not None:
-            with self._timed("read the index"):
-                self._scorer.replace_index(link_table(index_link_records(child_ids=child_ids)))
+            self._stale.update(child_ids)
 
     def score(self, records: Sequence[LinkRecord]) -> dict[str, list[Candidate]]:
         """Each record's candidates above the lower threshold, best first."""
