@@ -30,7 +30,7 @@ from typing import Any
 import jellyfish
 
 from childindex.linkage.comparisons import COLUMNS, TERM_FREQUENCY_KEY
-from childindex.linkage.model import TF_PSEUDO_COUNT, Candidate, LevelIndex
+from childindex.linkage.model import TF_PSEUDO_COUNT, Candidate, LevelIndex, blocking_pairs
 
 _CLAMP = 1e-300
 Row = dict[str, Any]
@@ -230,17 +230,6 @@ def condition(sql: str) -> Test | None:
         return None
 
 
-def _blocking(rule: str) -> list[tuple[str, str]] | None:
-    """``l."a" = r."b" AND ...`` as (a, b) pairs, or None if not understood."""
-    pairs = []
-    for part in re.split(r"\s+AND\s+", rule.strip()):
-        found = re.match(r'^l\."(\w+)"\s*=\s*r\."(\w+)"$', part.strip())
-        if not found:
-            return None
-        pairs.append((found.group(1), found.group(2)))
-    return pairs
-
-
 class PythonScorer:
     """One model version's comparisons, for scoring a few pairs in process."""
 
@@ -288,7 +277,7 @@ class PythonScorer:
         self._blocks = []
         for rule in settings["blocking_rules_to_generate_predictions"]:
             text = rule["blocking_rule"] if isinstance(rule, dict) else str(rule)
-            pairs = _blocking(text)
+            pairs = blocking_pairs(text)
             if pairs is None:
                 self.supported = False
                 pairs = []
