@@ -131,3 +131,12 @@ def test_feed_import_yields_the_cpu_to_people_unless_told_not_to(feed_county, mo
     assert lowered == [10]
     with pytest.raises(CommandError, match="invalid choice: 20"):
         run("feed", "import", "--nice", "20", "--mapping", str(mapping), str(path))
+
+
+def test_an_export_that_cannot_be_written_is_one_line_and_no_audit_event(feed_county, tmp_path):
+    feed_county.load([feed_county.row("A1", "Ruby", "Stone", "2012-01-05")])
+    for command in ("links", "review"):
+        out = tmp_path / "no such folder" / f"{command}.csv"
+        with pytest.raises(CommandError, match="cannot write"):
+            run(command, "export", "--out", str(out))
+    assert not AuditEvent.objects.filter(action__in=["links_export", "review_export"]).exists()

@@ -11,14 +11,13 @@ running it again changes nothing. Other tools rely on this command line: keep it
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 from django.db import DatabaseError
 
-from childindex.core.spreadsheets import csv_safe
+from childindex.core.spreadsheets import write_csv_file
 from childindex.directory.registers import DirectoryFilesError
 from childindex.sources.directory_import import directory_import
 from childindex.sources.management.commands._base import OneLineCommand, subparsers
@@ -84,11 +83,11 @@ class Command(OneLineCommand):
                 self.stderr.write("  ... and more: --report FILE.csv lists every one")
         if options["report"]:
             try:
-                with open(options["report"], "w", encoding="utf-8", newline="") as handle:
-                    writer = csv.writer(handle, lineterminator="\n")
-                    writer.writerow(["file", "row", "column", "problem"])
-                    for p in result.problems:
-                        writer.writerow([csv_safe(v) for v in (p.file, p.row, p.column, p.problem)])
+                write_csv_file(
+                    Path(options["report"]),
+                    ["file", "row", "column", "problem"],
+                    ((p.file, p.row, p.column, p.problem) for p in result.problems),
+                )
             except OSError as exc:
                 raise CommandError(
                     f"the directory was imported, but the report {options['report']} could "

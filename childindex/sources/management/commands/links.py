@@ -3,12 +3,12 @@
 Writes ``source,source_record_id,child_id`` (the child's index number), one line per source
 record currently linked, in source and key order; the same columns as the generator's
 ``truth.csv``, so an accuracy check is a join. Other tools rely on this command: keep it
-stable. The export is an audit event.
+stable. The export is an audit event, written before the file appears; a file is written
+whole or not at all.
 """
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,7 @@ from django.core.management.base import CommandError, CommandParser
 
 from childindex.audit.models import Action
 from childindex.audit.services import audit_record
-from childindex.core.spreadsheets import csv_safe
+from childindex.core.spreadsheets import write_csv_file
 from childindex.sources.management.commands._base import OneLineCommand, subparsers
 from childindex.sources.models import RecordStatus, SourceRecord
 
@@ -36,20 +36,22 @@ class Command(OneLineCommand):
             .order_by("feed__name", "key")
             .values_list("feed__name", "key", "child__index_number")
         )
-        count = 0
+
+        def audit(count: int) -> None:
+            audit_record(
+                actor=None,
+                actor_label="childindex links export",
+                action=Action.LINKS_EXPORT,
+                detail={"rows": count, "file": out.name},
+            )
+
         try:
-            with out.open("w", encoding="utf-8", newline="") as handle:
-                writer = csv.writer(handle, lineterminator="\n")
-                writer.writerow(["source", "source_record_id", "child_id"])
-                for row in rows.iterator(chunk_size=5000):
-                    writer.writerow([csv_safe(v) for v in row])
-                    count += 1
+            count = write_csv_file(
+                out,
+                ["source", "source_record_id", "child_id"],
+                rows.iterator(chunk_size=5000),
+                before_publish=audit,
+            )
         except OSError as exc:
             raise CommandError(f"cannot write {out}: {exc.strerror or exc}") from None
-        audit_record(
-            actor=None,
-            actor_label="childindex links export",
-            action=Action.LINKS_EXPORT,
-            detail={"rows": count, "file": out.name},
-        )
         self.stdout.write(f"Wrote {count:,} links to {out}.")

@@ -6,7 +6,7 @@ of every open review item (rank 1 the best, by match weight; ``child_id`` the ca
 index number), in source and key order. An item with no candidate has one line with rank,
 child and weight empty. ``reason`` is why the item waits for a person (its cause). Other
 tools rely on this command: keep it stable, like ``links export``. The export is an audit
-event.
+event, written before the file appears; a file is written whole or not at all.
 
 A trailing column, ``candidate_source_record_id``, names a candidate that is another waiting
 row of the same source (its key): two incomplete rows of one child, neither of which may
@@ -17,7 +17,6 @@ unaffected.
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,7 @@ from django.core.management.base import CommandError, CommandParser
 
 from childindex.audit.models import Action
 from childindex.audit.services import audit_record
-from childindex.core.spreadsheets import csv_safe
+from childindex.core.spreadsheets import write_csv_file
 from childindex.directory.models import LocalAuthority
 from childindex.records.models import Child
 from childindex.sources.management.commands._base import OneLineCommand, subparsers
@@ -65,27 +64,24 @@ class Command(OneLineCommand):
                 raise CommandError(f"no source named {options['source'][:60]}")
             items = items.filter(source_record__feed__name=options["source"])
         out = Path(options["out"])
-        count = 0
+
+        def audit(count: int) -> None:
+            audit_record(
+                actor=None,
+                actor_label=LABEL,
+                action=Action.REVIEW_EXPORT,
+                detail={
+                    "rows": count,
+                    "file": out.name,
+                    "local_authority": options["la"] or None,
+                    "source": options["source"] or None,
+                },
+            )
+
         try:
-            with out.open("w", encoding="utf-8", newline="") as handle:
-                writer = csv.writer(handle, lineterminator="\n")
-                writer.writerow(COLUMNS)
-                for row in _lines(items):
-                    writer.writerow([csv_safe(v) for v in row])
-                    count += 1
+            count = write_csv_file(out, COLUMNS, _lines(items), before_publish=audit)
         except OSError as exc:
             raise CommandError(f"cannot write {out}: {exc.strerror or exc}") from None
-        audit_record(
-            actor=None,
-            actor_label=LABEL,
-            action=Action.REVIEW_EXPORT,
-            detail={
-                "rows": count,
-                "file": out.name,
-                "local_authority": options["la"] or None,
-                "source": options["source"] or None,
-            },
-        )
         self.stdout.write(f"Wrote {count:,} candidates of open review items to {out}.")
 
 
