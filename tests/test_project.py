@@ -199,7 +199,7 @@ def _extras_asked_for_but_not_locked(lock: str) -> list[str]:
             continue  # installed with --no-deps: its own extras are the lock's lines
         for requirement in dist.requires or []:
             if "extra ==" in requirement:
-                continue  # only when the package's own extra is asked for
+                continue  # installed only when that package's own extra is asked for
             found = re.match(r"([A-Za-z0-9_.\-]+)\[([^\]]+)\]", requirement)
             if not found:
                 continue

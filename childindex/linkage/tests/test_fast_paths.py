@@ -91,6 +91,11 @@ def test_the_linkage_table_built_by_column_is_the_table_of_rows():
     assert link_table([]).equals(to_table([]))
 
 
+def _key(c):
+    """A candidate as everything a scorer decides: the pair, its weight, probability, levels."""
+    return c.record_id, c.other_id, c.weight, c.probability, tuple(c.gammas), tuple(c.weights)
+
+
 def _trained_like(settings: dict) -> dict:
     """Settings as training leaves them: every m and u moved."""
     rng = random.Random(3)
@@ -124,11 +129,8 @@ def test_direct_scoring_is_splinks(settings):
     finally:
         scorer.close()
 
-    def key(c):
-        return c.record_id, c.other_id, c.weight, c.probability, tuple(c.gammas), tuple(c.weights)
-
     assert len(direct) > 1000
-    assert [key(c) for c in direct] == [key(c) for c in splink]
+    assert [_key(c) for c in direct] == [_key(c) for c in splink]
 
 
 @pytest.mark.parametrize(
@@ -155,12 +157,9 @@ def test_direct_scoring_of_rows_against_each_other_is_splinks(settings):
     finally:
         scorer.close()
 
-    def key(c):
-        return c.record_id, c.other_id, c.weight, c.probability, tuple(c.gammas), tuple(c.weights)
-
     assert len(direct) > 1000
     assert all(c.record_id < c.other_id for c in direct)
-    assert [key(c) for c in direct] == [key(c) for c in splink]
+    assert [_key(c) for c in direct] == [_key(c) for c in splink]
 
 
 def test_settings_the_direct_query_does_not_cover_are_left_to_splink():

@@ -3,7 +3,7 @@
 The rows, their columns and the lookups stay; the ``id`` column and the unique constraint go,
 the primary key taking the constraint's place. On SQLite the table becomes ``WITHOUT ROWID``:
 the rows live in the primary key's B-tree, so an insert fills that and the child index
-instead of the table, its rowid index and two more. Django cannot alter a primary key, so the
+instead of the rowid table, the unique index and the child index. Django cannot alter a primary key, so the
 database is changed by SQL written here and the state by the operations Django would write.
 The keys are copied, not rebuilt.
 """
