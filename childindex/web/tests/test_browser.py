@@ -57,10 +57,17 @@ def sign_in(page, base_url: str, user, password: str) -> None:
     page.goto(f"{base_url}/sign-in/")
     page.get_by_label("Username").fill(user.username)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Continue").click()
+    follow(page, page.get_by_role("button", name="Continue"))
     page.get_by_label("Code").fill(totp_code(authenticator(user)))
-    page.get_by_role("button", name="Continue").click()
+    follow(page, page.get_by_role("button", name="Continue"))
     page.wait_for_load_state()
+
+
+def follow(page, locator) -> None:
+    """Click what starts a navigation and wait until the next page has loaded, so that what
+    the test reads next is that page, never the one it left or a document still arriving."""
+    with page.expect_navigation():
+        locator.click()
 
 
 def heading(page) -> str:
@@ -76,28 +83,28 @@ def test_a_practitioner_finds_a_child_and_logs_their_involvement(
     sign_in(page, live_server.url, journey.pat, "correct-horse-battery")
 
     assert heading(page) == "Find a child"  # the start page after signing in
-    page.get_by_role("button", name="Start a search").click()
+    follow(page, page.get_by_role("button", name="Start a search"))
     assert page.url.endswith("/search/") and heading(page) == "Find a child"
     page.get_by_label("Name").fill("olivia smyth")
     page.get_by_label("Day").fill("4")
     page.get_by_label("Month").fill("3")
     page.get_by_label("Year").fill("2015")
-    page.get_by_role("button", name="Search").click()
-    page.get_by_role("link", name="Olivia Smith").click()
+    follow(page, page.get_by_role("button", name="Search"))
+    follow(page, page.get_by_role("link", name="Olivia Smith"))
 
     assert heading(page) == "Why are you opening this record?"
     page.get_by_label("Referral received").check()
-    page.get_by_role("button", name="Open the record").click()
+    follow(page, page.get_by_role("button", name="Open the record"))
     assert heading(page) == "Olivia Smith"
     assert "No current involvement" in page.content()
 
-    page.get_by_role("link", name="Log your involvement").click()
+    follow(page, page.get_by_role("link", name="Log your involvement"))
     assert heading(page) == "Log your involvement"
     page.get_by_label("Your service").select_option(label="Pastoral care (Hastings Primary School)")
     page.get_by_label("Day").first.fill("1")
     page.get_by_label("Month").first.fill("9")
     page.get_by_label("Year").first.fill("2025")
-    page.get_by_role("button", name="Log involvement").click()
+    follow(page, page.get_by_role("button", name="Log involvement"))
 
     assert heading(page) == "Olivia Smith"
     assert "Your involvement (Pastoral care) has been logged." in page.content()

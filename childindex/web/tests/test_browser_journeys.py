@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import connections
 
 from childindex.records.tests.factories import ChildFactory
-from childindex.web.tests.test_browser import CHROMIUM, heading, sign_in
+from childindex.web.tests.test_browser import CHROMIUM, follow, heading, sign_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -80,25 +80,25 @@ def test_the_core_journey_has_no_wcag_22_a_or_aa_violation(
 
     page.goto(f"{live_server.url}/sign-in/")
     check("sign-in")
-    page.get_by_role("button", name="Continue").click()  # the sign-in page with its errors
+    follow(page, page.get_by_role("button", name="Continue"))  # the sign-in page with its errors
     check("sign-in with errors")
     sign_in(page, live_server.url, journey.pat, PASSWORD)
     page.goto(f"{live_server.url}/search/")
     check("search")
-    page.get_by_role("button", name="Search").click()
+    follow(page, page.get_by_role("button", name="Search"))
     check("search with errors")
     page.get_by_label("Name").fill("olivia smith")
     page.get_by_label("Year").fill("2015")
-    page.get_by_role("button", name="Search").click()
+    follow(page, page.get_by_role("button", name="Search"))
     check("search results")
-    page.get_by_role("link", name="Olivia Smith").click()
+    follow(page, page.get_by_role("link", name="Olivia Smith"))
     check("purpose")
     page.get_by_label("Referral received").check()
-    page.get_by_role("button", name="Open the record").click()
+    follow(page, page.get_by_role("button", name="Open the record"))
     check("record")
-    page.get_by_role("link", name="Log your involvement").click()
+    follow(page, page.get_by_role("link", name="Log your involvement"))
     check("log involvement")
-    page.get_by_role("button", name="Log involvement").click()
+    follow(page, page.get_by_role("button", name="Log involvement"))
     check("log involvement with errors")
     failures = {name: found for name, found in checked.items() if found}
     assert not failures, f"axe-core WCAG 2.2 A/AA violations: {failures}"
@@ -115,19 +115,19 @@ def test_back_from_the_purpose_page_returns_to_the_results_without_resubmitting(
     page.goto(f"{live_server.url}/search/")
     page.get_by_label("Name").fill("olivia smith")
     page.get_by_label("Year").fill("2015")
-    page.get_by_role("button", name="Search").click()
+    follow(page, page.get_by_role("button", name="Search"))
     assert page.url.endswith("/search/results/") and "olivia" not in page.url.lower()
-    page.get_by_role("link", name="Olivia Smith").click()
+    follow(page, page.get_by_role("link", name="Olivia Smith"))
     assert heading(page) == "Why are you opening this record?"
-    page.go_back()
-    assert page.url.endswith("/search/results/")
-    assert "Olivia Smith" in page.content() and not dialogs
+    page.go_back(wait_until="load")
+    page.get_by_role("link", name="Olivia Smith").wait_for()
+    assert page.url.endswith("/search/results/") and not dialogs
     # The back link does the same from the purpose page and from the record.
-    page.get_by_role("link", name="Olivia Smith").click()
+    follow(page, page.get_by_role("link", name="Olivia Smith"))
     page.get_by_label("Referral received").check()
-    page.get_by_role("button", name="Open the record").click()
+    follow(page, page.get_by_role("button", name="Open the record"))
     assert heading(page) == "Olivia Smith"
-    page.get_by_role("link", name="Back to search results").click()
+    follow(page, page.get_by_role("link", name="Back to search results"))
     assert page.url.endswith("/search/results/") and "Olivia Smith" in page.content()
 
 
@@ -140,21 +140,21 @@ def test_suspending_and_removing_a_shield_ask_are_you_sure_first(
     sign_in(page, live_server.url, team, PASSWORD)
 
     page.goto(f"{live_server.url}/index-team/accounts/{pat.pk}/")
-    page.get_by_role("button", name="Suspend account").click()
+    follow(page, page.get_by_role("button", name="Suspend account"))
     assert heading(page).startswith("Are you sure you want to suspend")
-    page.get_by_role("link", name="Cancel").click()
+    follow(page, page.get_by_role("link", name="Cancel"))
     pat.refresh_from_db()
     assert pat.suspended_on is None
-    page.get_by_role("button", name="Suspend account").click()
-    page.get_by_role("button", name="Yes, suspend the account").click()
+    follow(page, page.get_by_role("button", name="Suspend account"))
+    follow(page, page.get_by_role("button", name="Yes, suspend the account"))
     assert "Account suspended" in page.content()
     pat.refresh_from_db()
     assert pat.suspended_on is not None
 
     page.goto(f"{live_server.url}/index-team/shielding/")
-    page.locator(f'a[href$="/shielding/{child.index_number}/remove/"]').click()
+    follow(page, page.locator(f'a[href$="/shielding/{child.index_number}/remove/"]'))
     assert heading(page).startswith("Are you sure you want to remove the shield")
-    page.get_by_role("button", name="Yes, remove the shield").click()
+    follow(page, page.get_by_role("button", name="Yes, remove the shield"))
     child.refresh_from_db()
     assert not child.shielded
 
