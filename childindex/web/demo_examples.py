@@ -7,7 +7,10 @@ that show what it says.
   the practitioner does not see it);
 - a child with a sensitive service (the practitioner sees "a sensitive service is involved");
 - the child for the child-protection enquiry (a different child whose record, opened by the
-  child-protection practitioner for an enquiry, shows involvements tagged as shown only for it).
+  child-protection practitioner for an enquiry, shows involvements tagged as shown only for it);
+- the child of the README's FHIR API tour (an ordinary record: not shielded, a team around the
+  child of at least ``TOUR_SERVICES`` services that the practitioner sees in full, and a
+  parent or carer, so every read of the tour has something to show).
 
 Reading them here writes no audit event: the demo command chooses examples on its own
 synthetic data before anyone signs in, and prints names only.
@@ -34,7 +37,14 @@ from childindex.records.models import (
     NameKind,
 )
 
-KINDS = ("shielded", "hidden_concern", "sensitive_service", "child_protection_enquiry")
+KINDS = (
+    "shielded",
+    "hidden_concern",
+    "sensitive_service",
+    "child_protection_enquiry",
+    "fhir_tour",
+)
+TOUR_SERVICES = 3
 
 
 @dataclass(frozen=True)
@@ -68,6 +78,7 @@ def _children(la_id: int) -> Iterator[Child]:
                 ),
             ),
             "consents",
+            "carer_links",
         )
     )
     yield from query.iterator(chunk_size=500)
@@ -112,6 +123,13 @@ def _kind_of(
         and not hidden_concern
     ):
         return "sensitive_service"
+    if (
+        "fhir_tour" not in found
+        and len(involvements) >= TOUR_SERVICES
+        and all(v == policy.Visibility.FULL for v in views)
+        and list(child.carer_links.all())
+    ):
+        return "fhir_tour"
     if not hidden_concern:
         return None
     if "hidden_concern" not in found:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import re
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from childindex.records.models import Basis, Child
 from childindex.records.search import parse_criteria
 from childindex.records.selectors import child_search
 from childindex.sources.models import ImportRun, ReviewItem, SourceRecord
-from childindex.web.demo_examples import KINDS, demo_examples
+from childindex.web.demo_examples import KINDS, TOUR_SERVICES, demo_examples
 from childindex.web.management.commands.demo import EXAMPLE_LABELS
 
 
@@ -146,6 +147,12 @@ def _example_state(kind, example, la):
         )
     if kind == "sensitive_service":
         return policy.Visibility.SENSITIVE in views
+    if kind == "fhir_tour":
+        return (
+            len(current) >= TOUR_SERVICES
+            and all(v == policy.Visibility.FULL for v in views)
+            and child.carer_links.exists()
+        )
     enquiry = policy.record_access(protector, child, purpose="child_protection_enquiry")
     return any(
         policy.shown_only_for_enquiry(protector, i, access=enquiry, consents=consents)
@@ -189,6 +196,7 @@ def test_the_readmes_children_to_try_are_the_default_demos(tmp_path, settings):
         "hidden_concern": "| a child with a hidden concern |",
         "sensitive_service": "| a child with a sensitive service |",
         "child_protection_enquiry": "| the child for the child-protection enquiry |",
+        "fhir_tour": "| the child of the FHIR API tour |",
     }
     for kind, example in examples.items():
         [row] = [line for line in text.splitlines() if line.startswith(rows[kind])]
@@ -206,3 +214,48 @@ def test_the_readmes_children_to_try_are_the_default_demos(tmp_path, settings):
         practitioner = User.objects.get(role=Role.PRACTITIONER, username__startswith="demo-")
         found = child_search(actor=practitioner, criteria=parse_criteria(**criteria))
         assert example.index_number in [m.index_number for m in found], (kind, criteria)
+    _the_fhir_tour_finds_its_child(examples["fhir_tour"], text)
+
+
+EXAMPLES = README.parent / "docs" / "examples"
+
+
+def _the_fhir_tour_finds_its_child(example, text):
+    """The README's FHIR API tour, as it is written: its search and the examples' Patient
+    name the tour's child, and a GP system made as the tour makes it finds that child first
+    by the search and by ``$match`` with docs/examples/match.json."""
+    given = example.given_names.split(" ")[0]
+    tour = text[text.index("## The FHIR API for other systems") :]
+    assert f'--data-urlencode "name={given} {example.family_name}"' in tour
+    assert f"--data-urlencode birthdate={example.date_of_birth.isoformat()}" in tour
+    match = json.loads((EXAMPLES / "match.json").read_text())
+    bundle = json.loads((EXAMPLES / "bundle.json").read_text())
+    for patient in (match["parameter"][0]["resource"], bundle["entry"][0]["resource"]):
+        assert patient["name"] == [{"family": example.family_name, "given": [given]}]
+        assert patient["birthDate"] == example.date_of_birth.isoformat()
+        assert patient["address"] == [{"postalCode": example.postcode}]
+    [command] = re.findall(r"creds (readme-gp-\$RUN [^)]*)\)", tour)
+    out = io.StringIO()
+    call_command("api-client", "create", *command.replace("$RUN", "1").split(), stdout=out)
+    client_id, secret = re.search(r"client_id=(\S+) client_secret=(\S+)", out.getvalue()).groups()
+    web = Client()
+    basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+    token = web.post(
+        "/fhir/auth/token",
+        {"grant_type": "client_credentials"},
+        HTTP_AUTHORIZATION=f"Basic {basic}",
+    ).json()["access_token"]
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    searched = web.post(
+        "/fhir/Patient/_search",
+        {"name": f"{given} {example.family_name}", "birthdate": example.date_of_birth.isoformat()},
+        **auth,
+    ).json()
+    assert searched["entry"][0]["resource"]["id"] == example.index_number
+    matched = web.post(
+        "/fhir/Patient/$match",
+        (EXAMPLES / "match.json").read_text(),
+        content_type="application/fhir+json",
+        **auth,
+    ).json()
+    assert matched["entry"][0]["resource"]["id"] == example.index_number

@@ -35,6 +35,7 @@ EXAMPLE_LABELS = {
     "hidden_concern": "a child with a hidden concern:",
     "sensitive_service": "a child with a sensitive service:",
     "child_protection_enquiry": "for a child protection enquiry:",
+    "fhir_tour": "for the FHIR API tour (README):",
 }
 
 DEFAULT_CHILDREN = 3000
