@@ -314,7 +314,12 @@ def main() -> int:
                 answer = json.loads(response.content)["entry"][0]["resource"]
             else:
                 answer = json.loads(response.content)
-            statuses = [e["response"]["status"] for e in answer["entry"]]
+            # One answer per entry sent (FHIR R4); a record's is its EpisodeOfCare entry's.
+            statuses = [
+                a["response"]["status"]
+                for a, sent in zip(answer["entry"], entries, strict=True)
+                if sent["resource"]["resourceType"] == "EpisodeOfCare"
+            ]
             queued = DBTaskResult.objects.filter(status="READY").count()
             measured.setdefault(label, []).append((elapsed, cpu, in_gc))
             sizes.setdefault(label, []).append(len(entries))

@@ -95,12 +95,19 @@ type = "upn"
 """
 
 
+# A row's places in the Bundle sent (1-based): its EpisodeOfCare's entry and its Patient's.
+ENTRY, PATIENT_ENTRY = "entry", "patient_entry"
+
+
 @dataclass(frozen=True)
 class EntryResult:
     key: str
     status: str  # "201 Created", "200 OK", "400 Bad Request"
-    location: str = ""
+    location: str = ""  # the child: Patient/<index number>, when the record is linked
     outcome: str = ""
+    entry: int = 0  # the row's EpisodeOfCare entry (0: not known, a job stored before)
+    patient_entry: int = 0
+    episode_location: str = ""  # EpisodeOfCare/involvement-<id>, the involvement it made
 
 
 def _invalid(n: int, message: str) -> FhirError:
@@ -164,8 +171,9 @@ def _episode_fields(episode: Any) -> tuple[str, str, dict[str, str]]:
     )
 
 
-def bundle_rows(client: ApiClient, bundle: dict[str, Any]) -> list[dict[str, str]]:
-    """The Bundle's records as feed rows; raises FhirError (400/403) for the whole Bundle.
+def bundle_rows(client: ApiClient, bundle: dict[str, Any]) -> list[dict[str, Any]]:
+    """The Bundle's records as feed rows (``COLUMNS``, with the row's places in the Bundle:
+    ``ENTRY`` and ``PATIENT_ENTRY``); raises FhirError (400/403) for the whole Bundle.
 
     Each entry's resource is validated once (R4B), and only what its row takes is kept of it
     (not the validated model: a Bundle's thousands of model objects would live to the end)."""
@@ -206,14 +214,20 @@ def bundle_rows(client: ApiClient, bundle: dict[str, Any]) -> list[dict[str, str
                 f"{code[:20] or 'missing'}.",
             )
         row = {"key": key, **patient, "organisation_code": code, **episode}
-        rows.append({column: row[column] for column in COLUMNS})
+        rows.append(
+            {
+                **{column: row[column] for column in COLUMNS},
+                ENTRY: n,
+                PATIENT_ENTRY: patients[reference][0],
+            }
+        )
     unused = [n for ref, (n, _, _) in patients.items() if ref not in used]
     if unused:
         raise _invalid(unused[0], "a Patient needs an EpisodeOfCare (the involvement it records).")
     return rows
 
 
-def rows_import(*, client: ApiClient, rows: list[dict[str, str]]) -> list[EntryResult]:
+def rows_import(*, client: ApiClient, rows: list[dict[str, Any]]) -> list[EntryResult]:
     """Import a Bundle's records (``bundle_rows``) as one feed file of the client's feed; one
     result per record."""
     feed = Feed.objects.filter(name=feed_name(client)).first()
@@ -225,7 +239,7 @@ def rows_import(*, client: ApiClient, rows: list[dict[str, str]]) -> list[EntryR
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "bundle.csv"
         with path.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.DictWriter(handle, fieldnames=COLUMNS)
+            writer = csv.DictWriter(handle, fieldnames=COLUMNS, extrasaction="ignore")
             writer.writeheader()
             writer.writerows(rows)
         run = feed_import(
@@ -247,33 +261,62 @@ def rows_import(*, client: ApiClient, rows: list[dict[str, str]]) -> list[EntryR
     rejected = dict(RejectedRow.objects.filter(run=run).values_list("row_number", "reason"))
     results = []
     for number, row in enumerate(rows, start=1):
+        places = {"entry": row.get(ENTRY, 0), "patient_entry": row.get(PATIENT_ENTRY, 0)}
         record = records.get(row["key"])
         if number in rejected or record is None:
-            results.append(
-                EntryResult(row["key"], "400 Bad Request", outcome=rejected.get(number, "rejected"))
-            )
+            reason = rejected.get(number, "rejected")
+            results.append(EntryResult(row["key"], "400 Bad Request", outcome=reason, **places))
             continue
         status = "201 Created" if row["key"] not in before else "200 OK"
-        location = ""
+        location = episode = ""
         if record.status == RecordStatus.LINKED and record.child is not None:
             location = f"Patient/{record.child.index_number}"
-        results.append(EntryResult(row["key"], status, location, record.status))
+            if record.involvement_id:
+                episode = f"EpisodeOfCare/involvement-{record.involvement_id}"
+        results.append(
+            EntryResult(
+                row["key"], status, location, record.status, episode_location=episode, **places
+            )
+        )
     return results
 
 
+def _response(status: str, location: str, outcome: str) -> dict[str, Any]:
+    response: dict[str, Any] = {"status": status}
+    if location:
+        response["location"] = location
+    if status.startswith("400"):
+        response["outcome"] = {
+            "resourceType": "OperationOutcome",
+            "issue": [{"severity": "error", "code": "invalid", "diagnostics": outcome}],
+        }
+    return response
+
+
+# Which of a Patient's rows speaks for its entry: a rejected one, else a new one.
+_STATUS_RANK = {"400 Bad Request": 2, "201 Created": 1}
+
+
 def transaction_response(results: list[EntryResult]) -> dict[str, Any]:
-    """The transaction-response Bundle: one entry per record, in the order sent."""
-    entries = []
-    for result in results:
-        response: dict[str, Any] = {"status": result.status}
-        if result.location:
-            response["location"] = result.location
-        if result.status.startswith("400"):
-            response["outcome"] = {
-                "resourceType": "OperationOutcome",
-                "issue": [{"severity": "error", "code": "invalid", "diagnostics": result.outcome}],
-            }
-        entries.append({"response": response})
+    """The transaction-response Bundle: one entry per entry sent, in the order sent (FHIR R4).
+
+    An EpisodeOfCare's entry answers for its row (``location`` the involvement it made); a
+    Patient's for all its rows (several EpisodeOfCare entries may name one Patient): rejected
+    if one was, else created if one was, ``location`` the child. Results kept by a job before
+    the rows' places were (``entry`` 0) are answered as then, one entry per record."""
+    if any(not r.entry for r in results):
+        entries = [{"response": _response(r.status, r.location, r.outcome)} for r in results]
+        return {"resourceType": "Bundle", "type": "transaction-response", "entry": entries}
+    answers: dict[int, dict[str, Any]] = {}
+    speaks: dict[int, EntryResult] = {}
+    for r in results:
+        answers[r.entry] = _response(r.status, r.episode_location, r.outcome)
+        held = speaks.get(r.patient_entry)
+        if held is None or _STATUS_RANK.get(r.status, 0) > _STATUS_RANK.get(held.status, 0):
+            speaks[r.patient_entry] = r
+    for n, r in speaks.items():
+        answers[n] = _response(r.status, r.location, r.outcome)
+    entries = [{"response": answers[n]} for n in sorted(answers)]
     return {"resourceType": "Bundle", "type": "transaction-response", "entry": entries}
 
 
@@ -361,7 +404,15 @@ def bundle_job_import(*, job_id: uuid.UUID) -> tuple[BundleJob | None, uuid.UUID
             diagnostics = JOB_FAILED
         job.status = BundleJobStatus.FAILED if diagnostics else BundleJobStatus.DONE
         job.results = [
-            {"status": r.status, "location": r.location, "outcome": r.outcome} for r in results
+            {
+                "status": r.status,
+                "location": r.location,
+                "outcome": r.outcome,
+                "entry": r.entry,
+                "patient_entry": r.patient_entry,
+                "episode_location": r.episode_location,
+            }
+            for r in results
         ]  # not the source's own keys
         job.rows, job.diagnostics, job.finished_at = [], diagnostics, timezone.now()
         job.save(update_fields=["status", "results", "rows", "diagnostics", "finished_at"])

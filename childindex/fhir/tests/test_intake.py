@@ -88,14 +88,47 @@ def test_a_bundle_is_imported_like_a_feed_and_resending_it_changes_nothing(clien
     la, school, service, feed, children = world
     headers = bearer(client, feed)
     body = validated(_post(client, headers, _bundle(feed.client, children)))
-    assert [e["response"]["status"] for e in body["entry"]] == ["201 Created"] * 2
-    assert [e["response"]["location"] for e in body["entry"]] == [
+    assert [e["response"]["status"] for e in body["entry"]] == ["201 Created"] * 4
+    assert [e["response"]["location"] for e in body["entry"][0::2]] == [
         f"Patient/{c.index_number}" for c in children
     ]
     assert SourceRecord.objects.count() == 2
     again = validated(_post(client, headers, _bundle(feed.client, children)))
-    assert [e["response"]["status"] for e in again["entry"]] == ["200 OK"] * 2
+    assert [e["response"]["status"] for e in again["entry"]] == ["200 OK"] * 4
     assert SourceRecord.objects.count() == 2 and Child.objects.count() == 2
+
+
+def test_the_transaction_response_has_one_entry_per_entry_sent_in_the_order_sent(client, world):
+    """FHIR R4 (Bundle, transaction-response): an entry for each entry of the request, in its
+    order, so a client lines the answers up with what it sent. A Patient's entry says where
+    the child is; an EpisodeOfCare's, the involvement it made (the address its indicators
+    are updated at)."""
+    la, school, service, feed, children = world
+    bundle = _bundle(feed.client, children)
+    # Both Patients first, then both EpisodeOfCare entries, the second child's first.
+    patients, episodes = bundle["entry"][0::2], bundle["entry"][1::2]
+    bundle["entry"] = [*patients, *episodes[::-1]]
+    body = validated(_post(client, bearer(client, feed), bundle))
+    assert len(body["entry"]) == len(bundle["entry"]) == 4
+    first, second = (SourceRecord.objects.get(key=f"pupil-{n}") for n in (1, 2))
+    assert [e["response"].get("location") for e in body["entry"]] == [
+        f"Patient/{children[0].index_number}",
+        f"Patient/{children[1].index_number}",
+        f"EpisodeOfCare/involvement-{second.involvement_id}",
+        f"EpisodeOfCare/involvement-{first.involvement_id}",
+    ]
+    assert [e["response"]["status"] for e in body["entry"]] == ["201 Created"] * 4
+    # A rejected record: its Patient's and its EpisodeOfCare's entries both say why.
+    bundle = _bundle(feed.client, children)
+    bundle["entry"][2]["resource"]["identifier"][0]["value"] = "pupil-3"
+    del bundle["entry"][2]["resource"]["name"]
+    del bundle["entry"][2]["resource"]["birthDate"]
+    del bundle["entry"][2]["resource"]["address"]
+    body = validated(_post(client, bearer(client, feed), bundle))
+    statuses = [e["response"]["status"] for e in body["entry"]]
+    assert statuses == ["200 OK", "200 OK", "400 Bad Request", "400 Bad Request"]
+    for entry in body["entry"][2:]:
+        assert entry["response"]["outcome"]["issue"][0]["diagnostics"]
 
 
 def test_a_client_cannot_write_for_another_organisation(client, world):
@@ -137,7 +170,7 @@ def test_the_same_rows_as_csv_and_as_a_bundle_give_the_same_links(client, world,
     rows = bundle_rows(feed.client, bundle)
     path = tmp_path / "twin.csv"
     with path.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows)
     twin = mapping_text(feed.client).replace('name = "api_school_feed"', 'name = "csv_twin"')
@@ -297,14 +330,14 @@ def test_a_first_bundle_is_accepted_and_scored_after_the_response_by_a_model_est
     assert body["type"] == "batch-response"
     answer = body["entry"][0]["resource"]
     assert answer["type"] == "transaction-response"
-    assert [e["response"]["location"] for e in answer["entry"]] == [
+    assert [e["response"]["location"] for e in answer["entry"][0::2]] == [
         f"Patient/{c.index_number}" for c in children
     ]
     assert BundleJob.objects.get().rows == []  # the records live on as source records only
     # The next Bundle is the feed's second import: answered at once, with the active model.
     again = _post(client, headers, _bundle(feed.client, children))
     assert again.status_code == 200
-    assert [e["response"]["status"] for e in validated(again)["entry"]] == ["200 OK"] * 2
+    assert [e["response"]["status"] for e in validated(again)["entry"]] == ["200 OK"] * 4
     assert estimating == [(2, 2)]
 
 
@@ -381,7 +414,7 @@ def test_a_client_may_ask_for_any_bundle_to_be_answered_asynchronously(client, w
     _job_id(response)  # the tests' task backend runs the job at once
     body = validated(client.get(response["Content-Location"], **headers))
     statuses = [e["response"]["status"] for e in body["entry"][0]["resource"]["entry"]]
-    assert statuses == ["201 Created"] * 2
+    assert statuses == ["201 Created"] * 4
 
 
 def test_a_bundle_whose_worker_died_mid_import_runs_again(client, world, estimating):
@@ -399,3 +432,21 @@ def test_a_bundle_whose_worker_died_mid_import_runs_again(client, world, estimat
     job = BundleJob.objects.get(pk=job_id)
     assert job.status == BundleJobStatus.DONE
     assert [r["status"] for r in job.results] == ["201 Created"] * 2
+
+
+def test_a_job_answered_before_entries_were_placed_is_answered_as_then():
+    """A finished job's results stored before rows kept their places in the Bundle (no
+    ``entry``) still give a transaction-response: one entry per record, as they did."""
+    from childindex.fhir.intake import EntryResult, bundle_job_response
+    from childindex.fhir.models import BundleJob
+
+    stored = [
+        {"status": "201 Created", "location": "Patient/1", "outcome": "linked"},
+        {"status": "400 Bad Request", "location": "", "outcome": "no date of birth"},
+    ]
+    answer = bundle_job_response(BundleJob(results=stored))["entry"][0]["resource"]
+    assert [e["response"]["status"] for e in answer["entry"]] == ["201 Created", "400 Bad Request"]
+    assert answer["entry"][1]["response"]["outcome"]["issue"][0]["diagnostics"] == (
+        "no date of birth"
+    )
+    assert EntryResult("", "200 OK").entry == 0
