@@ -173,3 +173,70 @@ def test_the_index_teams_navigation_is_one_line_at_1280_px(chromium, live_server
     assert header.get_by_role("button", name="Sign out").is_visible()
     assert header.get_by_role("link", name="Your account").is_visible()
     assert axe_violations(page) == []
+
+
+# Every page of the other roles' menus, and the first page each list links to.
+ROLE_PAGES = {
+    "index_team": [
+        "/index-team/accounts/",
+        "/index-team/shielding/",
+        "/index-team/move/",
+        "/index-team/death/",
+        "/index-team/children-elsewhere/",
+        "/index-team/review/",
+        "/index-team/feeds/",
+        "/index-team/merges/",
+        "/index-team/reports/",
+        "/index-team/reports/data-quality/",
+        "/index-team/reports/coverage/",
+        "/index-team/reports/planning/",
+        "/index-team/reports/feed-health/",
+        "/index-team/reports/subject-access/",
+        "/directory/",
+        "/notifications/",
+        "/account/",
+    ],
+    "auditor": ["/audit/", "/audit/child/", "/audit/user/", "/audit/alerts/"],
+    "national_operator": [
+        "/national/",
+        "/national/feeds/",
+        "/national/users/",
+        "/national/population-estimates/",
+    ],
+}
+FOLLOWED = ("/index-team/accounts/", "/index-team/reports/data-quality/")
+
+
+def test_the_other_roles_pages_have_no_wcag_22_a_or_aa_violation(
+    chromium, live_server, journey, children
+):
+    """The index team's, the auditor's and the national operator's pages as each signs in to
+    them, with one <h1> each (the core journey's pages are checked above)."""
+    from childindex.access.models import Role
+    from childindex.testkit.journey import journey_user
+
+    people = {
+        "index_team": journey.index_team,
+        "auditor": journey_user("audrey", la=journey.la, role=Role.AUDITOR),
+        "national_operator": journey_user("nadia", la=journey.la, role=Role.NATIONAL_OPERATOR),
+    }
+    checked: dict[str, list[str]] = {}
+    for role, pages in ROLE_PAGES.items():
+        page = _page(chromium, bypass_csp=True)
+        sign_in(page, live_server.url, people[role], PASSWORD)
+        paths = list(pages)
+        for path in pages:
+            page.goto(f"{live_server.url}{path}")
+            if path in FOLLOWED:
+                links = page.eval_on_selector_all(
+                    f"main a[href^='{path}']", "links => links.map(a => a.getAttribute('href'))"
+                )
+                paths += [h for h in links if h != path and "?" not in h and ".csv" not in h][:1]
+        for path in paths:
+            page.goto(f"{live_server.url}{path}")
+            assert page.locator("h1").count() == 1, path
+            checked[f"{role} {path}"] = axe_violations(page)
+        page.context.close()
+    failures = {name: found for name, found in checked.items() if found}
+    assert not failures, f"axe-core WCAG 2.2 A/AA violations: {failures}"
+    assert len(checked) >= sum(len(p) for p in ROLE_PAGES.values()) + len(FOLLOWED)
