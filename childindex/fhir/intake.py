@@ -33,6 +33,7 @@ from childindex.fhir.outcome import FhirError
 from childindex.records.models import TransferVia
 from childindex.sources.estimation import estimates_for
 from childindex.sources.importer import FeedImportError, feed_import
+from childindex.sources.mapping import RowError, load_mapping, parse_row
 from childindex.sources.models import Feed, RecordStatus, RejectedRow, SourceRecord
 from childindex.sources.moves import feed_moves_apply
 
@@ -227,6 +228,36 @@ def bundle_rows(client: ApiClient, bundle: dict[str, Any]) -> list[dict[str, Any
     return rows
 
 
+# A row's columns that come from its EpisodeOfCare; the rest come from its Patient.
+EPISODE_COLUMNS = frozenset({"organisation_code", "service_name", "start_date", "end_date"})
+MAX_ISSUES = 50
+
+
+def refuse_rejected(client: ApiClient, rows: list[dict[str, Any]]) -> None:
+    """A transaction is all or nothing (FHIR R4): raises FhirError (400) for the whole Bundle
+    when the import would reject one of its records (nothing to identify a child by, a birth
+    in the future, no start date, ...): an issue per such entry (the Patient's, or the
+    EpisodeOfCare's when the reason is one of its fields), with the reason the row problems
+    report gives. A record kept with a warning (an identifier failing its check, say) is not
+    refused."""
+    mapping = load_mapping(mapping_text(client), source=feed_name(client))
+    today = timezone.localdate()
+    problems = []
+    for number, row in enumerate(rows, start=1):
+        values = {column: row[column] for column in COLUMNS}
+        try:
+            if any("\x00" in value for value in values.values()):
+                raise RowError("a value contains a NUL character (a zero byte)")
+            parse_row(mapping, values, row_number=number, line_number=number + 1, today=today)
+        except RowError as exc:
+            place = row[ENTRY] if exc.column in EPISODE_COLUMNS else row[PATIENT_ENTRY]
+            problems.append((place, str(exc)))
+    if problems:
+        issues = [f"Bundle entry {n}: {reason}" for n, reason in sorted(set(problems))]
+        more = [f"and {len(issues) - MAX_ISSUES} more entries"] if len(issues) > MAX_ISSUES else []
+        raise FhirError(400, "invalid", issues[0], also=[*issues[1:MAX_ISSUES], *more])
+
+
 def rows_import(*, client: ApiClient, rows: list[dict[str, Any]]) -> list[EntryResult]:
     """Import a Bundle's records (``bundle_rows``) as one feed file of the client's feed; one
     result per record."""
@@ -336,6 +367,7 @@ def bundle_import(
     if client.organisation is None:
         raise FhirError(403, "forbidden", "Only an organisation's client sends records.")
     rows = bundle_rows(client, bundle)
+    refuse_rejected(client, rows)
     waiting = BundleJob.objects.filter(client=client, status__in=UNFINISHED).exists()
     feed = Feed.objects.filter(name=feed_name(client)).first()
     if respond_async or waiting or estimates_for(feed, len(rows)):

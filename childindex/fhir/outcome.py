@@ -14,10 +14,11 @@ FHIR_JSON = "application/fhir+json"
 class FhirError(Exception):
     """Answer the call with this status and OperationOutcome."""
 
-    def __init__(self, status: int, code: str, diagnostics: str, *, headers=None):
+    def __init__(self, status: int, code: str, diagnostics: str, *, headers=None, also=()):
         super().__init__(diagnostics)
         self.status, self.code, self.diagnostics = status, code, diagnostics
         self.headers = headers or {}
+        self.also = tuple(also)  # further diagnostics, an issue each (of the same code)
 
 
 NOT_FOUND = "No Patient with that id is known to the index or open to this client."
@@ -43,8 +44,8 @@ def operation_outcome(code: str, diagnostics: str, *, severity: str = "error") -
 
 
 def outcome_response(error: FhirError) -> HttpResponse:
-    return fhir_response(
-        operation_outcome(error.code, error.diagnostics),
-        status=error.status,
-        headers=error.headers,
-    )
+    outcome = operation_outcome(error.code, error.diagnostics)
+    outcome["issue"] += [
+        {"severity": "error", "code": error.code, "diagnostics": more} for more in error.also
+    ]
+    return fhir_response(outcome, status=error.status, headers=error.headers)

@@ -118,17 +118,30 @@ def test_the_transaction_response_has_one_entry_per_entry_sent_in_the_order_sent
         f"EpisodeOfCare/involvement-{first.involvement_id}",
     ]
     assert [e["response"]["status"] for e in body["entry"]] == ["201 Created"] * 4
-    # A rejected record: its Patient's and its EpisodeOfCare's entries both say why.
+
+
+def test_a_record_the_import_would_reject_refuses_the_whole_transaction(client, world):
+    """A transaction is all or nothing (FHIR R4): a record the import would reject (nothing to
+    identify a child by; an involvement with no start) refuses the Bundle at once, each such
+    entry named (the Patient's or the EpisodeOfCare's, by the field) with the reason the row
+    problems report would give, and nothing is written."""
+    la, school, service, feed, children = world
+    headers = bearer(client, feed)
+    validated(_post(client, headers, _bundle(feed.client, children)))
+    written = SourceRecord.objects.count(), Child.objects.count()
     bundle = _bundle(feed.client, children)
+    del bundle["entry"][1]["resource"]["period"]  # the first child's EpisodeOfCare
     bundle["entry"][2]["resource"]["identifier"][0]["value"] = "pupil-3"
-    del bundle["entry"][2]["resource"]["name"]
-    del bundle["entry"][2]["resource"]["birthDate"]
-    del bundle["entry"][2]["resource"]["address"]
-    body = validated(_post(client, bearer(client, feed), bundle))
-    statuses = [e["response"]["status"] for e in body["entry"]]
-    assert statuses == ["200 OK", "200 OK", "400 Bad Request", "400 Bad Request"]
-    for entry in body["entry"][2:]:
-        assert entry["response"]["outcome"]["issue"][0]["diagnostics"]
+    for field in ("name", "birthDate", "address"):
+        del bundle["entry"][2]["resource"][field]
+    response = _post(client, headers, bundle)
+    assert response.status_code == 400
+    issues = validated(response)["issue"]
+    assert [i["code"] for i in issues] == ["invalid", "invalid"], issues
+    assert issues[0]["diagnostics"] == "Bundle entry 2: no start date"
+    assert issues[1]["diagnostics"].startswith("Bundle entry 3: not enough to identify a child")
+    assert (SourceRecord.objects.count(), Child.objects.count()) == written
+    assert not SourceRecord.objects.filter(key="pupil-3").exists()
 
 
 def test_a_client_cannot_write_for_another_organisation(client, world):
