@@ -1,18 +1,26 @@
 """A real FHIR client library (fhirpy) drives the API on a live server: metadata, search,
-$match, read, the CareTeam of a child and a token with the wrong scope."""
+$match, read, the CareTeam of a child, a token with the wrong scope, a consent and a
+transaction Bundle."""
 
 from __future__ import annotations
 
 import pytest
 import requests
 from fhirpy import SyncFHIRClient
-from fhirpy.base.exceptions import ForbiddenError
+from fhirpy.base.exceptions import ForbiddenError, OperationOutcome
 
-from childindex.directory.tests.factories import LocalAuthorityFactory, OrganisationFactory
+from childindex.directory.tests.factories import (
+    LocalAuthorityFactory,
+    OrganisationFactory,
+    ServiceFactory,
+)
 from childindex.fhir.models import ClientKind
 from childindex.fhir.services import api_client_create
 from childindex.fhir.tests.test_api import _child
+from childindex.fhir.tests.test_intake import _bundle
+from childindex.records.models import Child
 from childindex.records.tests.factories import InvolvementFactory
+from childindex.sources.models import SourceRecord
 
 
 def _token(live_server, issued, scope=None):
@@ -145,3 +153,44 @@ def test_fhirpy_records_reads_and_withdraws_a_consent(live_server):
     events = audit.resources("AuditEvent").search(patient=child.index_number).fetch()
     actions = {e["subtype"][0]["code"] for e in events}
     assert {"consent_record", "consent_withdraw", "record_view"} <= actions
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_fhirpy_sends_a_transaction_and_lines_the_answers_up_with_the_entries(live_server):
+    """A school's system sends its records as a transaction Bundle with fhirpy: one answer per
+    entry, in order (FHIR R4), so each Patient's answer names its child; a Bundle holding a
+    record the import would reject is refused whole (fhirpy raises the OperationOutcome)."""
+    la = LocalAuthorityFactory()
+    school = OrganisationFactory(local_authority=la, code="900123")
+    ServiceFactory(organisation=school, name="Reception class")
+    issued = api_client_create(
+        actor_label="test",
+        name="school-fhirpy",
+        kind=ClientKind.FEED,
+        local_authority=la,
+        organisation=school,
+    )
+    children = [_child(la), _child(la, given="Qzbert", family="Qzandle", postcode="TN35 5AB")]
+    token = _token(live_server, issued).json()["access_token"]
+    fhir = SyncFHIRClient(f"{live_server.url}/fhir", authorization=f"Bearer {token}")
+
+    bundle = _bundle(issued.client, children)
+    answer = fhir.execute("", method="post", data=bundle)
+    assert answer["type"] == "transaction-response"
+    assert len(answer["entry"]) == len(bundle["entry"])
+    for sent, got in zip(bundle["entry"], answer["entry"], strict=True):
+        assert got["response"]["status"] == "201 Created"
+        if sent["resource"]["resourceType"] == "Patient":
+            key = sent["resource"]["identifier"][0]["value"]
+            child = SourceRecord.objects.get(key=key).child
+            assert got["response"]["location"] == f"Patient/{child.index_number}"
+        else:
+            assert got["response"]["location"].startswith("EpisodeOfCare/involvement-")
+
+    refused = _bundle(issued.client, children)
+    del refused["entry"][3]["resource"]["period"]
+    with pytest.raises(OperationOutcome) as outcome:
+        fhir.execute("", method="post", data=refused)
+    assert "Bundle entry 4: no start date" in str(outcome.value)
+    assert Child.objects.count() == 2 and SourceRecord.objects.count() == 2
