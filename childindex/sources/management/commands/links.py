@@ -14,11 +14,8 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
-from childindex.audit.models import Action
-from childindex.audit.services import audit_record
-from childindex.core.spreadsheets import write_csv_file
 from childindex.sources.management.commands._base import OneLineCommand, subparsers
-from childindex.sources.models import RecordStatus, SourceRecord
+from childindex.sources.services import links_export
 
 
 class Command(OneLineCommand):
@@ -31,27 +28,8 @@ class Command(OneLineCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         out = Path(options["out"])
-        rows = (
-            SourceRecord.objects.filter(status=RecordStatus.LINKED)
-            .order_by("feed__name", "key")
-            .values_list("feed__name", "key", "child__index_number")
-        )
-
-        def audit(count: int) -> None:
-            audit_record(
-                actor=None,
-                actor_label="childindex links export",
-                action=Action.LINKS_EXPORT,
-                detail={"rows": count, "file": out.name},
-            )
-
         try:
-            count = write_csv_file(
-                out,
-                ["source", "source_record_id", "child_id"],
-                rows.iterator(chunk_size=5000),
-                before_publish=audit,
-            )
+            count = links_export(out=out)
         except OSError as exc:
             raise CommandError(f"cannot write {out}: {exc.strerror or exc}") from None
         self.stdout.write(f"Wrote {count:,} links to {out}.")
