@@ -206,7 +206,11 @@ def patient_search(request: HttpRequest, client: ApiClient) -> HttpResponse:
     _method(request, "GET", "POST")
     criteria = _criteria(_search_values(request))
     matches = child_search(actor=client.account, criteria=criteria, ip_address=client_ip(request))
-    entries = [{"resource": patient_from_match(m), "search": {"mode": "match"}} for m in matches]
+    # The search's own score, 0 to 1 (the practitioners' page shows it as a percentage).
+    entries = [
+        {"resource": patient_from_match(m), "search": {"mode": "match", "score": m.score / 100}}
+        for m in matches
+    ]
     return fhir_response(searchset(entries, base=_base(request)))
 
 

@@ -13,7 +13,9 @@ from childindex.fhir.models import ClientKind
 from childindex.fhir.services import api_client_create, api_client_revoke
 from childindex.fhir.tests.helpers import bearer, token_for, validated
 from childindex.records.models import Child, ChildName
+from childindex.records.search import parse_criteria
 from childindex.records.search_index import search_keys_refresh
+from childindex.records.selectors import child_search
 from childindex.records.tests.factories import ChildAddressFactory, ChildFactory
 from childindex.sources.models import ReviewItem, SourceRecord
 
@@ -112,6 +114,32 @@ def test_search_by_name_and_birth_date_finds_the_child_and_is_audited(client, gp
     assert [e["resource"]["id"] for e in body["entry"]] == [child.index_number]
     event = AuditEvent.objects.filter(action="child_search").latest("pk")
     assert event.actor_label == "api:gp-system" and child.index_number in event.children
+
+
+def test_a_search_gives_each_candidate_the_score_the_practitioners_page_shows(client, gp, la):
+    """The search's own score (0 to 1: the page's percentage), best first, so a client sees a
+    weak candidate for what it is instead of taking the first entry on trust."""
+    child = _child(la)
+    other = _child(la, given="Harriet", family="Qzenworth", postcode="TN35 5AB")
+    Child.objects.filter(pk=other.pk).update(date_of_birth=child.date_of_birth)
+    search_keys_refresh(child_ids=[other.pk])
+    body = validated(
+        client.post(
+            "/fhir/Patient/_search",
+            {"name": "Qzaria Qzenworth", "birthdate": child.date_of_birth.isoformat()},
+            **bearer(client, gp),
+        )
+    )
+    scores = [e["search"]["score"] for e in body["entry"]]
+    assert body["entry"][0]["resource"]["id"] == child.index_number
+    assert len(scores) == 2 and scores[0] > scores[1] > 0 and scores[0] <= 1
+    found = child_search(
+        actor=gp.client.account,
+        criteria=parse_criteria(
+            name="Qzaria Qzenworth", date_of_birth=child.date_of_birth.isoformat()
+        ),
+    )
+    assert scores == [m.score / 100 for m in found]
 
 
 def test_read_gives_the_record_and_a_missing_child_the_same_404_as_an_unseen_one(client, gp, la):
