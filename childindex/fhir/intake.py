@@ -19,7 +19,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,13 +29,14 @@ from pydantic import ValidationError
 
 from childindex.fhir.mapping import IDENTIFIER_SYSTEMS, SYSTEM_TYPES
 from childindex.fhir.models import ApiClient, BundleJob, BundleJobStatus
-from childindex.fhir.outcome import FhirError
+from childindex.fhir.outcome import FhirError, operation_outcome
 from childindex.records.models import TransferVia
 from childindex.sources.estimation import estimates_for
 from childindex.sources.importer import FeedImportError, feed_import
 from childindex.sources.mapping import RowError, load_mapping, parse_row
 from childindex.sources.models import Feed, RecordStatus, RejectedRow, SourceRecord
 from childindex.sources.moves import feed_moves_apply
+from childindex.sources.reading import NUL_IN_ROW, has_nul
 
 COLUMNS = (
     "key",
@@ -246,8 +247,8 @@ def refuse_rejected(client: ApiClient, rows: list[dict[str, Any]]) -> None:
     for number, row in enumerate(rows, start=1):
         values = {column: row[column] for column in COLUMNS}
         try:
-            if any("\x00" in value for value in values.values()):
-                raise RowError("a value contains a NUL character (a zero byte)")
+            if has_nul(values.values()):  # the import's reader would reject the row
+                raise RowError(NUL_IN_ROW)
             parse_row(mapping, values, row_number=number, line_number=number + 1, today=today)
         except RowError as exc:
             place = row[ENTRY] if exc.column in EPISODE_COLUMNS else row[PATIENT_ENTRY]
@@ -317,10 +318,7 @@ def _response(status: str, location: str, outcome: str) -> dict[str, Any]:
     if location:
         response["location"] = location
     if status.startswith("400"):
-        response["outcome"] = {
-            "resourceType": "OperationOutcome",
-            "issue": [{"severity": "error", "code": "invalid", "diagnostics": outcome}],
-        }
+        response["outcome"] = operation_outcome("invalid", outcome)
     return response
 
 
@@ -435,17 +433,9 @@ def bundle_job_import(*, job_id: uuid.UUID) -> tuple[BundleJob | None, uuid.UUID
             log.exception("a FHIR Bundle job failed")
             diagnostics = JOB_FAILED
         job.status = BundleJobStatus.FAILED if diagnostics else BundleJobStatus.DONE
-        job.results = [
-            {
-                "status": r.status,
-                "location": r.location,
-                "outcome": r.outcome,
-                "entry": r.entry,
-                "patient_entry": r.patient_entry,
-                "episode_location": r.episode_location,
-            }
-            for r in results
-        ]  # not the source's own keys
+        job.results = [  # not the source's own keys
+            {name: value for name, value in asdict(r).items() if name != "key"} for r in results
+        ]
         job.rows, job.diagnostics, job.finished_at = [], diagnostics, timezone.now()
         job.save(update_fields=["status", "results", "rows", "diagnostics", "finished_at"])
     following = (

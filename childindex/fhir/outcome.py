@@ -36,16 +36,22 @@ def fhir_response(resource: dict[str, Any], *, status: int = 200, headers=None) 
     return response
 
 
-def operation_outcome(code: str, diagnostics: str, *, severity: str = "error") -> dict:
+def operation_outcome(
+    code: str, diagnostics: str, *, severity: str = "error", also: tuple[str, ...] = ()
+) -> dict:
+    """An OperationOutcome of one issue, and one more (of the same code) for each of ``also``."""
     return {
         "resourceType": "OperationOutcome",
-        "issue": [{"severity": severity, "code": code, "diagnostics": diagnostics}],
+        "issue": [
+            {"severity": severity, "code": code, "diagnostics": text}
+            for text in (diagnostics, *also)
+        ],
     }
 
 
 def outcome_response(error: FhirError) -> HttpResponse:
-    outcome = operation_outcome(error.code, error.diagnostics)
-    outcome["issue"] += [
-        {"severity": "error", "code": error.code, "diagnostics": more} for more in error.also
-    ]
-    return fhir_response(outcome, status=error.status, headers=error.headers)
+    return fhir_response(
+        operation_outcome(error.code, error.diagnostics, also=error.also),
+        status=error.status,
+        headers=error.headers,
+    )

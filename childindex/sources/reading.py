@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -105,6 +105,14 @@ def inspect_file(path: Path, mapping: Mapping) -> FileFacts:
     return FileFacts(sha256=digest.hexdigest(), rows=rows, header=header)
 
 
+# A row problem: PostgreSQL cannot store a NUL character in text.
+NUL_IN_ROW = "the row contains a NUL character (a zero byte): fix the export"
+
+
+def has_nul(fields: Iterable[str]) -> bool:
+    return any("\x00" in field for field in fields)
+
+
 def read_rows(path: Path, mapping: Mapping, *, start_after: int = 0) -> Iterator[RawRow | BadRow]:
     """Every row after the first ``start_after`` (a resumed import skips what it committed)."""
     with _text(path, mapping) as handle:
@@ -133,12 +141,12 @@ def read_rows(path: Path, mapping: Mapping, *, start_after: int = 0) -> Iterator
                     key=_key(header, fields, mapping),
                 )
                 continue
-            if any("\x00" in field for field in fields):
+            if has_nul(fields):
                 # PostgreSQL cannot store a NUL character in text: the row is a row problem.
                 yield BadRow(
                     number,
                     reader.line_num,
-                    "the row contains a NUL character (a zero byte): fix the export",
+                    NUL_IN_ROW,
                     key=_key(header, fields, mapping).replace("\x00", ""),
                 )
                 continue

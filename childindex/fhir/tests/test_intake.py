@@ -20,6 +20,7 @@ from childindex.fhir.tests.test_api import _child
 from childindex.records.models import Child
 from childindex.sources.importer import feed_import
 from childindex.sources.models import SourceRecord
+from childindex.sources.reading import NUL_IN_ROW
 
 pytestmark = pytest.mark.django_db
 
@@ -463,3 +464,16 @@ def test_a_job_answered_before_entries_were_placed_is_answered_as_then():
         "no date of birth"
     )
     assert EntryResult("", "200 OK").entry == 0
+
+
+def test_a_nul_character_refuses_the_whole_transaction_as_the_reader_would_reject_it(client, world):
+    """A NUL in a value is a row the import's reader rejects (PostgreSQL cannot store it):
+    the Bundle is refused before anything is written, not half imported."""
+    la, school, service, feed, children = world
+    bundle = _bundle(feed.client, children)
+    bundle["entry"][2]["resource"]["name"][0]["family"] = "Qz\x00andle"
+    response = _post(client, bearer(client, feed), bundle)
+    assert response.status_code == 400
+    [issue] = validated(response)["issue"]
+    assert issue["diagnostics"] == f"Bundle entry 3: {NUL_IN_ROW}"
+    assert SourceRecord.objects.count() == 0
